@@ -1,0 +1,269 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Widgetify.Api.Data;
+using Widgetify.Api.Errors;
+
+namespace Widgetify.Api.Apis;
+
+/// <summary>Reads and validates a widget body by hand rather than through model binding, so that every
+/// mistake (malformed JSON, a wrong type, an unknown field, a size limit) is reported with the field and the
+/// reason, and the raw bytes are kept for the idempotency hash.</summary>
+internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
+{
+    public const int MaxNameLength = 100;
+    public const int MaxConfigBytes = 16 * 1024;
+
+    // Fields a client may echo back from a GET; they are server-owned, so they are accepted and ignored.
+    private static readonly HashSet<string> ReadOnlyFields = new(StringComparer.Ordinal)
+    {
+        "id", "createdAt", "updatedAt", "version", "viewCount",
+    };
+
+    private static readonly JsonDocumentOptions ParseOptions = new() { AllowDuplicateProperties = false, MaxDepth = 32 };
+
+    public async Task<WidgetInput> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!IsJson(request.ContentType))
+        {
+            return WidgetInput.Invalid(Problems.Result(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"Send the widget as JSON with 'Content-Type: application/json' (got '{request.ContentType ?? "none"}')."));
+        }
+
+        var limit = options.Value.Api.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            return TooLarge(limit);
+        }
+
+        var body = await ReadBoundedAsync(request.Body, limit, cancellationToken);
+        if (body is null)
+        {
+            return TooLarge(limit);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, ParseOptions);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line
+                ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {ex.BytePositionInLine + 1}")
+                : "";
+            return WidgetInput.Invalid(Problems.Validation("body", $"The body is not valid JSON{where}: {FirstSentence(ex.Message)}"));
+        }
+
+        using (document)
+        {
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var draft = Validate(document.RootElement, errors);
+            return errors.Count > 0 ? WidgetInput.Invalid(Problems.Validation(errors)) : WidgetInput.Valid(draft!, body);
+        }
+    }
+
+    internal static WidgetDraft? Validate(JsonElement root, Dictionary<string, string[]> errors)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors["body"] = [$"The body must be a JSON object with 'name', 'kind' and 'config', not {Article(root.ValueKind)}."];
+            return null;
+        }
+
+        string? name = null, kind = null, config = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "name":
+                    name = ValidateName(property.Value, errors);
+                    break;
+                case "kind":
+                    kind = ValidateKind(property.Value, errors);
+                    break;
+                case "config":
+                    config = ValidateConfig(property.Value, errors);
+                    break;
+                case var readOnly when ReadOnlyFields.Contains(readOnly):
+                    break;
+                default:
+                    errors[property.Name] = ["Unknown field. A widget has 'name', 'kind' and 'config'."];
+                    break;
+            }
+        }
+
+        if (!root.TryGetProperty("name", out _))
+        {
+            errors["name"] = [$"Required: a string of 1 to {MaxNameLength} characters."];
+        }
+
+        if (!root.TryGetProperty("kind", out _))
+        {
+            errors["kind"] = [$"Required: one of {WidgetKinds.Describe()}."];
+        }
+
+        return errors.Count == 0 ? new WidgetDraft(name!, kind!, config ?? "{}") : null;
+    }
+
+    private static string? ValidateName(JsonElement value, Dictionary<string, string[]> errors)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors["name"] = [$"Must be a string, not {Article(value.ValueKind)}."];
+            return null;
+        }
+
+        var name = value.GetString()!;
+        // Counted in Unicode code points, as PostgreSQL's char_length counts them.
+        var length = name.EnumerateRunes().Count();
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            errors["name"] = ["Must not be empty or only white space."];
+        }
+        else if (length > MaxNameLength)
+        {
+            errors["name"] = [string.Create(CultureInfo.InvariantCulture, $"Must be at most {MaxNameLength} characters; got {length}.")];
+        }
+        else if (name.Any(char.IsControl))
+        {
+            errors["name"] = ["Must not contain control characters (such as NUL, tab or newline)."];
+        }
+
+        return name;
+    }
+
+    private static string? ValidateKind(JsonElement value, Dictionary<string, string[]> errors)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors["kind"] = [$"Must be a string, one of {WidgetKinds.Describe()}; not {Article(value.ValueKind)}."];
+            return null;
+        }
+
+        var kind = value.GetString()!;
+        if (!WidgetKinds.IsKnown(kind))
+        {
+            errors["kind"] = [$"Unknown kind '{Truncate(kind)}': must be one of {WidgetKinds.Describe()}."];
+        }
+
+        return kind;
+    }
+
+    private static string? ValidateConfig(JsonElement value, Dictionary<string, string[]> errors)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            errors["config"] = [$"Must be a JSON object, not {Article(value.ValueKind)}."];
+            return null;
+        }
+
+        var raw = value.GetRawText();
+        var bytes = Encoding.UTF8.GetByteCount(raw);
+        if (bytes > MaxConfigBytes)
+        {
+            errors["config"] = [string.Create(CultureInfo.InvariantCulture, $"Must be at most {MaxConfigBytes} bytes of JSON; got {bytes}.")];
+        }
+        else if (ContainsNul(value))
+        {
+            // PostgreSQL's jsonb cannot store U+0000; refuse it here rather than fail in the database.
+            errors["config"] = ["Must not contain the NUL character (\\u0000) in any string or property name."];
+        }
+
+        return raw;
+    }
+
+    private static bool ContainsNul(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString()!.Contains('\0', StringComparison.Ordinal),
+        JsonValueKind.Object => element.EnumerateObject().Any(p => p.Name.Contains('\0', StringComparison.Ordinal) || ContainsNul(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().Any(ContainsNul),
+        _ => false,
+    };
+
+    private static bool IsJson(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        var mediaType = contentType.Split(';', 2)[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The body, or null when it is longer than <paramref name="limit"/> (chunked bodies have no
+    /// Content-Length, so the limit is enforced while reading).</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private static WidgetInput TooLarge(long limit) => WidgetInput.Invalid(Problems.Result(
+        StatusCodes.Status413PayloadTooLarge, "Request body too large",
+        string.Create(CultureInfo.InvariantCulture, $"The body must be at most {limit} bytes (setting 'Widgetify:Api:MaxRequestBodyBytes'); a widget's config may take at most {MaxConfigBytes} bytes.")));
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "array",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        JsonValueKind.Null => "null",
+        _ => "missing value",
+    };
+
+    private static string Article(JsonValueKind kind) => Describe(kind) switch
+    {
+        "null" => "null",
+        var name when "aeiou".Contains(name[0], StringComparison.Ordinal) => "an " + name,
+        var name => "a " + name,
+    };
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+
+    private static string FirstSentence(string message)
+    {
+        // System.Text.Json appends " Path: ..." and " LineNumber: ..."; the position is already reported.
+        var end = message.Length;
+        foreach (var marker in (string[])[" Path:", " LineNumber:"])
+        {
+            var at = message.IndexOf(marker, StringComparison.Ordinal);
+            end = at > 0 ? Math.Min(end, at) : end;
+        }
+
+        return message[..end];
+    }
+}
+
+/// <summary>A validated widget body, or the problem to answer instead.</summary>
+internal sealed record WidgetInput(WidgetDraft? Draft, byte[] RawBody, IResult? Error)
+{
+    public static WidgetInput Valid(WidgetDraft draft, byte[] rawBody) => new(draft, rawBody, null);
+
+    public static WidgetInput Invalid(IResult error) => new(null, [], error);
+}

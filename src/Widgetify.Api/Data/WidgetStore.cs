@@ -1,0 +1,262 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Widgetify.Api.Data;
+
+/// <summary>Every widget query. SQL is always parameterized; every tenant-facing query filters on tenant_id,
+/// so another tenant's widget is simply not found.</summary>
+internal sealed class WidgetStore(WidgetifyDataSources dataSources, TimeProvider timeProvider)
+{
+    private const string Columns = "id, tenant_id, name, kind, config, created_at, updated_at, version, view_count";
+
+    public async Task<Widget?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSources.Primary.CreateCommand(
+            $"SELECT {Columns} FROM widgets WHERE tenant_id = $1 AND id = $2");
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = id });
+        return await ReadSingleAsync(command, cancellationToken);
+    }
+
+    /// <summary>The public embed path: any tenant's widget, from the read pool.</summary>
+    public async Task<Widget?> GetPublicAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSources.Reads.CreateCommand($"SELECT {Columns} FROM widgets WHERE id = $1");
+        command.Parameters.Add(new() { Value = id });
+        return await ReadSingleAsync(command, cancellationToken);
+    }
+
+    /// <summary>Keyset page in id (= creation) order: <paramref name="limit"/> + 1 rows are read so the caller
+    /// knows whether a next page exists without a COUNT.</summary>
+    public async Task<List<Widget>> ListAsync(
+        Guid tenantId, string? kind, string? nameContains, Guid? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSources.Primary.CreateCommand($"""
+            SELECT {Columns} FROM widgets
+            WHERE tenant_id = $1
+              AND ($2::text IS NULL OR kind = $2)
+              AND ($3::text IS NULL OR name ILIKE '%' || $3 || '%')
+              AND ($4::uuid IS NULL OR id > $4)
+            ORDER BY id
+            LIMIT $5
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = (object?)kind ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)EscapeLike(nameContains) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = limit + 1 });
+
+        var widgets = new List<Widget>(limit + 1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            widgets.Add(Read(reader));
+        }
+
+        return widgets;
+    }
+
+    /// <summary>Creates a widget. With an idempotency key, the key, its request hash and the response are
+    /// recorded in the same transaction: a concurrent retry waits on the key's row, then replays.</summary>
+    public async Task<CreateOutcome> CreateAsync(
+        Guid tenantId, WidgetDraft draft, IdempotencyRequest? idempotency,
+        Func<Widget, string> renderResponse, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.Primary.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        if (idempotency is not null)
+        {
+            await using var claim = new NpgsqlCommand("""
+                INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES ($1, $2, $3)
+                ON CONFLICT (tenant_id, key) DO NOTHING
+                """, connection, transaction);
+            claim.Parameters.Add(new() { Value = tenantId });
+            claim.Parameters.Add(new() { Value = idempotency.Key });
+            claim.Parameters.Add(new() { Value = idempotency.RequestHash });
+            if (await claim.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return await ReadReplayAsync(connection, transaction, tenantId, idempotency, cancellationToken);
+            }
+        }
+
+        var now = timeProvider.GetUtcNow();
+        await using var insert = new NpgsqlCommand($"""
+            INSERT INTO widgets (id, tenant_id, name, kind, config, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $6)
+            RETURNING {Columns}
+            """, connection, transaction);
+        insert.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
+        insert.Parameters.Add(new() { Value = tenantId });
+        insert.Parameters.Add(new() { Value = draft.Name });
+        insert.Parameters.Add(new() { Value = draft.Kind });
+        insert.Parameters.Add(new() { Value = draft.ConfigJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        insert.Parameters.Add(new() { Value = now });
+        var widget = (await ReadSingleAsync(insert, cancellationToken))!;
+
+        if (idempotency is not null)
+        {
+            await using var record = new NpgsqlCommand(
+                "UPDATE idempotency_keys SET widget_id = $3, response = $4 WHERE tenant_id = $1 AND key = $2",
+                connection, transaction);
+            record.Parameters.Add(new() { Value = tenantId });
+            record.Parameters.Add(new() { Value = idempotency.Key });
+            record.Parameters.Add(new() { Value = widget.Id });
+            record.Parameters.Add(new() { Value = renderResponse(widget) });
+            await record.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new CreateOutcome.Created(widget);
+    }
+
+    private static async Task<CreateOutcome> ReadReplayAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, IdempotencyRequest idempotency,
+        CancellationToken cancellationToken)
+    {
+        await using var read = new NpgsqlCommand(
+            "SELECT request_hash, widget_id, response FROM idempotency_keys WHERE tenant_id = $1 AND key = $2",
+            connection, transaction);
+        read.Parameters.Add(new() { Value = tenantId });
+        read.Parameters.Add(new() { Value = idempotency.Key });
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(1))
+        {
+            // The first request's transaction rolled back between our conflict and this read; the client may retry.
+            return new CreateOutcome.InFlight();
+        }
+
+        var hash = reader.GetFieldValue<byte[]>(0);
+        return hash.AsSpan().SequenceEqual(idempotency.RequestHash)
+            ? new CreateOutcome.Replayed(reader.GetGuid(1), reader.GetString(2))
+            : new CreateOutcome.KeyReused();
+    }
+
+    /// <summary>Replaces the editable fields if the stored version is still <paramref name="expectedVersion"/>
+    /// (null: whatever the version).</summary>
+    public async Task<UpdateOutcome> UpdateAsync(
+        Guid tenantId, Guid id, WidgetDraft draft, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        await using var command = dataSources.Primary.CreateCommand($"""
+            UPDATE widgets SET name = $3, kind = $4, config = $5, updated_at = $6, version = version + 1
+            WHERE tenant_id = $1 AND id = $2 AND ($7::integer IS NULL OR version = $7)
+            RETURNING {Columns}
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = draft.Name });
+        command.Parameters.Add(new() { Value = draft.Kind });
+        command.Parameters.Add(new() { Value = draft.ConfigJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() });
+        command.Parameters.Add(new() { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        var updated = await ReadSingleAsync(command, cancellationToken);
+        if (updated is not null)
+        {
+            return new UpdateOutcome.Done(updated);
+        }
+
+        var current = await GetVersionAsync(tenantId, id, cancellationToken);
+        return current is null ? new UpdateOutcome.NotFound() : new UpdateOutcome.VersionMismatch(current.Value);
+    }
+
+    /// <summary>Deletes a widget; with <paramref name="expectedVersion"/>, only if it is still that version.</summary>
+    public async Task<UpdateOutcome> DeleteAsync(Guid tenantId, Guid id, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        await using var command = dataSources.Primary.CreateCommand($"""
+            DELETE FROM widgets WHERE tenant_id = $1 AND id = $2 AND ($3::integer IS NULL OR version = $3)
+            RETURNING {Columns}
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        var deleted = await ReadSingleAsync(command, cancellationToken);
+        if (deleted is not null)
+        {
+            return new UpdateOutcome.Done(deleted);
+        }
+
+        var current = await GetVersionAsync(tenantId, id, cancellationToken);
+        return current is null ? new UpdateOutcome.NotFound() : new UpdateOutcome.VersionMismatch(current.Value);
+    }
+
+    /// <summary>Adds buffered view counts in one statement, however many widgets were viewed.</summary>
+    public async Task AddViewsAsync(Guid[] ids, long[] counts, CancellationToken cancellationToken)
+    {
+        await using var command = dataSources.Primary.CreateCommand("""
+            UPDATE widgets AS w SET view_count = w.view_count + v.n
+            FROM unnest($1::uuid[], $2::bigint[]) AS v(id, n)
+            WHERE w.id = v.id
+            """);
+        command.Parameters.Add(new() { Value = ids });
+        command.Parameters.Add(new() { Value = counts });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Forgets idempotency keys older than <paramref name="lifetime"/>.</summary>
+    public async Task<int> DeleteExpiredIdempotencyKeysAsync(TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        await using var command = dataSources.Primary.CreateCommand("DELETE FROM idempotency_keys WHERE created_at < $1");
+        command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() - lifetime });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<int?> GetVersionAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSources.Primary.CreateCommand("SELECT version FROM widgets WHERE tenant_id = $1 AND id = $2");
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = id });
+        return await command.ExecuteScalarAsync(cancellationToken) is int version ? version : null;
+    }
+
+    private static async Task<Widget?> ReadSingleAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    private static Widget Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetGuid(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetFieldValue<JsonElement>(4),
+        reader.GetFieldValue<DateTimeOffset>(5),
+        reader.GetFieldValue<DateTimeOffset>(6),
+        reader.GetInt32(7),
+        reader.GetInt64(8));
+
+    private static string? EscapeLike(string? value) => value?
+        .Replace("\\", "\\\\", StringComparison.Ordinal)
+        .Replace("%", "\\%", StringComparison.Ordinal)
+        .Replace("_", "\\_", StringComparison.Ordinal);
+}
+
+/// <summary>An <c>Idempotency-Key</c> and the SHA-256 of the request body it came with.</summary>
+internal sealed record IdempotencyRequest(string Key, byte[] RequestHash);
+
+/// <summary>What a create did.</summary>
+internal abstract record CreateOutcome
+{
+    private CreateOutcome() { }
+
+    public sealed record Created(Widget Widget) : CreateOutcome;
+
+    public sealed record Replayed(Guid WidgetId, string ResponseJson) : CreateOutcome;
+
+    public sealed record KeyReused : CreateOutcome;
+
+    public sealed record InFlight : CreateOutcome;
+}
+
+/// <summary>What an update or delete did.</summary>
+internal abstract record UpdateOutcome
+{
+    private UpdateOutcome() { }
+
+    public sealed record Done(Widget Widget) : UpdateOutcome;
+
+    public sealed record NotFound : UpdateOutcome;
+
+    public sealed record VersionMismatch(int CurrentVersion) : UpdateOutcome;
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using Widgetify.Api.Data;
+
+namespace Widgetify.Api.Embed;
+
+/// <summary>Writes buffered view counts every <see cref="EmbedOptions.ViewFlushInterval"/>, and a last time on
+/// shutdown after the server has stopped taking requests.</summary>
+internal sealed partial class ViewCountFlusher(
+    ViewCounter counter, WidgetStore store, TimeProvider timeProvider, IOptions<WidgetifyOptions> options,
+    ILogger<ViewCountFlusher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.Embed.ViewFlushInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+            {
+                try
+                {
+                    await Task.WhenAny(Task.Delay(interval, timeProvider, wait.Token), counter.WaitForEarlyFlushAsync(wait.Token));
+                }
+                finally
+                {
+                    await wait.CancelAsync();
+                }
+            }
+
+            await FlushAsync(stoppingToken);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Kestrel has drained in-flight requests by now (the server stops before hosted services): flush what they counted.
+        await FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Writes what is buffered; on failure puts it back for the next attempt.</summary>
+    internal async Task<int> FlushAsync(CancellationToken cancellationToken)
+    {
+        var batch = counter.Drain();
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            await store.AddViewsAsync([.. batch.Keys], [.. batch.Values], cancellationToken);
+            return batch.Count;
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            counter.Restore(batch);
+            LogFlushFailed(logger, batch.Count, ex.Message);
+            return 0;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write view counts of {Widgets} widgets, will retry: {Reason}")]
+    private static partial void LogFlushFailed(ILogger logger, int widgets, string reason);
+}

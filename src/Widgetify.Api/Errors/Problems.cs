@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Widgetify.Api.Errors;
+
+/// <summary>RFC 9457 problem responses. Every error Widgetify returns goes through here, so every error has
+/// the same shape: type, title, status, detail (what happened and what to change), instance, traceId.</summary>
+internal static class Problems
+{
+    public static ProblemHttpResult Result(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    public static ProblemHttpResult BadRequest(string detail) => Result(StatusCodes.Status400BadRequest, "Bad request", detail);
+
+    public static ProblemHttpResult NotFound(string detail) => Result(StatusCodes.Status404NotFound, "Not found", detail);
+
+    /// <summary>400 with an <c>errors</c> member mapping each offending field to what is wrong with it.</summary>
+    public static ValidationProblem Validation(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, detail: "The request has invalid fields; see 'errors'.", title: "Validation failed");
+
+    public static ValidationProblem Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>Writes a problem straight to the response, for code that runs outside an endpoint.</summary>
+    public static async Task Write(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        var service = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await service.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Widgetify.Api.Data;
+
+namespace Widgetify.Api.Health;
+
+/// <summary>Ready means: the database answers and has every migration this build needs.</summary>
+internal sealed class DatabaseReadyCheck(WidgetifyDataSources dataSources) : IHealthCheck
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Budget);
+        try
+        {
+            await using var command = dataSources.Primary.CreateCommand(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations");
+            var applied = (int)(await command.ExecuteScalarAsync(timeout.Token))!;
+            var data = new Dictionary<string, object>
+            {
+                ["schemaVersion"] = applied,
+                ["requiredSchemaVersion"] = MigrationRunner.LatestVersion,
+            };
+            return applied >= MigrationRunner.LatestVersion
+                ? HealthCheckResult.Healthy("Database reachable, migrations applied.", data)
+                : HealthCheckResult.Unhealthy($"Database schema is at version {applied}, this build needs {MigrationRunner.LatestVersion}: migrations have not been applied.", data: data);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return HealthCheckResult.Unhealthy("Database reachable but not migrated (no schema_migrations table).");
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy($"Database unreachable: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Widgetify.Api.Apis;
+using Widgetify.Api.Auth;
+using Widgetify.Api.Data;
+using Widgetify.Api.Embed;
+using Widgetify.Api.Errors;
+using Widgetify.Api.Health;
+
+namespace Widgetify.Api;
+
+/// <summary>Composes the Widgetify service; used by Program.cs, by <c>widgetify up</c> and by the tests, so
+/// all three run the same service.</summary>
+public static class WidgetifyApplication
+{
+    /// <summary>Registers Widgetify's services and settings.</summary>
+    public static WebApplicationBuilder AddWidgetify(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<WidgetifyOptions>()
+            .Bind(builder.Configuration.GetSection(WidgetifyOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WidgetifyOptions>, WidgetifyOptionsValidator>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<WidgetifyDataSources>();
+        services.AddSingleton<MigrationRunner>(sp => new(
+            sp.GetRequiredService<WidgetifyDataSources>().Primary, sp.GetRequiredService<ILogger<MigrationRunner>>()));
+        services.AddSingleton<WidgetStore>();
+        services.AddSingleton<TenantStore>();
+        services.AddSingleton<DemoData>();
+        services.AddSingleton<WidgetInputReader>();
+        services.AddSingleton<ViewCounter>();
+        services.AddHostedService<ViewCountFlusher>();
+        services.AddHostedService<IdempotencyKeyCleaner>();
+        services.AddMemoryCache(o => o.SizeLimit = 100_000);
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ExceptionProblemHandler>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthorizationPolicies.Tenant, p => p.RequireRole(ApiKeyRole.Tenant.ToDatabase()))
+            .AddPolicy(AuthorizationPolicies.Operator, p => p.RequireRole(ApiKeyRole.Operator.ToDatabase()));
+        services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag]);
+        services.AddOpenApi();
+
+        var maxBody = builder.Configuration.GetValue<long?>($"{WidgetifyOptions.SectionName}:Api:MaxRequestBodyBytes")
+            ?? new ApiOptions().MaxRequestBodyBytes;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = maxBody;
+        });
+        // In-flight requests get this long to finish on Ctrl-C/SIGTERM before the host gives up on them.
+        builder.Host.ConfigureHostOptions(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+
+    /// <summary>Adds the middleware and endpoints.</summary>
+    public static WebApplication UseWidgetify(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapWidgetsApi();
+        app.MapEmbedApi();
+        return app;
+    }
+
+    /// <summary>Applies pending database migrations (safe when several instances start at once).</summary>
+    public static async Task<int> MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
+        await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+}

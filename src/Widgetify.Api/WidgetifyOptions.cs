@@ -1,0 +1,91 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Widgetify.Api;
+
+/// <summary>Settings of the Widgetify service, bound from the <c>Widgetify</c> configuration section
+/// (appsettings.json, or environment variables such as <c>Widgetify__Database__ConnectionString</c>).</summary>
+public sealed class WidgetifyOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Widgetify";
+
+    /// <summary>Database connection settings.</summary>
+    [ValidateObjectMembers]
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>Public embed (<c>/w/{id}</c>) settings.</summary>
+    [ValidateObjectMembers]
+    public EmbedOptions Embed { get; set; } = new();
+
+    /// <summary>Management API settings.</summary>
+    [ValidateObjectMembers]
+    public ApiOptions Api { get; set; } = new();
+}
+
+/// <summary>How Widgetify reaches PostgreSQL.</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary>Npgsql connection string of the primary. Required.</summary>
+    [Required]
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Seconds to wait to open a connection (TCP connect or pool wait) before answering 503.</summary>
+    /// <value>Default 3; range 1 to 60. Npgsql's own default (15 s) would hold a visitor's request for 15 s
+    /// when the database is down.</value>
+    [Range(1, 60)]
+    public int ConnectTimeoutSeconds { get; set; } = 3;
+
+    /// <summary>Seconds a single SQL command may run.</summary>
+    /// <value>Default 10; range 1 to 300.</value>
+    [Range(1, 300)]
+    public int CommandTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Upper bound on pooled connections of this instance; null keeps the connection string's value.</summary>
+    /// <value>Default null; range 1 to 1000.</value>
+    [Range(1, 1000)]
+    public int? MaxPoolSize { get; set; }
+
+    /// <summary>The <c>application_name</c> this instance shows in <c>pg_stat_activity</c>.</summary>
+    /// <value>Default <c>widgetify</c>.</value>
+    public string ApplicationName { get; set; } = "widgetify";
+}
+
+/// <summary>Settings of the public embed path that site visitors hit.</summary>
+public sealed class EmbedOptions
+{
+    /// <summary>How often buffered view counts are written to the database, in one statement.</summary>
+    /// <value>Default 1 s; range 50 ms to 1 min.</value>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan ViewFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Distinct widgets buffered before a flush is forced early, bounding memory.</summary>
+    /// <value>Default 50,000; range 1 to 10,000,000.</value>
+    [Range(1, 10_000_000)]
+    public int MaxBufferedWidgets { get; set; } = 50_000;
+
+    /// <summary>Seconds browsers and CDNs may cache an embed (<c>Cache-Control: max-age</c>).</summary>
+    /// <value>Default 10; range 0 to 86,400.</value>
+    [Range(0, 86_400)]
+    public int CacheMaxAgeSeconds { get; set; } = 10;
+}
+
+/// <summary>Settings of the management API.</summary>
+public sealed class ApiOptions
+{
+    /// <summary>Largest request body accepted, in bytes; larger bodies get 413.</summary>
+    /// <value>Default 65,536; range 16,384 to 10,485,760 (a widget's config alone may take 16 KiB).</value>
+    [Range(16_384, 10_485_760)]
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>How long a validated API key is trusted before it is checked against the database again
+    /// (a revoked key stops working within this time).</summary>
+    /// <value>Default 30 s; range 0 to 10 min.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an <c>Idempotency-Key</c> is remembered.</summary>
+    /// <value>Default 24 h; range 1 min to 30 days.</value>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
+}

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Widgetify.Api;
+using Widgetify.Api.Auth;
+using Widgetify.Api.Data;
+
+namespace Widgetify.Cli;
+
+/// <summary><c>widgetify up</c>: PostgreSQL (embedded unless --database-url), migrations, demo data, then the
+/// service on 127.0.0.1 until Ctrl-C or SIGTERM, after which everything stops cleanly.</summary>
+internal static class UpCommand
+{
+    public const string DemoKeyFile = "demo-api-key";
+
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "Port of the service on 127.0.0.1.", DefaultValueFactory = _ => 8080 };
+        var dataDir = CommonOptions.DataDir();
+        var databaseUrl = CommonOptions.DatabaseUrl();
+        var widgets = new Option<int>("--demo-widgets")
+        {
+            Description = "Widgets to seed for the demo tenant on first run (0: none).",
+            DefaultValueFactory = _ => 10_000,
+        };
+        port.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 65535)
+            {
+                r.AddError("--port must be from 1 to 65535.");
+            }
+        });
+
+        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, widgets };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(widgets), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int port, string dataDir, string? databaseUrl, int demoWidgets, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        var logger = loggerFactory.CreateLogger("widgetify");
+        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken);
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{WidgetifyOptions.SectionName}:Database:ConnectionString"] = database.ConnectionString,
+        });
+        builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
+        builder.AddWidgetify();
+        await using var app = builder.Build();
+        app.UseWidgetify();
+
+        await app.Services.MigrateDatabaseAsync(cancellationToken);
+        var (tenantId, added) = await app.Services.GetRequiredService<DemoData>().EnsureAsync(demoWidgets, cancellationToken);
+        var demoKey = await EnsureDemoKeyAsync(app.Services, tenantId, Path.Combine(dataDir, DemoKeyFile), cancellationToken);
+        var sample = (await app.Services.GetRequiredService<WidgetStore>().ListAsync(tenantId, null, null, null, 1, cancellationToken)).FirstOrDefault();
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"Port {port} on 127.0.0.1 is already in use. Stop what listens there or pass --port.");
+            return 2;
+        }
+
+        var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        Console.WriteLine($"""
+
+            Widgetify is up at {url}
+              database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory})" : "")}
+              demo tenant    '{DemoData.TenantName}'{(added > 0 ? $", {added:N0} widgets seeded now" : "")}
+              demo API key   {demoKey}   (saved to {Path.Combine(dataDir, DemoKeyFile)})
+              API            {url}/api/widgets   (Authorization: Bearer <key>)
+              OpenAPI        {url}/openapi/v1.json
+              health         {url}/health/live  {url}/health/ready
+            {(sample is null ? "" : $"  sample embed   {url}/w/{sample.Id}\n")}
+            Try:  curl -H "Authorization: Bearer {demoKey}" "{url}/api/widgets?limit=3"
+            Ctrl-C stops the service (in-flight requests finish) and then PostgreSQL.
+            """);
+
+        await app.WaitForShutdownAsync(CancellationToken.None);
+        return 0;
+    }
+
+    /// <summary>Reuses the saved demo key while it is still valid for this database; otherwise makes a new one.</summary>
+    private static async Task<string> EnsureDemoKeyAsync(IServiceProvider services, Guid tenantId, string path, CancellationToken cancellationToken)
+    {
+        var tenants = services.GetRequiredService<TenantStore>();
+        if (SecretFile.TryRead(path) is { } saved && ApiKey.IsWellFormed(saved)
+            && await tenants.FindKeyAsync(saved, cancellationToken) is { } identity && identity.TenantId == tenantId)
+        {
+            return saved;
+        }
+
+        var key = await tenants.CreateKeyAsync(tenantId, ApiKeyRole.Tenant, cancellationToken);
+        SecretFile.Write(path, key);
+        return key;
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Widgetify.Postgres;
+
+/// <summary>Talks to the server as the superuser: readiness probe and creation of the app role and database.</summary>
+internal static class ClusterDatabase
+{
+    public const string AdminUser = "widgetify_admin";
+    public const string AppUser = "widgetify";
+    public const string AppDatabase = "widgetify";
+
+    /// <summary>
+    /// pg_ctl -w only says the postmaster reported "ready"; a real login proves the port, the password and
+    /// pg_hba agree. Also used when attaching to a server another process may still be starting.
+    /// </summary>
+    public static async Task WaitUntilAcceptingAsync(string adminConnectionString, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var probe = new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false, Timeout = 5 }.ConnectionString;
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(probe);
+                await connection.OpenAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
+            {
+                throw new InvalidOperationException(
+                    $"PostgreSQL rejected the {AdminUser} login: pg-credentials.json does not match this cluster. " +
+                    "Restore the file, or delete the data directory to create a new cluster.", ex);
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                // Not up yet (connection refused, or "the database system is starting up"): poll again.
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            }
+            catch (NpgsqlException ex)
+            {
+                throw new TimeoutException($"PostgreSQL did not accept connections within {timeout}.", ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates the login role and its database when missing. Checked every start, so a crash between initdb
+    /// and this step heals the next time.
+    /// </summary>
+    /// <returns>True when something was created.</returns>
+    public static async Task<bool> EnsureAppRoleAndDatabaseAsync(
+        string adminConnectionString, string appPassword, ILogger logger, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false };
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+
+        var created = false;
+        if (!await ExistsAsync(connection, "SELECT 1 FROM pg_roles WHERE rolname = $1", AppUser, cancellationToken))
+        {
+            // DDL takes no parameters. The password is URL-safe base64 (no quotes), escaped all the same.
+            await ExecuteAsync(
+                connection,
+                $"CREATE ROLE {AppUser} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{appPassword.Replace("'", "''", StringComparison.Ordinal)}'",
+                cancellationToken);
+            created = true;
+        }
+
+        if (!await ExistsAsync(connection, "SELECT 1 FROM pg_database WHERE datname = $1", AppDatabase, cancellationToken))
+        {
+            await ExecuteAsync(connection, $"CREATE DATABASE {AppDatabase} OWNER {AppUser}", cancellationToken);
+            created = true;
+        }
+
+        if (created)
+        {
+            Log.ProvisionedAppDatabase(logger, AppUser, AppDatabase);
+        }
+
+        return created;
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection connection, string sql, string name, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

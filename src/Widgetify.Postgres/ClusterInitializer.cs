@@ -1,0 +1,142 @@
+using System.Runtime.Versioning;
+using Microsoft.Extensions.Logging;
+
+namespace Widgetify.Postgres;
+
+/// <summary>Creates the folder layout and runs initdb on first use.</summary>
+[UnsupportedOSPlatform("windows")]
+internal sealed class ClusterInitializer
+{
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    private readonly PostgresBinaries binaries;
+    private readonly ClusterLayout layout;
+    private readonly ProcessRunner runner;
+    private readonly ILogger logger;
+
+    public ClusterInitializer(PostgresBinaries binaries, ClusterLayout layout, ProcessRunner runner, ILogger logger)
+    {
+        this.binaries = binaries;
+        this.layout = layout;
+        this.runner = runner;
+        this.logger = logger;
+    }
+
+    /// <summary>
+    /// Creates the root and log folders (every start, since they may have been deleted) and, when root, makes
+    /// sure the postgres user can reach and write them.
+    /// </summary>
+    public async Task PrepareLayoutAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(layout.Root);
+        Directory.CreateDirectory(layout.LogDirectory);
+        if (!runner.RunServerCommandsAsPostgres)
+        {
+            return;
+        }
+
+        UnixAccount.EnsureTraversableByOthers(layout.Root);
+        // The root folder is ours: let postgres pass through it. Secrets inside it are 0600 on their own.
+        var rootMode = File.GetUnixFileMode(layout.Root);
+        if ((rootMode & UnixFileMode.OtherExecute) == 0)
+        {
+            File.SetUnixFileMode(layout.Root, rootMode | UnixFileMode.OtherExecute);
+        }
+
+        // pg_ctl -l opens the log as postgres.
+        List<string> owned = [layout.LogDirectory];
+        if (File.Exists(layout.LogFile))
+        {
+            owned.Add(layout.LogFile);
+        }
+
+        await UnixAccount.ChownToPostgresAsync(owned, cancellationToken);
+    }
+
+    /// <summary>Runs initdb with the admin password; PGDATA must not hold a complete cluster.</summary>
+    public async Task InitializeAsync(ClusterCredentials credentials, bool durable, CancellationToken cancellationToken)
+    {
+        Log.RunningInitDb(logger, layout.PgData, binaries.BinDirectory);
+        await CreateEmptyPgDataAsync(cancellationToken);
+
+        // initdb reads the password as postgres, but it must never be readable by anyone else, so it goes
+        // into its own 0600 file (chowned to postgres when root) that is deleted as soon as initdb is done.
+        var passwordFile = Path.Combine(layout.Root, $".initdb-pw-{Guid.NewGuid():N}");
+        try
+        {
+            await WritePasswordFileAsync(passwordFile, credentials.AdminPassword, cancellationToken);
+            var result = await RunInitDbAsync(passwordFile, "C.UTF-8", durable, cancellationToken);
+            if (!result.Succeeded && (result.StandardError + result.StandardOutput).Contains("locale", StringComparison.OrdinalIgnoreCase))
+            {
+                // Minimal images may lack the C.UTF-8 locale; plain C sorts bytewise and is always there.
+                Log.InitDbLocaleFallback(logger);
+                await CreateEmptyPgDataAsync(cancellationToken);
+                result = await RunInitDbAsync(passwordFile, "C", durable, cancellationToken);
+            }
+
+            ProcessRunner.EnsureSuccess(result);
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+    }
+
+    private Task<ProcessResult> RunInitDbAsync(string passwordFile, string locale, bool durable, CancellationToken cancellationToken)
+    {
+        List<string> arguments =
+        [
+            "-D", layout.PgData,
+            "-U", ClusterDatabase.AdminUser,
+            "--auth=scram-sha-256",
+            $"--pwfile={passwordFile}",
+            "-E", "UTF8",
+            $"--locale={locale}",
+        ];
+        if (!durable)
+        {
+            arguments.Add("--no-sync");
+        }
+
+        return runner.RunServerCommandAsync(binaries.InitDb, arguments, layout.Root, cancellationToken);
+    }
+
+    /// <summary>
+    /// initdb needs an empty PGDATA owned by the server user. A non-empty one without PG_VERSION is the
+    /// remains of an interrupted initdb and holds no data worth keeping.
+    /// </summary>
+    private async Task CreateEmptyPgDataAsync(CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(layout.PgData) && Directory.EnumerateFileSystemEntries(layout.PgData).Any())
+        {
+            Log.RemovingPartialCluster(logger, layout.PgData);
+            Directory.Delete(layout.PgData, recursive: true);
+        }
+
+        Directory.CreateDirectory(layout.PgData, OwnerOnlyDirectory);
+        File.SetUnixFileMode(layout.PgData, OwnerOnlyDirectory);
+        if (runner.RunServerCommandsAsPostgres)
+        {
+            await UnixAccount.ChownToPostgresAsync([layout.PgData], cancellationToken);
+        }
+    }
+
+    private async Task WritePasswordFileAsync(string path, string password, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        await using (var writer = new StreamWriter(path, options))
+        {
+            await writer.WriteLineAsync(password.AsMemory(), cancellationToken);
+        }
+
+        if (runner.RunServerCommandsAsPostgres)
+        {
+            await UnixAccount.ChownToPostgresAsync([path], cancellationToken);
+        }
+    }
+}

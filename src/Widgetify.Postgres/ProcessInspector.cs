@@ -1,0 +1,116 @@
+using System.Diagnostics;
+
+namespace Widgetify.Postgres;
+
+/// <summary>Looks at other processes through /proc: is a pid alive, and is it the postmaster of a given PGDATA.</summary>
+internal static class ProcessInspector
+{
+    /// <summary>True when <paramref name="pid"/> names a running process (zombies count as dead).</summary>
+    public static bool IsAlive(int pid)
+    {
+        if (pid <= 0)
+        {
+            return false;
+        }
+
+        if (Directory.Exists("/proc/self"))
+        {
+            var stat = TryRead($"/proc/{pid}/stat");
+            if (stat is null)
+            {
+                return false;
+            }
+
+            // Field 3 is the state; it follows the command name, which is in parentheses and may hold spaces.
+            var afterName = stat.LastIndexOf(')');
+            return afterName < 0 || afterName + 2 >= stat.Length || stat[afterName + 2] != 'Z';
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="pid"/> is alive and is a postgres server for <paramref name="pgData"/>.
+    /// A pid file can outlive its server (crash, reboot) and the pid be reused by anything, so both the
+    /// program and the data folder are checked. When the folder cannot be verified (no permission to look),
+    /// a live postgres process is assumed to be ours: starting a second postmaster on a live PGDATA would be
+    /// far worse than refusing to start.
+    /// </summary>
+    public static bool IsPostmasterFor(int pid, string pgData)
+    {
+        if (!IsAlive(pid))
+        {
+            return false;
+        }
+
+        var commandLine = TryRead($"/proc/{pid}/cmdline");
+        if (commandLine is null)
+        {
+            // No /proc (not Linux): the best available check is the program name.
+            return TryGetProcessName(pid)?.Contains("postgres", StringComparison.Ordinal) ?? false;
+        }
+
+        var arguments = commandLine.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        if (arguments.Length == 0 || !arguments[0].Contains("postgres", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (arguments.Any(argument => SamePath(argument, pgData)))
+        {
+            return true;
+        }
+
+        // The postmaster chdirs into PGDATA, so its cwd names the data folder even when -D was relative.
+        var workingDirectory = TryReadLink($"/proc/{pid}/cwd");
+        return workingDirectory is null || SamePath(workingDirectory, pgData);
+    }
+
+    private static bool SamePath(string candidate, string pgData) =>
+        string.Equals(Path.TrimEndingDirectorySeparator(candidate), pgData, StringComparison.Ordinal);
+
+    private static string? TryRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string? TryReadLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string? TryGetProcessName(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.ProcessName;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+
+namespace Widgetify.Postgres;
+
+/// <summary>
+/// Runs a command to completion and captures its output. PostgreSQL refuses to run as root, so server
+/// commands go through <c>runuser -u postgres --</c> when this process is privileged.
+/// </summary>
+internal sealed class ProcessRunner
+{
+    public const string PostgresUser = "postgres";
+
+    public static ProcessRunner Instance { get; } = new(UnixAccount.IsRoot);
+
+    public ProcessRunner(bool runServerCommandsAsPostgres)
+    {
+        RunServerCommandsAsPostgres = runServerCommandsAsPostgres;
+    }
+
+    /// <summary>True when server commands are wrapped in runuser and written folders are chowned to postgres.</summary>
+    public bool RunServerCommandsAsPostgres { get; }
+
+    /// <summary>Runs a server command (initdb, pg_ctl) as the user that may run PostgreSQL.</summary>
+    public Task<ProcessResult> RunServerCommandAsync(
+        string fileName, IReadOnlyList<string> arguments, string? workingDirectory, CancellationToken cancellationToken)
+    {
+        if (!RunServerCommandsAsPostgres)
+        {
+            return RunAsync(fileName, arguments, workingDirectory, cancellationToken);
+        }
+
+        List<string> wrapped = ["-u", PostgresUser, "--", fileName, .. arguments];
+        return RunAsync("runuser", wrapped, workingDirectory, cancellationToken);
+    }
+
+    /// <summary>Runs a command; never throws for a non-zero exit code (see <see cref="EnsureSuccess"/>).</summary>
+    public static async Task<ProcessResult> RunAsync(
+        string fileName, IReadOnlyList<string> arguments, string? workingDirectory, CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            // A cwd the postgres user cannot enter makes initdb and pg_ctl print warnings or fail.
+            WorkingDirectory = workingDirectory ?? string.Empty,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var commandLine = FormatCommandLine(fileName, arguments);
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            throw new InvalidOperationException($"Could not run '{commandLine}': {ex.Message}. Is it installed and on PATH?", ex);
+        }
+
+        // Nothing we run reads stdin; closing it stops a prompt (e.g. for a password) from hanging forever.
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited between the cancellation and the kill: nothing left to stop.
+            }
+
+            throw;
+        }
+
+        return new ProcessResult(commandLine, process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Throws with the command line, exit code and stderr when the command failed.</summary>
+    public static ProcessResult EnsureSuccess(ProcessResult result)
+    {
+        if (result.Succeeded)
+        {
+            return result;
+        }
+
+        var output = string.IsNullOrWhiteSpace(result.StandardError) ? result.StandardOutput : result.StandardError;
+        throw new InvalidOperationException(
+            $"Command '{result.CommandLine}' failed with exit code {result.ExitCode}: {output.Trim()}");
+    }
+
+    private static string FormatCommandLine(string fileName, IReadOnlyList<string> arguments)
+    {
+        var builder = new StringBuilder(fileName);
+        foreach (var argument in arguments)
+        {
+            builder.Append(' ');
+            builder.Append(argument.Length == 0 || argument.Contains(' ', StringComparison.Ordinal) ? $"\"{argument}\"" : argument);
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+
+namespace Widgetify.Postgres;
+
+/// <summary>Builds the postgres options string that <c>pg_ctl start -o</c> passes to the server.</summary>
+internal static class ServerOptionsBuilder
+{
+    public static string Build(int port, PostgresClusterOptions options)
+    {
+        List<KeyValuePair<string, string>> settings =
+        [
+            // Loopback TCP only: nothing outside the machine can reach the newcomer/test server.
+            new("listen_addresses", "127.0.0.1"),
+            // No Unix socket: /var/run/postgresql may not exist or be writable, and two clusters would clash there.
+            new("unix_socket_directories", string.Empty),
+            new("max_connections", options.MaxConnections.ToString(CultureInfo.InvariantCulture)),
+        ];
+        if (!options.Durable)
+        {
+            // Throwaway test data: trade crash safety for speed.
+            settings.Add(new("fsync", "off"));
+            settings.Add(new("synchronous_commit", "off"));
+            settings.Add(new("full_page_writes", "off"));
+        }
+
+        foreach (var (name, value) in options.Settings)
+        {
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.'))
+            {
+                throw new ArgumentException($"Settings: '{name}' is not a valid PostgreSQL setting name.", nameof(options));
+            }
+
+            if (string.Equals(name, "port", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"Set the port with {nameof(PostgresClusterOptions.Port)}, not in Settings.", nameof(options));
+            }
+
+            settings.Add(new(name, value));
+        }
+
+        var builder = new StringBuilder("-p ").Append(port.ToString(CultureInfo.InvariantCulture));
+        foreach (var (name, value) in settings)
+        {
+            builder.Append(" -c ").Append(ShellQuote($"{name}={value}"));
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// pg_ctl pastes the -o string into a /bin/sh command line, so every argument is single-quoted
+    /// ('it'\''s' for an embedded quote) to reach postgres exactly as given.
+    /// </summary>
+    internal static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

@@ -1,0 +1,96 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Widgetify.Api.Auth;
+using Widgetify.Api.Data;
+
+namespace Widgetify.Api.Tests.Infrastructure;
+
+/// <summary>The real Widgetify service on Kestrel, on a free loopback port, talking to a real PostgreSQL.</summary>
+public sealed class WidgetifyServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private WidgetifyServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<WidgetifyServer> StartAsync(string connectionString, IDictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Widgetify:Database:ConnectionString"] = connectionString,
+            ["Widgetify:Embed:ViewFlushInterval"] = "00:00:00.100",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddWidgetify();
+        var app = builder.Build();
+        app.UseWidgetify();
+        await app.Services.MigrateDatabaseAsync();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new WidgetifyServer(app, new Uri(address));
+    }
+
+    /// <summary>A client with no credentials.</summary>
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>A client with no credentials that sends <paramref name="authorization"/> verbatim (unvalidated).</summary>
+    public HttpClient CreateClient(string authorization)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
+        return client;
+    }
+
+    /// <summary>How many widgets the tenant has in the database (not through the API).</summary>
+    public Task<long> CountWidgetsAsync(Guid tenantId) =>
+        Services.GetRequiredService<TenantStore>().CountWidgetsAsync(tenantId, CancellationToken.None);
+
+    /// <summary>A new tenant with a fresh key, and a client that sends it.</summary>
+    public async Task<TenantClient> CreateTenantAsync(ApiKeyRole role = ApiKeyRole.Tenant)
+    {
+        var tenants = Services.GetRequiredService<TenantStore>();
+        var name = "t-" + Guid.NewGuid().ToString("N")[..16];
+        var tenantId = await tenants.EnsureTenantAsync(name, CancellationToken.None);
+        var key = await tenants.CreateKeyAsync(tenantId, role, CancellationToken.None);
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return new TenantClient(tenantId, name, key, client);
+    }
+
+    /// <summary>Stops the service gracefully, as Ctrl-C does.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>A tenant, its API key and a client that authenticates with it.</summary>
+public sealed record TenantClient(Guid TenantId, string Name, string Key, HttpClient Http) : IDisposable
+{
+    public void Dispose() => Http.Dispose();
+}

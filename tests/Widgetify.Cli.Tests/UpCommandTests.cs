@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Widgetify.Cli.Tests.Infrastructure;
+
+namespace Widgetify.Cli.Tests;
+
+/// <summary>'widgetify up' as a newcomer runs it: a real process, a real embedded PostgreSQL, real signals.</summary>
+public sealed class UpCommandTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Up_FirstRunThenRestart_KeepsDataAndDemoKey()
+    {
+        using var dataDir = new TempDataDir();
+
+        // First run: creates the cluster, seeds the demo tenant, saves the demo key.
+        var port = CliProcess.FreePort();
+        string demoKey;
+        Guid created;
+        using (var up = StartUp(dataDir, port))
+        {
+            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            demoKey = File.ReadAllText(Path.Combine(dataDir.Path, "demo-api-key")).Trim();
+            up.StandardOutput.ShouldContain(demoKey);
+            File.GetUnixFileMode(Path.Combine(dataDir.Path, "demo-api-key")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+            using var http = Client(port, demoKey);
+            (await CountWidgetsAsync(http)).ShouldBe(40);
+            var response = await http.PostAsJsonAsync("/api/widgets", new { name = "Kept across restarts", kind = "banner", config = new { text = "hi" } });
+            response.StatusCode.ShouldBe(HttpStatusCode.Created);
+            created = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+            // keys create while 'up' runs: shares the running server, prints the key alone on stdout.
+            var (exitCode, stdout, stderr) = await CliProcess.RunAsync("keys", "create", "--tenant", "acme", "--data-dir", dataDir.Path);
+            exitCode.ShouldBe(0, stderr);
+            var acmeKey = stdout.Trim();
+            acmeKey.ShouldStartWith("wgt_");
+            using var acme = Client(port, acmeKey);
+            (await CountWidgetsAsync(acme)).ShouldBe(0);
+
+            up.Terminate();
+            (await up.WaitForExitAsync(StopTimeout)).ShouldBe(0, up.StandardError + up.StandardOutput);
+            up.StandardOutput.ShouldContain("stopped");
+        }
+
+        dataDir.RunningPostmasterPid().ShouldBeNull("SIGTERM must stop PostgreSQL too");
+
+        // Second run: same cluster, same data, same demo key, nothing seeded twice.
+        port = CliProcess.FreePort();
+        using (var up = StartUp(dataDir, port))
+        {
+            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            File.ReadAllText(Path.Combine(dataDir.Path, "demo-api-key")).Trim().ShouldBe(demoKey);
+            up.StandardOutput.ShouldNotContain("seeded now");
+
+            using var http = Client(port, demoKey);
+            (await http.GetAsync($"/api/widgets/{created}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await CountWidgetsAsync(http)).ShouldBe(41);
+
+            up.Terminate();
+            (await up.WaitForExitAsync(StopTimeout)).ShouldBe(0);
+        }
+
+        dataDir.RunningPostmasterPid().ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Up_AfterCrashAndStalePidFile_StartsAgain()
+    {
+        using var dataDir = new TempDataDir();
+        using (var up = StartUp(dataDir, CliProcess.FreePort()))
+        {
+            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            up.Crash(); // SIGKILL: the CLI dies, its PostgreSQL is orphaned and keeps running
+            await up.WaitForExitAsync(StopTimeout);
+        }
+
+        var orphan = dataDir.RunningPostmasterPid();
+        orphan.ShouldNotBeNull();
+
+        // The next run adopts the orphaned server, and stops it on SIGTERM like one it started.
+        using (var up = StartUp(dataDir, CliProcess.FreePort()))
+        {
+            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            dataDir.RunningPostmasterPid().ShouldBe(orphan);
+            up.Terminate();
+            (await up.WaitForExitAsync(StopTimeout)).ShouldBe(0);
+        }
+
+        dataDir.RunningPostmasterPid().ShouldBeNull();
+
+        // A postmaster.pid left by a crash of PostgreSQL itself (its pid now dead) must not block the next start.
+        File.WriteAllText(dataDir.PostmasterPidFile, "999999\n" + dataDir.Path + "\n1700000000\n5432\n\n127.0.0.1\n  5432001  0\nready\n");
+        var port = CliProcess.FreePort();
+        using (var up = StartUp(dataDir, port))
+        {
+            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            using var http = Client(port, null);
+            (await http.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            up.Terminate();
+            (await up.WaitForExitAsync(StopTimeout)).ShouldBe(0);
+        }
+    }
+
+    [Fact]
+    public async Task Up_PortInUse_ExitsWithMessageNamingPortOption()
+    {
+        using var dataDir = new TempDataDir();
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
+
+        using var up = StartUp(dataDir, port);
+        var exitCode = await up.WaitForExitAsync(StartTimeout);
+
+        exitCode.ShouldBe(2);
+        up.StandardError.ShouldContain("--port");
+        dataDir.RunningPostmasterPid().ShouldBeNull("a failed start must not leave PostgreSQL running");
+    }
+
+    [Fact]
+    public async Task KeysCreate_InvalidTenantName_FailsNamingTheRule()
+    {
+        var (exitCode, _, stderr) = await CliProcess.RunAsync("keys", "create", "--tenant", "Not Valid!", "--database-url", "Host=127.0.0.1;Port=1");
+
+        exitCode.ShouldNotBe(0);
+        stderr.ShouldContain("lowercase letters, digits");
+    }
+
+    private static CliProcess StartUp(TempDataDir dataDir, int port) => CliProcess.Start(
+        "up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "40");
+
+    private static HttpClient Client(int port, string? key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return client;
+    }
+
+    private static async Task<int> CountWidgetsAsync(HttpClient http)
+    {
+        var count = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await http.GetFromJsonAsync<JsonElement>("/api/widgets?limit=100" + (cursor is null ? "" : "&cursor=" + cursor));
+            count += page.GetProperty("items").GetArrayLength();
+            cursor = page.GetProperty("nextCursor").GetString();
+        }
+        while (cursor is not null);
+
+        return count;
+    }
+}

@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Widgetify.Postgres.Tests;
+
+[UnsupportedOSPlatform("windows")]
+public sealed class PostgresClusterTests
+{
+    [Fact]
+    public async Task StartAsync_EmptyDirectory_CreatesClusterWithNonSuperuserAppRole()
+    {
+        await using var directory = new TempClusterDirectory();
+        var options = directory.Options(maxConnections: 23);
+        options.Settings["work_mem"] = "5MB";
+
+        await using var cluster = await PostgresCluster.StartAsync(options);
+
+        cluster.CreatedNow.ShouldBeTrue();
+        cluster.OwnsServer.ShouldBeTrue();
+        cluster.DataDirectory.ShouldBe(directory.Path);
+        cluster.Port.ShouldBeGreaterThan(0);
+        (await ScalarAsync(cluster.AppConnectionString, "SELECT current_user")).ShouldBe("widgetify");
+        (await ScalarAsync(cluster.AppConnectionString, "SELECT current_database()")).ShouldBe("widgetify");
+        (await ScalarAsync(cluster.AppConnectionString, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user")).ShouldBe("false");
+        (await ScalarAsync(cluster.AppConnectionString, "SHOW max_connections")).ShouldBe("23");
+        (await ScalarAsync(cluster.AppConnectionString, "SHOW work_mem")).ShouldBe("5MB");
+        (await ScalarAsync(cluster.AppConnectionString, "SHOW fsync")).ShouldBe("off");
+        (await ScalarAsync(cluster.AdminConnectionString, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user")).ShouldBe("true");
+        ReadOwnerPid(directory).ShouldBe(Environment.ProcessId);
+    }
+
+    [Fact]
+    public async Task StartAsync_AfterStop_ReusesClusterAndKeepsData()
+    {
+        await using var directory = new TempClusterDirectory();
+        await using (var first = await PostgresCluster.StartAsync(directory.Options()))
+        {
+            await ExecuteAsync(first.AppConnectionString, "CREATE TABLE widgets (name text); INSERT INTO widgets VALUES ('sprocket')");
+        }
+
+        File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
+        File.Exists(directory.OwnerPidFile).ShouldBeFalse();
+
+        await using var second = await PostgresCluster.StartAsync(directory.Options());
+
+        second.CreatedNow.ShouldBeFalse();
+        second.OwnsServer.ShouldBeTrue();
+        (await ScalarAsync(second.AppConnectionString, "SELECT name FROM widgets")).ShouldBe("sprocket");
+    }
+
+    [Fact]
+    public async Task StartAsync_StalePostmasterPid_RemovesItAndStarts()
+    {
+        await using var directory = new TempClusterDirectory();
+        await using (await PostgresCluster.StartAsync(directory.Options()))
+        {
+        }
+
+        // What a crash or reboot leaves behind: a pid file whose pid no longer runs.
+        await File.WriteAllTextAsync(directory.PostmasterPidFile, $"999999\n{directory.PgData}\n1700000000\n5432\n\n127.0.0.1\n0 0\nready\n");
+        var logger = new CapturingLogger();
+
+        await using var cluster = await PostgresCluster.StartAsync(directory.Options(), logger);
+
+        cluster.CreatedNow.ShouldBeFalse();
+        cluster.OwnsServer.ShouldBeTrue();
+        (await ScalarAsync(cluster.AppConnectionString, "SELECT current_user")).ShouldBe("widgetify");
+        File.ReadAllLines(directory.PostmasterPidFile)[0].ShouldNotBe("999999");
+        logger.Entries.ShouldContain(entry => entry.Level == LogLevel.Warning && entry.Message.Contains("stale", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task StartAsync_FixedPortInUse_ThrowsWithServerLogTail()
+    {
+        await using var directory = new TempClusterDirectory();
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var options = directory.Options();
+        options.Port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+
+        var error = await Should.ThrowAsync<InvalidOperationException>(() => PostgresCluster.StartAsync(options));
+
+        error.Message.ShouldContain($"Check that port {options.Port} is free");
+        error.Message.ShouldContain("Last lines of");
+        error.Message.ShouldContain("could not bind");
+        File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task StartAsync_AsRootWithUntraversableParent_ThrowsNamingTheFolder()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return; // Only root hands the server to the postgres user, who then needs to pass through the parents.
+        }
+
+        await using var directory = new TempClusterDirectory();
+        var locked = Path.Combine(directory.Path, "locked");
+        Directory.CreateDirectory(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var options = directory.Options();
+        options.DataDirectory = Path.Combine(locked, ".widgetify");
+
+        var error = await Should.ThrowAsync<InvalidOperationException>(() => PostgresCluster.StartAsync(options));
+
+        error.Message.ShouldContain($"'{locked}'");
+        error.Message.ShouldContain("chmod o+x");
+    }
+
+    [Fact]
+    public async Task StartAsync_OrphanServerWithDeadOwner_AttachesAndTakesOwnership()
+    {
+        await using var directory = new TempClusterDirectory();
+        await using var original = await PostgresCluster.StartAsync(directory.Options());
+        // Simulate the owning process crashing: owner.pid names a pid that is gone.
+        await File.WriteAllTextAsync(directory.OwnerPidFile, "999999\n");
+
+        var adopter = await PostgresCluster.StartAsync(directory.Options());
+
+        adopter.Port.ShouldBe(original.Port);
+        adopter.OwnsServer.ShouldBeTrue();
+        adopter.CreatedNow.ShouldBeFalse();
+        ReadOwnerPid(directory).ShouldBe(Environment.ProcessId);
+        (await ScalarAsync(adopter.AppConnectionString, "SELECT 1::text")).ShouldBe("1");
+
+        await adopter.StopAsync();
+
+        File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
+        File.Exists(directory.OwnerPidFile).ShouldBeFalse();
+        await Should.ThrowAsync<NpgsqlException>(() => ScalarAsync(adopter.AppConnectionString, "SELECT 1::text"));
+        // The original handle finds its server already gone; stopping it again must not fail.
+        await original.StopAsync();
+    }
+
+    [Fact]
+    public async Task DisposeAsync_SecondHandleWhileOwnerAlive_DoesNotStopServer()
+    {
+        await using var directory = new TempClusterDirectory();
+        await using var owner = await PostgresCluster.StartAsync(directory.Options());
+
+        var second = await PostgresCluster.StartAsync(directory.Options());
+        second.OwnsServer.ShouldBeFalse();
+        second.CreatedNow.ShouldBeFalse();
+        second.Port.ShouldBe(owner.Port);
+        await second.DisposeAsync();
+
+        (await ScalarAsync(owner.AppConnectionString, "SELECT 1::text")).ShouldBe("1");
+        ReadOwnerPid(directory).ShouldBe(Environment.ProcessId);
+
+        await owner.StopAsync();
+        File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task StopAsync_CalledTwice_IsIdempotentAndCredentialsAreOwnerOnly()
+    {
+        await using var directory = new TempClusterDirectory();
+        var cluster = await PostgresCluster.StartAsync(directory.Options());
+
+        File.GetUnixFileMode(directory.CredentialsFile).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using (var json = JsonDocument.Parse(await File.ReadAllTextAsync(directory.CredentialsFile)))
+        {
+            json.RootElement.GetProperty("adminPassword").GetString().ShouldNotBeNullOrWhiteSpace();
+            json.RootElement.GetProperty("appPassword").GetString().ShouldNotBeNullOrWhiteSpace();
+        }
+
+        Directory.GetFiles(directory.Path, ".initdb-pw-*").ShouldBeEmpty();
+
+        await cluster.StopAsync();
+        await cluster.StopAsync();
+        await cluster.DisposeAsync();
+
+        File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
+    }
+
+    private static async Task<string?> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static int ReadOwnerPid(TempClusterDirectory directory) =>
+        int.Parse(File.ReadAllText(directory.OwnerPidFile).Trim(), CultureInfo.InvariantCulture);
+}
