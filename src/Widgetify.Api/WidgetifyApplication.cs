@@ -27,6 +27,7 @@ public static class WidgetifyApplication
         services.AddSingleton<WidgetifyDataSources>();
         services.AddSingleton<MigrationRunner>(sp => new(
             sp.GetRequiredService<WidgetifyDataSources>().Primary, sp.GetRequiredService<ILogger<MigrationRunner>>()));
+        services.AddSingleton<WidgetIdGenerator>();
         services.AddSingleton<WidgetStore>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<DemoData>();
@@ -44,14 +45,16 @@ public static class WidgetifyApplication
             .AddPolicy(AuthorizationPolicies.Tenant, p => p.RequireRole(ApiKeyRole.Tenant.ToDatabase()))
             .AddPolicy(AuthorizationPolicies.Operator, p => p.RequireRole(ApiKeyRole.Operator.ToDatabase()));
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag]);
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddJsonBodyDocumentation());
 
         var maxBody = builder.Configuration.GetValue<long?>($"{WidgetifyOptions.SectionName}:Api:MaxRequestBodyBytes")
             ?? new ApiOptions().MaxRequestBodyBytes;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = maxBody;
+            // WidgetInputReader enforces the exact limit with a helpful 413; Kestrel's limit is a backstop for
+            // anything else, with headroom because it also counts chunked-encoding framing.
+            kestrel.Limits.MaxRequestBodySize = maxBody * 2;
         });
         // In-flight requests get this long to finish on Ctrl-C/SIGTERM before the host gives up on them.
         builder.Host.ConfigureHostOptions(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));

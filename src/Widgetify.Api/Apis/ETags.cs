@@ -20,7 +20,7 @@ internal static class ETags
             return false;
         }
 
-        var current = new EntityTagHeaderValue(etag);
+        var current = EntityTagHeaderValue.Parse(etag); // the constructor refuses weak tags (W/"...")
         return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: false));
     }
 

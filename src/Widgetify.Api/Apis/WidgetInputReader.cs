@@ -22,7 +22,9 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         "id", "createdAt", "updatedAt", "version", "viewCount",
     };
 
-    private static readonly JsonDocumentOptions ParseOptions = new() { AllowDuplicateProperties = false, MaxDepth = 32 };
+    // Duplicate properties are refused by PropertyNameProblem, not by the parser: the parser's check throws on
+    // names holding a lone surrogate, and it could not say in which field the duplicate is.
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 32 };
 
     public async Task<WidgetInput> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -74,6 +76,12 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         }
 
         string? name = null, kind = null, config = null;
+        if (PropertyNameProblem(root) is { } nameProblem)
+        {
+            errors["body"] = [nameProblem];
+            return null;
+        }
+
         foreach (var property in root.EnumerateObject())
         {
             switch (property.Name)
@@ -116,7 +124,12 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
             return null;
         }
 
-        var name = value.GetString()!;
+        if (!TryGetString(value, out var name))
+        {
+            errors["name"] = [InvalidUnicode("The name")];
+            return null;
+        }
+
         // Counted in Unicode code points, as PostgreSQL's char_length counts them.
         var length = name.EnumerateRunes().Count();
         if (string.IsNullOrWhiteSpace(name))
@@ -143,7 +156,12 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
             return null;
         }
 
-        var kind = value.GetString()!;
+        if (!TryGetString(value, out var kind))
+        {
+            errors["kind"] = [InvalidUnicode("The kind")];
+            return null;
+        }
+
         if (!WidgetKinds.IsKnown(kind))
         {
             errors["kind"] = [$"Unknown kind '{Truncate(kind)}': must be one of {WidgetKinds.Describe()}."];
@@ -166,22 +184,119 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         {
             errors["config"] = [string.Create(CultureInfo.InvariantCulture, $"Must be at most {MaxConfigBytes} bytes of JSON; got {bytes}.")];
         }
-        else if (ContainsNul(value))
+        else if (FindConfigProblem(value) is { } problem)
         {
-            // PostgreSQL's jsonb cannot store U+0000; refuse it here rather than fail in the database.
-            errors["config"] = ["Must not contain the NUL character (\\u0000) in any string or property name."];
+            errors["config"] = [problem];
         }
 
         return raw;
     }
 
-    private static bool ContainsNul(JsonElement element) => element.ValueKind switch
+    /// <summary>What in a config PostgreSQL could not store faithfully: U+0000 (refused by jsonb and text),
+    /// escaped lone surrogates such as \ud800 (not Unicode at all), duplicate property names. Refused here
+    /// rather than failing, or silently changing the config, in the database.</summary>
+    private static string? FindConfigProblem(JsonElement element)
     {
-        JsonValueKind.String => element.GetString()!.Contains('\0', StringComparison.Ordinal),
-        JsonValueKind.Object => element.EnumerateObject().Any(p => p.Name.Contains('\0', StringComparison.Ordinal) || ContainsNul(p.Value)),
-        JsonValueKind.Array => element.EnumerateArray().Any(ContainsNul),
-        _ => false,
-    };
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return !TryGetString(element, out var text) ? InvalidUnicode("A string")
+                    : text.Contains('\0', StringComparison.Ordinal) ? NulMessage : null;
+            case JsonValueKind.Object:
+                if (PropertyNameProblem(element) is { } nameProblem)
+                {
+                    return nameProblem;
+                }
+
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.Name.Contains('\0', StringComparison.Ordinal))
+                    {
+                        return NulMessage;
+                    }
+
+                    if (FindConfigProblem(property.Value) is { } problem)
+                    {
+                        return problem;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                return element.EnumerateArray().Select(FindConfigProblem).FirstOrDefault(p => p is not null);
+            default:
+                return null;
+        }
+    }
+
+    private const string NulMessage = "Must not contain the NUL character (\\u0000) in any string or property name.";
+
+    private static string InvalidUnicode(string what) =>
+        $"{what} holds an invalid Unicode escape (a lone surrogate such as \\ud800); send valid UTF-8 text.";
+
+    // An escaped lone surrogate has no UTF-8 form: System.Text.Json throws on some (string values) and
+    // returns others as they are (property names), so both are checked.
+    private static bool TryGetString(JsonElement value, out string text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return IsValidUnicode(text);
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
+    }
+
+    private static bool IsValidUnicode(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Why an object's property names cannot be accepted (invalid Unicode, or a name given twice,
+    /// which JSON leaves undefined and jsonb would silently collapse), or null.</summary>
+    private static string? PropertyNameProblem(JsonElement obj)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in obj.EnumerateObject())
+        {
+            string name;
+            try
+            {
+                name = property.Name; // throws on an escaped lone surrogate
+            }
+            catch (InvalidOperationException)
+            {
+                return InvalidUnicode("A property name");
+            }
+
+            if (!IsValidUnicode(name))
+            {
+                return InvalidUnicode("A property name");
+            }
+
+            if (!seen.Add(name))
+            {
+                return $"The property '{Truncate(name)}' appears more than once.";
+            }
+        }
+
+        return null;
+    }
 
     private static bool IsJson(string? contentType)
     {

@@ -28,7 +28,7 @@ internal static class WidgetsApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapPost("/", CreateAsync)
-            .Accepts<WidgetRequest>("application/json")
+            .DocumentsJsonBody<WidgetRequest>()
             .Produces<WidgetResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -44,7 +44,7 @@ internal static class WidgetsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Get a widget. Send If-None-Match with its ETag to get 304 when unchanged.");
         api.MapPut("/{id}", UpdateAsync)
-            .Accepts<WidgetRequest>("application/json")
+            .DocumentsJsonBody<WidgetRequest>()
             .Produces<WidgetResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

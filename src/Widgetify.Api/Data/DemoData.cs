@@ -4,7 +4,7 @@ namespace Widgetify.Api.Data;
 
 /// <summary>The demo tenant a newcomer gets from './widgetify up': enough widgets (10,000 by default) that
 /// pagination, search and the embed path behave as they would for a real customer.</summary>
-internal sealed class DemoData(TenantStore tenants, TimeProvider timeProvider)
+internal sealed class DemoData(TenantStore tenants, WidgetStore widgets, TimeProvider timeProvider)
 {
     public const string TenantName = "demo";
 
@@ -13,12 +13,12 @@ internal sealed class DemoData(TenantStore tenants, TimeProvider timeProvider)
     public async Task<(Guid TenantId, int Added)> EnsureAsync(int widgetCount, CancellationToken cancellationToken)
     {
         var tenantId = await tenants.EnsureTenantAsync(TenantName, cancellationToken);
-        if (widgetCount <= 0 || await tenants.CountWidgetsAsync(tenantId, cancellationToken) > 0)
+        if (widgetCount <= 0 || await widgets.CountAsync(tenantId, cancellationToken) > 0)
         {
             return (tenantId, 0);
         }
 
-        await tenants.ImportWidgetsAsync(tenantId, Generate(widgetCount), timeProvider.GetUtcNow(), cancellationToken);
+        await widgets.ImportAsync(tenantId, Generate(widgetCount), timeProvider.GetUtcNow(), cancellationToken);
         return (tenantId, widgetCount);
     }
 

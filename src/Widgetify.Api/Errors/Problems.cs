@@ -25,11 +25,13 @@ internal static class Problems
     public static async Task Write(HttpContext context, int status, string title, string detail)
     {
         context.Response.StatusCode = status;
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
         var service = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await service.WriteAsync(new ProblemDetailsContext
+        if (!await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
         {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
-        });
+            // The client's Accept header excludes JSON (a browser asking for text/html, say). The status code
+            // is what matters then, but an explanation in the one format we have beats an empty body.
+            await context.Response.WriteAsJsonAsync(problem, options: null, contentType: "application/problem+json");
+        }
     }
 }

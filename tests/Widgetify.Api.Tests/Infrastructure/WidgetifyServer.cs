@@ -65,7 +65,7 @@ public sealed class WidgetifyServer : IAsyncDisposable
 
     /// <summary>How many widgets the tenant has in the database (not through the API).</summary>
     public Task<long> CountWidgetsAsync(Guid tenantId) =>
-        Services.GetRequiredService<TenantStore>().CountWidgetsAsync(tenantId, CancellationToken.None);
+        Services.GetRequiredService<WidgetStore>().CountAsync(tenantId, CancellationToken.None);
 
     /// <summary>A new tenant with a fresh key, and a client that sends it.</summary>
     public async Task<TenantClient> CreateTenantAsync(ApiKeyRole role = ApiKeyRole.Tenant)

@@ -8,7 +8,7 @@ namespace Widgetify.Cli.Tests.Infrastructure;
 /// <summary>The real widgetify command in a child process, as an operator runs it.</summary>
 public sealed class CliProcess : IDisposable
 {
-    private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "Widgetify.Cli.dll");
+    private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "widgetify.dll");
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();

@@ -1,0 +1,275 @@
+using System.Net;
+using System.Text.Json;
+using Widgetify.Api.Tests.Infrastructure;
+
+namespace Widgetify.Api.Tests.Apis;
+
+/// <summary>The public embed, GET /w/{id}: no key, cacheable, safe HTML, and each fetch counts a view.</summary>
+[Collection(SharedApiServer.Name)]
+public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
+{
+    private readonly HttpClient _anonymous = fixture.Server.CreateClient();
+
+    public void Dispose() => _anonymous.Dispose();
+
+    [Fact]
+    public async Task Get_WithoutKey_Returns200CacheableHtml()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Visitors", "counter", new { label = "visitors so far" });
+
+        using var response = await _anonymous.GetAsync($"/w/{widget.Id}");
+
+        var html = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, html);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        response.Content.Headers.ContentType.CharSet.ShouldBe("utf-8");
+        response.Headers.CacheControl!.Public.ShouldBeTrue();
+        response.Headers.CacheControl.MaxAge.ShouldNotBeNull();
+        response.Headers.ETag!.IsWeak.ShouldBeTrue();
+        response.Headers.Vary.ShouldContain("Accept");
+        html.ShouldStartWith("<!doctype html>");
+        html.ShouldContain("Visitors");
+        html.ShouldContain("visitors so far");
+        html.ShouldContain(widget.Id.ToString());
+    }
+
+    [Fact]
+    public async Task Get_NameWithScriptTag_IsHtmlEncoded()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        const string name = "<script>alert(1)</script>";
+        var widget = await tenant.Http.CreateWidgetAsync(name, "poll", new { question = "<img src=x onerror=alert(2)>", options = (string[])["<b>bold</b>"] });
+
+        using var response = await _anonymous.GetAsync($"/w/{widget.Id}");
+
+        var html = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        html.ShouldNotContain("<script", Case.Insensitive);
+        html.ShouldNotContain("<img", Case.Insensitive);
+        html.ShouldNotContain("<b>", Case.Insensitive);
+        html.ShouldContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+        response.Headers.TryGetValues("Content-Security-Policy", out var csp).ShouldBeTrue();
+        string.Join(";", csp!).ShouldContain("default-src 'none'");
+        response.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"]);
+    }
+
+    [Theory]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("data:text/html,<script>alert(1)</script>")]
+    [InlineData("JaVaScRiPt:alert(1)")]
+    public async Task Get_BannerWithNonHttpLink_RendersNoLink(string link)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Sale", "banner", new { text = "Click me", link });
+
+        using var response = await _anonymous.GetAsync($"/w/{widget.Id}");
+
+        var html = await response.Content.ReadAsStringAsync();
+        html.ShouldContain("Click me");
+        html.ShouldNotContain("href", Case.Insensitive);
+        html.ShouldNotContain("javascript:", Case.Insensitive);
+    }
+
+    [Fact]
+    public async Task Get_BannerWithHttpsLink_RendersLink()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Sale", "banner", new { text = "Click me", link = "https://example.com/sale?a=1&b=2" });
+
+        using var response = await _anonymous.GetAsync($"/w/{widget.Id}");
+
+        var html = await response.Content.ReadAsStringAsync();
+        html.ShouldContain("href=\"https://example.com/sale?a=1&amp;b=2\"");
+        html.ShouldContain("rel=\"noopener\"");
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json, text/html;q=0.5")]
+    public async Task Get_AcceptJson_ReturnsPublicJsonWithoutTenant(string accept)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Weather", "weather", new { location = "Quito" });
+
+        using var response = await _anonymous.GetWithAcceptAsync($"/w/{widget.Id}", accept);
+
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        response.Headers.CacheControl!.Public.ShouldBeTrue();
+        using var json = JsonDocument.Parse(text);
+        var root = json.RootElement;
+        root.GetProperty("id").GetGuid().ShouldBe(widget.Id);
+        root.GetProperty("name").GetString().ShouldBe("Weather");
+        root.GetProperty("kind").GetString().ShouldBe("weather");
+        root.GetProperty("config").GetProperty("location").GetString().ShouldBe("Quito");
+        root.GetProperty("viewCount").GetInt64().ShouldBeGreaterThanOrEqualTo(0);
+        root.EnumerateObject().Select(p => p.Name).ShouldBe(["id", "name", "kind", "config", "viewCount"], ignoreOrder: true);
+        text.ShouldNotContain(tenant.TenantId.ToString(), Case.Insensitive);
+    }
+
+    [Theory]
+    [InlineData("text/html, application/json")]
+    [InlineData("text/html;q=0.9, application/json;q=0.5")]
+    [InlineData("*/*")]
+    public async Task Get_AcceptPrefersHtmlOrAny_ReturnsHtml(string accept)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync();
+
+        using var response = await _anonymous.GetWithAcceptAsync($"/w/{widget.Id}", accept);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+    }
+
+    [Fact]
+    public async Task Get_UnknownId_Returns404Problem()
+    {
+        var id = Guid.CreateVersion7();
+
+        using var response = await _anonymous.GetAsync($"/w/{id}");
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.NotFound, id.ToString());
+    }
+
+    [Fact]
+    public async Task Get_DeletedWidget_Returns404Problem()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync();
+        using (var delete = await tenant.Http.DeleteWidgetAsync(widget.Id))
+        {
+            delete.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        using var response = await _anonymous.GetAsync($"/w/{widget.Id}");
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.NotFound, widget.Id.ToString());
+    }
+
+    [Theory]
+    [InlineData("not-a-uuid")]
+    [InlineData("0193b2c45d6e7f809a1b2c3d4e5f6a7b")]
+    public async Task Get_MalformedId_Returns400NamingId(string id)
+    {
+        using var response = await _anonymous.GetAsync($"/w/{id}");
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "id");
+    }
+
+    [Fact]
+    public async Task Get_IfNoneMatchCurrentETag_Returns304()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync();
+        using var first = await _anonymous.GetAsync($"/w/{widget.Id}");
+        var etag = first.Headers.ETag!.ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/w/{widget.Id}");
+        request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+
+        using var response = await _anonymous.SendAsync(request);
+
+        // The view of the first fetch may or may not have been flushed yet; either way the answer is consistent.
+        response.Headers.ETag.ShouldNotBeNull($"status {response.StatusCode}, headers: {response.Headers}");
+        if (response.Headers.ETag.ToString() == etag)
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.NotModified);
+            (await response.Content.ReadAsByteArrayAsync()).ShouldBeEmpty();
+        }
+        else
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+    }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("W/\"0-0\", *")]
+    public async Task Get_IfNoneMatchStar_Returns304(string ifNoneMatch)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/w/{widget.Id}");
+        request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+
+        using var response = await _anonymous.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotModified, await response.Content.ReadAsStringAsync());
+        response.Headers.ETag!.IsWeak.ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData("W/\"999-0\"")]
+    [InlineData("\"stale\"")]
+    public async Task Get_IfNoneMatchOtherETag_Returns200(string ifNoneMatch)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Fresh");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/w/{widget.Id}");
+        request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+
+        using var response = await _anonymous.SendAsync(request);
+
+        var html = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, html);
+        html.ShouldContain("Fresh");
+    }
+
+    [Fact]
+    public async Task Get_20Times_CountsExactly20Views()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Counted");
+        var other = await tenant.Http.CreateWidgetAsync("Not counted");
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await _anonymous.GetAsync($"/w/{widget.Id}");
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        await Eventually.UntilAsync(
+            async () => (await tenant.Http.GetWidgetAsync(widget.Id)) is var w ? (w.ViewCount == 20, $"viewCount {w.ViewCount}") : default,
+            "the 20 views are flushed to the database");
+        (await tenant.Http.GetWidgetAsync(other.Id)).ViewCount.ShouldBe(0);
+        (await tenant.Http.GetWidgetAsync(widget.Id)).Version.ShouldBe(1, "views do not change the version");
+    }
+
+    [Fact]
+    public async Task Get_50ConcurrentFetches_CountsExactly50Views()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Popular");
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
+        {
+            using var response = await _anonymous.GetWithAcceptAsync($"/w/{widget.Id}", "application/json");
+            return response.StatusCode;
+        }));
+
+        statuses.ShouldAllBe(s => s == HttpStatusCode.OK);
+        await Eventually.UntilAsync(
+            async () => (await tenant.Http.GetWidgetAsync(widget.Id)) is var w ? (w.ViewCount == 50, $"viewCount {w.ViewCount}") : default,
+            "the 50 views are flushed to the database");
+    }
+
+    [Fact]
+    public async Task Get_AfterFlush_JsonShowsTheViewCount()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync();
+        using (var embed = await _anonymous.GetAsync($"/w/{widget.Id}"))
+        {
+            embed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        await Eventually.UntilAsync(
+            async () => (await tenant.Http.GetWidgetAsync(widget.Id)) is var w ? (w.ViewCount == 1, $"viewCount {w.ViewCount}") : default,
+            "the view is flushed");
+        using var json = await _anonymous.GetWithAcceptAsync($"/w/{widget.Id}", "application/json");
+        using var document = JsonDocument.Parse(await json.Content.ReadAsStringAsync());
+        document.RootElement.GetProperty("viewCount").GetInt64().ShouldBe(1, "the embed shows the flushed count");
+    }
+}

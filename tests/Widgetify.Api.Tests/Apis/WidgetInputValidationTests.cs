@@ -1,0 +1,395 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Widgetify.Api.Tests.Infrastructure;
+
+namespace Widgetify.Api.Tests.Apis;
+
+/// <summary>Every malformed widget body gets a 4xx problem that names the field, never a 500.</summary>
+[Collection(SharedApiServer.Name)]
+public sealed class WidgetInputValidationTests(ApiFixture fixture)
+{
+    private const int MaxBodyBytes = 64 * 1024;
+    private const int MaxConfigBytes = 16 * 1024;
+
+    private async Task<(TenantClient Tenant, HttpResponseMessage Response)> PostRawAsync(string json)
+    {
+        var tenant = await fixture.Server.CreateTenantAsync();
+        return (tenant, await tenant.Http.PostAsync("/api/widgets", WidgetHttp.Json(json)));
+    }
+
+    /// <summary>POSTs <paramref name="json"/>, asserts a 400 problem naming <paramref name="field"/> and that nothing was stored.</summary>
+    private async Task ShouldRejectAsync(string json, string field)
+    {
+        var (tenant, response) = await PostRawAsync(json);
+        using (tenant)
+        using (response)
+        {
+            await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, field);
+            (await fixture.Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(0);
+        }
+    }
+
+    private async Task<WidgetDto> ShouldAcceptAsync(string json)
+    {
+        var (tenant, response) = await PostRawAsync(json);
+        using (tenant)
+        using (response)
+        {
+            return await response.ShouldBeWidgetAsync(HttpStatusCode.Created);
+        }
+    }
+
+    private static string ConfigOfBytes(int bytes)
+    {
+        const string prefix = "{\"text\":\"", suffix = "\"}";
+        return prefix + new string('x', bytes - prefix.Length - suffix.Length) + suffix;
+    }
+
+    [Theory]
+    [InlineData("{\"name\":\"x\",\"kind\":\"poll\"")]
+    [InlineData("{name:\"x\",kind:\"poll\"}")]
+    [InlineData("{\"name\":\"x\",\"kind\":\"poll\",}")]
+    [InlineData("not json")]
+    [InlineData("")]
+    [InlineData("{\"name\":\"x\",\"kind\":\"poll\"} {}")]
+    [InlineData("{\"name\":\"x\",\"kind\":\"poll\"} // comment")]
+    public async Task Post_MalformedJson_Returns400NamingBody(string json) => await ShouldRejectAsync(json, "body");
+
+    [Theory]
+    [InlineData("[{\"name\":\"x\",\"kind\":\"poll\"}]")]
+    [InlineData("\"a string\"")]
+    [InlineData("42")]
+    [InlineData("null")]
+    public async Task Post_JsonThatIsNotAnObject_Returns400NamingBody(string json) => await ShouldRejectAsync(json, "body");
+
+    [Fact]
+    public async Task Post_DuplicateProperty_Returns400()
+    {
+        await ShouldRejectAsync("""{"name":"x","name":"y","kind":"poll"}""", "body");
+    }
+
+    [Theory]
+    [InlineData("""{"a":1,"a":2}""")]
+    [InlineData("""{"outer":{"b":1,"b":1}}""")]
+    [InlineData("""{"list":[{"c":1,"c":2}]}""")]
+    public async Task Post_ConfigWithDuplicateProperty_Returns400NamingConfig(string config)
+    {
+        await ShouldRejectAsync($$"""{"name":"x","kind":"poll","config":{{config}}}""", "config");
+    }
+
+    [Fact]
+    public async Task Post_ConfigNestedDeeperThanAllowed_Returns400()
+    {
+        var config = string.Concat(Enumerable.Repeat("{\"a\":", 40)) + "1" + new string('}', 40);
+
+        await ShouldRejectAsync($$"""{"name":"x","kind":"poll","config":{{config}}}""", "body");
+    }
+
+    [Theory]
+    [InlineData("""{"kind":"poll"}""")]
+    [InlineData("""{"name":42,"kind":"poll"}""")]
+    [InlineData("""{"name":null,"kind":"poll"}""")]
+    [InlineData("""{"name":["x"],"kind":"poll"}""")]
+    [InlineData("""{"name":"","kind":"poll"}""")]
+    [InlineData("""{"name":"   ","kind":"poll"}""")]
+    [InlineData("""{"name":"\u00a0\u2003","kind":"poll"}""")]
+    [InlineData("""{"name":"bad\nname","kind":"poll"}""")]
+    [InlineData("""{"name":"bad\tname","kind":"poll"}""")]
+    [InlineData("""{"name":"bad\u0000name","kind":"poll"}""")]
+    [InlineData("""{"name":"bad\u007fname","kind":"poll"}""")]
+    [InlineData("""{"name":"bad\u0085name","kind":"poll"}""")]
+    public async Task Post_InvalidName_Returns400NamingName(string json) => await ShouldRejectAsync(json, "name");
+
+    [Theory]
+    [InlineData("""{"name":"bad\ud800name","kind":"poll"}""")]
+    [InlineData("""{"name":"bad\udc00","kind":"poll"}""")]
+    public async Task Post_NameWithLoneSurrogate_Returns400NamingName(string json) => await ShouldRejectAsync(json, "name");
+
+    [Fact]
+    public async Task Post_KindWithLoneSurrogate_Returns400NamingKind() =>
+        await ShouldRejectAsync("""{"name":"x","kind":"poll\ud800"}""", "kind");
+
+    [Fact]
+    public async Task Post_UnknownFieldNamedWithLoneSurrogate_Returns400()
+    {
+        var (tenant, response) = await PostRawAsync("""{"name":"x","kind":"poll","\ud800":1}""");
+        using (tenant)
+        using (response)
+        {
+            await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        }
+    }
+
+    [Theory]
+    [InlineData("a", 101)]
+    [InlineData("é", 101)]
+    [InlineData("😀", 101)]
+    [InlineData("a", 1000)]
+    public async Task Post_NameLongerThan100CodePoints_Returns400NamingName(string unit, int count)
+    {
+        var name = string.Concat(Enumerable.Repeat(unit, count));
+
+        await ShouldRejectAsync(WidgetHttpJson(name, "poll"), "name");
+    }
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("é")]
+    [InlineData("😀")]
+    [InlineData("中")]
+    public async Task Post_NameOfExactly100CodePoints_IsAcceptedUnchanged(string unit)
+    {
+        var name = string.Concat(Enumerable.Repeat(unit, 100));
+
+        var widget = await ShouldAcceptAsync(WidgetHttpJson(name, "poll"));
+
+        widget.Name.ShouldBe(name);
+    }
+
+    [Fact]
+    public async Task Post_NameOfOneCharacter_IsAccepted()
+    {
+        (await ShouldAcceptAsync(WidgetHttpJson("x", "poll"))).Name.ShouldBe("x");
+    }
+
+    [Theory]
+    [InlineData("""{"name":"x"}""")]
+    [InlineData("""{"name":"x","kind":"gadget"}""")]
+    [InlineData("""{"name":"x","kind":"Poll"}""")]
+    [InlineData("""{"name":"x","kind":""}""")]
+    [InlineData("""{"name":"x","kind":5}""")]
+    [InlineData("""{"name":"x","kind":null}""")]
+    [InlineData("""{"name":"x","kind":{"is":"poll"}}""")]
+    public async Task Post_InvalidKind_Returns400NamingKind(string json) => await ShouldRejectAsync(json, "kind");
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("\"{}\"")]
+    [InlineData("1")]
+    [InlineData("true")]
+    [InlineData("null")]
+    public async Task Post_ConfigNotAnObject_Returns400NamingConfig(string config) =>
+        await ShouldRejectAsync($$"""{"name":"x","kind":"poll","config":{{config}}}""", "config");
+
+    [Fact]
+    public async Task Post_ConfigOneByteOver16KiB_Returns400NamingConfig()
+    {
+        await ShouldRejectAsync($$"""{"name":"x","kind":"banner","config":{{ConfigOfBytes(MaxConfigBytes + 1)}}}""", "config");
+    }
+
+    [Fact]
+    public async Task Post_ConfigOfExactly16KiB_IsAccepted()
+    {
+        var config = ConfigOfBytes(MaxConfigBytes);
+        Encoding.UTF8.GetByteCount(config).ShouldBe(MaxConfigBytes);
+
+        var widget = await ShouldAcceptAsync($$"""{"name":"x","kind":"banner","config":{{config}}}""");
+
+        widget.Config.GetProperty("text").GetString()!.Length.ShouldBe(MaxConfigBytes - 11);
+    }
+
+    [Theory]
+    [InlineData("""{"text":"a\u0000b"}""")]
+    [InlineData("""{"a\u0000":"b"}""")]
+    [InlineData("""{"options":["ok",{"deep":"\u0000"}]}""")]
+    public async Task Post_ConfigWithNulCharacter_Returns400NamingConfig(string config) =>
+        await ShouldRejectAsync($$"""{"name":"x","kind":"poll","config":{{config}}}""", "config");
+
+    [Theory]
+    [InlineData("""{"text":"a\ud800b"}""")]
+    [InlineData("""{"a\udc00":"b"}""")]
+    public async Task Post_ConfigWithLoneSurrogate_Returns400NamingConfig(string config) =>
+        await ShouldRejectAsync($$"""{"name":"x","kind":"poll","config":{{config}}}""", "config");
+
+    [Fact]
+    public async Task Post_ConfigWithNestedValues_IsStoredAsSent()
+    {
+        var widget = await ShouldAcceptAsync("""
+            {"name":"Poll","kind":"poll","config":{"question":"Tabs?","options":["Tabs","Spaces"],"n":1.5,"flag":true,"none":null}}
+            """);
+
+        widget.Config.GetProperty("options").EnumerateArray().Select(o => o.GetString()).ShouldBe(["Tabs", "Spaces"]);
+        widget.Config.GetProperty("n").GetDouble().ShouldBe(1.5);
+        widget.Config.GetProperty("flag").GetBoolean().ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData("tenantId")]
+    [InlineData("Name")]
+    [InlineData("colour")]
+    public async Task Post_UnknownField_Returns400NamingThatField(string field) =>
+        await ShouldRejectAsync($$"""{"name":"x","kind":"poll","{{field}}":"y"}""", field);
+
+    [Fact]
+    public async Task Post_SeveralInvalidFields_NamesEachOne()
+    {
+        var (tenant, response) = await PostRawAsync("""{"name":"","kind":"gadget","config":[],"extra":1}""");
+        using (tenant)
+        using (response)
+        {
+            var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "name");
+            foreach (var field in (string[])["kind", "config", "extra"])
+            {
+                problem.ErrorsFor(field).ShouldNotBeEmpty();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Post_ReadOnlyFieldsEchoedBack_AreAcceptedAndIgnored()
+    {
+        var foreignId = Guid.CreateVersion7();
+
+        var widget = await ShouldAcceptAsync($$"""
+            {"id":"{{foreignId}}","name":"x","kind":"poll","config":{},"version":42,"viewCount":1000,
+             "createdAt":"2000-01-01T00:00:00Z","updatedAt":"2000-01-01T00:00:00Z"}
+            """);
+
+        widget.Id.ShouldNotBe(foreignId);
+        widget.Version.ShouldBe(1);
+        widget.ViewCount.ShouldBe(0);
+        widget.CreatedAt.Year.ShouldBeGreaterThan(2000);
+    }
+
+    [Fact]
+    public async Task Put_WidgetAsReturnedByGet_IsAcceptedAndServerFieldsIgnored()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var created = await tenant.Http.CreateWidgetAsync("Before");
+        var echoed = created with { Name = "After", Version = 99, ViewCount = 1000, Id = Guid.CreateVersion7() };
+
+        using var response = await tenant.Http.PutWidgetAsync(created.Id, echoed, "\"1\"");
+
+        var updated = await response.ShouldBeWidgetAsync();
+        (updated.Id, updated.Name, updated.Version, updated.ViewCount).ShouldBe((created.Id, "After", 2, 0L));
+        updated.CreatedAt.ShouldBe(created.CreatedAt);
+    }
+
+    [Fact]
+    public async Task Put_InvalidBody_Returns400AndLeavesWidgetUnchanged()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var created = await tenant.Http.CreateWidgetAsync("Before");
+
+        using var response = await tenant.Http.PutWidgetAsync(created.Id, new { name = new string('x', 101), kind = "poll" }, "\"1\"");
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "name");
+        (await tenant.Http.GetWidgetAsync(created.Id)).Version.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Post_BodyOverLimitWithContentLength_Returns413()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = WidgetHttp.Json(PaddedBody(MaxBodyBytes + 1));
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "body");
+        (await fixture.Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData(MaxBodyBytes + 1)]
+    [InlineData(MaxBodyBytes * 4)]
+    public async Task Post_BodyOverLimitChunked_Returns413(int size)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new UnknownLengthContent(Encoding.UTF8.GetBytes(PaddedBody(size)), "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/widgets") { Content = content };
+
+        using var response = await tenant.Http.SendAsync(request);
+
+        request.Content.Headers.ContentLength.ShouldBeNull("the body must go out chunked, without Content-Length");
+        await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "body");
+        (await fixture.Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Post_BodyOfExactlyTheLimit_IsAccepted()
+    {
+        await ShouldAcceptAsync(PaddedBody(MaxBodyBytes));
+    }
+
+    [Theory]
+    [InlineData(MaxBodyBytes - 4096)]
+    [InlineData(MaxBodyBytes - 100)]
+    [InlineData(MaxBodyBytes)]
+    public async Task Post_BodyWithinTheLimitChunked_IsAccepted(int size)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new UnknownLengthContent(Encoding.UTF8.GetBytes(PaddedBody(size)), "application/json");
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        await response.ShouldBeWidgetAsync(HttpStatusCode.Created);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/jsonp")]
+    public async Task Post_WrongContentType_Returns415NamingContentType(string mediaType)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new StringContent("""{"name":"x","kind":"poll"}""", Encoding.UTF8, mediaType);
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType, "Content-Type");
+        (await fixture.Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Post_NoContentType_Returns415()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"name":"x","kind":"poll"}"""));
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType, "Content-Type");
+    }
+
+    [Fact]
+    public async Task Put_WrongContentType_Returns415()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var created = await tenant.Http.CreateWidgetAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/widgets/{created.Id}")
+        {
+            Content = new StringContent("""{"name":"x","kind":"poll"}""", Encoding.UTF8, "text/plain"),
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+
+        using var response = await tenant.Http.SendAsync(request);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType, "Content-Type");
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("APPLICATION/JSON")]
+    [InlineData("application/vnd.widgetify+json")]
+    public async Task Post_JsonMediaTypeVariants_AreAccepted(string contentType)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"name":"x","kind":"poll"}"""));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        await response.ShouldBeWidgetAsync(HttpStatusCode.Created);
+    }
+
+    private static string WidgetHttpJson(string name, string kind) =>
+        System.Text.Json.JsonSerializer.Serialize(new { name, kind });
+
+    /// <summary>A valid widget body padded with trailing white space to exactly <paramref name="bytes"/> bytes.</summary>
+    private static string PaddedBody(int bytes)
+    {
+        const string body = """{"name":"Padded","kind":"poll"}""";
+        return body + new string(' ', bytes - body.Length);
+    }
+}

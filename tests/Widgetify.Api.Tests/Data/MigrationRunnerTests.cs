@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Widgetify.Api.Data;
+using Widgetify.Api.Tests.Infrastructure;
+
+namespace Widgetify.Api.Tests.Data;
+
+/// <summary>Migrations on fresh databases of the shared cluster (one per test), as several instances would run them.</summary>
+[Collection(SharedApiServer.Name)]
+public sealed class MigrationRunnerTests(ApiFixture fixture)
+{
+    private static MigrationRunner NewRunner(ScratchDatabase database) => new(database.DataSource, NullLogger<MigrationRunner>.Instance);
+
+    [Fact]
+    public void Known_Migrations_AreOrderedWithDistinctVersions()
+    {
+        var versions = MigrationRunner.Known.Select(m => m.Version).ToList();
+
+        versions.ShouldNotBeEmpty();
+        versions.ShouldBe(versions.Order().Distinct());
+        MigrationRunner.LatestVersion.ShouldBe(versions[^1]);
+        MigrationRunner.Known.ShouldAllBe(m => m.Checksum.Length == 64);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_FreshDatabase_AppliesEveryMigration()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(fixture.Postgres);
+
+        var applied = await NewRunner(database).MigrateAsync();
+
+        applied.ShouldBe(MigrationRunner.Known.Count);
+        (await database.ScalarAsync<int>("SELECT max(version) FROM schema_migrations")).ShouldBe(MigrationRunner.LatestVersion);
+        (await database.ScalarAsync<long>("SELECT count(*) FROM widgets")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_EightConcurrentRunners_EachMigrationAppliedExactlyOnce()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(fixture.Postgres);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => NewRunner(database).MigrateAsync())));
+
+        results.Sum().ShouldBe(MigrationRunner.Known.Count, "between them the runners apply each migration once");
+        (await database.ScalarAsync<long>("SELECT count(*) FROM schema_migrations")).ShouldBe(MigrationRunner.Known.Count);
+        (await database.ScalarAsync<long>("SELECT count(DISTINCT version) FROM schema_migrations")).ShouldBe(MigrationRunner.Known.Count);
+        (await database.ScalarAsync<bool>("SELECT pg_try_advisory_lock(" + MigrationRunner.AdvisoryLockKey + ")"))
+            .ShouldBeTrue("every runner released the advisory lock");
+    }
+
+    [Fact]
+    public async Task MigrateAsync_AlreadyMigrated_AppliesNothing()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(fixture.Postgres);
+        await NewRunner(database).MigrateAsync();
+
+        var applied = await NewRunner(database).MigrateAsync();
+
+        applied.ShouldBe(0);
+        (await database.ScalarAsync<long>("SELECT count(*) FROM schema_migrations")).ShouldBe(MigrationRunner.Known.Count);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_TamperedChecksum_ThrowsNamingTheMigration()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(fixture.Postgres);
+        await NewRunner(database).MigrateAsync();
+        var first = MigrationRunner.Known[0];
+        await database.ExecuteAsync($"UPDATE schema_migrations SET checksum = 'x' WHERE version = {first.Version}");
+
+        var exception = await Should.ThrowAsync<InvalidOperationException>(() => NewRunner(database).MigrateAsync());
+
+        exception.Message.ShouldContain(first.Name);
+        exception.Message.ShouldContain("checksum");
+    }
+
+    [Fact]
+    public async Task MigrateAsync_AfterFailure_ReleasesTheLock()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(fixture.Postgres);
+        await NewRunner(database).MigrateAsync();
+        await database.ExecuteAsync("UPDATE schema_migrations SET checksum = 'x'");
+        await Should.ThrowAsync<InvalidOperationException>(() => NewRunner(database).MigrateAsync());
+        await database.ExecuteAsync("DELETE FROM schema_migrations");
+        await database.ExecuteAsync("DROP TABLE idempotency_keys, widgets, api_keys, tenants");
+
+        var applied = await NewRunner(database).MigrateAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        applied.ShouldBe(MigrationRunner.Known.Count, "a failed run must not leave the advisory lock held");
+    }
+}

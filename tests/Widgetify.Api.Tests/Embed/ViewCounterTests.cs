@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Options;
+using Widgetify.Api.Embed;
+
+namespace Widgetify.Api.Tests.Embed;
+
+public sealed class ViewCounterTests
+{
+    private static ViewCounter NewCounter(int maxBufferedWidgets = 50_000) =>
+        new(Options.Create(new WidgetifyOptions { Embed = new EmbedOptions { MaxBufferedWidgets = maxBufferedWidgets } }));
+
+    [Fact]
+    public void Drain_AfterAdds_ReturnsSumPerWidget()
+    {
+        using var counter = NewCounter();
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+        counter.Add(a);
+        counter.Add(a);
+        counter.Add(b, 5);
+        counter.Add(a, 3);
+
+        var drained = counter.Drain();
+
+        drained.Count.ShouldBe(2);
+        drained[a].ShouldBe(5);
+        drained[b].ShouldBe(5);
+    }
+
+    [Fact]
+    public void Drain_Twice_SecondIsEmpty()
+    {
+        using var counter = NewCounter();
+        counter.Add(Guid.NewGuid());
+
+        counter.Drain().Count.ShouldBe(1);
+
+        counter.Drain().ShouldBeEmpty();
+        counter.PendingWidgets.ShouldBe(0);
+    }
+
+    [Fact]
+    public void Drain_Nothing_ReturnsEmpty()
+    {
+        using var counter = NewCounter();
+
+        counter.Drain().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Restore_AfterNewAdds_MergesCounts()
+    {
+        using var counter = NewCounter();
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+        counter.Add(a, 2);
+        var failedBatch = counter.Drain();
+        counter.Add(a, 3);
+        counter.Add(b);
+
+        counter.Restore(failedBatch);
+
+        var drained = counter.Drain();
+        drained[a].ShouldBe(5);
+        drained[b].ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task WaitForEarlyFlush_BufferReachesLimit_Completes()
+    {
+        using var counter = NewCounter(maxBufferedWidgets: 3);
+        var wait = counter.WaitForEarlyFlushAsync(CancellationToken.None);
+        counter.Add(Guid.NewGuid());
+        counter.Add(Guid.NewGuid());
+        wait.IsCompleted.ShouldBeFalse("two widgets are below the limit of three");
+
+        counter.Add(Guid.NewGuid());
+
+        await wait.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task AddAndDrain_Concurrently_NeverLoseACount()
+    {
+        using var counter = NewCounter();
+        var ids = Enumerable.Range(0, 8).Select(_ => Guid.NewGuid()).ToArray();
+        const int Adders = 8, AddsPerAdder = 20_000;
+        long drainedTotal = 0;
+        var drains = 0;
+        using var done = new CancellationTokenSource();
+        var drainerRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var drainer = Task.Factory.StartNew(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                drainedTotal += counter.Drain().Values.Sum();
+                drains++;
+                drainerRunning.TrySetResult();
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await drainerRunning.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var adders = Enumerable.Range(0, Adders).Select(n => Task.Run(() =>
+        {
+            for (var i = 0; i < AddsPerAdder; i++)
+            {
+                counter.Add(ids[(n + i) % ids.Length]);
+            }
+        })).ToArray();
+        var drainsBeforeAdding = drains;
+
+        await Task.WhenAll(adders);
+        await done.CancelAsync();
+        await drainer;
+        drainedTotal += counter.Drain().Values.Sum();
+
+        drainedTotal.ShouldBe((long)Adders * AddsPerAdder);
+        drains.ShouldBeGreaterThan(drainsBeforeAdding, "the drainer should have run while adders were adding");
+    }
+}

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Widgetify.Api.Tests.Apis;
+using Widgetify.Api.Tests.Infrastructure;
+
+namespace Widgetify.Api.Tests.Errors;
+
+/// <summary>A service whose PostgreSQL has been stopped after start-up: its own cluster, never the shared one.</summary>
+public sealed class DatabaseDownFixture : IAsyncLifetime
+{
+    private TestPostgres? _postgres;
+
+    public WidgetifyServer Server { get; private set; } = null!;
+
+    /// <summary>A key used before the stop, so the service has it cached.</summary>
+    public TenantClient CachedTenant { get; private set; } = null!;
+
+    /// <summary>A key created before the stop but never used, so the service must ask the database.</summary>
+    public TenantClient FreshTenant { get; private set; } = null!;
+
+    public Guid WidgetId { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await TestPostgres.StartAsync();
+        Server = await WidgetifyServer.StartAsync(_postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Widgetify:Api:ApiKeyCacheDuration"] = "00:10:00",
+        });
+        CachedTenant = await Server.CreateTenantAsync();
+        FreshTenant = await Server.CreateTenantAsync();
+        foreach (var tenant in (TenantClient[])[CachedTenant, FreshTenant])
+        {
+            tenant.Http.Timeout = TimeSpan.FromSeconds(30); // a hang fails the test instead of passing late
+        }
+
+        WidgetId = (await CachedTenant.Http.CreateWidgetAsync("Survivor")).Id;
+
+        await _postgres.Cluster.StopAsync();
+    }
+
+    public HttpClient CreateClient()
+    {
+        var client = Server.CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(30);
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        CachedTenant?.Dispose();
+        FreshTenant?.Dispose();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+}
+
+public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : IClassFixture<DatabaseDownFixture>
+{
+    private static async Task ShouldBe503WithRetryAfterAsync(HttpResponseMessage response)
+    {
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable, "database");
+        response.Headers.RetryAfter.ShouldNotBeNull("a 503 must say when to come back");
+        response.Headers.RetryAfter.Delta.ShouldNotBeNull();
+        response.Headers.RetryAfter.Delta!.Value.ShouldBeGreaterThan(TimeSpan.Zero);
+        problem.GetProperty("detail").GetString()!.ShouldContain("Retry");
+    }
+
+    [Fact]
+    public async Task List_CachedKey_Returns503WithRetryAfter()
+    {
+        using var response = await fixture.CachedTenant.Http.GetAsync("/api/widgets");
+
+        await ShouldBe503WithRetryAfterAsync(response);
+    }
+
+    [Fact]
+    public async Task List_KeyNotYetCached_Returns503NotUnauthorized()
+    {
+        using var response = await fixture.FreshTenant.Http.GetAsync("/api/widgets");
+
+        await ShouldBe503WithRetryAfterAsync(response);
+    }
+
+    [Fact]
+    public async Task Get_CachedKey_Returns503WithRetryAfter()
+    {
+        using var response = await fixture.CachedTenant.Http.GetAsync($"/api/widgets/{fixture.WidgetId}");
+
+        await ShouldBe503WithRetryAfterAsync(response);
+    }
+
+    [Fact]
+    public async Task Post_CachedKey_Returns503WithRetryAfter()
+    {
+        using var response = await fixture.CachedTenant.Http.PostAsync("/api/widgets", WidgetHttp.Json(new { name = "x", kind = "poll" }));
+
+        await ShouldBe503WithRetryAfterAsync(response);
+    }
+
+    [Fact]
+    public async Task Post_WithIdempotencyKey_Returns503WithRetryAfter()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/widgets") { Content = WidgetHttp.Json(new { name = "x", kind = "poll" }) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+
+        using var response = await fixture.CachedTenant.Http.SendAsync(request);
+
+        await ShouldBe503WithRetryAfterAsync(response);
+    }
+
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("application/json")]
+    public async Task Embed_Returns503WithRetryAfter(string accept)
+    {
+        using var client = fixture.CreateClient();
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+
+        using var response = await client.GetAsync($"/w/{fixture.WidgetId}");
+
+        await ShouldBe503WithRetryAfterAsync(response);
+    }
+
+    [Fact]
+    public async Task Ready_Returns503Fail()
+    {
+        using var client = fixture.CreateClient();
+
+        var health = await HealthApiTests.GetHealthAsync(client, "/health/ready", HttpStatusCode.ServiceUnavailable);
+
+        health.GetProperty("status").GetString().ShouldBe("fail");
+        var database = health.GetProperty("checks").GetProperty("database")[0];
+        database.GetProperty("status").GetString().ShouldBe("fail");
+        database.GetProperty("output").GetString()!.ShouldContain("unreachable", Case.Insensitive);
+    }
+
+    [Fact]
+    public async Task Live_Returns200Pass()
+    {
+        using var client = fixture.CreateClient();
+
+        var health = await HealthApiTests.GetHealthAsync(client, "/health/live", HttpStatusCode.OK);
+
+        health.GetProperty("status").GetString().ShouldBe("pass");
+    }
+
+    [Fact]
+    public async Task Validation_StillAnsweredWithoutDatabase()
+    {
+        using var response = await fixture.CachedTenant.Http.GetAsync("/api/widgets?limit=0");
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "limit");
+    }
+}
