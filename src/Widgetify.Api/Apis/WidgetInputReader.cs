@@ -118,15 +118,8 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
 
     private static string? ValidateName(JsonElement value, Dictionary<string, string[]> errors)
     {
-        if (value.ValueKind != JsonValueKind.String)
+        if (ReadString(value, "name", "a string", errors) is not { } name)
         {
-            errors["name"] = [$"Must be a string, not {Article(value.ValueKind)}."];
-            return null;
-        }
-
-        if (!TryGetString(value, out var name))
-        {
-            errors["name"] = [InvalidUnicode("The name")];
             return null;
         }
 
@@ -150,15 +143,8 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
 
     private static string? ValidateKind(JsonElement value, Dictionary<string, string[]> errors)
     {
-        if (value.ValueKind != JsonValueKind.String)
+        if (ReadString(value, "kind", $"a string (one of {WidgetKinds.Describe()})", errors) is not { } kind)
         {
-            errors["kind"] = [$"Must be a string, one of {WidgetKinds.Describe()}; not {Article(value.ValueKind)}."];
-            return null;
-        }
-
-        if (!TryGetString(value, out var kind))
-        {
-            errors["kind"] = [InvalidUnicode("The kind")];
             return null;
         }
 
@@ -168,6 +154,23 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         }
 
         return kind;
+    }
+
+    private static string? ReadString(JsonElement value, string field, string expected, Dictionary<string, string[]> errors)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors[field] = [$"Must be {expected}, not {Article(value.ValueKind)}."];
+            return null;
+        }
+
+        if (!TryGetString(value, out var text))
+        {
+            errors[field] = [InvalidUnicode($"The {field}")];
+            return null;
+        }
+
+        return text;
     }
 
     private static string? ValidateConfig(JsonElement value, Dictionary<string, string[]> errors)

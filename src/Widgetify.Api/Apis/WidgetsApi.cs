@@ -183,22 +183,10 @@ internal static class WidgetsApi
             return invalid;
         }
 
-        int? expected;
-        switch (ETags.ParseIfMatch(request.Headers.IfMatch))
+        var (expected, refusal) = await ReadIfMatchAsync(request, required: true, store, user.GetTenantId(), widgetId, cancellationToken);
+        if (refusal is not null)
         {
-            case ETags.IfMatch.Absent:
-                return Problems.Result(StatusCodes.Status428PreconditionRequired, "If-Match required",
-                    "Send If-Match with the ETag of the version you edited (from GET), so that a concurrent change is not overwritten; If-Match: * overwrites whatever is there.");
-            case ETags.IfMatch.Malformed malformed:
-                return Problems.BadRequest(malformed.Reason);
-            case ETags.IfMatch.NoMatch:
-                return await PreconditionFailedAsync(store, user.GetTenantId(), widgetId, cancellationToken);
-            case ETags.IfMatch.Version version:
-                expected = version.Value;
-                break;
-            default:
-                expected = null;
-                break;
+            return refusal;
         }
 
         var input = await reader.ReadAsync(request, cancellationToken);
@@ -223,16 +211,10 @@ internal static class WidgetsApi
             return invalid;
         }
 
-        int? expected = null;
-        switch (ETags.ParseIfMatch(request.Headers.IfMatch))
+        var (expected, refusal) = await ReadIfMatchAsync(request, required: false, store, user.GetTenantId(), widgetId, cancellationToken);
+        if (refusal is not null)
         {
-            case ETags.IfMatch.Malformed malformed:
-                return Problems.BadRequest(malformed.Reason);
-            case ETags.IfMatch.NoMatch:
-                return await PreconditionFailedAsync(store, user.GetTenantId(), widgetId, cancellationToken);
-            case ETags.IfMatch.Version version:
-                expected = version.Value;
-                break;
+            return refusal;
         }
 
         return await store.DeleteAsync(user.GetTenantId(), widgetId, expected, cancellationToken) switch
@@ -243,10 +225,25 @@ internal static class WidgetsApi
         };
     }
 
-    private static async Task<IResult> PreconditionFailedAsync(WidgetStore store, Guid tenantId, Guid id, CancellationToken cancellationToken)
+    /// <summary>The version a PUT or DELETE is conditional on (null: any), or the response that refuses it.</summary>
+    private static async Task<(int? Expected, IResult? Refusal)> ReadIfMatchAsync(
+        HttpRequest request, bool required, WidgetStore store, Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
-        var widget = await store.GetAsync(tenantId, id, cancellationToken);
-        return widget is null ? WidgetNotFound(id) : VersionMismatch(widget.Version);
+        switch (ETags.ParseIfMatch(request.Headers.IfMatch))
+        {
+            case ETags.IfMatch.Absent when required:
+                return (null, Problems.Result(StatusCodes.Status428PreconditionRequired, "If-Match required",
+                    "Send If-Match with the ETag of the version you edited (from GET), so that a concurrent change is not overwritten; If-Match: * overwrites whatever is there."));
+            case ETags.IfMatch.Malformed malformed:
+                return (null, Problems.BadRequest(malformed.Reason));
+            case ETags.IfMatch.NoMatch:
+                var widget = await store.GetAsync(tenantId, id, cancellationToken);
+                return (null, widget is null ? WidgetNotFound(id) : VersionMismatch(widget.Version));
+            case ETags.IfMatch.Version version:
+                return (version.Value, null);
+            default:
+                return (null, null); // absent where optional, or *
+        }
     }
 
     internal static bool TryParseId(string id, out Guid widgetId, out IResult invalid)
