@@ -44,7 +44,18 @@ public sealed class UpCommandTests
             using var acme = Client(port, acmeKey);
             (await CountWidgetsAsync(acme)).ShouldBe(0);
 
-            up.Terminate();
+            // SIGTERM while a request is in flight (held on a table lock): the request still completes.
+            await using (var held = await TableLock.HoldAsync(dataDir.Path, "widgets"))
+            {
+                var inFlight = http.GetAsync($"/api/widgets/{created}");
+                await held.WaitUntilSomeoneWaitsAsync(TimeSpan.FromSeconds(10));
+                up.Terminate();
+                await up.WaitForOutputAsync("Application is shutting down", StopTimeout);
+                await held.ReleaseAsync();
+                using var completed = await inFlight;
+                completed.StatusCode.ShouldBe(HttpStatusCode.OK, "an in-flight request must finish during a graceful stop");
+            }
+
             (await up.WaitForExitAsync(StopTimeout)).ShouldBe(0, up.StandardError + up.StandardOutput);
             up.StandardOutput.ShouldContain("stopped");
         }
