@@ -209,7 +209,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Bulk-loads widgets with binary COPY (10,000 rows in well under a second).</summary>
+    /// <summary>Bulk-loads widgets with binary COPY: one round trip stream instead of a statement per row.</summary>
     public async Task ImportAsync(Guid tenantId, IEnumerable<WidgetDraft> drafts, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Primary.OpenConnectionAsync(cancellationToken);
