@@ -68,6 +68,7 @@ public sealed class ApiKeyAuthenticationTests(ApiFixture fixture)
     [InlineData("Bearer wgt_tooshort")]
     [InlineData("Bearer xyz_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [InlineData("Bearer wgt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA!")]
+    [InlineData("Bearer wgt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB")] // non-canonical: padding bits set
     public async Task List_MalformedKey_Returns401SayingMalformed(string authorization)
     {
         using var client = fixture.Server.CreateClient(authorization);
@@ -91,7 +92,10 @@ public sealed class ApiKeyAuthenticationTests(ApiFixture fixture)
     public async Task List_KeyOfOneTenantWithAnotherCharacter_Returns401()
     {
         using var tenant = await fixture.Server.CreateTenantAsync();
-        var tampered = tenant.Key[..^1] + (tenant.Key[^1] == 'A' ? 'B' : 'A');
+        // A middle character: the last one also carries base64 padding bits, and a flip there can make the
+        // key non-canonical, which is reported as malformed rather than unknown.
+        var at = tenant.Key.Length / 2;
+        var tampered = tenant.Key[..at] + (tenant.Key[at] == 'A' ? 'B' : 'A') + tenant.Key[(at + 1)..];
         using var client = fixture.Server.CreateClient("Bearer " + tampered);
 
         using var response = await client.GetAsync("/api/widgets");
