@@ -150,14 +150,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         command.Parameters.Add(new() { Value = draft.ConfigJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() });
         command.Parameters.Add(new() { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        var updated = await ReadSingleAsync(command, cancellationToken);
-        if (updated is not null)
-        {
-            return new UpdateOutcome.Done(updated);
-        }
-
-        var current = await GetVersionAsync(tenantId, id, cancellationToken);
-        return current is null ? new UpdateOutcome.NotFound() : new UpdateOutcome.VersionMismatch(current.Value);
+        return await RunConditionalAsync(command, tenantId, id, cancellationToken);
     }
 
     /// <summary>Deletes a widget; with <paramref name="expectedVersion"/>, only if it is still that version.</summary>
@@ -170,14 +163,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         command.Parameters.Add(new() { Value = tenantId });
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        var deleted = await ReadSingleAsync(command, cancellationToken);
-        if (deleted is not null)
-        {
-            return new UpdateOutcome.Done(deleted);
-        }
-
-        var current = await GetVersionAsync(tenantId, id, cancellationToken);
-        return current is null ? new UpdateOutcome.NotFound() : new UpdateOutcome.VersionMismatch(current.Value);
+        return await RunConditionalAsync(command, tenantId, id, cancellationToken);
     }
 
     /// <summary>Adds buffered view counts in one statement, however many widgets were viewed.</summary>
@@ -228,6 +214,19 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         }
 
         await importer.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>Runs a conditional UPDATE/DELETE ... RETURNING; when it matched nothing, tells a missing widget
+    /// (or another tenant's) from one whose version moved on.</summary>
+    private async Task<UpdateOutcome> RunConditionalAsync(NpgsqlCommand command, Guid tenantId, Guid id, CancellationToken cancellationToken)
+    {
+        if (await ReadSingleAsync(command, cancellationToken) is { } widget)
+        {
+            return new UpdateOutcome.Done(widget);
+        }
+
+        var current = await GetVersionAsync(tenantId, id, cancellationToken);
+        return current is null ? new UpdateOutcome.NotFound() : new UpdateOutcome.VersionMismatch(current.Value);
     }
 
     private async Task<int?> GetVersionAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
