@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Apis;
@@ -47,15 +48,14 @@ public static class WidgetifyApplication
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag]);
         services.AddOpenApi(o => o.AddJsonBodyDocumentation());
 
-        var maxBody = builder.Configuration.GetValue<long?>($"{WidgetifyOptions.SectionName}:Api:MaxRequestBodyBytes")
-            ?? new ApiOptions().MaxRequestBodyBytes;
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<WidgetifyOptions>>((kestrel, widgetify) =>
         {
             kestrel.AddServerHeader = false;
             // WidgetInputReader enforces the exact limit with a helpful 413; Kestrel's limit is a backstop for
             // anything else, with headroom because it also counts chunked-encoding framing.
-            kestrel.Limits.MaxRequestBodySize = maxBody * 2;
+            kestrel.Limits.MaxRequestBodySize = widgetify.Value.Api.MaxRequestBodyBytes * 2;
         });
+
         // In-flight requests get this long to finish on Ctrl-C/SIGTERM before the host gives up on them.
         builder.Host.ConfigureHostOptions(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;

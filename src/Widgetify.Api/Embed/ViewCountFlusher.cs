@@ -26,6 +26,11 @@ internal sealed partial class ViewCountFlusher(
                 }
             }
 
+            if (stoppingToken.IsCancellationRequested)
+            {
+                break; // StopAsync makes the last flush, once requests have drained
+            }
+
             await FlushAsync(stoppingToken);
         }
     }
