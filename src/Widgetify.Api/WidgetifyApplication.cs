@@ -8,6 +8,8 @@ using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
+using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Api;
 
@@ -25,9 +27,22 @@ public static class WidgetifyApplication
         services.AddSingleton<IValidateOptions<WidgetifyOptions>, WidgetifyOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<PoolGovernanceMetrics>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value;
+            var connectionString = WidgetifyDataSources.BuildConnectionString(options.Database);
+            return new PoolGovernor(
+                connectionString, WidgetifyDataSources.ConfiguredMaxPoolSize(connectionString), options.Database.ApplicationName,
+                options.ConnectionBudget, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+                sp.GetRequiredService<PoolGovernanceMetrics>());
+        });
         services.AddSingleton<WidgetifyDataSources>();
         services.AddSingleton<MigrationRunner>(sp => new(
-            sp.GetRequiredService<WidgetifyDataSources>().Primary, sp.GetRequiredService<ILogger<MigrationRunner>>()));
+            sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<ILogger<MigrationRunner>>()));
+        services.AddSingleton<ConnectionShareWiring>();
+        services.AddHostedService<PoolGovernorService>();
+        services.AddAdmissionControl(sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Admission);
         services.AddSingleton<WidgetIdGenerator>();
         services.AddSingleton<WidgetStore>();
         services.AddSingleton<TenantStore>();
@@ -45,7 +60,9 @@ public static class WidgetifyApplication
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthorizationPolicies.Tenant, p => p.RequireRole(ApiKeyRole.Tenant.ToDatabase()))
             .AddPolicy(AuthorizationPolicies.Operator, p => p.RequireRole(ApiKeyRole.Operator.ToDatabase()));
-        services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag])
+            .AddCheck<ConnectionBudgetCheck>("connections", tags: [HealthApi.ReadyTag]);
         services.AddOpenApi(o => o.AddJsonBodyDocumentation());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<WidgetifyOptions>>((kestrel, widgetify) =>
@@ -66,17 +83,26 @@ public static class WidgetifyApplication
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRouting();
+        // After routing (the endpoint says its priority), before authentication (an API-key lookup is database work).
+        app.UseAdmissionControl();
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapOpenApi();
+        app.MapOpenApi().BypassAdmission();
         app.MapHealthApi();
         app.MapWidgetsApi();
         app.MapEmbedApi();
         return app;
     }
 
-    /// <summary>Applies pending database migrations (safe when several instances start at once).</summary>
-    public static async Task<int> MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
-        await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+    /// <summary>Prepares the database before serving: applies pending migrations (safe when several instances start
+    /// at once), then takes this instance's lease of the fleet-wide connection budget, which sizes the pool.</summary>
+    /// <returns>The number of migrations applied.</returns>
+    public static async Task<int> MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        var applied = await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+        await services.GetRequiredService<ConnectionShareWiring>().StartAsync(cancellationToken);
+        return applied;
+    }
 }

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Api;
 
@@ -21,6 +23,14 @@ public sealed class WidgetifyOptions
     /// <summary>Management API settings.</summary>
     [ValidateObjectMembers]
     public ApiOptions Api { get; set; } = new();
+
+    /// <summary>The fleet-wide connection budget that bounds this instance's pool.</summary>
+    [ValidateObjectMembers]
+    public ConnectionBudgetOptions ConnectionBudget { get; set; } = new();
+
+    /// <summary>Admission control in front of the database work (overload protection).</summary>
+    [ValidateObjectMembers]
+    public AdmissionOptions Admission { get; set; } = new();
 }
 
 /// <summary>How Widgetify reaches PostgreSQL.</summary>
@@ -41,7 +51,8 @@ public sealed class DatabaseOptions
     [Range(1, 300)]
     public int CommandTimeoutSeconds { get; set; } = 10;
 
-    /// <summary>Upper bound on pooled connections of this instance; null keeps the connection string's value.</summary>
+    /// <summary>Upper bound on pooled connections of this instance; null keeps the connection string's value
+    /// (Npgsql's default: 100). Whatever is configured, the connection budget clamps it to what PostgreSQL can afford.</summary>
     /// <value>Default null; range 1 to 1000.</value>
     [Range(1, 1000)]
     public int? MaxPoolSize { get; set; }

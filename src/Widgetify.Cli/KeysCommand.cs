@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Widgetify.Api;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Data;
+using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Cli;
 
@@ -38,9 +39,18 @@ internal static partial class KeysCommand
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken);
-        var options = Options.Create(new WidgetifyOptions { Database = { ConnectionString = database.ConnectionString } });
-        await using var dataSources = new WidgetifyDataSources(options, NullLoggerFactory.Instance);
-        await new MigrationRunner(dataSources.Primary, NullLogger<MigrationRunner>.Instance).MigrateAsync(cancellationToken);
+        // A one-off client like psql: it runs in the connections kept for other clients, so it takes no lease.
+        var options = new WidgetifyOptions
+        {
+            Database = { ConnectionString = database.ConnectionString, ApplicationName = "widgetify-keys" },
+            ConnectionBudget = { Enabled = false },
+        };
+        var connectionString = WidgetifyDataSources.BuildConnectionString(options.Database);
+        await using var governor = new PoolGovernor(
+            connectionString, 1, options.Database.ApplicationName, options.ConnectionBudget, TimeProvider.System, NullLoggerFactory.Instance);
+        await governor.StartAsync(cancellationToken);
+        await using var dataSources = new WidgetifyDataSources(Options.Create(options), governor, NullLoggerFactory.Instance);
+        await new MigrationRunner(dataSources.Control, NullLogger<MigrationRunner>.Instance).MigrateAsync(cancellationToken);
 
         var tenants = new TenantStore(dataSources);
         var tenantId = await tenants.EnsureTenantAsync(tenantName, cancellationToken);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Widgetify.Api.Health;
+using Widgetify.Reliability.AdmissionControl;
 
 namespace Widgetify.Api.Apis;
 
@@ -15,12 +16,12 @@ internal static class HealthApi
         {
             Predicate = _ => false,
             ResponseWriter = HealthJsonWriter.WriteAsync,
-        }).WithTags("Health");
+        }).WithTags("Health").BypassAdmission();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = HealthJsonWriter.WriteAsync,
-        }).WithTags("Health");
+        }).WithTags("Health").WithAdmissionPriority(RequestPriority.Critical);
         return app;
     }
 }

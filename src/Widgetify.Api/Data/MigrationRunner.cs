@@ -5,7 +5,7 @@ using Npgsql;
 namespace Widgetify.Api.Data;
 
 /// <summary>Applies the ordered SQL files embedded under Data/Migrations. Several instances may start at
-/// once: a session advisory lock lets one apply while the others wait, then find nothing left to do.</summary>
+/// once: a transaction-scoped advisory lock lets one apply while the others wait, then find nothing left to do.</summary>
 internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger<MigrationRunner> logger)
 {
     // Arbitrary but fixed: every Widgetify instance must agree on it. ("widg" in ASCII.)
@@ -22,78 +22,76 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
     public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One transaction holds a transaction-scoped advisory lock: it is released however the run ends (even
+        // if this process dies), and unlike a session lock it also works through PgBouncer in transaction mode.
+        // DDL is transactional in PostgreSQL, so a failed run leaves nothing half applied.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Waiting for the lock has no command timeout: another instance may be in the middle of a long migration.
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection) { CommandTimeout = 0 })
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction) { CommandTimeout = 0 })
         {
             lockCommand.Parameters.AddWithValue("key", AdvisoryLockKey);
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        try
-        {
-            await ExecuteAsync(connection, """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version    integer     PRIMARY KEY,
-                    name       text        NOT NULL,
-                    checksum   text        NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now())
-                """, cancellationToken);
+        await ExecuteAsync(connection, transaction, """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    integer     PRIMARY KEY,
+                name       text        NOT NULL,
+                checksum   text        NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now())
+            """, cancellationToken);
 
-            var applied = await ReadAppliedAsync(connection, cancellationToken);
-            var count = 0;
-            foreach (var migration in Known)
+        var applied = await ReadAppliedAsync(connection, transaction, cancellationToken);
+        var pending = new List<Migration>();
+        foreach (var migration in Known)
+        {
+            if (!applied.TryGetValue(migration.Version, out var checksum))
             {
-                if (applied.TryGetValue(migration.Version, out var checksum))
-                {
-                    if (checksum != migration.Checksum)
-                    {
-                        throw new InvalidOperationException(
-                            $"Migration {migration.Name} was applied with checksum {checksum}, but this build has " +
-                            $"{migration.Checksum}. Applied migrations must never be edited: restore the file and add a new migration instead.");
-                    }
-
-                    continue;
-                }
-
-                await ApplyAsync(connection, migration, cancellationToken);
-                LogApplied(logger, migration.Name);
-                count++;
+                pending.Add(migration);
             }
+            else if (checksum != migration.Checksum)
+            {
+                throw new InvalidOperationException(
+                    $"Migration {migration.Name} was applied with checksum {checksum}, but this build has " +
+                    $"{migration.Checksum}. Applied migrations must never be edited: restore the file and add a new migration instead.");
+            }
+        }
 
-            return count;
-        }
-        finally
+        foreach (var migration in pending)
         {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
-            unlock.Parameters.AddWithValue("key", AdvisoryLockKey);
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            await ApplyAsync(connection, transaction, migration, cancellationToken);
         }
+
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var migration in pending)
+        {
+            LogApplied(logger, migration.Name);
+        }
+
+        return pending.Count;
     }
 
-    private static async Task ApplyAsync(NpgsqlConnection connection, Migration migration, CancellationToken cancellationToken)
+    private static async Task ApplyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Migration migration, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand(migration.Sql, connection, transaction) { CommandTimeout = 0 })
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var record = new NpgsqlCommand(
-            "INSERT INTO schema_migrations (version, name, checksum) VALUES (@version, @name, @checksum)", connection, transaction))
-        {
-            record.Parameters.AddWithValue("version", migration.Version);
-            record.Parameters.AddWithValue("name", migration.Name);
-            record.Parameters.AddWithValue("checksum", migration.Checksum);
-            await record.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+        await using var record = new NpgsqlCommand(
+            "INSERT INTO schema_migrations (version, name, checksum) VALUES (@version, @name, @checksum)", connection, transaction);
+        record.Parameters.AddWithValue("version", migration.Version);
+        record.Parameters.AddWithValue("name", migration.Name);
+        record.Parameters.AddWithValue("checksum", migration.Checksum);
+        await record.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<Dictionary<int, string>> ReadAppliedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private static async Task<Dictionary<int, string>> ReadAppliedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var applied = new Dictionary<int, string>();
-        await using var command = new NpgsqlCommand("SELECT version, checksum FROM schema_migrations", connection);
+        await using var command = new NpgsqlCommand("SELECT version, checksum FROM schema_migrations", connection, transaction);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -103,9 +101,10 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
         return applied;
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

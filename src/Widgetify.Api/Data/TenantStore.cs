@@ -8,7 +8,8 @@ internal sealed class TenantStore(WidgetifyDataSources dataSources)
     /// <summary>The tenant's id, creating the tenant if it does not exist yet.</summary>
     public async Task<Guid> EnsureTenantAsync(string name, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand("""
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand("""
             WITH inserted AS (
                 INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id)
             SELECT id FROM inserted UNION ALL SELECT id FROM tenants WHERE name = $2
@@ -23,7 +24,8 @@ internal sealed class TenantStore(WidgetifyDataSources dataSources)
     public async Task<string> CreateKeyAsync(Guid tenantId, ApiKeyRole role, CancellationToken cancellationToken)
     {
         var key = ApiKey.Generate();
-        await using var command = dataSources.Primary.CreateCommand(
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand(
             "INSERT INTO api_keys (id, tenant_id, key_hash, key_prefix, role) VALUES ($1, $2, $3, $4, $5)");
         command.Parameters.Add(new() { Value = Guid.CreateVersion7() });
         command.Parameters.Add(new() { Value = tenantId });
@@ -37,7 +39,8 @@ internal sealed class TenantStore(WidgetifyDataSources dataSources)
     /// <summary>The identity behind a key, or null when the key is unknown or revoked.</summary>
     public async Task<ApiKeyIdentity?> FindKeyAsync(string key, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand("""
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand("""
             SELECT k.tenant_id, t.name, k.role FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
             WHERE k.key_hash = $1 AND k.revoked_at IS NULL
             """);

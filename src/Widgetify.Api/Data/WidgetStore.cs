@@ -12,7 +12,8 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
 
     public async Task<Widget?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand(
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand(
             $"SELECT {Columns} FROM widgets WHERE tenant_id = $1 AND id = $2");
         command.Parameters.Add(new() { Value = tenantId });
         command.Parameters.Add(new() { Value = id });
@@ -22,7 +23,8 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     /// <summary>The public embed path: any tenant's widget, from the read pool.</summary>
     public async Task<Widget?> GetPublicAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Reads.CreateCommand($"SELECT {Columns} FROM widgets WHERE id = $1");
+        await using var connection = await dataSources.OpenReadsAsync(cancellationToken);
+        await using var command = connection.CreateCommand($"SELECT {Columns} FROM widgets WHERE id = $1");
         command.Parameters.Add(new() { Value = id });
         return await ReadSingleAsync(command, cancellationToken);
     }
@@ -32,7 +34,8 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     public async Task<List<Widget>> ListAsync(
         Guid tenantId, string? kind, string? nameContains, Guid? after, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand($"""
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand($"""
             SELECT {Columns} FROM widgets
             WHERE tenant_id = $1
               AND ($2::text IS NULL OR kind = $2)
@@ -63,7 +66,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         Guid tenantId, WidgetDraft draft, IdempotencyRequest? idempotency,
         Func<Widget, string> renderResponse, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSources.Primary.OpenConnectionAsync(cancellationToken);
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         if (idempotency is not null)
@@ -138,7 +141,8 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     public async Task<UpdateOutcome> UpdateAsync(
         Guid tenantId, Guid id, WidgetDraft draft, int? expectedVersion, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand($"""
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand($"""
             UPDATE widgets SET name = $3, kind = $4, config = $5, updated_at = $6, version = version + 1
             WHERE tenant_id = $1 AND id = $2 AND ($7::integer IS NULL OR version = $7)
             RETURNING {Columns}
@@ -156,7 +160,8 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     /// <summary>Deletes a widget; with <paramref name="expectedVersion"/>, only if it is still that version.</summary>
     public async Task<UpdateOutcome> DeleteAsync(Guid tenantId, Guid id, int? expectedVersion, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand($"""
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand($"""
             DELETE FROM widgets WHERE tenant_id = $1 AND id = $2 AND ($3::integer IS NULL OR version = $3)
             RETURNING {Columns}
             """);
@@ -169,7 +174,8 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     /// <summary>Adds buffered view counts in one statement, however many widgets were viewed.</summary>
     public async Task AddViewsAsync(Guid[] ids, long[] counts, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand("""
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand("""
             UPDATE widgets AS w SET view_count = w.view_count + v.n
             FROM unnest($1::uuid[], $2::bigint[]) AS v(id, n)
             WHERE w.id = v.id
@@ -182,7 +188,8 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     /// <summary>Forgets idempotency keys older than <paramref name="lifetime"/>.</summary>
     public async Task<int> DeleteExpiredIdempotencyKeysAsync(TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand("DELETE FROM idempotency_keys WHERE created_at < $1");
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand("DELETE FROM idempotency_keys WHERE created_at < $1");
         command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() - lifetime });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -190,7 +197,8 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     /// <summary>Number of widgets the tenant owns.</summary>
     public async Task<long> CountAsync(Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand("SELECT count(*) FROM widgets WHERE tenant_id = $1");
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand("SELECT count(*) FROM widgets WHERE tenant_id = $1");
         command.Parameters.Add(new() { Value = tenantId });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
@@ -198,7 +206,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     /// <summary>Bulk-loads widgets with binary COPY: one round trip stream instead of a statement per row.</summary>
     public async Task ImportAsync(Guid tenantId, IEnumerable<WidgetDraft> drafts, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSources.Primary.OpenConnectionAsync(cancellationToken);
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
         await using var importer = await connection.BeginBinaryImportAsync(
             "COPY widgets (id, tenant_id, name, kind, config, created_at, updated_at) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var draft in drafts)
@@ -218,20 +226,22 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
 
     /// <summary>Runs a conditional UPDATE/DELETE ... RETURNING; when it matched nothing, tells a missing widget
     /// (or another tenant's) from one whose version moved on.</summary>
-    private async Task<UpdateOutcome> RunConditionalAsync(NpgsqlCommand command, Guid tenantId, Guid id, CancellationToken cancellationToken)
+    private static async Task<UpdateOutcome> RunConditionalAsync(NpgsqlCommand command, Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
         if (await ReadSingleAsync(command, cancellationToken) is { } widget)
         {
             return new UpdateOutcome.Done(widget);
         }
 
-        var current = await GetVersionAsync(tenantId, id, cancellationToken);
+        // On the same connection: a request holds at most one connection at a time, which is what lets the
+        // admission limit (requests) bound the connections in use.
+        var current = await GetVersionAsync(command.Connection!, tenantId, id, cancellationToken);
         return current is null ? new UpdateOutcome.NotFound() : new UpdateOutcome.VersionMismatch(current.Value);
     }
 
-    private async Task<int?> GetVersionAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
+    private static async Task<int?> GetVersionAsync(NpgsqlConnection connection, Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSources.Primary.CreateCommand("SELECT version FROM widgets WHERE tenant_id = $1 AND id = $2");
+        await using var command = connection.CreateCommand("SELECT version FROM widgets WHERE tenant_id = $1 AND id = $2");
         command.Parameters.Add(new() { Value = tenantId });
         command.Parameters.Add(new() { Value = id });
         return await command.ExecuteScalarAsync(cancellationToken) is int version ? version : null;

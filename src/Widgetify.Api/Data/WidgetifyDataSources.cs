@@ -1,15 +1,56 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Api.Data;
 
-/// <summary>One <see cref="NpgsqlDataSource"/> per database role. Today both roles are the primary;
-/// read replicas will give <see cref="Reads"/> a pool of its own without touching the callers.</summary>
+/// <summary>The connection pools, behind the <see cref="PoolGovernor"/>: every connection of the request path is
+/// taken through <see cref="OpenPrimaryAsync"/>/<see cref="OpenReadsAsync"/>, which wait while this instance
+/// already holds its share of the fleet-wide budget. Read replicas will give <see cref="OpenReadsAsync"/> a pool of
+/// its own without touching the callers.</summary>
 internal sealed class WidgetifyDataSources : IAsyncDisposable
 {
-    public WidgetifyDataSources(IOptions<WidgetifyOptions> options, ILoggerFactory loggerFactory)
+    private readonly Lazy<NpgsqlDataSource> _primary;
+
+    public WidgetifyDataSources(IOptions<WidgetifyOptions> options, PoolGovernor governor, ILoggerFactory loggerFactory)
     {
         var database = options.Value.Database;
+        Governor = governor;
+        ConnectionString = BuildConnectionString(database);
+        // Built on first use, which comes after the governor's first lease renewal (MigrateDatabaseAsync): only then
+        // is the budget known that bounds the physical pool.
+        _primary = new Lazy<NpgsqlDataSource>(() =>
+        {
+            var csb = new NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = governor.Current.AppliedMaxPoolSize };
+            var builder = new NpgsqlDataSourceBuilder(csb.ConnectionString);
+            builder.UseLoggerFactory(loggerFactory);
+            return builder.Build();
+        });
+    }
+
+    /// <summary>The validated connection string of the primary (timeouts and application name applied).</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>The budget every connection of this instance is counted against.</summary>
+    public PoolGovernor Governor { get; }
+
+    /// <summary>The primary's pool. Open connections through <see cref="OpenPrimaryAsync"/>, never directly.</summary>
+    public NpgsqlDataSource Primary => _primary.Value;
+
+    /// <summary>One connection of this instance's own, outside the request pool: migrations and lease upkeep.</summary>
+    public NpgsqlDataSource Control => Governor.ControlDataSource;
+
+    /// <summary>A connection to the primary for reads and writes that must see their own writes.</summary>
+    public ValueTask<NpgsqlConnection> OpenPrimaryAsync(CancellationToken cancellationToken) =>
+        Governor.OpenConnectionAsync(Primary, cancellationToken);
+
+    /// <summary>A connection for reads that tolerate replication lag (the public embed path).</summary>
+    public ValueTask<NpgsqlConnection> OpenReadsAsync(CancellationToken cancellationToken) =>
+        Governor.OpenConnectionAsync(Primary, cancellationToken);
+
+    /// <summary>The configured connection string with Widgetify's timeouts and application name.</summary>
+    internal static string BuildConnectionString(DatabaseOptions database)
+    {
         if (string.IsNullOrWhiteSpace(database.ConnectionString))
         {
             throw new InvalidOperationException(
@@ -17,19 +58,6 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
                 "Widgetify__Database__ConnectionString), or run './widgetify up' to use the embedded PostgreSQL.");
         }
 
-        var builder = new NpgsqlDataSourceBuilder(BuildConnectionString(database));
-        builder.UseLoggerFactory(loggerFactory);
-        Primary = builder.Build();
-    }
-
-    /// <summary>Reads and writes that must see their own writes.</summary>
-    public NpgsqlDataSource Primary { get; }
-
-    /// <summary>Reads that tolerate replication lag (the public embed path).</summary>
-    public NpgsqlDataSource Reads => Primary;
-
-    internal static string BuildConnectionString(DatabaseOptions database)
-    {
         var csb = new NpgsqlConnectionStringBuilder(database.ConnectionString)
         {
             Timeout = database.ConnectTimeoutSeconds,
@@ -48,5 +76,14 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
         return csb.ConnectionString;
     }
 
-    public ValueTask DisposeAsync() => Primary.DisposeAsync();
+    /// <summary>The <c>Max Pool Size</c> the operator asked for (setting or connection string; Npgsql's default 100).</summary>
+    internal static int ConfiguredMaxPoolSize(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_primary.IsValueCreated)
+        {
+            await _primary.Value.DisposeAsync();
+        }
+    }
 }

@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
+using Widgetify.Reliability.AdmissionControl;
 
 namespace Widgetify.Api.Embed;
 
 /// <summary>Writes buffered view counts every <see cref="EmbedOptions.ViewFlushInterval"/>, and a last time on
-/// shutdown after the server has stopped taking requests.</summary>
+/// shutdown after the server has stopped taking requests. Under overload the periodic flush is the first work shed
+/// (<see cref="RequestPriority.Background"/>): the counts stay buffered and are written once the load passes.</summary>
 internal sealed partial class ViewCountFlusher(
-    ViewCounter counter, WidgetStore store, TimeProvider timeProvider, IOptions<WidgetifyOptions> options,
-    ILogger<ViewCountFlusher> logger) : BackgroundService
+    ViewCounter counter, WidgetStore store, AdmissionController admission, TimeProvider timeProvider,
+    IOptions<WidgetifyOptions> options, ILogger<ViewCountFlusher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,7 +33,31 @@ internal sealed partial class ViewCountFlusher(
                 break; // StopAsync makes the last flush, once requests have drained
             }
 
+            await FlushAdmittedAsync(stoppingToken);
+        }
+    }
+
+    private async Task FlushAdmittedAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.Admission.Mode != AdmissionMode.Adaptive)
+        {
             await FlushAsync(stoppingToken);
+            return;
+        }
+
+        var admitted = admission.TryAcquire(RequestPriority.Background, out var lease)
+            ? new AdmissionResult(lease, RejectionReason.None, TimeSpan.Zero)
+            : await admission.AcquireAsync(RequestPriority.Background, stoppingToken);
+        if (admitted.Lease is not { } granted)
+        {
+            LogFlushDeferred(logger, admitted.Reason);
+            return;
+        }
+
+        using (granted)
+        {
+            var written = await FlushAsync(stoppingToken);
+            granted.Complete(written > 0 ? AdmissionOutcome.Succeeded : AdmissionOutcome.Ignored);
         }
     }
 
@@ -63,6 +89,9 @@ internal sealed partial class ViewCountFlusher(
             return 0;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "View counts stay buffered for now: the flush was shed ({Reason})")]
+    private static partial void LogFlushDeferred(ILogger logger, RejectionReason reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write view counts of {Widgets} widgets, will retry: {Reason}")]
     private static partial void LogFlushFailed(ILogger logger, int widgets, string reason);

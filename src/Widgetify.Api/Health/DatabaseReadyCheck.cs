@@ -15,7 +15,8 @@ internal sealed class DatabaseReadyCheck(WidgetifyDataSources dataSources) : IHe
         timeout.CancelAfter(Budget);
         try
         {
-            await using var command = dataSources.Primary.CreateCommand(
+            await using var connection = await dataSources.OpenPrimaryAsync(timeout.Token);
+            await using var command = connection.CreateCommand(
                 "SELECT coalesce(max(version), 0) FROM schema_migrations");
             var applied = (int)(await command.ExecuteScalarAsync(timeout.Token))!;
             var data = new Dictionary<string, object>

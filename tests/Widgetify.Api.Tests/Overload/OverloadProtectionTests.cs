@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Npgsql;
+using Widgetify.Api.Tests.Infrastructure;
+
+namespace Widgetify.Api.Tests.Overload;
+
+/// <summary>The guarantee Feb 15 lacked, end to end: a real PostgreSQL whose budget leaves this instance a few
+/// connections, hundreds of concurrent requests over real HTTP, and PostgreSQL's own count of connections
+/// (pg_stat_activity) sampled throughout.</summary>
+public sealed class OverloadProtectionTests : IAsyncLifetime
+{
+    // max_connections 20 − superuser_reserved_connections 3 − 13 kept for other clients = a budget of 4: this
+    // instance's control connection plus a pool share of 3.
+    private const int MaxConnections = 20;
+    private const int ReservedForOthers = 13;
+    private const int Budget = MaxConnections - 3 - ReservedForOthers;
+
+    private TestPostgres? _postgres;
+    private WidgetifyServer? _server;
+
+    private TestPostgres Postgres => _postgres!;
+
+    private WidgetifyServer Server => _server!;
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await TestPostgres.StartAsync(MaxConnections);
+        _server = await WidgetifyServer.StartAsync(_postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Widgetify:Database:MaxPoolSize"] = "1000", // Feb 15's setting: the budget must clamp it
+            ["Widgetify:ConnectionBudget:ReservedForOtherClients"] = ReservedForOthers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Storm_500ConcurrentRequests_ConnectionsStayWithinBudgetAndEveryRequestIsAnswered()
+    {
+        using var tenant = await Server.CreateTenantAsync();
+        var widgets = new List<Guid>();
+        for (var i = 0; i < 20; i++)
+        {
+            widgets.Add((await tenant.Http.CreateWidgetAsync($"storm-{i}")).Id);
+        }
+
+        using var sampling = new CancellationTokenSource();
+        var sampler = SamplePeakConnectionsAsync(sampling.Token);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 500 })
+        {
+            BaseAddress = Server.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        http.DefaultRequestHeaders.Authorization = tenant.Http.DefaultRequestHeaders.Authorization;
+        var outcomes = new ConcurrentBag<(HttpStatusCode Status, string? RetryAfter, string? ContentType)>();
+
+        await Task.WhenAll(Enumerable.Range(0, 500).Select(async i =>
+        {
+            using var request = (i % 10) switch
+            {
+                0 => new HttpRequestMessage(HttpMethod.Post, "/api/widgets")
+                {
+                    Content = WidgetHttp.Json(new { name = $"w{i}", kind = "counter", config = new { } }),
+                },
+                1 => new HttpRequestMessage(HttpMethod.Get, "/api/widgets?limit=10"),
+                _ => new HttpRequestMessage(HttpMethod.Get, $"/w/{widgets[i % widgets.Count]}"),
+            };
+            using var response = await http.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            outcomes.Add((response.StatusCode, response.Headers.RetryAfter?.ToString(), response.Content.Headers.ContentType?.MediaType));
+        }));
+
+        await sampling.CancelAsync();
+        var peak = await sampler;
+
+        peak.ShouldBeGreaterThan(0, "the sampler must have seen Widgetify's connections");
+        peak.ShouldBeLessThanOrEqualTo(Budget, "PostgreSQL never saw more Widgetify connections than the budget");
+        outcomes.Count.ShouldBe(500);
+        outcomes.ShouldAllBe(o => o.Status == HttpStatusCode.OK || o.Status == HttpStatusCode.Created
+            || (o.Status == HttpStatusCode.ServiceUnavailable && o.RetryAfter != null && o.ContentType == "application/problem+json"));
+        outcomes.Count(o => o.Status is HttpStatusCode.OK or HttpStatusCode.Created).ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task Ready_ConfiguredPoolAboveBudget_ReportsTheClampAndWhy()
+    {
+        using var response = await Server.CreateClient().GetAsync("/health/ready");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var connections = health.RootElement.GetProperty("checks").GetProperty("connections")[0];
+        var data = connections.GetProperty("observedValue");
+        data.GetProperty("configuredMaxPoolSize").GetInt32().ShouldBe(1000);
+        data.GetProperty("connectionBudget").GetInt32().ShouldBe(Budget);
+        data.GetProperty("appliedMaxPoolSize").GetInt32().ShouldBe(Budget - 1);
+        data.GetProperty("connectionShare").GetInt32().ShouldBe(Budget - 2, "one seat stays free so a newcomer's control connection fits");
+        var reason = connections.GetProperty("output").GetString();
+        reason.ShouldNotBeNull();
+        reason.ShouldContain("1000");
+        reason.ShouldContain("max_connections");
+    }
+
+    /// <summary>Polls pg_stat_activity through the superuser connection (its reserved slots let it in even when the
+    /// server is full) and returns the most Widgetify connections seen at once.</summary>
+    private async Task<int> SamplePeakConnectionsAsync(CancellationToken stop)
+    {
+        await using var admin = new NpgsqlConnection(Postgres.Cluster.AdminConnectionString);
+        await admin.OpenAsync(CancellationToken.None);
+        await using var count = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'widgetify%'", admin);
+        var peak = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            peak = Math.Max(peak, (int)(long)(await count.ExecuteScalarAsync(CancellationToken.None))!);
+            await Task.Delay(2, CancellationToken.None);
+        }
+
+        return peak;
+    }
+}

@@ -1,0 +1,47 @@
+using Widgetify.Postgres;
+
+namespace Widgetify.Reliability.Tests.Infrastructure;
+
+/// <summary>A real PostgreSQL cluster in a temporary folder, made with the same code as './widgetify up'.</summary>
+public sealed class TestPostgres : IAsyncDisposable
+{
+    private TestPostgres(PostgresCluster cluster, string root)
+    {
+        Cluster = cluster;
+        Root = root;
+    }
+
+    public PostgresCluster Cluster { get; }
+
+    public string Root { get; }
+
+    public string ConnectionString => Cluster.AppConnectionString;
+
+    public static async Task<TestPostgres> StartAsync(int maxConnections = 100)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "widgetify-test-" + Guid.NewGuid().ToString("N")[..12]);
+        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions
+        {
+            DataDirectory = root,
+            Durable = false,
+            MaxConnections = maxConnections,
+        });
+        return new TestPostgres(cluster, root);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless; never fail a test run over it.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace Widgetify.Reliability.Tests.PoolGovernance;
+
+/// <summary>Polls for an effect of background heartbeats instead of sleeping a fixed time; fails with the last
+/// state seen when the bound runs out. The bound is generous: it only limits how long a broken build hangs.</summary>
+public static class BoundedWait
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(25);
+
+    public static Task UntilAsync(Func<bool> condition, Func<string> state, string because, TimeSpan? bound = null) =>
+        UntilAsync(() => Task.FromResult(condition()), state, because, bound);
+
+    public static async Task UntilAsync(Func<Task<bool>> condition, Func<string> state, string because, TimeSpan? bound = null)
+    {
+        var limit = bound ?? TimeSpan.FromSeconds(10);
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > limit)
+            {
+                throw new ShouldAssertException($"Gave up after {limit.TotalSeconds} s waiting until {because}; last seen: {state()}.");
+            }
+
+            await Task.Delay(Interval);
+        }
+    }
+}
