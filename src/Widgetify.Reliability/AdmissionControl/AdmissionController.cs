@@ -219,9 +219,11 @@ public sealed class AdmissionController : IDisposable
         }
     }
 
-    /// <summary>Counts a <see cref="RejectionReason.Deadline"/> result as shed because the server's own deadline
-    /// (not the client) cancelled it. The controller cannot tell the two apart; the caller, which owns both tokens,
-    /// can. Client aborts are never reported, so they never inflate the shed count.</summary>
+    /// <summary>Counts a request as shed because the server's own deadline expired (statistics and the shed metric,
+    /// reason <c>deadline</c>): a <see cref="RejectionReason.Deadline"/> result whose cancellation came from the
+    /// deadline rather than the client, or an admitted request answered 503 when its deadline hit. The controller
+    /// cannot tell deadline from client abort; the caller, which owns both tokens, can. Never report client aborts,
+    /// so they never inflate the shed count.</summary>
     /// <param name="priority">The request's priority.</param>
     public void ReportDeadlineExceeded(RequestPriority priority)
     {

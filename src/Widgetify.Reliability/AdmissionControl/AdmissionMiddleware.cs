@@ -1,6 +1,4 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -15,7 +13,6 @@ internal sealed partial class AdmissionMiddleware(
     AdmissionController controller,
     AdmissionServiceCollectionExtensions.AdmissionModeHolder settings,
     TimeProvider timeProvider,
-    IProblemDetailsService problemDetails,
     ILogger<AdmissionMiddleware> logger)
 {
     private readonly AdmissionOptions _options = settings.Options;
@@ -31,12 +28,13 @@ internal sealed partial class AdmissionMiddleware(
 
         var priority = AdmissionEndpointMetadata.PriorityOf(metadata, context.Request.Method);
         var clientAborted = context.RequestAborted;
-        using var deadline = new CancellationTokenSource(TimeoutOf(priority), timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(clientAborted, deadline.Token);
-
+        var arrived = timeProvider.GetTimestamp();
         if (!controller.TryAcquire(priority, out var lease))
         {
-            var result = await controller.AcquireAsync(priority, linked.Token);
+            // The queue's own timeouts (CoDel: at most QueueInterval) bound this wait; the deadline, which counts from
+            // arrival, is checked once admitted. No timer is armed for a request that ends up shed: shedding must
+            // stay cheap when it is most of the traffic.
+            var result = await controller.AcquireAsync(priority, clientAborted);
             if (!result.IsAdmitted)
             {
                 if (clientAborted.IsCancellationRequested)
@@ -49,9 +47,20 @@ internal sealed partial class AdmissionMiddleware(
                 return;
             }
 
-            lease = result.Lease;
+            lease = result.Lease!;
         }
 
+        var remaining = TimeoutOf(priority) - timeProvider.GetElapsedTime(arrived);
+        if (remaining <= TimeSpan.Zero)
+        {
+            lease.Complete(AdmissionOutcome.Ignored); // never started: no latency sample
+            controller.ReportDeadlineExceeded(priority);
+            await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter());
+            return;
+        }
+
+        using var deadline = new CancellationTokenSource(remaining, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(clientAborted, deadline.Token);
         var outcome = AdmissionOutcome.Ignored;
         context.RequestAborted = linked.Token;
         try
@@ -62,6 +71,7 @@ internal sealed partial class AdmissionMiddleware(
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !clientAborted.IsCancellationRequested)
         {
             outcome = AdmissionOutcome.TimedOut;
+            controller.ReportDeadlineExceeded(priority);
             if (!context.Response.HasStarted)
             {
                 await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter());
@@ -93,46 +103,11 @@ internal sealed partial class AdmissionMiddleware(
         _ => false,
     };
 
-    private async Task WriteShedAsync(HttpContext context, RequestPriority priority, RejectionReason reason, TimeSpan retryAfter)
+    private Task WriteShedAsync(HttpContext context, RequestPriority priority, RejectionReason reason, TimeSpan retryAfter)
     {
-        var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
-        var why = reason switch
-        {
-            RejectionReason.QueueFull => "the admission queue is full",
-            RejectionReason.QueueTimeout => "it waited in the admission queue longer than the queue allows",
-            RejectionReason.Deadline => "its time budget ran out before the database could serve it",
-            RejectionReason.NoCapacity => "this instance has no database connections to spare (its share of the fleet's connection budget is 0)",
-            RejectionReason.Evicted => "more important requests needed its place in the queue",
-            _ => "the service is overloaded",
-        };
         LogShed(logger, context.Request.Path, priority, reason);
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers.CacheControl = "no-store";
-        var problem = new ProblemDetails
-        {
-            Status = StatusCodes.Status503ServiceUnavailable,
-            Title = "Service overloaded",
-            Detail = $"Widgetify shed this {priority.ToString().ToLowerInvariant()} request to protect the database: {why}. " +
-                     $"Retry after {seconds} s.",
-            Extensions = { ["reason"] = ReasonName(reason) },
-        };
-        if (!await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
-        {
-            await context.Response.WriteAsJsonAsync(problem, options: null, contentType: "application/problem+json");
-        }
+        return ShedResponse.WriteAsync(context, priority, reason, retryAfter);
     }
-
-    /// <summary>The snake_case name used in problem bodies and metric tags.</summary>
-    internal static string ReasonName(RejectionReason reason) => reason switch
-    {
-        RejectionReason.QueueFull => "queue_full",
-        RejectionReason.QueueTimeout => "queue_timeout",
-        RejectionReason.Deadline => "deadline",
-        RejectionReason.NoCapacity => "no_capacity",
-        RejectionReason.Evicted => "evicted",
-        _ => "none",
-    };
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shed {Path} ({Priority}): {Reason}")]
     private static partial void LogShed(ILogger logger, PathString path, RequestPriority priority, RejectionReason reason);

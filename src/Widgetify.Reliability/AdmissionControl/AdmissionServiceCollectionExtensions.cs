@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Widgetify.Reliability.AdmissionControl;
 
@@ -13,6 +14,7 @@ public static class AdmissionServiceCollectionExtensions
     public static IServiceCollection AddAdmissionControl(this IServiceCollection services, Func<IServiceProvider, AdmissionOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        services.TryAddSingleton(TimeProvider.System); // the host registers none; an app's own clock (tests) wins
         services.AddSingleton<AdmissionMetrics>();
         services.AddSingleton(sp => new AdmissionController(
             options(sp), sp.GetRequiredService<TimeProvider>(), new Random(), sp.GetRequiredService<AdmissionMetrics>()));
@@ -24,6 +26,11 @@ public static class AdmissionServiceCollectionExtensions
             limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
+                if (context.GetEndpoint()?.Metadata.GetMetadata<AdmissionEndpointMetadata>() is { Bypass: true })
+                {
+                    return RateLimitPartition.GetNoLimiter("bypass"); // as in Adaptive mode: a liveness probe is never shed
+                }
+
                 var settings = context.RequestServices.GetRequiredService<AdmissionModeHolder>().Options;
                 return RateLimitPartition.GetConcurrencyLimiter("global", _ => new ConcurrencyLimiterOptions
                 {

@@ -40,7 +40,7 @@ public sealed class AdmissionStatistics
     /// <summary>Pushed out of the full queue by higher priority (<see cref="RejectionReason.Evicted"/>).</summary>
     public long TotalEvicted { get; init; }
 
-    /// <summary><see cref="RejectionReason.Deadline"/> results that the caller reported as the server's own deadline
+    /// <summary>Requests the caller reported as shed by the server's own deadline
     /// (<see cref="AdmissionController.ReportDeadlineExceeded"/>).</summary>
     public long TotalDeadlineExceeded { get; init; }
 

@@ -21,9 +21,11 @@ namespace Widgetify.Reliability.AdmissionControl;
 /// baseline is untouched: a window with timeouts is not a no-load measurement.</item>
 /// <item>Otherwise update the baseline (see below), then <c>target = max(Tolerance × B, B + LatencySlack)</c>
 /// (2.0, 1 ms), <c>gradient = clamp(target / M, 0.5, 1.0)</c> and <c>new = L × gradient + √L</c>; the √L term is
-/// the queue allowance that lets the limit probe upward while latency stays within target. If the window was
-/// app-limited (<c>P &lt; L / 2</c>: demand, not the limit, bounded concurrency) the limit must not grow:
-/// <c>new = min(new, L)</c>. Then <c>L ← (1 − Smoothing) × L + Smoothing × new</c> (Smoothing 0.2).</item>
+/// the queue allowance that lets the limit probe upward while latency stays within target. Then
+/// <c>L ← (1 − Smoothing) × L + Smoothing × new</c> (Smoothing 0.2). If the window was app-limited
+/// (<c>P &lt; L / 2</c>: demand, not the limit, bounded concurrency) the limit is held as it is: it must not ratchet up
+/// in quiet periods, and latency noise at low load (a GC pause, a noisy neighbour) is not congestion the limit causes
+/// or cures, so it must not shrink it either; the baseline follows such latency instead.</item>
 /// <item>Clamp <c>L</c> to [min(MinLimit, U), U] with <c>U = min(MaxLimit, ceiling)</c>: a ceiling below MinLimit
 /// wins. While the ceiling is 0 the law is frozen (no request runs, so no window means anything).</item>
 /// </list>
@@ -35,12 +37,13 @@ namespace Widgetify.Reliability.AdmissionControl;
 /// it rises only from app-limited windows, by <c>B ← B + 0.1 × (M − B)</c>, because only then is the latency not our
 /// own queueing. Under sustained overload (limit-bound windows) it does not rise, so sustained high latency keeps
 /// reading as congestion. Escape hatch: a baseline measured when the database was idler than it can ever be again
-/// would hold the limit at MinLimit forever, so once the limit has ended 50 consecutive windows at MinLimit, every
-/// further window raises the baseline towards its mean by the same 0.1 weight until the limit leaves MinLimit.</para>
+/// would hold the limit at its floor forever, so once 50 consecutive limit-bound windows have had the gradient at its
+/// floor (latency at least twice the target however far the limit fell: latency the limit does not cure), every
+/// further such window raises the baseline towards its mean by the same 0.1 weight. Timeouts still back off.</para>
 /// </remarks>
 internal sealed class GradientLimit
 {
-    /// <summary>Consecutive windows at MinLimit after which the baseline may rise from limit-bound windows.</summary>
+    /// <summary>Consecutive pinned windows after which the baseline may rise from limit-bound windows.</summary>
     internal const int EscapeHatchWindows = 50;
 
     /// <summary>Weight of a window's mean when the baseline rises (it falls at once).</summary>
@@ -100,8 +103,8 @@ internal sealed class GradientLimit
     /// <summary>Windows closed so far.</summary>
     public long WindowsClosed { get; private set; }
 
-    /// <summary>Consecutive closed windows that ended with the limit at MinLimit (the escape hatch's counter).</summary>
-    public int WindowsAtMinimum { get; private set; }
+    /// <summary>Consecutive limit-bound windows whose gradient was at its floor (the escape hatch's counter).</summary>
+    public int WindowsPinned { get; private set; }
 
     /// <summary>Caps the limit at <paramref name="ceiling"/> at once (the limit never exceeds the connections this
     /// instance may use). 0 freezes the law; a later positive ceiling resumes from the frozen value, clamped.</summary>
@@ -167,18 +170,20 @@ internal sealed class GradientLimit
 
             // measured is 0 only under a fake clock; no latency at all is as good as it gets.
             var gradient = measured > 0 ? Math.Clamp(target / measured, MinGradient, MaxGradient) : MaxGradient;
-            var proposed = (_limit * gradient) + Math.Sqrt(_limit);
-            if (appLimited)
+            // App-limited: demand, not the limit, bounded concurrency, so this window says nothing about where the
+            // limit should be. It neither grows (no ratcheting up in quiet periods) nor shrinks (a GC pause or a
+            // noisy neighbour at low load is not congestion we cause; the baseline follows it instead). The limit
+            // learned under load is kept for the next burst.
+            if (!appLimited)
             {
-                proposed = Math.Min(proposed, _limit);
+                var proposed = (_limit * gradient) + Math.Sqrt(_limit);
+                _limit = ((1 - _smoothing) * _limit) + (_smoothing * proposed);
             }
 
-            _limit = ((1 - _smoothing) * _limit) + (_smoothing * proposed);
+            WindowsPinned = !appLimited && gradient <= MinGradient ? WindowsPinned + 1 : 0;
         }
 
         _limit = Clamp(_limit);
-        var atMinimum = Math.Min(_maxLimit, Ceiling) >= _minLimit && _limit <= _minLimit;
-        WindowsAtMinimum = atMinimum ? WindowsAtMinimum + 1 : 0;
     }
 
     private double UpdateBaseline(double measured, bool appLimited)
@@ -190,7 +195,7 @@ internal sealed class GradientLimit
             return measured;
         }
 
-        if (appLimited || WindowsAtMinimum >= EscapeHatchWindows)
+        if (appLimited || WindowsPinned >= EscapeHatchWindows)
         {
             baseline += BaselineRiseWeight * (measured - baseline);
             _baselineSeconds = baseline;

@@ -43,23 +43,24 @@ public class GradientLimitTests
     }
 
     [Fact]
-    public void OnCompleted_SustainedHighLatencyWhileLimitBound_ShrinksToFixedPointFourAndKeepsBaseline()
+    public void OnCompleted_SustainedHighLatencyWhileLimitBound_ShrinksTowardsFixedPointFourAndKeepsBaseline()
     {
         // Arrange
         var (limit, clock) = Create(initialLimit: 100);
         RunWindow(limit, clock, Ms(10), peakInFlight: 100);
         var previous = limit.Value;
 
-        // Act: every window limit-bound at 4× the baseline; each must shrink the limit
-        for (var i = 0; i < 300; i++)
+        // Act: every window limit-bound at 4× the baseline; each must shrink the limit (until the escape hatch)
+        for (var i = 0; i < GradientLimit.EscapeHatchWindows; i++)
         {
             RunWindow(limit, clock, Ms(40), peakInFlight: (int)limit.Value);
             limit.Value.ShouldBeLessThan(previous);
             previous = limit.Value;
         }
 
-        // Assert: L = 0.9 L + 0.2 √L has its fixed point at L = 4; the baseline never rose towards 40 ms
-        limit.Value.ShouldBe(4.0, 0.001);
+        // Assert: L ← 0.9 L + 0.2 √L heads for its fixed point L = 4 (6.767 after 50 windows from 102); the baseline
+        // never rose towards 40 ms
+        limit.Value.ShouldBe(6.76705, 1e-4);
         limit.Baseline!.Value.TotalMilliseconds.ShouldBe(10.0, 0.001);
     }
 
@@ -78,22 +79,6 @@ public class GradientLimitTests
         // Assert
         limit.Value.ShouldBe(100.0);
         limit.WindowsClosed.ShouldBe(20);
-    }
-
-    [Fact]
-    public void OnCompleted_AppLimitedAndSlower_RaisesBaselineByEwmaAndStillShrinks()
-    {
-        // Arrange
-        var (limit, clock) = Create(initialLimit: 100);
-        RunWindow(limit, clock, Ms(10), peakInFlight: 10);
-
-        // Act
-        RunWindow(limit, clock, Ms(40), peakInFlight: 10);
-
-        // Assert: B = 10 + 0.1 × 30 = 13 ms; target 26 ms; gradient 0.65; new = min(65 + 10, 100) = 75;
-        // L = 0.8 × 100 + 0.2 × 75 = 95
-        limit.Baseline!.Value.TotalMilliseconds.ShouldBe(13.0, 0.001);
-        limit.Value.ShouldBe(95.0, 1e-6);
     }
 
     [Fact]
@@ -234,28 +219,64 @@ public class GradientLimitTests
     }
 
     [Fact]
-    public void OnCompleted_FiftyWindowsAtMinLimit_OpensEscapeHatchForBaseline()
+    public void OnCompleted_FiftyPinnedWindows_OpensEscapeHatchForBaseline()
     {
-        // Arrange: baseline 10 ms, then latency 10× that drives the limit to MinLimit 6
-        var (limit, clock) = Create(initialLimit: 8, minLimit: 6);
+        // Arrange: baseline 10 ms, then limit-bound latency 10× that: the gradient sits at its floor and the limit
+        // shrinks towards the fixed point 4 without curing the latency
+        var (limit, clock) = Create(initialLimit: 8);
         RunWindow(limit, clock, Ms(10), peakInFlight: 8);
-        for (var i = 0; i < 500 && limit.WindowsAtMinimum < GradientLimit.EscapeHatchWindows; i++)
+        for (var i = 0; i < 500 && limit.WindowsPinned < GradientLimit.EscapeHatchWindows; i++)
         {
             RunWindow(limit, clock, Ms(100), peakInFlight: (int)limit.Value);
         }
 
-        limit.WindowsAtMinimum.ShouldBe(50);
+        limit.WindowsPinned.ShouldBe(50);
         limit.Baseline!.Value.TotalMilliseconds.ShouldBe(10.0, 0.001);
+        limit.Value.ShouldBeLessThan(4.5);
 
         // Act
-        RunWindow(limit, clock, Ms(100), peakInFlight: 6);
+        RunWindow(limit, clock, Ms(100), peakInFlight: 4);
         var afterFirst = limit.Baseline!.Value;
-        RunWindow(limit, clock, Ms(100), peakInFlight: 6);
+        RunWindow(limit, clock, Ms(100), peakInFlight: 4);
 
         // Assert: B ← B + 0.1 (100 − B): 19 ms, then 27.1 ms
         afterFirst.TotalMilliseconds.ShouldBe(19.0, 0.001);
         limit.Baseline!.Value.TotalMilliseconds.ShouldBe(27.1, 0.001);
-        limit.Value.ShouldBe(6.0);
+    }
+
+    [Fact]
+    public void OnCompleted_PinnedRunBrokenByAnOnTargetWindow_RestartsTheCount()
+    {
+        // Arrange
+        var (limit, clock) = Create(initialLimit: 8);
+        RunWindow(limit, clock, Ms(10), peakInFlight: 8);
+        for (var i = 0; i < 30; i++)
+        {
+            RunWindow(limit, clock, Ms(100), peakInFlight: (int)limit.Value);
+        }
+
+        // Act: one window back within target
+        RunWindow(limit, clock, Ms(10), peakInFlight: (int)limit.Value);
+
+        // Assert
+        limit.WindowsPinned.ShouldBe(0);
+    }
+
+    [Fact]
+    public void OnCompleted_AppLimitedHighLatency_HoldsTheLimitAndRaisesTheBaseline()
+    {
+        // Arrange: baseline 10 ms with the limit at 100
+        var (limit, clock) = Create(initialLimit: 100);
+        RunWindow(limit, clock, Ms(10), peakInFlight: 100);
+        var learned = limit.Value;
+
+        // Act: a quiet period (peak 5 < L/2) with latency 5× the baseline, e.g. a GC pause or a noisy neighbour
+        RunWindow(limit, clock, Ms(50), peakInFlight: 5);
+
+        // Assert: the limit learned under load is kept; the baseline moves 10% of the way: 10 + 0.1 × 40 = 14 ms
+        limit.Value.ShouldBe(learned);
+        limit.Baseline!.Value.TotalMilliseconds.ShouldBe(14.0, 0.001);
+        limit.WindowsPinned.ShouldBe(0);
     }
 
     [Fact]
@@ -320,7 +341,7 @@ public class GradientLimitTests
 
         // Assert
         limit.Limit.ShouldBe(1);
-        limit.WindowsAtMinimum.ShouldBe(0); // held by the ceiling, not by latency: no escape hatch
+        limit.WindowsPinned.ShouldBe(0); // held by the ceiling, not by latency: no escape hatch
     }
 
     [Fact]

@@ -1,0 +1,69 @@
+using System.Net;
+
+namespace Widgetify.Bench.Load;
+
+/// <summary>Builds the requests of the mix against one service. URIs, the key header value and the create body
+/// are computed once: <see cref="HttpRequestMessage"/> itself cannot be reused (HttpClient marks it sent), so
+/// only the parts that are immutable are shared.</summary>
+internal sealed class RequestFactory
+{
+    // Valid for WidgetInputReader: name 1-100 chars, a known kind, config a JSON object.
+    private static readonly byte[] CreateBody = """{"name":"bench","kind":"counter","config":{"label":"storm"}}"""u8.ToArray();
+
+    private readonly Uri[] embedUris;
+    private readonly Uri[] apiUris;
+    private readonly Uri listUri;
+    private readonly Uri createUri;
+    private readonly string authorization;
+
+    public RequestFactory(Uri baseAddress, string apiKey, IReadOnlyList<Guid> widgetIds)
+    {
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        ArgumentNullException.ThrowIfNull(widgetIds);
+        if (widgetIds.Count == 0)
+        {
+            throw new ArgumentException("The storm needs at least one widget id to fetch.", nameof(widgetIds));
+        }
+
+        embedUris = new Uri[widgetIds.Count];
+        apiUris = new Uri[widgetIds.Count];
+        for (var i = 0; i < widgetIds.Count; i++)
+        {
+            embedUris[i] = new Uri(baseAddress, $"/w/{widgetIds[i]}");
+            apiUris[i] = new Uri(baseAddress, $"/api/widgets/{widgetIds[i]}");
+        }
+
+        listUri = new Uri(baseAddress, "/api/widgets?limit=20");
+        createUri = new Uri(baseAddress, "/api/widgets");
+        authorization = "Bearer " + apiKey;
+    }
+
+    /// <summary>Number of widgets the mix chooses from.</summary>
+    public int WidgetCount => embedUris.Length;
+
+    public HttpRequestMessage Create(RequestKind kind, int widget)
+    {
+        HttpRequestMessage request;
+        switch (kind)
+        {
+            case RequestKind.Embed:
+                // A visitor's browser: no key.
+                return new HttpRequestMessage(HttpMethod.Get, embedUris[widget]) { Version = HttpVersion.Version11 };
+            case RequestKind.ApiGet:
+                request = new HttpRequestMessage(HttpMethod.Get, apiUris[widget]);
+                break;
+            case RequestKind.ApiList:
+                request = new HttpRequestMessage(HttpMethod.Get, listUri);
+                break;
+            default:
+                var content = new ByteArrayContent(CreateBody);
+                content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+                request = new HttpRequestMessage(HttpMethod.Post, createUri) { Content = content };
+                break;
+        }
+
+        request.Version = HttpVersion.Version11;
+        request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        return request;
+    }
+}

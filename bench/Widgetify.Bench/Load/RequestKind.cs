@@ -1,0 +1,17 @@
+namespace Widgetify.Bench.Load;
+
+/// <summary>The requests of the storm's traffic mix.</summary>
+internal enum RequestKind
+{
+    /// <summary><c>GET /w/{id}</c>: a site visitor's embed, no key (80%).</summary>
+    Embed = 0,
+
+    /// <summary><c>GET /api/widgets/{id}</c> with the key (10%).</summary>
+    ApiGet = 1,
+
+    /// <summary><c>GET /api/widgets?limit=20</c> with the key (5%).</summary>
+    ApiList = 2,
+
+    /// <summary><c>POST /api/widgets</c>, a small counter widget (5%).</summary>
+    ApiCreate = 3,
+}

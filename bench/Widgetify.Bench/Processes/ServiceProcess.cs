@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+
+namespace Widgetify.Bench.Processes;
+
+/// <summary>How to launch one service process.</summary>
+/// <param name="ServiceDll">Path of widgetify.dll (src/Widgetify.Cli, Release).</param>
+/// <param name="DatabaseUrl">Npgsql connection string it connects with (PostgreSQL or PgBouncer).</param>
+/// <param name="Port">Loopback port to serve on.</param>
+/// <param name="DataDirectory">The <c>--data-dir</c>, where <c>up</c> saves the demo API key.</param>
+/// <param name="DemoWidgets">Widgets seeded for the demo tenant on its first start.</param>
+/// <param name="LogPath">stdout and stderr go here.</param>
+/// <param name="Environment">Extra environment variables (the configuration under test).</param>
+internal sealed record ServiceLaunch(
+    string ServiceDll, string DatabaseUrl, int Port, string DataDirectory, int DemoWidgets, string LogPath,
+    IReadOnlyDictionary<string, string> Environment);
+
+/// <summary>The service failed to start or to become ready; the message carries its log's tail.</summary>
+internal sealed class ServiceStartException(string message) : Exception(message);
+
+/// <summary>
+/// One <c>widgetify up</c> process. Its output goes straight to a log file (through <c>sh -c exec</c>) rather
+/// than through a pipe the bench would have to drain: a chatty service under a storm must not be slowed, or
+/// blocked, by its reader.
+/// </summary>
+internal sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly ServiceLaunch launch;
+
+    private ServiceProcess(Process process, ServiceLaunch launch)
+    {
+        this.process = process;
+        this.launch = launch;
+        BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{launch.Port}"));
+    }
+
+    public Uri BaseAddress { get; }
+
+    public int ProcessId => process.Id;
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>CPU time the service has used so far (user + system).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.HasExited ? TimeSpan.Zero : process.TotalProcessorTime;
+        }
+    }
+
+    public static ServiceProcess Start(ServiceLaunch launch)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        if (!File.Exists(launch.ServiceDll))
+        {
+            throw new ServiceStartException(
+                $"'{launch.ServiceDll}' does not exist: build it with 'dotnet build src/Widgetify.Cli -c Release' (./widgetify bench does).");
+        }
+
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        foreach (var argument in (string[])[
+            "-c", "log=\"$1\"; shift; exec \"$@\" >\"$log\" 2>&1", "sh", launch.LogPath,
+            "dotnet", launch.ServiceDll, "up",
+            "--database-url", launch.DatabaseUrl,
+            "--port", launch.Port.ToString(CultureInfo.InvariantCulture),
+            "--data-dir", launch.DataDirectory,
+            "--demo-widgets", launch.DemoWidgets.ToString(CultureInfo.InvariantCulture)])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Only the configuration under test: nothing inherited from the shell may change the service's settings.
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Widgetify__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in launch.Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return new ServiceProcess(Process.Start(start)!, launch);
+    }
+
+    /// <summary>Polls <c>GET /health/ready</c> until 200 and returns its JSON body.</summary>
+    public async Task<JsonDocument> WaitUntilReadyAsync(HttpClient client, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        var last = "no answer yet";
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            if (process.HasExited)
+            {
+                throw new ServiceStartException(
+                    $"The service exited with code {process.ExitCode} before it was ready. Last lines of {launch.LogPath}:{Environment.NewLine}{ChildProcesses.Tail(launch.LogPath)}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri(BaseAddress, "/health/ready"), cancellationToken);
+                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return JsonDocument.Parse(body);
+                }
+
+                last = $"{(int)response.StatusCode}: {body}";
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        throw new ServiceStartException(
+            $"The service was not ready within {timeout.TotalSeconds:0} s (last /health/ready: {last}). Last lines of {launch.LogPath}:{Environment.NewLine}{ChildProcesses.Tail(launch.LogPath)}");
+    }
+
+    /// <summary>The demo tenant's key, which <c>up</c> saves to <c>&lt;data-dir&gt;/demo-api-key</c>.</summary>
+    public string ReadApiKey() => File.ReadAllText(Path.Combine(launch.DataDirectory, "demo-api-key")).Trim();
+
+    /// <summary>Every widget id of the key's tenant, following <c>nextCursor</c> page by page (100 per page).</summary>
+    public async Task<IReadOnlyList<Guid>> ListWidgetIdsAsync(HttpClient client, string apiKey, int max, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var ids = new List<Guid>();
+        string? cursor = null;
+        do
+        {
+            var path = cursor is null ? "/api/widgets?limit=100" : $"/api/widgets?limit=100&cursor={Uri.EscapeDataString(cursor)}";
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseAddress, path));
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + apiKey);
+            using var response = await client.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new ServiceStartException($"GET {path} answered {(int)response.StatusCode}: {body}");
+            }
+
+            using var page = JsonDocument.Parse(body);
+            foreach (var item in page.RootElement.GetProperty("items").EnumerateArray())
+            {
+                ids.Add(item.GetProperty("id").GetGuid());
+            }
+
+            cursor = page.RootElement.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null && ids.Count < max);
+
+        return ids;
+    }
+
+    /// <summary>SIGTERM (in-flight requests finish, pools close), SIGKILL after <paramref name="grace"/>.</summary>
+    /// <returns>True when it stopped gracefully.</returns>
+    public Task<bool> StopAsync(TimeSpan grace) => ChildProcesses.StopAsync(process, grace);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(15));
+        process.Dispose();
+    }
+}

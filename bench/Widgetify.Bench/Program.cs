@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Widgetify.Bench.Processes;
+using Widgetify.Bench.Storm;
+
+// Ctrl-C and SIGTERM cancel the run; the runner's finally blocks then stop the service, PgBouncer and
+// PostgreSQL. Later signals are ignored too: the clean-up is time-boxed, and ending the process halfway
+// through it would leave a PostgreSQL running in a temporary folder nobody knows about.
+using var stop = new CancellationTokenSource();
+void OnSignal(PosixSignalContext context)
+{
+    context.Cancel = true;
+    if (!stop.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("storm: stopping; cleaning up the service, PgBouncer and PostgreSQL (takes up to a minute)");
+        stop.Cancel();
+    }
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+var root = new RootCommand("Widgetify's load benchmarks.")
+{
+    StormCommand.Create(async (settings, _) =>
+    {
+        try
+        {
+            var report = await new StormRunner(settings, Console.Out).RunAsync(stop.Token);
+            return report.Configurations.Any(c => c.Succeeded) ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("storm: cancelled; everything it started has been stopped.");
+            return 130;
+        }
+        catch (Exception ex) when (ex is ServiceStartException or InvalidOperationException or IOException or Npgsql.NpgsqlException)
+        {
+            // Everything started has been stopped by now; say what failed without a stack trace.
+            await Console.Error.WriteLineAsync($"storm: failed: {ex.Message}");
+            return 1;
+        }
+    }),
+};
+
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+
+namespace Widgetify.Bench.Reporting;
+
+/// <summary>storm.md: how the run was made, one row per configuration (storm phase), the targets of
+/// configuration 5, and every phase in detail.</summary>
+internal static class MarkdownReportWriter
+{
+    public static string Write(StormReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var md = new StringBuilder();
+        var m = report.Machine;
+        Line(md, $"# Storm: 15 February 2024 reproduced, {report.Configurations.Count} configurations compared");
+        Text(md);
+        Line(md, $"- Command: `{report.CommandLine}`");
+        Line(md, $"- Run: {report.StartedAt:yyyy-MM-dd HH:mm} UTC; service {report.ServiceVersion}");
+        Line(md, $"- Machine: {m.Cores} cores, {m.OperatingSystem}, {m.DotNet}; PostgreSQL {m.PostgresVersion} (embedded, fsync off), max_connections {m.MaxConnections}, superuser_reserved_connections {m.SuperuserReservedConnections}; one server shared by every configuration, the load generator on the same cores");
+        Line(md, $"- Capacity: {report.Capacity.RequestsPerSecond:0} req/s {CapacitySource(report.Capacity)}");
+        Line(md, $"- Load: open loop (requests sent at their due time, latency measured from it, so client-side queueing is counted); 80% GET /w/{{id}}, 10% GET /api/widgets/{{id}}, 5% GET /api/widgets?limit=20, 5% POST /api/widgets; {report.Clients} client connections (HTTP/1.1), {report.ClientTimeoutSeconds:0.#} s timeout");
+        Line(md, $"- Phases: {report.WarmupSeconds} s warm-up (not recorded: half closed loop with 4 workers, half open loop at the baseline rate), {report.BaselineSeconds} s baseline at {report.BaselineRate:0} req/s, {report.StormSeconds} s storm at {report.StormRate:0} req/s, {report.RecoverySeconds} s recovery at {report.BaselineRate:0} req/s");
+        Text(md);
+        Text(md, "## Storm phase");
+        Text(md);
+        Text(md, "| # | configuration | offered → sent req/s | goodput req/s | success | 503 (with Retry-After) | other errors | p50 ms | p99 ms | p99.9 ms | unloaded p99 ms | 503 p99 ms | peak PG conns | recovery |");
+        Text(md, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var c in report.Configurations)
+        {
+            if (!c.Succeeded)
+            {
+                Line(md, $"| {c.Number} | {c.Name} | failed: {Cell(c.Failure)} | | | | | | | | | | | |");
+                continue;
+            }
+
+            var s = c.Storm!;
+            Line(md, $"| {c.Number} | {c.Name} | {s.OfferedRate:0} → {s.SentRate:0} | {s.Goodput:0} | {s.SuccessPercent:0.0}% | {s.ShedPercent:0.0}% ({RetryAfterShare(s)}) | {s.ErrorPercent:0.0}% | {Ms(s, s.P50Ms)} | {Ms(s, s.P99Ms)} | {Ms(s, s.P999Ms)} | {c.Baseline!.P99Ms:0.0} | {(s.Shed > 0 ? s.ShedP99Ms.ToString("0.0", CultureInfo.InvariantCulture) : "-")} | {c.PeakPgConnections} | {Recovery(c, report.RecoverySeconds)} |");
+        }
+
+        Text(md);
+        Text(md, "Goodput, success, 503 and errors count every request due in the storm, sent or not; latencies are of successful requests. Other errors: non-503 statuses, timeouts, connection errors and requests not sent because every client connection was busy. Peak PG conns: client backends in pg_stat_activity (sampled every 100 ms, the bench's own excluded). Recovery: seconds after the storm until 3 consecutive seconds each have ≥ 99% success and p99 ≤ 2 × the baseline p99.");
+        if (report.Targets.Count > 0)
+        {
+            Text(md);
+            Text(md, "## Targets (configuration 5, Widgetify)");
+            Text(md);
+            Text(md, "| target | result | measured |");
+            Text(md, "| --- | --- | --- |");
+            foreach (var t in report.Targets)
+            {
+                Line(md, $"| {Cell(t.Target)} | {(t.Met switch { true => "met", false => "**missed**", null => "n/a" })} | {Cell(t.Detail)} |");
+            }
+        }
+
+        Text(md);
+        Text(md, "## Every phase");
+        Text(md);
+        Text(md, "| # | phase | offered → sent req/s | goodput req/s | success | 503 | errors (status / timeout / conn / not sent) | p50 ms | p99 ms | p99.9 ms | max ms | client lag p99 ms | peak PG conns |");
+        Text(md, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var c in report.Configurations.Where(c => c.Succeeded))
+        {
+            foreach (var p in new[] { c.Baseline!, c.Storm!, c.Recovery! })
+            {
+                Line(md, $"| {c.Number} | {p.Phase} | {p.OfferedRate:0} → {p.SentRate:0} | {p.Goodput:0} | {p.SuccessPercent:0.0}% | {p.ShedPercent:0.0}% | {p.ErrorPercent:0.0}% ({p.ErrorStatuses} / {p.Timeouts} / {p.ConnectionErrors} / {p.NotSent}) | {Ms(p, p.P50Ms)} | {Ms(p, p.P99Ms)} | {Ms(p, p.P999Ms)} | {Ms(p, p.MaxMs)} | {p.DispatchLagP99Ms:0.0} | {p.PeakPgConnections} |");
+            }
+        }
+
+        Text(md);
+        Text(md, "Statuses over all recorded phases, and CPU:");
+        Text(md);
+        foreach (var c in report.Configurations)
+        {
+            var statuses = c.StatusCounts.Count == 0 ? "none" : string.Join(", ", c.StatusCounts.Select(kv => F($"{kv.Key} × {kv.Value:N0}")));
+            var extra = c.LeftoverConnectionsTerminated > 0 ? F($"; {c.LeftoverConnectionsTerminated} backends outlived the service and were terminated") : "";
+            var cpu = c.LoadSeconds > 0 ? F($"; CPU over the {c.LoadSeconds:0} s load: service {c.ServiceCpuSeconds:0.0} s, load generator {c.GeneratorCpuSeconds:0.0} s") : "";
+            Line(md, $"- {c.Number} {c.Name}: {statuses}; peak backends named {F($"widgetify-bench-{c.Number}")}: {c.PeakOwnConnections}{cpu}{extra}");
+        }
+
+        Text(md);
+        Text(md, "## Notes");
+        Text(md);
+        Text(md, "- Configurations: " + string.Join("; ", report.Configurations.Select(c => $"{c.Number} {c.Name}: {c.Description}" +
+            (c.Environment.Count > 0 ? " (" + string.Join(", ", c.Environment.Select(kv => $"{kv.Key}={kv.Value}")) + ")" : ""))) + ".");
+        if (report.Configurations.Any(c => c.Number == 4))
+        {
+            Text(md, "- PgBouncer 4 runs the Debian package with pool_mode = transaction and default_pool_size = 20, which is PgBouncer's default (not tuned); max_client_conn 5000; the service connects to it with No Reset On Close=true.");
+        }
+
+        foreach (var note in report.Notes)
+        {
+            Text(md, "- " + note);
+        }
+
+        Text(md, "- Per-second series (goodput, p99, 503s, errors, PostgreSQL connections) are in storm.json and drawn in storm.svg.");
+        return md.ToString();
+    }
+
+    private static string CapacitySource(CapacityResult capacity) =>
+        !capacity.Measured
+            ? "(given with --capacity)"
+            : "(best 2xx goodput of a closed-loop ramp against configuration 5: " +
+              string.Join(", ", capacity.Steps.Select(s => F($"{s.Workers} workers {s.Goodput:0}"))) + " req/s)";
+
+    private static string RetryAfterShare(PhaseResult phase) =>
+        phase.Shed == 0 ? "-" : F($"{100.0 * phase.ShedWithRetryAfter / phase.Shed:0}%");
+
+    private static string Ms(PhaseResult phase, double value) => phase.Successes == 0 ? "-" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
+
+    private static string Recovery(ConfigurationResult c, int recoverySeconds) =>
+        c.SecondsToRecover is { } s ? F($"{s} s") : F($"not within {recoverySeconds} s");
+
+    private static string Cell(string? text) =>
+        (text ?? "").ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal) is var cell && cell.Length > 300 ? cell[..300] + "…" : cell;
+
+    private static void Line(StringBuilder md, FormattableString text) => md.Append(F(text)).Append('\n');
+
+    private static void Text(StringBuilder md, string text = "") => md.Append(text).Append('\n');
+
+    private static string F(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+}

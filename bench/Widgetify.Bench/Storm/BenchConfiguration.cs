@@ -1,0 +1,34 @@
+namespace Widgetify.Bench.Storm;
+
+/// <summary>One of the storm's service configurations: a name, the environment it runs with, and whether it
+/// reaches PostgreSQL through PgBouncer.</summary>
+internal sealed record BenchConfiguration(int Number, string Name, string Description, IReadOnlyDictionary<string, string> Environment, bool UsesPgBouncer)
+{
+    /// <summary>The configuration with Widgetify's own defaults; the capacity ramp runs against it.</summary>
+    public const int WidgetifyNumber = 5;
+
+    private const string AdmissionMode = "Widgetify__Admission__Mode";
+    private const string BudgetEnabled = "Widgetify__ConnectionBudget__Enabled";
+
+    public static IReadOnlyList<BenchConfiguration> All { get; } =
+    [
+        new(1, "Feb 15", "no admission control, no budget, Max Pool Size 1000 (the outage's setup)",
+            new Dictionary<string, string> { [AdmissionMode] = "Off", [BudgetEnabled] = "false", ["Widgetify__Database__MaxPoolSize"] = "1000" },
+            UsesPgBouncer: false),
+        new(2, "Npgsql defaults", "no admission control, no budget, Npgsql's default pool (100)",
+            new Dictionary<string, string> { [AdmissionMode] = "Off", [BudgetEnabled] = "false" },
+            UsesPgBouncer: false),
+        new(3, "ASP.NET ConcurrencyLimiter", "ASP.NET Core's ConcurrencyLimiter (50 permits, FIFO queue 500, 503 on reject), no budget",
+            new Dictionary<string, string> { [AdmissionMode] = "Static", [BudgetEnabled] = "false" },
+            UsesPgBouncer: false),
+        new(4, "PgBouncer", "no admission control, no budget, through PgBouncer (transaction pooling, default_pool_size 20)",
+            new Dictionary<string, string> { [AdmissionMode] = "Off", [BudgetEnabled] = "false" },
+            UsesPgBouncer: true),
+        new(5, "Widgetify", "Widgetify's defaults: connection budget and adaptive admission control",
+            new Dictionary<string, string>(),
+            UsesPgBouncer: false),
+    ];
+
+    /// <summary>The application_name its connections carry in pg_stat_activity.</summary>
+    public string ApplicationName => $"widgetify-bench-{Number}";
+}

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Widgetify.Bench.Storm;
+
+/// <summary><c>storm</c>: reproduces the 15 February 2024 outage (a spike of traffic, a pool allowed more
+/// connections than PostgreSQL takes) and compares five configurations in one run.</summary>
+internal static class StormCommand
+{
+    public static Command Create(Func<StormSettings, CancellationToken, Task<int>> run)
+    {
+        var baselineRate = new Option<double?>("--baseline-rate") { Description = "Requests/s in warm-up, baseline and recovery (default: 20% of the measured capacity)." };
+        var stormRate = new Option<double?>("--storm-rate") { Description = "Lowest storm rate in requests/s; the storm offers max(10 x capacity, this)." };
+        var capacity = new Option<double?>("--capacity") { Description = "Skip the capacity ramp and take this capacity (requests/s)." };
+        var clients = new Option<int>("--clients") { Description = "Client connections = most requests outstanding at once.", DefaultValueFactory = _ => 2000 };
+        var timeout = new Option<double>("--timeout") { Description = "Client timeout in seconds (a timeout is an error).", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int?>("--warmup-seconds") { Description = "Warm-up, not recorded: its first half closed loop with 4 workers, then the baseline rate (default 5; --quick 2)." };
+        var baseline = new Option<int?>("--baseline-seconds") { Description = "Baseline phase (default 10; --quick 3)." };
+        var storm = new Option<int?>("--storm-seconds") { Description = "Storm phase (default 15; --quick 4)." };
+        var recovery = new Option<int?>("--recovery-seconds") { Description = "Recovery phase at the baseline rate (default 15; --quick 5)." };
+        var configs = new Option<string>("--configs") { Description = "Configurations to run, e.g. 1,2,5 (1 Feb 15, 2 Npgsql defaults, 3 ConcurrencyLimiter, 4 PgBouncer, 5 Widgetify).", DefaultValueFactory = _ => "1,2,3,4,5" };
+        var output = new Option<string?>("--output") { Description = "Output folder (default artifacts/bench/storm-<UTC timestamp>)." };
+        var quick = new Option<bool>("--quick") { Description = "Short phases (2/3/4/5 s) and 1 s ramp steps: all five configurations in about 2 minutes." };
+        var service = new Option<string?>("--service") { Description = "widgetify.dll to run (default src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll)." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the request mix.", DefaultValueFactory = _ => 20240215 };
+
+        clients.Validators.Add(r => Require(r, r.GetValueOrDefault<int>() is >= 1 and <= 60_000, "--clients must be from 1 to 60000."));
+        timeout.Validators.Add(r => Require(r, r.GetValueOrDefault<double>() is > 0 and <= 60, "--timeout must be above 0 and at most 60 s."));
+        configs.Validators.Add(r => Require(r, TryParseConfigs(r.GetValueOrDefault<string>(), out _), "--configs must list numbers from 1 to 5, e.g. 1,2,5."));
+        foreach (var rate in new[] { baselineRate, stormRate, capacity })
+        {
+            rate.Validators.Add(r => Require(r, r.GetValueOrDefault<double?>() is null or > 0, $"{r.Option.Name} must be above 0."));
+        }
+
+        foreach (var seconds in new[] { warmup, baseline, storm, recovery })
+        {
+            seconds.Validators.Add(r => Require(r, r.GetValueOrDefault<int?>() is null or >= 0 and <= 600, $"{r.Option.Name} must be from 0 to 600."));
+        }
+
+        var command = new Command("storm", "Reproduce the Feb 15 outage and compare five configurations (see docs/benchmarks.md).")
+        {
+            baselineRate, stormRate, capacity, clients, timeout, warmup, baseline, storm, recovery, configs, output, quick, service, seed,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var isQuick = parse.GetValue(quick);
+            // The validator has already refused anything TryParseConfigs cannot read.
+            var numbers = TryParseConfigs(parse.GetValue(configs), out var parsed) ? parsed : BenchConfiguration.All.Select(c => c.Number).ToList();
+            var root = RepositoryRoot();
+            var settings = new StormSettings
+            {
+                ServiceDll = Path.GetFullPath(parse.GetValue(service) ?? Path.Combine(root, "src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll")),
+                OutputDirectory = Path.GetFullPath(parse.GetValue(output)
+                    ?? Path.Combine(root, "artifacts", "bench", "storm-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture))),
+                CommandLine = "./widgetify bench " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote)),
+                Configurations = numbers,
+                BaselineRate = parse.GetValue(baselineRate),
+                StormRate = parse.GetValue(stormRate),
+                Capacity = parse.GetValue(capacity),
+                Clients = parse.GetValue(clients),
+                ClientTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                WarmupSeconds = parse.GetValue(warmup) ?? (isQuick ? 2 : 5),
+                BaselineSeconds = Math.Max(1, parse.GetValue(baseline) ?? (isQuick ? 3 : 10)),
+                StormSeconds = Math.Max(1, parse.GetValue(storm) ?? (isQuick ? 4 : 15)),
+                RecoverySeconds = Math.Max(1, parse.GetValue(recovery) ?? (isQuick ? 5 : 15)),
+                RampStep = TimeSpan.FromSeconds(isQuick ? 1 : 3),
+                Seed = parse.GetValue(seed),
+            };
+            return run(settings, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Parses "1,2,5" into distinct configuration numbers in ascending order.</summary>
+    internal static bool TryParseConfigs(string? text, out IReadOnlyList<int> numbers)
+    {
+        var parsed = new SortedSet<int>();
+        numbers = [];
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 5)
+            {
+                return false;
+            }
+
+            parsed.Add(number);
+        }
+
+        numbers = [.. parsed];
+        return parsed.Count > 0;
+    }
+
+    /// <summary>The folder holding Widgetify.slnx above the bench's binaries (or the current folder).</summary>
+    internal static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Widgetify.slnx")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+
+    private static string Quote(string argument) =>
+        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ',' or '/' or '=')
+            ? argument
+            : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static void Require(OptionResult result, bool valid, string message)
+    {
+        if (!valid)
+        {
+            result.AddError(message);
+        }
+    }
+}

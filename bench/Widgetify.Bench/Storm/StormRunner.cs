@@ -1,0 +1,523 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Npgsql;
+using Widgetify.Bench.Load;
+using Widgetify.Bench.Measurement;
+using Widgetify.Bench.Processes;
+using Widgetify.Bench.Reporting;
+using Widgetify.Postgres;
+
+namespace Widgetify.Bench.Storm;
+
+/// <summary>
+/// Runs the storm: one embedded PostgreSQL for everything, a capacity ramp against configuration 5, then each
+/// configuration as its own service process under the same open-loop load (warm-up, baseline, storm,
+/// recovery), with PostgreSQL's client backends sampled throughout. Every process it starts is stopped in a
+/// finally block, so a failure or Ctrl-C leaves nothing running.
+/// </summary>
+internal sealed class StormRunner(StormSettings settings, TextWriter console)
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan ConnectionsGoneTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Closed-loop workers of the warm-up's first half.</summary>
+    private const int WarmupWorkers = 4;
+
+    private readonly List<string> notes = [];
+
+    public async Task<StormReport> RunAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(settings.OutputDirectory);
+        var work = Directory.CreateTempSubdirectory("widgetify-bench-").FullName;
+        // PostgreSQL and PgBouncer run as 'postgres', which must be able to enter this folder.
+        File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101);
+        PostgresCluster? cluster = null;
+        try
+        {
+            Say($"output in {settings.OutputDirectory}");
+            Say($"starting PostgreSQL (max_connections {settings.MaxConnections}, fsync off) in {work}");
+            cluster = await PostgresCluster.StartAsync(
+                new PostgresClusterOptions { DataDirectory = Path.Combine(work, "pg"), Durable = false, MaxConnections = settings.MaxConnections },
+                cancellationToken: cancellationToken);
+            var machine = await ReadMachineFactsAsync(cluster.AdminConnectionString, cancellationToken);
+            await using var sampler = new PgActivitySampler(cluster.AdminConnectionString, TimeSpan.FromMilliseconds(100));
+            await sampler.StartAsync(cancellationToken);
+            var serviceVersion = ServiceVersion();
+            var context = new RunContext(cluster, sampler, work, Path.Combine(work, "service-data"), SnapshotService(work));
+            Directory.CreateDirectory(context.ServiceDataDirectory);
+
+            var capacity = settings.Capacity is { } given
+                ? new CapacityResult(given, Measured: false, [])
+                : await MeasureCapacityAsync(context, cancellationToken);
+            var baselineRate = settings.BaselineRate ?? Math.Max(1, StormSettings.BaselineCapacityShare * capacity.RequestsPerSecond);
+            var stormRate = Math.Max(StormSettings.StormCapacityMultiple * capacity.RequestsPerSecond, settings.StormRate ?? 0);
+            Say(F($"capacity {capacity.RequestsPerSecond:0} req/s; baseline {baselineRate:0} req/s, storm {stormRate:0} req/s, {settings.Clients} clients"));
+
+            var results = new List<ConfigurationResult>();
+            foreach (var number in settings.Configurations)
+            {
+                var configuration = BenchConfiguration.All[number - 1];
+                results.Add(await RunConfigurationAsync(context, configuration, baselineRate, stormRate, cancellationToken));
+            }
+
+            var widgetify = results.Find(r => r.Number == BenchConfiguration.WidgetifyNumber);
+            var reported = widgetify?.ReportedBudget;
+            var budget = reported ?? StormTargets.ComputedBudget(machine.MaxConnections, machine.SuperuserReservedConnections);
+            notes.Add(reported is null
+                ? F($"Connection budget {budget} computed as max_connections {machine.MaxConnections} - superuser_reserved_connections {machine.SuperuserReservedConnections} - {StormTargets.ReservedForOtherClients} kept for other clients: the service did not report one on /health/ready.")
+                : F($"Connection budget {budget} as reported by configuration 5's /health/ready (connectionBudget)."));
+            if (sampler.Failures > 0)
+            {
+                notes.Add(F($"{sampler.Failures} pg_stat_activity samples failed (the sampler reconnected)."));
+            }
+
+            var report = new StormReport
+            {
+                CommandLine = settings.CommandLine,
+                StartedAt = DateTimeOffset.UtcNow,
+                Machine = machine,
+                ServiceVersion = serviceVersion,
+                Capacity = capacity,
+                BaselineRate = baselineRate,
+                StormRate = stormRate,
+                Clients = settings.Clients,
+                ClientTimeoutSeconds = settings.ClientTimeout.TotalSeconds,
+                WarmupSeconds = settings.WarmupSeconds,
+                BaselineSeconds = settings.BaselineSeconds,
+                StormSeconds = settings.StormSeconds,
+                RecoverySeconds = settings.RecoverySeconds,
+                Configurations = results,
+                Targets = StormTargets.Evaluate(widgetify, results, capacity.RequestsPerSecond, budget, reported is not null),
+                Notes = notes,
+            };
+            await WriteReportsAsync(report, cancellationToken);
+            return report;
+        }
+        finally
+        {
+            await CleanUpAsync(cluster, work);
+        }
+    }
+
+    private sealed record RunContext(
+        PostgresCluster Cluster, PgActivitySampler Sampler, string WorkDirectory, string ServiceDataDirectory, string ServiceDll);
+
+    /// <summary>A running, ready service with what the load needs from it.</summary>
+    private sealed record ReadyService(ServiceProcess Process, string ApiKey, IReadOnlyList<Guid> WidgetIds, int? Budget);
+
+    private async Task<CapacityResult> MeasureCapacityAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var configuration = BenchConfiguration.All[BenchConfiguration.WidgetifyNumber - 1];
+        Say($"capacity: closed-loop ramp against configuration {configuration.Number} ({configuration.Name}), " +
+            $"{string.Join('/', settings.RampWorkers)} workers, {settings.RampStep.TotalSeconds:0} s each");
+        ServiceProcess? process = null;
+        try
+        {
+            ReadyService service;
+            try
+            {
+                service = await StartServiceAsync(
+                    context, configuration, context.Cluster.AppConnectionString, "widgetify-bench-capacity", "service-capacity.log", cancellationToken);
+            }
+            catch (ServiceStartException ex)
+            {
+                throw new ServiceStartException($"The capacity ramp runs against configuration {configuration.Number}, which did not start " +
+                    $"(pass --capacity <req/s> to skip the ramp). {ex.Message}");
+            }
+
+            process = service.Process;
+            using var client = LoadClient(Math.Max(64, settings.RampWorkers.Max()));
+            var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds);
+            // One unrecorded step first, so that JIT and pool warm-up do not count against the smallest step.
+            await ClosedLoopRamp.RunAsync(client, requests, [settings.RampWorkers[0]], settings.RampStep, settings.Seed, cancellationToken);
+            var steps = await ClosedLoopRamp.RunAsync(client, requests, settings.RampWorkers, settings.RampStep, settings.Seed, cancellationToken);
+            foreach (var step in steps)
+            {
+                Say(F($"  {step.Workers,3} workers: {step.Goodput,7:0} req/s 2xx, {step.Failures} failures"));
+            }
+
+            var best = steps.Max(s => s.Goodput);
+            return new CapacityResult(best, Measured: true, [.. steps.Select(s => new RampStepResult(s.Workers, s.Seconds, s.Successes, s.Failures, s.Goodput))]);
+        }
+        finally
+        {
+            await StopServiceAsync(context, process, bouncer: null);
+        }
+    }
+
+    private async Task<ConfigurationResult> RunConfigurationAsync(
+        RunContext context, BenchConfiguration configuration, double baselineRate, double stormRate, CancellationToken cancellationToken)
+    {
+        Say($"configuration {configuration.Number} '{configuration.Name}': {configuration.Description}");
+        var environment = WithApplicationName(configuration.Environment, configuration.ApplicationName);
+        PgBouncerProcess? bouncer = null;
+        ServiceProcess? process = null;
+        var leftovers = 0;
+        ConfigurationResult result;
+        try
+        {
+            var databaseUrl = context.Cluster.AppConnectionString;
+            if (configuration.UsesPgBouncer)
+            {
+                bouncer = await PgBouncerProcess.StartAsync(context.Cluster.AppConnectionString, context.WorkDirectory, cancellationToken);
+                databaseUrl = bouncer.ClientConnectionString;
+                Say(F($"  PgBouncer on 127.0.0.1:{bouncer.Port} (transaction pooling, default_pool_size {PgBouncerProcess.DefaultPoolSize}, max_client_conn {PgBouncerProcess.MaxClientConnections})"));
+            }
+
+            var service = await StartServiceAsync(
+                context, configuration, databaseUrl, configuration.ApplicationName, $"service-{configuration.Number}.log", cancellationToken);
+            process = service.Process;
+            result = await RunLoadAsync(context, configuration, environment, service, baselineRate, stormRate, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested &&
+            ex is ServiceStartException or InvalidOperationException or HttpRequestException or IOException or JsonException or NpgsqlException or TaskCanceledException)
+        {
+            Say($"  FAILED: {ex.Message}");
+            result = new ConfigurationResult
+            {
+                Number = configuration.Number,
+                Name = configuration.Name,
+                Description = configuration.Description,
+                Environment = environment,
+                Failure = ex.Message,
+            };
+        }
+        finally
+        {
+            leftovers = await StopServiceAsync(context, process, bouncer);
+        }
+
+        if (result.Succeeded)
+        {
+            var storm = result.Storm!;
+            Say(F($"  storm: goodput {storm.Goodput:0} req/s, {storm.SuccessPercent:0.0}% ok, {storm.ShedPercent:0.0}% 503, {storm.ErrorPercent:0.0}% errors, p99 {storm.P99Ms:0.0} ms, peak PG {result.PeakPgConnections}, recovery {(result.SecondsToRecover is { } s ? s + " s" : "not within " + settings.RecoverySeconds + " s")}"));
+        }
+
+        return result with { LeftoverConnectionsTerminated = leftovers };
+    }
+
+    private async Task<ConfigurationResult> RunLoadAsync(
+        RunContext context, BenchConfiguration configuration, IReadOnlyDictionary<string, string> environment, ReadyService service,
+        double baselineRate, double stormRate, CancellationToken cancellationToken)
+    {
+        using var client = LoadClient(settings.Clients);
+        var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds);
+        var generator = new OpenLoopGenerator(client, requests, settings.Clients, settings.Seed);
+        // A cold service (JIT, an empty pool) hit at once by an open-loop rate can spiral before it is warm, and
+        // then the baseline would measure a cold start rather than normal traffic. So the warm-up's first half is
+        // closed loop with a few workers (it cannot overload anything), its second half open loop at the
+        // baseline rate. Neither is recorded.
+        await ClosedLoopRamp.RunAsync(
+            client, requests, [WarmupWorkers], TimeSpan.FromSeconds((settings.WarmupSeconds + 1) / 2), settings.Seed, cancellationToken);
+        var openWarmup = settings.WarmupSeconds / 2;
+        var schedule = new OpenLoopSchedule(
+        [
+            new LoadSegment(Phase.Warmup, openWarmup, baselineRate),
+            new LoadSegment(Phase.Baseline, settings.BaselineSeconds, baselineRate),
+            new LoadSegment(Phase.Storm, settings.StormSeconds, stormRate),
+            new LoadSegment(Phase.Recovery, settings.RecoverySeconds, baselineRate),
+        ]);
+        var recorded = settings.BaselineSeconds + settings.StormSeconds + settings.RecoverySeconds;
+        var recorder = new LoadRecorder(openWarmup, recorded);
+        Say(F($"  load: {settings.WarmupSeconds} s warm-up ({WarmupWorkers} closed-loop workers, then the baseline rate), {settings.BaselineSeconds} s baseline, {settings.StormSeconds} s storm, {settings.RecoverySeconds} s recovery ({schedule.TotalRequests:N0} requests due)"));
+        var ownCpuBefore = Environment.CpuUsage.TotalTime;
+        var serviceCpuBefore = service.Process.CpuTime;
+        var wallBefore = Stopwatch.GetTimestamp();
+        await generator.RunAsync(schedule, recorder, settings.ClientTimeout + TimeSpan.FromSeconds(1), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var ownCpu = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds;
+        var serviceCpu = (service.Process.CpuTime - serviceCpuBefore).TotalSeconds;
+        var wall = Stopwatch.GetElapsedTime(wallBefore).TotalSeconds;
+
+        // PostgreSQL backends, per second of the run (by the second each sample fell in).
+        var start = generator.StartTimestamp;
+        var samples = context.Sampler.Between(start, Stopwatch.GetTimestamp());
+        int peak = 0, peakOwn = 0;
+        foreach (var sample in samples)
+        {
+            peak = Math.Max(peak, sample.Total);
+            peakOwn = Math.Max(peakOwn, sample.ByApplication.GetValueOrDefault(configuration.ApplicationName));
+            var second = recorder.SecondOf((sample.Timestamp - start) / (double)Stopwatch.Frequency);
+            if (second >= 0)
+            {
+                var bucket = recorder.Seconds[second];
+                bucket.PeakPgConnections = Math.Max(bucket.PeakPgConnections, sample.Total);
+            }
+        }
+
+        var baseline = ResultBuilder.Phase(recorder, Phase.Baseline, 0, settings.BaselineSeconds, baselineRate);
+        var storm = ResultBuilder.Phase(recorder, Phase.Storm, settings.BaselineSeconds, settings.StormSeconds, stormRate);
+        var recoveryStart = settings.BaselineSeconds + settings.StormSeconds;
+        var recovery = ResultBuilder.Phase(recorder, Phase.Recovery, recoveryStart, settings.RecoverySeconds, baselineRate);
+        return new ConfigurationResult
+        {
+            Number = configuration.Number,
+            Name = configuration.Name,
+            Description = configuration.Description,
+            Environment = environment,
+            Baseline = baseline,
+            Storm = storm,
+            Recovery = recovery,
+            SecondsToRecover = ResultBuilder.SecondsToRecover(recorder, recoveryStart, baseline.P99Ms),
+            PeakPgConnections = peak,
+            PeakOwnConnections = peakOwn,
+            ReportedBudget = service.Budget,
+            StatusCounts = recorder.StatusCounts(),
+            Series = ResultBuilder.Series(recorder, settings.BaselineSeconds, settings.StormSeconds),
+            LoadSeconds = wall,
+            GeneratorCpuSeconds = ownCpu,
+            ServiceCpuSeconds = serviceCpu,
+        };
+    }
+
+    private async Task<ReadyService> StartServiceAsync(
+        RunContext context, BenchConfiguration configuration, string databaseUrl, string applicationName, string logName, CancellationToken cancellationToken)
+    {
+        var launch = new ServiceLaunch(
+            context.ServiceDll, databaseUrl, FreePort.Pick(), context.ServiceDataDirectory, settings.DemoWidgets,
+            Path.Combine(settings.OutputDirectory, logName), WithApplicationName(configuration.Environment, applicationName));
+        var process = ServiceProcess.Start(launch);
+        try
+        {
+            using var control = ControlClient();
+            using var ready = await process.WaitUntilReadyAsync(control, ReadyTimeout, cancellationToken);
+            var budget = FindInt(ready.RootElement, "connectionBudget");
+            var key = process.ReadApiKey();
+            var ids = await process.ListWidgetIdsAsync(control, key, settings.DemoWidgets, cancellationToken);
+            Say(F($"  service pid {process.ProcessId} ready on {process.BaseAddress}{(budget is { } b ? $" (connection budget {b})" : "")}; {ids.Count} widgets"));
+            return new ReadyService(process, key, ids, budget);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the service (SIGTERM) and PgBouncer, then waits until PostgreSQL has no client backend
+    /// left, so the next configuration starts from an idle server.</summary>
+    /// <returns>Backends that had to be terminated because they outlived their service.</returns>
+    private async Task<int> StopServiceAsync(RunContext context, ServiceProcess? process, PgBouncerProcess? bouncer)
+    {
+        if (process is not null)
+        {
+            if (!await process.StopAsync(StopGrace))
+            {
+                Say($"  the service did not stop within {StopGrace.TotalSeconds:0} s of SIGTERM: killed");
+            }
+
+            await process.DisposeAsync();
+        }
+
+        if (bouncer is not null)
+        {
+            await bouncer.DisposeAsync();
+            CopyIfExists(bouncer.LogPath, Path.Combine(settings.OutputDirectory, "pgbouncer.log"));
+        }
+
+        if (await context.Sampler.WaitForAsync(s => s.Total == 0, ConnectionsGoneTimeout, CancellationToken.None))
+        {
+            return 0;
+        }
+
+        var terminated = await context.Sampler.TerminateOthersAsync(CancellationToken.None);
+        Say($"  {terminated} PostgreSQL backends outlived the service by {ConnectionsGoneTimeout.TotalSeconds:0} s: terminated");
+        return terminated;
+    }
+
+    private HttpClient LoadClient(int connections) =>
+        new(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = connections,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = settings.ClientTimeout,
+            UseCookies = false,
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        })
+        {
+            Timeout = settings.ClientTimeout,
+            DefaultRequestVersion = HttpVersion.Version11,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+    private static HttpClient ControlClient() => new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static Dictionary<string, string> WithApplicationName(IReadOnlyDictionary<string, string> environment, string applicationName) =>
+        new(environment, StringComparer.Ordinal) { ["Widgetify__Database__ApplicationName"] = applicationName };
+
+    /// <summary>The first integer property named <paramref name="name"/> anywhere in the document.</summary>
+    internal static int? FindInt(JsonElement element, string name)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.NameEquals(name) && property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var value))
+                    {
+                        return value;
+                    }
+
+                    if (FindInt(property.Value, name) is { } nested)
+                    {
+                        return nested;
+                    }
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindInt(item, name) is { } nested)
+                    {
+                        return nested;
+                    }
+                }
+
+                break;
+        }
+
+        return null;
+    }
+
+    private static async Task<MachineFacts> ReadMachineFactsAsync(string adminConnectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        async Task<string> Show(string setting)
+        {
+            await using var command = new NpgsqlCommand($"SHOW {setting}", connection);
+            return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        return new MachineFacts(
+            Environment.ProcessorCount,
+            RuntimeInformation.OSDescription,
+            RuntimeInformation.FrameworkDescription,
+            await Show("server_version"),
+            int.Parse(await Show("max_connections"), CultureInfo.InvariantCulture),
+            int.Parse(await Show("superuser_reserved_connections"), CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Copies the service's build output into the work folder and returns the copy's dll, so that every
+    /// configuration runs the same build even if someone rebuilds src/Widgetify.Cli during the run.</summary>
+    private string SnapshotService(string work)
+    {
+        if (!File.Exists(settings.ServiceDll))
+        {
+            return settings.ServiceDll; // reported per configuration as a start failure
+        }
+
+        var source = new DirectoryInfo(Path.GetDirectoryName(settings.ServiceDll)!);
+        var target = Path.Combine(work, "service-bin");
+        foreach (var file in source.EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source.FullName, file.FullName));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            file.CopyTo(copy);
+        }
+
+        return Path.Combine(target, Path.GetFileName(settings.ServiceDll));
+    }
+
+    /// <summary>The git commit of the service's sources, and whether src/ had uncommitted changes.</summary>
+    private string ServiceVersion()
+    {
+        var root = Path.GetDirectoryName(settings.ServiceDll);
+        while (root is not null && !File.Exists(Path.Combine(root, "Widgetify.slnx")))
+        {
+            root = Path.GetDirectoryName(root);
+        }
+
+        var built = File.Exists(settings.ServiceDll) ? File.GetLastWriteTimeUtc(settings.ServiceDll).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "?";
+        if (root is null)
+        {
+            return $"{settings.ServiceDll} (built {built})";
+        }
+
+        var commit = Git(root, "rev-parse", "--short", "HEAD")?.Trim() ?? "unknown commit";
+        var changes = Git(root, "status", "--porcelain", "--", "src")?.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length ?? 0;
+        return changes == 0
+            ? $"{commit} (built {built})"
+            : F($"{commit} + uncommitted changes in {changes} paths under src/ (built {built})");
+    }
+
+    private static string? Git(string root, params string[] arguments)
+    {
+        try
+        {
+            var start = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("-C");
+            start.ArgumentList.Add(root);
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var git = Process.Start(start)!;
+            var output = git.StandardOutput.ReadToEnd();
+            git.WaitForExit();
+            return git.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no git
+        }
+    }
+
+    private async Task WriteReportsAsync(StormReport report, CancellationToken cancellationToken)
+    {
+        var markdown = MarkdownReportWriter.Write(report);
+        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.md"), markdown, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.json"), JsonReportWriter.Write(report), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.svg"), SvgChartWriter.Write(report), cancellationToken);
+        await console.WriteLineAsync();
+        await console.WriteLineAsync(markdown);
+        Say($"wrote storm.md, storm.json and storm.svg to {settings.OutputDirectory}");
+    }
+
+    private async Task CleanUpAsync(PostgresCluster? cluster, string work)
+    {
+        if (cluster is not null)
+        {
+            try
+            {
+                await cluster.StopAsync(CancellationToken.None);
+            }
+            catch (InvalidOperationException ex)
+            {
+                Say($"could not stop PostgreSQL cleanly: {ex.Message}");
+            }
+
+            CopyIfExists(Path.Combine(work, "pg", "logs", "postgresql.log"), Path.Combine(settings.OutputDirectory, "postgresql.log"));
+        }
+
+        try
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        catch (IOException ex)
+        {
+            Say($"could not delete {work}: {ex.Message}");
+        }
+    }
+
+    private static void CopyIfExists(string from, string to)
+    {
+        if (File.Exists(from))
+        {
+            File.Copy(from, to, overwrite: true);
+        }
+    }
+
+    private void Say(string message) => console.WriteLine($"storm: {message}");
+
+    private static string F(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,56 @@
+namespace Widgetify.Bench.Storm;
+
+/// <summary>What one storm run does; built from the command line by <see cref="StormCommand"/>.</summary>
+internal sealed record StormSettings
+{
+    /// <summary>Storm rate = this many times the measured capacity (unless --storm-rate asks for more).</summary>
+    public const double StormCapacityMultiple = 10;
+
+    /// <summary>Baseline rate = this share of the measured capacity (unless --baseline-rate says otherwise).</summary>
+    public const double BaselineCapacityShare = 0.2;
+
+    /// <summary>Path of widgetify.dll, the service under test.</summary>
+    public required string ServiceDll { get; init; }
+
+    /// <summary>Where storm.md, storm.json, storm.svg and the logs go.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>As the user typed it, for the report.</summary>
+    public string CommandLine { get; init; } = "./widgetify bench storm";
+
+    public IReadOnlyList<int> Configurations { get; init; } = [1, 2, 3, 4, 5];
+
+    /// <summary>Requests per second in warm-up, baseline and recovery; null: 20% of capacity.</summary>
+    public double? BaselineRate { get; init; }
+
+    /// <summary>Lower bound of the storm's rate; the rate is max(10 × capacity, this).</summary>
+    public double? StormRate { get; init; }
+
+    /// <summary>Skips the capacity ramp and uses this capacity (req/s).</summary>
+    public double? Capacity { get; init; }
+
+    /// <summary>Client connections, and so the most requests outstanding at once.</summary>
+    public int Clients { get; init; } = 2000;
+
+    public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public int WarmupSeconds { get; init; } = 5;
+
+    public int BaselineSeconds { get; init; } = 10;
+
+    public int StormSeconds { get; init; } = 15;
+
+    public int RecoverySeconds { get; init; } = 15;
+
+    public IReadOnlyList<int> RampWorkers { get; init; } = [4, 8, 16, 32, 64];
+
+    public TimeSpan RampStep { get; init; } = TimeSpan.FromSeconds(3);
+
+    public int DemoWidgets { get; init; } = 2000;
+
+    /// <summary>Seeds the request mix, so every configuration sees the same request sequence.</summary>
+    public int Seed { get; init; } = 20240215;
+
+    /// <summary>PostgreSQL's max_connections for the shared embedded server.</summary>
+    public int MaxConnections { get; init; } = 100;
+}

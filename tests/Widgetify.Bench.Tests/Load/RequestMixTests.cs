@@ -1,0 +1,39 @@
+using Widgetify.Bench.Load;
+
+namespace Widgetify.Bench.Tests.Load;
+
+public sealed class RequestMixTests
+{
+    [Fact]
+    public void Next_ManyDraws_FollowsTheMix()
+    {
+        var mix = new RequestMix(seed: 1, widgetCount: 50);
+        var counts = new int[4];
+        const int draws = 200_000;
+
+        for (var i = 0; i < draws; i++)
+        {
+            var kind = mix.Next(out var widget);
+            counts[(int)kind]++;
+            widget.ShouldBeInRange(0, 49);
+        }
+
+        (counts[(int)RequestKind.Embed] / (double)draws).ShouldBe(0.80, 0.01);
+        (counts[(int)RequestKind.ApiGet] / (double)draws).ShouldBe(0.10, 0.01);
+        (counts[(int)RequestKind.ApiList] / (double)draws).ShouldBe(0.05, 0.01);
+        (counts[(int)RequestKind.ApiCreate] / (double)draws).ShouldBe(0.05, 0.01);
+    }
+
+    [Fact]
+    public void Next_SameSeed_SameSequence()
+    {
+        var a = new RequestMix(42, 1000);
+        var b = new RequestMix(42, 1000);
+
+        for (var i = 0; i < 1000; i++)
+        {
+            a.Next(out var widgetA).ShouldBe(b.Next(out var widgetB));
+            widgetA.ShouldBe(widgetB);
+        }
+    }
+}
