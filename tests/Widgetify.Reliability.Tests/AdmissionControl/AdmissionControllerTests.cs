@@ -605,7 +605,8 @@ public sealed class AdmissionControllerTests : IDisposable
 
     private AdmissionController Create(Action<AdmissionOptions>? configure = null, TimeProvider? timeProvider = null)
     {
-        var options = new AdmissionOptions();
+        // Small limits keep each test's arithmetic readable; tests that need others set them.
+        var options = new AdmissionOptions { InitialLimit = 8, MinLimit = 2 };
         configure?.Invoke(options);
         var controller = new AdmissionController(options, timeProvider ?? _clock, new Random(42));
         _controllers.Add(controller);

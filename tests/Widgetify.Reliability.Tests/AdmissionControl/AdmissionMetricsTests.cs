@@ -153,7 +153,8 @@ public sealed class AdmissionMetricsTests : IDisposable
 
     private AdmissionController Create(Action<AdmissionOptions>? configure = null)
     {
-        var options = new AdmissionOptions();
+        // Small limits keep each test's arithmetic readable; tests that need others set them.
+        var options = new AdmissionOptions { InitialLimit = 8, MinLimit = 2 };
         configure?.Invoke(options);
         return new AdmissionController(options, _clock, new Random(42), new AdmissionMetrics(_meterFactory));
     }

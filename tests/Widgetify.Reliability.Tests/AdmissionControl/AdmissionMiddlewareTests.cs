@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Reliability.Tests.Infrastructure;
 using Widgetify.Reliability.Tests.PoolGovernance;
 
 namespace Widgetify.Reliability.Tests.AdmissionControl;
@@ -156,30 +157,37 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task InvokeAsync_DeadlineHitWhileQueued_Sheds503DeadlineAndCountsItAsShed()
+    public async Task InvokeAsync_AdmittedAfterItsDeadlinePassed_Sheds503DeadlineWithoutRunningTheEndpoint()
     {
-        // Arrange: the write holds the only slot; the read waits in a queue that would keep it 10 s, longer than its budget
-        var server = await StartAsync(new AdmissionOptions
-        {
-            InitialLimit = 1, MinLimit = 1, MaxLimit = 1, QueueInterval = TimeSpan.FromSeconds(10),
-            ReadTimeout = TimeSpan.FromMilliseconds(200),
-        });
+        // Arrange: a manual clock, so "the read's 200 ms budget ran out while it was queued" is a fact, not a race
+        var clock = new ManualTimeProvider();
+        var server = await StartAsync(
+            new AdmissionOptions
+            {
+                InitialLimit = 1, MinLimit = 1, MaxLimit = 1, QueueInterval = TimeSpan.FromSeconds(10),
+                ReadTimeout = TimeSpan.FromMilliseconds(200),
+            },
+            clock);
         var held = server.Http.PostAsync("/hold", null);
         await server.WaitUntilEnteredAsync(1);
+        var queued = server.Http.GetAsync("/hold");
+        await server.WaitUntilAsync(s => s.Queued == 1, "the read is queued");
 
         // Act
-        using var response = await server.Http.GetAsync("/fast");
+        clock.Advance(TimeSpan.FromMilliseconds(300));
+        server.Release();
+        using var response = await queued;
+        using var completed = await held;
 
         // Assert
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         (await ReadProblemAsync(response)).GetProperty("reason").GetString().ShouldBe("deadline");
+        completed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        server.EnteredTotal.ShouldBe(1, "the late read must not run its endpoint");
+        await server.WaitUntilAsync(s => s.InFlight == 0, "the late read gave its slot back");
         var statistics = server.Controller.GetStatistics();
         statistics.TotalDeadlineExceeded.ShouldBe(1);
-        statistics.TotalCancelledWhileQueued.ShouldBe(1);
-        statistics.Queued.ShouldBe(0);
-        server.Release();
-        using var completed = await held;
-        completed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        statistics.TotalCancelledWhileQueued.ShouldBe(0);
     }
 
     [Fact]
@@ -276,9 +284,9 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
         completed.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
-    private async Task<HoldingServer> StartAsync(AdmissionOptions options)
+    private async Task<HoldingServer> StartAsync(AdmissionOptions options, TimeProvider? clock = null)
     {
-        _server = await HoldingServer.StartAsync(options);
+        _server = await HoldingServer.StartAsync(options, clock);
         return _server;
     }
 
@@ -305,19 +313,28 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
         private readonly WebApplication _app;
         private readonly SemaphoreSlim _entered = new(0);
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _enteredTotal;
 
         private HoldingServer(WebApplication app) => _app = app;
 
         public HttpClient Http { get; private set; } = null!;
 
+        /// <summary>Requests that have entered a holding handler since start.</summary>
+        public int EnteredTotal => Volatile.Read(ref _enteredTotal);
+
         public AdmissionController Controller => _app.Services.GetRequiredService<AdmissionController>();
 
-        public static async Task<HoldingServer> StartAsync(AdmissionOptions options)
+        public static async Task<HoldingServer> StartAsync(AdmissionOptions options, TimeProvider? clock)
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
             builder.Logging.ClearProviders();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Services.AddProblemDetails();
+            if (clock is not null)
+            {
+                builder.Services.AddSingleton(clock);
+            }
+
             builder.Services.AddAdmissionControl(_ => options);
             var app = builder.Build();
             var server = new HoldingServer(app);
@@ -370,6 +387,7 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
 
         private async Task<IResult> HoldAsync()
         {
+            Interlocked.Increment(ref _enteredTotal);
             _entered.Release();
             await _release.Task;
             return Results.Ok();
