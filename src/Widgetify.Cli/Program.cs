@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.Options;
+using Npgsql;
 using Widgetify.Cli;
 
 var root = new RootCommand("Widgetify: embeddable widgets that stay up when traffic spikes.")
@@ -7,6 +9,17 @@ var root = new RootCommand("Widgetify: embeddable widgets that stay up when traf
     KeysCommand.Create(),
 };
 
-// The host handles Ctrl-C/SIGTERM itself (in-flight requests finish, then PostgreSQL stops cleanly);
-// System.CommandLine's own handler would end the process after 2 s.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+try
+{
+    // The host handles Ctrl-C/SIGTERM itself (in-flight requests finish, then PostgreSQL stops cleanly);
+    // System.CommandLine's own handler would end the process after 2 s.
+    return await root.Parse(args).InvokeAsync(
+        new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is NpgsqlException or OptionsValidationException or InvalidOperationException)
+{
+    // Operator-facing failures (database unreachable or out of connections, a bad setting, a tampered migration):
+    // their messages say what to change, and a stack trace would bury that.
+    await Console.Error.WriteLineAsync($"widgetify: {ex.Message}");
+    return 1;
+}
