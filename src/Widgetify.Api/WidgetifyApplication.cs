@@ -25,7 +25,6 @@ public static class WidgetifyApplication
             .Bind(builder.Configuration.GetSection(WidgetifyOptions.SectionName))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WidgetifyOptions>, WidgetifyOptionsValidator>();
-        services.AddSingleton<IValidateOptions<WidgetifyOptions>, WidgetifyOptionsConsistency>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PoolGovernanceMetrics>();

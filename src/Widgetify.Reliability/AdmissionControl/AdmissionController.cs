@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 
@@ -47,7 +48,7 @@ public sealed class AdmissionController : IDisposable
     private bool _disposed;
 
     /// <summary>Creates a controller.</summary>
-    /// <param name="options">Validated options (data annotations); copied, not kept.</param>
+    /// <param name="options">The options, validated here (ranges and cross-field rules); copied, not kept.</param>
     /// <param name="timeProvider">Clock of latencies, windows and queue timers.</param>
     /// <param name="random">Source of <c>Retry-After</c> jitter; seed it in tests. Only used under the lock.</param>
     /// <param name="metrics">Instruments to record to, or null.</param>
@@ -56,12 +57,8 @@ public sealed class AdmissionController : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(random);
-        if (options.MinLimit > options.MaxLimit)
-        {
-            throw new ArgumentException(
-                $"'MinLimit' ({options.MinLimit}) is above 'MaxLimit' ({options.MaxLimit}); lower MinLimit or raise MaxLimit.",
-                nameof(options));
-        }
+        // Ranges and the cross-field rules (AdmissionOptions.Validate) alike.
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
 
         _timeProvider = timeProvider;
         _limit = new GradientLimit(options, timeProvider);

@@ -4,7 +4,7 @@ namespace Widgetify.Reliability.AdmissionControl;
 
 /// <summary>Settings of admission control (configuration section <c>Widgetify:Admission</c>). The defaults
 /// suit a service whose requests take about a millisecond of database time; docs/overload.md explains each law.</summary>
-public sealed class AdmissionOptions
+public sealed class AdmissionOptions : IValidatableObject
 {
     /// <summary>Which protection runs.</summary>
     /// <value>Default <see cref="AdmissionMode.Adaptive"/>.</value>
@@ -122,4 +122,25 @@ public sealed class AdmissionOptions
     /// <value>Default 500; range 0 to 100,000.</value>
     [Range(0, 100_000)]
     public int StaticQueueLimit { get; set; } = 500;
+
+    /// <summary>The rules single-field ranges cannot state: the limit's start must lie between its floor and its
+    /// ceiling. Both the configuration validator and <see cref="AdmissionController"/> apply them.</summary>
+    /// <param name="validationContext">Unused.</param>
+    /// <returns>The broken rules, if any.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MinLimit > MaxLimit)
+        {
+            yield return new ValidationResult(
+                $"Widgetify:Admission:MinLimit ({MinLimit}) must not exceed MaxLimit ({MaxLimit}): lower MinLimit or raise MaxLimit.",
+                [nameof(MinLimit), nameof(MaxLimit)]);
+        }
+
+        if (InitialLimit < MinLimit || InitialLimit > MaxLimit)
+        {
+            yield return new ValidationResult(
+                $"Widgetify:Admission:InitialLimit ({InitialLimit}) must be between MinLimit ({MinLimit}) and MaxLimit ({MaxLimit}).",
+                [nameof(InitialLimit)]);
+        }
+    }
 }

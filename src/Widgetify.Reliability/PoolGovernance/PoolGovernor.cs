@@ -210,15 +210,8 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     private static ConnectionBudgetOptions Validate(ConnectionBudgetOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // Ranges and the cross-field rule (ConnectionBudgetOptions.Validate) alike.
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
-        if (options.LeaseDuration < 2 * options.HeartbeatInterval)
-        {
-            throw new ArgumentException(
-                $"Widgetify:ConnectionBudget:LeaseDuration ({options.LeaseDuration}) must be at least twice " +
-                $"Widgetify:ConnectionBudget:HeartbeatInterval ({options.HeartbeatInterval}), or one late heartbeat " +
-                "expires a live instance's lease: raise LeaseDuration or lower HeartbeatInterval.",
-                nameof(options));
-        }
 
         return new ConnectionBudgetOptions
         {

@@ -1,0 +1,54 @@
+namespace Widgetify.Api.Tests;
+
+public sealed class WidgetifyOptionsValidatorTests
+{
+    [Fact]
+    public void Validate_Defaults_Succeeds()
+    {
+        var result = new WidgetifyOptionsValidator().Validate(null, Configured());
+
+        result.Succeeded.ShouldBeTrue(result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_MinLimitAboveMaxLimit_FailsNamingBothSettings()
+    {
+        var options = Configured();
+        options.Admission.MinLimit = 50;
+        options.Admission.MaxLimit = 10;
+        options.Admission.InitialLimit = 10;
+
+        var result = new WidgetifyOptionsValidator().Validate(null, options);
+
+        result.Failed.ShouldBeTrue();
+        result.FailureMessage!.ShouldContain("Widgetify:Admission:MinLimit (50)");
+        result.FailureMessage!.ShouldContain("MaxLimit (10)");
+    }
+
+    [Fact]
+    public void Validate_InitialLimitOutsideBounds_Fails()
+    {
+        var options = Configured();
+        options.Admission.InitialLimit = 5;
+
+        var result = new WidgetifyOptionsValidator().Validate(null, options);
+
+        result.FailureMessage!.ShouldContain("InitialLimit (5)");
+    }
+
+    [Fact]
+    public void Validate_LeaseShorterThanTwoHeartbeats_Fails()
+    {
+        var options = Configured();
+        options.ConnectionBudget.HeartbeatInterval = TimeSpan.FromSeconds(5);
+        options.ConnectionBudget.LeaseDuration = TimeSpan.FromSeconds(8);
+
+        var result = new WidgetifyOptionsValidator().Validate(null, options);
+
+        result.FailureMessage!.ShouldContain("LeaseDuration");
+        result.FailureMessage!.ShouldContain("twice HeartbeatInterval");
+    }
+
+    /// <summary>The defaults plus the one setting without a default, so only the rule under test can fail.</summary>
+    private static WidgetifyOptions Configured() => new() { Database = { ConnectionString = "Host=127.0.0.1" } };
+}
