@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using Npgsql;
+using Widgetify.Postgres;
 
 namespace Widgetify.Bench.Processes;
 

@@ -4,29 +4,19 @@ namespace Widgetify.Api.Tests.Infrastructure;
 /// each test isolates itself by creating its own tenant.</summary>
 public sealed class ApiFixture : IAsyncLifetime
 {
-    private TestPostgres? _postgres;
-    private WidgetifyServer? _server;
+    private DedicatedServer? _dedicated;
 
-    public TestPostgres Postgres => _postgres ?? throw new InvalidOperationException("Fixture not started.");
+    public TestPostgres Postgres => _dedicated?.Postgres ?? throw new InvalidOperationException("Fixture not started.");
 
-    public WidgetifyServer Server => _server ?? throw new InvalidOperationException("Fixture not started.");
+    public WidgetifyServer Server => _dedicated?.Server ?? throw new InvalidOperationException("Fixture not started.");
 
-    public async Task InitializeAsync()
-    {
-        _postgres = await TestPostgres.StartAsync();
-        _server = await WidgetifyServer.StartAsync(_postgres.ConnectionString);
-    }
+    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync();
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        if (_dedicated is not null)
         {
-            await _server.DisposeAsync();
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
+            await _dedicated.DisposeAsync();
         }
     }
 }

@@ -17,33 +17,23 @@ public sealed class OverloadProtectionTests : IAsyncLifetime
     private const int ReservedForOthers = 13;
     private const int Budget = MaxConnections - 3 - ReservedForOthers;
 
-    private TestPostgres? _postgres;
-    private WidgetifyServer? _server;
+    private DedicatedServer? _dedicated;
 
-    private TestPostgres Postgres => _postgres!;
+    private TestPostgres Postgres => _dedicated!.Postgres;
 
-    private WidgetifyServer Server => _server!;
+    private WidgetifyServer Server => _dedicated!.Server;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync(MaxConnections, new Dictionary<string, string?>
     {
-        _postgres = await TestPostgres.StartAsync(MaxConnections);
-        _server = await WidgetifyServer.StartAsync(_postgres.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Widgetify:Database:MaxPoolSize"] = "1000", // Feb 15's setting: the budget must clamp it
-            ["Widgetify:ConnectionBudget:ReservedForOtherClients"] = ReservedForOthers.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-    }
+        ["Widgetify:Database:MaxPoolSize"] = "1000", // Feb 15's setting: the budget must clamp it
+        ["Widgetify:ConnectionBudget:ReservedForOtherClients"] = ReservedForOthers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        if (_dedicated is not null)
         {
-            await _server.DisposeAsync();
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
+            await _dedicated.DisposeAsync();
         }
     }
 

@@ -16,37 +16,27 @@ public sealed class RequestDeadlineTests : IAsyncLifetime
     private static readonly object Before = new { name = "Before", kind = "counter", config = new { } };
     private static readonly object After = new { name = "After", kind = "counter", config = new { } };
 
-    private TestPostgres? _postgres;
-    private WidgetifyServer? _server;
+    private DedicatedServer? _dedicated;
 
-    private TestPostgres Postgres => _postgres!;
+    private TestPostgres Postgres => _dedicated!.Postgres;
 
-    private WidgetifyServer Server => _server!;
+    private WidgetifyServer Server => _dedicated!.Server;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
     {
-        _postgres = await TestPostgres.StartAsync();
-        _server = await WidgetifyServer.StartAsync(_postgres.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Widgetify:Admission:WriteTimeout"] = "00:00:00.500",
+        ["Widgetify:Admission:WriteTimeout"] = "00:00:00.500",
 
-            // A fixed limit, so the slots a test takes are the only thing that decides what is admitted.
-            ["Widgetify:Admission:InitialLimit"] = "4",
-            ["Widgetify:Admission:MinLimit"] = "4",
-            ["Widgetify:Admission:MaxLimit"] = "4",
-        });
-    }
+        // A fixed limit, so the slots a test takes are the only thing that decides what is admitted.
+        ["Widgetify:Admission:InitialLimit"] = "4",
+        ["Widgetify:Admission:MinLimit"] = "4",
+        ["Widgetify:Admission:MaxLimit"] = "4",
+    });
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        if (_dedicated is not null)
         {
-            await _server.DisposeAsync();
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
+            await _dedicated.DisposeAsync();
         }
     }
 

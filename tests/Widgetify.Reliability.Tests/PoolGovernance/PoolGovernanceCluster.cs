@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Widgetify.Reliability.PoolGovernance;
-using Widgetify.Reliability.Tests.Infrastructure;
 
 namespace Widgetify.Reliability.Tests.PoolGovernance;
 

@@ -1,6 +1,6 @@
 using Widgetify.Postgres;
 
-namespace Widgetify.Reliability.Tests.Infrastructure;
+namespace Widgetify.Testing;
 
 /// <summary>A real PostgreSQL cluster in a temporary folder, made with the same code as './widgetify up'.</summary>
 public sealed class TestPostgres : IAsyncDisposable
