@@ -19,8 +19,9 @@ internal sealed partial class AdmissionMiddleware(
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var metadata = context.GetEndpoint()?.Metadata.GetMetadata<AdmissionEndpointMetadata>();
-        if (context.GetEndpoint() is null || metadata?.Bypass == true)
+        var endpoint = context.GetEndpoint();
+        var metadata = endpoint?.Metadata.GetMetadata<AdmissionEndpointMetadata>();
+        if (endpoint is null || metadata?.Bypass == true)
         {
             await next(context); // no endpoint (404, 405) or no database work: nothing to protect
             return;

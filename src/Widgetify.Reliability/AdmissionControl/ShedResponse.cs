@@ -30,7 +30,7 @@ internal static class ShedResponse
     }
 
     /// <summary>What the client is told, in words: what happened, why, and when to come back.</summary>
-    internal static string Detail(RequestPriority priority, RejectionReason reason, int seconds)
+    private static string Detail(RequestPriority priority, RejectionReason reason, int seconds)
     {
         var why = reason switch
         {
