@@ -32,4 +32,8 @@ internal static partial class PoolGovernanceLog
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "A ShareChanged handler failed; the share of {InstanceName} is {Share} regardless")]
     public static partial void ShareChangedHandlerFailed(ILogger logger, Exception exception, string instanceName, int share);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning,
+        Message = "Could not release the connection-budget lease of {InstanceName} on stop; peers get its share back when it expires within {LeaseDuration} (Widgetify:ConnectionBudget:LeaseDuration)")]
+    public static partial void LeaseNotReleased(ILogger logger, Exception exception, string instanceName, TimeSpan leaseDuration);
 }

@@ -125,7 +125,8 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     /// <summary>Deletes this instance's lease, so peers grow into its share on their next heartbeat, and sets the share
     /// to 0. Call it after the app has stopped using connections.</summary>
     /// <param name="cancellationToken">Cancels the stop; the lease then expires on its own.</param>
-    /// <returns>A task that completes once the lease is deleted.</returns>
+    /// <returns>A task that completes once the lease is deleted, or once deleting it has failed (logged): it does not
+    /// throw when PostgreSQL is unreachable.</returns>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await leaseWork.WaitAsync(cancellationToken);
@@ -141,14 +142,38 @@ public sealed partial class PoolGovernor : IAsyncDisposable
             Publish(Unleased(BudgetReason.Stopped()) with { LastRenewedAt = Current.LastRenewedAt });
             if (tableReady)
             {
-                await using var connection = await ControlDataSource.OpenConnectionAsync(cancellationToken);
-                await LeaseTable.DeleteAsync(connection, InstanceId, cancellationToken);
-                PoolGovernanceLog.LeaseReleased(logger, InstanceName);
+                await ReleaseLeaseAsync(cancellationToken);
             }
         }
         finally
         {
             leaseWork.Release();
+        }
+    }
+
+    /// <summary>Deletes the lease on a best-effort basis: a stop must complete even when PostgreSQL is gone, and an
+    /// unreleased lease only delays peers until it expires. The pooled control connection may have been broken since
+    /// its last use (a server restart, an administrator's terminate), so a failure is retried once on a fresh one.</summary>
+    private async Task ReleaseLeaseAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await ControlDataSource.OpenConnectionAsync(cancellationToken);
+                await LeaseTable.DeleteAsync(connection, InstanceId, cancellationToken);
+                PoolGovernanceLog.LeaseReleased(logger, InstanceName);
+                return;
+            }
+            catch (NpgsqlException) when (attempt == 1)
+            {
+                ControlDataSource.Clear();
+            }
+            catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
+            {
+                PoolGovernanceLog.LeaseNotReleased(logger, exception, InstanceName, options.LeaseDuration);
+                return;
+            }
         }
     }
 

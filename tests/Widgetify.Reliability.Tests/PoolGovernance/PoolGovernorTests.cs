@@ -124,6 +124,50 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     }
 
     [Fact]
+    public async Task StopAsync_ControlConnectionTerminatedSinceLastUse_RetriesOnAFreshConnectionAndReleasesTheLease()
+    {
+        // Arrange: the pooled control connection is killed server-side, as a PostgreSQL restart would.
+        var name = UniqueName();
+        var logs = new RecordingLoggerFactory();
+        await using var governor = cluster.Governor(name, 100, PoolGovernanceCluster.Options(reservedForOtherClients: 6), logs);
+        await governor.StartAsync(CancellationToken.None);
+        var terminated = await cluster.AdminScalarAsync<long>(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", name + "-control");
+
+        // Act
+        await governor.StopAsync(CancellationToken.None);
+
+        // Assert
+        terminated.ShouldBe(1);
+        (await cluster.LeaseCountAsync()).ShouldBe(0);
+        logs.Entries.ShouldContain(e => e.Message.Contains("Released the connection-budget lease of " + name));
+    }
+
+    [Fact]
+    public async Task StopAsync_DatabaseGone_CompletesAndWarnsThatTheLeaseExpiresOnItsOwn()
+    {
+        // Arrange: a database of its own, dropped under the running governor.
+        var database = "pool_gone_" + Guid.NewGuid().ToString("N")[..8];
+        await cluster.AdminExecuteAsync($"CREATE DATABASE {database} OWNER widgetify");
+        var connectionString = new NpgsqlConnectionStringBuilder(cluster.AppConnectionString) { Database = database }.ConnectionString;
+        var logs = new RecordingLoggerFactory();
+        var name = UniqueName();
+        await using var governor = new PoolGovernor(
+            connectionString, 100, name, PoolGovernanceCluster.Options(reservedForOtherClients: 6), TimeProvider.System, logs);
+        await governor.StartAsync(CancellationToken.None);
+        await cluster.AdminExecuteAsync($"DROP DATABASE {database} WITH (FORCE)");
+
+        // Act
+        await Should.NotThrowAsync(() => governor.StopAsync(CancellationToken.None));
+
+        // Assert
+        (governor.Current.Share, governor.Gate.Limit).ShouldBe((0, 0));
+        logs.Entries.ShouldContain(e => e.Level == LogLevel.Warning
+            && e.Message.Contains("Could not release the connection-budget lease of " + name)
+            && e.Message.Contains("Widgetify:ConnectionBudget:LeaseDuration"));
+    }
+
+    [Fact]
     public async Task RunHeartbeatsAsync_PeerDiesWithoutStopping_ItsLeaseExpiresAndTheSurvivorGrowsBack()
     {
         // Arrange
