@@ -1,15 +1,24 @@
 using System.Net.Sockets;
+using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Widgetify.Reliability.AdmissionControl;
 
 namespace Widgetify.Api.Errors;
 
 /// <summary>Turns exceptions that reach the pipeline into problems: an unreachable or overloaded database is
 /// a 503 with Retry-After (the client should come back), a malformed request a 4xx; only bugs are 500s.</summary>
-internal sealed partial class ExceptionProblemHandler(ILogger<ExceptionProblemHandler> logger) : IExceptionHandler
+internal sealed partial class ExceptionProblemHandler(ILogger<ExceptionProblemHandler> logger, IOptions<WidgetifyOptions> options)
+    : IExceptionHandler
 {
-    /// <summary>Seconds a client is asked to wait before retrying when the database is unavailable.</summary>
+    /// <summary>Seconds a client is asked to wait at least before retrying when the database is unavailable.</summary>
     internal const int DatabaseRetryAfterSeconds = 5;
+
+    // The admission jitter on top of the base: clients failed together by an outage must not all come back in the
+    // second the database does, or the recovery meets the spike that Feb 15's clients made. Random.Shared is thread-safe.
+    private readonly RetryAfterPolicy _retryAfter = new(
+        TimeSpan.FromSeconds(DatabaseRetryAfterSeconds), options.Value.Admission.RetryAfterJitter, Random.Shared);
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -31,9 +40,10 @@ internal sealed partial class ExceptionProblemHandler(ILogger<ExceptionProblemHa
         {
             case DatabaseFailure.Unavailable:
                 LogDatabaseUnavailable(logger, httpContext.Request.Path, exception.Message);
-                httpContext.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var retryAfter = (int)_retryAfter.Next().TotalSeconds;
+                httpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
                 await Problems.Write(httpContext, StatusCodes.Status503ServiceUnavailable, "Database unavailable",
-                    $"The database could not serve this request ({exception.Message}). Retry after {DatabaseRetryAfterSeconds} s.");
+                    $"The database could not serve this request ({exception.Message}). Retry after {retryAfter} s.");
                 return true;
             case DatabaseFailure.InvalidData:
                 await Problems.Write(httpContext, StatusCodes.Status400BadRequest, "Invalid data",

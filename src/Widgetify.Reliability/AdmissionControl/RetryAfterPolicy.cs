@@ -4,7 +4,8 @@ namespace Widgetify.Reliability.AdmissionControl;
 /// to whole seconds, plus a uniform whole number of seconds in [0, <see cref="AdmissionOptions.RetryAfterJitter"/>].
 /// Defaults give 1, 2 or 3 s. The jitter exists because clients shed in the same instant would otherwise all come
 /// back in the same instant and recreate the spike that shed them.</summary>
-/// <remarks>Not thread-safe, because <see cref="Random"/> is not: the controller calls it under its lock.</remarks>
+/// <remarks>As thread-safe as the <see cref="Random"/> it is given: the controller's seeded one is used under its lock,
+/// <see cref="Random.Shared"/> from any thread.</remarks>
 internal sealed class RetryAfterPolicy
 {
     private readonly int _baseSeconds;

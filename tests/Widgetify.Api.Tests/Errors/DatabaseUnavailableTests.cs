@@ -69,8 +69,26 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable, "database");
         response.Headers.RetryAfter.ShouldNotBeNull("a 503 must say when to come back");
         response.Headers.RetryAfter.Delta.ShouldNotBeNull();
-        response.Headers.RetryAfter.Delta!.Value.ShouldBeGreaterThan(TimeSpan.Zero);
-        problem.GetProperty("detail").GetString()!.ShouldContain("Retry");
+        var seconds = (int)response.Headers.RetryAfter.Delta!.Value.TotalSeconds;
+        seconds.ShouldBeInRange(5, 7, "5 s plus the default jitter of 0-2 s");
+        problem.GetProperty("detail").GetString()!.ShouldContain($"Retry after {seconds} s");
+    }
+
+    [Fact]
+    public async Task Embed_ManyClientsFailedTogether_ToldToComeBackAtDifferentSeconds()
+    {
+        using var client = fixture.CreateClient();
+        var seconds = new HashSet<int>();
+
+        for (var i = 0; i < 40; i++)
+        {
+            using var response = await client.GetAsync($"/w/{fixture.WidgetId}");
+            await ShouldBe503WithRetryAfterAsync(response);
+            seconds.Add((int)response.Headers.RetryAfter!.Delta!.Value.TotalSeconds);
+        }
+
+        // Three equally likely values: all 40 alike has odds of 3 in 3^40.
+        seconds.Count.ShouldBeGreaterThan(1, "a fixed Retry-After sends every client back in the same second");
     }
 
     [Fact]
