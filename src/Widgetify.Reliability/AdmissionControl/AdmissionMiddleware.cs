@@ -95,12 +95,15 @@ internal sealed partial class AdmissionMiddleware(
     private TimeSpan TimeoutOf(RequestPriority priority) =>
         priority is RequestPriority.Read or RequestPriority.Background ? _options.ReadTimeout : _options.WriteTimeout;
 
-    private static bool IsDatabaseTimeout(Exception exception) => exception switch
+    /// <summary>Whether a failure of the endpoint is the database running out of time or room: a command timeout, a
+    /// pool or connection-share wait that ran out (Npgsql's pool exhaustion and the governor's both carry an inner
+    /// <see cref="TimeoutException"/>), a cancelled statement, or "too many connections". A refused or broken
+    /// connection is not: that is the database being down, which a lower concurrency limit does not cure.</summary>
+    internal static bool IsDatabaseTimeout(Exception exception) => exception switch
     {
         TimeoutException => true,
         NpgsqlException { InnerException: TimeoutException } => true,
         PostgresException { SqlState: PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.TooManyConnections } => true,
-        NpgsqlException npgsql when npgsql.Message.Contains("pool", StringComparison.OrdinalIgnoreCase) => true,
         _ => false,
     };
 

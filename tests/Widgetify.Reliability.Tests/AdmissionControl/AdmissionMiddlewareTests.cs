@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Widgetify.Reliability.AdmissionControl;
 using Widgetify.Reliability.Tests.Infrastructure;
 using Widgetify.Reliability.Tests.PoolGovernance;
@@ -283,6 +284,23 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
         using var completed = await held;
         completed.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
+
+    public static TheoryData<string, Exception, bool> DatabaseFailures => new()
+    {
+        { "command timeout", new TimeoutException(), true },
+        { "pool exhausted (Npgsql 10)", new NpgsqlException("The connection pool has been exhausted", new TimeoutException()), true },
+        { "statement cancelled", new PostgresException("canceling statement", "ERROR", "ERROR", PostgresErrorCodes.QueryCanceled), true },
+        { "too many connections", new PostgresException("sorry, too many clients", "FATAL", "FATAL", PostgresErrorCodes.TooManyConnections), true },
+        { "connection refused", new NpgsqlException("Failed to connect", new System.Net.Sockets.SocketException(111)), false },
+        { "pool mentioned, no timeout", new NpgsqlException("The connection pool has been shut down."), false },
+        { "unique violation", new PostgresException("duplicate key", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation), false },
+        { "a bug", new InvalidOperationException("timeout"), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(DatabaseFailures))]
+    public void IsDatabaseTimeout_Failure_CongestionOnlyWhenTheDatabaseRanOutOfTimeOrRoom(string what, Exception exception, bool expected) =>
+        AdmissionMiddleware.IsDatabaseTimeout(exception).ShouldBe(expected, what);
 
     private async Task<HoldingServer> StartAsync(AdmissionOptions options, TimeProvider? clock = null)
     {
