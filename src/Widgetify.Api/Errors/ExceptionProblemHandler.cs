@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using System.Globalization;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
