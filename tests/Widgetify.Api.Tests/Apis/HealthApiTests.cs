@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Widgetify.Api.Data;
 using Widgetify.Api.Tests.Infrastructure;
 
@@ -8,24 +7,12 @@ namespace Widgetify.Api.Tests.Apis;
 [Collection(SharedApiServer.Name)]
 public sealed class HealthApiTests(ApiFixture fixture)
 {
-    /// <summary>GETs a health endpoint, asserts the status code and <c>application/health+json</c>, returns the body.</summary>
-    internal static async Task<JsonElement> GetHealthAsync(HttpClient client, string path, HttpStatusCode expected)
-    {
-        using var response = await client.GetAsync(path);
-        var text = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(expected, text);
-        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/health+json");
-        response.Headers.CacheControl!.NoStore.ShouldBeTrue();
-        using var document = JsonDocument.Parse(text);
-        return document.RootElement.Clone();
-    }
-
     [Fact]
     public async Task Live_Always_Returns200Pass()
     {
         using var client = fixture.Server.CreateClient();
 
-        var health = await GetHealthAsync(client, "/health/live", HttpStatusCode.OK);
+        var health = await client.GetHealthAsync("/health/live", HttpStatusCode.OK);
 
         health.GetProperty("status").GetString().ShouldBe("pass");
     }
@@ -35,7 +22,7 @@ public sealed class HealthApiTests(ApiFixture fixture)
     {
         using var client = fixture.Server.CreateClient();
 
-        var health = await GetHealthAsync(client, "/health/ready", HttpStatusCode.OK);
+        var health = await client.GetHealthAsync("/health/ready", HttpStatusCode.OK);
 
         health.GetProperty("status").GetString().ShouldBe("pass");
         var database = health.GetProperty("checks").GetProperty("database")[0];
@@ -50,7 +37,7 @@ public sealed class HealthApiTests(ApiFixture fixture)
     {
         using var client = fixture.Server.CreateClient("Bearer not-a-key");
 
-        var health = await GetHealthAsync(client, "/health/ready", HttpStatusCode.OK);
+        var health = await client.GetHealthAsync("/health/ready", HttpStatusCode.OK);
 
         health.GetProperty("status").GetString().ShouldBe("pass");
     }

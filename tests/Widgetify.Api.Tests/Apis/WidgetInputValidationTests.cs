@@ -12,16 +12,24 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     private const int MaxBodyBytes = 64 * 1024;
     private const int MaxConfigBytes = 16 * 1024;
 
-    private async Task<(TenantClient Tenant, HttpResponseMessage Response)> PostRawAsync(string json)
+    private Task<(TenantClient Tenant, HttpResponseMessage Response)> PostRawAsync(string json) => PostAsync(WidgetHttp.Json(json));
+
+    private async Task<(TenantClient Tenant, HttpResponseMessage Response)> PostAsync(HttpContent body)
     {
         var tenant = await fixture.Server.CreateTenantAsync();
-        return (tenant, await tenant.Http.PostAsync("/api/widgets", WidgetHttp.Json(json)));
+        using (body)
+        {
+            return (tenant, await tenant.Http.PostAsync("/api/widgets", body));
+        }
     }
 
     /// <summary>POSTs <paramref name="json"/>, asserts a 400 problem naming <paramref name="field"/> and that nothing was stored.</summary>
-    private async Task ShouldRejectAsync(string json, string field)
+    private Task ShouldRejectAsync(string json, string field) => ShouldRejectAsync(WidgetHttp.Json(json), field);
+
+    /// <summary>POSTs <paramref name="body"/>, asserts a 400 problem naming <paramref name="field"/> and that nothing was stored.</summary>
+    private async Task ShouldRejectAsync(HttpContent body, string field)
     {
-        var (tenant, response) = await PostRawAsync(json);
+        var (tenant, response) = await PostAsync(body);
         using (tenant)
         using (response)
         {
@@ -30,9 +38,11 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
         }
     }
 
-    private async Task<WidgetDto> ShouldAcceptAsync(string json)
+    private Task<WidgetDto> ShouldAcceptAsync(string json) => ShouldAcceptAsync(WidgetHttp.Json(json));
+
+    private async Task<WidgetDto> ShouldAcceptAsync(HttpContent body)
     {
-        var (tenant, response) = await PostRawAsync(json);
+        var (tenant, response) = await PostAsync(body);
         using (tenant)
         using (response)
         {
@@ -130,7 +140,7 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     {
         var name = string.Concat(Enumerable.Repeat(unit, count));
 
-        await ShouldRejectAsync(WidgetHttpJson(name, "poll"), "name");
+        await ShouldRejectAsync(WidgetHttp.Json(new { name, kind = "poll" }), "name");
     }
 
     [Theory]
@@ -142,7 +152,7 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     {
         var name = string.Concat(Enumerable.Repeat(unit, 100));
 
-        var widget = await ShouldAcceptAsync(WidgetHttpJson(name, "poll"));
+        var widget = await ShouldAcceptAsync(WidgetHttp.Json(new { name, kind = "poll" }));
 
         widget.Name.ShouldBe(name);
     }
@@ -150,7 +160,7 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     [Fact]
     public async Task Post_NameOfOneCharacter_IsAccepted()
     {
-        (await ShouldAcceptAsync(WidgetHttpJson("x", "poll"))).Name.ShouldBe("x");
+        (await ShouldAcceptAsync(WidgetHttp.Json(new { name = "x", kind = "poll" }))).Name.ShouldBe("x");
     }
 
     [Theory]
@@ -382,9 +392,6 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
 
         await response.ShouldBeWidgetAsync(HttpStatusCode.Created);
     }
-
-    private static string WidgetHttpJson(string name, string kind) =>
-        System.Text.Json.JsonSerializer.Serialize(new { name, kind });
 
     /// <summary>A valid widget body padded with trailing white space to exactly <paramref name="bytes"/> bytes.</summary>
     private static string PaddedBody(int bytes)

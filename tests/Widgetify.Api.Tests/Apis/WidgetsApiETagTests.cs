@@ -217,9 +217,7 @@ public sealed class WidgetsApiETagTests(ApiFixture fixture)
             embed.StatusCode.ShouldBe(HttpStatusCode.OK);
         }
 
-        await Eventually.UntilAsync(
-            async () => (await tenant.Http.GetWidgetAsync(widget.Id)) is var w ? (w.ViewCount == 1, $"viewCount {w.ViewCount}") : default,
-            "the view is flushed");
+        await tenant.Http.WaitForViewCountAsync(widget.Id, 1, "the view is flushed");
 
         using var response = await tenant.Http.PutWidgetAsync(widget.Id, Edit, "\"1\"");
         await response.ShouldBeWidgetAsync();

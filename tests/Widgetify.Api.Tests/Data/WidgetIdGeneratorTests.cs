@@ -1,5 +1,4 @@
 using Widgetify.Api.Data;
-using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Data;
 
@@ -27,7 +26,7 @@ public sealed class WidgetIdGeneratorTests
         var generator = new WidgetIdGenerator(clock);
         var before = generator.Next();
 
-        clock.Advance(TimeSpan.FromSeconds(-5));
+        clock.SetUtcNow(Start.AddSeconds(-5));
         var after = generator.Next();
 
         Compare(after, before).ShouldBeGreaterThan(0);

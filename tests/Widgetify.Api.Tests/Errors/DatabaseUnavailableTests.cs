@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Widgetify.Api.Tests.Apis;
 using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Errors;
@@ -8,9 +7,9 @@ namespace Widgetify.Api.Tests.Errors;
 /// <summary>A service whose PostgreSQL has been stopped after start-up: its own cluster, never the shared one.</summary>
 public sealed class DatabaseDownFixture : IAsyncLifetime
 {
-    private TestPostgres? _postgres;
+    private DedicatedServer? _dedicated;
 
-    public WidgetifyServer Server { get; private set; } = null!;
+    public WidgetifyServer Server => _dedicated?.Server ?? throw new InvalidOperationException("Fixture not started.");
 
     /// <summary>A key used before the stop, so the service has it cached.</summary>
     public TenantClient CachedTenant { get; private set; } = null!;
@@ -22,8 +21,7 @@ public sealed class DatabaseDownFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _postgres = await TestPostgres.StartAsync();
-        Server = await WidgetifyServer.StartAsync(_postgres.ConnectionString, new Dictionary<string, string?>
+        _dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Widgetify:Api:ApiKeyCacheDuration"] = "00:10:00",
         });
@@ -36,7 +34,7 @@ public sealed class DatabaseDownFixture : IAsyncLifetime
 
         WidgetId = (await CachedTenant.Http.CreateWidgetAsync("Survivor")).Id;
 
-        await _postgres.Cluster.StopAsync();
+        await _dedicated.Postgres.Cluster.StopAsync();
     }
 
     public HttpClient CreateClient()
@@ -50,14 +48,9 @@ public sealed class DatabaseDownFixture : IAsyncLifetime
     {
         CachedTenant?.Dispose();
         FreshTenant?.Dispose();
-        if (Server is not null)
+        if (_dedicated is not null)
         {
-            await Server.DisposeAsync();
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
+            await _dedicated.DisposeAsync();
         }
     }
 }
@@ -152,7 +145,7 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
     {
         using var client = fixture.CreateClient();
 
-        var health = await HealthApiTests.GetHealthAsync(client, "/health/ready", HttpStatusCode.ServiceUnavailable);
+        var health = await client.GetHealthAsync("/health/ready", HttpStatusCode.ServiceUnavailable);
 
         health.GetProperty("status").GetString().ShouldBe("fail");
         var database = health.GetProperty("checks").GetProperty("database")[0];
@@ -165,7 +158,7 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
     {
         using var client = fixture.CreateClient();
 
-        var health = await HealthApiTests.GetHealthAsync(client, "/health/live", HttpStatusCode.OK);
+        var health = await client.GetHealthAsync("/health/live", HttpStatusCode.OK);
 
         health.GetProperty("status").GetString().ShouldBe("pass");
     }

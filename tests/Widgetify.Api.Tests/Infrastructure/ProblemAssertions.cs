@@ -13,7 +13,7 @@ public static class ProblemAssertions
     {
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(status, $"Body: {text}");
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", $"Body: {text}");
+        response.Content.Headers.ContentType.ShouldNotBeNull($"Body: {text}").MediaType.ShouldBe("application/problem+json", $"Body: {text}");
 
         using var document = JsonDocument.Parse(text);
         var problem = document.RootElement.Clone();

@@ -32,7 +32,7 @@ public static class WidgetHttp
     {
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(status, $"Body: {text}");
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/json");
+        response.Content.Headers.ContentType.ShouldNotBeNull($"Body: {text}").MediaType.ShouldBe("application/json", $"Body: {text}");
         return JsonSerializer.Deserialize<WidgetDto>(text, JsonSerializerOptions.Web)!;
     }
 
@@ -40,6 +40,17 @@ public static class WidgetHttp
     {
         using var response = await http.GetAsync($"/api/widgets/{id}");
         return await response.ShouldBeWidgetAsync();
+    }
+
+    /// <summary>Waits until the widget's viewCount, read through the API, is <paramref name="expected"/> (views are
+    /// buffered and flushed in the background); fails with the last count seen.</summary>
+    public static async Task WaitForViewCountAsync(this HttpClient http, Guid id, long expected, string because)
+    {
+        long? seen = null;
+        await BoundedWait.UntilAsync(
+            async () => (seen = (await http.GetWidgetAsync(id)).ViewCount) == expected,
+            () => $"viewCount {seen}",
+            because);
     }
 
     /// <summary>PUT with an If-Match header (raw, unvalidated, so malformed values can be sent too).</summary>

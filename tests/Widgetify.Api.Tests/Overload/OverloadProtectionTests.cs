@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text.Json;
-using Npgsql;
 using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Overload;
@@ -48,7 +46,12 @@ public sealed class OverloadProtectionTests : IAsyncLifetime
         }
 
         using var sampling = new CancellationTokenSource();
-        var sampler = SamplePeakConnectionsAsync(sampling.Token);
+        var sampler = QuerySampler.SampleMaxAsync(
+            Postgres.Cluster.AdminConnectionString,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'widgetify%'",
+            [],
+            sampling.Token,
+            TimeSpan.FromMilliseconds(2));
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 500 })
         {
             BaseAddress = Server.BaseAddress,
@@ -87,11 +90,11 @@ public sealed class OverloadProtectionTests : IAsyncLifetime
     [Fact]
     public async Task Ready_ConfiguredPoolAboveBudget_ReportsTheClampAndWhy()
     {
-        using var response = await Server.CreateClient().GetAsync("/health/ready");
+        using var client = Server.CreateClient();
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var connections = health.RootElement.GetProperty("checks").GetProperty("connections")[0];
+        var health = await client.GetHealthAsync("/health/ready", HttpStatusCode.OK);
+
+        var connections = health.GetProperty("checks").GetProperty("connections")[0];
         var data = connections.GetProperty("observedValue");
         data.GetProperty("configuredMaxPoolSize").GetInt32().ShouldBe(1000);
         data.GetProperty("connectionBudget").GetInt32().ShouldBe(Budget);
@@ -101,23 +104,5 @@ public sealed class OverloadProtectionTests : IAsyncLifetime
         reason.ShouldNotBeNull();
         reason.ShouldContain("1000");
         reason.ShouldContain("max_connections");
-    }
-
-    /// <summary>Polls pg_stat_activity through the superuser connection (its reserved slots let it in even when the
-    /// server is full) and returns the most Widgetify connections seen at once.</summary>
-    private async Task<int> SamplePeakConnectionsAsync(CancellationToken stop)
-    {
-        await using var admin = new NpgsqlConnection(Postgres.Cluster.AdminConnectionString);
-        await admin.OpenAsync(CancellationToken.None);
-        await using var count = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'widgetify%'", admin);
-        var peak = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            peak = Math.Max(peak, (int)(long)(await count.ExecuteScalarAsync(CancellationToken.None))!);
-            await Task.Delay(2, CancellationToken.None);
-        }
-
-        return peak;
     }
 }

@@ -64,19 +64,16 @@ public sealed class RequestDeadlineTests : IAsyncLifetime
 
         // Assert: a 503 that says the deadline shed it
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
-        response.Headers.RetryAfter?.Delta.ShouldNotBeNull("a shed request must say when to come back");
+        response.Headers.RetryAfter.ShouldNotBeNull("a shed request must say when to come back").Delta.ShouldNotBeNull("Retry-After must be a delay in seconds");
         ReasonOf(problem).ShouldBe("deadline", problem.GetRawText());
         (await sawUpdateWaiting).ShouldBeTrue("the UPDATE must have reached PostgreSQL and waited on the lock, or this test proves nothing");
 
         // Assert: while the lock is still held, nothing of Widgetify's is left waiting on it: the command was cancelled
         // on the server (an abandoned one would wait until the lock is released or the 10 s command timeout)
         var busy = "";
-        await Eventually.UntilAsync(
-            async () =>
-            {
-                busy = await DescribeBusyWidgetifySessionsAsync(admin, locker.ProcessID);
-                return (busy.Length == 0, busy);
-            },
+        await BoundedWait.UntilAsync(
+            async () => (busy = await DescribeBusyWidgetifySessionsAsync(admin, locker.ProcessID)).Length == 0,
+            () => busy,
             "no Widgetify session is still running or waiting after the deadline",
             TimeSpan.FromSeconds(3));
         Server.Services.GetRequiredService<AdmissionController>().GetStatistics().TotalDeadlineExceeded.ShouldBe(1);
@@ -146,8 +143,9 @@ public sealed class RequestDeadlineTests : IAsyncLifetime
         }
 
         var shedBefore = admission.GetStatistics().TotalShed;
-        await Eventually.UntilAsync(
-            () => Task.FromResult((admission.GetStatistics().TotalShed >= shedBefore + 2, $"shed {admission.GetStatistics().TotalShed}")),
+        await BoundedWait.UntilAsync(
+            () => admission.GetStatistics().TotalShed >= shedBefore + 2,
+            () => $"shed {admission.GetStatistics().TotalShed}",
             "two flushes after the views were shed");
         var whileShed = await ViewCountAsync(widget.Id);
 
@@ -159,8 +157,10 @@ public sealed class RequestDeadlineTests : IAsyncLifetime
 
         // Assert
         whileShed.ShouldBe(0, "a shed flush must not write");
-        await Eventually.UntilAsync(
-            async () => await ViewCountAsync(widget.Id) is var count && count == 5 ? (true, "5") : (false, $"{count}"),
+        var written = 0L;
+        await BoundedWait.UntilAsync(
+            async () => (written = await ViewCountAsync(widget.Id)) == 5,
+            () => $"view_count {written}",
             "the buffered views are written once flushes are admitted");
     }
 

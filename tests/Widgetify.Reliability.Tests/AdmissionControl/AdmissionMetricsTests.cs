@@ -1,18 +1,20 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Widgetify.Reliability.AdmissionControl;
-using Widgetify.Reliability.Tests.Infrastructure;
 
 namespace Widgetify.Reliability.Tests.AdmissionControl;
 
 public sealed class AdmissionMetricsTests : IDisposable
 {
     private readonly ManualTimeProvider _clock = new();
-    private readonly TestMeterFactory _meterFactory = new();
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly IMeterFactory _meterFactory;
     private readonly MeterListener _listener = new();
     private readonly List<Recorded> _recorded = [];
 
     public AdmissionMetricsTests()
     {
+        _meterFactory = _services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             // Only this test's meter: tests in parallel create meters of the same name.
@@ -30,7 +32,7 @@ public sealed class AdmissionMetricsTests : IDisposable
     public void Dispose()
     {
         _listener.Dispose();
-        _meterFactory.Dispose();
+        _services.Dispose();
     }
 
     [Fact]

@@ -9,8 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Widgetify.Reliability.AdmissionControl;
-using Widgetify.Reliability.Tests.Infrastructure;
-using Widgetify.Reliability.Tests.PoolGovernance;
 
 namespace Widgetify.Reliability.Tests.AdmissionControl;
 
@@ -47,7 +45,7 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
         var retryAfter = shed.Headers.RetryAfter?.Delta?.TotalSeconds;
         retryAfter.ShouldNotBeNull("a shed request must say when to come back");
         retryAfter.Value.ShouldBeInRange(1, 3);
-        shed.Headers.CacheControl?.NoStore.ShouldBe(true);
+        shed.Headers.CacheControl.ShouldNotBeNull("a shed response must not be cached").NoStore.ShouldBe(true);
         var problem = await ReadProblemAsync(shed);
         problem.GetProperty("status").GetInt32().ShouldBe(503);
         problem.GetProperty("title").GetString().ShouldNotBeNullOrWhiteSpace();
@@ -147,7 +145,7 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
 
         // Assert
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
-        response.Headers.RetryAfter?.Delta.ShouldNotBeNull();
+        response.Headers.RetryAfter.ShouldNotBeNull("a shed request must say when to come back").Delta.ShouldNotBeNull();
         var problem = await ReadProblemAsync(response);
         problem.GetProperty("reason").GetString().ShouldBe("deadline");
         problem.GetProperty("detail").GetString().ShouldNotBeNull().ShouldContain("read");
@@ -311,7 +309,7 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
     private static async Task<JsonElement> ReadProblemAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", text);
+        response.Content.Headers.ContentType.ShouldNotBeNull(text).MediaType.ShouldBe("application/problem+json", text);
         using var document = JsonDocument.Parse(text);
         return document.RootElement.Clone();
     }

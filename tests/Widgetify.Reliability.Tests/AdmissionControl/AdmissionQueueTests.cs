@@ -1,5 +1,4 @@
 using Widgetify.Reliability.AdmissionControl;
-using Widgetify.Reliability.Tests.Infrastructure;
 
 namespace Widgetify.Reliability.Tests.AdmissionControl;
 

@@ -80,14 +80,6 @@ public sealed class PoolGovernanceCluster : IAsyncLifetime
 
         return (T)(await command.ExecuteScalarAsync())!;
     }
-
-    public async Task AdminExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(AdminOnAppDatabase);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 }
 
 [CollectionDefinition(Name)]

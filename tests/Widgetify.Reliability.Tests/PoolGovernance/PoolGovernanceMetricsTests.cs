@@ -91,7 +91,7 @@ public sealed class PoolGovernanceMetricsTests(PoolGovernanceCluster cluster) : 
     {
         foreach (var tag in tags)
         {
-            if (tag.Key == "db.client.connection.pool.name")
+            if (tag.Key == PoolGovernanceMetrics.PoolNameTag)
             {
                 return tag.Value;
             }

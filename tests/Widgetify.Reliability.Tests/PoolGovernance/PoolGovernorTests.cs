@@ -62,7 +62,8 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         await using var b = cluster.Governor(UniqueName(), 100, options);
         using var stop = new CancellationTokenSource();
         var maxSnapshotCost = 0;
-        var tableSampler = SampleMaxAsync("SELECT COALESCE(sum(granted + 1), 0) FROM widgetify_pool_leases", [], stop.Token);
+        var tableSampler = QuerySampler.SampleMaxAsync(
+            cluster.AdminOnAppDatabase, "SELECT COALESCE(sum(granted + 1), 0) FROM widgetify_pool_leases", [], stop.Token);
         void Sample(PoolBudgetSnapshot _) => InterlockedMax(ref maxSnapshotCost, SnapshotCost(a, b));
         a.ShareChanged += Sample;
         b.ShareChanged += Sample;
@@ -147,15 +148,13 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     public async Task StopAsync_DatabaseGone_CompletesAndWarnsThatTheLeaseExpiresOnItsOwn()
     {
         // Arrange: a database of its own, dropped under the running governor.
-        var database = "pool_gone_" + Guid.NewGuid().ToString("N")[..8];
-        await cluster.AdminExecuteAsync($"CREATE DATABASE {database} OWNER widgetify");
-        var connectionString = new NpgsqlConnectionStringBuilder(cluster.AppConnectionString) { Database = database }.ConnectionString;
+        await using var database = await ScratchDatabase.CreateAsync(cluster.Postgres);
         var logs = new RecordingLoggerFactory();
         var name = UniqueName();
         await using var governor = new PoolGovernor(
-            connectionString, 100, name, PoolGovernanceCluster.Options(reservedForOtherClients: 6), TimeProvider.System, logs);
+            database.ConnectionString, 100, name, PoolGovernanceCluster.Options(reservedForOtherClients: 6), TimeProvider.System, logs);
         await governor.StartAsync(CancellationToken.None);
-        await cluster.AdminExecuteAsync($"DROP DATABASE {database} WITH (FORCE)");
+        await database.DropAsync();
 
         // Act
         await Should.NotThrowAsync(() => governor.StopAsync(CancellationToken.None));
@@ -233,7 +232,8 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         var inUse = 0;
         var maxInUse = 0;
         using var done = new CancellationTokenSource();
-        var sampler = SampleMaxBackendsAsync(name, done.Token);
+        var sampler = QuerySampler.SampleMaxAsync(
+            cluster.AdminOnAppDatabase, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", [name], done.Token);
 
         // Act
         await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
@@ -323,37 +323,25 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     public async Task StartAsync_Disabled_TakesNoLeaseAndAppliesTheConfiguredSize()
     {
         // Arrange: a database of its own, to see that no table appears in it.
-        var database = "pool_disabled_" + Guid.NewGuid().ToString("N")[..8];
-        await cluster.AdminExecuteAsync($"CREATE DATABASE {database} OWNER widgetify");
-        var connectionString = new NpgsqlConnectionStringBuilder(cluster.AppConnectionString) { Database = database }.ConnectionString;
+        await using var database = await ScratchDatabase.CreateAsync(cluster.Postgres);
         var name = UniqueName();
         var options = PoolGovernanceCluster.Options(reservedForOtherClients: 10);
         options.Enabled = false;
-        try
+        await using (var governor = new PoolGovernor(database.ConnectionString, 50, name, options, TimeProvider.System, NullLoggerFactory.Instance))
         {
-            await using (var governor = new PoolGovernor(connectionString, 50, name, options, TimeProvider.System, NullLoggerFactory.Instance))
-            {
-                // Act
-                await governor.StartAsync(CancellationToken.None);
-                await governor.RunHeartbeatsAsync(CancellationToken.None);
-                var controlBackends = await cluster.BackendCountAsync(name + "-control");
-                await governor.StopAsync(CancellationToken.None);
+            // Act
+            await governor.StartAsync(CancellationToken.None);
+            await governor.RunHeartbeatsAsync(CancellationToken.None);
+            var controlBackends = await cluster.BackendCountAsync(name + "-control");
+            await governor.StopAsync(CancellationToken.None);
 
-                // Assert
-                (governor.Current.Share, governor.Current.AppliedMaxPoolSize, governor.Current.LeaseValid).ShouldBe((50, 50, false));
-                governor.Current.Reason.ShouldContain("Widgetify:ConnectionBudget:Enabled = false");
-                controlBackends.ShouldBe(0);
-            }
+            // Assert
+            (governor.Current.Share, governor.Current.AppliedMaxPoolSize, governor.Current.LeaseValid).ShouldBe((50, 50, false));
+            governor.Current.Reason.ShouldContain("Widgetify:ConnectionBudget:Enabled = false");
+            controlBackends.ShouldBe(0);
+        }
 
-            await using var check = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-            await check.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT to_regclass('widgetify_pool_leases') IS NULL", check);
-            ((bool)(await command.ExecuteScalarAsync())!).ShouldBeTrue();
-        }
-        finally
-        {
-            await cluster.AdminExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-        }
+        (await database.ScalarAsync<bool>("SELECT to_regclass('widgetify_pool_leases') IS NULL")).ShouldBeTrue();
     }
 
     private static string UniqueName() => "gov-" + Guid.NewGuid().ToString("N")[..8];
@@ -392,33 +380,5 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<long> SampleMaxBackendsAsync(string applicationName, CancellationToken done)
-    {
-        var parameters = new object[] { applicationName };
-        return await SampleMaxAsync("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", parameters, done);
-    }
-
-    /// <summary>Runs a scalar query on one admin connection until <paramref name="done"/>, at least once, and returns the largest result.</summary>
-    private async Task<long> SampleMaxAsync(string sql, object[] parameters, CancellationToken done)
-    {
-        await using var connection = new NpgsqlConnection(cluster.AdminOnAppDatabase);
-        await connection.OpenAsync(CancellationToken.None);
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        long max = 0;
-        do
-        {
-            // Not cancelled by done: the last sample must complete, not throw.
-            max = Math.Max(max, (long)(await command.ExecuteScalarAsync(CancellationToken.None))!);
-        }
-        while (!done.IsCancellationRequested);
-
-        return max;
     }
 }

@@ -1,15 +1,17 @@
-namespace Widgetify.Reliability.Tests.Infrastructure;
+namespace Widgetify.Testing;
 
 /// <summary>A <see cref="TimeProvider"/> that only moves when a test calls <see cref="Advance"/>. Timers due within
 /// an advance fire synchronously inside it, in due order (ties in creation order), with the clock set to their due
 /// time; periodic timers fire once per elapsed period. A timer created with due time zero fires at the next
 /// <see cref="Advance"/> (even <c>Advance(TimeSpan.Zero)</c>), never inside <see cref="CreateTimer"/>, so a callback
-/// never re-enters the code that created its timer.</summary>
+/// never re-enters the code that created its timer. Time only moves forward; to step the wall clock (backwards,
+/// as an NTP correction does) use <see cref="SetUtcNow"/>, which leaves timestamps and timers alone.
+/// (FakeTimeProvider is not in the package feed here.)</summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _lock = new();
     private readonly List<ManualTimer> _timers = [];
-    private readonly DateTimeOffset _start;
+    private DateTimeOffset _utcAtTimestampZero;
     private long _elapsedTicks;
     private long _timersCreated;
 
@@ -18,7 +20,7 @@ public sealed class ManualTimeProvider : TimeProvider
     {
     }
 
-    public ManualTimeProvider(DateTimeOffset start) => _start = start;
+    public ManualTimeProvider(DateTimeOffset start) => _utcAtTimestampZero = start;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
@@ -40,7 +42,17 @@ public sealed class ManualTimeProvider : TimeProvider
     {
         lock (_lock)
         {
-            return _start.AddTicks(_elapsedTicks);
+            return _utcAtTimestampZero.AddTicks(_elapsedTicks);
+        }
+    }
+
+    /// <summary>Sets the wall clock (<see cref="GetUtcNow"/>) to <paramref name="utcNow"/>, forwards or backwards,
+    /// without moving <see cref="GetTimestamp"/> or firing timers: a wall-clock step, not elapsed time.</summary>
+    public void SetUtcNow(DateTimeOffset utcNow)
+    {
+        lock (_lock)
+        {
+            _utcAtTimestampZero = utcNow.AddTicks(-_elapsedTicks);
         }
     }
 

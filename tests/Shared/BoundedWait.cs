@@ -1,9 +1,10 @@
 using System.Diagnostics;
 
-namespace Widgetify.Reliability.Tests.PoolGovernance;
+namespace Widgetify.Testing;
 
-/// <summary>Polls for an effect of background heartbeats instead of sleeping a fixed time; fails with the last
-/// state seen when the bound runs out. The bound is generous: it only limits how long a broken build hangs.</summary>
+/// <summary>Polls for an effect of background work (heartbeats, buffered view flushes, a cancelled command)
+/// instead of sleeping a fixed time; fails with the reason given and the last state seen when the bound
+/// (default 10 s) runs out. The bound is generous: it only limits how long a broken build hangs.</summary>
 public static class BoundedWait
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(25);
