@@ -5,8 +5,8 @@ namespace Widgetify.Bench.Load;
 /// <summary>Goodput of one step of the capacity ramp.</summary>
 /// <param name="Workers">Concurrent closed-loop workers.</param>
 /// <param name="Seconds">How long the step ran.</param>
-/// <param name="Successes">2xx responses.</param>
-/// <param name="Failures">Everything else (non-2xx, timeouts, connection errors).</param>
+/// <param name="Successes">Successful responses (2xx or 304, as <see cref="ResponseClassifier"/> says).</param>
+/// <param name="Failures">Everything else (other statuses, timeouts, connection errors).</param>
 internal sealed record RampStep(int Workers, double Seconds, long Successes, long Failures)
 {
     /// <summary>Successful requests per second.</summary>
@@ -45,7 +45,7 @@ internal static class ClosedLoopRamp
                             {
                                 using var request = requests.Create(kind, widget);
                                 using var response = await client.SendAsync(request, cancellationToken);
-                                if ((int)response.StatusCode is >= 200 and < 300)
+                                if (ResponseClassifier.Classify((int)response.StatusCode) == Outcome.Success)
                                 {
                                     Interlocked.Increment(ref successes);
                                 }

@@ -35,23 +35,13 @@ internal sealed class OpenLoopSchedule
             index += counts[i];
         }
 
-        TotalSeconds = start;
         TotalRequests = index;
     }
-
-    /// <summary>Length of the whole run in seconds.</summary>
-    public double TotalSeconds { get; }
 
     /// <summary>Requests scheduled over the whole run.</summary>
     public long TotalRequests { get; }
 
     public IReadOnlyList<LoadSegment> Segments => segments;
-
-    /// <summary>Seconds from the run's start at which segment <paramref name="segment"/> begins.</summary>
-    public double SegmentStart(int segment) => starts[segment];
-
-    /// <summary>Requests scheduled in segment <paramref name="segment"/>.</summary>
-    public long SegmentCount(int segment) => counts[segment];
 
     /// <summary>How many requests are due at or before <paramref name="elapsedSeconds"/> since the run's start.</summary>
     public long DueBy(double elapsedSeconds)

@@ -4,7 +4,7 @@ namespace Widgetify.Bench.Load;
 internal static class ResponseClassifier
 {
     /// <summary>Number of <see cref="Outcome"/> values, for arrays indexed by outcome.</summary>
-    public const int OutcomeCount = 6;
+    public static readonly int OutcomeCount = Enum.GetValues<Outcome>().Length;
 
     public static Outcome Classify(int statusCode) => statusCode switch
     {

@@ -24,7 +24,6 @@ internal sealed class LatencyHistogram
     private readonly long[] counts = new long[BucketCount];
     private long count;
     private long max;
-    private long sum;
 
     /// <summary>Number of recorded values.</summary>
     public long Count => Volatile.Read(ref count);
@@ -32,16 +31,12 @@ internal sealed class LatencyHistogram
     /// <summary>Largest recorded value (µs), exact; 0 when empty.</summary>
     public long Max => Volatile.Read(ref max);
 
-    /// <summary>Mean of the recorded values (µs); 0 when empty.</summary>
-    public double Mean => Count == 0 ? 0 : (double)Volatile.Read(ref sum) / Count;
-
     /// <summary>Records one value in microseconds; negative values count as 0, huge ones as <see cref="MaxValue"/>.</summary>
     public void Record(long microseconds)
     {
         var value = Math.Clamp(microseconds, 0, MaxValue);
         Interlocked.Increment(ref counts[IndexOf(value)]);
         Interlocked.Increment(ref count);
-        Interlocked.Add(ref sum, value);
         var seen = Volatile.Read(ref max);
         while (value > seen)
         {
@@ -66,7 +61,6 @@ internal sealed class LatencyHistogram
         }
 
         count += other.count;
-        sum += other.sum;
         max = Math.Max(max, other.max);
     }
 

@@ -44,6 +44,14 @@ internal sealed class LoadRecorder
         return second < 0 ? -1 : Math.Min(second, seconds.Length - 1);
     }
 
+    /// <summary>The recorded second in which the instant <paramref name="elapsedSeconds"/> after the run's start
+    /// falls; -1 during the warm-up and after the last recorded second (unlike <see cref="SecondOf"/>, which clamps).</summary>
+    public int RecordedSecondAt(double elapsedSeconds)
+    {
+        var second = Math.Floor(elapsedSeconds - warmupSeconds);
+        return second >= 0 && second < seconds.Length ? (int)second : -1;
+    }
+
     public void Record(double dueSeconds, Outcome outcome, long latencyMicroseconds, bool retryAfter = false, int statusCode = 0)
     {
         var second = SecondOf(dueSeconds);

@@ -35,8 +35,23 @@ internal sealed class SecondBucket
         }
     }
 
-    /// <summary>Requests due here that ended in an error (neither success nor 503).</summary>
-    public long Errors => Total - Count(Outcome.Success) - Count(Outcome.Shed);
+    /// <summary>Requests due here that ended in an error (<see cref="ResponseClassifier.IsError"/>: neither success nor 503).</summary>
+    public long Errors
+    {
+        get
+        {
+            long errors = 0;
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                if (ResponseClassifier.IsError((Outcome)i))
+                {
+                    errors += Volatile.Read(ref outcomes[i]);
+                }
+            }
+
+            return errors;
+        }
+    }
 
     /// <summary>503s that carried a Retry-After header.</summary>
     public long ShedWithRetryAfter => Volatile.Read(ref shedWithRetryAfter);

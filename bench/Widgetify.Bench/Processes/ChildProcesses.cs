@@ -44,18 +44,4 @@ internal static class ChildProcesses
             return false;
         }
     }
-
-    /// <summary>The last <paramref name="lines"/> lines of a log file, for failure messages.</summary>
-    public static string Tail(string path, int lines = 20)
-    {
-        try
-        {
-            var all = File.ReadAllLines(path);
-            return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)));
-        }
-        catch (IOException)
-        {
-            return "(no log)";
-        }
-    }
 }

@@ -8,8 +8,10 @@ namespace Widgetify.Bench.Processes;
 
 /// <summary>
 /// A PgBouncer (the Debian package) in transaction pooling mode in front of the embedded PostgreSQL, as the
-/// usual "put a pooler in front" answer to Feb 15 would deploy it. It runs as the <c>postgres</c> OS user
-/// (it refuses to run as root) from a folder that user owns, and is stopped with SIGTERM (immediate shutdown).
+/// usual "put a pooler in front" answer to Feb 15 would deploy it. When the bench is root it runs as the
+/// <c>postgres</c> OS user (it refuses to run as root) from a folder that user owns, like the embedded PostgreSQL
+/// (see <see cref="ProcessRunner.RunServerCommandsAsPostgres"/>); otherwise as the bench's own user. It is
+/// stopped with SIGTERM (immediate shutdown).
 /// </summary>
 internal sealed class PgBouncerProcess : IAsyncDisposable
 {
@@ -50,10 +52,18 @@ internal sealed class PgBouncerProcess : IAsyncDisposable
         // A plain-text password lets PgBouncer answer the client's SCRAM exchange and run its own with PostgreSQL.
         await File.WriteAllTextAsync(userlist, $"\"{app.Username}\" \"{app.Password}\"\n", cancellationToken);
         File.SetUnixFileMode(userlist, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await RunAsync("chown", ["-R", "postgres:", directory], cancellationToken);
+        var asPostgres = ProcessRunner.Instance.RunServerCommandsAsPostgres;
+        if (asPostgres)
+        {
+            await UnixAccount.ChownToPostgresAsync([directory, ini, userlist], cancellationToken);
+        }
 
-        var start = new ProcessStartInfo("runuser") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["-u", "postgres", "--", PgBouncerExecutable(), ini])
+        // Wrapped as ProcessRunner.RunServerCommandAsync wraps pg_ctl, but left running in the foreground until DisposeAsync.
+        string[] command = asPostgres
+            ? ["runuser", "-u", ProcessRunner.PostgresUser, "--", PgBouncerExecutable(), ini]
+            : [PgBouncerExecutable(), ini];
+        var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in command[1..])
         {
             start.ArgumentList.Add(argument);
         }
@@ -91,7 +101,7 @@ internal sealed class PgBouncerProcess : IAsyncDisposable
             if (process.HasExited)
             {
                 throw new InvalidOperationException(
-                    $"pgbouncer exited with code {process.ExitCode}. Last lines of {LogPath}:{Environment.NewLine}{ChildProcesses.Tail(LogPath)}");
+                    $"pgbouncer exited with code {process.ExitCode}. Last lines of {LogPath}:{Environment.NewLine}{ServerController.TailLog(LogPath)}");
             }
 
             try
@@ -113,7 +123,7 @@ internal sealed class PgBouncerProcess : IAsyncDisposable
         }
 
         throw new InvalidOperationException(
-            $"pgbouncer did not serve queries within {timeout.TotalSeconds:0} s ({last?.Message}). Last lines of {LogPath}:{Environment.NewLine}{ChildProcesses.Tail(LogPath)}");
+            $"pgbouncer did not serve queries within {timeout.TotalSeconds:0} s ({last?.Message}). Last lines of {LogPath}:{Environment.NewLine}{ServerController.TailLog(LogPath)}");
     }
 
     private static string Ini(NpgsqlConnectionStringBuilder app, int port, string directory, string userlist) =>
@@ -152,24 +162,7 @@ internal sealed class PgBouncerProcess : IAsyncDisposable
         throw new InvalidOperationException("pgbouncer is not installed: 'apt-get install pgbouncer' (./widgetify bench installs it).");
     }
 
-    private static async Task RunAsync(string program, string[] arguments, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var child = Process.Start(start)!;
-        var error = await child.StandardError.ReadToEndAsync(cancellationToken);
-        await child.WaitForExitAsync(cancellationToken);
-        if (child.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({child.ExitCode}): {error}");
-        }
-    }
-
-    /// <summary>SIGTERM to pgbouncer itself (runuser only waits for it), then waits for runuser to exit.</summary>
+    /// <summary>SIGTERM to pgbouncer itself (runuser, if any, only waits for it), then waits for the started process to exit.</summary>
     public async ValueTask DisposeAsync()
     {
         var pidFile = Path.Combine(directory, "pgbouncer.pid");

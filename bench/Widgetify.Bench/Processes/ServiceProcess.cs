@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Widgetify.Postgres;
 
 namespace Widgetify.Bench.Processes;
 
@@ -40,8 +41,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public int ProcessId => process.Id;
-
-    public bool HasExited => process.HasExited;
 
     /// <summary>CPU time the service has used so far (user + system).</summary>
     public TimeSpan CpuTime
@@ -99,7 +98,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             if (process.HasExited)
             {
                 throw new ServiceStartException(
-                    $"The service exited with code {process.ExitCode} before it was ready. Last lines of {launch.LogPath}:{Environment.NewLine}{ChildProcesses.Tail(launch.LogPath)}");
+                    $"The service exited with code {process.ExitCode} before it was ready. Last lines of {launch.LogPath}:{Environment.NewLine}{ServerController.TailLog(launch.LogPath)}");
             }
 
             try
@@ -122,7 +121,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         throw new ServiceStartException(
-            $"The service was not ready within {timeout.TotalSeconds:0} s (last /health/ready: {last}). Last lines of {launch.LogPath}:{Environment.NewLine}{ChildProcesses.Tail(launch.LogPath)}");
+            $"The service was not ready within {timeout.TotalSeconds:0} s (last /health/ready: {last}). Last lines of {launch.LogPath}:{Environment.NewLine}{ServerController.TailLog(launch.LogPath)}");
     }
 
     /// <summary>The demo tenant's key, which <c>up</c> saves to <c>&lt;data-dir&gt;/demo-api-key</c>.</summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Widgetify.Bench.Processes;
+using Widgetify.Bench.Storm;
 
 namespace Widgetify.Bench.Reporting;
 
@@ -19,7 +21,7 @@ internal static class MarkdownReportWriter
         Line(md, $"- Machine: {m.Cores} cores, {m.OperatingSystem}, {m.DotNet}; PostgreSQL {m.PostgresVersion} (embedded, fsync off), max_connections {m.MaxConnections}, superuser_reserved_connections {m.SuperuserReservedConnections}; one server shared by every configuration, the load generator on the same cores");
         Line(md, $"- Capacity: {report.Capacity.RequestsPerSecond:0} req/s {CapacitySource(report.Capacity)}");
         Line(md, $"- Load: open loop (requests sent at their due time, latency measured from it, so client-side queueing is counted); 80% GET /w/{{id}}, 10% GET /api/widgets/{{id}}, 5% GET /api/widgets?limit=20, 5% POST /api/widgets; {report.Clients} client connections (HTTP/1.1), {report.ClientTimeoutSeconds:0.#} s timeout");
-        Line(md, $"- Phases: {report.WarmupSeconds} s warm-up (not recorded: half closed loop with 4 workers, half open loop at the baseline rate), {report.BaselineSeconds} s baseline at {report.BaselineRate:0} req/s, {report.StormSeconds} s storm at {report.StormRate:0} req/s, {report.RecoverySeconds} s recovery at {report.BaselineRate:0} req/s");
+        Line(md, $"- Phases: {report.WarmupSeconds} s warm-up (not recorded: half closed loop with {StormRunner.WarmupWorkers} workers, half open loop at the baseline rate), {report.BaselineSeconds} s baseline at {report.BaselineRate:0} req/s, {report.StormSeconds} s storm at {report.StormRate:0} req/s, {report.RecoverySeconds} s recovery at {report.BaselineRate:0} req/s");
         Text(md);
         Text(md, "## Storm phase");
         Text(md);
@@ -73,7 +75,7 @@ internal static class MarkdownReportWriter
             var statuses = c.StatusCounts.Count == 0 ? "none" : string.Join(", ", c.StatusCounts.Select(kv => F($"{kv.Key} × {kv.Value:N0}")));
             var extra = c.LeftoverConnectionsTerminated > 0 ? F($"; {c.LeftoverConnectionsTerminated} backends outlived the service and were terminated") : "";
             var cpu = c.LoadSeconds > 0 ? F($"; CPU over the {c.LoadSeconds:0} s load: service {c.ServiceCpuSeconds:0.0} s, load generator {c.GeneratorCpuSeconds:0.0} s") : "";
-            Line(md, $"- {c.Number} {c.Name}: {statuses}; peak backends named {F($"widgetify-bench-{c.Number}")}: {c.PeakOwnConnections}{cpu}{extra}");
+            Line(md, $"- {c.Number} {c.Name}: {statuses}; peak backends named {BenchConfiguration.ApplicationNameOf(c.Number)}: {c.PeakOwnConnections}{cpu}{extra}");
         }
 
         Text(md);
@@ -81,9 +83,9 @@ internal static class MarkdownReportWriter
         Text(md);
         Text(md, "- Configurations: " + string.Join("; ", report.Configurations.Select(c => $"{c.Number} {c.Name}: {c.Description}" +
             (c.Environment.Count > 0 ? " (" + string.Join(", ", c.Environment.Select(kv => $"{kv.Key}={kv.Value}")) + ")" : ""))) + ".");
-        if (report.Configurations.Any(c => c.Number == 4))
+        if (report.Configurations.Any(c => c.Number == BenchConfiguration.PgBouncerNumber))
         {
-            Text(md, "- PgBouncer 4 runs the Debian package with pool_mode = transaction and default_pool_size = 20, which is PgBouncer's default (not tuned); max_client_conn 5000; the service connects to it with No Reset On Close=true.");
+            Line(md, $"- PgBouncer {BenchConfiguration.PgBouncerNumber} runs the Debian package with pool_mode = transaction and default_pool_size = {PgBouncerProcess.DefaultPoolSize}, which is PgBouncer's default (not tuned); max_client_conn {PgBouncerProcess.MaxClientConnections}; the service connects to it with No Reset On Close=true.");
         }
 
         foreach (var note in report.Notes)

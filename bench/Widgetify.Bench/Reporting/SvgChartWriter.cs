@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security;
 using System.Text;
+using Widgetify.Bench.Storm;
 
 namespace Widgetify.Bench.Reporting;
 
@@ -78,7 +79,7 @@ internal static class SvgChartWriter
         {
             var c = configurations[i];
             var color = Colors[(c.Number - 1) % Colors.Length];
-            var width = c.Number == 5 ? 2.5 : 1.5;
+            var width = c.Number == BenchConfiguration.WidgetifyNumber ? 2.5 : 1.5;
             var goodput = string.Join(' ', c.Series.Select(s => F($"{X(s.Second + 0.5):0.#},{YGoodput(s.Successes):0.#}")));
             Append(svg, $"""<polyline fill="none" stroke="{color}" stroke-width="{width}" points="{goodput}"/>""");
             // A second without a single success has no p99: the line breaks there.

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Widgetify.Bench.Processes;
+
 namespace Widgetify.Bench.Storm;
 
 /// <summary>One of the storm's service configurations: a name, the environment it runs with, and whether it
@@ -6,6 +9,9 @@ internal sealed record BenchConfiguration(int Number, string Name, string Descri
 {
     /// <summary>The configuration with Widgetify's own defaults; the capacity ramp runs against it.</summary>
     public const int WidgetifyNumber = 5;
+
+    /// <summary>The configuration that reaches PostgreSQL through PgBouncer.</summary>
+    public const int PgBouncerNumber = 4;
 
     private const string AdmissionMode = "Widgetify__Admission__Mode";
     private const string BudgetEnabled = "Widgetify__ConnectionBudget__Enabled";
@@ -21,14 +27,17 @@ internal sealed record BenchConfiguration(int Number, string Name, string Descri
         new(3, "ASP.NET ConcurrencyLimiter", "ASP.NET Core's ConcurrencyLimiter (50 permits, FIFO queue 500, 503 on reject), no budget",
             new Dictionary<string, string> { [AdmissionMode] = "Static", [BudgetEnabled] = "false" },
             UsesPgBouncer: false),
-        new(4, "PgBouncer", "no admission control, no budget, through PgBouncer (transaction pooling, default_pool_size 20)",
+        new(PgBouncerNumber, "PgBouncer", $"no admission control, no budget, through PgBouncer (transaction pooling, default_pool_size {PgBouncerProcess.DefaultPoolSize})",
             new Dictionary<string, string> { [AdmissionMode] = "Off", [BudgetEnabled] = "false" },
             UsesPgBouncer: true),
-        new(5, "Widgetify", "Widgetify's defaults: connection budget and adaptive admission control",
+        new(WidgetifyNumber, "Widgetify", "Widgetify's defaults: connection budget and adaptive admission control",
             new Dictionary<string, string>(),
             UsesPgBouncer: false),
     ];
 
     /// <summary>The application_name its connections carry in pg_stat_activity.</summary>
-    public string ApplicationName => $"widgetify-bench-{Number}";
+    public string ApplicationName => ApplicationNameOf(Number);
+
+    /// <summary>The application_name of configuration <paramref name="number"/>'s connections.</summary>
+    public static string ApplicationNameOf(int number) => string.Create(CultureInfo.InvariantCulture, $"widgetify-bench-{number}");
 }

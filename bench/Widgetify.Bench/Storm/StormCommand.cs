@@ -13,17 +13,20 @@ internal static class StormCommand
         var baselineRate = new Option<double?>("--baseline-rate") { Description = "Requests/s in warm-up, baseline and recovery (default: 20% of the measured capacity)." };
         var stormRate = new Option<double?>("--storm-rate") { Description = "Lowest storm rate in requests/s; the storm offers max(10 x capacity, this)." };
         var capacity = new Option<double?>("--capacity") { Description = "Skip the capacity ramp and take this capacity (requests/s)." };
-        var clients = new Option<int>("--clients") { Description = "Client connections = most requests outstanding at once.", DefaultValueFactory = _ => 2000 };
-        var timeout = new Option<double>("--timeout") { Description = "Client timeout in seconds (a timeout is an error).", DefaultValueFactory = _ => 5 };
-        var warmup = new Option<int?>("--warmup-seconds") { Description = "Warm-up, not recorded: its first half closed loop with 4 workers, then the baseline rate (default 5; --quick 2)." };
-        var baseline = new Option<int?>("--baseline-seconds") { Description = "Baseline phase (default 10; --quick 3)." };
-        var storm = new Option<int?>("--storm-seconds") { Description = "Storm phase (default 15; --quick 4)." };
-        var recovery = new Option<int?>("--recovery-seconds") { Description = "Recovery phase at the baseline rate (default 15; --quick 5)." };
+        var clients = new Option<int>("--clients") { Description = "Client connections = most requests outstanding at once.", DefaultValueFactory = _ => StormSettings.DefaultClients };
+        var timeout = new Option<double>("--timeout") { Description = "Client timeout in seconds (a timeout is an error).", DefaultValueFactory = _ => StormSettings.DefaultClientTimeoutSeconds };
+        var warmup = new Option<int?>("--warmup-seconds") { Description = $"Warm-up, not recorded: its first half closed loop with {StormRunner.WarmupWorkers} workers, then the baseline rate (default {StormSettings.DefaultWarmupSeconds}; --quick {StormSettings.QuickWarmupSeconds})." };
+        var baseline = new Option<int?>("--baseline-seconds") { Description = $"Baseline phase (default {StormSettings.DefaultBaselineSeconds}; --quick {StormSettings.QuickBaselineSeconds})." };
+        var storm = new Option<int?>("--storm-seconds") { Description = $"Storm phase (default {StormSettings.DefaultStormSeconds}; --quick {StormSettings.QuickStormSeconds})." };
+        var recovery = new Option<int?>("--recovery-seconds") { Description = $"Recovery phase at the baseline rate (default {StormSettings.DefaultRecoverySeconds}; --quick {StormSettings.QuickRecoverySeconds})." };
         var configs = new Option<string>("--configs") { Description = "Configurations to run, e.g. 1,2,5 (1 Feb 15, 2 Npgsql defaults, 3 ConcurrencyLimiter, 4 PgBouncer, 5 Widgetify).", DefaultValueFactory = _ => "1,2,3,4,5" };
         var output = new Option<string?>("--output") { Description = "Output folder (default artifacts/bench/storm-<UTC timestamp>)." };
-        var quick = new Option<bool>("--quick") { Description = "Short phases (2/3/4/5 s) and 1 s ramp steps: all five configurations in about 2 minutes." };
+        var quick = new Option<bool>("--quick")
+        {
+            Description = $"Short phases ({StormSettings.QuickWarmupSeconds}/{StormSettings.QuickBaselineSeconds}/{StormSettings.QuickStormSeconds}/{StormSettings.QuickRecoverySeconds} s) and {StormSettings.QuickRampStepSeconds} s ramp steps: all five configurations in about 2 minutes.",
+        };
         var service = new Option<string?>("--service") { Description = "widgetify.dll to run (default src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll)." };
-        var seed = new Option<int>("--seed") { Description = "Seed of the request mix.", DefaultValueFactory = _ => 20240215 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the request mix.", DefaultValueFactory = _ => StormSettings.DefaultSeed };
 
         clients.Validators.Add(r => Require(r, r.GetValueOrDefault<int>() is >= 1 and <= 60_000, "--clients must be from 1 to 60000."));
         timeout.Validators.Add(r => Require(r, r.GetValueOrDefault<double>() is > 0 and <= 60, "--timeout must be above 0 and at most 60 s."));
@@ -60,11 +63,11 @@ internal static class StormCommand
                 Capacity = parse.GetValue(capacity),
                 Clients = parse.GetValue(clients),
                 ClientTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-                WarmupSeconds = parse.GetValue(warmup) ?? (isQuick ? 2 : 5),
-                BaselineSeconds = Math.Max(1, parse.GetValue(baseline) ?? (isQuick ? 3 : 10)),
-                StormSeconds = Math.Max(1, parse.GetValue(storm) ?? (isQuick ? 4 : 15)),
-                RecoverySeconds = Math.Max(1, parse.GetValue(recovery) ?? (isQuick ? 5 : 15)),
-                RampStep = TimeSpan.FromSeconds(isQuick ? 1 : 3),
+                WarmupSeconds = parse.GetValue(warmup) ?? (isQuick ? StormSettings.QuickWarmupSeconds : StormSettings.DefaultWarmupSeconds),
+                BaselineSeconds = Math.Max(1, parse.GetValue(baseline) ?? (isQuick ? StormSettings.QuickBaselineSeconds : StormSettings.DefaultBaselineSeconds)),
+                StormSeconds = Math.Max(1, parse.GetValue(storm) ?? (isQuick ? StormSettings.QuickStormSeconds : StormSettings.DefaultStormSeconds)),
+                RecoverySeconds = Math.Max(1, parse.GetValue(recovery) ?? (isQuick ? StormSettings.QuickRecoverySeconds : StormSettings.DefaultRecoverySeconds)),
+                RampStep = TimeSpan.FromSeconds(isQuick ? StormSettings.QuickRampStepSeconds : StormSettings.DefaultRampStepSeconds),
                 Seed = parse.GetValue(seed),
             };
             return run(settings, cancellationToken);
@@ -92,17 +95,20 @@ internal static class StormCommand
     }
 
     /// <summary>The folder holding Widgetify.slnx above the bench's binaries (or the current folder).</summary>
-    internal static string RepositoryRoot()
+    internal static string RepositoryRoot() => FindRepositoryRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
+
+    /// <summary>The nearest folder holding Widgetify.slnx at or above <paramref name="folder"/>; null if there is none.</summary>
+    internal static string? FindRepositoryRoot(string? folder)
     {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        for (; folder is not null; folder = Path.GetDirectoryName(folder))
         {
-            if (File.Exists(Path.Combine(folder.FullName, "Widgetify.slnx")))
+            if (File.Exists(Path.Combine(folder, "Widgetify.slnx")))
             {
-                return folder.FullName;
+                return folder;
             }
         }
 
-        return Directory.GetCurrentDirectory();
+        return null;
     }
 
     private static string Quote(string argument) =>

@@ -9,6 +9,7 @@ using Widgetify.Bench.Measurement;
 using Widgetify.Bench.Processes;
 using Widgetify.Bench.Reporting;
 using Widgetify.Postgres;
+using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Bench.Storm;
 
@@ -25,7 +26,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     private static readonly TimeSpan ConnectionsGoneTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Closed-loop workers of the warm-up's first half.</summary>
-    private const int WarmupWorkers = 4;
+    internal const int WarmupWorkers = 4;
 
     private readonly List<string> notes = [];
 
@@ -33,7 +34,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     {
         Directory.CreateDirectory(settings.OutputDirectory);
         var work = Directory.CreateTempSubdirectory("widgetify-bench-").FullName;
-        // PostgreSQL and PgBouncer run as 'postgres', which must be able to enter this folder.
+        // When the bench is root, PostgreSQL and PgBouncer run as 'postgres', which must be able to enter this folder.
         File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101);
         PostgresCluster? cluster = null;
         try
@@ -43,10 +44,10 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             cluster = await PostgresCluster.StartAsync(
                 new PostgresClusterOptions { DataDirectory = Path.Combine(work, "pg"), Durable = false, MaxConnections = settings.MaxConnections },
                 cancellationToken: cancellationToken);
-            var machine = await ReadMachineFactsAsync(cluster.AdminConnectionString, cancellationToken);
+            var (machine, limits) = await ReadServerAsync(cluster.AdminConnectionString, cancellationToken);
             await using var sampler = new PgActivitySampler(cluster.AdminConnectionString, TimeSpan.FromMilliseconds(100));
             await sampler.StartAsync(cancellationToken);
-            var serviceVersion = ServiceVersion();
+            var serviceVersion = await ServiceVersionAsync(cancellationToken);
             var context = new RunContext(cluster, sampler, work, Path.Combine(work, "service-data"), SnapshotService(work));
             Directory.CreateDirectory(context.ServiceDataDirectory);
 
@@ -66,9 +67,9 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
             var widgetify = results.Find(r => r.Number == BenchConfiguration.WidgetifyNumber);
             var reported = widgetify?.ReportedBudget;
-            var budget = reported ?? StormTargets.ComputedBudget(machine.MaxConnections, machine.SuperuserReservedConnections);
+            var budget = reported ?? StormTargets.ComputedBudget(limits);
             notes.Add(reported is null
-                ? F($"Connection budget {budget} computed as max_connections {machine.MaxConnections} - superuser_reserved_connections {machine.SuperuserReservedConnections} - {StormTargets.ReservedForOtherClients} kept for other clients: the service did not report one on /health/ready.")
+                ? F($"Connection budget {budget} computed as max_connections {limits.MaxConnections} - superuser_reserved_connections {limits.SuperuserReservedConnections} - reserved_connections {limits.ReservedConnections} - {StormTargets.ReservedForOtherClients} kept for other clients: the service did not report one on /health/ready.")
                 : F($"Connection budget {budget} as reported by configuration 5's /health/ready (connectionBudget)."));
             if (sampler.Failures > 0)
             {
@@ -121,7 +122,8 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             try
             {
                 service = await StartServiceAsync(
-                    context, configuration, context.Cluster.AppConnectionString, "widgetify-bench-capacity", "service-capacity.log", cancellationToken);
+                    context, WithApplicationName(configuration.Environment, "widgetify-bench-capacity"), context.Cluster.AppConnectionString,
+                    "service-capacity.log", cancellationToken);
             }
             catch (ServiceStartException ex)
             {
@@ -168,8 +170,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
                 Say(F($"  PgBouncer on 127.0.0.1:{bouncer.Port} (transaction pooling, default_pool_size {PgBouncerProcess.DefaultPoolSize}, max_client_conn {PgBouncerProcess.MaxClientConnections})"));
             }
 
-            var service = await StartServiceAsync(
-                context, configuration, databaseUrl, configuration.ApplicationName, $"service-{configuration.Number}.log", cancellationToken);
+            var service = await StartServiceAsync(context, environment, databaseUrl, $"service-{configuration.Number}.log", cancellationToken);
             process = service.Process;
             result = await RunLoadAsync(context, configuration, environment, service, baselineRate, stormRate, cancellationToken);
         }
@@ -241,7 +242,8 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         {
             peak = Math.Max(peak, sample.Total);
             peakOwn = Math.Max(peakOwn, sample.ByApplication.GetValueOrDefault(configuration.ApplicationName));
-            var second = recorder.SecondOf((sample.Timestamp - start) / (double)Stopwatch.Frequency);
+            // Samples of the warm-up, and of the drain after the schedule's last second, belong to no second.
+            var second = recorder.RecordedSecondAt((sample.Timestamp - start) / (double)Stopwatch.Frequency);
             if (second >= 0)
             {
                 var bucket = recorder.Seconds[second];
@@ -275,17 +277,17 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     }
 
     private async Task<ReadyService> StartServiceAsync(
-        RunContext context, BenchConfiguration configuration, string databaseUrl, string applicationName, string logName, CancellationToken cancellationToken)
+        RunContext context, IReadOnlyDictionary<string, string> environment, string databaseUrl, string logName, CancellationToken cancellationToken)
     {
         var launch = new ServiceLaunch(
             context.ServiceDll, databaseUrl, FreePort.Pick(), context.ServiceDataDirectory, settings.DemoWidgets,
-            Path.Combine(settings.OutputDirectory, logName), WithApplicationName(configuration.Environment, applicationName));
+            Path.Combine(settings.OutputDirectory, logName), environment);
         var process = ServiceProcess.Start(launch);
         try
         {
             using var control = ControlClient();
             using var ready = await process.WaitUntilReadyAsync(control, ReadyTimeout, cancellationToken);
-            var budget = FindInt(ready.RootElement, "connectionBudget");
+            var budget = ReportedBudget(ready.RootElement);
             var key = process.ReadApiKey();
             var ids = await process.ListWidgetIdsAsync(control, key, settings.DemoWidgets, cancellationToken);
             Say(F($"  service pid {process.ProcessId} ready on {process.BaseAddress}{(budget is { } b ? $" (connection budget {b})" : "")}; {ids.Count} widgets"));
@@ -352,58 +354,43 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     private static Dictionary<string, string> WithApplicationName(IReadOnlyDictionary<string, string> environment, string applicationName) =>
         new(environment, StringComparer.Ordinal) { ["Widgetify__Database__ApplicationName"] = applicationName };
 
-    /// <summary>The first integer property named <paramref name="name"/> anywhere in the document.</summary>
-    internal static int? FindInt(JsonElement element, string name)
+    /// <summary>The connection budget a <c>/health/ready</c> body reports: <c>checks.connections[0].observedValue.connectionBudget</c>
+    /// (see Widgetify.Api's ConnectionBudgetCheck); null when absent or not a number ("disabled").</summary>
+    internal static int? ReportedBudget(JsonElement health)
     {
-        switch (element.ValueKind)
+        if (Property(health, "checks") is { } checks
+            && Property(checks, "connections") is { ValueKind: JsonValueKind.Array } connections
+            && connections.GetArrayLength() > 0
+            && Property(connections[0], "observedValue") is { } observed
+            && Property(observed, "connectionBudget") is { ValueKind: JsonValueKind.Number } budget
+            && budget.TryGetInt32(out var value))
         {
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
-                {
-                    if (property.NameEquals(name) && property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var value))
-                    {
-                        return value;
-                    }
-
-                    if (FindInt(property.Value, name) is { } nested)
-                    {
-                        return nested;
-                    }
-                }
-
-                break;
-            case JsonValueKind.Array:
-                foreach (var item in element.EnumerateArray())
-                {
-                    if (FindInt(item, name) is { } nested)
-                    {
-                        return nested;
-                    }
-                }
-
-                break;
+            return value;
         }
 
         return null;
+
+        static JsonElement? Property(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : null;
     }
 
-    private static async Task<MachineFacts> ReadMachineFactsAsync(string adminConnectionString, CancellationToken cancellationToken)
+    /// <summary>The machine facts for the report, and the server's connection limits as the service reads them.</summary>
+    private static async Task<(MachineFacts Machine, ServerConnectionLimits Limits)> ReadServerAsync(
+        string adminConnectionString, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
-        async Task<string> Show(string setting)
-        {
-            await using var command = new NpgsqlCommand($"SHOW {setting}", connection);
-            return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
-        }
-
-        return new MachineFacts(
+        await using var version = new NpgsqlCommand("SHOW server_version", connection);
+        var serverVersion = (string)(await version.ExecuteScalarAsync(cancellationToken))!;
+        var limits = await ServerConnectionLimits.ReadAsync(connection, transaction: null, cancellationToken);
+        var machine = new MachineFacts(
             Environment.ProcessorCount,
             RuntimeInformation.OSDescription,
             RuntimeInformation.FrameworkDescription,
-            await Show("server_version"),
-            int.Parse(await Show("max_connections"), CultureInfo.InvariantCulture),
-            int.Parse(await Show("superuser_reserved_connections"), CultureInfo.InvariantCulture));
+            serverVersion,
+            limits.MaxConnections,
+            limits.SuperuserReservedConnections);
+        return (machine, limits);
     }
 
     /// <summary>Copies the service's build output into the work folder and returns the copy's dll, so that every
@@ -428,45 +415,30 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     }
 
     /// <summary>The git commit of the service's sources, and whether src/ had uncommitted changes.</summary>
-    private string ServiceVersion()
+    private async Task<string> ServiceVersionAsync(CancellationToken cancellationToken)
     {
-        var root = Path.GetDirectoryName(settings.ServiceDll);
-        while (root is not null && !File.Exists(Path.Combine(root, "Widgetify.slnx")))
-        {
-            root = Path.GetDirectoryName(root);
-        }
-
+        var root = StormCommand.FindRepositoryRoot(Path.GetDirectoryName(settings.ServiceDll));
         var built = File.Exists(settings.ServiceDll) ? File.GetLastWriteTimeUtc(settings.ServiceDll).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "?";
         if (root is null)
         {
             return $"{settings.ServiceDll} (built {built})";
         }
 
-        var commit = Git(root, "rev-parse", "--short", "HEAD")?.Trim() ?? "unknown commit";
-        var changes = Git(root, "status", "--porcelain", "--", "src")?.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length ?? 0;
+        var commit = (await GitAsync(root, ["rev-parse", "--short", "HEAD"], cancellationToken))?.Trim() ?? "unknown commit";
+        var changes = (await GitAsync(root, ["status", "--porcelain", "--", "src"], cancellationToken))?.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length ?? 0;
         return changes == 0
             ? $"{commit} (built {built})"
             : F($"{commit} + uncommitted changes in {changes} paths under src/ (built {built})");
     }
 
-    private static string? Git(string root, params string[] arguments)
+    private static async Task<string?> GitAsync(string root, string[] arguments, CancellationToken cancellationToken)
     {
         try
         {
-            var start = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add("-C");
-            start.ArgumentList.Add(root);
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var git = Process.Start(start)!;
-            var output = git.StandardOutput.ReadToEnd();
-            git.WaitForExit();
-            return git.ExitCode == 0 ? output : null;
+            var git = await ProcessRunner.RunAsync("git", ["-C", root, .. arguments], workingDirectory: null, cancellationToken);
+            return git.Succeeded ? git.StandardOutput : null;
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (InvalidOperationException)
         {
             return null; // no git
         }

@@ -9,6 +9,23 @@ internal sealed record StormSettings
     /// <summary>Baseline rate = this share of the measured capacity (unless --baseline-rate says otherwise).</summary>
     public const double BaselineCapacityShare = 0.2;
 
+    public const int DefaultClients = 2000;
+    public const int DefaultClientTimeoutSeconds = 5;
+    public const int DefaultSeed = 20240215;
+
+    public const int DefaultWarmupSeconds = 5;
+    public const int DefaultBaselineSeconds = 10;
+    public const int DefaultStormSeconds = 15;
+    public const int DefaultRecoverySeconds = 15;
+    public const int DefaultRampStepSeconds = 3;
+
+    // --quick: all five configurations in about 2 minutes.
+    public const int QuickWarmupSeconds = 2;
+    public const int QuickBaselineSeconds = 3;
+    public const int QuickStormSeconds = 4;
+    public const int QuickRecoverySeconds = 5;
+    public const int QuickRampStepSeconds = 1;
+
     /// <summary>Path of widgetify.dll, the service under test.</summary>
     public required string ServiceDll { get; init; }
 
@@ -30,26 +47,26 @@ internal sealed record StormSettings
     public double? Capacity { get; init; }
 
     /// <summary>Client connections, and so the most requests outstanding at once.</summary>
-    public int Clients { get; init; } = 2000;
+    public int Clients { get; init; } = DefaultClients;
 
-    public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(DefaultClientTimeoutSeconds);
 
-    public int WarmupSeconds { get; init; } = 5;
+    public int WarmupSeconds { get; init; } = DefaultWarmupSeconds;
 
-    public int BaselineSeconds { get; init; } = 10;
+    public int BaselineSeconds { get; init; } = DefaultBaselineSeconds;
 
-    public int StormSeconds { get; init; } = 15;
+    public int StormSeconds { get; init; } = DefaultStormSeconds;
 
-    public int RecoverySeconds { get; init; } = 15;
+    public int RecoverySeconds { get; init; } = DefaultRecoverySeconds;
 
     public IReadOnlyList<int> RampWorkers { get; init; } = [4, 8, 16, 32, 64];
 
-    public TimeSpan RampStep { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan RampStep { get; init; } = TimeSpan.FromSeconds(DefaultRampStepSeconds);
 
     public int DemoWidgets { get; init; } = 2000;
 
     /// <summary>Seeds the request mix, so every configuration sees the same request sequence.</summary>
-    public int Seed { get; init; } = 20240215;
+    public int Seed { get; init; } = DefaultSeed;
 
     /// <summary>PostgreSQL's max_connections for the shared embedded server.</summary>
     public int MaxConnections { get; init; } = 100;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Widgetify.Bench.Reporting;
+using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Bench.Storm;
 
@@ -11,11 +12,15 @@ internal static class StormTargets
     public const int MaxSecondsToRecover = 2;
 
     /// <summary>Connections left for clients other than Widgetify (ConnectionBudget:ReservedForOtherClients' default).</summary>
-    public const int ReservedForOtherClients = 10;
+    public static readonly int ReservedForOtherClients = new ConnectionBudgetOptions().ReservedForOtherClients;
 
-    /// <summary>The budget the service should stay within when it does not report one:
-    /// max_connections - superuser_reserved_connections - <see cref="ReservedForOtherClients"/>.</summary>
-    public static int ComputedBudget(int maxConnections, int superuserReserved) => maxConnections - superuserReserved - ReservedForOtherClients;
+    /// <summary>The budget the service should stay within when it does not report one, by the service's own rule
+    /// (<see cref="ServerConnectionLimits.BudgetFor"/>) with its default <see cref="ReservedForOtherClients"/>.</summary>
+    public static int ComputedBudget(ServerConnectionLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        return limits.BudgetFor(ReservedForOtherClients);
+    }
 
     public static IReadOnlyList<TargetCheck> Evaluate(
         ConfigurationResult? widgetify, IReadOnlyList<ConfigurationResult> others, double capacity, int budget, bool budgetReported)
@@ -48,7 +53,7 @@ internal static class StormTargets
                 F($"{errors} errors: {all.Sum(p => p.ErrorStatuses)} non-503 statuses, {all.Sum(p => p.Timeouts)} timeouts, {all.Sum(p => p.ConnectionErrors)} connection errors, {all.Sum(p => p.NotSent)} not sent")),
             new("peak PostgreSQL connections ≤ budget",
                 widgetify.PeakPgConnections <= budget,
-                F($"peak {widgetify.PeakPgConnections} vs budget {budget} ({(budgetReported ? "reported by /health/ready" : "computed: max_connections - superuser_reserved_connections - 10")})")),
+                F($"peak {widgetify.PeakPgConnections} vs budget {budget} ({(budgetReported ? "reported by /health/ready" : F($"computed: max_connections - superuser_reserved_connections - reserved_connections - {ReservedForOtherClients}"))})")),
             new($"recovered within {MaxSecondsToRecover} s",
                 widgetify.SecondsToRecover is { } s && s <= MaxSecondsToRecover,
                 widgetify.SecondsToRecover is { } r ? F($"{r} s") : F($"not within {widgetify.Recovery!.Seconds} s")),

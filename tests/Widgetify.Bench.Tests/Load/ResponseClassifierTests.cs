@@ -31,10 +31,4 @@ public sealed class ResponseClassifierTests
     {
         ResponseClassifier.IsError((Outcome)outcome).ShouldBe(expected);
     }
-
-    [Fact]
-    public void OutcomeCount_MatchesEnum()
-    {
-        ResponseClassifier.OutcomeCount.ShouldBe(Enum.GetValues<Outcome>().Length);
-    }
 }

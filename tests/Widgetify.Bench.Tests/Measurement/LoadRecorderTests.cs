@@ -36,6 +36,19 @@ public sealed class LoadRecorderTests
         recorder.StatusCounts().ShouldBe(new Dictionary<int, long> { [200] = 1, [503] = 1 });
     }
 
+    [Theory]
+    [InlineData(1.99, -1)]
+    [InlineData(2.0, 0)]
+    [InlineData(4.99, 2)]
+    [InlineData(5.0, -1)]
+    [InlineData(7.5, -1)]
+    public void RecordedSecondAt_OutsideRecordedSeconds_NotClamped(double elapsed, int expected)
+    {
+        var recorder = new LoadRecorder(warmupSeconds: 2, recordedSeconds: 3);
+
+        recorder.RecordedSecondAt(elapsed).ShouldBe(expected);
+    }
+
     [Fact]
     public void Merge_Range_SumsOnlyThoseSeconds()
     {

@@ -1,5 +1,6 @@
 using Widgetify.Bench.Storm;
 using Widgetify.Bench.Tests.Reporting;
+using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Bench.Tests.Storm;
 
@@ -56,9 +57,11 @@ public sealed class StormTargetsTests
         checks.Single().Detail.ShouldBe("did not start");
     }
 
-    [Fact]
-    public void ComputedBudget_Defaults_EightySeven()
+    [Theory]
+    [InlineData(0, 87)]
+    [InlineData(5, 82)]
+    public void ComputedBudget_DefaultReservation_ServiceRule(int reservedConnections, int expected)
     {
-        StormTargets.ComputedBudget(maxConnections: 100, superuserReserved: 3).ShouldBe(87);
+        StormTargets.ComputedBudget(new ServerConnectionLimits(MaxConnections: 100, SuperuserReservedConnections: 3, reservedConnections)).ShouldBe(expected);
     }
 }
