@@ -45,9 +45,7 @@ internal sealed partial class ViewCountFlusher(
             return;
         }
 
-        var admitted = admission.TryAcquire(RequestPriority.Background, out var lease)
-            ? new AdmissionResult(lease, RejectionReason.None, TimeSpan.Zero)
-            : await admission.AcquireAsync(RequestPriority.Background, stoppingToken);
+        var admitted = await admission.AcquireAsync(RequestPriority.Background, stoppingToken);
         if (admitted.Lease is not { } granted)
         {
             LogFlushDeferred(logger, admitted.Reason);

@@ -141,27 +141,24 @@ public sealed class AdmissionController : IDisposable
             {
                 result = Reject(RejectionReason.QueueTimeout); // QueueTargetDelay 0: a standing queue admits no waiting
             }
+            else if (!_queue.TryMakeRoom(priority, out var evicted))
+            {
+                result = Reject(RejectionReason.QueueFull);
+            }
             else
             {
+                if (evicted is not null)
+                {
+                    Decide(evicted, RejectionReason.Evicted, now, ref batch);
+                }
+
                 waiter = new AdmissionWaiter(priority, now, timeout) { Owner = this };
-                if (_queue.TryEnqueue(waiter, now, out var evicted))
-                {
-                    if (evicted is not null)
-                    {
-                        Decide(evicted, RejectionReason.Evicted, now, ref batch);
-                    }
+                _queue.Enqueue(waiter, now);
+                waiter.Timer = _timeProvider.CreateTimer(s_onTimeout, waiter, timeout, Timeout.InfiniteTimeSpan);
 
-                    waiter.Timer = _timeProvider.CreateTimer(s_onTimeout, waiter, timeout, Timeout.InfiniteTimeSpan);
-
-                    // If the token fires during registration the callback runs here, re-entering the (reentrant) lock.
-                    waiter.Registration = cancellationToken.UnsafeRegister(s_onCancelled, waiter);
-                    result = default;
-                }
-                else
-                {
-                    waiter = null;
-                    result = Reject(RejectionReason.QueueFull);
-                }
+                // If the token fires during registration the callback runs here, re-entering the (reentrant) lock.
+                waiter.Registration = cancellationToken.UnsafeRegister(s_onCancelled, waiter);
+                result = default;
             }
 
             AssertInvariants();
@@ -308,13 +305,12 @@ public sealed class AdmissionController : IDisposable
         var batch = default(WaiterBatch);
         lock (_lock)
         {
-            var now = _timeProvider.GetTimestamp();
-            if (!_queue.Remove(waiter, now))
+            if (!_queue.Remove(waiter))
             {
                 return;
             }
 
-            Decide(waiter, reason, now, ref batch);
+            Decide(waiter, reason, _timeProvider.GetTimestamp(), ref batch);
             AssertInvariants();
         }
 
@@ -332,24 +328,17 @@ public sealed class AdmissionController : IDisposable
 
     /// <summary>Gives free slots to waiters: highest priority first, each only within its allowance. A waiter found
     /// past its timeout (its timer has not run yet) is timed out instead (lazy expiry).</summary>
+    /// <remarks>One pass from Critical down is enough: granting only raises the in-flight count, so a priority whose
+    /// allowance is used up stays so for the rest of the pass, and a queue once emptied stays empty.</remarks>
     private void Drain(long now, ref WaiterBatch batch)
     {
-        var progressed = true;
-        while (progressed && _queue.Count > 0)
+        for (var priority = RequestPriority.Critical; priority <= RequestPriority.Background; priority++)
         {
-            progressed = false;
-            for (var priority = RequestPriority.Critical; priority <= RequestPriority.Background; priority++)
+            while (_queue.CountOf(priority) > 0 && _inFlight < AllowanceOf(priority))
             {
-                if (_queue.CountOf(priority) == 0 || _inFlight >= AllowanceOf(priority))
-                {
-                    continue;
-                }
-
                 var waiter = _queue.TryDequeue(priority, now)!;
                 var expired = waiter.IsExpired(_timeProvider, now);
                 Decide(waiter, expired ? RejectionReason.QueueTimeout : RejectionReason.None, now, ref batch);
-                progressed = true;
-                break;
             }
         }
     }

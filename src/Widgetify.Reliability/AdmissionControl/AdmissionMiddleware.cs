@@ -30,25 +30,21 @@ internal sealed partial class AdmissionMiddleware(
         var priority = AdmissionEndpointMetadata.PriorityOf(metadata, context.Request.Method);
         var clientAborted = context.RequestAborted;
         var arrived = timeProvider.GetTimestamp();
-        if (!controller.TryAcquire(priority, out var lease))
+        // One call under the controller's lock admits, queues or sheds (it completes synchronously unless queued). The
+        // queue's own timeouts (CoDel: at most QueueInterval) bound the wait; the deadline, which counts from arrival,
+        // is checked once admitted. No timer is armed for a request that ends up shed: shedding must stay cheap when
+        // it is most of the traffic.
+        var result = await controller.AcquireAsync(priority, clientAborted);
+        if (result.Lease is not { } lease)
         {
-            // The queue's own timeouts (CoDel: at most QueueInterval) bound this wait; the deadline, which counts from
-            // arrival, is checked once admitted. No timer is armed for a request that ends up shed: shedding must
-            // stay cheap when it is most of the traffic.
-            var result = await controller.AcquireAsync(priority, clientAborted);
-            if (!result.IsAdmitted)
+            if (clientAborted.IsCancellationRequested)
             {
-                if (clientAborted.IsCancellationRequested)
-                {
-                    context.Response.StatusCode = 499; // the client left while queued: not shed, nobody reads this
-                    return;
-                }
-
-                await WriteShedAsync(context, priority, result.Reason, result.RetryAfter);
+                context.Response.StatusCode = 499; // the client left while queued: not shed, nobody reads this
                 return;
             }
 
-            lease = result.Lease!;
+            await WriteShedAsync(context, priority, result.Reason, result.RetryAfter);
+            return;
         }
 
         var remaining = TimeoutOf(priority) - timeProvider.GetElapsedTime(arrived);
@@ -73,7 +69,13 @@ internal sealed partial class AdmissionMiddleware(
         {
             outcome = AdmissionOutcome.TimedOut;
             controller.ReportDeadlineExceeded(priority);
-            if (!context.Response.HasStarted)
+            if (context.Response.HasStarted)
+            {
+                // Too late for a 503: returning normally would end a chunked body cleanly, and the client would take
+                // the truncated response for a whole one. Resetting the connection tells it the response is broken.
+                context.Abort();
+            }
+            else
             {
                 await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter());
             }
@@ -88,7 +90,7 @@ internal sealed partial class AdmissionMiddleware(
         finally
         {
             context.RequestAborted = clientAborted;
-            lease!.Complete(outcome);
+            lease.Complete(outcome);
         }
     }
 

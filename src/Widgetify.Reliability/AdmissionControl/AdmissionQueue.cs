@@ -32,7 +32,6 @@ internal sealed class AdmissionQueue
         _interval = interval;
         _targetDelay = targetDelay;
         _timeProvider = timeProvider;
-        _lastEmptyTimestamp = timeProvider.GetTimestamp();
     }
 
     /// <summary>Waiters of every priority.</summary>
@@ -62,24 +61,36 @@ internal sealed class AdmissionQueue
         return false;
     }
 
-    /// <summary>Queues <paramref name="waiter"/>, evicting a lower-priority waiter when full.</summary>
+    /// <summary>Makes room for a newcomer of <paramref name="priority"/>, evicting a lower-priority waiter when full.
+    /// Called before the newcomer's waiter exists, so a refused request (most of them under a storm) allocates none.</summary>
+    /// <param name="priority">The newcomer's priority.</param>
+    /// <param name="evicted">The waiter pushed out to make room, for the caller to reject; null if none.</param>
     /// <returns>False when full and nobody queued has lower priority: the newcomer is refused.</returns>
-    public bool TryEnqueue(AdmissionWaiter waiter, long timestamp, out AdmissionWaiter? evicted)
+    public bool TryMakeRoom(RequestPriority priority, out AdmissionWaiter? evicted)
     {
         evicted = null;
-        if (Count >= _capacity)
+        if (Count < _capacity)
         {
-            var lowest = LowestNonEmptyPriority();
-            if (lowest <= (int)waiter.Priority)
-            {
-                return false;
-            }
-
-            evicted = _lists[lowest].Last!;
-            _lists[lowest].Remove(evicted);
-            Count--;
+            return true;
         }
 
+        var lowest = LowestNonEmptyPriority();
+        if (lowest <= (int)priority)
+        {
+            return false;
+        }
+
+        evicted = _lists[lowest].Last!;
+        _lists[lowest].Remove(evicted);
+        Count--;
+        AssertCounts();
+        return true;
+    }
+
+    /// <summary>Queues <paramref name="waiter"/>; call <see cref="TryMakeRoom"/> first.</summary>
+    public void Enqueue(AdmissionWaiter waiter, long timestamp)
+    {
+        Debug.Assert(Count < _capacity, "TryMakeRoom made room first.");
         if (Count == 0)
         {
             _lastEmptyTimestamp = timestamp; // it was empty until this instant
@@ -88,7 +99,6 @@ internal sealed class AdmissionQueue
         _lists[(int)waiter.Priority].AddLast(waiter);
         Count++;
         AssertCounts();
-        return true;
     }
 
     /// <summary>Takes the next waiter of <paramref name="priority"/>: the newest in a standing queue, else the oldest.
@@ -99,15 +109,16 @@ internal sealed class AdmissionQueue
         var waiter = IsStanding(timestamp) ? list.Last : list.First;
         if (waiter is not null)
         {
-            Remove(waiter, timestamp);
+            Remove(waiter);
         }
 
         return waiter;
     }
 
-    /// <summary>Removes a waiter whose timer or token fired.</summary>
+    /// <summary>Removes a waiter whose timer or token fired. The queue's last-empty time needs no update here: it is
+    /// read only while waiters are queued, and the next enqueue into an empty queue sets it.</summary>
     /// <returns>False when it already left the queue (granted, evicted or timed out first).</returns>
-    public bool Remove(AdmissionWaiter waiter, long timestamp)
+    public bool Remove(AdmissionWaiter waiter)
     {
         if (waiter.List is not { } list || list != _lists[(int)waiter.Priority])
         {
@@ -116,11 +127,6 @@ internal sealed class AdmissionQueue
 
         list.Remove(waiter);
         Count--;
-        if (Count == 0)
-        {
-            _lastEmptyTimestamp = timestamp;
-        }
-
         AssertCounts();
         return true;
     }

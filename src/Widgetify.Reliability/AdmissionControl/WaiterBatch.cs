@@ -9,8 +9,6 @@ internal struct WaiterBatch
     private AdmissionWaiter? _head;
     private AdmissionWaiter? _tail;
 
-    public readonly bool IsEmpty => _head is null;
-
     public void Add(AdmissionWaiter waiter)
     {
         Debug.Assert(waiter.List is null && waiter.Next is null, "Only a waiter that left the queue can be batched.");

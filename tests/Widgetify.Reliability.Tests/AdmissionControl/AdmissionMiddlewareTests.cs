@@ -156,6 +156,23 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task InvokeAsync_DeadlineHitAfterTheResponseStarted_BreaksTheResponseInsteadOfEndingItCleanly()
+    {
+        // Arrange
+        var server = await StartAsync(new AdmissionOptions { ReadTimeout = TimeSpan.FromMilliseconds(200) });
+        using var response = await server.Http.GetAsync("/stall-after-start", HttpCompletionOption.ResponseHeadersRead);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Act: a body ended with its last chunk would read as a whole (if truncated) document.
+        var read = await Should.ThrowAsync<Exception>(() => response.Content.ReadAsStringAsync());
+
+        // Assert
+        read.ShouldBeAssignableTo<HttpRequestException>().ShouldNotBeNull(read.ToString());
+        await server.WaitUntilAsync(s => s.InFlight == 0, "the timed-out request released its slot");
+        server.Controller.GetStatistics().TotalDeadlineExceeded.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task InvokeAsync_AdmittedAfterItsDeadlinePassed_Sheds503DeadlineWithoutRunningTheEndpoint()
     {
         // Arrange: a manual clock, so "the read's 200 ms budget ran out while it was queued" is a fact, not a race
@@ -365,6 +382,13 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
             {
                 await Task.Delay(Timeout.Infinite, context.RequestAborted);
                 return Results.Ok();
+            });
+            app.MapGet("/stall-after-start", async (HttpContext context) =>
+            {
+                // A chunked body already under way when the deadline fires.
+                await context.Response.WriteAsync("[\"first\",", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
             });
 
             await app.StartAsync();

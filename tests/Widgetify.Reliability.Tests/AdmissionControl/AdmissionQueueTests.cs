@@ -68,7 +68,7 @@ public class AdmissionQueueTests
         var queue = CreateQueue();
         var early = Enqueue(queue, RequestPriority.Read);
         _clock.Advance(Interval);
-        queue.Remove(early, _clock.GetTimestamp()).ShouldBeTrue();
+        queue.Remove(early).ShouldBeTrue();
         _clock.Advance(TimeSpan.FromMilliseconds(50));
         Enqueue(queue, RequestPriority.Read);
 
@@ -84,7 +84,7 @@ public class AdmissionQueueTests
     }
 
     [Fact]
-    public void TryEnqueue_FullAndNewcomerOutranksLowest_EvictsNewestOfLowestPriority()
+    public void TryMakeRoom_FullAndNewcomerOutranksLowest_EvictsNewestOfLowestPriority()
     {
         // Arrange
         var queue = CreateQueue(capacity: 3);
@@ -93,7 +93,8 @@ public class AdmissionQueueTests
         Enqueue(queue, RequestPriority.Read);
 
         // Act
-        var accepted = queue.TryEnqueue(Waiter(RequestPriority.Write), _clock.GetTimestamp(), out var evicted);
+        var accepted = queue.TryMakeRoom(RequestPriority.Write, out var evicted);
+        queue.Enqueue(Waiter(RequestPriority.Write), _clock.GetTimestamp());
 
         // Assert
         accepted.ShouldBeTrue();
@@ -107,7 +108,7 @@ public class AdmissionQueueTests
     [Theory]
     [InlineData(RequestPriority.Read)]
     [InlineData(RequestPriority.Background)]
-    public void TryEnqueue_FullAndNobodyOfLowerPriority_RefusesNewcomer(RequestPriority newcomer)
+    public void TryMakeRoom_FullAndNobodyOfLowerPriority_RefusesNewcomer(RequestPriority newcomer)
     {
         // Arrange
         var queue = CreateQueue(capacity: 2);
@@ -115,7 +116,7 @@ public class AdmissionQueueTests
         Enqueue(queue, RequestPriority.Read);
 
         // Act
-        var accepted = queue.TryEnqueue(Waiter(newcomer), _clock.GetTimestamp(), out var evicted);
+        var accepted = queue.TryMakeRoom(newcomer, out var evicted);
 
         // Assert
         accepted.ShouldBeFalse();
@@ -124,13 +125,13 @@ public class AdmissionQueueTests
     }
 
     [Fact]
-    public void TryEnqueue_ZeroCapacity_RefusesEvenCritical()
+    public void TryMakeRoom_ZeroCapacity_RefusesEvenCritical()
     {
         // Arrange
         var queue = CreateQueue(capacity: 0);
 
         // Act
-        var accepted = queue.TryEnqueue(Waiter(RequestPriority.Critical), _clock.GetTimestamp(), out _);
+        var accepted = queue.TryMakeRoom(RequestPriority.Critical, out _);
 
         // Assert
         accepted.ShouldBeFalse();
@@ -146,7 +147,7 @@ public class AdmissionQueueTests
         queue.TryDequeue(RequestPriority.Write, _clock.GetTimestamp());
 
         // Act
-        var removed = queue.Remove(waiter, _clock.GetTimestamp());
+        var removed = queue.Remove(waiter);
 
         // Assert
         removed.ShouldBeFalse();
@@ -163,7 +164,7 @@ public class AdmissionQueueTests
         var c = Enqueue(queue, RequestPriority.Read);
 
         // Act
-        queue.Remove(b, _clock.GetTimestamp()).ShouldBeTrue();
+        queue.Remove(b).ShouldBeTrue();
 
         // Assert
         queue.TryDequeue(RequestPriority.Read, _clock.GetTimestamp()).ShouldBeSameAs(a);
@@ -194,7 +195,8 @@ public class AdmissionQueueTests
     private AdmissionWaiter Enqueue(AdmissionQueue queue, RequestPriority priority)
     {
         var waiter = Waiter(priority);
-        queue.TryEnqueue(waiter, _clock.GetTimestamp(), out _).ShouldBeTrue();
+        queue.TryMakeRoom(priority, out _).ShouldBeTrue();
+        queue.Enqueue(waiter, _clock.GetTimestamp());
         return waiter;
     }
 }
