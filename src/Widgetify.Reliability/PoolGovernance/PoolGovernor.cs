@@ -15,8 +15,10 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     private readonly ILogger logger;
     private readonly PoolGovernanceMetrics? metrics;
     private readonly SemaphoreSlim leaseWork = new(1, 1);
+    private readonly Action<long>? recordHold;
     private PoolBudgetSnapshot current;
     private long lastRenewalStartedAt;
+    private PoolTimeout? poolTimeout;
     private bool tableReady;
     private bool stopped;
 
@@ -49,6 +51,7 @@ public sealed partial class PoolGovernor : IAsyncDisposable
 
         current = this.options.Enabled ? Unleased(BudgetReason.NotStarted(configuredMaxPoolSize)) : DisabledSnapshot();
         Gate = new ConnectionGate(current.Share);
+        recordHold = metrics is null ? null : RecordHold; // one delegate, not one per opened connection
         metrics?.Attach(this);
     }
 
@@ -218,7 +221,7 @@ public sealed partial class PoolGovernor : IAsyncDisposable
             metrics.RecordAcquire(InstanceName, timeProvider.GetElapsedTime(startedAt, openedAt));
         }
 
-        _ = new GateSlot(Gate, connection, openedAt, metrics is null ? null : RecordHold);
+        _ = new GateSlot(Gate, connection, openedAt, recordHold);
         return connection;
     }
 
@@ -262,7 +265,7 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     {
         // The gate now does the waiting Npgsql's pool did (the share is never above the pool's size), so it keeps the
         // pool's 'Timeout' and its failure: callers already turn an exhausted pool into a 503.
-        var timeout = TimeSpan.FromSeconds(new NpgsqlConnectionStringBuilder(pool.ConnectionString).Timeout);
+        var timeout = TimeoutOf(pool);
         if (timeout <= TimeSpan.Zero)
         {
             await Gate.WaitAsync(cancellationToken);
@@ -287,6 +290,20 @@ public sealed partial class PoolGovernor : IAsyncDisposable
         }
     }
 
+    /// <summary>The pool's 'Timeout', parsed from its connection string once per pool rather than on every wait: waits
+    /// come in crowds when the share is full.</summary>
+    private TimeSpan TimeoutOf(NpgsqlDataSource pool)
+    {
+        var cached = Volatile.Read(ref poolTimeout);
+        if (cached?.Pool != pool)
+        {
+            cached = new PoolTimeout(pool, TimeSpan.FromSeconds(new NpgsqlConnectionStringBuilder(pool.ConnectionString).Timeout));
+            Volatile.Write(ref poolTimeout, cached);
+        }
+
+        return cached.Timeout;
+    }
+
     private void RecordHold(long openedAt)
     {
         if (metrics is { HoldDurationEnabled: true })
@@ -294,4 +311,6 @@ public sealed partial class PoolGovernor : IAsyncDisposable
             metrics.RecordHold(InstanceName, timeProvider.GetElapsedTime(openedAt));
         }
     }
+
+    private sealed record PoolTimeout(NpgsqlDataSource Pool, TimeSpan Timeout);
 }
