@@ -28,15 +28,9 @@ public static class WidgetifyApplication
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PoolGovernanceMetrics>();
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value;
-            var connectionString = WidgetifyDataSources.BuildConnectionString(options.Database);
-            return new PoolGovernor(
-                connectionString, WidgetifyDataSources.ConfiguredMaxPoolSize(connectionString), options.Database.ApplicationName,
-                options.ConnectionBudget, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
-                sp.GetRequiredService<PoolGovernanceMetrics>());
-        });
+        services.AddSingleton(sp => WidgetifyDataSources.CreateGovernor(
+            sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<PoolGovernanceMetrics>()));
         services.AddSingleton<WidgetifyDataSources>();
         services.AddSingleton<MigrationRunner>(sp => new(
             sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<ILogger<MigrationRunner>>()));

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Widgetify.Api;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Data;
-using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Cli;
 
@@ -42,13 +41,10 @@ internal static partial class KeysCommand
         // A one-off client like psql: it runs in the connections kept for other clients, so it takes no lease.
         var options = new WidgetifyOptions
         {
-            Database = { ConnectionString = database.ConnectionString, ApplicationName = "widgetify-keys" },
+            Database = { ConnectionString = database.ConnectionString, ApplicationName = "widgetify-keys", MaxPoolSize = 1 },
             ConnectionBudget = { Enabled = false },
         };
-        var connectionString = WidgetifyDataSources.BuildConnectionString(options.Database);
-        await using var governor = new PoolGovernor(
-            connectionString, 1, options.Database.ApplicationName, options.ConnectionBudget, TimeProvider.System, NullLoggerFactory.Instance);
-        await governor.StartAsync(cancellationToken);
+        await using var governor = WidgetifyDataSources.CreateGovernor(options, TimeProvider.System, NullLoggerFactory.Instance);
         await using var dataSources = new WidgetifyDataSources(Options.Create(options), governor, NullLoggerFactory.Instance);
         await new MigrationRunner(dataSources.Control, NullLogger<MigrationRunner>.Instance).MigrateAsync(cancellationToken);
 

@@ -14,25 +14,21 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
 
     public WidgetifyDataSources(IOptions<WidgetifyOptions> options, PoolGovernor governor, ILoggerFactory loggerFactory)
     {
-        var database = options.Value.Database;
         Governor = governor;
-        ConnectionString = BuildConnectionString(database);
+        var connectionString = BuildConnectionString(options.Value.Database);
         // Built on first use, which comes after the governor's first lease renewal (MigrateDatabaseAsync): only then
         // is the budget known that bounds the physical pool.
         _primary = new Lazy<NpgsqlDataSource>(() =>
         {
-            var csb = new NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = governor.Current.AppliedMaxPoolSize };
+            var csb = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = governor.Current.AppliedMaxPoolSize };
             var builder = new NpgsqlDataSourceBuilder(csb.ConnectionString);
             builder.UseLoggerFactory(loggerFactory);
             return builder.Build();
         });
     }
 
-    /// <summary>The validated connection string of the primary (timeouts and application name applied).</summary>
-    public string ConnectionString { get; }
-
     /// <summary>The budget every connection of this instance is counted against.</summary>
-    public PoolGovernor Governor { get; }
+    private PoolGovernor Governor { get; }
 
     /// <summary>The primary's pool. Open connections through <see cref="OpenPrimaryAsync"/>, never directly.</summary>
     public NpgsqlDataSource Primary => _primary.Value;
@@ -48,8 +44,19 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
     public ValueTask<NpgsqlConnection> OpenReadsAsync(CancellationToken cancellationToken) =>
         Governor.OpenConnectionAsync(Primary, cancellationToken);
 
+    /// <summary>The governor of the pools these options describe: the service and the one-off CLI commands build it
+    /// the same way.</summary>
+    internal static PoolGovernor CreateGovernor(
+        WidgetifyOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory, PoolGovernanceMetrics? metrics = null)
+    {
+        var connectionString = BuildConnectionString(options.Database);
+        return new PoolGovernor(
+            connectionString, ConfiguredMaxPoolSize(connectionString), options.Database.ApplicationName, options.ConnectionBudget,
+            timeProvider, loggerFactory, metrics);
+    }
+
     /// <summary>The configured connection string with Widgetify's timeouts and application name.</summary>
-    internal static string BuildConnectionString(DatabaseOptions database)
+    private static string BuildConnectionString(DatabaseOptions database)
     {
         if (string.IsNullOrWhiteSpace(database.ConnectionString))
         {
@@ -77,7 +84,7 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
     }
 
     /// <summary>The <c>Max Pool Size</c> the operator asked for (setting or connection string; Npgsql's default 100).</summary>
-    internal static int ConfiguredMaxPoolSize(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize;
+    private static int ConfiguredMaxPoolSize(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize;
 
     public async ValueTask DisposeAsync()
     {
