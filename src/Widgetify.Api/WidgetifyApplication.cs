@@ -4,11 +4,14 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Apis;
 using Widgetify.Api.Auth;
+using Widgetify.Api.Dashboard;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
+using Widgetify.Api.Monitoring;
 using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Reliability.Incidents;
 using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Api;
@@ -46,6 +49,7 @@ public static class WidgetifyApplication
         services.AddHostedService<ViewCountFlusher>();
         services.AddHostedService<IdempotencyKeyCleaner>();
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
+        services.AddWidgetifyMonitoring();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ExceptionProblemHandler>();
@@ -75,6 +79,8 @@ public static class WidgetifyApplication
     /// <summary>Adds the middleware and endpoints.</summary>
     public static WebApplication UseWidgetify(this WebApplication app)
     {
+        // First, so it sees every answer, sheds included: who was hurt during an incident.
+        app.UseClientImpactTracking();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
@@ -87,6 +93,8 @@ public static class WidgetifyApplication
         app.MapHealthApi();
         app.MapWidgetsApi();
         app.MapEmbedApi();
+        app.MapDashboard();
+        app.MapMonitoringApi();
         return app;
     }
 

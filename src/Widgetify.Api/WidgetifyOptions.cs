@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Reliability.Monitoring;
 using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Api;
@@ -31,6 +32,10 @@ public sealed class WidgetifyOptions
     /// <summary>Admission control in front of the database work (overload protection).</summary>
     [ValidateObjectMembers]
     public AdmissionOptions Admission { get; set; } = new();
+
+    /// <summary>Metrics, alerts, notifications and incidents.</summary>
+    [ValidateObjectMembers]
+    public MonitoringOptions Monitoring { get; set; } = new();
 }
 
 /// <summary>How Widgetify reaches PostgreSQL.</summary>

@@ -7,6 +7,7 @@ var root = new RootCommand("Widgetify: embeddable widgets that stay up when traf
 {
     UpCommand.Create(),
     KeysCommand.Create(),
+    PostmortemCommand.Create(),
 };
 
 try

@@ -17,6 +17,9 @@ namespace Widgetify.Cli;
 internal static class UpCommand
 {
     public const string DemoKeyFile = "demo-api-key";
+    public const string OperatorKeyFile = "operator-api-key";
+    public const string OperatorTenant = "operators";
+    public const string PostmortemFolder = "postmortems";
 
     public static Command Create()
     {
@@ -49,10 +52,16 @@ internal static class UpCommand
         await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        var postmortems = Path.GetFullPath(Path.Combine(dataDir, PostmortemFolder));
+        var settings = new Dictionary<string, string?>
         {
             [$"{WidgetifyOptions.SectionName}:Database:ConnectionString"] = database.ConnectionString,
-        });
+        };
+        // Defaults that need the data folder and the port; settings made in appsettings.json or the environment win.
+        DefaultSetting(builder.Configuration, settings, "Monitoring:Incidents:PostmortemDirectory", postmortems);
+        DefaultSetting(builder.Configuration, settings, "Monitoring:ExternalUrl", url);
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
         builder.AddWidgetify();
         await using var app = builder.Build();
@@ -60,7 +69,9 @@ internal static class UpCommand
 
         await app.Services.MigrateDatabaseAsync(cancellationToken);
         var (tenantId, added) = await app.Services.GetRequiredService<DemoData>().EnsureAsync(demoWidgets, cancellationToken);
-        var demoKey = await EnsureDemoKeyAsync(app.Services, tenantId, Path.Combine(dataDir, DemoKeyFile), cancellationToken);
+        var demoKey = await EnsureKeyAsync(app.Services, tenantId, ApiKeyRole.Tenant, Path.Combine(dataDir, DemoKeyFile), cancellationToken);
+        var operatorTenant = await app.Services.GetRequiredService<TenantStore>().EnsureTenantAsync(OperatorTenant, cancellationToken);
+        var operatorKey = await EnsureKeyAsync(app.Services, operatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
         var sample = (await app.Services.GetRequiredService<WidgetStore>().ListAsync(tenantId, null, null, null, 1, cancellationToken)).FirstOrDefault();
 
         try
@@ -73,7 +84,6 @@ internal static class UpCommand
             return 2;
         }
 
-        var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
         Console.WriteLine($"""
 
             Widgetify is up at {url}
@@ -83,6 +93,11 @@ internal static class UpCommand
               API            {url}/api/widgets   (Authorization: Bearer <key>)
               OpenAPI        {url}/openapi/v1.json
               health         {url}/health/live  {url}/health/ready
+              operator key   {operatorKey}   (saved to {Path.Combine(dataDir, OperatorKeyFile)})
+              dashboard      {url}/dashboard#key={operatorKey}
+              alerts         {url}/api/alerts  {url}/api/incidents   (Authorization: Bearer <operator key>)
+              metrics        {url}/metrics   (Prometheus text format)
+              postmortems    {postmortems}   (drafts written when an incident resolves; or ./widgetify postmortem latest)
             {(sample is null ? "" : $"  sample embed   {url}/w/{sample.Id}\n")}
             Try:  curl -H "Authorization: Bearer {demoKey}" "{url}/api/widgets?limit=3"
             Ctrl-C stops the service (in-flight requests finish) and then PostgreSQL.
@@ -92,17 +107,27 @@ internal static class UpCommand
         return 0;
     }
 
-    /// <summary>Reuses the saved demo key while it is still valid for this database; otherwise makes a new one.</summary>
-    private static async Task<string> EnsureDemoKeyAsync(IServiceProvider services, Guid tenantId, string path, CancellationToken cancellationToken)
+    private static void DefaultSetting(ConfigurationManager configuration, Dictionary<string, string?> settings, string key, string value)
+    {
+        var path = $"{WidgetifyOptions.SectionName}:{key}";
+        if (string.IsNullOrEmpty(configuration[path]))
+        {
+            settings[path] = value;
+        }
+    }
+
+    /// <summary>Reuses the saved key while it is still valid for this database, tenant and role; otherwise makes a new one.</summary>
+    private static async Task<string> EnsureKeyAsync(
+        IServiceProvider services, Guid tenantId, ApiKeyRole role, string path, CancellationToken cancellationToken)
     {
         var tenants = services.GetRequiredService<TenantStore>();
         if (SecretFile.TryRead(path) is { } saved && ApiKey.IsWellFormed(saved)
-            && await tenants.FindKeyAsync(saved, cancellationToken) is { } identity && identity.TenantId == tenantId)
+            && await tenants.FindKeyAsync(saved, cancellationToken) is { } identity && identity.TenantId == tenantId && identity.Role == role)
         {
             return saved;
         }
 
-        var key = await tenants.CreateKeyAsync(tenantId, ApiKeyRole.Tenant, cancellationToken);
+        var key = await tenants.CreateKeyAsync(tenantId, role, cancellationToken);
         SecretFile.Write(path, key);
         return key;
     }

@@ -14,10 +14,15 @@ internal sealed class OpenLoopGenerator(HttpClient client, RequestFactory reques
 {
     private static readonly double TicksPerMicrosecond = Stopwatch.Frequency / 1_000_000.0;
 
+    private readonly TaskCompletionSource<long> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int outstanding;
 
     /// <summary><see cref="Stopwatch"/> timestamp of the schedule's time zero (set when the run starts).</summary>
     public long StartTimestamp { get; private set; }
+
+    /// <summary>Completes with <see cref="StartTimestamp"/> once the run has started, so that work timed from the
+    /// schedule (the storm's onset) can start from the very same time zero.</summary>
+    public Task<long> Started => started.Task;
 
     /// <summary>Requests sent and not yet answered.</summary>
     public int Outstanding => Volatile.Read(ref outstanding);
@@ -59,6 +64,7 @@ internal sealed class OpenLoopGenerator(HttpClient client, RequestFactory reques
         var mix = new RequestMix(seed, requests.WidgetCount);
         var start = Stopwatch.GetTimestamp();
         StartTimestamp = start;
+        started.TrySetResult(start);
         var frequency = (double)Stopwatch.Frequency;
         long next = 0;
         var total = schedule.TotalRequests;

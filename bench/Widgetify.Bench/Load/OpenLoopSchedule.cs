@@ -43,6 +43,15 @@ internal sealed class OpenLoopSchedule
 
     public IReadOnlyList<LoadSegment> Segments => segments;
 
+    /// <summary>Seconds from the run's start to the first segment of <paramref name="phase"/>.</summary>
+    public double StartOf(Phase phase)
+    {
+        var index = Array.FindIndex(segments, s => s.Phase == phase);
+        return index < 0
+            ? throw new ArgumentException($"The schedule has no {phase} segment.", nameof(phase))
+            : starts[index];
+    }
+
     /// <summary>How many requests are due at or before <paramref name="elapsedSeconds"/> since the run's start.</summary>
     public long DueBy(double elapsedSeconds)
     {

@@ -42,6 +42,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public int ProcessId => process.Id;
 
+    /// <summary>The <c>--data-dir</c> it runs with.</summary>
+    public string DataDirectory => launch.DataDirectory;
+
     /// <summary>CPU time the service has used so far (user + system).</summary>
     public TimeSpan CpuTime
     {
@@ -126,6 +129,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>The demo tenant's key, which <c>up</c> saves to <c>&lt;data-dir&gt;/demo-api-key</c>.</summary>
     public string ReadApiKey() => File.ReadAllText(Path.Combine(launch.DataDirectory, "demo-api-key")).Trim();
+
+    /// <summary>The operator key, which <c>up</c> saves to <c>&lt;data-dir&gt;/operator-api-key</c>; null when it saved
+    /// none (a build without the operator endpoints).</summary>
+    public string? ReadOperatorKey()
+    {
+        var path = Path.Combine(launch.DataDirectory, "operator-api-key");
+        return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+    }
 
     /// <summary>Every widget id of the key's tenant, following <c>nextCursor</c> page by page (100 per page).</summary>
     public async Task<IReadOnlyList<Guid>> ListWidgetIdsAsync(HttpClient client, string apiKey, int max, CancellationToken cancellationToken)

@@ -21,6 +21,11 @@ internal static class MarkdownReportWriter
         Line(md, $"- Machine: {m.Cores} cores, {m.OperatingSystem}, {m.DotNet}; PostgreSQL {m.PostgresVersion} (embedded, fsync off), max_connections {m.MaxConnections}, superuser_reserved_connections {m.SuperuserReservedConnections}; one server shared by every configuration, the load generator on the same cores");
         Line(md, $"- Capacity: {report.Capacity.RequestsPerSecond:0} req/s {CapacitySource(report.Capacity)}");
         Line(md, $"- Load: open loop (requests sent at their due time, latency measured from it, so client-side queueing is counted); 80% GET /w/{{id}}, 10% GET /api/widgets/{{id}}, 5% GET /api/widgets?limit=20, 5% POST /api/widgets; {report.Clients} client connections (HTTP/1.1), {report.ClientTimeoutSeconds:0.#} s timeout");
+        if (DetectionSummary(report) is { } detection)
+        {
+            Text(md, "- Detection: " + detection);
+        }
+
         Line(md, $"- Phases: {report.WarmupSeconds} s warm-up (not recorded: half closed loop with {StormRunner.WarmupWorkers} workers, half open loop at the baseline rate), {report.BaselineSeconds} s baseline at {report.BaselineRate:0} req/s, {report.StormSeconds} s storm at {report.StormRate:0} req/s, {report.RecoverySeconds} s recovery at {report.BaselineRate:0} req/s");
         Text(md);
         Text(md, "## Storm phase");
@@ -41,6 +46,7 @@ internal static class MarkdownReportWriter
 
         Text(md);
         Text(md, "Goodput, success, 503 and errors count every request due in the storm, sent or not; latencies are of successful requests. Other errors: non-503 statuses, timeouts, connection errors and requests not sent because every client connection was busy. Peak PG conns: client backends in pg_stat_activity (sampled every 100 ms, the bench's own excluded). Recovery: seconds after the storm until 3 consecutive seconds each have ≥ 99% success and p99 ≤ 2 × the baseline p99.");
+        WriteDetection(md, report);
         if (report.Targets.Count > 0)
         {
             Text(md);
@@ -50,7 +56,7 @@ internal static class MarkdownReportWriter
             Text(md, "| --- | --- | --- |");
             foreach (var t in report.Targets)
             {
-                Line(md, $"| {Cell(t.Target)} | {(t.Met switch { true => "met", false => "**missed**", null => "n/a" })} | {Cell(t.Detail)} |");
+                Line(md, $"| {Cell(t.Target)} | {Verdict(t.Met)} | {Cell(t.Detail)} |");
             }
         }
 
@@ -96,6 +102,107 @@ internal static class MarkdownReportWriter
         Text(md, "- Per-second series (goodput, p99, 503s, errors, PostgreSQL connections) are in storm.json and drawn in storm.svg.");
         return md.ToString();
     }
+
+    /// <summary>One line for the summary: per configuration, the three detection targets met or missed.</summary>
+    private static string? DetectionSummary(StormReport report)
+    {
+        var judged = report.Configurations.Where(c => c.DetectionTargets.Count > 0).ToList();
+        if (judged.Count == 0)
+        {
+            return null;
+        }
+
+        return F($"targets: alert ≤ {StormTargets.MaxSecondsToAlert:0} s after the storm's onset, incident mitigated ≤ {StormTargets.MaxSecondsToMitigate:0} s after onset, postmortem draft written on resolution. ") +
+            string.Join("; ", judged.Select(c => $"{c.Number} {c.Name}: {TargetsCell(c)} ({FirstAlertShort(c.Detection!)})")) + ".";
+    }
+
+    private static void WriteDetection(StringBuilder md, StormReport report)
+    {
+        var measured = report.Configurations.Where(c => c.Succeeded && c.Detection is not null).ToList();
+        if (measured.Count == 0)
+        {
+            return;
+        }
+
+        Text(md);
+        Text(md, "## Detection and incident");
+        Text(md);
+        Text(md, "| # | configuration | first alert | s to first alert | incident opened | mitigated | resolved | postmortem draft | impact | targets (alert / mitigated / postmortem) |");
+        Text(md, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var c in measured)
+        {
+            var d = c.Detection!;
+            if (d.NotMeasured is { } why)
+            {
+                Line(md, $"| {c.Number} | {c.Name} | not measured: {Cell(why)} | | | | | | | {TargetsCell(c)} |");
+                continue;
+            }
+
+            var i = d.Incident;
+            var opened = i is null ? "no" : F($"yes ({Detection.DetectionTracker.Prefix(i.Id)}, detected {i.DetectedAfterOnsetSeconds:0.0} s)");
+            var mitigated = i?.MitigatedAfterOnsetSeconds is { } m ? F($"{m:0.0} s") : "no";
+            var resolved = i is null ? "-" : i.ResolvedAfterOnsetSeconds is { } r ? F($"{r:0.0} s") : F($"not within {d.ObservedSeconds:0} s");
+            var postmortem = i is null ? "-" : !i.Resolved ? "- (not resolved)" : i.PostmortemWritten ? "written" : "**missing**";
+            var impact = i is null ? "-" : F($"{i.Impact.FailedOrShedPercent:0.0}% failed or shed; {(i.Impact.ClientsCapped ? "≥ " : "")}{i.Impact.ClientsAffectedPercent:0.0}% of {i.Impact.Clients:N0} clients affected");
+            Line(md, $"| {c.Number} | {c.Name} | {d.FirstAlert ?? "none"} | {(d.SecondsToFirstAlert is { } s ? s.ToString("0.0", CultureInfo.InvariantCulture) : "-")} | {opened} | {mitigated} | {resolved} | {postmortem} | {impact} | {TargetsCell(c)} |");
+        }
+
+        Text(md);
+        Text(md, "Seconds are counted from the storm's onset, the instant the load generator's storm segment started, taken as UTC wall-clock time and compared with the service's own UTC timestamps (firingSince of the alert, detectedAt, mitigatedAt and resolvedAt of the incident); the service's time to detect, mitigate and resolve counts instead from the first second of impact it saw. Only incidents detected at or after onset (less 1 s of clock slack) count. Impact is the incident's, as the service counted it (from its impact start to its resolution, or to the last poll). \"Not within N s\": the last poll was N s after onset.");
+        Text(md);
+        foreach (var c in measured.Where(c => c.Detection!.NotMeasured is null))
+        {
+            var d = c.Detection!;
+            var parts = new List<string>
+            {
+                "alerts fired after onset: " + (d.AlertsFired.Count > 0 ? string.Join(", ", d.AlertsFired) : "none"),
+            };
+            if (d.FiringAtOnset.Count > 0)
+            {
+                parts.Add("already firing at onset: " + string.Join(", ", d.FiringAtOnset));
+            }
+
+            if (d.Incident is { } i)
+            {
+                parts.Add(F($"incident {Detection.DetectionTracker.Prefix(i.Id)} '{i.Title}' ({i.Status}), TTD {Seconds(i.TimeToDetectSeconds)} / TTM {Seconds(i.TimeToMitigateSeconds)} / TTR {Seconds(i.TimeToResolveSeconds)}, {i.Impact.Requests:N0} requests, {i.Impact.Failed:N0} failed, {i.Impact.Shed:N0} shed") +
+                    (i.PostmortemCopy is { } copy ? $", draft copied to {copy}" : ""));
+            }
+
+            if (d.IncidentsOpened > 1)
+            {
+                parts.Add(F($"{d.IncidentsOpened} incidents opened after onset (the first is reported)"));
+            }
+
+            if (d.OpenAtOnset.Count > 0)
+            {
+                parts.Add("open at onset (detected earlier): " + string.Join(", ", d.OpenAtOnset));
+            }
+
+            if (d.Incident is { Resolved: false } && d.ActiveAtEnd.Count > 0)
+            {
+                parts.Add("still active at the last poll: " + string.Join(", ", d.ActiveAtEnd));
+            }
+
+            parts.Add(F($"{d.Polls} polls, {d.PollFailures} failed requests") + (d.LastPollFailure is { } last ? $" (last: {last})" : ""));
+            parts.Add(F($"polled {d.WaitedAfterLoadSeconds:0} s after the load (at most {d.ResolutionWaitSeconds:0} s)"));
+            if (d.LeftoverIncidentsClosed > 0)
+            {
+                parts.Add(F($"{d.LeftoverIncidentsClosed} incident(s) left open by an earlier service closed by the bench before it started"));
+            }
+
+            Text(md, $"- {c.Number} {c.Name}: " + string.Join("; ", parts) + ".");
+        }
+    }
+
+    private static string TargetsCell(ConfigurationResult c) =>
+        c.DetectionTargets.Count == 0 ? "-" : string.Join(" / ", c.DetectionTargets.Select(t => Verdict(t.Met)));
+
+    private static string FirstAlertShort(DetectionResult d) =>
+        d.NotMeasured is not null ? "not measured" : d.SecondsToFirstAlert is { } s ? F($"{d.FirstAlert} after {s:0.0} s") : "no alert";
+
+    private static string Verdict(bool? met) => met switch { true => "met", false => "**missed**", null => "n/a" };
+
+    private static string Seconds(double? value) => value is { } v ? F($"{v:0.0} s") : "-";
 
     private static string CapacitySource(CapacityResult capacity) =>
         !capacity.Measured

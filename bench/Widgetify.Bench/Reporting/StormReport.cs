@@ -95,12 +95,18 @@ internal sealed record ConfigurationResult
     /// <summary>Wall-clock seconds of the load (warm-up to the end of the drain).</summary>
     public double LoadSeconds { get; init; }
 
-    /// <summary>CPU seconds the bench process (load generator and sampler) used during the load: on two shared
+    /// <summary>CPU seconds the bench process (load generator, sampler and detection poller) used during the load: on two shared
     /// cores, whatever it takes the service and PostgreSQL do not get.</summary>
     public double GeneratorCpuSeconds { get; init; }
 
     /// <summary>CPU seconds the service process used during the load.</summary>
     public double ServiceCpuSeconds { get; init; }
+
+    /// <summary>What the service's monitoring made of the storm: first alert, incident, postmortem draft.</summary>
+    public DetectionResult? Detection { get; init; }
+
+    /// <summary>The detection targets (see <see cref="Storm.StormTargets.EvaluateDetection"/>) for this configuration.</summary>
+    public IReadOnlyList<TargetCheck> DetectionTargets { get; init; } = [];
 
     public bool Succeeded => Failure is null && Storm is not null;
 }

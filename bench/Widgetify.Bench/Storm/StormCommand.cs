@@ -23,9 +23,17 @@ internal static class StormCommand
         var output = new Option<string?>("--output") { Description = "Output folder (default artifacts/bench/storm-<UTC timestamp>)." };
         var quick = new Option<bool>("--quick")
         {
-            Description = $"Short phases ({StormSettings.QuickWarmupSeconds}/{StormSettings.QuickBaselineSeconds}/{StormSettings.QuickStormSeconds}/{StormSettings.QuickRecoverySeconds} s) and {StormSettings.QuickRampStepSeconds} s ramp steps: all five configurations in about 2 minutes.",
+            Description = $"Short phases ({StormSettings.QuickWarmupSeconds}/{StormSettings.QuickBaselineSeconds}/{StormSettings.QuickStormSeconds}/{StormSettings.QuickRecoverySeconds} s) and {StormSettings.QuickRampStepSeconds} s ramp steps, incidents resolved after {StormSettings.QuickIncidentResolveAfterSeconds} s: all five configurations in 2-3 minutes.",
         };
         var service = new Option<string?>("--service") { Description = "widgetify.dll to run (default src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll)." };
+        var resolveAfter = new Option<int?>("--resolve-after")
+        {
+            Description = $"Seconds an incident must stay quiet before the service resolves it (Widgetify__Monitoring__Incidents__ResolveAfter; default {StormSettings.DefaultIncidentResolveAfterSeconds}; --quick {StormSettings.QuickIncidentResolveAfterSeconds}).",
+        };
+        var resolutionWait = new Option<int?>("--resolution-wait")
+        {
+            Description = $"Seconds to keep polling after the load for the incident to resolve (default --resolve-after + {StormSettings.DefaultResolutionMarginSeconds}; --quick + {StormSettings.QuickResolutionMarginSeconds}).",
+        };
         var seed = new Option<int>("--seed") { Description = "Seed of the request mix.", DefaultValueFactory = _ => StormSettings.DefaultSeed };
 
         clients.Validators.Add(r => Require(r, r.GetValueOrDefault<int>() is >= 1 and <= 60_000, "--clients must be from 1 to 60000."));
@@ -36,6 +44,8 @@ internal static class StormCommand
             rate.Validators.Add(r => Require(r, r.GetValueOrDefault<double?>() is null or > 0, $"{r.Option.Name} must be above 0."));
         }
 
+        resolveAfter.Validators.Add(r => Require(r, r.GetValueOrDefault<int?>() is null or >= 1 and <= 3600, "--resolve-after must be from 1 to 3600 s."));
+        resolutionWait.Validators.Add(r => Require(r, r.GetValueOrDefault<int?>() is null or >= 0 and <= 600, "--resolution-wait must be from 0 to 600 s."));
         foreach (var seconds in new[] { warmup, baseline, storm, recovery })
         {
             seconds.Validators.Add(r => Require(r, r.GetValueOrDefault<int?>() is null or >= 0 and <= 600, $"{r.Option.Name} must be from 0 to 600."));
@@ -44,6 +54,7 @@ internal static class StormCommand
         var command = new Command("storm", "Reproduce the Feb 15 outage and compare five configurations (see docs/benchmarks.md).")
         {
             baselineRate, stormRate, capacity, clients, timeout, warmup, baseline, storm, recovery, configs, output, quick, service, seed,
+            resolveAfter, resolutionWait,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -51,6 +62,10 @@ internal static class StormCommand
             // The validator has already refused anything TryParseConfigs cannot read.
             var numbers = TryParseConfigs(parse.GetValue(configs), out var parsed) ? parsed : BenchConfiguration.All.Select(c => c.Number).ToList();
             var root = RepositoryRoot();
+            var resolveAfterSeconds = parse.GetValue(resolveAfter)
+                ?? (isQuick ? StormSettings.QuickIncidentResolveAfterSeconds : StormSettings.DefaultIncidentResolveAfterSeconds);
+            var waitSeconds = parse.GetValue(resolutionWait)
+                ?? resolveAfterSeconds + (isQuick ? StormSettings.QuickResolutionMarginSeconds : StormSettings.DefaultResolutionMarginSeconds);
             var settings = new StormSettings
             {
                 ServiceDll = Path.GetFullPath(parse.GetValue(service) ?? Path.Combine(root, "src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll")),
@@ -69,6 +84,8 @@ internal static class StormCommand
                 RecoverySeconds = Math.Max(1, parse.GetValue(recovery) ?? (isQuick ? StormSettings.QuickRecoverySeconds : StormSettings.DefaultRecoverySeconds)),
                 RampStep = TimeSpan.FromSeconds(isQuick ? StormSettings.QuickRampStepSeconds : StormSettings.DefaultRampStepSeconds),
                 Seed = parse.GetValue(seed),
+                IncidentResolveAfter = TimeSpan.FromSeconds(resolveAfterSeconds),
+                ResolutionWait = TimeSpan.FromSeconds(waitSeconds),
             };
             return run(settings, cancellationToken);
         });

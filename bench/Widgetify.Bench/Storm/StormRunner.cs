@@ -4,6 +4,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Npgsql;
+using Widgetify.Bench.Detection;
 using Widgetify.Bench.Load;
 using Widgetify.Bench.Measurement;
 using Widgetify.Bench.Processes;
@@ -27,6 +28,12 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
     /// <summary>Closed-loop workers of the warm-up's first half.</summary>
     internal const int WarmupWorkers = 4;
+
+    /// <summary>The setting every configuration gets so that its incident can resolve while the bench still looks.</summary>
+    internal const string IncidentResolveAfterVariable = "Widgetify__Monitoring__Incidents__ResolveAfter";
+
+    /// <summary>Where <c>widgetify up</c> writes postmortem drafts by default: <c>&lt;data-dir&gt;/postmortems</c>.</summary>
+    private const string PostmortemFolder = "postmortems";
 
     private readonly List<string> notes = [];
 
@@ -71,6 +78,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             notes.Add(reported is null
                 ? F($"Connection budget {budget} computed as max_connections {limits.MaxConnections} - superuser_reserved_connections {limits.SuperuserReservedConnections} - reserved_connections {limits.ReservedConnections} - {StormTargets.ReservedForOtherClients} kept for other clients: the service did not report one on /health/ready.")
                 : F($"Connection budget {budget} as reported by configuration 5's /health/ready (connectionBudget)."));
+            notes.Add(F($"Detection: every configuration ran with {IncidentResolveAfterVariable}={Format(settings.IncidentResolveAfter)} (the service's default is 30 s) so that an incident can resolve, and its postmortem draft be written, while the bench still polls; after the load the bench polled for up to {settings.ResolutionWait.TotalSeconds:0} s more before stopping the service. /api/alerts and /api/incidents were polled every {settings.DetectionPollInterval.TotalMilliseconds:0} ms from the storm's onset with the operator key (they bypass admission control); a poll that timed out or failed was counted, not retried."));
             if (sampler.Failures > 0)
             {
                 notes.Add(F($"{sampler.Failures} pg_stat_activity samples failed (the sampler reconnected)."));
@@ -156,12 +164,15 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     {
         Say($"configuration {configuration.Number} '{configuration.Name}': {configuration.Description}");
         var environment = WithApplicationName(configuration.Environment, configuration.ApplicationName);
+        environment[IncidentResolveAfterVariable] = Format(settings.IncidentResolveAfter);
         PgBouncerProcess? bouncer = null;
         ServiceProcess? process = null;
         var leftovers = 0;
+        var incidentsClosed = 0;
         ConfigurationResult result;
         try
         {
+            incidentsClosed = await CloseLeftoverIncidentsAsync(context, cancellationToken);
             var databaseUrl = context.Cluster.AppConnectionString;
             if (configuration.UsesPgBouncer)
             {
@@ -190,6 +201,13 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         finally
         {
             leftovers = await StopServiceAsync(context, process, bouncer);
+        }
+
+        if (result.Detection is { } detection)
+        {
+            result = result with { Detection = detection with { LeftoverIncidentsClosed = incidentsClosed } };
+            result = result with { DetectionTargets = StormTargets.EvaluateDetection(result) };
+            Say("  detection: " + DetectionSummary(result.Detection!));
         }
 
         if (result.Succeeded)
@@ -225,11 +243,31 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         var recorded = settings.BaselineSeconds + settings.StormSeconds + settings.RecoverySeconds;
         var recorder = new LoadRecorder(openWarmup, recorded);
         Say(F($"  load: {settings.WarmupSeconds} s warm-up ({WarmupWorkers} closed-loop workers, then the baseline rate), {settings.BaselineSeconds} s baseline, {settings.StormSeconds} s storm, {settings.RecoverySeconds} s recovery ({schedule.TotalRequests:N0} requests due)"));
+        using var control = ControlClient();
+        using var poller = StartDetection(service, control);
+        var polling = poller?.RunAsync(OnsetAsync(generator, schedule.StartOf(Phase.Storm)), cancellationToken);
         var ownCpuBefore = Environment.CpuUsage.TotalTime;
         var serviceCpuBefore = service.Process.CpuTime;
         var wallBefore = Stopwatch.GetTimestamp();
-        await generator.RunAsync(schedule, recorder, settings.ClientTimeout + TimeSpan.FromSeconds(1), cancellationToken);
-        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            await generator.RunAsync(schedule, recorder, settings.ClientTimeout + TimeSpan.FromSeconds(1), cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        catch
+        {
+            poller?.Stop();
+            if (polling is not null)
+            {
+                await Task.WhenAny(polling); // ends at once after Stop; its cancellation is not this failure's news
+                _ = polling.Exception;
+            }
+
+            throw;
+        }
+
+        // From here the poller only waits for the incident to resolve; the measurements below are taken as before.
+        poller?.LoadEnded();
         var ownCpu = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds;
         var serviceCpu = (service.Process.CpuTime - serviceCpuBefore).TotalSeconds;
         var wall = Stopwatch.GetElapsedTime(wallBefore).TotalSeconds;
@@ -255,6 +293,9 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         var storm = ResultBuilder.Phase(recorder, Phase.Storm, settings.BaselineSeconds, settings.StormSeconds, stormRate);
         var recoveryStart = settings.BaselineSeconds + settings.StormSeconds;
         var recovery = ResultBuilder.Phase(recorder, Phase.Recovery, recoveryStart, settings.RecoverySeconds, baselineRate);
+        var detection = polling is null
+            ? new DetectionResult { NotMeasured = "the service wrote no operator-api-key, so /api/alerts and /api/incidents could not be read" }
+            : KeepPostmortem(await DetectionAsync(polling));
         return new ConfigurationResult
         {
             Number = configuration.Number,
@@ -273,8 +314,97 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             LoadSeconds = wall,
             GeneratorCpuSeconds = ownCpu,
             ServiceCpuSeconds = serviceCpu,
+            Detection = detection,
         };
     }
+
+    private DetectionPoller? StartDetection(ReadyService service, HttpClient control)
+    {
+        if (service.Process.ReadOperatorKey() is not { } operatorKey)
+        {
+            return null;
+        }
+
+        var options = new DetectionPollerOptions { Interval = settings.DetectionPollInterval, ResolutionWait = settings.ResolutionWait };
+        return new DetectionPoller(
+            control, service.Process.BaseAddress, operatorKey, Path.Combine(service.Process.DataDirectory, PostmortemFolder), options, TimeProvider.System);
+    }
+
+    /// <summary>The poller's result; a bug in it costs the detection figures, never the configuration's measurements.</summary>
+    private async Task<DetectionResult> DetectionAsync(Task<DetectionResult> polling)
+    {
+        try
+        {
+            return await polling;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Say($"  detection polling failed: {ex}");
+            return new DetectionResult { NotMeasured = $"the poller failed: {ex.GetType().Name}: {ex.Message}" };
+        }
+    }
+
+    /// <summary>The storm's onset as a Stopwatch timestamp: the generator's time zero plus the storm segment's start.</summary>
+    private static async Task<long> OnsetAsync(OpenLoopGenerator generator, double stormStartSeconds) =>
+        await generator.Started + (long)(stormStartSeconds * Stopwatch.Frequency);
+
+    /// <summary>Copies the postmortem draft into the output folder, since the service's data folder is deleted after the run.</summary>
+    private DetectionResult KeepPostmortem(DetectionResult detection)
+    {
+        if (detection.Incident is not { PostmortemFile: { } draft } incident)
+        {
+            return detection;
+        }
+
+        try
+        {
+            return detection with { Incident = incident with { PostmortemCopy = PostmortemFiles.CopyToOutput(draft, settings.OutputDirectory) } };
+        }
+        catch (IOException ex)
+        {
+            Say($"  could not copy the postmortem draft {draft}: {ex.Message}");
+            return detection;
+        }
+    }
+
+    private async Task<int> CloseLeftoverIncidentsAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var closed = await LeftoverIncidents.CloseAsync(context.Cluster.AppConnectionString, cancellationToken);
+            if (closed > 0)
+            {
+                Say($"  closed {closed} incident(s) an earlier service left open, so that this configuration's alerts open their own");
+            }
+
+            return closed;
+        }
+        catch (PostgresException ex)
+        {
+            // The service's schema changed under the bench: say so, and measure anyway (the report shows any incident
+            // that was open at onset).
+            Say($"  could not close incidents left open by earlier services: {ex.MessageText}");
+            return 0;
+        }
+    }
+
+    internal static string DetectionSummary(DetectionResult d)
+    {
+        if (d.NotMeasured is { } why)
+        {
+            return "not measured: " + why;
+        }
+
+        var alert = d.SecondsToFirstAlert is { } s ? F($"first alert {d.FirstAlert} {s:0.0} s after onset") : "no alert after onset";
+        var incident = d.Incident is not { } i
+            ? "no incident opened"
+            : F($"incident {DetectionTracker.Prefix(i.Id)} detected {i.DetectedAfterOnsetSeconds:0.0} s, ") +
+              (i.MitigatedAfterOnsetSeconds is { } m ? F($"mitigated {m:0.0} s, ") : "not mitigated, ") +
+              (i.ResolvedAfterOnsetSeconds is { } r ? F($"resolved {r:0.0} s after onset; postmortem draft {(i.PostmortemWritten ? "written" : "missing")}") : F($"not resolved within {d.ObservedSeconds:0} s"));
+        return $"{alert}; {incident}" + (d.PollFailures > 0 ? F($"; {d.PollFailures} failed polls") : "");
+    }
+
+    private static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
 
     private async Task<ReadyService> StartServiceAsync(
         RunContext context, IReadOnlyDictionary<string, string> environment, string databaseUrl, string logName, CancellationToken cancellationToken)

@@ -19,12 +19,19 @@ internal sealed record StormSettings
     public const int DefaultRecoverySeconds = 15;
     public const int DefaultRampStepSeconds = 3;
 
-    // --quick: all five configurations in about 2 minutes.
+    // --quick: all five configurations in 2-3 minutes (each waits up to QuickIncidentResolveAfterSeconds + QuickResolutionMarginSeconds for its incident).
     public const int QuickWarmupSeconds = 2;
     public const int QuickBaselineSeconds = 3;
     public const int QuickStormSeconds = 4;
     public const int QuickRecoverySeconds = 5;
     public const int QuickRampStepSeconds = 1;
+
+    // Detection: the incident's ResolveAfter given to every configuration, and how long polling goes on after the load
+    // for the incident to resolve (ResolveAfter + this margin, for the alerts' own windows and ResolveAfter to pass).
+    public const int DefaultIncidentResolveAfterSeconds = 10;
+    public const int QuickIncidentResolveAfterSeconds = 5;
+    public const int DefaultResolutionMarginSeconds = 15;
+    public const int QuickResolutionMarginSeconds = 10;
 
     /// <summary>Path of widgetify.dll, the service under test.</summary>
     public required string ServiceDll { get; init; }
@@ -67,6 +74,16 @@ internal sealed record StormSettings
 
     /// <summary>Seeds the request mix, so every configuration sees the same request sequence.</summary>
     public int Seed { get; init; } = DefaultSeed;
+
+    /// <summary>Widgetify:Monitoring:Incidents:ResolveAfter for every configuration (the service's default, 30 s, would
+    /// leave the incident open long after the bench has stopped looking).</summary>
+    public TimeSpan IncidentResolveAfter { get; init; } = TimeSpan.FromSeconds(DefaultIncidentResolveAfterSeconds);
+
+    /// <summary>After the load, how long the bench keeps polling for the incident to resolve before it stops the service.</summary>
+    public TimeSpan ResolutionWait { get; init; } = TimeSpan.FromSeconds(DefaultIncidentResolveAfterSeconds + DefaultResolutionMarginSeconds);
+
+    /// <summary>How often /api/alerts and /api/incidents are polled from the storm's onset.</summary>
+    public TimeSpan DetectionPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>PostgreSQL's max_connections for the shared embedded server.</summary>
     public int MaxConnections { get; init; } = 100;

@@ -21,11 +21,15 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
         _primary = new Lazy<NpgsqlDataSource>(() =>
         {
             var csb = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = governor.Current.AppliedMaxPoolSize };
-            var builder = new NpgsqlDataSourceBuilder(csb.ConnectionString);
+            // The name tags Npgsql's metrics (db.client.connection.pool.name); without one it would be the connection string.
+            var builder = new NpgsqlDataSourceBuilder(csb.ConnectionString) { Name = PrimaryPoolName };
             builder.UseLoggerFactory(loggerFactory);
             return builder.Build();
         });
     }
+
+    /// <summary>The request pool's name in Npgsql's metrics.</summary>
+    public const string PrimaryPoolName = "widgetify-primary";
 
     /// <summary>The budget every connection of this instance is counted against.</summary>
     private PoolGovernor Governor { get; }

@@ -65,6 +65,9 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     /// held longer than the lease duration lets the lease lapse.</summary>
     public NpgsqlDataSource ControlDataSource { get; }
 
+    /// <summary>The control connection's pool name in Npgsql's metrics.</summary>
+    public const string ControlPoolName = "widgetify-control";
+
     /// <summary>This instance's part of the budget as of the last renewal.</summary>
     public PoolBudgetSnapshot Current => Volatile.Read(ref current);
 
@@ -258,7 +261,7 @@ public sealed partial class PoolGovernor : IAsyncDisposable
             MinPoolSize = 0,
             ApplicationName = instanceName + "-control",
         };
-        return NpgsqlDataSource.Create(builder);
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = ControlPoolName }.Build();
     }
 
     private async Task WaitForShareAsync(NpgsqlDataSource pool, CancellationToken cancellationToken)

@@ -88,4 +88,28 @@ public sealed class OpenLoopScheduleTests
     {
         Should.Throw<ArgumentOutOfRangeException>(() => new OpenLoopSchedule([new LoadSegment(Phase.Storm, 1, 0)]));
     }
+
+    [Fact]
+    public void StartOf_StormAfterWarmupAndBaseline_SumOfTheirSeconds()
+    {
+        var schedule = new OpenLoopSchedule(
+        [
+            new LoadSegment(Phase.Warmup, 2, 100),
+            new LoadSegment(Phase.Baseline, 10, 100),
+            new LoadSegment(Phase.Storm, 15, 5000),
+            new LoadSegment(Phase.Recovery, 15, 100),
+        ]);
+
+        schedule.StartOf(Phase.Storm).ShouldBe(12);
+        schedule.StartOf(Phase.Warmup).ShouldBe(0);
+        schedule.StartOf(Phase.Recovery).ShouldBe(27);
+    }
+
+    [Fact]
+    public void StartOf_PhaseNotInSchedule_Throws()
+    {
+        var schedule = new OpenLoopSchedule([new LoadSegment(Phase.Baseline, 1, 10)]);
+
+        Should.Throw<ArgumentException>(() => schedule.StartOf(Phase.Storm));
+    }
 }

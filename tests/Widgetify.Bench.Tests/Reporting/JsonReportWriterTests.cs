@@ -30,4 +30,25 @@ public sealed class JsonReportWriterTests
         configuration.GetProperty("series")[0].GetProperty("pgConnections").GetInt32().ShouldBe(50);
         json.RootElement.GetProperty("machine").GetProperty("maxConnections").GetInt32().ShouldBe(100);
     }
+
+    [Fact]
+    public void Write_Detection_RoundTripsWithTimesAndTargets()
+    {
+        var report = SampleReports.Report(SampleReports.Configuration(5, 950, 12).With(SampleReports.Detection(alertAfter: 3.2, mitigatedAfter: 7.4, resolvedAfter: 41)));
+
+        var json = JsonReportWriter.Write(report);
+        var back = JsonReportWriter.Read(json)!.Configurations[0];
+
+        back.Detection!.SecondsToFirstAlert.ShouldBe(3.2);
+        back.Detection.FirstAlert.ShouldBe("SheddingActive");
+        back.Detection.Incident!.MitigatedAfterOnsetSeconds.ShouldBe(7.4);
+        back.Detection.Incident.ResolvedAfterOnsetSeconds.ShouldBe(41);
+        back.Detection.Incident.PostmortemWritten.ShouldBeTrue();
+        back.Detection.Incident.Impact.ClientsAffectedPercent.ShouldBe(90.1);
+        back.DetectionTargets.Select(t => t.Met).ShouldBe([true, true, true]);
+        using var document = JsonDocument.Parse(json);
+        var detection = document.RootElement.GetProperty("configurations")[0].GetProperty("detection");
+        detection.GetProperty("onsetUtc").GetString().ShouldBe("2026-11-21T10:00:00+00:00");
+        detection.GetProperty("incident").GetProperty("timeToMitigateSeconds").GetDouble().ShouldBe(7.4);
+    }
 }

@@ -43,7 +43,10 @@ public sealed class MarkdownReportWriterTests
     public void Write_EveryTableRow_HasTheHeadersColumnCount()
     {
         var markdown = MarkdownReportWriter.Write(SampleReports.Report(
-            SampleReports.Configuration(1, 100, 4000), SampleReports.Failed(2, "x"), SampleReports.Configuration(5, 950, 12)));
+            SampleReports.Configuration(1, 100, 4000).With(SampleReports.Detection(alertAfter: null, incident: false)),
+            SampleReports.Failed(2, "x"),
+            SampleReports.Configuration(3, 300, 900).With(new DetectionResult { NotMeasured = "x" }),
+            SampleReports.Configuration(5, 950, 12).With(SampleReports.Detection())));
         var tables = markdown.Split("\n\n").Where(block => block.StartsWith('|'));
 
         foreach (var table in tables)
@@ -55,6 +58,51 @@ public sealed class MarkdownReportWriterTests
                 Columns(row).ShouldBe(columns, row);
             }
         }
+    }
+
+    [Fact]
+    public void Write_Detection_RowPerConfigurationWithTimesAndTargets()
+    {
+        var markdown = MarkdownReportWriter.Write(SampleReports.Report(
+            SampleReports.Configuration(1, 100, 4000).With(SampleReports.Detection(alertAfter: null, incident: false)),
+            SampleReports.Configuration(3, 300, 900).With(SampleReports.Detection(alertAfter: 6.5, mitigatedAfter: null, resolvedAfter: null)),
+            SampleReports.Configuration(5, 950, 12).With(SampleReports.Detection(alertAfter: 3.2, mitigatedAfter: 7.4, resolvedAfter: 41))));
+
+        markdown.ShouldContain("## Detection and incident");
+        markdown.ShouldContain("| 1 | config 1 | none | - | no | no | - | - | - | **missed** / **missed** / **missed** |");
+        markdown.ShouldContain("| 3 | config 3 | SheddingActive | 6.5 | yes (019aa6b1, detected 6.5 s) | no | not within 45 s | - (not resolved) | 33.3% failed or shed; 90.1% of 2,000 clients affected | **missed** / **missed** / n/a |");
+        markdown.ShouldContain("| 5 | config 5 | SheddingActive | 3.2 | yes (019aa6b1, detected 3.2 s) | 7.4 s | 41.0 s | written | 33.3% failed or shed; 90.1% of 2,000 clients affected | met / met / met |");
+        markdown.ShouldContain("- Detection: targets: alert ≤ 5 s after the storm's onset, incident mitigated ≤ 10 s after onset, postmortem draft written on resolution. 1 config 1: **missed** / **missed** / **missed** (no alert); 3 config 3: **missed** / **missed** / n/a (SheddingActive after 6.5 s); 5 config 5: met / met / met (SheddingActive after 3.2 s).");
+        markdown.ShouldContain("- 3 config 3: alerts fired after onset: SheddingActive, ResponseTimeSpike;");
+        markdown.ShouldContain("still active at the last poll: ErrorBudgetBurn (firing)");
+        markdown.ShouldContain("draft copied to postmortems/20261121-1000-019aa6b1.md");
+    }
+
+    [Fact]
+    public void Write_ResolvedWithoutDraft_PostmortemMissingInBold()
+    {
+        var markdown = MarkdownReportWriter.Write(SampleReports.Report(
+            SampleReports.Configuration(5, 950, 12).With(SampleReports.Detection(postmortem: false))));
+
+        markdown.ShouldContain("| 41.0 s | **missing** |");
+        markdown.ShouldContain("met / met / **missed** |");
+    }
+
+    [Fact]
+    public void Write_NoDetectionMeasured_NoDetectionSection()
+    {
+        var markdown = MarkdownReportWriter.Write(SampleReports.Report(SampleReports.Configuration(5, 950, 12)));
+
+        markdown.ShouldNotContain("Detection");
+    }
+
+    [Fact]
+    public void Write_DetectionNotMeasured_RowSaysWhy()
+    {
+        var markdown = MarkdownReportWriter.Write(SampleReports.Report(
+            SampleReports.Configuration(5, 950, 12).With(new DetectionResult { NotMeasured = "no operator key | none" })));
+
+        markdown.ShouldContain("| 5 | config 5 | not measured: no operator key \\| none | | | | | | | **missed** / **missed** / **missed** |");
     }
 
     private static int Columns(string row) => row.Replace("\\|", "", StringComparison.Ordinal).Count(c => c == '|') - 1;

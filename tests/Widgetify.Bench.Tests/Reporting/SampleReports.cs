@@ -1,4 +1,5 @@
 using Widgetify.Bench.Reporting;
+using Widgetify.Bench.Storm;
 
 namespace Widgetify.Bench.Tests.Reporting;
 
@@ -63,6 +64,59 @@ internal static class SampleReports
             StatusCounts = new Dictionary<int, long> { [200] = 1000, [503] = 1000 },
             Series = series,
         };
+    }
+
+    /// <summary>A detection result: first alert after <paramref name="alertAfter"/> s (null: none), an incident
+    /// mitigated and resolved at the given seconds after onset (no incident when <paramref name="incident"/> is false).</summary>
+    public static DetectionResult Detection(
+        double? alertAfter = 3.2, bool incident = true, double? mitigatedAfter = 7.4, double? resolvedAfter = 41, bool postmortem = true)
+    {
+        var onset = new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
+        return new DetectionResult
+        {
+            OnsetUtc = onset,
+            Polls = 90,
+            PollFailures = 4,
+            LastPollFailure = "GET /api/incidents: no answer within 2 s",
+            ObservedSeconds = 45,
+            ResolutionWaitSeconds = 25,
+            WaitedAfterLoadSeconds = 12,
+            FirstAlert = alertAfter is null ? null : "SheddingActive",
+            FirstAlertFiringSince = alertAfter is { } a ? onset.AddSeconds(a) : null,
+            SecondsToFirstAlert = alertAfter,
+            AlertsFired = alertAfter is null ? [] : ["SheddingActive", "ResponseTimeSpike"],
+            FiringAtOnset = alertAfter is null ? ["ConnectionWaits"] : [],
+            ActiveAtEnd = resolvedAfter is null ? ["ErrorBudgetBurn (firing)"] : [],
+            IncidentsOpened = incident ? 1 : 0,
+            Incident = !incident ? null : new IncidentResult
+            {
+                Id = Guid.Parse("019aa6b1-3c52-7d10-9a2e-5b0f6c1d2e3f"),
+                Title = "SheddingActive: 41% of requests shed",
+                Status = resolvedAfter is not null ? "resolved" : mitigatedAfter is not null ? "mitigated" : "open",
+                ImpactStartedAt = onset,
+                DetectedAt = onset.AddSeconds(alertAfter ?? 1),
+                MitigatedAt = mitigatedAfter is { } m ? onset.AddSeconds(m) : null,
+                ResolvedAt = resolvedAfter is { } r ? onset.AddSeconds(r) : null,
+                DetectedAfterOnsetSeconds = alertAfter ?? 1,
+                MitigatedAfterOnsetSeconds = mitigatedAfter,
+                ResolvedAfterOnsetSeconds = resolvedAfter,
+                TimeToDetectSeconds = alertAfter ?? 1,
+                TimeToMitigateSeconds = mitigatedAfter,
+                TimeToResolveSeconds = resolvedAfter,
+                Alerts = ["SheddingActive"],
+                Impact = new IncidentImpactResult(52000, 12, 17310, 33.31, 2000, 1802, 90.1, false),
+                Postmortem = postmortem ? "/tmp/w/postmortems/20261121-1000-019aa6b1.md" : null,
+                PostmortemWritten = postmortem && resolvedAfter is not null,
+                PostmortemCopy = postmortem && resolvedAfter is not null ? "postmortems/20261121-1000-019aa6b1.md" : null,
+            },
+        };
+    }
+
+    /// <summary>The configuration with <paramref name="detection"/> and its detection targets evaluated.</summary>
+    public static ConfigurationResult With(this ConfigurationResult configuration, DetectionResult detection)
+    {
+        var measured = configuration with { Detection = detection };
+        return measured with { DetectionTargets = StormTargets.EvaluateDetection(measured) };
     }
 
     public static ConfigurationResult Failed(int number, string why) => new()

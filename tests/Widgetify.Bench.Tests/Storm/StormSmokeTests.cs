@@ -28,6 +28,7 @@ public sealed class StormSmokeTests : IDisposable
             StormSeconds = 2,
             RecoverySeconds = 3,
             DemoWidgets = 100,
+            ResolutionWait = TimeSpan.FromSeconds(2), // the pipeline, not whether this tiny storm's incident resolves
         };
         using var console = new StringWriter();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -43,11 +44,19 @@ public sealed class StormSmokeTests : IDisposable
         result.PeakPgConnections.ShouldBeGreaterThan(0, "the sampler must see the service's connections");
         report.Machine.MaxConnections.ShouldBe(100);
         report.Targets.ShouldNotBeEmpty();
+        var detection = result.Detection.ShouldNotBeNull();
+        detection.NotMeasured.ShouldBeNull("the service writes an operator key");
+        detection.Polls.ShouldBeGreaterThan(0);
+        detection.OnsetUtc.ShouldNotBeNull();
+        result.DetectionTargets.Count.ShouldBe(3);
+        result.Environment["Widgetify__Monitoring__Incidents__ResolveAfter"].ShouldBe("00:00:10");
 
         File.ReadAllText(Path.Combine(output, "storm.md")).ShouldContain("| 5 | Widgetify | ");
+        File.ReadAllText(Path.Combine(output, "storm.md")).ShouldContain("## Detection and incident");
         using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "storm.json"))))
         {
             json.RootElement.GetProperty("configurations")[0].GetProperty("series").GetArrayLength().ShouldBe(7);
+            json.RootElement.GetProperty("configurations")[0].GetProperty("detection").GetProperty("polls").GetInt32().ShouldBeGreaterThan(0);
         }
 
         File.ReadAllText(Path.Combine(output, "storm.svg")).ShouldStartWith("<svg");

@@ -64,4 +64,90 @@ public sealed class StormTargetsTests
     {
         StormTargets.ComputedBudget(new ServerConnectionLimits(MaxConnections: 100, SuperuserReservedConnections: 3, reservedConnections)).ShouldBe(expected);
     }
+
+    [Fact]
+    public void EvaluateDetection_AlertAt3MitigatedAt7ResolvedWithDraft_AllMet()
+    {
+        var configuration = SampleReports.Configuration(5, 950, 12).With(SampleReports.Detection(alertAfter: 3.2, mitigatedAfter: 7.4, resolvedAfter: 41));
+
+        var checks = StormTargets.EvaluateDetection(configuration);
+
+        checks.Select(c => c.Target).ShouldBe([StormTargets.AlertTarget, StormTargets.MitigationTarget, StormTargets.PostmortemTarget]);
+        checks.ShouldAllBe(c => c.Met == true);
+        checks[0].Detail.ShouldBe("SheddingActive fired 3.2 s after onset");
+        checks[1].Detail.ShouldBe("mitigated 7.4 s after onset (incident 019aa6b1)");
+        checks[2].Detail.ShouldContain("postmortems/20261121-1000-019aa6b1.md");
+    }
+
+    [Theory]
+    [InlineData(5.0, 10.0, true, true)]
+    [InlineData(5.1, 10.1, false, false)]
+    public void EvaluateDetection_AtAndJustOverTheLimits_MetThenMissed(double alertAfter, double mitigatedAfter, bool alertMet, bool mitigationMet)
+    {
+        var checks = StormTargets.EvaluateDetection(
+            SampleReports.Configuration(1, 100, 4000).With(SampleReports.Detection(alertAfter: alertAfter, mitigatedAfter: mitigatedAfter)));
+
+        checks[0].Met.ShouldBe(alertMet);
+        checks[1].Met.ShouldBe(mitigationMet);
+    }
+
+    [Fact]
+    public void EvaluateDetection_NoAlertNoIncident_AllMissedWithWhatWasSeen()
+    {
+        var checks = StormTargets.EvaluateDetection(
+            SampleReports.Configuration(1, 100, 4000).With(SampleReports.Detection(alertAfter: null, incident: false) with { OpenAtOnset = ["019aa6af: ResponseTimeSpike"] }));
+
+        checks.ShouldAllBe(c => c.Met == false);
+        checks[0].Detail.ShouldContain("already firing at onset: ConnectionWaits");
+        checks[0].Detail.ShouldContain("4 of 180 polling requests failed");
+        checks[1].Detail.ShouldContain("no incident opened; an earlier incident was still open at onset");
+    }
+
+    [Fact]
+    public void EvaluateDetection_NotResolvedWithinTheWait_PostmortemNotJudged()
+    {
+        var checks = StormTargets.EvaluateDetection(
+            SampleReports.Configuration(5, 950, 12).With(SampleReports.Detection(mitigatedAfter: null, resolvedAfter: null)));
+
+        checks[1].Met.ShouldBe(false);
+        checks[1].Detail.ShouldBe("incident 019aa6b1 not mitigated within 45 s of onset");
+        checks[2].Met.ShouldBeNull();
+        checks[2].Detail.ShouldBe("not judged: incident 019aa6b1 not resolved within 45 s of onset; still active: ErrorBudgetBurn (firing)");
+    }
+
+    [Fact]
+    public void EvaluateDetection_ResolvedWithoutDraft_PostmortemMissed()
+    {
+        var checks = StormTargets.EvaluateDetection(SampleReports.Configuration(5, 950, 12).With(SampleReports.Detection(postmortem: false)));
+
+        checks[2].Met.ShouldBe(false);
+        checks[2].Detail.ShouldStartWith("missing: incident resolved 41.0 s after onset");
+    }
+
+    [Fact]
+    public void EvaluateDetection_NotMeasured_AllMissedWithTheReason()
+    {
+        var checks = StormTargets.EvaluateDetection(
+            SampleReports.Configuration(5, 950, 12).With(new Widgetify.Bench.Reporting.DetectionResult { NotMeasured = "no operator key" }));
+
+        checks.Count.ShouldBe(3);
+        checks.ShouldAllBe(c => c.Met == false && c.Detail == "not measured: no operator key");
+    }
+
+    [Fact]
+    public void EvaluateDetection_FailedConfiguration_Empty()
+    {
+        StormTargets.EvaluateDetection(SampleReports.Failed(2, "did not start")).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Evaluate_WidgetifyWithDetection_DetectionChecksAppended()
+    {
+        var widgetify = SampleReports.Configuration(5, 950, 12, recover: 1, peakPg: 80).With(SampleReports.Detection());
+
+        var checks = StormTargets.Evaluate(widgetify, [widgetify], 1000, 87, true);
+
+        checks.Count.ShouldBe(9);
+        checks.TakeLast(3).Select(c => c.Target).ShouldBe([StormTargets.AlertTarget, StormTargets.MitigationTarget, StormTargets.PostmortemTarget]);
+    }
 }

@@ -1,0 +1,154 @@
+namespace Widgetify.Reliability.Incidents;
+
+/// <summary>One second of the whole fleet: the instances' samples of that second combined.</summary>
+internal sealed record FleetSecond
+{
+    public required DateTimeOffset At { get; init; }
+
+    public long Requests { get; init; }
+
+    public long Bad { get; init; }
+
+    public long Shed { get; init; }
+
+    public long ServerErrors => Bad - Shed;
+
+    // Quantiles cannot be added across instances: the worst instance's is shown.
+    public double? P50 { get; init; }
+
+    public double? P99 { get; init; }
+
+    public double? ServedP99 { get; init; }
+
+    public long PoolUsed { get; init; }
+
+    public long Share { get; init; }
+
+    public long Pending { get; init; }
+
+    public long Queued { get; init; }
+
+    public double AdmissionLimit { get; init; }
+
+    // Server-wide numbers each instance samples from the same server: the highest, never the sum.
+    public long? ServerConnections { get; init; }
+
+    public long? MaxConnections { get; init; }
+
+    public bool DatabaseUp { get; init; } = true;
+
+    public double? LongestTransactionSeconds { get; init; }
+
+    public long Deadlocks { get; init; }
+
+    public long Rollbacks { get; init; }
+
+    public long Commits { get; init; }
+
+    /// <summary>Whether the pool was at (90% of) its share.</summary>
+    public bool PoolSaturated => Share > 0 && PoolUsed >= 0.9 * Share;
+}
+
+/// <summary>An incident's samples as fleet seconds, split into the baseline before the impact and the incident, with
+/// the figures the evidence table and the root-cause ranking read.</summary>
+internal sealed class IncidentSeries
+{
+    public IncidentSeries(IncidentReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        Report = report;
+        var incident = report.Incident;
+        Start = incident.ImpactStartedAt;
+        var seconds = report.Samples
+            .GroupBy(s => s.At)
+            .OrderBy(g => g.Key)
+            .Select(Combine)
+            .ToList();
+        Baseline = seconds.Where(s => s.At < Start).ToList();
+        var end = incident.ResolvedAt ?? (seconds.Count > 0 ? seconds[^1].At : incident.DetectedAt);
+        End = end < Start ? Start : end;
+        During = seconds.Where(s => s.At >= Start && s.At <= End).ToList();
+        All = seconds;
+    }
+
+    public IncidentReport Report { get; }
+
+    public DateTimeOffset Start { get; }
+
+    public DateTimeOffset End { get; }
+
+    public IReadOnlyList<FleetSecond> All { get; }
+
+    public IReadOnlyList<FleetSecond> Baseline { get; }
+
+    public IReadOnlyList<FleetSecond> During { get; }
+
+    public long Requests => During.Sum(s => s.Requests);
+
+    public double ShedPercent => Requests == 0 ? 0 : 100.0 * During.Sum(s => s.Shed) / Requests;
+
+    public double ErrorPercent => Requests == 0 ? 0 : 100.0 * During.Sum(s => s.ServerErrors) / Requests;
+
+    public double SaturatedFraction => Fraction(s => s.PoolSaturated);
+
+    public double PendingFraction => Fraction(s => s.Pending > 0);
+
+    public int DownSeconds => During.Count(s => !s.DatabaseUp);
+
+    public double DownFraction => Fraction(s => !s.DatabaseUp);
+
+    public FleetSecond? PeakOf(Func<FleetSecond, double?> value) =>
+        During.Where(s => value(s) is not null).OrderByDescending(s => value(s)).ThenBy(s => s.At).FirstOrDefault();
+
+    /// <summary>Mean requests per second before the impact; null without baseline seconds.</summary>
+    public double? BaselineRate => Baseline.Count == 0 ? null : Baseline.Average(s => (double)s.Requests);
+
+    /// <summary>Median served p99 before the impact.</summary>
+    public double? BaselineP99 => Median(Baseline.Select(s => s.ServedP99).OfType<double>().ToList());
+
+    /// <summary>Seconds where served requests were slower than the objective while the pool had headroom.</summary>
+    public double SlowUnsaturatedFraction => Fraction(s => s.ServedP99 > Report.SloLatencyP99Seconds && !s.PoolSaturated && s.DatabaseUp);
+
+    public double? PeakServerConnectionRatio =>
+        During.Where(s => s.ServerConnections is not null && s.MaxConnections > 0)
+            .Select(s => (double)s.ServerConnections!.Value / s.MaxConnections!.Value)
+            .DefaultIfEmpty(double.NaN).Max() is var r && double.IsNaN(r) ? null : r;
+
+    public bool AlertFired(string name) => Report.Incident.Alerts.Contains(name, StringComparer.Ordinal);
+
+    private double Fraction(Func<FleetSecond, bool> predicate) => During.Count == 0 ? 0 : (double)During.Count(predicate) / During.Count;
+
+    private static double? Median(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        values.Sort();
+        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2;
+    }
+
+    private static FleetSecond Combine(IGrouping<DateTimeOffset, IncidentSample> second) => new()
+    {
+        At = second.Key,
+        Requests = second.Sum(s => s.Requests),
+        Bad = second.Sum(s => s.Bad),
+        Shed = second.Sum(s => s.Shed),
+        P50 = second.Max(s => s.P50),
+        P99 = second.Max(s => s.P99),
+        ServedP99 = second.Max(s => s.ServedP99),
+        PoolUsed = second.Sum(s => s.PoolUsed),
+        Share = second.Sum(s => s.Share),
+        Pending = second.Sum(s => s.Pending),
+        Queued = second.Sum(s => s.Queued),
+        AdmissionLimit = second.Sum(s => s.AdmissionLimit),
+        ServerConnections = second.Max(s => s.ServerConnections),
+        MaxConnections = second.Max(s => s.MaxConnections),
+        DatabaseUp = second.All(s => s.DatabaseUp),
+        LongestTransactionSeconds = second.Max(s => s.LongestTransactionSeconds),
+        Deadlocks = second.Max(s => s.Deadlocks),
+        Rollbacks = second.Max(s => s.Rollbacks),
+        Commits = second.Max(s => s.Commits),
+    };
+}

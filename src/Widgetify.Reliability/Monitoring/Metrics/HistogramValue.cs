@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Widgetify.Reliability.Monitoring.Signals;
+
+namespace Widgetify.Reliability.Monitoring.Metrics;
+
+/// <summary>A histogram series' buckets since listening began: per-bucket (not cumulative) counts, the last being
+/// +Inf, the way <see cref="LatencyDistribution"/> holds them.</summary>
+public sealed class HistogramValue
+{
+    private readonly double[] _upperBounds;
+    private readonly long[] _counts;
+
+    /// <summary>Creates a histogram value.</summary>
+    /// <param name="upperBounds">Ascending finite upper bounds; not copied, so never change it afterwards.</param>
+    /// <param name="counts">Observations per bucket (not cumulative): one per bound, then the +Inf bucket.</param>
+    /// <param name="sum">The sum of all observations.</param>
+    public HistogramValue(double[] upperBounds, long[] counts, double sum)
+    {
+        ArgumentNullException.ThrowIfNull(upperBounds);
+        ArgumentNullException.ThrowIfNull(counts);
+        if (counts.Length != upperBounds.Length + 1)
+        {
+            throw new ArgumentException($"Expected {upperBounds.Length + 1} counts (one per bound and +Inf), got {counts.Length}.", nameof(counts));
+        }
+
+        _upperBounds = upperBounds;
+        _counts = counts;
+        Sum = sum;
+        Count = counts.Sum();
+    }
+
+    /// <summary>The finite upper bounds (inclusive, as Prometheus' <c>le</c>), ascending.</summary>
+    public IReadOnlyList<double> UpperBounds => _upperBounds;
+
+    /// <summary>Observations per bucket, not cumulative; the last is the +Inf bucket.</summary>
+    public IReadOnlyList<long> Counts => _counts;
+
+    /// <summary>The sum of all observations.</summary>
+    public double Sum { get; }
+
+    /// <summary>All observations (the sum of <see cref="Counts"/>).</summary>
+    public long Count { get; }
+
+    /// <summary>The observations made after <paramref name="earlier"/> was taken: this minus it, bucket by bucket.
+    /// A bucket that went down means the series restarted (the collector or instrument was recreated), so, like
+    /// PromQL's <c>rate()</c> across a counter reset, everything in this value counts.</summary>
+    /// <param name="earlier">An earlier value of the same series, or null for everything.</param>
+    /// <exception cref="ArgumentException">The bucket bounds differ.</exception>
+    public LatencyDistribution Since(HistogramValue? earlier)
+    {
+        if (earlier is null)
+        {
+            return new LatencyDistribution(_upperBounds, (long[])_counts.Clone());
+        }
+
+        if (!_upperBounds.AsSpan().SequenceEqual(earlier._upperBounds))
+        {
+            throw new ArgumentException("The earlier value has different bucket bounds: it is not of the same series.", nameof(earlier));
+        }
+
+        var counts = new long[_counts.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = _counts[i] - earlier._counts[i];
+            if (counts[i] < 0)
+            {
+                return new LatencyDistribution(_upperBounds, (long[])_counts.Clone());
+            }
+        }
+
+        Debug.Assert(counts.Sum() == Count - earlier.Count, "Subtraction keeps the totals.");
+        return new LatencyDistribution(_upperBounds, counts);
+    }
+}

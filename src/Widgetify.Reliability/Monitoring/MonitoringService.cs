@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Widgetify.Reliability.Incidents;
+using Widgetify.Reliability.Monitoring.Alerts;
+using Widgetify.Reliability.Monitoring.Database;
+using Widgetify.Reliability.Monitoring.Metrics;
+using Widgetify.Reliability.Monitoring.Notifications;
+using Widgetify.Reliability.Monitoring.Signals;
+
+namespace Widgetify.Reliability.Monitoring;
+
+/// <summary>The monitoring loop: every <see cref="MonitoringOptions.EvaluationInterval"/> it collects the instruments,
+/// turns them into one <see cref="SignalSnapshot"/>, evaluates the alerts, hands their changes to the notifiers and the
+/// incident tracker. The database is sampled by a loop of its own, so a server that does not answer delays neither the
+/// alerts nor the incident timeline (its silence is what the DatabaseDown alert reads).</summary>
+internal sealed partial class MonitoringService(
+    MonitoringOptions options,
+    MetricsCollector collector,
+    SignalSampler sampler,
+    SignalHistory history,
+    DatabaseSampler database,
+    AlertEvaluator evaluator,
+    AlertNotifier notifier,
+    IncidentTracker incidents,
+    TimeProvider timeProvider,
+    ILogger<MonitoringService> logger) : BackgroundService
+{
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        await incidents.StartAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        await base.StopAsync(cancellationToken);
+        await incidents.DisposeAsync();
+        await notifier.DisposeAsync();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var sampling = SampleDatabaseAsync(stoppingToken);
+        using var timer = new PeriodicTimer(options.EvaluationInterval, timeProvider);
+        try
+        {
+            // The first collection only sets the counters' starting points.
+            sampler.Sample(collector.Collect(), database.Latest, timeProvider.GetUtcNow(), StaleAfter);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                Tick();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        await sampling;
+    }
+
+    /// <summary>A database sample older than this means the server did not answer in time.</summary>
+    private TimeSpan StaleAfter => options.DatabaseSampleInterval * 3;
+
+    /// <summary>One evaluation. Never throws: a bug in one evaluation must not end monitoring for the process's life.</summary>
+    internal void Tick()
+    {
+        try
+        {
+            var now = timeProvider.GetUtcNow();
+            var snapshot = sampler.Sample(collector.Collect(), database.Latest, now, StaleAfter);
+            history.Add(snapshot);
+            var transitions = evaluator.Evaluate(history, now);
+            if (transitions.Count > 0)
+            {
+                notifier.Publish(transitions);
+            }
+
+            incidents.Observe(snapshot, transitions, history, evaluator.Active);
+        }
+        catch (Exception ex)
+        {
+            LogTickFailed(logger, ex);
+        }
+    }
+
+    private async Task SampleDatabaseAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.DatabaseSampleInterval, timeProvider);
+        try
+        {
+            do
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                timeout.CancelAfter(StaleAfter);
+                await database.SampleAsync(timeout.Token);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "A monitoring evaluation failed; the next one runs as scheduled")]
+    private static partial void LogTickFailed(ILogger logger, Exception exception);
+}

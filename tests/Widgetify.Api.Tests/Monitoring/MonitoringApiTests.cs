@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Widgetify.Api.Auth;
+using Widgetify.Api.Tests.Infrastructure;
+
+namespace Widgetify.Api.Tests.Monitoring;
+
+[Collection(SharedApiServer.Name)]
+public sealed class MonitoringApiTests(ApiFixture fixture)
+{
+    private WidgetifyServer Server => fixture.Server;
+
+    private async Task GenerateTrafficAsync()
+    {
+        using var tenant = await Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Metrics probe");
+        using var anonymous = Server.CreateClient();
+        for (var i = 0; i < 20; i++)
+        {
+            (await anonymous.GetAsync($"/w/{widget.Id}")).EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_AfterTraffic_PassesPromtoolAndCoversHttpPoolAdmissionAndServer()
+    {
+        await GenerateTrafficAsync();
+        using var client = Server.CreateClient();
+        string text = "";
+
+        // The server-side figures come from the first database sample, taken within a second of start.
+        await BoundedWait.UntilAsync(
+            async () => (text = await client.GetStringAsync("/metrics")).Contains("postgresql_connection_max{", StringComparison.Ordinal),
+            () => text.Length + " bytes", "the first database sample is exposed");
+        var response = await client.GetAsync("/metrics");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.ToString().ShouldBe("text/plain; version=0.0.4; charset=utf-8");
+        var lint = await Promtool.CheckMetricsAsync(text);
+        lint.ExitCode.ShouldBe(0, lint.Output);
+        lint.Output.Trim().ShouldBeEmpty();
+        text.ShouldContain("# TYPE http_server_request_duration_seconds histogram");
+        text.ShouldContain("http_route=\"/w/{id}\"");
+        text.ShouldContain("# TYPE db_client_connections gauge");
+        text.ShouldContain("db_client_connection_pool_name=\"widgetify-primary\"");
+        text.ShouldContain("# TYPE widgetify_admission_limit gauge");
+        text.ShouldContain("# TYPE widgetify_admission_admitted_total counter");
+        text.ShouldContain("# TYPE widgetify_pool_share gauge");
+        text.ShouldContain("# TYPE widgetify_pool_acquire_duration_seconds histogram");
+        text.ShouldContain("# TYPE postgresql_backends gauge");
+        text.ShouldContain("# TYPE postgresql_commits_total counter");
+        Regex.IsMatch(text, @"^postgresql_connection_max\{[^}]*service_instance_id=""[^""]+""[^}]*\} 100$", RegexOptions.Multiline).ShouldBeTrue();
+        Regex.IsMatch(text, @"^widgetify_database_up\{[^}]*service_name=""widgetify""[^}]*\} 1$", RegexOptions.Multiline).ShouldBeTrue();
+        // Npgsql would name the pool by its connection string; the password must never reach a scrape.
+        text.ShouldNotContain("Password", Case.Insensitive);
+    }
+
+    [Fact]
+    public async Task OperatorEndpoints_WithoutKey_Are401()
+    {
+        using var client = Server.CreateClient();
+
+        foreach (var path in (string[])["/api/alerts", "/api/incidents", "/api/monitoring/signals"])
+        {
+            (await client.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, path);
+        }
+    }
+
+    [Fact]
+    public async Task OperatorEndpoints_WithTenantKey_Are403()
+    {
+        using var tenant = await Server.CreateTenantAsync();
+
+        foreach (var path in (string[])["/api/alerts", "/api/incidents", "/api/monitoring/signals"])
+        {
+            (await tenant.Http.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Forbidden, path);
+        }
+    }
+
+    [Fact]
+    public async Task Alerts_WithOperatorKey_ListsActiveAndRecent()
+    {
+        using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
+
+        using var document = JsonDocument.Parse(await operatorClient.Http.GetStringAsync("/api/alerts"));
+
+        document.RootElement.GetProperty("active").ValueKind.ShouldBe(JsonValueKind.Array);
+        document.RootElement.GetProperty("recent").ValueKind.ShouldBe(JsonValueKind.Array);
+    }
+
+    [Fact]
+    public async Task Signals_AfterTraffic_HasPerSecondSamplesWithRequestsAndPool()
+    {
+        using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
+        await GenerateTrafficAsync();
+        JsonElement samples = default;
+
+        await BoundedWait.UntilAsync(
+            async () =>
+            {
+                using var document = JsonDocument.Parse(await operatorClient.Http.GetStringAsync("/api/monitoring/signals?seconds=60"));
+                samples = document.RootElement.GetProperty("samples").Clone();
+                return samples.EnumerateArray().Any(s => s.GetProperty("requests").GetInt64() > 0);
+            },
+            () => samples.ValueKind == JsonValueKind.Undefined ? "none" : samples.GetArrayLength() + " samples",
+            "the traffic shows in a per-second sample");
+
+        var last = samples.EnumerateArray().Last();
+        last.GetProperty("connectionShare").GetInt64().ShouldBeGreaterThan(0);
+        last.GetProperty("databaseUp").GetBoolean().ShouldBeTrue();
+        last.GetProperty("maxConnections").GetInt64().ShouldBe(100);
+    }
+
+    [Theory]
+    [InlineData("/api/monitoring/signals?seconds=0")]
+    [InlineData("/api/monitoring/signals?seconds=100000")]
+    [InlineData("/api/incidents?limit=0")]
+    [InlineData("/api/incidents?limit=abc")]
+    public async Task OperatorEndpoints_BadQuery_Are400Problems(string path)
+    {
+        using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
+
+        var response = await operatorClient.Http.GetAsync(path);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Theory]
+    [InlineData("ffffffff", HttpStatusCode.NotFound)]
+    [InlineData("ffffffff-ffff-7fff-bfff-ffffffffffff", HttpStatusCode.NotFound)]
+    [InlineData("ffffffff-no-such", HttpStatusCode.BadRequest)]
+    [InlineData("abc", HttpStatusCode.BadRequest)]
+    public async Task Incident_UnknownOrMalformedId_IsAProblem(string id, HttpStatusCode expected)
+    {
+        using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
+
+        var response = await operatorClient.Http.GetAsync($"/api/incidents/{id}");
+
+        response.StatusCode.ShouldBe(expected);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+}
+
+/// <summary>Debian's <c>promtool</c> (package <c>prometheus</c>, installed by <c>./widgetify test</c>).</summary>
+internal static class Promtool
+{
+    public static async Task<(int ExitCode, string Output)> CheckMetricsAsync(string exposition)
+    {
+        var start = new ProcessStartInfo("promtool", "check metrics")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("promtool is not installed: install Debian's 'prometheus' package (./widgetify test does).", ex);
+        }
+
+        using (process)
+        {
+            await process.StandardInput.WriteAsync(exposition);
+            process.StandardInput.Close();
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, await output + await error);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Widgetify.Deploy.Tests.Infrastructure;
+
+/// <summary>The real <c>promtool</c> (Debian package <c>prometheus</c>), run from the repository root so its output
+/// names files as the repository does.</summary>
+public static class Promtool
+{
+    // A hang guard, not a speed assertion: the slowest run (the Feb 15 replay) takes about a second.
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
+
+    /// <summary>Runs promtool with <paramref name="args"/>; fails with a message naming the package when it is missing.</summary>
+    public static async Task<PromtoolResult> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(Locate())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Repository.Root,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)
+            ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Bound);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"promtool {string.Join(' ', args)} did not finish within {Bound.TotalMinutes} minutes.");
+        }
+
+        var output = new StringBuilder().Append(await stdout).Append(await stderr).ToString();
+        return new PromtoolResult($"promtool {string.Join(' ', args)}", process.ExitCode, output);
+    }
+
+    private static string Locate()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, "promtool");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            "promtool was not found on PATH, so the Prometheus rules, their unit tests and the example config cannot be checked. "
+            + "Install it with 'apt-get install prometheus' (Debian/Ubuntu; './widgetify test' installs it) or put a promtool "
+            + "from https://prometheus.io/download on PATH.");
+    }
+}
+
+/// <summary>What a promtool run said.</summary>
+/// <param name="Command">The command line, for messages.</param>
+/// <param name="ExitCode">0 when the check or the tests passed.</param>
+/// <param name="Output">Standard output then standard error.</param>
+public sealed record PromtoolResult(string Command, int ExitCode, string Output)
+{
+    /// <summary>Fails with promtool's own output when it did not exit 0.</summary>
+    public void ShouldSucceed() =>
+        ExitCode.ShouldBe(0, $"{Command} exited {ExitCode}:\n{Output}");
+}

@@ -1,0 +1,100 @@
+using System.Text.RegularExpressions;
+using Widgetify.Deploy.Tests.Infrastructure;
+
+namespace Widgetify.Deploy.Tests.Prometheus;
+
+/// <summary>deploy/prometheus/widgetify.rules.yml: valid for promtool, the seven alerts and only those, each with its
+/// severity, annotations and runbook, and every expression built from metrics an instance really exposes.</summary>
+public sealed partial class PrometheusRulesTests
+{
+    private const string RulesPath = "deploy/prometheus/widgetify.rules.yml";
+
+    /// <summary>The alerts issue 4 asks for; the in-process evaluator uses the same names.</summary>
+    public static readonly IReadOnlyList<string> ExpectedAlerts =
+    [
+        "ResponseTimeSpike", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "SheddingActive",
+        "ErrorBudgetBurn", "DatabaseDown",
+    ];
+
+    private static IReadOnlyList<PrometheusRule> Rules => RulesFile.Read(Repository.PathOf(RulesPath));
+
+    [Fact]
+    public async Task CheckRules_RulesFile_Passes()
+    {
+        var result = await Promtool.RunAsync("check", "rules", RulesPath);
+
+        result.ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Read_RulesFile_FindsAsManyRulesAsPromtool()
+    {
+        var result = await Promtool.RunAsync("check", "rules", RulesPath);
+
+        var count = RulesFound().Match(result.Output);
+        count.Success.ShouldBeTrue($"promtool did not say how many rules it found:\n{result.Output}");
+        Rules.Count.ShouldBe(int.Parse(count.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+            "the test's reader of the rules file and promtool disagree on how many rules it holds");
+    }
+
+    [Fact]
+    public void Alerts_RulesFile_AreExactlyTheSevenAlerts()
+    {
+        var alerts = Rules.Where(r => r.IsAlert).Select(r => r.Name).Distinct().Order(StringComparer.Ordinal);
+
+        alerts.ShouldBe(ExpectedAlerts.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Alerts_Every_HasSeveritySummaryDescriptionAndRunbook()
+    {
+        foreach (var alert in Rules.Where(r => r.IsAlert))
+        {
+            alert.Labels.GetValueOrDefault("severity").ShouldBeOneOf(["page", "ticket"], $"{alert.Name}'s severity");
+            alert.Annotations.GetValueOrDefault("summary").ShouldNotBeNullOrWhiteSpace($"{alert.Name}'s summary");
+            alert.Annotations.GetValueOrDefault("description").ShouldNotBeNull($"{alert.Name}'s description")
+                .ShouldContain("{{", Case.Sensitive, $"{alert.Name}'s description should show the values that tripped it");
+            alert.Annotations.GetValueOrDefault("runbook_url").ShouldBe($"docs/runbooks/{alert.Name}.md", $"{alert.Name}'s runbook_url");
+        }
+    }
+
+    [Fact]
+    public void ErrorBudgetBurn_Severities_PageForFastBurnTicketForSlow()
+    {
+        var burns = Rules.Where(r => r.IsAlert && r.Name == "ErrorBudgetBurn").ToList();
+
+        burns.Select(r => r.Labels["severity"]).Order(StringComparer.Ordinal).ShouldBe(["page", "ticket"]);
+        burns.Single(r => r.Labels["severity"] == "page").Expression.ShouldContain("14.4");
+        burns.Single(r => r.Labels["severity"] == "ticket").Expression.ShouldContain("> 6");
+    }
+
+    [Fact]
+    public void Expressions_EveryRuleAndTemplateQuery_UseOnlyExposedMetricsOrRecordingRules()
+    {
+        var recorded = Rules.Where(r => !r.IsAlert).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        var unknown =
+            from rule in Rules
+            from expression in rule.TemplateQueries.Prepend(rule.Expression)
+            from name in PromQl.MetricNames(expression)
+            where !ExposedMetrics.Names.Contains(name) && !recorded.Contains(name) && !ExposedMetrics.PrometheusOwn.Contains(name)
+            select $"{rule.Name}: {name}";
+
+        unknown.ShouldBeEmpty("these rules use metrics no Widgetify instance exposes (renamed on one side?)");
+    }
+
+    [Fact]
+    public void Expressions_PostgresqlServerFigures_AreNeverSummedAcrossInstances()
+    {
+        // Every instance reports the same server: a fleet-wide sum would multiply connections by the instance count.
+        var summed = Rules.Where(r => PostgresqlSummedAcrossFleet().IsMatch(r.Expression)).Select(r => r.Name);
+
+        summed.ShouldBeEmpty();
+    }
+
+    [GeneratedRegex(@"SUCCESS: (\d+) rules found")]
+    private static partial Regex RulesFound();
+
+    // sum without grouping by service_instance_id, directly over a postgresql_* series.
+    [GeneratedRegex(@"sum(?:\s+by\s*\((?![^)]*service_instance_id)[^)]*\))?\s*\(\s*(?:rate\()?postgresql_")]
+    private static partial Regex PostgresqlSummedAcrossFleet();
+}

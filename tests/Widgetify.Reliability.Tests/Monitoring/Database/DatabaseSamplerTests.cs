@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Widgetify.Reliability.Monitoring.Database;
+
+namespace Widgetify.Reliability.Tests.Monitoring.Database;
+
+public sealed class DatabaseSamplerTests : IAsyncLifetime
+{
+    private const int MaxConnections = 30;
+    private TestPostgres? _postgres;
+
+    private TestPostgres Postgres => _postgres ?? throw new InvalidOperationException("Not started.");
+
+    public async Task InitializeAsync() => _postgres = await TestPostgres.StartAsync(MaxConnections);
+
+    public async Task DisposeAsync()
+    {
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+
+    private NpgsqlDataSource Source(string applicationName) =>
+        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { ApplicationName = applicationName, MaxPoolSize = 1 });
+
+    private static DatabaseSampler Sampler(NpgsqlDataSource source) =>
+        new(source, TimeProvider.System, NullLogger<DatabaseSampler>.Instance);
+
+    [Fact]
+    public async Task SampleAsync_RunningServer_ReportsLimitAndConnectionsByApplicationAndState()
+    {
+        await using var control = Source("widgetify-control");
+        await using var other = Source("someone-else");
+        await using var idle = await other.OpenConnectionAsync();
+
+        var sample = await Sampler(control).SampleAsync(CancellationToken.None);
+
+        sample.Up.ShouldBeTrue(sample.Error);
+        sample.MaxConnections.ShouldBe(MaxConnections);
+        sample.Backends.ShouldContain(b => b.ApplicationName == "someone-else" && b.State == "idle" && b.Count == 1);
+        sample.Backends.ShouldContain(b => b.ApplicationName == "widgetify-control" && b.State == "active");
+        sample.ConnectionsOf("widgetify").ShouldBe(1);
+        sample.TotalConnections.ShouldBeGreaterThanOrEqualTo(2);
+    }
+
+    [Fact]
+    public async Task SampleAsync_OpenTransactionElsewhere_ReportsItsAge()
+    {
+        await using var control = Source("widgetify-control");
+        await using var other = Source("long-transaction");
+        await using var connection = await other.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand("SELECT pg_sleep(0.2)", connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var sample = await Sampler(control).SampleAsync(CancellationToken.None);
+
+        sample.LongestTransactionSeconds.ShouldNotBeNull();
+        sample.LongestTransactionSeconds.Value.ShouldBeGreaterThanOrEqualTo(0.2);
+    }
+
+    [Fact]
+    public async Task SampleAsync_NoOtherTransaction_LongestTransactionIsNull()
+    {
+        await using var control = Source("widgetify-control");
+
+        var sample = await Sampler(control).SampleAsync(CancellationToken.None);
+
+        // The sampler's own transaction is left out.
+        sample.LongestTransactionSeconds.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task SampleAsync_AfterADeadlockAndARollback_CountersGrow()
+    {
+        await using var control = Source("widgetify-control");
+        var sampler = Sampler(control);
+        await using (var setup = await Source("setup").OpenConnectionAsync())
+        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS deadlock_probe (id int PRIMARY KEY); INSERT INTO deadlock_probe VALUES (1), (2) ON CONFLICT DO NOTHING", setup))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var before = await sampler.SampleAsync(CancellationToken.None);
+
+        await CauseDeadlockAsync();
+
+        // The backend that detected the deadlock reports it to the statistics within about a second of going idle.
+        DatabaseSample? after = null;
+        await BoundedWait.UntilAsync(
+            async () => (after = await sampler.SampleAsync(CancellationToken.None)).Deadlocks > before.Deadlocks,
+            () => $"deadlocks {after?.Deadlocks} (before {before.Deadlocks})",
+            "PostgreSQL counts the deadlock in pg_stat_database");
+        after!.Rollbacks.ShouldBeGreaterThan(before.Rollbacks);
+    }
+
+    private async Task CauseDeadlockAsync()
+    {
+        await using var a = Source("deadlock-a");
+        await using var b = Source("deadlock-b");
+        await using var ca = await a.OpenConnectionAsync();
+        await using var cb = await b.OpenConnectionAsync();
+        await using var ta = await ca.BeginTransactionAsync();
+        await using var tb = await cb.BeginTransactionAsync();
+        await new NpgsqlCommand("UPDATE deadlock_probe SET id = id WHERE id = 1", ca, ta).ExecuteNonQueryAsync();
+        await new NpgsqlCommand("UPDATE deadlock_probe SET id = id WHERE id = 2", cb, tb).ExecuteNonQueryAsync();
+        var first = new NpgsqlCommand("UPDATE deadlock_probe SET id = id WHERE id = 2", ca, ta).ExecuteNonQueryAsync();
+        var second = new NpgsqlCommand("UPDATE deadlock_probe SET id = id WHERE id = 1", cb, tb).ExecuteNonQueryAsync();
+        var failed = 0;
+        foreach (var update in new[] { first, second })
+        {
+            try
+            {
+                await update;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected)
+            {
+                failed++;
+            }
+        }
+
+        failed.ShouldBe(1, "exactly one side of a deadlock is aborted");
+        await ta.RollbackAsync();
+        await tb.RollbackAsync();
+    }
+
+    [Fact]
+    public async Task SampleAsync_NothingListening_ReportsDownWithTheReason()
+    {
+        // A port that was free a moment ago: nothing listens there.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using var source = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=x;Password=x;Timeout=2");
+
+        var sample = await Sampler(source).SampleAsync(CancellationToken.None);
+
+        sample.Up.ShouldBeFalse();
+        sample.Error.ShouldNotBeNullOrWhiteSpace();
+        sample.Backends.ShouldBeEmpty();
+    }
+}
