@@ -5,13 +5,16 @@ namespace Widgetify.Testing;
 /// <summary>A real PostgreSQL cluster in a temporary folder, made with the same code as './widgetify up'.</summary>
 public sealed class TestPostgres : IAsyncDisposable
 {
-    private TestPostgres(PostgresCluster cluster, string root)
+    private readonly int _maxConnections;
+
+    private TestPostgres(PostgresCluster cluster, string root, int maxConnections)
     {
         Cluster = cluster;
         Root = root;
+        _maxConnections = maxConnections;
     }
 
-    public PostgresCluster Cluster { get; }
+    public PostgresCluster Cluster { get; private set; }
 
     public string Root { get; }
 
@@ -26,7 +29,21 @@ public sealed class TestPostgres : IAsyncDisposable
             Durable = false,
             MaxConnections = maxConnections,
         });
-        return new TestPostgres(cluster, root);
+        return new TestPostgres(cluster, root, maxConnections);
+    }
+
+    /// <summary>Starts the stopped server again on the same port and data, as after an outage: clients configured with
+    /// the old connection string reach it again.</summary>
+    public async Task RestartAsync()
+    {
+        await Cluster.StopAsync();
+        Cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions
+        {
+            DataDirectory = Root,
+            Durable = false,
+            Port = Cluster.Port,
+            MaxConnections = _maxConnections,
+        });
     }
 
     public async ValueTask DisposeAsync()

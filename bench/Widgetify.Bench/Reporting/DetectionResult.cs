@@ -59,9 +59,6 @@ internal sealed record DetectionResult
     /// <summary>The first of them, as last seen; null when none was opened.</summary>
     public IncidentResult? Incident { get; init; }
 
-    /// <summary>Incidents left open by earlier services that the bench closed before this configuration started.</summary>
-    public int LeftoverIncidentsClosed { get; init; }
-
     /// <summary>True when an alert fired at or after onset.</summary>
     public bool Alerted => SecondsToFirstAlert is not null;
 }

@@ -185,11 +185,6 @@ internal static class MarkdownReportWriter
 
             parts.Add(F($"{d.Polls} polls, {d.PollFailures} failed requests") + (d.LastPollFailure is { } last ? $" (last: {last})" : ""));
             parts.Add(F($"polled {d.WaitedAfterLoadSeconds:0} s after the load (at most {d.ResolutionWaitSeconds:0} s)"));
-            if (d.LeftoverIncidentsClosed > 0)
-            {
-                parts.Add(F($"{d.LeftoverIncidentsClosed} incident(s) left open by an earlier service closed by the bench before it started"));
-            }
-
             Text(md, $"- {c.Number} {c.Name}: " + string.Join("; ", parts) + ".");
         }
     }

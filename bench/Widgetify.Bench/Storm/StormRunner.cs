@@ -168,11 +168,9 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         PgBouncerProcess? bouncer = null;
         ServiceProcess? process = null;
         var leftovers = 0;
-        var incidentsClosed = 0;
         ConfigurationResult result;
         try
         {
-            incidentsClosed = await CloseLeftoverIncidentsAsync(context, cancellationToken);
             var databaseUrl = context.Cluster.AppConnectionString;
             if (configuration.UsesPgBouncer)
             {
@@ -205,7 +203,6 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
         if (result.Detection is { } detection)
         {
-            result = result with { Detection = detection with { LeftoverIncidentsClosed = incidentsClosed } };
             result = result with { DetectionTargets = StormTargets.EvaluateDetection(result) };
             Say("  detection: " + DetectionSummary(result.Detection!));
         }
@@ -364,27 +361,6 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         {
             Say($"  could not copy the postmortem draft {draft}: {ex.Message}");
             return detection;
-        }
-    }
-
-    private async Task<int> CloseLeftoverIncidentsAsync(RunContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var closed = await LeftoverIncidents.CloseAsync(context.Cluster.AppConnectionString, cancellationToken);
-            if (closed > 0)
-            {
-                Say($"  closed {closed} incident(s) an earlier service left open, so that this configuration's alerts open their own");
-            }
-
-            return closed;
-        }
-        catch (PostgresException ex)
-        {
-            // The service's schema changed under the bench: say so, and measure anyway (the report shows any incident
-            // that was open at onset).
-            Say($"  could not close incidents left open by earlier services: {ex.MessageText}");
-            return 0;
         }
     }
 

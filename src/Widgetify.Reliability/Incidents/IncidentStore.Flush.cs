@@ -43,6 +43,7 @@ public sealed partial class IncidentStore
             switch (op)
             {
                 case OpenOp open:
+                    await CloseAbandonedAsync(connection, transaction, liveness, cancellationToken);
                     var result = await OpenOrJoinAsync(connection, transaction, open, instance, cancellationToken);
                     ids[open.Handle] = (result.Id, result.Joined);
                     opened.Add(result);
@@ -89,6 +90,38 @@ public sealed partial class IncidentStore
 
         await transaction.CommitAsync(cancellationToken);
         return new FlushResult(opened, resolutions);
+    }
+
+    /// <summary>Resolves the open incidents no instance has reported on for <paramref name="liveness"/>: every instance
+    /// that saw them stopped (or was stopped with them) before they resolved. Joining one would date a new problem back
+    /// to an old one, and nobody would ever resolve it. Its resolution time is the last report; what happened after
+    /// that is unknown, and the timeline says so. Call under the incident lock.</summary>
+    internal static async Task<int> CloseAbandonedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, TimeSpan liveness, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            WITH abandoned AS (
+                SELECT i.id, greatest(i.detected_at, coalesce(max(x.seen_at), i.updated_at)) AS last_seen
+                  FROM widgetify_incidents i LEFT JOIN widgetify_incident_instances x ON x.incident_id = i.id
+                 WHERE i.resolved_at IS NULL
+                 GROUP BY i.id
+                HAVING coalesce(max(x.seen_at), i.updated_at) < clock_timestamp() - $1::interval),
+            closed AS (
+                UPDATE widgetify_incidents i SET status = 'resolved', resolved_at = a.last_seen, updated_at = clock_timestamp()
+                  FROM abandoned a WHERE i.id = a.id
+                RETURNING i.id, a.last_seen)
+            INSERT INTO widgetify_incident_events (id, incident_id, at, instance, kind, message, "values")
+            SELECT gen_random_uuid(), c.id, c.last_seen, 'widgetify', 'Resolved',
+                   'Resolved as abandoned: no instance reported on it for ' || extract(epoch FROM $1::interval)::int ||
+                   ' s (the instances that saw it stopped before it resolved). It is dated at the last report; what happened after that is unknown.',
+                   NULL
+              FROM closed c
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = liveness } },
+        };
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<OpenResult> OpenOrJoinAsync(

@@ -153,13 +153,18 @@ public sealed partial class IncidentStore
         };
     }
 
-    /// <summary>The incident still open in the database (the oldest, should there be several).</summary>
-    internal async Task<Incident?> FindOpenAsync(CancellationToken cancellationToken)
+    /// <summary>The incident still open in the database (the oldest, should there be several), after resolving the ones
+    /// no instance reported on for <paramref name="liveness"/> (<see cref="CloseAbandonedAsync"/>).</summary>
+    internal async Task<Incident?> FindOpenAsync(TimeSpan liveness, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockAsync(connection, transaction, cancellationToken);
+        await CloseAbandonedAsync(connection, transaction, liveness, cancellationToken);
         await using var command = new NpgsqlCommand(
-            $"SELECT {IncidentColumns} WHERE i.resolved_at IS NULL GROUP BY i.id ORDER BY i.detected_at LIMIT 1", connection);
+            $"SELECT {IncidentColumns} WHERE i.resolved_at IS NULL GROUP BY i.id ORDER BY i.detected_at LIMIT 1", connection, transaction);
         var found = await ReadIncidentsAsync(command, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return found.Count == 0 ? null : found[0].Incident;
     }
 

@@ -50,7 +50,7 @@ public sealed partial class IncidentTracker
         }
 
         var openedNow = false;
-        foreach (var transition in transitions.OrderBy(t => t.At))
+        foreach (var transition in transitions.OrderBy(t => t.At).ThenBy(t => Specificity(t.Alert.Name)))
         {
             if (transition.To == AlertState.Firing)
             {
@@ -93,6 +93,14 @@ public sealed partial class IncidentTracker
         _outbox.Add(open.State());
     }
 
+    // When several alerts fire in the same second, the incident is named after the one that says most about the
+    // cause: "the database is down" before "the pool is full" before "it is slow" before "the budget burns".
+    private static readonly string[] MostSpecificFirst =
+        ["DatabaseDown", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "ResponseTimeSpike", "SheddingActive", "ErrorBudgetBurn"];
+
+    private static int Specificity(string alertName) =>
+        Array.IndexOf(MostSpecificFirst, alertName) is var i and >= 0 ? i : MostSpecificFirst.Length;
+
     private void Open(AlertTransition transition, SignalSnapshot snapshot, SignalHistory? history)
     {
         var alert = transition.Alert;
@@ -126,7 +134,7 @@ public sealed partial class IncidentTracker
         }
 
         Enqueue(open, detectedAt, IncidentEventKind.Detected,
-            $"Detected by {alert.Name} ({alert.Severity}): {alert.Summary}{(start < 0 ? " (no SLO breach before it: impact counted from detection)" : "")}.",
+            $"Detected by {alert.Name}: {alert.Summary.TrimEnd('.')}{(start < 0 ? " (no SLO breach before it: impact counted from detection)" : "")}.",
             alert.Values, opening: true);
 
         // The seconds before the impact are the baseline the postmortem compares with; the seconds of impact before

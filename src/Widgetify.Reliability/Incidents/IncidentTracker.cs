@@ -160,7 +160,7 @@ public sealed partial class IncidentTracker : IAsyncDisposable
         }
 
         await _store.EnsureSchemaAsync(cancellationToken);
-        var open = await _store.FindOpenAsync(cancellationToken);
+        var open = await _store.FindOpenAsync(Liveness, cancellationToken);
         if (open is not null)
         {
             var stored = await _store.LoadInstanceImpactAsync(open.Id, _instance, cancellationToken) ?? IncidentImpact.None;

@@ -48,6 +48,35 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public async Task FindOpenAsync_NoInstanceReportedWithinLiveness_ResolvesItAsAbandoned()
+    {
+        // Arrange: a process opens an incident and stops with it open.
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        Guid id;
+        await using (var before = new Scenario(store))
+        {
+            await before.Tracker.StartAsync(CancellationToken.None);
+            before.Second(Second(15, latency: 2), Fire("ResponseTimeSpike", 15));
+            await before.FlushAsync();
+            id = before.Tracker.Current!.Id;
+        }
+
+        // Act
+        var stillLive = await store.FindOpenAsync(TimeSpan.FromMinutes(5), CancellationToken.None);
+        var afterLiveness = await store.FindOpenAsync(TimeSpan.Zero, CancellationToken.None);
+
+        // Assert: within the liveness it is still open; past it, it is resolved and says why, so nobody joins it.
+        stillLive.ShouldNotBeNull().Id.ShouldBe(id);
+        afterLiveness.ShouldBeNull();
+        var report = (await store.LoadReportAsync(id, CancellationToken.None)).ShouldNotBeNull();
+        report.Incident.Status.ShouldBe(IncidentStatus.Resolved);
+        report.Incident.ResolvedAt.ShouldNotBeNull();
+        report.Events[^1].Kind.ShouldBe(IncidentEventKind.Resolved);
+        report.Events[^1].Message.ShouldContain("abandoned");
+    }
+
+    [Fact]
     public async Task ApplyAsync_TwoInstancesDetectTheSameTrouble_JoinOneIncidentResolvedByTheLast()
     {
         // Arrange

@@ -196,6 +196,66 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public async Task Observe_OnlyTheErrorBudgetAlertStillFiring_ResolvesAndSaysItStillFires()
+    {
+        // Arrange: a burn-rate alert keeps firing minutes after the harm stops (its 5 m window still holds it).
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using var s = new Scenario(store, time: new ManualTimeProvider(T0.AddMinutes(5)));
+        await s.Tracker.StartAsync(CancellationToken.None);
+
+        // Act
+        s.Seconds(10, 14, i => Second(i, requests: 200, shed: 100));
+        s.Second(Second(15, requests: 200, shed: 100), Fire("ErrorBudgetBurn", 15, "burning 500x"), Fire("SheddingActive", 15, "50% shed"));
+        s.Second(Second(16), Resolve("SheddingActive", 15, 16));
+        s.Seconds(17, 44, i => Second(i));
+        var openWhileHealthyForLessThanResolveAfter = s.Tracker.Current;
+        s.Seconds(45, 46, i => Second(i));
+        await s.FlushAsync();
+
+        // Assert: resolved 30 s after the symptoms stopped, although ErrorBudgetBurn still fires.
+        openWhileHealthyForLessThanResolveAfter.ShouldNotBeNull();
+        s.Tracker.Current.ShouldBeNull();
+        var incident = (await store.ListAsync(1, CancellationToken.None)).ShouldHaveSingleItem();
+        incident.ResolvedAt.ShouldBe(T0.AddSeconds(45));
+        var report = (await store.LoadReportAsync(incident.Id, CancellationToken.None)).ShouldNotBeNull();
+        report.Events.Single(e => e.Kind == IncidentEventKind.Resolved).Message.ShouldContain("ErrorBudgetBurn still fires");
+    }
+
+    [Fact]
+    public async Task Observe_SeveralAlertsFireInTheSameSecond_NamesTheIncidentAfterTheMostSpecific()
+    {
+        // Arrange
+        await using var database = await cluster.NewDatabaseAsync();
+        await using var s = new Scenario(IncidentsCluster.Store(database));
+
+        // Act: the generic budget alert comes first in the list.
+        s.Second(Second(15, requests: 200, errors: 200), Fire("ErrorBudgetBurn", 15, "burning 1000x"), Fire("DatabaseDown", 15, "unreachable for 3 s"));
+
+        // Assert
+        var incident = s.Tracker.Current.ShouldNotBeNull();
+        incident.Title.ShouldStartWith("DatabaseDown: ");
+        incident.Alerts.ShouldBe(["DatabaseDown", "ErrorBudgetBurn"]);
+    }
+
+    [Fact]
+    public async Task Observe_ASymptomAlertStillFiring_HoldsTheResolution()
+    {
+        // Arrange
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using var s = new Scenario(store, time: new ManualTimeProvider(T0.AddMinutes(5)));
+        await s.Tracker.StartAsync(CancellationToken.None);
+
+        // Act: the SLO is met again but PoolSaturation has not resolved.
+        s.Second(Second(15, requests: 200, shed: 100), Fire("PoolSaturation", 15, "pool 20 of 20 in use"));
+        s.Seconds(16, 80, i => Second(i));
+
+        // Assert
+        s.Tracker.Current.ShouldNotBeNull();
+    }
+
+    [Fact]
     public async Task Observe_ClientsBeforeAndDuringTheIncident_CountsDistinctAndAffected()
     {
         // Arrange

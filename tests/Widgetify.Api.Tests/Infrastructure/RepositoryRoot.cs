@@ -1,4 +1,4 @@
-namespace Widgetify.Api.Tests.Dashboard;
+namespace Widgetify.Api.Tests.Infrastructure;
 
 /// <summary>The checkout the tests run from, found by walking up to <c>Widgetify.slnx</c>.</summary>
 public static class RepositoryRoot
