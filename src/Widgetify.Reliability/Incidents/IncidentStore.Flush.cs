@@ -92,8 +92,8 @@ public sealed partial class IncidentStore
         return new FlushResult(opened, resolutions);
     }
 
-    /// <summary>Resolves the open incidents no instance has reported on for <paramref name="liveness"/>: every instance
-    /// that saw them stopped (or was stopped with them) before they resolved. Joining one would date a new problem back
+    /// <summary>Resolves the open incidents that no instance still in them has reported on for <paramref name="liveness"/>:
+    /// the instances that saw them stopped (or were stopped with them) before they resolved, and the others recovered. Joining one would date a new problem back
     /// to an old one, and nobody would ever resolve it. Its resolution time is the last report; what happened after
     /// that is unknown, and the timeline says so. Call under the incident lock.</summary>
     internal static async Task<int> CloseAbandonedAsync(
@@ -106,7 +106,10 @@ public sealed partial class IncidentStore
                   FROM widgetify_incidents i LEFT JOIN widgetify_incident_instances x ON x.incident_id = i.id
                  WHERE i.resolved_at IS NULL
                  GROUP BY i.id
-                HAVING coalesce(max(x.seen_at), i.updated_at) < clock_timestamp() - $1::interval),
+                -- Instances that recovered and left do not keep it open; only those still in it do.
+                HAVING coalesce(max(x.seen_at) FILTER (WHERE x.left_at IS NULL),
+                                CASE WHEN count(x.instance) = 0 THEN i.updated_at ELSE '-infinity'::timestamptz END)
+                       < clock_timestamp() - $1::interval),
             closed AS (
                 UPDATE widgetify_incidents i SET status = 'resolved', resolved_at = a.last_seen, updated_at = clock_timestamp()
                   FROM abandoned a WHERE i.id = a.id

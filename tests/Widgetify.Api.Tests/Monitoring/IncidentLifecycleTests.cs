@@ -14,19 +14,35 @@ public sealed class IncidentLifecycleTests : IAsyncLifetime
 
     private DedicatedServer Dedicated => _dedicated ?? throw new InvalidOperationException("Not started.");
 
-    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
+    private WebhookServer? _alertmanager;
+
+    private WebhookServer Alertmanager => _alertmanager ?? throw new InvalidOperationException("Not started.");
+
+    public async Task InitializeAsync()
     {
-        // The operator's key must work while the database is down: it is checked once, then cached.
-        ["Widgetify:Api:ApiKeyCacheDuration"] = "00:10:00",
-        ["Widgetify:Monitoring:Incidents:ResolveAfter"] = "00:00:03",
-        ["Widgetify:Monitoring:Incidents:PostmortemDirectory"] = _postmortems,
-    });
+        // Stands in for Alertmanager's HTTP API only: a real Alertmanager receiving the same payload is tested in
+        // Widgetify.Reliability.Tests (AlertNotifier). Here the point is the service's configuration and wiring.
+        _alertmanager = await WebhookServer.StartAsync();
+        _dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
+        {
+            // The operator's key must work while the database is down: it is checked once, then cached.
+            ["Widgetify:Api:ApiKeyCacheDuration"] = "00:10:00",
+            ["Widgetify:Monitoring:Incidents:ResolveAfter"] = "00:00:03",
+            ["Widgetify:Monitoring:Incidents:PostmortemDirectory"] = _postmortems,
+            ["Widgetify:Monitoring:Webhooks:Targets:0:Url"] = Alertmanager.Url.ToString(),
+        });
+    }
 
     public async Task DisposeAsync()
     {
         if (_dedicated is not null)
         {
             await _dedicated.DisposeAsync();
+        }
+
+        if (_alertmanager is not null)
+        {
+            await _alertmanager.DisposeAsync();
         }
 
         if (Directory.Exists(_postmortems))
@@ -96,6 +112,19 @@ public sealed class IncidentLifecycleTests : IAsyncLifetime
         kinds.ShouldContain("Detected");
         kinds.ShouldContain("Resolved");
         kinds.ShouldContain("PostmortemWritten");
+
+        // The configured webhook got DatabaseDown firing, then resolved, in Alertmanager's format.
+        List<JsonElement> DatabaseDownPosts() => Alertmanager.Requests.Where(r => r.Path == "/api/v2/alerts")
+            .SelectMany(r => JsonDocument.Parse(r.Body).RootElement.EnumerateArray())
+            .Where(a => a.GetProperty("labels").GetProperty("alertname").GetString() == "DatabaseDown").ToList();
+        await BoundedWait.UntilAsync(
+            () => DatabaseDownPosts().Any(a => a.TryGetProperty("endsAt", out _)),
+            () => $"{Alertmanager.Requests.Count} posts", "the resolution is delivered (the notifier sends in the background)");
+        var databaseDown = DatabaseDownPosts();
+        databaseDown.Any(a => !a.TryGetProperty("endsAt", out _)).ShouldBeTrue("a firing notification (no endsAt)");
+        databaseDown.Any(a => a.TryGetProperty("endsAt", out _)).ShouldBeTrue("a resolution (with endsAt)");
+        databaseDown[0].GetProperty("labels").GetProperty("severity").GetString().ShouldBe("page");
+        databaseDown[0].GetProperty("annotations").GetProperty("runbook_url").GetString()!.ShouldEndWith("docs/runbooks/DatabaseDown.md");
 
         // The draft: the postmortems' structure, with the database named as the likely cause.
         var path = incident.GetProperty("postmortem").GetString()!;

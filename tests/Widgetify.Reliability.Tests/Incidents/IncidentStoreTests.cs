@@ -77,6 +77,35 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public async Task FindOpenAsync_OneInstanceLeftAndTheOtherStoppedReporting_ResolvesItAsAbandoned()
+    {
+        // Arrange: a and b share an incident; a recovers and leaves while b is still in it; then b stops reporting.
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using var a = new Scenario(store, instance: "a");
+        await using var b = new Scenario(store, instance: "b");
+        await a.Tracker.StartAsync(CancellationToken.None);
+        await b.Tracker.StartAsync(CancellationToken.None);
+        a.Second(Second(10, latency: 2), Fire("ResponseTimeSpike", 10));
+        await a.FlushAsync();
+        b.Second(Second(11, latency: 2), Fire("PoolSaturation", 11, "pool 20 of 20 in use"));
+        await b.FlushAsync();
+        a.Second(Second(11), Resolve("ResponseTimeSpike", 10, 11));
+        a.Seconds(12, 40, i => Second(i));
+        await a.FlushAsync();
+        await database.ExecuteAsync("UPDATE widgetify_incident_instances SET seen_at = clock_timestamp() - interval '1 minute' WHERE instance = 'b'");
+
+        // Act
+        var open = await store.FindOpenAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        // Assert: a's recent departure does not keep it alive; only an instance still in it would.
+        a.Tracker.Current.ShouldBeNull("a recovered and left");
+        open.ShouldBeNull();
+        var incident = (await store.ListAsync(1, CancellationToken.None)).ShouldHaveSingleItem();
+        incident.Status.ShouldBe(IncidentStatus.Resolved);
+    }
+
+    [Fact]
     public async Task ApplyAsync_TwoInstancesDetectTheSameTrouble_JoinOneIncidentResolvedByTheLast()
     {
         // Arrange

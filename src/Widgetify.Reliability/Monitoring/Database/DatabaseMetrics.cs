@@ -43,7 +43,8 @@ internal sealed class DatabaseMetrics
 
     private IEnumerable<Measurement<long>> ObserveBackends()
     {
-        if (_sampler.Latest is not { Up: true } sample)
+        // A full server did not say who holds its connections: no stale breakdown.
+        if (_sampler.Latest is not { Up: true, Full: false } sample)
         {
             yield break;
         }

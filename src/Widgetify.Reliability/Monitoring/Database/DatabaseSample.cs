@@ -9,8 +9,12 @@ public sealed record DatabaseSample
     /// <summary>Whether the server answered; all other members are empty when it did not.</summary>
     public required bool Up { get; init; }
 
-    /// <summary>Why the sample failed, in a sentence; null when <see cref="Up"/>.</summary>
+    /// <summary>Why the sample failed, in a sentence; null when it succeeded.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The server answered, but refused a connection because it is full (<c>too_many_connections</c>, the
+    /// state Feb 15 left it in): it is up, at its limit. The other members are those of the last full sample.</summary>
+    public bool Full { get; init; }
 
     /// <summary>The server's <c>max_connections</c>.</summary>
     public int MaxConnections { get; init; }

@@ -44,11 +44,21 @@ internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProv
                 _wasDown = false;
             }
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.TooManyConnections && _latest is { Up: true } last)
+        {
+            // Up, but full: "down" would send operators after the wrong problem, as on Feb 15.
+            sample = last with { At = timeProvider.GetUtcNow(), Full = true, Error = ex.MessageText };
+        }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException
                                    || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            // The pooled control connection may be dead after a server restart: the next sample opens a fresh one.
-            control.Clear();
+            // A broken connection (a server restart) is replaced by the next sample. A slow answer is not a broken
+            // connection: closing it would mean opening a new one on a server that may be full.
+            if (ex is NpgsqlException { IsTransient: true } or InvalidOperationException)
+            {
+                control.Clear();
+            }
+
             sample = new DatabaseSample { At = timeProvider.GetUtcNow(), Up = false, Error = ex.Message };
             if (!_wasDown)
             {

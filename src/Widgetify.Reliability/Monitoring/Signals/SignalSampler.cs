@@ -63,7 +63,8 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
             PoolTimeouts = (long)CounterDelta(metrics, "db.client.connection.npgsql.timeouts", IsPrimary),
             AcquireWait = HistogramDelta(metrics, "widgetify.pool.acquire.duration", _ => true),
             DatabaseUp = databaseUp,
-            ServerConnections = fresh?.TotalConnections,
+            // A server that refused us for being full is at its limit, whatever the last breakdown said.
+            ServerConnections = fresh is { Full: true } ? fresh.MaxConnections : fresh?.TotalConnections,
             WidgetifyServerConnections = fresh?.ConnectionsOf(applicationPrefix),
             MaxConnections = fresh?.MaxConnections,
             LongestTransactionSeconds = fresh?.LongestTransactionSeconds,

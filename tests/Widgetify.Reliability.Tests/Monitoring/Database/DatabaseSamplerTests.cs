@@ -130,6 +130,51 @@ public sealed class DatabaseSamplerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SampleAsync_ServerFullOfConnections_ReportsUpAndFullNotDown()
+    {
+        await using var control = Source("widgetify-control");
+        var sampler = Sampler(control);
+        (await sampler.SampleAsync(CancellationToken.None)).Up.ShouldBeTrue();
+        control.Clear(); // the next sample must open a connection, as after a restart of the pool
+        var held = new List<NpgsqlConnection>();
+        await using var hog = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Postgres.ConnectionString)
+        {
+            ApplicationName = "hog", MaxPoolSize = MaxConnections, Pooling = false,
+        });
+        try
+        {
+            // Fill every slot a non-superuser may take, as Feb 15's pool did.
+            while (true)
+            {
+                try
+                {
+                    held.Add(await hog.OpenConnectionAsync());
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.TooManyConnections)
+                {
+                    break;
+                }
+            }
+
+            // Act
+            var sample = await sampler.SampleAsync(CancellationToken.None);
+
+            // Assert
+            sample.Up.ShouldBeTrue("a full server answered: it is up");
+            sample.Full.ShouldBeTrue();
+            sample.MaxConnections.ShouldBe(MaxConnections);
+            sample.Error.ShouldNotBeNull().ShouldContain("connection");
+        }
+        finally
+        {
+            foreach (var connection in held)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task SampleAsync_NothingListening_ReportsDownWithTheReason()
     {
         // A port that was free a moment ago: nothing listens there.

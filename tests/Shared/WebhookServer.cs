@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Widgetify.Reliability.Tests.Monitoring.Notifications;
+namespace Widgetify.Testing;
 
 /// <summary>A real HTTP server on loopback (Kestrel) that records every POST and answers with what the test scripts
 /// for the n-th request (0-based); 200 by default.</summary>
