@@ -12,6 +12,7 @@ public sealed class SignalSamplerTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2024, 2, 15, 8, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Stale = TimeSpan.FromSeconds(3);
+    private const string NpgsqlStandIn = "Widgetify.Tests.Npgsql";
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly MetricsCollector _collector;
     private readonly Histogram<double> _http;
@@ -26,12 +27,14 @@ public sealed class SignalSamplerTests : IDisposable
         _http = factory.Create("Microsoft.AspNetCore.Hosting").CreateHistogram<double>("http.server.request.duration", "s");
         _shed = factory.Create("Widgetify.AdmissionControl").CreateCounter<long>("widgetify.admission.shed", "{request}");
         _acquire = factory.Create("Widgetify.PoolGovernance").CreateHistogram<double>("widgetify.pool.acquire.duration", "s");
-        factory.Create("Npgsql").CreateObservableUpDownCounter("db.client.connection.count", () => new[]
+        // Npgsql's own meter is static and seen by every collector in the process (other tests open real pools):
+        // the stand-in has another meter name; the sampler reads instruments by their name.
+        factory.Create(NpgsqlStandIn).CreateObservableUpDownCounter("db.client.connection.count", () => new[]
         {
             new Measurement<long>(_used, new("db.client.connection.pool.name", "widgetify-primary"), new("db.client.connection.state", "used")),
             new Measurement<long>(7, new("db.client.connection.pool.name", "widgetify-control"), new("db.client.connection.state", "used")),
         });
-        _collector = new MetricsCollector(["Microsoft.AspNetCore.Hosting", "Widgetify.AdmissionControl", "Widgetify.PoolGovernance", "Npgsql"], factory);
+        _collector = new MetricsCollector(["Microsoft.AspNetCore.Hosting", "Widgetify.AdmissionControl", "Widgetify.PoolGovernance", NpgsqlStandIn], factory);
     }
 
     public void Dispose()
