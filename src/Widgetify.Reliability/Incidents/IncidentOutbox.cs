@@ -46,6 +46,10 @@ internal sealed record StateOp(IncidentHandle Handle, IncidentStatus Status, Dat
 internal sealed record ResolveOp(IncidentHandle Handle, StateOp Final, DateTimeOffset ResolvedAt, IncidentEvent Event) : OutboxOp(Handle);
 
 /// <summary>Record where the postmortem draft was written.</summary>
+/// <summary>This instance stopped while the incident was open: it no longer keeps it open (its final totals go
+/// with it), so the instances that remain, or the next one to start, can resolve it.</summary>
+internal sealed record LeaveOp(IncidentHandle Handle, StateOp Final, DateTimeOffset LeftAt, IncidentEvent Event) : OutboxOp(Handle);
+
 internal sealed record PostmortemOp(IncidentHandle Handle, string Path, IncidentEvent Event) : OutboxOp(Handle);
 
 /// <summary>One second of samples.</summary>
@@ -109,9 +113,9 @@ internal sealed class IncidentOutbox(int sampleLimit)
                     }
 
                     break;
-                case ResolveOp resolve:
-                    // The final state travels with the resolution; a later plain state must not reopen it.
-                    _states.Remove(resolve.Handle);
+                case ResolveOp or LeaveOp:
+                    // The final state travels with the resolution or departure; a later plain state must not undo it.
+                    _states.Remove(op.Handle);
                     _ops.Add(op);
                     break;
                 default:

@@ -61,6 +61,11 @@ public sealed partial class IncidentStore
                 case ResolveOp resolve:
                     resolutions.Add(await ResolveAsync(connection, transaction, resolve, Resolve(resolve.Handle).Id, instance, liveness, cancellationToken));
                     break;
+                case LeaveOp leave:
+                    var left = Resolve(leave.Handle).Id;
+                    await UpsertInstanceAsync(connection, transaction, left, instance, leave.Final.Impact, leave.LeftAt, cancellationToken);
+                    await InsertEventAsync(connection, transaction, left, instance, leave.Event, cancellationToken);
+                    break;
                 case PostmortemOp postmortem:
                     var postmortemIncident = Resolve(postmortem.Handle).Id;
                     await ExecuteAsync(connection, transaction, "UPDATE widgetify_incidents SET postmortem_path = $2, updated_at = clock_timestamp() WHERE id = $1",
@@ -106,9 +111,10 @@ public sealed partial class IncidentStore
                   FROM widgetify_incidents i LEFT JOIN widgetify_incident_instances x ON x.incident_id = i.id
                  WHERE i.resolved_at IS NULL
                  GROUP BY i.id
-                -- Instances that recovered and left do not keep it open; only those still in it do.
-                HAVING coalesce(max(x.seen_at) FILTER (WHERE x.left_at IS NULL),
-                                CASE WHEN count(x.instance) = 0 THEN i.updated_at ELSE '-infinity'::timestamptz END)
+                -- While an instance is still in it, only those instances keep it alive (another one's recent
+                -- departure does not); once all have left (a graceful restart), the last departure does, so the
+                -- next instance to start re-attaches.
+                HAVING coalesce(max(x.seen_at) FILTER (WHERE x.left_at IS NULL), max(x.seen_at), i.updated_at)
                        < clock_timestamp() - $1::interval),
             closed AS (
                 UPDATE widgetify_incidents i SET status = 'resolved', resolved_at = a.last_seen, updated_at = clock_timestamp()

@@ -43,6 +43,7 @@ public sealed partial class IncidentTracker
     private void ObserveLocked(
         SignalSnapshot snapshot, IReadOnlyList<AlertTransition> transitions, SignalHistory? history, IReadOnlyList<AlertSnapshot> activeAlerts)
     {
+        _lastObserved = snapshot.At;
         if (snapshot.At - _lastPrune >= PruneInterval)
         {
             _lastPrune = snapshot.At;

@@ -28,6 +28,7 @@ public sealed partial class IncidentTracker : IAsyncDisposable
     private bool _schemaReady;
     private bool _flushFailing;
     private DateTimeOffset _lastPrune;
+    private DateTimeOffset _lastObserved = DateTimeOffset.MinValue;
 
     /// <summary>Creates a tracker.</summary>
     /// <param name="options">Settings; copied, so later changes have no effect.</param>
@@ -123,6 +124,8 @@ public sealed partial class IncidentTracker : IAsyncDisposable
             await _loop;
         }
 
+        Leave();
+
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -135,6 +138,25 @@ public sealed partial class IncidentTracker : IAsyncDisposable
 
         _stopping.Dispose();
         _flushGate.Dispose();
+    }
+
+    /// <summary>A stopping instance no longer reports on its open incident: it says so, so that the instances left (or
+    /// the next to start) resolve it once healthy instead of waiting for this one's liveness to lapse.</summary>
+    private void Leave()
+    {
+        lock (_lock)
+        {
+            if (_open is not { } open)
+            {
+                return;
+            }
+
+            // The timeline is in the snapshots' time; the clock only when it is later (it is, in service).
+            var now = _timeProvider.GetUtcNow() is var clock && clock > _lastObserved ? clock : _lastObserved;
+            _outbox.Add(new LeaveOp(open.Handle, open.State(), now, NewEvent(now, IncidentEventKind.Note,
+                $"Instance {_instance} stopped while the incident was {open.Status.ToString().ToLowerInvariant()}; it no longer reports on it.", null)));
+            _open = null;
+        }
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)

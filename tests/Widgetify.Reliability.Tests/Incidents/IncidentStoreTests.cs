@@ -43,8 +43,37 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
         incident.Impact.Requests.ShouldBe((6 * 100) + (30 * 100), "the totals stored before the restart carry on");
         var report = (await store.LoadReportAsync(id, CancellationToken.None)).ShouldNotBeNull();
         report.Events.Select(e => e.Kind).ShouldBe(
-            [IncidentEventKind.ImpactStarted, IncidentEventKind.Detected, IncidentEventKind.Note, IncidentEventKind.Mitigated, IncidentEventKind.Resolved]);
-        report.Events.Single(e => e.Kind == IncidentEventKind.Note).Message.ShouldContain("re-attached");
+            [IncidentEventKind.ImpactStarted, IncidentEventKind.Detected, IncidentEventKind.Note, IncidentEventKind.Note, IncidentEventKind.Mitigated, IncidentEventKind.Resolved]);
+        var notes = report.Events.Where(e => e.Kind == IncidentEventKind.Note).ToList();
+        notes[0].Message.ShouldContain("stopped while the incident was open");
+        notes[1].Message.ShouldContain("re-attached");
+    }
+
+    [Fact]
+    public async Task StartAsync_AnotherInstanceStoppedWithTheIncidentOpen_TheNewOneResolvesItOnceHealthy()
+    {
+        // Arrange: instance a opens an incident and is stopped (gracefully) while it is still open.
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        Guid id;
+        await using (var a = new Scenario(store, instance: "a"))
+        {
+            await a.Tracker.StartAsync(CancellationToken.None);
+            a.Second(Second(15, latency: 2), Fire("ResponseTimeSpike", 15));
+            await a.FlushAsync();
+            id = a.Tracker.Current!.Id;
+        }
+
+        // Act: b starts right after (within a's liveness) and is healthy.
+        await using var b = new Scenario(store, instance: "b", time: new ManualTimeProvider(T0.AddSeconds(20)));
+        var resolved = new List<Incident>();
+        b.Tracker.Resolved += (_, incident) => resolved.Add(incident);
+        await b.Tracker.StartAsync(CancellationToken.None);
+        b.Seconds(20, 49, i => Second(i));
+        await b.FlushAsync();
+
+        // Assert: a said it left, so b does not wait for it: b resolves the incident it re-attached to.
+        resolved.ShouldHaveSingleItem().Id.ShouldBe(id);
     }
 
     [Fact]
