@@ -227,6 +227,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         // then the baseline would measure a cold start rather than normal traffic. So the warm-up's first half is
         // closed loop with a few workers (it cannot overload anything), its second half open loop at the
         // baseline rate. Neither is recorded.
+        await WaitForNoOpenIncidentAsync(service, cancellationToken);
         await ClosedLoopRamp.RunAsync(
             client, requests, [WarmupWorkers], TimeSpan.FromSeconds((settings.WarmupSeconds + 1) / 2), settings.Seed, cancellationToken);
         var openWarmup = settings.WarmupSeconds / 2;
@@ -313,6 +314,57 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             ServiceCpuSeconds = serviceCpu,
             Detection = detection,
         };
+    }
+
+    /// <summary>An incident the previous configuration's service left open is re-attached by this one (for the service, a
+    /// stop and a start look like a restart), and this configuration's alerts would join it instead of opening their
+    /// own. The idle service resolves it once healthy for ResolveAfter: wait for that (bounded), through the API.</summary>
+    private async Task WaitForNoOpenIncidentAsync(ReadyService service, CancellationToken cancellationToken)
+    {
+        if (service.Process.ReadOperatorKey() is not { } operatorKey)
+        {
+            return;
+        }
+
+        using var control = ControlClient();
+        var bound = settings.IncidentResolveAfter + TimeSpan.FromSeconds(15);
+        var started = Stopwatch.GetTimestamp();
+        PolledIncident? open = null;
+        while (true)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(service.Process.BaseAddress, "api/incidents?limit=5"));
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", operatorKey);
+                using var response = await control.SendAsync(request, cancellationToken);
+                open = response.IsSuccessStatusCode
+                    ? MonitoringJson.ParseIncidents(await response.Content.ReadAsStringAsync(cancellationToken)).FirstOrDefault(i => !i.IsResolved)
+                    : open;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or FormatException)
+            {
+                // Counted as still open; the bound ends the wait.
+            }
+
+            var waited = Stopwatch.GetElapsedTime(started);
+            if (open is null)
+            {
+                if (waited > TimeSpan.FromSeconds(1))
+                {
+                    Say(F($"  waited {waited.TotalSeconds:0} s for the incident an earlier configuration left open to resolve"));
+                }
+
+                return;
+            }
+
+            if (waited > bound)
+            {
+                Say(F($"  incident {open.Id} left open by an earlier configuration did not resolve within {bound.TotalSeconds:0} s; this configuration's alerts may join it"));
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
     }
 
     private DetectionPoller? StartDetection(ReadyService service, HttpClient control)
