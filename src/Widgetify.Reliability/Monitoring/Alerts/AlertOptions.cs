@@ -89,6 +89,13 @@ public sealed class AlertOptions : IValidatableObject
     [Range(0.001, 60)]
     public double AcquireWaitP99Seconds { get; set; } = 0.1;
 
+    /// <summary>ConnectionWaits: the p99 time to get a connection counts only over at least this many opens in
+    /// <see cref="ConnectionWaitWindow"/>. A service that just started opens its first physical connections (an
+    /// authentication handshake each, about 0.1 s): a handful of those is a cold start, not a shortage.</summary>
+    /// <value>Default 20; range 1 to 1,000,000.</value>
+    [Range(1, 1_000_000)]
+    public int AcquireWaitMinOpens { get; set; } = 20;
+
     /// <summary>ConnectionWaits: how long the condition must hold before the alert fires; its windows already
     /// require persistence, and a pool timeout is a failed request.</summary>
     /// <value>Default 0; range 0 to 10 min.</value>

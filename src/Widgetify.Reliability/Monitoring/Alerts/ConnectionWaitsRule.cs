@@ -11,6 +11,7 @@ internal sealed class ConnectionWaitsRule(AlertOptions options) : AlertRule("Con
     private readonly TimeSpan _pendingWindow = options.ConnectionPendingWindow;
     private readonly TimeSpan _waitWindow = options.ConnectionWaitWindow;
     private readonly double _waitThreshold = options.AcquireWaitP99Seconds;
+    private readonly int _minOpens = options.AcquireWaitMinOpens;
 
     public override RuleReading Read(SignalSpan span)
     {
@@ -18,15 +19,17 @@ internal sealed class ConnectionWaitsRule(AlertOptions options) : AlertRule("Con
         var alwaysPending = SignalSpan.Covers(pendingWindow, _pendingWindow) && pendingWindow.All(s => s.PoolPending > 0);
         var secondsPending = pendingWindow.Count(s => s.PoolPending > 0);
         var waitWindow = span.Last(_waitWindow);
-        var p99 = waitWindow.AcquireWait().Quantile(0.99);
+        var waits = waitWindow.AcquireWait();
+        var p99 = waits.Quantile(0.99);
         var timeouts = waitWindow.Sum(s => s.PoolTimeouts);
-        var slow = p99 > _waitThreshold;
+        var slow = p99 > _waitThreshold && waits.Count >= _minOpens;
 
         var values = new Dictionary<string, double>
         {
             ["seconds_with_pending_opens"] = secondsPending,
             ["pending_opens_now"] = pendingWindow.Count > 0 ? pendingWindow[^1].PoolPending : 0,
             ["acquire_wait_p99_seconds"] = p99 ?? 0,
+            ["opens"] = waits.Count,
             ["threshold_seconds"] = _waitThreshold,
             ["pool_timeouts"] = timeouts,
         };

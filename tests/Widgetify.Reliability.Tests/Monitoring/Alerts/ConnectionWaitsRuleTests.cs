@@ -49,6 +49,20 @@ public sealed class ConnectionWaitsRuleTests
     }
 
     [Fact]
+    public void Evaluate_SlowOpensFewerThanTheMinimum_DoesNotFire()
+    {
+        // Arrange: a service that just started opens its first physical connections, 0.15 s each.
+        var script = new AlertScript();
+
+        // Act: 19 slow opens in 10 s (the minimum is 20).
+        script.Run(1, s => Healthy(s) with { AcquireWait = Latency(0.15, 19) });
+        script.Run(10, Healthy);
+
+        // Assert
+        script.Of(Rule).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Evaluate_AcquireWaitP99JustUnderThreshold_DoesNotFire()
     {
         // Arrange
