@@ -51,7 +51,7 @@ internal static partial class KeysCommand
         var tenants = new TenantStore(dataSources);
         var tenantId = await tenants.EnsureTenantAsync(tenantName, cancellationToken);
         var key = await tenants.CreateKeyAsync(tenantId, role, cancellationToken);
-        await Console.Error.WriteLineAsync($"Created a {role.ToDatabase()} key for tenant '{tenantName}'. It is shown once; store it now:");
+        await Console.Error.WriteLineAsync($"Created {(role == ApiKeyRole.Operator ? "an operator" : "a tenant")} key for tenant '{tenantName}'. It is shown once; store it now:");
         Console.WriteLine(key);
         return 0;
     }
