@@ -181,15 +181,7 @@ public sealed partial class IncidentStore
         };
         await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var stored = new IncidentImpact
-        {
-            Requests = reader.GetInt64(0),
-            Failed = reader.GetInt64(1),
-            Shed = reader.GetInt64(2),
-            Clients = reader.GetInt64(3),
-            ClientsAffected = reader.GetInt64(4),
-            ClientsCapped = reader.GetBoolean(5),
-        };
+        var stored = ReadImpact(reader, 0);
         return new OpenResult(open.Handle, id, joined, stored);
     }
 

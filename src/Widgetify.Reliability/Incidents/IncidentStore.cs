@@ -184,16 +184,19 @@ public sealed partial class IncidentStore
             return null;
         }
 
-        return new IncidentImpact
-        {
-            Requests = reader.GetInt64(0),
-            Failed = reader.GetInt64(1),
-            Shed = reader.GetInt64(2),
-            Clients = reader.GetInt64(3),
-            ClientsAffected = reader.GetInt64(4),
-            ClientsCapped = reader.GetBoolean(5),
-        };
+        return ReadImpact(reader, 0);
     }
+
+    /// <summary>The six impact columns (requests, failed, shed, clients, clients affected, capped) from <paramref name="first"/> on.</summary>
+    private static IncidentImpact ReadImpact(NpgsqlDataReader reader, int first) => new()
+    {
+        Requests = reader.GetInt64(first),
+        Failed = reader.GetInt64(first + 1),
+        Shed = reader.GetInt64(first + 2),
+        Clients = reader.GetInt64(first + 3),
+        ClientsAffected = reader.GetInt64(first + 4),
+        ClientsCapped = reader.GetBoolean(first + 5),
+    };
 
     /// <summary>Normalizes an id or prefix to lowercase hex without dashes.</summary>
     /// <exception cref="ArgumentException">Fewer than 8 or more than 32 hex digits, or other characters.</exception>
@@ -229,15 +232,7 @@ public sealed partial class IncidentStore
                 DetectionSummary = reader.GetString(8),
                 Alerts = reader.GetFieldValue<string[]>(9),
                 PostmortemPath = reader.IsDBNull(10) ? null : reader.GetString(10),
-                Impact = new IncidentImpact
-                {
-                    Requests = reader.GetInt64(11),
-                    Failed = reader.GetInt64(12),
-                    Shed = reader.GetInt64(13),
-                    Clients = reader.GetInt64(14),
-                    ClientsAffected = reader.GetInt64(15),
-                    ClientsCapped = reader.GetBoolean(16),
-                },
+                Impact = ReadImpact(reader, 11),
                 Instances = reader.GetFieldValue<string[]>(17),
             };
             result.Add(new StoredIncident(incident, reader.GetDouble(18), reader.GetDouble(19)));
