@@ -32,7 +32,9 @@ internal static class MonitoringServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring);
         services.AddSingleton(sp => new MonitoringIdentity(sp.GetRequiredService<MonitoringOptions>().ResolveInstanceName()));
         services.AddSingleton(sp => new DatabaseSampler(
-            sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DatabaseSampler>>()));
+            sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<TimeProvider>(),
+            // Three missed samples: one slow answer is not an outage.
+            sp.GetRequiredService<MonitoringOptions>().DatabaseSampleInterval * 3, sp.GetRequiredService<ILogger<DatabaseSampler>>()));
         services.AddSingleton<DatabaseMetrics>();
         services.AddSingleton(sp =>
         {

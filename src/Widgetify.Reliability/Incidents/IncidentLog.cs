@@ -50,4 +50,8 @@ internal static partial class IncidentLog
     [LoggerMessage(EventId = 14, Level = LogLevel.Warning,
         Message = "Could not prepare the incident tables or look for an open incident; retrying with every flush (Widgetify:Monitoring:Incidents:FlushInterval)")]
     public static partial void StartFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning,
+        Message = "Resolved incident(s) no instance had reported on for {Liveness} as abandoned (their instances stopped before they resolved)")]
+    public static partial void AbandonedClosed(ILogger logger, TimeSpan liveness);
 }

@@ -59,15 +59,19 @@ internal sealed class IncidentSeries
         Report = report;
         var incident = report.Incident;
         Start = incident.ImpactStartedAt;
+        // Each instance ticks on its own clock (12:00:01.44 here, 12:00:01.81 there): a fleet second is every sample
+        // whose interval ended within the same whole second, named by the end of that second.
         var seconds = report.Samples
-            .GroupBy(s => s.At)
+            .GroupBy(s => CeilingSecond(s.At))
             .OrderBy(g => g.Key)
             .Select(Combine)
             .ToList();
-        Baseline = seconds.Where(s => s.At < Start).ToList();
+        var firstSecond = CeilingSecond(Start);
+        Baseline = seconds.Where(s => s.At < firstSecond).ToList();
         var end = incident.ResolvedAt ?? (seconds.Count > 0 ? seconds[^1].At : incident.DetectedAt);
         End = end < Start ? Start : end;
-        During = seconds.Where(s => s.At >= Start && s.At <= End).ToList();
+        var lastSecond = CeilingSecond(End);
+        During = seconds.Where(s => s.At >= firstSecond && s.At <= lastSecond).ToList();
         All = seconds;
     }
 
@@ -127,6 +131,12 @@ internal sealed class IncidentSeries
 
         values.Sort();
         return values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2;
+    }
+
+    private static DateTimeOffset CeilingSecond(DateTimeOffset at)
+    {
+        var rest = at.Ticks % TimeSpan.TicksPerSecond;
+        return rest == 0 ? at : at.AddTicks(TimeSpan.TicksPerSecond - rest);
     }
 
     private static FleetSecond Combine(IGrouping<DateTimeOffset, IncidentSample> second) => new()

@@ -27,7 +27,7 @@ public sealed partial class IncidentStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (batch.Ops.Any(op => op is OpenOp or ResolveOp))
+        if (batch.Ops.Any(op => op is OpenOp or ResolveOp or LeaveOp))
         {
             // Two instances detecting at once must end in one incident; resolving must not race a join.
             await LockAsync(connection, transaction, cancellationToken);
@@ -43,7 +43,6 @@ public sealed partial class IncidentStore
             switch (op)
             {
                 case OpenOp open:
-                    await CloseAbandonedAsync(connection, transaction, liveness, cancellationToken);
                     var result = await OpenOrJoinAsync(connection, transaction, open, instance, cancellationToken);
                     ids[open.Handle] = (result.Id, result.Joined);
                     opened.Add(result);

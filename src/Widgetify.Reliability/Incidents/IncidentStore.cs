@@ -153,19 +153,27 @@ public sealed partial class IncidentStore
         };
     }
 
-    /// <summary>The incident still open in the database (the oldest, should there be several), after resolving the ones
-    /// no instance reported on for <paramref name="liveness"/> (<see cref="CloseAbandonedAsync"/>).</summary>
-    internal async Task<Incident?> FindOpenAsync(TimeSpan liveness, CancellationToken cancellationToken)
+    /// <summary>The incident still open in the database (the oldest, should there be several).</summary>
+    internal async Task<Incident?> FindOpenAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"SELECT {IncidentColumns} WHERE i.resolved_at IS NULL GROUP BY i.id ORDER BY i.detected_at LIMIT 1", connection);
+        var found = await ReadIncidentsAsync(command, cancellationToken);
+        return found.Count == 0 ? null : found[0].Incident;
+    }
+
+    /// <summary>Resolves the open incidents no instance in them has reported on for <paramref name="liveness"/>, in a
+    /// transaction of its own under the incident lock.</summary>
+    /// <returns>How many were resolved.</returns>
+    internal async Task<int> CloseAbandonedAsync(TimeSpan liveness, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockAsync(connection, transaction, cancellationToken);
-        await CloseAbandonedAsync(connection, transaction, liveness, cancellationToken);
-        await using var command = new NpgsqlCommand(
-            $"SELECT {IncidentColumns} WHERE i.resolved_at IS NULL GROUP BY i.id ORDER BY i.detected_at LIMIT 1", connection, transaction);
-        var found = await ReadIncidentsAsync(command, cancellationToken);
+        var closed = await CloseAbandonedAsync(connection, transaction, liveness, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return found.Count == 0 ? null : found[0].Incident;
+        return closed;
     }
 
     /// <summary>One instance's stored totals for an incident (to carry on counting after a restart).</summary>

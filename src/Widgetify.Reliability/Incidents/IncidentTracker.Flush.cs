@@ -7,6 +7,25 @@ public sealed partial class IncidentTracker
     /// <summary>Writes what the outbox holds in one transaction, then finishes stored resolutions (postmortem draft,
     /// <see cref="Resolved"/>). On failure everything stays queued for the next flush.</summary>
     /// <returns>True when the database took everything.</returns>
+    /// <summary>Resolves incidents nobody reports on any more (<see cref="IncidentStore.CloseAbandonedAsync(TimeSpan, CancellationToken)"/>), every
+    /// <see cref="AbandonCheckInterval"/>, but only once this instance has reached the database for a whole liveness
+    /// period: right after an outage every instance looks silent, and a live incident must not be closed for that.</summary>
+    private async Task CloseAbandonedAsync(CancellationToken cancellationToken)
+    {
+        var now = _timeProvider.GetUtcNow();
+        _reachableSince ??= now;
+        if (now - _reachableSince < Liveness || now - _lastAbandonCheck < AbandonCheckInterval)
+        {
+            return;
+        }
+
+        _lastAbandonCheck = now;
+        if (await _store.CloseAbandonedAsync(Liveness, cancellationToken) > 0)
+        {
+            IncidentLog.AbandonedClosed(_logger, Liveness);
+        }
+    }
+
     internal async Task<bool> FlushAsync(CancellationToken cancellationToken)
     {
         await _flushGate.WaitAsync(cancellationToken);
@@ -16,6 +35,7 @@ public sealed partial class IncidentTracker
             try
             {
                 await PrepareAsync(cancellationToken);
+                await CloseAbandonedAsync(cancellationToken);
                 batch = _outbox.Take();
                 if (!batch.IsEmpty)
                 {
@@ -27,6 +47,7 @@ public sealed partial class IncidentTracker
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                _reachableSince = null;
                 if (batch is not null)
                 {
                     _outbox.Return(batch);

@@ -29,6 +29,11 @@ public sealed partial class IncidentTracker : IAsyncDisposable
     private bool _flushFailing;
     private DateTimeOffset _lastPrune;
     private DateTimeOffset _lastObserved = DateTimeOffset.MinValue;
+    private DateTimeOffset? _reachableSince;
+    private DateTimeOffset _lastAbandonCheck = DateTimeOffset.MinValue;
+
+    /// <summary>How often this instance looks for abandoned incidents.</summary>
+    private static readonly TimeSpan AbandonCheckInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Creates a tracker.</summary>
     /// <param name="options">Settings; copied, so later changes have no effect.</param>
@@ -182,7 +187,7 @@ public sealed partial class IncidentTracker : IAsyncDisposable
         }
 
         await _store.EnsureSchemaAsync(cancellationToken);
-        var open = await _store.FindOpenAsync(Liveness, cancellationToken);
+        var open = await _store.FindOpenAsync(cancellationToken);
         if (open is not null)
         {
             var stored = await _store.LoadInstanceImpactAsync(open.Id, _instance, cancellationToken) ?? IncidentImpact.None;

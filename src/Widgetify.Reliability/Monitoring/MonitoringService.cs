@@ -55,7 +55,7 @@ internal sealed partial class MonitoringService(
         try
         {
             // The first collection only sets the counters' starting points.
-            sampler.Sample(collector.Collect(), database.Latest, timeProvider.GetUtcNow(), StaleAfter);
+            sampler.Sample(collector.Collect(), database.Current, timeProvider.GetUtcNow());
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 Tick();
@@ -68,16 +68,13 @@ internal sealed partial class MonitoringService(
         await sampling;
     }
 
-    /// <summary>A database sample older than this means the server did not answer in time.</summary>
-    private TimeSpan StaleAfter => options.DatabaseSampleInterval * 3;
-
     /// <summary>One evaluation. Never throws: a bug in one evaluation must not end monitoring for the process's life.</summary>
     internal void Tick()
     {
         try
         {
             var now = timeProvider.GetUtcNow();
-            var snapshot = sampler.Sample(collector.Collect(), database.Latest, now, StaleAfter);
+            var snapshot = sampler.Sample(collector.Collect(), database.Current, now);
             history.Add(snapshot);
             var transitions = evaluator.Evaluate(history, now);
             if (transitions.Count > 0)
@@ -100,9 +97,16 @@ internal sealed partial class MonitoringService(
         {
             do
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                timeout.CancelAfter(StaleAfter);
-                await database.SampleAsync(timeout.Token);
+                try
+                {
+                    await database.SampleAsync(stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Whatever went wrong, the next second samples again: a dead loop would report the server down
+                    // (or worse, up) for the rest of the process's life.
+                    LogSampleFailed(logger, ex);
+                }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
@@ -113,4 +117,7 @@ internal sealed partial class MonitoringService(
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "A monitoring evaluation failed; the next one runs as scheduled")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "A database sample failed unexpectedly; the next one runs as scheduled")]
+    private static partial void LogSampleFailed(ILogger logger, Exception exception);
 }

@@ -77,7 +77,7 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
     }
 
     [Fact]
-    public async Task FindOpenAsync_NoInstanceReportedWithinLiveness_ResolvesItAsAbandoned()
+    public async Task CloseAbandonedAsync_NoInstanceReportedWithinLiveness_ResolvesItAsAbandoned()
     {
         // Arrange: a process opens an incident and stops with it open.
         await using var database = await cluster.NewDatabaseAsync();
@@ -92,11 +92,15 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
         }
 
         // Act
-        var stillLive = await store.FindOpenAsync(TimeSpan.FromMinutes(5), CancellationToken.None);
-        var afterLiveness = await store.FindOpenAsync(TimeSpan.Zero, CancellationToken.None);
+        var closedWithinLiveness = await store.CloseAbandonedAsync(TimeSpan.FromMinutes(5), CancellationToken.None);
+        var stillLive = await store.FindOpenAsync(CancellationToken.None);
+        var closedAfterLiveness = await store.CloseAbandonedAsync(TimeSpan.Zero, CancellationToken.None);
+        var afterLiveness = await store.FindOpenAsync(CancellationToken.None);
 
         // Assert: within the liveness it is still open; past it, it is resolved and says why, so nobody joins it.
+        closedWithinLiveness.ShouldBe(0);
         stillLive.ShouldNotBeNull().Id.ShouldBe(id);
+        closedAfterLiveness.ShouldBe(1);
         afterLiveness.ShouldBeNull();
         var report = (await store.LoadReportAsync(id, CancellationToken.None)).ShouldNotBeNull();
         report.Incident.Status.ShouldBe(IncidentStatus.Resolved);
@@ -106,7 +110,7 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
     }
 
     [Fact]
-    public async Task FindOpenAsync_OneInstanceLeftAndTheOtherStoppedReporting_ResolvesItAsAbandoned()
+    public async Task CloseAbandonedAsync_OneInstanceLeftAndTheOtherStoppedReporting_ResolvesItAsAbandoned()
     {
         // Arrange: a and b share an incident; a recovers and leaves while b is still in it; then b stops reporting.
         await using var database = await cluster.NewDatabaseAsync();
@@ -125,7 +129,8 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
         await database.ExecuteAsync("UPDATE widgetify_incident_instances SET seen_at = clock_timestamp() - interval '1 minute' WHERE instance = 'b'");
 
         // Act
-        var open = await store.FindOpenAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        await store.CloseAbandonedAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        var open = await store.FindOpenAsync(CancellationToken.None);
 
         // Assert: a's recent departure does not keep it alive; only an instance still in it would.
         a.Tracker.Current.ShouldBeNull("a recovered and left");

@@ -102,6 +102,21 @@ public sealed class PostmortemWriterTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public void Write_TwoInstancesTickingAtDifferentMomentsOfTheSecond_CombinesThemPerSecond()
+    {
+        // Arrange: instance b's samples end 0.4 s after a's, each with its own pool of 20 in use.
+        var single = Reports.Build("PoolSaturation", ["PoolSaturation"], i => Reports.Sample(i, poolUsed: 20, share: 40));
+        var b = single.Samples.Select(x => x with { Instance = "b", At = x.At.AddMilliseconds(400) });
+        var report = single with { Samples = [.. single.Samples, .. b] };
+
+        // Act
+        var markdown = PostmortemWriter.Write(report).Markdown;
+
+        // Assert: the fleet's second sums both pools (40 of a share of 80), not one instance at a time.
+        markdown.ShouldContain("| Pool connections in use | 40 of a share of 80 |");
+    }
+
+    [Fact]
     public void Write_DatabaseDownSeries_RanksDatabaseDownFirst()
     {
         // Arrange

@@ -5,7 +5,7 @@ namespace Widgetify.Reliability.Monitoring.Database;
 /// <summary>The server-side figures of the last <see cref="DatabaseSampler"/> sample as instruments (meter
 /// <see cref="MeterName"/>), named like the OpenTelemetry Collector's PostgreSQL receiver (<c>postgresql.backends</c>,
 /// <c>postgresql.commits</c>...). Nothing is reported while the server is down except <c>widgetify.database.up</c> = 0,
-/// so a scrape never shows a stale connection count as current.</summary>
+/// so a scrape never shows a stale connection count as current; nothing at all before the first sample.</summary>
 internal sealed class DatabaseMetrics
 {
     /// <summary>The meter's name.</summary>
@@ -33,18 +33,21 @@ internal sealed class DatabaseMetrics
             "Age of the oldest open transaction on the server (0 when none).");
     }
 
-    private int ObserveUp() => _sampler.Latest is { Up: true } ? 1 : 0;
+    // No series before the first sample (or with monitoring off): Prometheus's DatabaseDown "not_sampled" rule sees that
+    // absence, where a 0 would claim the server cannot be reached.
+    private IEnumerable<Measurement<int>> ObserveUp() =>
+        _sampler.Current is { } sample ? [new Measurement<int>(sample.Up ? 1 : 0)] : [];
 
     private IEnumerable<Measurement<long>> Observe(Func<DatabaseSample, long> value) =>
-        _sampler.Latest is { Up: true } sample ? [new Measurement<long>(value(sample))] : [];
+        _sampler.Current is { Up: true } sample ? [new Measurement<long>(value(sample))] : [];
 
     private IEnumerable<Measurement<double>> ObserveLongest() =>
-        _sampler.Latest is { Up: true } sample ? [new Measurement<double>(sample.LongestTransactionSeconds ?? 0)] : [];
+        _sampler.Current is { Up: true, Full: false } sample ? [new Measurement<double>(sample.LongestTransactionSeconds ?? 0)] : [];
 
     private IEnumerable<Measurement<long>> ObserveBackends()
     {
         // A full server did not say who holds its connections: no stale breakdown.
-        if (_sampler.Latest is not { Up: true, Full: false } sample)
+        if (_sampler.Current is not { Up: true, Full: false } sample)
         {
             yield break;
         }

@@ -7,7 +7,12 @@ namespace Widgetify.Reliability.Monitoring.Database;
 /// which is what Feb 15 lacked (the pool's connections piled up on a server nobody watched). It runs on the instance's
 /// control connection, which is already open and counted in the connection budget, so sampling neither needs a new
 /// connection when the server is full nor competes with requests for the pool.</summary>
-internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProvider timeProvider, ILogger<DatabaseSampler> logger)
+/// <param name="control">The instance's control connection pool.</param>
+/// <param name="timeProvider">The clock of samples and staleness.</param>
+/// <param name="staleAfter">How long a sample may take, and how long it stays current: a server that has not answered
+/// for this long is down.</param>
+/// <param name="logger">Logs the server going away and coming back.</param>
+internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProvider timeProvider, TimeSpan staleAfter, ILogger<DatabaseSampler> logger)
 {
     // One round trip. Client backends only: PostgreSQL's own workers do not count against max_connections' users.
     // The sampler's own session is left out of the longest transaction (it is always in one while it asks).
@@ -31,13 +36,31 @@ internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProv
     /// <summary>The last sample; null before the first.</summary>
     public DatabaseSample? Latest => _latest;
 
-    /// <summary>Takes a sample; never throws for a database failure (the sample says it is down).</summary>
+    /// <summary>What is known of the server now: the last sample while it is current, a "down" sample once it is older
+    /// than the stale bound (the sampler itself may be stuck waiting), or null before the first. The metrics and the
+    /// signals both read this, so they agree.</summary>
+    public DatabaseSample? Current
+    {
+        get
+        {
+            var latest = _latest;
+            var now = timeProvider.GetUtcNow();
+            return latest is null || now - latest.At <= staleAfter
+                ? latest
+                : new DatabaseSample { At = now, Up = false, Error = $"No answer from PostgreSQL for {(now - latest.At).TotalSeconds:0} s." };
+        }
+    }
+
+    /// <summary>Takes a sample, giving up after the stale bound; never throws but for <paramref name="cancellationToken"/>
+    /// (the sample says the server is down).</summary>
     public async Task<DatabaseSample> SampleAsync(CancellationToken cancellationToken)
     {
         DatabaseSample sample;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(staleAfter);
         try
         {
-            sample = await QueryAsync(cancellationToken);
+            sample = await QueryAsync(timeout.Token);
             if (_wasDown)
             {
                 LogBackUp(logger);
@@ -49,8 +72,8 @@ internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProv
             // Up, but full: "down" would send operators after the wrong problem, as on Feb 15.
             sample = last with { At = timeProvider.GetUtcNow(), Full = true, Error = ex.MessageText };
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException
-                                   || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+                                   && ex is NpgsqlException or TimeoutException or InvalidOperationException or OperationCanceledException)
         {
             // A broken connection (a server restart) is replaced by the next sample. A slow answer is not a broken
             // connection: closing it would mean opening a new one on a server that may be full.

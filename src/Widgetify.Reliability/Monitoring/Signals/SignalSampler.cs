@@ -26,10 +26,9 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
 
     /// <summary>The snapshot of the interval that ends at <paramref name="now"/>. Called by one loop, never concurrently.</summary>
     /// <param name="metrics">This instant's collection.</param>
-    /// <param name="database">The last sample of the server, or null before the first.</param>
+    /// <param name="database">What is known of the server now (<see cref="DatabaseSampler.Current"/>), or null before the first sample.</param>
     /// <param name="now">The end of the interval.</param>
-    /// <param name="staleAfter">A database sample older than this counts as the server not answering.</param>
-    public SignalSnapshot Sample(MetricsSnapshot metrics, DatabaseSample? database, DateTimeOffset now, TimeSpan staleAfter)
+    public SignalSnapshot Sample(MetricsSnapshot metrics, DatabaseSample? database, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         var interval = _previousAt is { } previous && now > previous ? now - previous : TimeSpan.FromSeconds(1);
@@ -37,7 +36,7 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
 
         var (requests, errors5xx, latency, served) = Http(metrics);
         var shed = (long)CounterDelta(metrics, "widgetify.admission.shed", _ => true);
-        var databaseUp = database is { Up: true } && now - database.At <= staleAfter;
+        var databaseUp = database is { Up: true };
         var fresh = databaseUp ? database : null;
         var previousDatabase = _previousDatabase;
         _previousDatabase = fresh ?? _previousDatabase;
@@ -65,9 +64,10 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
             DatabaseUp = databaseUp,
             // A server that refused us for being full is at its limit, whatever the last breakdown said.
             ServerConnections = fresh is { Full: true } ? fresh.MaxConnections : fresh?.TotalConnections,
-            WidgetifyServerConnections = fresh?.ConnectionsOf(applicationPrefix),
+            // A full server said nothing about who holds its connections: no stale breakdown.
+            WidgetifyServerConnections = fresh is { Full: true } ? null : fresh?.ConnectionsOf(applicationPrefix),
             MaxConnections = fresh?.MaxConnections,
-            LongestTransactionSeconds = fresh?.LongestTransactionSeconds,
+            LongestTransactionSeconds = fresh is { Full: true } ? null : fresh?.LongestTransactionSeconds,
             // Counters reset when the server restarts: a negative delta is a restart, not negative work.
             Commits = Delta(fresh?.Commits, previousDatabase?.Commits),
             Rollbacks = Delta(fresh?.Rollbacks, previousDatabase?.Rollbacks),

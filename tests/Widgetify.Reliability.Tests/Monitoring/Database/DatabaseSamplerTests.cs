@@ -26,8 +26,8 @@ public sealed class DatabaseSamplerTests : IAsyncLifetime
     private NpgsqlDataSource Source(string applicationName) =>
         NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { ApplicationName = applicationName, MaxPoolSize = 1 });
 
-    private static DatabaseSampler Sampler(NpgsqlDataSource source) =>
-        new(source, TimeProvider.System, NullLogger<DatabaseSampler>.Instance);
+    private static DatabaseSampler Sampler(NpgsqlDataSource source, TimeProvider? time = null, TimeSpan? staleAfter = null) =>
+        new(source, time ?? TimeProvider.System, staleAfter ?? TimeSpan.FromSeconds(5), NullLogger<DatabaseSampler>.Instance);
 
     [Fact]
     public async Task SampleAsync_RunningServer_ReportsLimitAndConnectionsByApplicationAndState()
@@ -172,6 +172,43 @@ public sealed class DatabaseSamplerTests : IAsyncLifetime
                 await connection.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task SampleAsync_ControlConnectionBusyBeyondTheBound_ReportsDownThenUpAgain()
+    {
+        // Arrange: the control pool's only connection is taken (a long flush, a lease renewal).
+        await using var control = Source("widgetify-control");
+        var sampler = Sampler(control, staleAfter: TimeSpan.FromMilliseconds(500));
+        var held = await control.OpenConnectionAsync();
+
+        // Act
+        var whileHeld = await sampler.SampleAsync(CancellationToken.None);
+        await held.DisposeAsync();
+        var after = await sampler.SampleAsync(CancellationToken.None);
+
+        // Assert: the timeout is a sample that says "down", not an exception that ends the sampling loop.
+        whileHeld.Up.ShouldBeFalse();
+        after.Up.ShouldBeTrue(after.Error);
+    }
+
+    [Fact]
+    public async Task Current_LastSampleOlderThanTheBound_IsDown()
+    {
+        await using var control = Source("widgetify-control");
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var sampler = Sampler(control, time, TimeSpan.FromSeconds(3));
+        sampler.Current.ShouldBeNull("nothing is known before the first sample");
+        await sampler.SampleAsync(CancellationToken.None);
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        var current = sampler.Current;
+        time.Advance(TimeSpan.FromSeconds(1));
+        var stale = sampler.Current;
+
+        current.ShouldNotBeNull().Up.ShouldBeTrue();
+        stale.ShouldNotBeNull().Up.ShouldBeFalse();
+        stale.Error.ShouldNotBeNull().ShouldContain("No answer");
     }
 
     [Fact]

@@ -11,7 +11,6 @@ namespace Widgetify.Reliability.Tests.Monitoring.Signals;
 public sealed class SignalSamplerTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2024, 2, 15, 8, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Stale = TimeSpan.FromSeconds(3);
     private const string NpgsqlStandIn = "Widgetify.Tests.Npgsql";
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly MetricsCollector _collector;
@@ -60,7 +59,7 @@ public sealed class SignalSamplerTests : IDisposable
     public void Sample_MixedResponses_SplitsServedFailedAndShed()
     {
         // Arrange: the first sample sets the starting point.
-        _sampler.Sample(_collector.Collect(), Database(T0), T0, Stale);
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
         Request("/w/{id}", 200, 0.004);
         Request("/w/{id}", 200, 0.006);
         Request("/api/widgets", 500, 0.02);
@@ -69,7 +68,7 @@ public sealed class SignalSamplerTests : IDisposable
         _shed.Add(1);
 
         // Act
-        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1), Stale);
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
 
         // Assert: two 503s, one of them shed; served = every status but 503.
         snapshot.Requests.ShouldBe(5);
@@ -84,13 +83,13 @@ public sealed class SignalSamplerTests : IDisposable
     [Fact]
     public void Sample_TwoIntervals_CountsOnlyEachIntervalsRequests()
     {
-        _sampler.Sample(_collector.Collect(), Database(T0), T0, Stale);
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
         Request("/w/{id}", 200, 0.004);
         Request("/w/{id}", 200, 0.004);
-        var first = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1), Stale);
+        var first = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
         Request("/w/{id}", 200, 0.004);
 
-        var second = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(2)), T0.AddSeconds(2), Stale);
+        var second = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(2)), T0.AddSeconds(2));
 
         first.Requests.ShouldBe(2);
         second.Requests.ShouldBe(1);
@@ -99,13 +98,13 @@ public sealed class SignalSamplerTests : IDisposable
     [Fact]
     public void Sample_OperatorRoutes_AreNotUserTraffic()
     {
-        _sampler.Sample(_collector.Collect(), Database(T0), T0, Stale);
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
         Request("/metrics", 200, 0.9);
         Request("/api/alerts", 200, 0.9);
         Request("/dashboard/assets/{name}", 200, 0.9);
         Request("/w/{id}", 200, 0.004);
 
-        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1), Stale);
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
 
         snapshot.Requests.ShouldBe(1);
     }
@@ -114,10 +113,10 @@ public sealed class SignalSamplerTests : IDisposable
     public void Sample_PoolAndServer_ReadsTheRequestPoolAndTheServerSample()
     {
         _used = 4;
-        _sampler.Sample(_collector.Collect(), Database(T0, commits: 100), T0, Stale);
+        _sampler.Sample(_collector.Collect(), Database(T0, commits: 100), T0);
         _acquire.Record(0.2);
 
-        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1), commits: 130), T0.AddSeconds(1), Stale);
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1), commits: 130), T0.AddSeconds(1));
 
         snapshot.PoolUsed.ShouldBe(4, "the control pool's 7 are not the request pool's");
         snapshot.AcquireWait.Count.ShouldBe(1);
@@ -131,24 +130,26 @@ public sealed class SignalSamplerTests : IDisposable
     [Fact]
     public void Sample_ServerFull_CountsItAtItsLimit()
     {
-        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0, full: true), T0, Stale);
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0, full: true), T0);
 
         snapshot.DatabaseUp.ShouldBeTrue();
         snapshot.ServerConnections.ShouldBe(100);
+        snapshot.WidgetifyServerConnections.ShouldBeNull("a full server said nothing about who holds its connections");
     }
 
     [Fact]
-    public void Sample_DatabaseSampleOlderThanStaleAfter_IsDown()
+    public void Sample_DatabaseDown_HasNoServerFigures()
     {
-        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0), T0.AddSeconds(4), Stale);
+        var snapshot = _sampler.Sample(_collector.Collect(), new DatabaseSample { At = T0, Up = false, Error = "no answer" }, T0);
 
         snapshot.DatabaseUp.ShouldBeFalse();
         snapshot.ServerConnections.ShouldBeNull();
+        snapshot.MaxConnections.ShouldBeNull();
     }
 
     [Fact]
     public void Sample_NoDatabaseSampleYet_IsDown()
     {
-        _sampler.Sample(_collector.Collect(), null, T0, Stale).DatabaseUp.ShouldBeFalse();
+        _sampler.Sample(_collector.Collect(), null, T0).DatabaseUp.ShouldBeFalse();
     }
 }
