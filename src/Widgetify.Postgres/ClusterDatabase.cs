@@ -73,9 +73,9 @@ internal static class ClusterDatabase
             created = true;
         }
 
-        // Lets the app role see every session's state in pg_stat_activity (monitoring samples connections by state);
-        // granting again is a no-op, so clusters made before this get it too.
-        await ExecuteAsync(connection, $"GRANT pg_monitor TO {AppUser}", cancellationToken);
+        // Lets the app role see every session's state in pg_stat_activity (monitoring samples connections by state), and
+        // nothing more; granting again is a no-op, so clusters made before this get it too.
+        await ExecuteAsync(connection, $"GRANT pg_read_all_stats TO {AppUser}", cancellationToken);
 
         if (created)
         {

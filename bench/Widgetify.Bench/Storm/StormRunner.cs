@@ -332,22 +332,25 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         PolledIncident? open = null;
         while (true)
         {
+            var confirmedNoneOpen = false;
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(service.Process.BaseAddress, "api/incidents?limit=5"));
                 request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", operatorKey);
                 using var response = await control.SendAsync(request, cancellationToken);
-                open = response.IsSuccessStatusCode
-                    ? MonitoringJson.ParseIncidents(await response.Content.ReadAsStringAsync(cancellationToken)).FirstOrDefault(i => !i.IsResolved)
-                    : open;
+                if (response.IsSuccessStatusCode)
+                {
+                    open = MonitoringJson.ParseIncidents(await response.Content.ReadAsStringAsync(cancellationToken)).FirstOrDefault(i => !i.IsResolved);
+                    confirmedNoneOpen = open is null;
+                }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or FormatException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
             {
-                // Counted as still open; the bound ends the wait.
+                // Not confirmed: keep waiting; the bound ends the wait.
             }
 
             var waited = Stopwatch.GetElapsedTime(started);
-            if (open is null)
+            if (confirmedNoneOpen)
             {
                 if (waited > TimeSpan.FromSeconds(1))
                 {
@@ -359,7 +362,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
             if (waited > bound)
             {
-                Say(F($"  incident {open.Id} left open by an earlier configuration did not resolve within {bound.TotalSeconds:0} s; this configuration's alerts may join it"));
+                Say(F($"  incident {open?.Id.ToString() ?? "(unknown: the service did not answer)"} left open by an earlier configuration did not resolve within {bound.TotalSeconds:0} s; this configuration's alerts may join it"));
                 return;
             }
 

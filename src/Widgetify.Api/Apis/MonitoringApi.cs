@@ -83,7 +83,7 @@ internal static class MonitoringApi
         {
             incident = await store.FindAsync(id, cancellationToken);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        catch (ArgumentException ex)
         {
             // Not an id, or a prefix that several incidents share: the message says which and what to send instead.
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a usable incident id", detail: ex.Message);
@@ -95,7 +95,7 @@ internal static class MonitoringApi
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,
                 title: "Incident not found",
-                detail: $"No incident has the id '{id}' (or the prefix matches none or several). GET /api/incidents lists them.");
+                detail: $"No incident has the id '{id}', or starts with it. GET /api/incidents lists them.");
         }
 
         return TypedResults.Ok(IncidentDetail.From(report));

@@ -27,6 +27,9 @@ internal static class MonitoringServiceCollectionExtensions
         "System.Runtime",               // GC, thread pool, CPU: the process side of a slow response
     ];
 
+    /// <summary>Routes of operators and probes, left out of the signals the alerts and incidents judge users' experience by.</summary>
+    private static readonly string[] NotUserTraffic = ["/metrics", "/dashboard", "/api/monitoring", "/api/alerts", "/api/incidents", "/health"];
+
     public static IServiceCollection AddWidgetifyMonitoring(this IServiceCollection services)
     {
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring);
@@ -44,7 +47,8 @@ internal static class MonitoringServiceCollectionExtensions
             return new MetricsCollector(Meters, sp.GetRequiredService<IMeterFactory>());
         });
         services.AddSingleton(sp => new SignalSampler(
-            WidgetifyDataSources.PrimaryPoolName, sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.ApplicationName));
+            WidgetifyDataSources.PrimaryPoolName, sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.ApplicationName,
+            NotUserTraffic));
         services.AddSingleton<SignalHistory>();
         services.AddSingleton(sp =>
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using Widgetify.Reliability.AdmissionControl;
 
 namespace Widgetify.Reliability.Incidents;
 
@@ -23,9 +24,14 @@ internal sealed class ClientImpactMiddleware(RequestDelegate next, ClientImpactT
         }
         finally
         {
-            // A request the client gave up on is not a failure of the service (as in aspnetcore's rate limiter).
-            var bad = failed || (context.Response.StatusCode >= 500 && !context.RequestAborted.IsCancellationRequested);
-            tracker.Record(ClientKey(context), bad);
+            // Endpoints outside admission control are operators' and probes' (/metrics, the dashboard, the operator
+            // API, /health/live), not the visitors an incident's impact is about.
+            if (context.GetEndpoint()?.Metadata.GetMetadata<AdmissionEndpointMetadata>() is not { Bypass: true })
+            {
+                // A request the client gave up on is not a failure of the service (as in aspnetcore's rate limiter).
+                var bad = failed || (context.Response.StatusCode >= 500 && !context.RequestAborted.IsCancellationRequested);
+                tracker.Record(ClientKey(context), bad);
+            }
         }
     }
 

@@ -74,8 +74,7 @@ public sealed partial class IncidentStore
     /// <param name="idOrPrefix">A full id, or 8 or more of its leading hex digits (dashes optional).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The incident, or null when none matches.</returns>
-    /// <exception cref="ArgumentException">Not a valid id or prefix.</exception>
-    /// <exception cref="InvalidOperationException">The prefix matches several incidents.</exception>
+    /// <exception cref="ArgumentException">Not an id or a prefix of 8+ hex digits, or a prefix several incidents share.</exception>
     public async Task<Incident?> FindAsync(string idOrPrefix, CancellationToken cancellationToken)
     {
         var prefix = NormalizePrefix(idOrPrefix);
@@ -88,7 +87,7 @@ public sealed partial class IncidentStore
         var found = await ReadIncidentsAsync(command, cancellationToken);
         if (found.Count > 1)
         {
-            throw new InvalidOperationException(
+            throw new ArgumentException(
                 $"'{idOrPrefix}' matches several incidents ({string.Join(", ", found.Select(f => f.Incident.Id))}): give more of the id.");
         }
 

@@ -12,6 +12,10 @@ const ENDPOINTS = {
   alerts: '/api/alerts',
   incidents: '/api/incidents?limit=20',
 };
+// Signals and alerts come from the service's memory; incidents from PostgreSQL, on the instance's single control
+// connection that the database sampler and the lease heartbeat also use: read them every fifth poll only.
+const INCIDENTS_EVERY = 5;
+let pollCount = 0;
 
 const $ = (id) => document.getElementById(id);
 
@@ -114,7 +118,8 @@ async function poll(run) {
   if (run !== generation) return;
   const key = sessionStorage.getItem(KEY_STORAGE);
   const started = performance.now();
-  const names = Object.keys(ENDPOINTS);
+  const names = Object.keys(ENDPOINTS).filter((name) => name !== 'incidents' || pollCount % INCIDENTS_EVERY === 0);
+  pollCount += 1;
   const settled = await Promise.allSettled(names.map((name) => getJson(ENDPOINTS[name], key)));
   if (run !== generation) return;
 
@@ -140,9 +145,14 @@ async function poll(run) {
   } catch (error) {
     // A response of an unexpected shape must not stop the polling; show it like a failed poll.
     failures.push({ name: 'render', message: `could not show the data: ${error.message}` });
-    renderStatus(failures);
+    try {
+      renderStatus(failures);
+    } catch {
+      // even the status could not be drawn; the next poll tries again
+    }
+  } finally {
+    setTimeout(() => poll(run), Math.max(0, POLL_INTERVAL_MS - (performance.now() - started)));
   }
-  setTimeout(() => poll(run), Math.max(0, POLL_INTERVAL_MS - (performance.now() - started)));
 }
 
 function render(failures) {

@@ -46,7 +46,8 @@ internal sealed class WebhookDelivery
         _timeout = options.Timeout;
 
         // The path without query or user info: enough to tell targets apart, nothing secret.
-        Name = _url.GetLeftPart(UriPartial.Path);
+        // No user-info, query or fragment: a URL like https://user:token@host/hook must not put its token in the logs.
+        Name = _url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
         var capacity = options.QueueCapacity;
         _queue = Channel.CreateBounded<AlertTransition?>(
             new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },

@@ -5,19 +5,18 @@ namespace Widgetify.Reliability.Monitoring.Signals;
 
 /// <summary>Turns two consecutive metric collections into one <see cref="SignalSnapshot"/>: counters and histograms
 /// become the interval's deltas (as <c>rate()</c> does in Prometheus), gauges are read as they are. It reads the same
-/// instruments <c>/metrics</c> exposes, so the in-process alerts and the Prometheus rules see the same numbers.</summary>
+/// instruments <c>/metrics</c> exposes, which the Prometheus rules read too.</summary>
 /// <param name="primaryPoolName">The Npgsql data source name of the request pool (the control connection's pool is
 /// not the request pool and is left out).</param>
 /// <param name="applicationPrefix">The <c>application_name</c> prefix of Widgetify's sessions on the server.</param>
-internal sealed class SignalSampler(string primaryPoolName, string applicationPrefix)
+/// <param name="excludedRoutes">Route prefixes that are not users' traffic (scrapes, the dashboard's polling, the operator
+/// API, health probes): counting them would put a scrape's latency in the p99 of an idle service and its 200s in the
+/// availability of an overloaded one.</param>
+internal sealed class SignalSampler(string primaryPoolName, string applicationPrefix, IReadOnlyList<string> excludedRoutes)
 {
     private const string HttpDuration = "http.server.request.duration";
     private const string StatusTag = "http.response.status_code";
     private const string RouteTag = "http.route";
-
-    // Operators' own requests (scrapes, the dashboard's polling) are not users' traffic: counting them would put a
-    // scrape's latency in the p99 of an idle service and its 200s in the availability of an overloaded one.
-    private static readonly string[] OperatorRoutes = ["/metrics", "/dashboard", "/api/monitoring", "/api/alerts", "/api/incidents"];
 
     private readonly Dictionary<string, HistogramValue> _previousHistograms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _previousCounters = new(StringComparer.Ordinal);
@@ -80,8 +79,8 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
 
     private bool IsPrimary(MetricSeries series) => series.Tag("db.client.connection.pool.name") == primaryPoolName;
 
-    private static bool IsOperatorRoute(MetricSeries series) =>
-        series.Tag(RouteTag) is { } route && OperatorRoutes.Any(r => route.StartsWith(r, StringComparison.OrdinalIgnoreCase));
+    private bool IsOperatorRoute(MetricSeries series) =>
+        series.Tag(RouteTag) is { } route && excludedRoutes.Any(r => route.StartsWith(r, StringComparison.OrdinalIgnoreCase));
 
     private (long Requests, long Errors5xx, LatencyDistribution All, LatencyDistribution Served) Http(MetricsSnapshot metrics)
     {

@@ -17,7 +17,7 @@ public sealed class SignalSamplerTests : IDisposable
     private readonly Histogram<double> _http;
     private readonly Counter<long> _shed;
     private readonly Histogram<double> _acquire;
-    private readonly SignalSampler _sampler = new("widgetify-primary", "widgetify");
+    private readonly SignalSampler _sampler = new("widgetify-primary", "widgetify", ["/metrics", "/dashboard", "/api/alerts", "/health"]);
     private long _used;
 
     public SignalSamplerTests()
@@ -102,6 +102,7 @@ public sealed class SignalSamplerTests : IDisposable
         Request("/metrics", 200, 0.9);
         Request("/api/alerts", 200, 0.9);
         Request("/dashboard/assets/{name}", 200, 0.9);
+        Request("/health/ready", 503, 0.9);
         Request("/w/{id}", 200, 0.004);
 
         var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
