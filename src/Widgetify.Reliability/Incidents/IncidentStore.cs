@@ -295,6 +295,14 @@ public sealed partial class IncidentStore
 
     private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
+        // The store writes on the instance's single control connection, which the database sampler and the lease
+        // heartbeat also need: waiting long for a peer's lock would starve them (and fire DatabaseDown). Give up after
+        // 2 s instead; the outbox keeps everything for the next flush.
+        await using (var timeout = new NpgsqlCommand("SET LOCAL lock_timeout = '2s'", connection, transaction))
+        {
+            await timeout.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction)
         {
             Parameters = { new() { Value = IncidentSchema.AdvisoryLockKey } },

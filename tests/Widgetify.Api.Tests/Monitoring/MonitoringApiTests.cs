@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -141,38 +140,5 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
 
         response.StatusCode.ShouldBe(expected);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-    }
-}
-
-/// <summary>Debian's <c>promtool</c> (package <c>prometheus</c>, installed by <c>./widgetify test</c>).</summary>
-internal static class Promtool
-{
-    public static async Task<(int ExitCode, string Output)> CheckMetricsAsync(string exposition)
-    {
-        var start = new ProcessStartInfo("promtool", "check metrics")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("promtool is not installed: install Debian's 'prometheus' package (./widgetify test does).", ex);
-        }
-
-        using (process)
-        {
-            await process.StandardInput.WriteAsync(exposition);
-            process.StandardInput.Close();
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return (process.ExitCode, await output + await error);
-        }
     }
 }

@@ -101,27 +101,4 @@ public sealed class LatencyDistribution
         Debug.Assert(sum.Sum() == Count + other.Count, "Adding keeps every observation.");
         return new LatencyDistribution(_upperBounds, sum);
     }
-
-    /// <summary>The share of observations above <paramref name="threshold"/> seconds, counting a bucket as above only
-    /// when its lower bound is at or above the threshold (a lower estimate). Null without observations.</summary>
-    /// <param name="threshold">Seconds.</param>
-    public double? FractionAbove(double threshold)
-    {
-        if (Count == 0)
-        {
-            return null;
-        }
-
-        long above = 0;
-        for (var i = 0; i < _counts.Length; i++)
-        {
-            var lower = i == 0 ? 0 : _upperBounds[i - 1];
-            if (lower >= threshold)
-            {
-                above += _counts[i];
-            }
-        }
-
-        return (double)above / Count;
-    }
 }

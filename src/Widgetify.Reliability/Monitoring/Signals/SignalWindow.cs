@@ -6,13 +6,6 @@ public static class SignalWindow
     /// <summary>Completed requests in the window.</summary>
     public static long Requests(this IReadOnlyList<SignalSnapshot> window) => window.Sum(s => s.Requests);
 
-    /// <summary>Failed or shed requests over completed requests; null without requests.</summary>
-    public static double? BadRatio(this IReadOnlyList<SignalSnapshot> window)
-    {
-        var requests = window.Requests();
-        return requests == 0 ? null : (double)window.Sum(s => s.BadRequests) / requests;
-    }
-
     /// <summary>Shed requests over completed requests; null without requests.</summary>
     public static double? ShedRatio(this IReadOnlyList<SignalSnapshot> window)
     {
@@ -23,10 +16,6 @@ public static class SignalWindow
     /// <summary>Latency of every request in the window.</summary>
     public static LatencyDistribution Latency(this IReadOnlyList<SignalSnapshot> window) =>
         window.Aggregate(LatencyDistribution.Empty, (sum, s) => sum.Add(s.Latency));
-
-    /// <summary>Latency of the served (non-503) requests in the window.</summary>
-    public static LatencyDistribution ServedLatency(this IReadOnlyList<SignalSnapshot> window) =>
-        window.Aggregate(LatencyDistribution.Empty, (sum, s) => sum.Add(s.ServedLatency));
 
     /// <summary>Time to get a connection in the window.</summary>
     public static LatencyDistribution AcquireWait(this IReadOnlyList<SignalSnapshot> window) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Widgetify.Reliability.Monitoring.Metrics;
 
@@ -53,7 +52,7 @@ public sealed partial class PrometheusTextFormatTests
             [new("service_name", "widgetify-api"), new("service_instance_id", "host:8080")]);
 
         // Act
-        var (exitCode, output) = await RunPromtoolAsync(text);
+        var (exitCode, output) = await Promtool.CheckMetricsAsync(text);
 
         // Assert
         output.ShouldBeEmpty($"promtool printed problems for:\n{text}");
@@ -72,39 +71,9 @@ public sealed partial class PrometheusTextFormatTests
         const string Exposition = "# HELP a_total x\n# TYPE a_total counter\na_total 1\n# HELP a_total x\n# TYPE a_total counter\na_total 2\n";
 
         // Act
-        var (exitCode, _) = await RunPromtoolAsync(Exposition);
+        var (exitCode, _) = await Promtool.CheckMetricsAsync(Exposition);
 
         // Assert
         exitCode.ShouldNotBe(0);
     }
-
-    private static async Task<(int ExitCode, string Output)> RunPromtoolAsync(string exposition)
-    {
-        var promtool = FindOnPath("promtool")
-            ?? throw new ShouldAssertException(
-                "promtool is not on PATH: install Debian's 'prometheus' package (apt-get install -y prometheus); "
-                + "'./widgetify test' installs it. This test checks the exposition with the real promtool and never skips.");
-
-        using var process = Process.Start(new ProcessStartInfo(promtool, ["check", "metrics"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(exposition);
-        process.StandardInput.Close();
-
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(bound.Token);
-        return (process.ExitCode, (await stdout + await stderr).Trim());
-    }
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, program))
-            .FirstOrDefault(File.Exists);
 }

@@ -43,7 +43,7 @@ public sealed class SignalHistoryTests
     }
 
     [Fact]
-    public void SignalWindow_BadRatioAndLatency_SumTheWindow()
+    public void SignalWindow_ShedRatioAndLatency_SumTheWindow()
     {
         double[] bounds = [0.1, 1];
         IReadOnlyList<SignalSnapshot> window =
@@ -52,7 +52,6 @@ public sealed class SignalHistoryTests
             new() { At = Start.AddSeconds(1), Requests = 100, Latency = new LatencyDistribution(bounds, [0, 100, 0]) },
         ];
 
-        window.BadRatio()!.Value.ShouldBe(0.075, 1e-9);
         window.ShedRatio()!.Value.ShouldBe(0.05, 1e-9);
         window.Latency().Count.ShouldBe(200);
         window.Latency().Quantile(0.5)!.Value.ShouldBe(0.1, 1e-9);
@@ -63,7 +62,6 @@ public sealed class SignalHistoryTests
     {
         IReadOnlyList<SignalSnapshot> window = [new() { At = Start }];
 
-        window.BadRatio().ShouldBeNull();
         window.ShedRatio().ShouldBeNull();
     }
 }
