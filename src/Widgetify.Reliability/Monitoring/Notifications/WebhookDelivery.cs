@@ -45,13 +45,22 @@ internal sealed class WebhookDelivery
         _maxAttempts = options.MaxAttempts;
         _timeout = options.Timeout;
 
-        // The path without query or user info: enough to tell targets apart, nothing secret.
-        // No user-info, query or fragment: a URL like https://user:token@host/hook must not put its token in the logs.
+        // Scheme, host and path: enough to tell targets apart. No user info, query or fragment: a URL like
+        // https://user:token@host/hook must not put its token in the logs.
         Name = _url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
         var capacity = options.QueueCapacity;
         _queue = Channel.CreateBounded<AlertTransition?>(
             new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            dropped => NotificationLog.Dropped(_logger, dropped is null ? "re-send of firing alerts" : Describe(dropped), Name, capacity));
+            dropped =>
+            {
+                if (dropped is null)
+                {
+                    // The queued re-send went: let the next timer tick queue another, or re-sends would stop for good.
+                    Volatile.Write(ref _resendQueued, 0);
+                }
+
+                NotificationLog.Dropped(_logger, dropped is null ? "re-send of firing alerts" : Describe(dropped), Name, capacity);
+            });
         _pipeline = WebhookRetry.Build(options, timeProvider, random.NextDouble, OnRetry);
         Completion = Task.Run(() => RunAsync(stopping), CancellationToken.None);
     }
