@@ -1,54 +1,5 @@
 namespace Widgetify.Reliability.Incidents;
 
-/// <summary>One second of the whole fleet: the instances' samples of that second combined.</summary>
-internal sealed record FleetSecond
-{
-    public required DateTimeOffset At { get; init; }
-
-    public long Requests { get; init; }
-
-    public long Bad { get; init; }
-
-    public long Shed { get; init; }
-
-    public long ServerErrors => Bad - Shed;
-
-    // Quantiles cannot be added across instances: the worst instance's is shown.
-    public double? P50 { get; init; }
-
-    public double? P99 { get; init; }
-
-    public double? ServedP99 { get; init; }
-
-    public long PoolUsed { get; init; }
-
-    public long Share { get; init; }
-
-    public long Pending { get; init; }
-
-    public long Queued { get; init; }
-
-    public double AdmissionLimit { get; init; }
-
-    // Server-wide numbers each instance samples from the same server: the highest, never the sum.
-    public long? ServerConnections { get; init; }
-
-    public long? MaxConnections { get; init; }
-
-    public bool DatabaseUp { get; init; } = true;
-
-    public double? LongestTransactionSeconds { get; init; }
-
-    public long Deadlocks { get; init; }
-
-    public long Rollbacks { get; init; }
-
-    public long Commits { get; init; }
-
-    /// <summary>Whether the pool was at (90% of) its share.</summary>
-    public bool PoolSaturated => Share > 0 && PoolUsed >= 0.9 * Share;
-}
-
 /// <summary>An incident's samples as fleet seconds, split into the baseline before the impact and the incident, with
 /// the figures the evidence table and the root-cause ranking read.</summary>
 internal sealed class IncidentSeries
@@ -81,11 +32,11 @@ internal sealed class IncidentSeries
 
     public DateTimeOffset End { get; }
 
-    public IReadOnlyList<FleetSecond> All { get; }
+    public IReadOnlyList<IncidentSample> All { get; }
 
-    public IReadOnlyList<FleetSecond> Baseline { get; }
+    public IReadOnlyList<IncidentSample> Baseline { get; }
 
-    public IReadOnlyList<FleetSecond> During { get; }
+    public IReadOnlyList<IncidentSample> During { get; }
 
     public long Requests => During.Sum(s => s.Requests);
 
@@ -93,7 +44,7 @@ internal sealed class IncidentSeries
 
     public double ErrorPercent => Requests == 0 ? 0 : 100.0 * During.Sum(s => s.ServerErrors) / Requests;
 
-    public double SaturatedFraction => Fraction(s => s.PoolSaturated);
+    public double SaturatedFraction => Fraction(IsPoolSaturated);
 
     public double PendingFraction => Fraction(s => s.Pending > 0);
 
@@ -101,7 +52,7 @@ internal sealed class IncidentSeries
 
     public double DownFraction => Fraction(s => !s.DatabaseUp);
 
-    public FleetSecond? PeakOf(Func<FleetSecond, double?> value) =>
+    public IncidentSample? PeakOf(Func<IncidentSample, double?> value) =>
         During.Where(s => value(s) is not null).OrderByDescending(s => value(s)).ThenBy(s => s.At).FirstOrDefault();
 
     /// <summary>Mean requests per second before the impact; null without baseline seconds.</summary>
@@ -111,7 +62,7 @@ internal sealed class IncidentSeries
     public double? BaselineP99 => Median(Baseline.Select(s => s.ServedP99).OfType<double>().ToList());
 
     /// <summary>Seconds where served requests were slower than the objective while the pool had headroom.</summary>
-    public double SlowUnsaturatedFraction => Fraction(s => s.ServedP99 > Report.SloLatencyP99Seconds && !s.PoolSaturated && s.DatabaseUp);
+    public double SlowUnsaturatedFraction => Fraction(s => s.ServedP99 > Report.SloLatencyP99Seconds && !IsPoolSaturated(s) && s.DatabaseUp);
 
     public double? PeakServerConnectionRatio =>
         During.Where(s => s.ServerConnections is not null && s.MaxConnections > 0)
@@ -120,7 +71,7 @@ internal sealed class IncidentSeries
 
     public bool AlertFired(string name) => Report.Incident.Alerts.Contains(name, StringComparer.Ordinal);
 
-    private double Fraction(Func<FleetSecond, bool> predicate) => During.Count == 0 ? 0 : (double)During.Count(predicate) / During.Count;
+    private double Fraction(Func<IncidentSample, bool> predicate) => During.Count == 0 ? 0 : (double)During.Count(predicate) / During.Count;
 
     private static double? Median(List<double> values)
     {
@@ -139,9 +90,15 @@ internal sealed class IncidentSeries
         return rest == 0 ? at : at.AddTicks(TimeSpan.TicksPerSecond - rest);
     }
 
-    private static FleetSecond Combine(IGrouping<DateTimeOffset, IncidentSample> second) => new()
+    /// <summary>Whether the pool was at (90% of) its share.</summary>
+    private static bool IsPoolSaturated(IncidentSample s) => s.Share > 0 && s.PoolUsed >= 0.9 * s.Share;
+
+    // A fleet second is a sample too: counts and pools summed; quantiles cannot be added across instances, so the worst
+    // instance's is kept; server-wide figures, which every instance samples from the same server, take the highest.
+    private static IncidentSample Combine(IGrouping<DateTimeOffset, IncidentSample> second) => new()
     {
         At = second.Key,
+        Instance = string.Join(", ", second.Select(s => s.Instance).Distinct().Order(StringComparer.Ordinal)),
         Requests = second.Sum(s => s.Requests),
         Bad = second.Sum(s => s.Bad),
         Shed = second.Sum(s => s.Shed),
@@ -152,6 +109,7 @@ internal sealed class IncidentSeries
         Share = second.Sum(s => s.Share),
         Pending = second.Sum(s => s.Pending),
         Queued = second.Sum(s => s.Queued),
+        InFlight = second.Sum(s => s.InFlight),
         AdmissionLimit = second.Sum(s => s.AdmissionLimit),
         ServerConnections = second.Max(s => s.ServerConnections),
         MaxConnections = second.Max(s => s.MaxConnections),

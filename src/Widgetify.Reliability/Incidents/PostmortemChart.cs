@@ -74,8 +74,8 @@ internal static class PostmortemChart
     }
 
     private static void Panel(
-        StringBuilder svg, int index, string label, double max, Func<DateTimeOffset, double> x, IReadOnlyList<FleetSecond> seconds,
-        (string Name, string Color, Func<FleetSecond, double?> Value)[] lines, double? threshold, string? thresholdLabel)
+        StringBuilder svg, int index, string label, double max, Func<DateTimeOffset, double> x, IReadOnlyList<IncidentSample> seconds,
+        (string Name, string Color, Func<IncidentSample, double?> Value)[] lines, double? threshold, string? thresholdLabel)
     {
         var top = Top + (index * (PanelHeight + PanelGap));
         double Y(double value) => top + PanelHeight - (PanelHeight * Math.Clamp(value / max, 0, 1));
@@ -113,7 +113,7 @@ internal static class PostmortemChart
         svg.Append(CultureInfo.InvariantCulture, $"""<text x="{PostmortemFormat.N(x + 3)}" y="{PostmortemFormat.N(bottom + 14)}" fill="{color}">{label}</text>""").Append('\n');
     }
 
-    private static List<FleetSecond> Reduce(IReadOnlyList<FleetSecond> seconds)
+    private static List<IncidentSample> Reduce(IReadOnlyList<IncidentSample> seconds)
     {
         if (seconds.Count <= MaxPoints)
         {

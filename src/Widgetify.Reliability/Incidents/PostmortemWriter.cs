@@ -291,7 +291,7 @@ public static class PostmortemWriter
         }
     }
 
-    private static void Row(StringBuilder md, string signal, string peak, IncidentSeries s, FleetSecond? at, string compared) =>
+    private static void Row(StringBuilder md, string signal, string peak, IncidentSeries s, IncidentSample? at, string compared) =>
         Line(md, $"| {signal} | {Cell(peak)} | {(at is null ? "-" : PostmortemFormat.Clock(s, at.At))} | {Cell(compared)} |");
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
