@@ -179,8 +179,10 @@ public sealed partial class IncidentTracker
             await File.WriteAllTextAsync(path, draft.Markdown, cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(directory, draft.ChartFileName), draft.ChartSvg, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // A full disk, a folder it may not write, or a bug in the writer: the resolution itself stands, and
+            // './widgetify postmortem <id>' can write the draft later.
             IncidentLog.PostmortemFailed(_logger, ex, id, directory);
             return null;
         }

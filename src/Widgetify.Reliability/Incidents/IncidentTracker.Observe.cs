@@ -228,6 +228,13 @@ public sealed partial class IncidentTracker
             open.Alerts.Add(alert.Name);
         }
 
+        if (transition.From == AlertState.Firing)
+        {
+            // Already firing, now more severe (ErrorBudgetBurn's ticket became a page): dated when it escalated.
+            Enqueue(open, transition.At, IncidentEventKind.AlertFiring, $"{alert.Name} escalated to {alert.Severity}: {alert.Summary}", alert.Values);
+            return;
+        }
+
         Enqueue(open, alert.FiringSince ?? transition.At, IncidentEventKind.AlertFiring, $"{alert.Name} fired ({alert.Severity}): {alert.Summary}", alert.Values);
     }
 

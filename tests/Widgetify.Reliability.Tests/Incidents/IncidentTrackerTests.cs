@@ -1,3 +1,4 @@
+using Widgetify.Reliability.Monitoring.Alerts;
 using Widgetify.Reliability.Incidents;
 using static Widgetify.Reliability.Tests.Incidents.Signals;
 
@@ -236,6 +237,28 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
         var incident = s.Tracker.Current.ShouldNotBeNull();
         incident.Title.ShouldStartWith("DatabaseDown: ");
         incident.Alerts.ShouldBe(["DatabaseDown", "ErrorBudgetBurn"]);
+    }
+
+    [Fact]
+    public async Task Observe_AFiringAlertEscalates_RecordsTheEscalationWhenItHappened()
+    {
+        // Arrange
+        await using var database = await cluster.NewDatabaseAsync();
+        await using var s = new Scenario(IncidentsCluster.Store(database));
+        s.Second(Second(15, requests: 200, errors: 100), Fire("PoolSaturation", 15, "pool 20 of 20 in use"));
+        var ticket = Fire("ErrorBudgetBurn", 16, "Ticket: burning 7x");
+        s.Second(Second(16, requests: 200, errors: 100), ticket with { Alert = ticket.Alert with { Severity = AlertSeverity.Ticket } });
+
+        // Act: at second 30 the same alert, still firing since 16, becomes a page.
+        var page = Fire("ErrorBudgetBurn", 16, "Page: burning 20x");
+        s.Second(Second(30, requests: 200, errors: 100), page with { From = AlertState.Firing, At = T0.AddSeconds(30) });
+        await s.FlushAsync();
+
+        // Assert
+        var report = (await IncidentsCluster.Store(database).LoadReportAsync(s.Tracker.Current!.Id, CancellationToken.None)).ShouldNotBeNull();
+        var escalation = report.Events.Single(e => e.Message.Contains("escalated", StringComparison.Ordinal));
+        escalation.At.ShouldBe(T0.AddSeconds(30));
+        escalation.Message.ShouldStartWith("ErrorBudgetBurn escalated to Page");
     }
 
     [Fact]
