@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using Widgetify.Bench.Reporting;
 
 namespace Widgetify.Bench.Detection;
@@ -17,6 +14,7 @@ internal sealed class DetectionPoller(
     : IDisposable
 {
     private readonly CancellationTokenSource stop = new();
+    private readonly MonitoringClient monitoring = new(client, baseAddress, operatorKey, options.RequestTimeout, time);
     private readonly Lock gate = new();
     private long? loadEndedTimestamp; // a timestamp may be 0 (a manual clock's start), so null means "not yet"
 
@@ -85,8 +83,8 @@ internal sealed class DetectionPoller(
     private async Task PollOnceAsync(DetectionTracker tracker, CancellationToken token)
     {
         // Both at once, so an incidents query queued behind a saturated database does not delay the alerts.
-        var alerts = GetAsync("/api/alerts", MonitoringJson.ParseAlerts, token);
-        var incidents = GetAsync(
+        var alerts = monitoring.GetAsync("/api/alerts", MonitoringJson.ParseAlerts, token);
+        var incidents = monitoring.GetAsync(
             string.Create(CultureInfo.InvariantCulture, $"/api/incidents?limit={options.IncidentLimit}"), MonitoringJson.ParseIncidents, token);
         await Task.WhenAll(alerts, incidents);
         tracker.CountPoll();
@@ -109,38 +107,6 @@ internal sealed class DetectionPoller(
         else
         {
             observe(outcome.Value!);
-        }
-    }
-
-    private async Task<(T? Value, string? Failure)> GetAsync<T>(string path, Func<string, T> parse, CancellationToken token)
-        where T : class
-    {
-        using var timeout = new CancellationTokenSource(options.RequestTimeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, path));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", operatorKey);
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token);
-            var body = await response.Content.ReadAsStringAsync(linked.Token);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                return (null, F($"GET {path}: {(int)response.StatusCode} {response.ReasonPhrase}"));
-            }
-
-            return (parse(body), null);
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            return (null, F($"GET {path}: no answer within {options.RequestTimeout.TotalSeconds:0.#} s"));
-        }
-        catch (HttpRequestException ex)
-        {
-            return (null, $"GET {path}: {ex.Message}");
-        }
-        catch (JsonException ex)
-        {
-            return (null, $"GET {path}: unreadable body ({ex.Message})");
         }
     }
 

@@ -327,26 +327,19 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         }
 
         using var control = ControlClient();
+        var monitoring = new MonitoringClient(control, service.Process.BaseAddress, operatorKey, control.Timeout, TimeProvider.System);
         var bound = settings.IncidentResolveAfter + TimeSpan.FromSeconds(15);
         var started = Stopwatch.GetTimestamp();
         PolledIncident? open = null;
         while (true)
         {
+            // Only an answer that lists no open incident confirms it; a failed request keeps the wait going until the bound.
+            var (incidents, _) = await monitoring.GetAsync("/api/incidents?limit=5", MonitoringJson.ParseIncidents, cancellationToken);
             var confirmedNoneOpen = false;
-            try
+            if (incidents is not null)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(service.Process.BaseAddress, "api/incidents?limit=5"));
-                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", operatorKey);
-                using var response = await control.SendAsync(request, cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    open = MonitoringJson.ParseIncidents(await response.Content.ReadAsStringAsync(cancellationToken)).FirstOrDefault(i => !i.IsResolved);
-                    confirmedNoneOpen = open is null;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
-            {
-                // Not confirmed: keep waiting; the bound ends the wait.
+                open = incidents.FirstOrDefault(i => !i.IsResolved);
+                confirmedNoneOpen = open is null;
             }
 
             var waited = Stopwatch.GetElapsedTime(started);
