@@ -8,7 +8,7 @@ namespace Widgetify.Reliability.Monitoring.Metrics;
 public sealed class HistogramValue
 {
     private readonly double[] _upperBounds;
-    private readonly long[] _counts;
+    private readonly LatencyDistribution _buckets;
 
     /// <summary>Creates a histogram value.</summary>
     /// <param name="upperBounds">Ascending finite upper bounds; not copied, so never change it afterwards.</param>
@@ -16,30 +16,22 @@ public sealed class HistogramValue
     /// <param name="sum">The sum of all observations.</param>
     public HistogramValue(double[] upperBounds, long[] counts, double sum)
     {
-        ArgumentNullException.ThrowIfNull(upperBounds);
-        ArgumentNullException.ThrowIfNull(counts);
-        if (counts.Length != upperBounds.Length + 1)
-        {
-            throw new ArgumentException($"Expected {upperBounds.Length + 1} counts (one per bound and +Inf), got {counts.Length}.", nameof(counts));
-        }
-
+        _buckets = new LatencyDistribution(upperBounds, counts);
         _upperBounds = upperBounds;
-        _counts = counts;
         Sum = sum;
-        Count = counts.Sum();
     }
 
     /// <summary>The finite upper bounds (inclusive, as Prometheus' <c>le</c>), ascending.</summary>
-    public IReadOnlyList<double> UpperBounds => _upperBounds;
+    public IReadOnlyList<double> UpperBounds => _buckets.UpperBounds;
 
     /// <summary>Observations per bucket, not cumulative; the last is the +Inf bucket.</summary>
-    public IReadOnlyList<long> Counts => _counts;
+    public IReadOnlyList<long> Counts => _buckets.Counts;
 
     /// <summary>The sum of all observations.</summary>
     public double Sum { get; }
 
     /// <summary>All observations (the sum of <see cref="Counts"/>).</summary>
-    public long Count { get; }
+    public long Count => _buckets.Count;
 
     /// <summary>The observations made after <paramref name="earlier"/> was taken: this minus it, bucket by bucket.
     /// A bucket that went down means the series restarted (the collector or instrument was recreated), so, like
@@ -50,7 +42,7 @@ public sealed class HistogramValue
     {
         if (earlier is null)
         {
-            return new LatencyDistribution(_upperBounds, (long[])_counts.Clone());
+            return _buckets;
         }
 
         if (!_upperBounds.AsSpan().SequenceEqual(earlier._upperBounds))
@@ -58,13 +50,13 @@ public sealed class HistogramValue
             throw new ArgumentException("The earlier value has different bucket bounds: it is not of the same series.", nameof(earlier));
         }
 
-        var counts = new long[_counts.Length];
+        var counts = new long[Counts.Count];
         for (var i = 0; i < counts.Length; i++)
         {
-            counts[i] = _counts[i] - earlier._counts[i];
+            counts[i] = Counts[i] - earlier.Counts[i];
             if (counts[i] < 0)
             {
-                return new LatencyDistribution(_upperBounds, (long[])_counts.Clone());
+                return _buckets;
             }
         }
 
