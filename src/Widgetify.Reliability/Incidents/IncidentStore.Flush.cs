@@ -15,6 +15,10 @@ internal sealed record ResolveResult(IncidentHandle Handle, Guid Id, bool Resolv
 
 public sealed partial class IncidentStore
 {
+    // The alerts named in $4 are added to the incident's list (each once), and the row is marked as just updated.
+    private const string MergeAlertsAndTouch =
+        "alerts = alerts || ARRAY(SELECT a FROM unnest($4::text[]) AS a WHERE NOT a = ANY (alerts)), updated_at = clock_timestamp()";
+
     /// <summary>Applies a batch of the outbox in one transaction, in order: opens and joins, timeline entries,
     /// resolutions, then the latest states and the samples. Everything is idempotent, so the whole batch can be
     /// retried after a failure, even one after the commit.</summary>
@@ -79,9 +83,9 @@ public sealed partial class IncidentStore
             var id = Resolve(state.Handle).Id;
             await UpsertInstanceAsync(connection, transaction, id, instance, state.Impact, null, cancellationToken);
             await ExecuteAsync(connection, transaction,
-                """
+                $"""
                 UPDATE widgetify_incidents SET status = $2, mitigated_at = coalesce(mitigated_at, $3),
-                    alerts = alerts || ARRAY(SELECT a FROM unnest($4::text[]) AS a WHERE NOT a = ANY (alerts)), updated_at = clock_timestamp()
+                    {MergeAlertsAndTouch}
                 WHERE id = $1 AND resolved_at IS NULL
                 """,
                 cancellationToken, id, state.Status.ToDatabase(), state.MitigatedAt, state.Alerts.ToArray());
@@ -148,9 +152,9 @@ public sealed partial class IncidentStore
         if (joined)
         {
             await ExecuteAsync(connection, transaction,
-                """
+                $"""
                 UPDATE widgetify_incidents SET impact_started_at = least(impact_started_at, $2), detected_at = least(detected_at, $3),
-                    alerts = alerts || ARRAY(SELECT a FROM unnest($4::text[]) AS a WHERE NOT a = ANY (alerts)), updated_at = clock_timestamp()
+                    {MergeAlertsAndTouch}
                 WHERE id = $1
                 """,
                 cancellationToken, id, incident.ImpactStartedAt, incident.DetectedAt, incident.Alerts.ToArray());
@@ -218,9 +222,9 @@ public sealed partial class IncidentStore
         }
 
         var changed = await ExecuteAsync(connection, transaction,
-            """
+            $"""
             UPDATE widgetify_incidents SET status = 'resolved', resolved_at = $2, mitigated_at = coalesce(mitigated_at, $3),
-                alerts = alerts || ARRAY(SELECT a FROM unnest($4::text[]) AS a WHERE NOT a = ANY (alerts)), updated_at = clock_timestamp()
+                {MergeAlertsAndTouch}
             WHERE id = $1 AND resolved_at IS NULL
             """,
             cancellationToken, id, resolve.ResolvedAt, resolve.Final.MitigatedAt ?? resolve.ResolvedAt, resolve.Final.Alerts.ToArray());
