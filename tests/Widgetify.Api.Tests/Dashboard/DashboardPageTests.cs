@@ -143,7 +143,7 @@ public sealed class DashboardPageTests(DashboardBrowserFixture fixture, ITestOut
 
     private async Task SaveScreenshotAsync(IPage page)
     {
-        var path = Path.Combine(RepositoryRoot.Find(), "artifacts", "screenshots", "dashboard.png");
+        var path = Path.Combine(Repository.Root, "artifacts", "screenshots", "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         var attached = Path.Combine(AppContext.BaseDirectory, "screenshots", "dashboard.png");

@@ -146,7 +146,7 @@ public sealed class IncidentLifecycleTests : IAsyncLifetime
     /// <summary>Keeps the draft and its chart under artifacts/postmortems, so a run shows what operators get.</summary>
     private static void KeepAsArtifact(string draft)
     {
-        var folder = Path.Combine(RepositoryRoot.Find(), "artifacts", "postmortems");
+        var folder = Path.Combine(Repository.Root, "artifacts", "postmortems");
         Directory.CreateDirectory(folder);
         File.Copy(draft, Path.Combine(folder, "database-outage.md"), overwrite: true);
         File.Copy(Path.ChangeExtension(draft, ".svg"), Path.Combine(folder, Path.GetFileName(Path.ChangeExtension(draft, ".svg"))), overwrite: true);

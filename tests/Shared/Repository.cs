@@ -1,4 +1,4 @@
-namespace Widgetify.Deploy.Tests.Infrastructure;
+namespace Widgetify.Testing;
 
 /// <summary>The checkout the tests run from: the deploy files are read where operators find them, not copied.</summary>
 public static class Repository
