@@ -1,40 +1,88 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Widgetify.Testing;
 
-/// <summary>Debian's real <c>promtool</c> (package <c>prometheus</c>, installed by <c>./widgetify test</c>). Tests that need
-/// it fail, never skip, when it is missing.</summary>
+/// <summary>The real <c>promtool</c> (Debian package <c>prometheus</c>, installed by <c>./widgetify test</c>), run from the
+/// repository root so its output names files as the repository does. Tests that need it fail, never skip, when it is
+/// missing.</summary>
 public static class Promtool
 {
-    /// <summary>Runs <c>promtool check metrics</c> on <paramref name="exposition"/> (stdin), bounded to a minute.</summary>
-    /// <returns>The exit code (0: valid and lint-clean) and everything promtool printed.</returns>
-    public static async Task<(int ExitCode, string Output)> CheckMetricsAsync(string exposition)
-    {
-        var promtool = FindOnPath("promtool")
-            ?? throw new InvalidOperationException(
-                "promtool is not on PATH: install Debian's 'prometheus' package (apt-get install -y prometheus); "
-                + "'./widgetify test' installs it. This test checks the exposition with the real promtool and never skips.");
+    // A hang guard, not a speed assertion: the slowest run (the Feb 15 replay) takes about a second.
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
 
-        using var process = Process.Start(new ProcessStartInfo(promtool, ["check", "metrics"])
+    /// <summary>Runs promtool with <paramref name="args"/>.</summary>
+    public static Task<PromtoolResult> RunAsync(params string[] args) => RunAsync(input: null, args);
+
+    /// <summary>Runs <c>promtool check metrics</c> on <paramref name="exposition"/> (stdin): exit 0 means valid and lint-clean.</summary>
+    public static Task<PromtoolResult> CheckMetricsAsync(string exposition) => RunAsync(exposition, "check", "metrics");
+
+    private static async Task<PromtoolResult> RunAsync(string? input, params string[] args)
+    {
+        var start = new ProcessStartInfo(Locate())
         {
-            RedirectStandardInput = true,
+            RedirectStandardInput = input is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-        })!;
+            WorkingDirectory = Repository.Root,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)
+            ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(exposition);
-        process.StandardInput.Close();
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
 
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(bound.Token);
-        return (process.ExitCode, (await stdout + await stderr).Trim());
+        using var timeout = new CancellationTokenSource(Bound);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"promtool {string.Join(' ', args)} did not finish within {Bound.TotalMinutes} minutes.");
+        }
+
+        var output = new StringBuilder().Append(await stdout).Append(await stderr).ToString();
+        return new PromtoolResult($"promtool {string.Join(' ', args)}", process.ExitCode, output);
     }
 
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, program))
-            .FirstOrDefault(File.Exists);
+    private static string Locate()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, "promtool");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            "promtool was not found on PATH, so the metrics exposition, the Prometheus rules, their unit tests and the "
+            + "example config cannot be checked. Install it with 'apt-get install prometheus' (Debian/Ubuntu; "
+            + "'./widgetify test' installs it) or put a promtool 2.x from https://prometheus.io/download on PATH.");
+    }
+}
+
+/// <summary>What a promtool run said.</summary>
+/// <param name="Command">The command line, for messages.</param>
+/// <param name="ExitCode">0 when the check or the tests passed.</param>
+/// <param name="Output">Standard output then standard error.</param>
+public sealed record PromtoolResult(string Command, int ExitCode, string Output)
+{
+    /// <summary>Fails with promtool's own output when it did not exit 0.</summary>
+    public void ShouldSucceed() =>
+        ExitCode.ShouldBe(0, $"{Command} exited {ExitCode}:\n{Output}");
 }

@@ -1,5 +1,3 @@
-using Widgetify.Deploy.Tests.Infrastructure;
-
 namespace Widgetify.Deploy.Tests.Prometheus;
 
 /// <summary>deploy/prometheus/prometheus.yml, the example configuration: valid, and loads the rules file.</summary>

@@ -1,5 +1,3 @@
-using Widgetify.Deploy.Tests.Infrastructure;
-
 namespace Widgetify.Deploy.Tests.Prometheus;
 
 /// <summary>deploy/prometheus/tests/*.yml, the promtool unit tests of the rules: each passes, and together they cover

@@ -52,10 +52,10 @@ public sealed partial class PrometheusTextFormatTests
             [new("service_name", "widgetify-api"), new("service_instance_id", "host:8080")]);
 
         // Act
-        var (exitCode, output) = await Promtool.CheckMetricsAsync(text);
+        var (_, exitCode, output) = await Promtool.CheckMetricsAsync(text);
 
         // Assert
-        output.ShouldBeEmpty($"promtool printed problems for:\n{text}");
+        output.Trim().ShouldBeEmpty($"promtool printed problems for:\n{text}");
         exitCode.ShouldBe(0, $"promtool rejected:\n{text}");
         text.ShouldContain("# TYPE widgetify_test_requests_total counter");
         text.ShouldContain("# TYPE http_server_request_duration_seconds histogram");
@@ -71,7 +71,7 @@ public sealed partial class PrometheusTextFormatTests
         const string Exposition = "# HELP a_total x\n# TYPE a_total counter\na_total 1\n# HELP a_total x\n# TYPE a_total counter\na_total 2\n";
 
         // Act
-        var (exitCode, _) = await Promtool.CheckMetricsAsync(Exposition);
+        var (_, exitCode, _) = await Promtool.CheckMetricsAsync(Exposition);
 
         // Assert
         exitCode.ShouldNotBe(0);
