@@ -62,7 +62,7 @@ internal static class UpCommand
         DefaultSetting(builder.Configuration, settings, "Monitoring:Incidents:PostmortemDirectory", postmortems);
         DefaultSetting(builder.Configuration, settings, "Monitoring:ExternalUrl", url);
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
+        builder.WebHost.UseUrls(url);
         builder.AddWidgetify();
         await using var app = builder.Build();
         app.UseWidgetify();
