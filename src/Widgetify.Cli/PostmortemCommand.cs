@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Widgetify.Reliability.Incidents;
 
@@ -32,7 +31,7 @@ internal static class PostmortemCommand
         // A one-off client like psql: one connection, outside the service's budget.
         var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = "widgetify-postmortem", MaxPoolSize = 1 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new IncidentStore(dataSource, TimeProvider.System, NullLogger<IncidentStore>.Instance);
+        var store = new IncidentStore(dataSource);
         await store.EnsureSchemaAsync(cancellationToken);
 
         Incident? incident;

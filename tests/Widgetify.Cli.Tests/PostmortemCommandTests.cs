@@ -79,7 +79,7 @@ public sealed class PostmortemCommandTests
     private static async Task<Guid> RecordIncidentAsync(string connectionString, bool resolve)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new IncidentStore(dataSource, TimeProvider.System, NullLogger<IncidentStore>.Instance);
+        var store = new IncidentStore(dataSource);
         var options = new IncidentOptions { ResolveAfter = TimeSpan.FromSeconds(20) };
         var clients = new ClientImpactTracker(options, TimeProvider.System);
         var history = new SignalHistory(600);

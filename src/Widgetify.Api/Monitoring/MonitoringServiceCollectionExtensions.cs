@@ -67,8 +67,7 @@ internal static class MonitoringServiceCollectionExtensions
         });
         services.AddSingleton(sp => new ClientImpactTracker(
             sp.GetRequiredService<MonitoringOptions>().Incidents, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new IncidentStore(
-            sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IncidentStore>>()));
+        services.AddSingleton(sp => new IncidentStore(sp.GetRequiredService<WidgetifyDataSources>().Control));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<MonitoringOptions>();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -21,22 +20,14 @@ public sealed partial class IncidentStore
         """;
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger<IncidentStore> _logger;
 
     /// <summary>Creates a store.</summary>
     /// <param name="dataSource">The instance's control pool (outside the request pool, so an exhausted request pool
     /// never keeps the timeline from being written).</param>
-    /// <param name="timeProvider">The clock, for the ids of entries the store writes itself.</param>
-    /// <param name="logger">The log.</param>
-    public IncidentStore(NpgsqlDataSource dataSource, TimeProvider timeProvider, ILogger<IncidentStore> logger)
+    public IncidentStore(NpgsqlDataSource dataSource)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(timeProvider);
-        ArgumentNullException.ThrowIfNull(logger);
         _dataSource = dataSource;
-        _timeProvider = timeProvider;
-        _logger = logger;
     }
 
     /// <summary>Creates the tables unless they exist. Instances starting together could collide in the catalog on

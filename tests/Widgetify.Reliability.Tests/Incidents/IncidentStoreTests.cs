@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Widgetify.Postgres;
 using Widgetify.Reliability.Incidents;
@@ -197,7 +196,7 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
         try
         {
             await using var dataSource = NpgsqlDataSource.Create(server.AppConnectionString);
-            var store = new IncidentStore(dataSource, TimeProvider.System, NullLogger<IncidentStore>.Instance);
+            var store = new IncidentStore(dataSource);
             await using var s = new Scenario(store);
             await s.Tracker.StartAsync(CancellationToken.None);
             s.Second(Second(10, latency: 2), Fire("ResponseTimeSpike", 10));

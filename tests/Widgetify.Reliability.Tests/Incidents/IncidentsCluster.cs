@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Widgetify.Reliability.Incidents;
 
 namespace Widgetify.Reliability.Tests.Incidents;
@@ -23,8 +22,7 @@ public sealed class IncidentsCluster : IAsyncLifetime
 
     public Task<ScratchDatabase> NewDatabaseAsync() => ScratchDatabase.CreateAsync(Postgres);
 
-    public static IncidentStore Store(ScratchDatabase database, TimeProvider? time = null) =>
-        new(database.DataSource, time ?? TimeProvider.System, NullLogger<IncidentStore>.Instance);
+    public static IncidentStore Store(ScratchDatabase database) => new(database.DataSource);
 }
 
 [CollectionDefinition(Name)]
