@@ -3,19 +3,20 @@ using System.Collections.Concurrent;
 namespace Widgetify.Reliability.Incidents;
 
 /// <summary>The distinct clients one incident touched on this instance, each set capped (then counts are lower bounds).</summary>
-internal sealed class ClientCapture(int cap, long baseClients, long baseAffected, bool baseCapped)
+/// <remarks>Counts from before a restart are added by the incident (<see cref="OpenIncident.Impact"/>), not here.</remarks>
+internal sealed class ClientCapture(int cap)
 {
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _affected = new(StringComparer.Ordinal);
     private int _seenCount;
     private int _affectedCount;
-    private volatile bool _capped = baseCapped;
+    private volatile bool _capped;
 
-    /// <summary>Distinct clients, plus those counted before a restart (which may recount some).</summary>
-    public long Clients => baseClients + Volatile.Read(ref _seenCount);
+    /// <summary>Distinct clients.</summary>
+    public long Clients => Volatile.Read(ref _seenCount);
 
     /// <summary>Distinct clients that got a failed or shed response.</summary>
-    public long Affected => baseAffected + Volatile.Read(ref _affectedCount);
+    public long Affected => Volatile.Read(ref _affectedCount);
 
     /// <summary>Whether a set reached the cap.</summary>
     public bool Capped => _capped;

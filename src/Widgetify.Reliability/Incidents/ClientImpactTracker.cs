@@ -64,9 +64,9 @@ public sealed class ClientImpactTracker
 
     /// <summary>Starts counting distinct clients for an incident, seeded with the window's clients seen since
     /// <paramref name="since"/> (the impact start).</summary>
-    internal ClientCapture BeginCapture(DateTimeOffset since, int cap, long baseClients = 0, long baseAffected = 0, bool baseCapped = false)
+    internal ClientCapture BeginCapture(DateTimeOffset since, int cap)
     {
-        var capture = new ClientCapture(cap, baseClients, baseAffected, baseCapped);
+        var capture = new ClientCapture(cap);
         _capture = capture; // first, so that no request between the seeding and this line is missed
         var sinceTicks = since.UtcTicks;
         foreach (var (key, activity) in _window)
