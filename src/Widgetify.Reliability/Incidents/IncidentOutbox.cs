@@ -45,11 +45,11 @@ internal sealed record StateOp(IncidentHandle Handle, IncidentStatus Status, Dat
 /// <summary>This instance recovered: resolve the incident unless other live instances are still in it.</summary>
 internal sealed record ResolveOp(IncidentHandle Handle, StateOp Final, DateTimeOffset ResolvedAt, IncidentEvent Event) : OutboxOp(Handle);
 
-/// <summary>Record where the postmortem draft was written.</summary>
 /// <summary>This instance stopped while the incident was open: it no longer keeps it open (its final totals go
 /// with it), so the instances that remain, or the next one to start, can resolve it.</summary>
 internal sealed record LeaveOp(IncidentHandle Handle, StateOp Final, DateTimeOffset LeftAt, IncidentEvent Event) : OutboxOp(Handle);
 
+/// <summary>Record where the postmortem draft was written.</summary>
 internal sealed record PostmortemOp(IncidentHandle Handle, string Path, IncidentEvent Event) : OutboxOp(Handle);
 
 /// <summary>One second of samples.</summary>
