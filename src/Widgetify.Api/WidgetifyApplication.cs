@@ -10,9 +10,11 @@ using Widgetify.Api.Embed;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
 using Widgetify.Api.Monitoring;
-using Widgetify.Reliability.AdmissionControl;
-using Widgetify.Reliability.Incidents;
-using Widgetify.Reliability.PoolGovernance;
+using Widgetify.Core.Traffic;
+using Widgetify.Incidents;
+using Widgetify.Incidents.Impact;
+using Widgetify.Overload.AdmissionControl;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api;
 
@@ -84,12 +86,14 @@ public static class WidgetifyApplication
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
+        // Operators' requests carry a metrics tag, so the signals leave them out by the same marker as admission.
+        app.UseTrafficTagging();
         // After routing (the endpoint says its priority), before authentication (an API-key lookup is database work).
         app.UseAdmissionControl();
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapOpenApi().BypassAdmission();
+        app.MapOpenApi().ForOperators();
         app.MapHealthApi();
         app.MapWidgetsApi();
         app.MapEmbedApi();

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
-using Widgetify.Reliability.AdmissionControl;
-using Widgetify.Reliability.Monitoring;
-using Widgetify.Reliability.PoolGovernance;
+using Widgetify.Incidents;
+using Widgetify.Observability;
+using Widgetify.Overload.AdmissionControl;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api;
 
@@ -33,9 +34,15 @@ public sealed class WidgetifyOptions
     [ValidateObjectMembers]
     public AdmissionOptions Admission { get; set; } = new();
 
-    /// <summary>Metrics, alerts, notifications and incidents.</summary>
+    /// <summary>Metrics, alerts and notifications.</summary>
     [ValidateObjectMembers]
     public MonitoringOptions Monitoring { get; set; } = new();
+
+    /// <summary>How incidents are recorded. Configured under <c>Widgetify:Monitoring:Incidents</c>, where it has always
+    /// been, though monitoring itself no longer knows about incidents.</summary>
+    [ValidateObjectMembers]
+    [ConfigurationKeyName("Monitoring:Incidents")]
+    public IncidentOptions Incidents { get; set; } = new();
 }
 
 /// <summary>How Widgetify reaches PostgreSQL.</summary>

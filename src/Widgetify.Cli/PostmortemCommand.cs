@@ -1,7 +1,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Widgetify.Reliability.Incidents;
+using Widgetify.Incidents;
+using Widgetify.Incidents.Postmortems;
 
 namespace Widgetify.Cli;
 

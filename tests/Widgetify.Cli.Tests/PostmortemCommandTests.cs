@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Widgetify.Cli.Tests.Infrastructure;
+using Widgetify.Incidents;
+using Widgetify.Incidents.Impact;
+using Widgetify.Observability;
+using Widgetify.Observability.Alerts;
+using Widgetify.Observability.Signals;
 using Widgetify.Postgres;
-using Widgetify.Reliability.Incidents;
-using Widgetify.Reliability.Monitoring;
-using Widgetify.Reliability.Monitoring.Alerts;
-using Widgetify.Reliability.Monitoring.Signals;
 
 namespace Widgetify.Cli.Tests;
 

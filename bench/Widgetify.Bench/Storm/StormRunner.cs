@@ -9,8 +9,8 @@ using Widgetify.Bench.Load;
 using Widgetify.Bench.Measurement;
 using Widgetify.Bench.Processes;
 using Widgetify.Bench.Reporting;
+using Widgetify.Overload.PoolGovernance;
 using Widgetify.Postgres;
-using Widgetify.Reliability.PoolGovernance;
 
 namespace Widgetify.Bench.Storm;
 

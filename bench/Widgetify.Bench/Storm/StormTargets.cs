@@ -1,6 +1,6 @@
 using System.Globalization;
 using Widgetify.Bench.Reporting;
-using Widgetify.Reliability.PoolGovernance;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Bench.Storm;
 

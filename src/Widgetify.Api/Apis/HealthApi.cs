@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Widgetify.Api.Health;
-using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Core.Traffic;
+using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Apis;
 
@@ -16,12 +17,12 @@ internal static class HealthApi
         {
             Predicate = _ => false,
             ResponseWriter = HealthJsonWriter.WriteAsync,
-        }).WithTags("Health").BypassAdmission();
+        }).WithTags("Health").ForOperators();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = HealthJsonWriter.WriteAsync,
-        }).WithTags("Health").WithAdmissionPriority(RequestPriority.Critical);
+        }).WithTags("Health").ForOperators().WithAdmissionPriority(RequestPriority.Critical);
         return app;
     }
 }

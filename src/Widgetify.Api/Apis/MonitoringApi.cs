@@ -2,12 +2,12 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Monitoring;
-using Widgetify.Reliability.AdmissionControl;
-using Widgetify.Reliability.Incidents;
-using Widgetify.Reliability.Monitoring;
-using Widgetify.Reliability.Monitoring.Alerts;
-using Widgetify.Reliability.Monitoring.Metrics;
-using Widgetify.Reliability.Monitoring.Signals;
+using Widgetify.Core.Traffic;
+using Widgetify.Incidents;
+using Widgetify.Observability;
+using Widgetify.Observability.Alerts;
+using Widgetify.Observability.Metrics;
+using Widgetify.Observability.Signals;
 
 namespace Widgetify.Api.Apis;
 
@@ -23,12 +23,12 @@ internal static class MonitoringApi
         app.MapGet("/metrics", WriteMetricsAsync)
             .WithTags("Monitoring")
             .ExcludeFromDescription()
-            .BypassAdmission();
+            .ForOperators();
 
         var api = app.MapGroup("/api")
             .RequireAuthorization(AuthorizationPolicies.Operator)
             .WithTags("Monitoring")
-            .BypassAdmission()
+            .ForOperators()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("/alerts", GetAlerts)

@@ -1,6 +1,6 @@
 using Widgetify.Api.Apis;
 using Widgetify.Api.Errors;
-using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Core.Traffic;
 
 namespace Widgetify.Api.Dashboard;
 
@@ -22,13 +22,13 @@ internal static class DashboardApi
         // Admission is bypassed: these are in-memory bytes, and an overload is exactly when operators open the page.
         app.MapGet("/dashboard", (HttpContext context) => Serve(context, assets.Page))
             .ExcludeFromDescription()
-            .BypassAdmission();
+            .ForOperators();
         app.MapGet("/dashboard/assets/{name}", (string name, HttpContext context) =>
                 assets.TryGet(name, out var asset)
                     ? Serve(context, asset)
                     : Problems.NotFound($"The dashboard has no file '{name}'. Its files are: {string.Join(", ", assets.Names)}."))
             .ExcludeFromDescription()
-            .BypassAdmission();
+            .ForOperators();
         return app;
     }
 

@@ -1,5 +1,5 @@
-using Widgetify.Reliability.AdmissionControl;
-using Widgetify.Reliability.PoolGovernance;
+using Widgetify.Overload.AdmissionControl;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Data;
 

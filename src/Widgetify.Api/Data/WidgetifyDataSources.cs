@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Widgetify.Reliability.PoolGovernance;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Data;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
-using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Embed;
 

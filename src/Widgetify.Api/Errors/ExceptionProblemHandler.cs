@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Errors;
 

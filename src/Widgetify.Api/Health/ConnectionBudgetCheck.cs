@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Widgetify.Reliability.AdmissionControl;
-using Widgetify.Reliability.PoolGovernance;
+using Widgetify.Overload.AdmissionControl;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Health;
 

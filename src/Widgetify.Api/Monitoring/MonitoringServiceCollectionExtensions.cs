@@ -1,15 +1,16 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
-using Widgetify.Reliability.AdmissionControl;
-using Widgetify.Reliability.Incidents;
-using Widgetify.Reliability.Monitoring;
-using Widgetify.Reliability.Monitoring.Alerts;
-using Widgetify.Reliability.Monitoring.Database;
-using Widgetify.Reliability.Monitoring.Metrics;
-using Widgetify.Reliability.Monitoring.Notifications;
-using Widgetify.Reliability.Monitoring.Signals;
-using Widgetify.Reliability.PoolGovernance;
+using Widgetify.Incidents;
+using Widgetify.Incidents.Impact;
+using Widgetify.Observability;
+using Widgetify.Observability.Alerts;
+using Widgetify.Observability.Database;
+using Widgetify.Observability.Metrics;
+using Widgetify.Observability.Notifications;
+using Widgetify.Observability.Signals;
+using Widgetify.Overload.AdmissionControl;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Monitoring;
 
@@ -27,8 +28,6 @@ internal static class MonitoringServiceCollectionExtensions
         "System.Runtime",               // GC, thread pool, CPU: the process side of a slow response
     ];
 
-    /// <summary>Routes of operators and probes, left out of the signals the alerts and incidents judge users' experience by.</summary>
-    private static readonly string[] NotUserTraffic = ["/metrics", "/dashboard", "/api/monitoring", "/api/alerts", "/api/incidents", "/health"];
 
     public static IServiceCollection AddWidgetifyMonitoring(this IServiceCollection services)
     {
@@ -47,8 +46,7 @@ internal static class MonitoringServiceCollectionExtensions
             return new MetricsCollector(Meters, sp.GetRequiredService<IMeterFactory>());
         });
         services.AddSingleton(sp => new SignalSampler(
-            WidgetifyDataSources.PrimaryPoolName, sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.ApplicationName,
-            NotUserTraffic));
+            WidgetifyDataSources.PrimaryPoolName, sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.ApplicationName));
         services.AddSingleton<SignalHistory>();
         services.AddSingleton(sp =>
         {
@@ -66,16 +64,17 @@ internal static class MonitoringServiceCollectionExtensions
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertNotifier>>());
         });
         services.AddSingleton(sp => new ClientImpactTracker(
-            sp.GetRequiredService<MonitoringOptions>().Incidents, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Incidents, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new IncidentStore(sp.GetRequiredService<WidgetifyDataSources>().Control));
         services.AddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<MonitoringOptions>();
+            var options = sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value;
             return new IncidentTracker(
-                options.Incidents, options.Slo, sp.GetRequiredService<IncidentStore>(), sp.GetRequiredService<ClientImpactTracker>(),
+                options.Incidents, options.Monitoring.Slo, sp.GetRequiredService<IncidentStore>(), sp.GetRequiredService<ClientImpactTracker>(),
                 sp.GetRequiredService<MonitoringIdentity>().InstanceName, sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<IncidentTracker>>());
         });
+        services.AddSingleton<IMonitoringObserver>(sp => sp.GetRequiredService<IncidentTracker>());
         services.AddHostedService<MonitoringService>();
         return services;
     }

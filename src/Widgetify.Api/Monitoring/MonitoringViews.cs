@@ -1,6 +1,7 @@
-using Widgetify.Reliability.Incidents;
-using Widgetify.Reliability.Monitoring.Alerts;
-using Widgetify.Reliability.Monitoring.Signals;
+using Widgetify.Incidents;
+using Widgetify.Incidents.Postmortems;
+using Widgetify.Observability.Alerts;
+using Widgetify.Observability.Signals;
 
 namespace Widgetify.Api.Monitoring;
 

@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Widgetify.Api.Tests.Infrastructure;
-using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Core.Traffic;
+using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Tests.Dashboard;
 
@@ -131,7 +132,7 @@ public sealed partial class DashboardApiTests(ApiFixture fixture)
     }
 
     [Fact]
-    public void Endpoints_All_BypassAdmission()
+    public void Endpoints_All_ForOperatorsWithoutAdmission()
     {
         var endpoints = fixture.Server.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
@@ -139,8 +140,8 @@ public sealed partial class DashboardApiTests(ApiFixture fixture)
             .ToList();
 
         endpoints.Count.ShouldBe(2);
-        endpoints.ShouldAllBe(e => e.Metadata.GetMetadata<AdmissionEndpointMetadata>() != null
-            && e.Metadata.GetMetadata<AdmissionEndpointMetadata>()!.Bypass);
+        endpoints.ShouldAllBe(e => AdmissionEndpointMetadata.Bypasses(e, e.Metadata.GetMetadata<AdmissionEndpointMetadata>())
+            && e.IsForOperators());
     }
 
     [GeneratedRegex("""(?:src|href)="(?<url>[^"]*)""")]

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Widgetify.Api.Tests.Infrastructure;
-using Widgetify.Reliability.AdmissionControl;
+using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Tests.Overload;
 

@@ -1,6 +1,6 @@
 using Widgetify.Bench.Storm;
 using Widgetify.Bench.Tests.Reporting;
-using Widgetify.Reliability.PoolGovernance;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Bench.Tests.Storm;
 

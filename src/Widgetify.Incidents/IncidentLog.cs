@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+
+namespace Widgetify.Incidents;
+
+/// <summary>Source-generated log messages of the incident timeline.</summary>
+internal static partial class IncidentLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Incident {IncidentId} opened: {Title} (impact since {ImpactStartedAt:O})")]
+    public static partial void Opened(ILogger logger, Guid incidentId, string title, DateTimeOffset impactStartedAt);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Joined incident {IncidentId}, already open in the database (another instance or before a restart)")]
+    public static partial void Joined(ILogger logger, Guid incidentId);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Incident {IncidentId} mitigated at {MitigatedAt:O}")]
+    public static partial void Mitigated(ILogger logger, Guid incidentId, DateTimeOffset mitigatedAt);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Incident {IncidentId} resolved at {ResolvedAt:O}: {FailedOrShedPercent:0.##}% of {Requests} requests failed or shed, {ClientsAffectedPercent:0.##}% of clients affected")]
+    public static partial void Resolved(ILogger logger, Guid incidentId, DateTimeOffset? resolvedAt, double failedOrShedPercent, long requests, double clientsAffectedPercent);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "This instance recovered; incident {IncidentId} stays open while {Instances} still report it")]
+    public static partial void Left(ILogger logger, Guid incidentId, IReadOnlyList<string> instances);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning,
+        Message = "Could not write the incident timeline to the database; {Ops} entries and {Samples} samples wait in memory and are written when it answers (samples beyond Widgetify:Monitoring:Incidents:SampleRetention are dropped, entries never)")]
+    public static partial void FlushFailed(ILogger logger, Exception exception, int ops, int samples);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "The incident timeline is written to the database again")]
+    public static partial void FlushRecovered(ILogger logger);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning,
+        Message = "Dropped the {Count} oldest incident samples: the database was unreachable longer than Widgetify:Monitoring:Incidents:SampleRetention")]
+    public static partial void SamplesDropped(ILogger logger, long count);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Postmortem draft of incident {IncidentId} written to {Path}")]
+    public static partial void PostmortemWritten(ILogger logger, Guid incidentId, string path);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error,
+        Message = "Could not write the postmortem draft of incident {IncidentId} to {Directory} (Widgetify:Monitoring:Incidents:PostmortemDirectory); './widgetify postmortem {IncidentId}' writes it from the database")]
+    public static partial void PostmortemFailed(ILogger logger, Exception exception, Guid incidentId, string directory);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "A Resolved handler failed for incident {IncidentId}")]
+    public static partial void ResolvedHandlerFailed(ILogger logger, Exception exception, Guid incidentId);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "Observing a snapshot failed; the incident timeline skips {At:O}")]
+    public static partial void ObserveFailed(ILogger logger, Exception exception, DateTimeOffset at);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Re-attached to incident {IncidentId}, still open in the database: {Title}")]
+    public static partial void Reattached(ILogger logger, Guid incidentId, string title);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning,
+        Message = "Could not prepare the incident tables or look for an open incident; retrying with every flush (Widgetify:Monitoring:Incidents:FlushInterval)")]
+    public static partial void StartFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning,
+        Message = "Resolved incident(s) no instance had reported on for {Liveness} as abandoned (their instances stopped before they resolved)")]
+    public static partial void AbandonedClosed(ILogger logger, TimeSpan liveness);
+}

@@ -1,0 +1,93 @@
+namespace Widgetify.Incidents;
+
+/// <summary>The incident tables every instance on the database shares.</summary>
+internal static class IncidentSchema
+{
+    /// <summary>The advisory lock key for schema creation, opening, joining and resolving ("wincid" in ASCII); it
+    /// differs from the migrations' and the lease table's keys.</summary>
+    internal const long AdvisoryLockKey = 0x77696E636964;
+
+    // widgetify_incident_instances holds each instance's absolute impact totals: an upsert of absolute numbers is
+    // idempotent, so a flush retried after a commit whose acknowledgement was lost counts nothing twice (deltas would).
+    internal const string CreateSql = """
+        CREATE TABLE IF NOT EXISTS widgetify_incidents (
+            id                uuid        PRIMARY KEY,
+            title             text        NOT NULL,
+            status            text        NOT NULL CHECK (status IN ('open', 'mitigated', 'resolved')),
+            impact_started_at timestamptz NOT NULL,
+            detected_at       timestamptz NOT NULL,
+            mitigated_at      timestamptz,
+            resolved_at       timestamptz,
+            detected_by       text        NOT NULL,
+            detection_summary text        NOT NULL,
+            alerts            text[]      NOT NULL DEFAULT '{}',
+            slo_p99_seconds   double precision NOT NULL,
+            slo_availability  double precision NOT NULL,
+            postmortem_path   text,
+            opened_by         text        NOT NULL,
+            updated_at        timestamptz NOT NULL DEFAULT clock_timestamp());
+        CREATE INDEX IF NOT EXISTS widgetify_incidents_open ON widgetify_incidents (detected_at) WHERE resolved_at IS NULL;
+        CREATE INDEX IF NOT EXISTS widgetify_incidents_detected ON widgetify_incidents (detected_at DESC);
+        CREATE TABLE IF NOT EXISTS widgetify_incident_instances (
+            incident_id      uuid        NOT NULL REFERENCES widgetify_incidents (id) ON DELETE CASCADE,
+            instance         text        NOT NULL,
+            joined_at        timestamptz NOT NULL,
+            left_at          timestamptz,
+            seen_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+            requests         bigint      NOT NULL DEFAULT 0,
+            failed           bigint      NOT NULL DEFAULT 0,
+            shed             bigint      NOT NULL DEFAULT 0,
+            clients          bigint      NOT NULL DEFAULT 0,
+            clients_affected bigint      NOT NULL DEFAULT 0,
+            clients_capped   boolean     NOT NULL DEFAULT false,
+            PRIMARY KEY (incident_id, instance));
+        CREATE TABLE IF NOT EXISTS widgetify_incident_events (
+            id          uuid        PRIMARY KEY,
+            seq         bigserial   NOT NULL,
+            incident_id uuid        NOT NULL REFERENCES widgetify_incidents (id) ON DELETE CASCADE,
+            at          timestamptz NOT NULL,
+            instance    text        NOT NULL,
+            kind        text        NOT NULL,
+            message     text        NOT NULL,
+            "values"    jsonb);
+        CREATE INDEX IF NOT EXISTS widgetify_incident_events_incident ON widgetify_incident_events (incident_id, at);
+        CREATE TABLE IF NOT EXISTS widgetify_incident_samples (
+            incident_id        uuid        NOT NULL REFERENCES widgetify_incidents (id) ON DELETE CASCADE,
+            at                 timestamptz NOT NULL,
+            instance           text        NOT NULL,
+            requests           bigint      NOT NULL,
+            bad                bigint      NOT NULL,
+            shed               bigint      NOT NULL,
+            p50                double precision,
+            p99                double precision,
+            served_p99         double precision,
+            admission_limit    double precision NOT NULL,
+            in_flight          bigint      NOT NULL,
+            queued             bigint      NOT NULL,
+            pool_used          bigint      NOT NULL,
+            share              bigint      NOT NULL,
+            pending            bigint      NOT NULL,
+            server_connections bigint,
+            max_connections    bigint,
+            db_up              boolean     NOT NULL,
+            longest_tx_seconds double precision,
+            deadlocks          bigint      NOT NULL,
+            rollbacks          bigint      NOT NULL,
+            commits            bigint      NOT NULL,
+            PRIMARY KEY (incident_id, instance, at))
+        """;
+
+    internal static string ToDatabase(this IncidentStatus status) => status switch
+    {
+        IncidentStatus.Open => "open",
+        IncidentStatus.Mitigated => "mitigated",
+        _ => "resolved",
+    };
+
+    internal static IncidentStatus ParseStatus(string value) => value switch
+    {
+        "open" => IncidentStatus.Open,
+        "mitigated" => IncidentStatus.Mitigated,
+        _ => IncidentStatus.Resolved,
+    };
+}

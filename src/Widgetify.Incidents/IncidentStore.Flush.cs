@@ -1,0 +1,338 @@
+using Npgsql;
+using Widgetify.Incidents.Timeline;
+
+namespace Widgetify.Incidents;
+
+/// <summary>What a flush decided: the stored incident behind each newly opened local one, and the resolutions.</summary>
+internal sealed record FlushResult(IReadOnlyList<OpenResult> Opened, IReadOnlyList<ResolveResult> Resolutions);
+
+/// <summary>A local incident turned out to be stored incident <paramref name="Id"/>; <paramref name="Joined"/> when it
+/// was opened elsewhere, with this instance's totals already stored for it in <paramref name="StoredImpact"/>.</summary>
+internal sealed record OpenResult(IncidentHandle Handle, Guid Id, bool Joined, IncidentImpact StoredImpact);
+
+/// <summary>This instance recovered: <paramref name="Resolved"/> when the incident is over, else the live instances
+/// still in it.</summary>
+internal sealed record ResolveResult(IncidentHandle Handle, Guid Id, bool Resolved, IReadOnlyList<string> StillIn);
+
+public sealed partial class IncidentStore
+{
+    // The alerts named in $4 are added to the incident's list (each once), and the row is marked as just updated.
+    private const string MergeAlertsAndTouch =
+        "alerts = alerts || ARRAY(SELECT a FROM unnest($4::text[]) AS a WHERE NOT a = ANY (alerts)), updated_at = clock_timestamp()";
+
+    /// <summary>Applies a batch of the outbox in one transaction, in order: opens and joins, timeline entries,
+    /// resolutions, then the latest states and the samples. Everything is idempotent, so the whole batch can be
+    /// retried after a failure, even one after the commit.</summary>
+    /// <param name="batch">The writes.</param>
+    /// <param name="instance">This instance's name.</param>
+    /// <param name="liveness">An instance whose row was not refreshed for this long is presumed gone when deciding
+    /// whether a recovery resolves the incident.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    internal async Task<FlushResult> ApplyAsync(OutboxBatch batch, string instance, TimeSpan liveness, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (batch.Ops.Any(op => op is OpenOp or ResolveOp or LeaveOp))
+        {
+            // Two instances detecting at once must end in one incident; resolving must not race a join.
+            await LockAsync(connection, transaction, cancellationToken);
+        }
+
+        var opened = new List<OpenResult>();
+        var resolutions = new List<ResolveResult>();
+        var ids = new Dictionary<IncidentHandle, (Guid Id, bool Joined)>();
+        (Guid Id, bool Joined) Resolve(IncidentHandle handle) => ids.TryGetValue(handle, out var known) ? known : (handle.Id, handle.Joined);
+
+        foreach (var op in batch.Ops)
+        {
+            switch (op)
+            {
+                case OpenOp open:
+                    var result = await OpenOrJoinAsync(connection, transaction, open, instance, cancellationToken);
+                    ids[open.Handle] = (result.Id, result.Joined);
+                    opened.Add(result);
+                    break;
+                case EventOp { Event: var e } entry:
+                    var (eventIncident, joined) = Resolve(entry.Handle);
+                    if (entry.Opening && joined)
+                    {
+                        // Its opening entries would claim a second detection; what happened is that this instance joined.
+                        e = e with { Kind = IncidentEventKind.Note, Message = Format($"Instance {instance} joined: {e.Message}") };
+                    }
+
+                    await InsertEventAsync(connection, transaction, eventIncident, instance, e, cancellationToken);
+                    break;
+                case ResolveOp resolve:
+                    resolutions.Add(await ResolveAsync(connection, transaction, resolve, Resolve(resolve.Handle).Id, instance, liveness, cancellationToken));
+                    break;
+                case LeaveOp leave:
+                    var left = Resolve(leave.Handle).Id;
+                    await UpsertInstanceAsync(connection, transaction, left, instance, leave.Final.Impact, leave.LeftAt, cancellationToken);
+                    await InsertEventAsync(connection, transaction, left, instance, leave.Event, cancellationToken);
+                    break;
+                case PostmortemOp postmortem:
+                    var postmortemIncident = Resolve(postmortem.Handle).Id;
+                    await ExecuteAsync(connection, transaction, "UPDATE widgetify_incidents SET postmortem_path = $2, updated_at = clock_timestamp() WHERE id = $1",
+                        cancellationToken, postmortemIncident, postmortem.Path);
+                    await InsertEventAsync(connection, transaction, postmortemIncident, instance, postmortem.Event, cancellationToken);
+                    break;
+            }
+        }
+
+        foreach (var state in batch.States)
+        {
+            var id = Resolve(state.Handle).Id;
+            await UpsertInstanceAsync(connection, transaction, id, instance, state.Impact, null, cancellationToken);
+            await ExecuteAsync(connection, transaction,
+                $"""
+                UPDATE widgetify_incidents SET status = $2, mitigated_at = coalesce(mitigated_at, $3),
+                    {MergeAlertsAndTouch}
+                WHERE id = $1 AND resolved_at IS NULL
+                """,
+                cancellationToken, id, state.Status.ToDatabase(), state.MitigatedAt, state.Alerts.ToArray());
+        }
+
+        if (batch.Samples.Count > 0)
+        {
+            await InsertSamplesAsync(connection, transaction, batch.Samples.Select(s => (Resolve(s.Handle).Id, s.Sample)).ToList(), cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new FlushResult(opened, resolutions);
+    }
+
+    /// <summary>Resolves the open incidents that no instance still in them has reported on for <paramref name="liveness"/>:
+    /// the instances that saw them stopped (or were stopped with them) before they resolved, and the others recovered. Joining one would date a new problem back
+    /// to an old one, and nobody would ever resolve it. Its resolution time is the last report; what happened after
+    /// that is unknown, and the timeline says so. Call under the incident lock.</summary>
+    internal static async Task<int> CloseAbandonedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, TimeSpan liveness, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            WITH abandoned AS (
+                SELECT i.id, greatest(i.detected_at, coalesce(max(x.seen_at), i.updated_at)) AS last_seen
+                  FROM widgetify_incidents i LEFT JOIN widgetify_incident_instances x ON x.incident_id = i.id
+                 WHERE i.resolved_at IS NULL
+                 GROUP BY i.id
+                -- While an instance is still in it, only those instances keep it alive (another one's recent
+                -- departure does not); once all have left (a graceful restart), the last departure does, so the
+                -- next instance to start re-attaches.
+                HAVING coalesce(max(x.seen_at) FILTER (WHERE x.left_at IS NULL), max(x.seen_at), i.updated_at)
+                       < clock_timestamp() - $1::interval),
+            closed AS (
+                UPDATE widgetify_incidents i SET status = 'resolved', resolved_at = a.last_seen, updated_at = clock_timestamp()
+                  FROM abandoned a WHERE i.id = a.id
+                RETURNING i.id, a.last_seen)
+            INSERT INTO widgetify_incident_events (id, incident_id, at, instance, kind, message, "values")
+            SELECT gen_random_uuid(), c.id, c.last_seen, 'widgetify', 'Resolved',
+                   'Resolved as abandoned: no instance reported on it for ' || extract(epoch FROM $1::interval)::int ||
+                   ' s (the instances that saw it stopped before it resolved). It is dated at the last report; what happened after that is unknown.',
+                   NULL
+              FROM closed c
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = liveness } },
+        };
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<OpenResult> OpenOrJoinAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, OpenOp open, string instance, CancellationToken cancellationToken)
+    {
+        var incident = open.Incident;
+        Guid? existing;
+        await using (var find = new NpgsqlCommand(
+            "SELECT id FROM widgetify_incidents WHERE resolved_at IS NULL ORDER BY detected_at, id LIMIT 1", connection, transaction))
+        {
+            existing = await find.ExecuteScalarAsync(cancellationToken) as Guid?;
+        }
+
+        var joined = existing is { } other && other != incident.Id;
+        var id = existing ?? incident.Id;
+        if (joined)
+        {
+            await ExecuteAsync(connection, transaction,
+                $"""
+                UPDATE widgetify_incidents SET impact_started_at = least(impact_started_at, $2), detected_at = least(detected_at, $3),
+                    {MergeAlertsAndTouch}
+                WHERE id = $1
+                """,
+                cancellationToken, id, incident.ImpactStartedAt, incident.DetectedAt, incident.Alerts.ToArray());
+        }
+        else if (existing is null)
+        {
+            await ExecuteAsync(connection, transaction,
+                """
+                INSERT INTO widgetify_incidents (id, title, status, impact_started_at, detected_at, detected_by, detection_summary, alerts,
+                    slo_p99_seconds, slo_availability, opened_by)
+                VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8, $9, $10)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                cancellationToken, id, incident.Title, incident.ImpactStartedAt, incident.DetectedAt, incident.DetectedBy,
+                incident.DetectionSummary, incident.Alerts.ToArray(), open.SloP99Seconds, open.SloAvailability, instance);
+        }
+
+        // Totals already stored for this instance (it was in this incident before a restart) carry on from there.
+        await using var upsert = new NpgsqlCommand(
+            """
+            INSERT INTO widgetify_incident_instances AS x (incident_id, instance, joined_at) VALUES ($1, $2, $3)
+            ON CONFLICT (incident_id, instance) DO UPDATE SET left_at = NULL, seen_at = clock_timestamp()
+            RETURNING x.requests, x.failed, x.shed, x.clients, x.clients_affected, x.clients_capped
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = id }, new() { Value = instance }, new() { Value = incident.DetectedAt } },
+        };
+        await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var stored = ReadImpact(reader, 0);
+        return new OpenResult(open.Handle, id, joined, stored);
+    }
+
+    private static async Task<ResolveResult> ResolveAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, ResolveOp resolve, Guid id, string instance, TimeSpan liveness,
+        CancellationToken cancellationToken)
+    {
+        await UpsertInstanceAsync(connection, transaction, id, instance, resolve.Final.Impact, resolve.ResolvedAt, cancellationToken);
+        var stillIn = new List<string>();
+        await using (var others = new NpgsqlCommand(
+            """
+            SELECT instance FROM widgetify_incident_instances
+            WHERE incident_id = $1 AND instance <> $2 AND left_at IS NULL AND seen_at > clock_timestamp() - $3
+            ORDER BY instance
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = id }, new() { Value = instance }, new() { Value = liveness } },
+        })
+        {
+            await using var reader = await others.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stillIn.Add(reader.GetString(0));
+            }
+        }
+
+        if (stillIn.Count > 0)
+        {
+            await InsertEventAsync(connection, transaction, id, instance, resolve.Event with
+            {
+                Kind = IncidentEventKind.Note,
+                Message = Format($"Instance {instance} recovered; the incident stays open while {string.Join(", ", stillIn)} still report it."),
+            }, cancellationToken);
+            return new ResolveResult(resolve.Handle, id, false, stillIn);
+        }
+
+        var changed = await ExecuteAsync(connection, transaction,
+            $"""
+            UPDATE widgetify_incidents SET status = 'resolved', resolved_at = $2, mitigated_at = coalesce(mitigated_at, $3),
+                {MergeAlertsAndTouch}
+            WHERE id = $1 AND resolved_at IS NULL
+            """,
+            cancellationToken, id, resolve.ResolvedAt, resolve.Final.MitigatedAt ?? resolve.ResolvedAt, resolve.Final.Alerts.ToArray());
+        if (changed > 0)
+        {
+            await InsertEventAsync(connection, transaction, id, instance, resolve.Event, cancellationToken);
+        }
+
+        // changed == 0: resolved already by a retry of this very batch or by another instance; either way it is over.
+        return new ResolveResult(resolve.Handle, id, true, []);
+    }
+
+    private static Task<int> UpsertInstanceAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string instance, IncidentImpact impact, DateTimeOffset? leftAt,
+        CancellationToken cancellationToken) =>
+        // greatest(): totals only grow, so a stale retried state can never take back what a newer one stored.
+        ExecuteAsync(connection, transaction,
+            """
+            INSERT INTO widgetify_incident_instances AS x
+                (incident_id, instance, joined_at, left_at, requests, failed, shed, clients, clients_affected, clients_capped)
+            VALUES ($1, $2, coalesce($3, clock_timestamp()), $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (incident_id, instance) DO UPDATE SET
+                left_at = EXCLUDED.left_at, seen_at = clock_timestamp(),
+                requests = greatest(x.requests, EXCLUDED.requests), failed = greatest(x.failed, EXCLUDED.failed),
+                shed = greatest(x.shed, EXCLUDED.shed), clients = greatest(x.clients, EXCLUDED.clients),
+                clients_affected = greatest(x.clients_affected, EXCLUDED.clients_affected),
+                clients_capped = x.clients_capped OR EXCLUDED.clients_capped
+            """,
+            cancellationToken, id, instance, leftAt, impact.Requests, impact.Failed, impact.Shed, impact.Clients, impact.ClientsAffected,
+            impact.ClientsCapped);
+
+    private static async Task InsertEventAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid incident, string instance, IncidentEvent e, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO widgetify_incident_events (id, incident_id, at, instance, kind, message, "values")
+            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING
+            """, connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = e.Id == Guid.Empty ? Guid.CreateVersion7(e.At) : e.Id },
+                new() { Value = incident },
+                new() { Value = e.At },
+                new() { Value = e.Instance ?? instance },
+                new() { Value = e.Kind.ToString() },
+                new() { Value = e.Message },
+                Json(ToJson(e.Values)),
+            },
+        };
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task InsertSamplesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<(Guid Incident, IncidentSample Sample)> rows, CancellationToken cancellationToken)
+    {
+        // One statement for the whole backlog (up to an hour of seconds after an outage): arrays, unnested server-side.
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO widgetify_incident_samples (incident_id, at, instance, requests, bad, shed, p50, p99, served_p99, admission_limit,
+                in_flight, queued, pool_used, share, pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks,
+                rollbacks, commits)
+            SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::float8[],
+                $8::float8[], $9::float8[], $10::float8[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],
+                $16::bigint[], $17::bigint[], $18::boolean[], $19::float8[], $20::bigint[], $21::bigint[], $22::bigint[])
+            ON CONFLICT (incident_id, instance, at) DO NOTHING
+            """, connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = rows.Select(r => r.Incident).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.At).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Instance).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Requests).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Bad).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Shed).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.P50).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.P99).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.ServedP99).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.AdmissionLimit).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.InFlight).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Queued).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.PoolUsed).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Share).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Pending).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.ServerConnections).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.MaxConnections).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.DatabaseUp).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.LongestTransactionSeconds).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Deadlocks).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Rollbacks).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.Commits).ToArray() },
+            },
+        };
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<int> ExecuteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object?[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

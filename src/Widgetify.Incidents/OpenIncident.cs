@@ -1,0 +1,78 @@
+using Widgetify.Incidents.Impact;
+using Widgetify.Incidents.Timeline;
+namespace Widgetify.Incidents;
+
+/// <summary>The incident this instance is in, as the monitoring loop sees it second by second.</summary>
+internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)
+{
+    public IncidentHandle Handle { get; } = handle;
+
+    public ClientCapture Clients { get; } = clients;
+
+    public required string Title { get; init; }
+
+    public required DateTimeOffset ImpactStartedAt { get; set; }
+
+    public required DateTimeOffset DetectedAt { get; set; }
+
+    public required string DetectedBy { get; init; }
+
+    public required string DetectionSummary { get; init; }
+
+    public IncidentStatus Status { get; set; } = IncidentStatus.Open;
+
+    public DateTimeOffset? MitigatedAt { get; set; }
+
+    public List<string> Alerts { get; } = [];
+
+    public List<string> Instances { get; } = [];
+
+    /// <summary>This instance's totals stored before (a restart, or a rejoin): counting carries on from them.</summary>
+    public IncidentImpact Stored { get; set; } = IncidentImpact.None;
+
+    public long Requests { get; set; }
+
+    public long Failed { get; set; }
+
+    public long Shed { get; set; }
+
+    public AutomaticActions Actions { get; } = new();
+
+    /// <summary>Consecutive time meeting <c>IsMitigated</c>, and when that run began.</summary>
+    public TimeSpan MitigatedRun { get; set; }
+
+    public DateTimeOffset MitigatedRunStart { get; set; }
+
+    /// <summary>Consecutive time not meeting it (a relapse once mitigated).</summary>
+    public TimeSpan BrokenRun { get; set; }
+
+    /// <summary>Since when no alert is active and the SLO is met.</summary>
+    public DateTimeOffset? HealthySince { get; set; }
+
+    public IncidentImpact Impact => Stored.Add(new IncidentImpact
+    {
+        Requests = Requests,
+        Failed = Failed,
+        Shed = Shed,
+        Clients = Clients.Clients,
+        ClientsAffected = Clients.Affected,
+        ClientsCapped = Clients.Capped,
+    });
+
+    public StateOp State() => new(Handle, Status, MitigatedAt, [.. Alerts], Impact);
+
+    public Incident ToIncident() => new()
+    {
+        Id = Handle.Id,
+        Title = Title,
+        Status = Status,
+        ImpactStartedAt = ImpactStartedAt,
+        DetectedAt = DetectedAt,
+        MitigatedAt = MitigatedAt,
+        DetectedBy = DetectedBy,
+        DetectionSummary = DetectionSummary,
+        Alerts = [.. Alerts],
+        Instances = [.. Instances],
+        Impact = Impact,
+    };
+}

@@ -1,0 +1,437 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Widgetify.Overload.AdmissionControl;
+
+/// <summary>
+/// Adaptive admission control in front of the database: an adaptive concurrency limit (<see cref="GradientLimit"/>),
+/// a CoDel queue with adaptive LIFO (<see cref="AdmissionQueue"/>), priority shares (<see cref="PriorityAllowance"/>)
+/// and jittered <c>Retry-After</c> values (<see cref="RetryAfterPolicy"/>). docs/overload.md explains the laws.
+/// </summary>
+/// <remarks>
+/// One lock guards all state; waiters are completed after it is released. A slot that frees goes to the
+/// highest-priority waiter whose allowance permits it. Options are copied at construction, so changing the
+/// <see cref="AdmissionOptions"/> instance afterwards has no effect (as with runtime's <c>ConcurrencyLimiter</c>).
+/// </remarks>
+public sealed class AdmissionController : IDisposable
+{
+    private static readonly TimerCallback s_onTimeout = static state =>
+    {
+        var waiter = (AdmissionWaiter)state!;
+        waiter.Owner!.Decide(waiter, RejectionReason.QueueTimeout);
+    };
+
+    private static readonly Action<object?> s_onCancelled = static state =>
+    {
+        var waiter = (AdmissionWaiter)state!;
+        waiter.Owner!.Decide(waiter, RejectionReason.Deadline);
+    };
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly GradientLimit _limit;
+    private readonly AdmissionQueue _queue;
+    private readonly RetryAfterPolicy _retryAfter;
+    private readonly AdmissionMetrics? _metrics;
+    private readonly IDisposable? _metricsSubscription;
+    private readonly double _readShare;
+    private readonly double _backgroundShare;
+    private int _inFlight;
+    private long _admitted;
+    private long _queueFull;
+    private long _queueTimeouts;
+    private long _noCapacity;
+    private long _evicted;
+    private long _deadlineExceeded;
+    private long _cancelledWhileQueued;
+    private bool _disposed;
+
+    /// <summary>Creates a controller.</summary>
+    /// <param name="options">The options, validated here (ranges and cross-field rules); copied, not kept.</param>
+    /// <param name="timeProvider">Clock of latencies, windows and queue timers.</param>
+    /// <param name="random">Source of <c>Retry-After</c> jitter; seed it in tests. Only used under the lock.</param>
+    /// <param name="metrics">Instruments to record to, or null.</param>
+    public AdmissionController(AdmissionOptions options, TimeProvider timeProvider, Random random, AdmissionMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(random);
+        // Ranges and the cross-field rules (AdmissionOptions.Validate) alike.
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+
+        _timeProvider = timeProvider;
+        _limit = new GradientLimit(options, timeProvider);
+        _queue = new AdmissionQueue(options.QueueCapacity, options.QueueInterval, options.QueueTargetDelay, timeProvider);
+        _retryAfter = new RetryAfterPolicy(options.RetryAfter, options.RetryAfterJitter, random);
+        _readShare = options.ReadShare;
+        _backgroundShare = options.BackgroundShare;
+        _metrics = metrics;
+        _metricsSubscription = metrics?.Observe(GetStatistics);
+    }
+
+    /// <summary>The current concurrency limit in requests (0 while the ceiling is 0).</summary>
+    public int Limit
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _limit.Limit;
+            }
+        }
+    }
+
+    /// <summary>Admits the request at once if its priority's allowance has room and no waiter of the same or higher
+    /// priority is queued (it must not overtake them). Never queues, never counts a rejection, never allocates
+    /// unless admitting; on false, call <see cref="AcquireAsync"/>.</summary>
+    /// <param name="priority">The request's priority.</param>
+    /// <param name="lease">The lease when admitted.</param>
+    /// <returns>True when admitted.</returns>
+    public bool TryAcquire(RequestPriority priority, [NotNullWhen(true)] out AdmissionLease? lease)
+    {
+        ThrowIfUndefined(priority);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!CanAdmitNow(priority))
+            {
+                lease = null;
+                return false;
+            }
+
+            lease = Grant(priority, _timeProvider.GetTimestamp());
+        }
+
+        _metrics?.RecordAdmitted(priority);
+        return true;
+    }
+
+    /// <summary>Admits, queues or rejects the request. Rejections are results, never exceptions: with the ceiling at 0,
+    /// <see cref="RejectionReason.NoCapacity"/>; with a full queue, <see cref="RejectionReason.QueueFull"/> (or a
+    /// lower-priority waiter is <see cref="RejectionReason.Evicted"/>); after waiting the CoDel timeout,
+    /// <see cref="RejectionReason.QueueTimeout"/>; when <paramref name="cancellationToken"/> fires while queued (or
+    /// before), <see cref="RejectionReason.Deadline"/>.</summary>
+    /// <param name="priority">The request's priority.</param>
+    /// <param name="cancellationToken">The request's deadline and client-abort token.</param>
+    /// <returns>The lease, or the reason and a jittered <c>Retry-After</c>.</returns>
+    public ValueTask<AdmissionResult> AcquireAsync(RequestPriority priority, CancellationToken cancellationToken)
+    {
+        ThrowIfUndefined(priority);
+        var batch = default(WaiterBatch);
+        AdmissionResult result;
+        AdmissionWaiter? waiter = null;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var now = _timeProvider.GetTimestamp();
+            if (_limit.Ceiling == 0)
+            {
+                result = Reject(RejectionReason.NoCapacity);
+            }
+            else if (CanAdmitNow(priority))
+            {
+                result = AdmissionResult.Admitted(Grant(priority, now));
+            }
+            else if (cancellationToken.IsCancellationRequested)
+            {
+                result = Reject(RejectionReason.Deadline);
+            }
+            else if (_queue.TimeoutFor(now) is var timeout && timeout <= TimeSpan.Zero)
+            {
+                result = Reject(RejectionReason.QueueTimeout); // QueueTargetDelay 0: a standing queue admits no waiting
+            }
+            else if (!_queue.TryMakeRoom(priority, out var evicted))
+            {
+                result = Reject(RejectionReason.QueueFull);
+            }
+            else
+            {
+                if (evicted is not null)
+                {
+                    Decide(evicted, RejectionReason.Evicted, now, ref batch);
+                }
+
+                waiter = new AdmissionWaiter(priority, now, timeout) { Owner = this };
+                _queue.Enqueue(waiter, now);
+                waiter.Timer = _timeProvider.CreateTimer(s_onTimeout, waiter, timeout, Timeout.InfiniteTimeSpan);
+
+                // If the token fires during registration the callback runs here, re-entering the (reentrant) lock.
+                waiter.Registration = cancellationToken.UnsafeRegister(s_onCancelled, waiter);
+                result = default;
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(ref batch);
+        if (waiter is not null)
+        {
+            return new ValueTask<AdmissionResult>(waiter.Task);
+        }
+
+        RecordImmediate(priority, result);
+        return new ValueTask<AdmissionResult>(result);
+    }
+
+    /// <summary>Sets this instance's share of the fleet's connection budget. The limit is clamped to it at once
+    /// (also below MinLimit); 0 rejects every request, queued ones included, with <see cref="RejectionReason.NoCapacity"/>.</summary>
+    /// <param name="maxConcurrency">Connections this instance may use; 0 or more.</param>
+    public void SetCeiling(int maxConcurrency)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxConcurrency);
+        var batch = default(WaiterBatch);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _limit.SetCeiling(maxConcurrency);
+            var now = _timeProvider.GetTimestamp();
+            if (maxConcurrency == 0)
+            {
+                RejectAll(RejectionReason.NoCapacity, now, ref batch);
+            }
+            else
+            {
+                Drain(now, ref batch); // a higher ceiling may have room for waiters
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(ref batch);
+    }
+
+    /// <summary>A new jittered <c>Retry-After</c>, for a caller that sheds a request itself (its deadline expired
+    /// after admission).</summary>
+    /// <returns><see cref="AdmissionOptions.RetryAfter"/> plus 0 to <see cref="AdmissionOptions.RetryAfterJitter"/>
+    /// whole seconds.</returns>
+    public TimeSpan NextRetryAfter()
+    {
+        lock (_lock)
+        {
+            return _retryAfter.Next();
+        }
+    }
+
+    /// <summary>Counts a request as shed because the server's own deadline expired (statistics and the shed metric,
+    /// reason <c>deadline</c>): a <see cref="RejectionReason.Deadline"/> result whose cancellation came from the
+    /// deadline rather than the client, or an admitted request answered 503 when its deadline hit. The controller
+    /// cannot tell deadline from client abort; the caller, which owns both tokens, can. Never report client aborts,
+    /// so they never inflate the shed count.</summary>
+    /// <param name="priority">The request's priority.</param>
+    public void ReportDeadlineExceeded(RequestPriority priority)
+    {
+        ThrowIfUndefined(priority);
+        lock (_lock)
+        {
+            _deadlineExceeded++;
+        }
+
+        _metrics?.RecordShed(priority, RejectionReason.Deadline);
+    }
+
+    /// <summary>A snapshot of limit, load, queue and counters.</summary>
+    /// <returns>The statistics, consistent with each other.</returns>
+    public AdmissionStatistics GetStatistics()
+    {
+        lock (_lock)
+        {
+            return new AdmissionStatistics(
+            [
+                _queue.CountOf(RequestPriority.Critical), _queue.CountOf(RequestPriority.Write),
+                _queue.CountOf(RequestPriority.Read), _queue.CountOf(RequestPriority.Background),
+            ])
+            {
+                Limit = _limit.Limit,
+                Ceiling = _limit.Ceiling == int.MaxValue ? null : _limit.Ceiling,
+                InFlight = _inFlight,
+                Queued = _queue.Count,
+                BaselineLatency = _limit.Baseline,
+                LastWindowLatency = _limit.LastWindowLatency,
+                TotalAdmitted = _admitted,
+                TotalQueueFull = _queueFull,
+                TotalQueueTimeouts = _queueTimeouts,
+                TotalNoCapacity = _noCapacity,
+                TotalEvicted = _evicted,
+                TotalDeadlineExceeded = _deadlineExceeded,
+                TotalCancelledWhileQueued = _cancelledWhileQueued,
+            };
+        }
+    }
+
+    /// <summary>Rejects every queued request with <see cref="RejectionReason.NoCapacity"/> and refuses new ones
+    /// (<see cref="ObjectDisposedException"/>). Leases still held may be released afterwards.</summary>
+    public void Dispose()
+    {
+        var batch = default(WaiterBatch);
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            RejectAll(RejectionReason.NoCapacity, _timeProvider.GetTimestamp(), ref batch);
+        }
+
+        Finish(ref batch);
+        _metricsSubscription?.Dispose();
+    }
+
+    /// <summary>Called once per lease by <see cref="AdmissionLease.Complete"/>.</summary>
+    internal void Release(AdmissionLease lease, AdmissionOutcome outcome)
+    {
+        var batch = default(WaiterBatch);
+        lock (_lock)
+        {
+            var now = _timeProvider.GetTimestamp();
+            _inFlight--;
+            if (!_disposed)
+            {
+                _limit.OnCompleted(outcome, _timeProvider.GetElapsedTime(lease.GrantedTimestamp, now), _inFlight);
+                Drain(now, ref batch);
+            }
+
+            AssertInvariants();
+        }
+
+        Finish(ref batch);
+    }
+
+    /// <summary>A waiter's timer or token fired: reject it unless something else decided it first.</summary>
+    private void Decide(AdmissionWaiter waiter, RejectionReason reason)
+    {
+        var batch = default(WaiterBatch);
+        lock (_lock)
+        {
+            if (!_queue.Remove(waiter))
+            {
+                return;
+            }
+
+            Decide(waiter, reason, _timeProvider.GetTimestamp(), ref batch);
+            AssertInvariants();
+        }
+
+        Finish(ref batch);
+    }
+
+    private void Decide(AdmissionWaiter waiter, RejectionReason reason, long now, ref WaiterBatch batch)
+    {
+        waiter.QueueDuration = _timeProvider.GetElapsedTime(waiter.EnqueuedTimestamp, now);
+        waiter.Result = reason == RejectionReason.None
+            ? AdmissionResult.Admitted(Grant(waiter.Priority, now))
+            : Reject(reason);
+        batch.Add(waiter);
+    }
+
+    /// <summary>Gives free slots to waiters: highest priority first, each only within its allowance. A waiter found
+    /// past its timeout (its timer has not run yet) is timed out instead (lazy expiry).</summary>
+    /// <remarks>One pass from Critical down is enough: granting only raises the in-flight count, so a priority whose
+    /// allowance is used up stays so for the rest of the pass, and a queue once emptied stays empty.</remarks>
+    private void Drain(long now, ref WaiterBatch batch)
+    {
+        for (var priority = RequestPriority.Critical; priority <= RequestPriority.Background; priority++)
+        {
+            while (_queue.CountOf(priority) > 0 && _inFlight < AllowanceOf(priority))
+            {
+                var waiter = _queue.TryDequeue(priority, now)!;
+                var expired = waiter.IsExpired(_timeProvider, now);
+                Decide(waiter, expired ? RejectionReason.QueueTimeout : RejectionReason.None, now, ref batch);
+            }
+        }
+    }
+
+    private void RejectAll(RejectionReason reason, long now, ref WaiterBatch batch)
+    {
+        for (var priority = RequestPriority.Critical; priority <= RequestPriority.Background; priority++)
+        {
+            while (_queue.TryDequeue(priority, now) is { } waiter)
+            {
+                Decide(waiter, reason, now, ref batch);
+            }
+        }
+    }
+
+    private bool CanAdmitNow(RequestPriority priority) =>
+        _inFlight < AllowanceOf(priority) && !_queue.HasWaitersAtOrAbove(priority);
+
+    private int AllowanceOf(RequestPriority priority) =>
+        PriorityAllowance.For(priority, _limit.Limit, _limit.Ceiling, _readShare, _backgroundShare);
+
+    private AdmissionLease Grant(RequestPriority priority, long now)
+    {
+        _inFlight++;
+        _admitted++;
+        _limit.OnAdmitted(_inFlight);
+        return new AdmissionLease(this, priority, now);
+    }
+
+    /// <summary>Counts the rejection and draws its <c>Retry-After</c> (under the lock: <see cref="Random"/> is not
+    /// thread-safe).</summary>
+    private AdmissionResult Reject(RejectionReason reason)
+    {
+        switch (reason)
+        {
+            case RejectionReason.QueueFull: _queueFull++; break;
+            case RejectionReason.QueueTimeout: _queueTimeouts++; break;
+            case RejectionReason.NoCapacity: _noCapacity++; break;
+            case RejectionReason.Evicted: _evicted++; break;
+            case RejectionReason.Deadline: _cancelledWhileQueued++; break; // not shed: the client may have left
+        }
+
+        return new AdmissionResult(null, reason, _retryAfter.Next());
+    }
+
+    /// <summary>Completes decided waiters and records their metrics, outside the lock.</summary>
+    private void Finish(ref WaiterBatch batch)
+    {
+        var waiter = batch.TakeAll();
+        while (waiter is not null)
+        {
+            var next = waiter.Next;
+            waiter.Next = null;
+            waiter.Complete();
+            if (_metrics is not null)
+            {
+                _metrics.RecordQueueDuration(waiter.Priority, waiter.Result.Reason, waiter.QueueDuration);
+                RecordImmediate(waiter.Priority, waiter.Result);
+            }
+
+            waiter = next;
+        }
+    }
+
+    private void RecordImmediate(RequestPriority priority, AdmissionResult result)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        if (result.IsAdmitted)
+        {
+            _metrics.RecordAdmitted(priority);
+        }
+        else if (result.Reason != RejectionReason.Deadline)
+        {
+            _metrics.RecordShed(priority, result.Reason);
+        }
+    }
+
+    private static void ThrowIfUndefined(RequestPriority priority)
+    {
+        if (priority is < RequestPriority.Critical or > RequestPriority.Background)
+        {
+            throw new ArgumentOutOfRangeException(nameof(priority), priority, "Use Critical, Write, Read or Background.");
+        }
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_inFlight >= 0, "In-flight count is never negative.");
+        Debug.Assert(_queue.Count >= 0, "Queued count is never negative.");
+    }
+}

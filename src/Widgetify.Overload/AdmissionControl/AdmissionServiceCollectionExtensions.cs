@@ -1,0 +1,67 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Widgetify.Overload.AdmissionControl;
+
+/// <summary>Registers and adds admission control; the <see cref="AdmissionMode"/> picks which protection runs.</summary>
+public static class AdmissionServiceCollectionExtensions
+{
+    /// <summary>Registers the <see cref="AdmissionController"/> (and, in <see cref="AdmissionMode.Static"/>, ASP.NET
+    /// Core's concurrency limiter). <paramref name="options"/> resolves the validated options.</summary>
+    public static IServiceCollection AddAdmissionControl(this IServiceCollection services, Func<IServiceProvider, AdmissionOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.TryAddSingleton(TimeProvider.System); // the host registers none; an app's own clock (tests) wins
+        services.AddSingleton<AdmissionMetrics>();
+        services.AddSingleton(sp => new AdmissionController(
+            options(sp), sp.GetRequiredService<TimeProvider>(), new Random(), sp.GetRequiredService<AdmissionMetrics>()));
+        services.AddSingleton(sp => new AdmissionModeHolder(options(sp)));
+        services.AddRateLimiter(limiter =>
+        {
+            // Only used in Static mode (UseAdmissionControl decides): the obvious .NET fix, a fixed permit count and a
+            // FIFO queue, kept so the storm benchmark can compare it with the adaptive controller.
+            limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                var endpoint = context.GetEndpoint();
+                if (AdmissionEndpointMetadata.Bypasses(endpoint, endpoint?.Metadata.GetMetadata<AdmissionEndpointMetadata>()))
+                {
+                    return RateLimitPartition.GetNoLimiter("bypass"); // as in Adaptive mode: a liveness probe is never shed
+                }
+
+                var settings = context.RequestServices.GetRequiredService<AdmissionModeHolder>().Options;
+                return RateLimitPartition.GetConcurrencyLimiter("global", _ => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = settings.StaticPermitLimit,
+                    QueueLimit = settings.StaticQueueLimit,
+                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                });
+            });
+        });
+        return services;
+    }
+
+    /// <summary>Adds the configured protection to the pipeline. Call it after routing (the endpoint's priority
+    /// must be known) and before authentication (an API-key lookup is database work too).</summary>
+    public static IApplicationBuilder UseAdmissionControl(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.ApplicationServices.GetRequiredService<AdmissionModeHolder>().Options.Mode switch
+        {
+            AdmissionMode.Adaptive => app.UseMiddleware<AdmissionMiddleware>(),
+            AdmissionMode.Static => app.UseRateLimiter(),
+            _ => app,
+        };
+    }
+
+    /// <summary>Gives the endpoint a priority other than the one its HTTP method implies.</summary>
+    public static TBuilder WithAdmissionPriority<TBuilder>(this TBuilder builder, RequestPriority priority)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AdmissionEndpointMetadata(priority));
+
+    /// <summary>The options as resolved once, so the pipeline shape and the limiter agree.</summary>
+    internal sealed record AdmissionModeHolder(AdmissionOptions Options);
+}

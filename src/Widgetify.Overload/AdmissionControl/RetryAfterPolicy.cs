@@ -1,0 +1,27 @@
+namespace Widgetify.Overload.AdmissionControl;
+
+/// <summary>Computes the <c>Retry-After</c> of a shed request: <see cref="AdmissionOptions.RetryAfter"/> rounded up
+/// to whole seconds, plus a uniform whole number of seconds in [0, <see cref="AdmissionOptions.RetryAfterJitter"/>].
+/// Defaults give 1, 2 or 3 s. The jitter exists because clients shed in the same instant would otherwise all come
+/// back in the same instant and recreate the spike that shed them.</summary>
+/// <remarks>As thread-safe as the <see cref="Random"/> it is given: the controller's seeded one is used under its lock,
+/// <see cref="Random.Shared"/> from any thread.</remarks>
+internal sealed class RetryAfterPolicy
+{
+    private readonly int _baseSeconds;
+    private readonly int _jitterSeconds;
+    private readonly Random _random;
+
+    public RetryAfterPolicy(TimeSpan retryAfter, TimeSpan jitter, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+
+        // The header carries whole seconds; rounding the base up means a client never retries sooner than configured.
+        _baseSeconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        _jitterSeconds = Math.Max(0, (int)Math.Floor(jitter.TotalSeconds));
+        _random = random;
+    }
+
+    /// <summary>The next value; each call draws from the injected (seeded in tests) <see cref="Random"/>.</summary>
+    public TimeSpan Next() => TimeSpan.FromSeconds(_baseSeconds + _random.Next(0, _jitterSeconds + 1));
+}

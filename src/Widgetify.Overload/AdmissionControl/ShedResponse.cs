@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Widgetify.Overload.AdmissionControl;
+
+/// <summary>The 503 a shed request gets: RFC 9457 problem JSON with <c>Retry-After</c>. Under a storm most requests are
+/// shed, so the response is built once per (priority, reason, seconds) and then written as cached bytes: the cost of
+/// shedding is what is left of the CPU for the requests that are served.</summary>
+internal static class ShedResponse
+{
+    internal const string ContentType = "application/problem+json";
+    private const string ProblemType = "https://tools.ietf.org/html/rfc9110#section-15.6.4";
+
+    private static readonly ConcurrentDictionary<(RequestPriority, RejectionReason, int), byte[]> Bodies = new();
+
+    /// <summary>Writes the 503, its headers and its problem body.</summary>
+    public static Task WriteAsync(HttpContext context, RequestPriority priority, RejectionReason reason, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        var body = Bodies.GetOrAdd((priority, reason, seconds), static key => Build(key.Item1, key.Item2, key.Item3));
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        response.Headers.CacheControl = "no-store";
+        response.ContentType = ContentType;
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, 0, body.Length);
+    }
+
+    /// <summary>What the client is told, in words: what happened, why, and when to come back.</summary>
+    private static string Detail(RequestPriority priority, RejectionReason reason, int seconds)
+    {
+        var why = reason switch
+        {
+            RejectionReason.QueueFull => "the admission queue is full",
+            RejectionReason.QueueTimeout => "it waited in the admission queue longer than the queue allows",
+            RejectionReason.Deadline => "its time budget ran out before the database could serve it",
+            RejectionReason.NoCapacity => "this instance has no database connections to spare (its share of the fleet's connection budget is 0)",
+            RejectionReason.Evicted => "more important requests needed its place in the queue",
+            _ => "the service is overloaded",
+        };
+        return $"Widgetify shed this {AdmissionMetrics.PriorityName(priority)} request to protect the database: {why}. " +
+               $"Retry after {seconds} s.";
+    }
+
+    private static byte[] Build(RequestPriority priority, RejectionReason reason, int seconds)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", ProblemType);
+            json.WriteString("title", "Service overloaded");
+            json.WriteNumber("status", StatusCodes.Status503ServiceUnavailable);
+            json.WriteString("detail", Detail(priority, reason, seconds));
+            json.WriteString("reason", AdmissionMetrics.ReasonName(reason));
+            json.WriteNumber("retryAfterSeconds", seconds);
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+}

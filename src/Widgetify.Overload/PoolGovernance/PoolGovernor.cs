@@ -1,0 +1,319 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Widgetify.Overload.PoolGovernance;
+
+/// <summary>Keeps every Widgetify instance on a database within what PostgreSQL can take, together: each holds a lease
+/// in a shared table, the leases divide the server's budget fairly, and connections are opened through a gate sized
+/// to this instance's share. On Feb 15, 2024 a pool was allowed more connections than the server had.</summary>
+public sealed partial class PoolGovernor : IAsyncDisposable
+{
+    private readonly int configuredMaxPoolSize;
+    private readonly ConnectionBudgetOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
+    private readonly PoolGovernanceMetrics? metrics;
+    private readonly SemaphoreSlim leaseWork = new(1, 1);
+    private readonly Action<long>? recordHold;
+    private PoolBudgetSnapshot current;
+    private long lastRenewalStartedAt;
+    private PoolTimeout? poolTimeout;
+    private bool tableReady;
+    private bool stopped;
+
+    /// <summary>Creates a governor; it takes no lease and opens nothing until <see cref="StartAsync"/>.</summary>
+    /// <param name="appConnectionString">The app's connection string; the control connection is built from it.</param>
+    /// <param name="configuredMaxPoolSize">The Max Pool Size the app's connection string asks for.</param>
+    /// <param name="instanceName">Names the instance in the lease table, logs, metrics and (with <c>-control</c>)
+    /// the control connection's application_name.</param>
+    /// <param name="options">The budget's settings; validated and copied, later changes are not seen.</param>
+    /// <param name="timeProvider">Paces heartbeats and measures durations.</param>
+    /// <param name="loggerFactory">Creates the governor's logger.</param>
+    /// <param name="metrics">Receives durations and observes gauges; none when null.</param>
+    public PoolGovernor(
+        string appConnectionString, int configuredMaxPoolSize, string instanceName, ConnectionBudgetOptions options,
+        TimeProvider timeProvider, ILoggerFactory loggerFactory, PoolGovernanceMetrics? metrics = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(appConnectionString);
+        ArgumentOutOfRangeException.ThrowIfLessThan(configuredMaxPoolSize, 1);
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceName);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        this.options = Validate(options);
+        this.configuredMaxPoolSize = configuredMaxPoolSize;
+        this.timeProvider = timeProvider;
+        this.metrics = metrics;
+        InstanceName = instanceName;
+        logger = loggerFactory.CreateLogger<PoolGovernor>();
+        InstanceId = Guid.CreateVersion7(timeProvider.GetUtcNow());
+        ControlDataSource = BuildControlDataSource(appConnectionString, instanceName);
+
+        current = this.options.Enabled ? Unleased(BudgetReason.NotStarted(configuredMaxPoolSize)) : DisabledSnapshot();
+        Gate = new ConnectionGate(current.Share);
+        recordHold = metrics is null ? null : RecordHold; // one delegate, not one per opened connection
+        metrics?.Attach(this);
+    }
+
+    /// <summary>Raised after <see cref="PoolBudgetSnapshot.Share"/> changed, on the thread that renewed the lease.
+    /// On a shrink it is raised before the lease records the smaller share: a handler that closes idle connections
+    /// (<see cref="NpgsqlDataSource.Clear"/>) does so before peers can grow into them.</summary>
+    public event Action<PoolBudgetSnapshot>? ShareChanged;
+
+    /// <summary>This instance's own connection (Max Pool Size 1, application_name <c>&lt;name&gt;-control</c>) for the
+    /// lease work; it counts in the budget. The app may run its migrations on it, but renewals wait while it does: work
+    /// held longer than the lease duration lets the lease lapse.</summary>
+    public NpgsqlDataSource ControlDataSource { get; }
+
+    /// <summary>The control connection's pool name in Npgsql's metrics.</summary>
+    public const string ControlPoolName = "widgetify-control";
+
+    /// <summary>This instance's part of the budget as of the last renewal.</summary>
+    public PoolBudgetSnapshot Current => Volatile.Read(ref current);
+
+    internal Guid InstanceId { get; }
+
+    internal string InstanceName { get; }
+
+    internal ConnectionGate Gate { get; }
+
+    /// <summary>Creates the lease table if needed and takes the first lease, so the app can size its pool from
+    /// <see cref="PoolBudgetSnapshot.AppliedMaxPoolSize"/> before it opens any connection. Logs what was configured,
+    /// what was applied and why.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes once the first lease is recorded.</returns>
+    /// <exception cref="NpgsqlException">PostgreSQL could not be reached or refused the lease work.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Enabled)
+        {
+            await RenewAsync(cancellationToken);
+        }
+
+        var snapshot = Current;
+        if (snapshot.AppliedMaxPoolSize < snapshot.ConfiguredMaxPoolSize)
+        {
+            PoolGovernanceLog.PoolClamped(logger, snapshot.Reason);
+        }
+        else
+        {
+            PoolGovernanceLog.PoolWithinBudget(logger, snapshot.Reason);
+        }
+    }
+
+    /// <summary>Renews the lease every <see cref="ConnectionBudgetOptions.HeartbeatInterval"/> until cancelled.
+    /// A failed renewal is logged and retried on the next beat; after <see cref="ConnectionBudgetOptions.LeaseDuration"/>
+    /// without success the lease counts as lost and the share is 0 until a renewal succeeds.</summary>
+    /// <param name="cancellationToken">Ends the loop; the task then completes without an exception.</param>
+    /// <returns>A task that completes when the loop ends.</returns>
+    public async Task RunHeartbeatsAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        // After StopAsync there is no lease left to renew.
+        while (!cancellationToken.IsCancellationRequested && !Volatile.Read(ref stopped))
+        {
+            try
+            {
+                await Task.Delay(options.HeartbeatInterval, timeProvider, cancellationToken);
+                await HeartbeatAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Deletes this instance's lease, so peers grow into its share on their next heartbeat, and sets the share
+    /// to 0. Call it after the app has stopped using connections.</summary>
+    /// <param name="cancellationToken">Cancels the stop; the lease then expires on its own.</param>
+    /// <returns>A task that completes once the lease is deleted, or once deleting it has failed (logged): it does not
+    /// throw when PostgreSQL is unreachable.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await leaseWork.WaitAsync(cancellationToken);
+        try
+        {
+            if (stopped || !options.Enabled)
+            {
+                return;
+            }
+
+            Volatile.Write(ref stopped, true);
+            Gate.SetLimit(0);
+            Publish(Unleased(BudgetReason.Stopped()) with { LastRenewedAt = Current.LastRenewedAt });
+            if (tableReady)
+            {
+                await ReleaseLeaseAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            leaseWork.Release();
+        }
+    }
+
+    /// <summary>Deletes the lease on a best-effort basis: a stop must complete even when PostgreSQL is gone, and an
+    /// unreleased lease only delays peers until it expires. The pooled control connection may have been broken since
+    /// its last use (a server restart, an administrator's terminate), so a failure is retried once on a fresh one.</summary>
+    private async Task ReleaseLeaseAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await ControlDataSource.OpenConnectionAsync(cancellationToken);
+                await LeaseTable.DeleteAsync(connection, InstanceId, cancellationToken);
+                PoolGovernanceLog.LeaseReleased(logger, InstanceName);
+                return;
+            }
+            catch (NpgsqlException) when (attempt == 1)
+            {
+                ControlDataSource.Clear();
+            }
+            catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
+            {
+                PoolGovernanceLog.LeaseNotReleased(logger, exception, InstanceName, options.LeaseDuration);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Opens a connection from <paramref name="pool"/> once this instance's share has room for it. The slot
+    /// is given back exactly once, when the connection closes, breaks or is disposed; reopening the same connection
+    /// object bypasses the gate, so open a new one through this method instead.</summary>
+    /// <param name="pool">The app's pool, built with <see cref="PoolBudgetSnapshot.AppliedMaxPoolSize"/>.</param>
+    /// <param name="cancellationToken">Gives up waiting or opening; nothing is held then.</param>
+    /// <returns>An open connection.</returns>
+    /// <exception cref="NpgsqlException">The share stayed in use for the pool's 'Timeout', as Npgsql's own pool
+    /// reports exhaustion; the message says which settings to change.</exception>
+    public async ValueTask<NpgsqlConnection> OpenConnectionAsync(NpgsqlDataSource pool, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        var startedAt = timeProvider.GetTimestamp();
+        if (!Gate.TryAcquire())
+        {
+            await WaitForShareAsync(pool, cancellationToken);
+        }
+
+        NpgsqlConnection? connection = null;
+        try
+        {
+            connection = pool.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch
+        {
+            // Nothing was handed out: the slot goes back, or a failed open would shrink the share for good.
+            Gate.Release();
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        var openedAt = timeProvider.GetTimestamp();
+        if (metrics is { AcquireDurationEnabled: true })
+        {
+            metrics.RecordAcquire(InstanceName, timeProvider.GetElapsedTime(startedAt, openedAt));
+        }
+
+        _ = new GateSlot(Gate, connection, openedAt, recordHold);
+        return connection;
+    }
+
+    /// <summary>Disposes the control connection and leaves the metrics. It does not delete the lease (that is
+    /// <see cref="StopAsync"/>): a governor disposed without stopping looks like a crashed instance.</summary>
+    /// <returns>A task that completes once disposed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        metrics?.Detach(this);
+        // leaseWork is not disposed: a heartbeat still winding down may release it, and it holds no wait handle.
+        await ControlDataSource.DisposeAsync();
+    }
+
+    private static ConnectionBudgetOptions Validate(ConnectionBudgetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // Ranges and the cross-field rule (ConnectionBudgetOptions.Validate) alike.
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+
+        return new ConnectionBudgetOptions
+        {
+            Enabled = options.Enabled,
+            ReservedForOtherClients = options.ReservedForOtherClients,
+            HeartbeatInterval = options.HeartbeatInterval,
+            LeaseDuration = options.LeaseDuration,
+        };
+    }
+
+    private static NpgsqlDataSource BuildControlDataSource(string appConnectionString, string instanceName)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(appConnectionString)
+        {
+            MaxPoolSize = 1,
+            MinPoolSize = 0,
+            ApplicationName = instanceName + "-control",
+        };
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = ControlPoolName }.Build();
+    }
+
+    private async Task WaitForShareAsync(NpgsqlDataSource pool, CancellationToken cancellationToken)
+    {
+        // The gate now does the waiting Npgsql's pool did (the share is never above the pool's size), so it keeps the
+        // pool's 'Timeout' and its failure: callers already turn an exhausted pool into a 503.
+        var timeout = TimeoutOf(pool);
+        if (timeout <= TimeSpan.Zero)
+        {
+            await Gate.WaitAsync(cancellationToken);
+            return;
+        }
+
+        using var timer = new CancellationTokenSource(timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            await Gate.WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var snapshot = Current;
+            throw new NpgsqlException(
+                $"No connection within {timeout.TotalSeconds} s ('Timeout' in the connection string): all {snapshot.Share} " +
+                $"connection(s) of this instance's share of the PostgreSQL connection budget stayed in use. {snapshot.Reason} " +
+                "To get more, raise max_connections, lower Widgetify:ConnectionBudget:ReservedForOtherClients or run fewer " +
+                "instances; to wait longer, raise 'Timeout'.",
+                new TimeoutException($"The connection share stayed full for {timeout.TotalSeconds} s."));
+        }
+    }
+
+    /// <summary>The pool's 'Timeout', parsed from its connection string once per pool rather than on every wait: waits
+    /// come in crowds when the share is full.</summary>
+    private TimeSpan TimeoutOf(NpgsqlDataSource pool)
+    {
+        var cached = Volatile.Read(ref poolTimeout);
+        if (cached?.Pool != pool)
+        {
+            cached = new PoolTimeout(pool, TimeSpan.FromSeconds(new NpgsqlConnectionStringBuilder(pool.ConnectionString).Timeout));
+            Volatile.Write(ref poolTimeout, cached);
+        }
+
+        return cached.Timeout;
+    }
+
+    private void RecordHold(long openedAt)
+    {
+        if (metrics is { HoldDurationEnabled: true })
+        {
+            metrics.RecordHold(InstanceName, timeProvider.GetElapsedTime(openedAt));
+        }
+    }
+
+    private sealed record PoolTimeout(NpgsqlDataSource Pool, TimeSpan Timeout);
+}

@@ -1,0 +1,31 @@
+namespace Widgetify.Overload.PoolGovernance;
+
+/// <summary>Turns the budget and the live leases into this instance's share. Pure, so it is tested without a server.</summary>
+internal static class SharePlanner
+{
+    /// <summary>Connections no share may use, so that the next instance to start can open its control connection (and
+    /// register the lease that makes the others shrink) without the fleet exceeding the budget.</summary>
+    internal const int SeatsKeptForNewcomers = 1;
+
+    /// <summary>Computes this instance's target and share.</summary>
+    /// <param name="budget">Connections the server allows the whole fleet.</param>
+    /// <param name="self">This instance's id.</param>
+    /// <param name="wanted">This instance's configured Max Pool Size.</param>
+    /// <param name="peers">The other live leases.</param>
+    /// <returns>The plan; its share never makes the sum of <c>granted + 1</c> over all leases exceed the budget.</returns>
+    public static SharePlan Plan(int budget, Guid self, int wanted, IReadOnlyList<PeerLease> peers)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        var everyone = peers.Select(p => (p.InstanceId, p.Wanted)).Append((self, wanted)).OrderBy(p => p.Item1).ToArray();
+        var selfIndex = Array.FindIndex(everyone, p => p.Item1 == self);
+
+        // Every instance pays one control connection, so only the rest is divided.
+        var targets = FairShare.Allocate(budget - everyone.Length - SeatsKeptForNewcomers, [.. everyone.Select(p => p.Item2)]);
+        var target = targets[selfIndex];
+
+        // Peers shrink on their own heartbeat, not ours: until then only what they leave free may be taken.
+        var peersCost = peers.Sum(p => p.Granted + 1);
+        var free = budget - SeatsKeptForNewcomers - peersCost - 1;
+        return new SharePlan(target, Math.Max(0, Math.Min(target, free)), everyone.Length);
+    }
+}

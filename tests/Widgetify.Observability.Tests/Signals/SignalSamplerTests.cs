@@ -1,0 +1,163 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Widgetify.Core.Traffic;
+using Widgetify.Observability.Database;
+using Widgetify.Observability.Metrics;
+using Widgetify.Observability.Signals;
+
+namespace Widgetify.Observability.Tests.Signals;
+
+/// <summary>Real instruments under the real meter names, each test on a meter factory of its own (the collector only
+/// sees its factory's meters), read by a real <see cref="MetricsCollector"/>.</summary>
+public sealed class SignalSamplerTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2024, 2, 15, 8, 0, 0, TimeSpan.Zero);
+    private const string NpgsqlStandIn = "Widgetify.Tests.Npgsql";
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly MetricsCollector _collector;
+    private readonly Histogram<double> _http;
+    private readonly Counter<long> _shed;
+    private readonly Histogram<double> _acquire;
+    private readonly SignalSampler _sampler = new("widgetify-primary", "widgetify");
+    private long _used;
+
+    public SignalSamplerTests()
+    {
+        var factory = _services.GetRequiredService<IMeterFactory>();
+        _http = factory.Create("Microsoft.AspNetCore.Hosting").CreateHistogram<double>("http.server.request.duration", "s");
+        _shed = factory.Create("Widgetify.AdmissionControl").CreateCounter<long>("widgetify.admission.shed", "{request}");
+        _acquire = factory.Create("Widgetify.PoolGovernance").CreateHistogram<double>("widgetify.pool.acquire.duration", "s");
+        // Npgsql's own meter is static and seen by every collector in the process (other tests open real pools):
+        // the stand-in has another meter name; the sampler reads instruments by their name.
+        factory.Create(NpgsqlStandIn).CreateObservableUpDownCounter("db.client.connection.count", () => new[]
+        {
+            new Measurement<long>(_used, new("db.client.connection.pool.name", "widgetify-primary"), new("db.client.connection.state", "used")),
+            new Measurement<long>(7, new("db.client.connection.pool.name", "widgetify-control"), new("db.client.connection.state", "used")),
+        });
+        _collector = new MetricsCollector(["Microsoft.AspNetCore.Hosting", "Widgetify.AdmissionControl", "Widgetify.PoolGovernance", NpgsqlStandIn], factory);
+    }
+
+    public void Dispose()
+    {
+        _collector.Dispose();
+        _services.Dispose();
+    }
+
+    private void Request(string route, int status, double seconds) =>
+        _http.Record(seconds, new("http.route", route), new("http.response.status_code", status), new("http.request.method", "GET"));
+
+    /// <summary>A request to an endpoint marked ForOperators, tagged as UseTrafficTagging tags it.</summary>
+    private void OperatorRequest(string route, int status, double seconds) =>
+        _http.Record(
+            seconds, new("http.route", route), new("http.response.status_code", status), new("http.request.method", "GET"),
+            new(TrafficExtensions.TrafficTag, TrafficExtensions.OperatorTagValue));
+
+    private static DatabaseSample Database(DateTimeOffset at, long commits = 0, bool full = false) => new()
+    {
+        At = at,
+        Up = true,
+        Full = full,
+        MaxConnections = 100,
+        Commits = commits,
+        Backends = [new("active", "widgetify", 5), new("idle", "widgetify-control", 1), new("idle", "psql", 2)],
+    };
+
+    [Fact]
+    public void Sample_MixedResponses_SplitsServedFailedAndShed()
+    {
+        // Arrange: the first sample sets the starting point.
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
+        Request("/w/{id}", 200, 0.004);
+        Request("/w/{id}", 200, 0.006);
+        Request("/api/widgets", 500, 0.02);
+        Request("/w/{id}", 503, 0.0005);
+        Request("/w/{id}", 503, 3.0);
+        _shed.Add(1);
+
+        // Act
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
+
+        // Assert: two 503s, one of them shed; served = every status but 503.
+        snapshot.Requests.ShouldBe(5);
+        snapshot.Shed.ShouldBe(1);
+        snapshot.ServerErrors.ShouldBe(2, "the 500 and the 503 that was not shed");
+        snapshot.BadRequests.ShouldBe(3);
+        snapshot.Latency.Count.ShouldBe(5);
+        snapshot.ServedLatency.Count.ShouldBe(3);
+        snapshot.Interval.ShouldBe(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public void Sample_TwoIntervals_CountsOnlyEachIntervalsRequests()
+    {
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
+        Request("/w/{id}", 200, 0.004);
+        Request("/w/{id}", 200, 0.004);
+        var first = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
+        Request("/w/{id}", 200, 0.004);
+
+        var second = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(2)), T0.AddSeconds(2));
+
+        first.Requests.ShouldBe(2);
+        second.Requests.ShouldBe(1);
+    }
+
+    [Fact]
+    public void Sample_OperatorTaggedRequests_AreNotUserTraffic()
+    {
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
+        OperatorRequest("/metrics", 200, 0.9);
+        OperatorRequest("/api/alerts", 200, 0.9);
+        OperatorRequest("/health/ready", 503, 0.9);
+        Request("/w/{id}", 200, 0.004);
+        Request("/api/widgets", 200, 0.004); // a route no longer decides: only the marker does
+
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
+
+        snapshot.Requests.ShouldBe(2);
+    }
+
+    [Fact]
+    public void Sample_PoolAndServer_ReadsTheRequestPoolAndTheServerSample()
+    {
+        _used = 4;
+        _sampler.Sample(_collector.Collect(), Database(T0, commits: 100), T0);
+        _acquire.Record(0.2);
+
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1), commits: 130), T0.AddSeconds(1));
+
+        snapshot.PoolUsed.ShouldBe(4, "the control pool's 7 are not the request pool's");
+        snapshot.AcquireWait.Count.ShouldBe(1);
+        snapshot.DatabaseUp.ShouldBeTrue();
+        snapshot.ServerConnections.ShouldBe(8);
+        snapshot.WidgetifyServerConnections.ShouldBe(6);
+        snapshot.MaxConnections.ShouldBe(100);
+        snapshot.Commits.ShouldBe(30);
+    }
+
+    [Fact]
+    public void Sample_ServerFull_CountsItAtItsLimit()
+    {
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0, full: true), T0);
+
+        snapshot.DatabaseUp.ShouldBeTrue();
+        snapshot.ServerConnections.ShouldBe(100);
+        snapshot.WidgetifyServerConnections.ShouldBeNull("a full server said nothing about who holds its connections");
+    }
+
+    [Fact]
+    public void Sample_DatabaseDown_HasNoServerFigures()
+    {
+        var snapshot = _sampler.Sample(_collector.Collect(), new DatabaseSample { At = T0, Up = false, Error = "no answer" }, T0);
+
+        snapshot.DatabaseUp.ShouldBeFalse();
+        snapshot.ServerConnections.ShouldBeNull();
+        snapshot.MaxConnections.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Sample_NoDatabaseSampleYet_IsDown()
+    {
+        _sampler.Sample(_collector.Collect(), null, T0).DatabaseUp.ShouldBeFalse();
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Widgetify.Overload.PoolGovernance;
+
+namespace Widgetify.Overload.Tests.PoolGovernance;
+
+/// <summary>One PostgreSQL cluster with max_connections 20 (so budgets are small) for the pool-governance tests.
+/// Tests truncate the lease table first, so leases never leak from one test into the next.</summary>
+public sealed class PoolGovernanceCluster : IAsyncLifetime
+{
+    public const int MaxConnections = 20;
+
+    private TestPostgres? postgres;
+
+    public TestPostgres Postgres => postgres ?? throw new InvalidOperationException("Fixture not started.");
+
+    public string AppConnectionString => Postgres.ConnectionString;
+
+    /// <summary>Superuser on the app's database: advisory locks are per database, and the lease table lives there.</summary>
+    public string AdminOnAppDatabase =>
+        new NpgsqlConnectionStringBuilder(Postgres.Cluster.AdminConnectionString) { Database = "widgetify", Pooling = false }.ConnectionString;
+
+    public async Task InitializeAsync() => postgres = await TestPostgres.StartAsync(MaxConnections);
+
+    public async Task DisposeAsync()
+    {
+        if (postgres is not null)
+        {
+            await postgres.DisposeAsync();
+        }
+    }
+
+    public static ConnectionBudgetOptions Options(int reservedForOtherClients, int heartbeatMs = 2000, int leaseMs = 10_000) => new()
+    {
+        ReservedForOtherClients = reservedForOtherClients,
+        HeartbeatInterval = TimeSpan.FromMilliseconds(heartbeatMs),
+        LeaseDuration = TimeSpan.FromMilliseconds(leaseMs),
+    };
+
+    public PoolGovernor Governor(
+        string name, int configuredMaxPoolSize, ConnectionBudgetOptions options, ILoggerFactory? loggerFactory = null, PoolGovernanceMetrics? metrics = null) =>
+        new(AppConnectionString, configuredMaxPoolSize, name, options, TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, metrics);
+
+    /// <summary>An app pool whose connections carry <paramref name="applicationName"/>, to count them in pg_stat_activity.</summary>
+    public NpgsqlDataSource AppPool(string applicationName, int maxPoolSize) =>
+        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(AppConnectionString)
+        {
+            ApplicationName = applicationName,
+            MaxPoolSize = maxPoolSize,
+        });
+
+    /// <summary>Creates the lease table the way a governor does (so the app role owns it) and empties it.</summary>
+    public async Task ResetLeasesAsync()
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AppConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await LeaseTable.EnsureCreatedAsync(connection, CancellationToken.None);
+        await using var truncate = new NpgsqlCommand("TRUNCATE widgetify_pool_leases", connection);
+        await truncate.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Sum of granted + 1 over the recorded leases: what the fleet may use by the table's account.</summary>
+    public Task<long> LeaseCostAsync() => AdminScalarAsync<long>("SELECT COALESCE(sum(granted + 1), 0) FROM widgetify_pool_leases");
+
+    public Task<long> LeaseCountAsync() => AdminScalarAsync<long>("SELECT count(*) FROM widgetify_pool_leases");
+
+    public Task<long> BackendCountAsync(string applicationName) =>
+        AdminScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", applicationName);
+
+    public async Task<T> AdminScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(AdminOnAppDatabase);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PoolGovernanceDatabase : ICollectionFixture<PoolGovernanceCluster>
+{
+    public const string Name = "pool-governance";
+}

@@ -1,0 +1,384 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Widgetify.Overload.PoolGovernance;
+
+namespace Widgetify.Overload.Tests.PoolGovernance;
+
+/// <summary>The governor against a real PostgreSQL with max_connections 20 and superuser_reserved_connections 3, so a
+/// budget is 17 minus ReservedForOtherClients.</summary>
+[Collection(PoolGovernanceDatabase.Name)]
+public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    public Task InitializeAsync() => cluster.ResetLeasesAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task StartAsync_ConfiguredAboveBudget_AppliesBudgetLessControlConnectionAndSaysWhy()
+    {
+        // Arrange
+        var logs = new RecordingLoggerFactory();
+        await using var governor = cluster.Governor(UniqueName(), 1000, PoolGovernanceCluster.Options(reservedForOtherClients: 7), logs);
+
+        // Act
+        await governor.StartAsync(CancellationToken.None);
+
+        // Assert: 20 - 3 - 0 - 7 = 10; the pool may use 9 beside the control connection, the share keeps one seat free.
+        var snapshot = governor.Current;
+        (snapshot.Budget, snapshot.AppliedMaxPoolSize, snapshot.Share, snapshot.Instances, snapshot.LeaseValid).ShouldBe((10, 9, 8, 1, true));
+        snapshot.Reason.ShouldStartWith(
+            "Max Pool Size 1000 configured, 9 applied: PostgreSQL allows max_connections 20 - superuser_reserved_connections 3 " +
+            "- reserved_connections 0 - 7 kept for other clients (Widgetify:ConnectionBudget:ReservedForOtherClients) = 10, shared by 1 instance(s)");
+        logs.Entries.ShouldContain((LogLevel.Warning, snapshot.Reason));
+    }
+
+    [Fact]
+    public async Task StartAsync_ConfiguredWithinBudget_AppliesConfiguredAndLogsInformation()
+    {
+        // Arrange
+        var logs = new RecordingLoggerFactory();
+        await using var governor = cluster.Governor(UniqueName(), 3, PoolGovernanceCluster.Options(reservedForOtherClients: 7), logs);
+
+        // Act
+        await governor.StartAsync(CancellationToken.None);
+
+        // Assert
+        (governor.Current.AppliedMaxPoolSize, governor.Current.Share).ShouldBe((3, 3));
+        governor.Current.Reason.ShouldStartWith("Max Pool Size 3 configured, 3 applied:");
+        logs.Entries.ShouldContain((LogLevel.Information, governor.Current.Reason));
+        logs.Entries.ShouldNotContain(e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task StartAsync_TwoInstancesAtOnce_NeverExceedBudgetAndConvergeToFairShares()
+    {
+        // Arrange: budget 17 - 6 = 11; two instances: 11 - 2 control connections - 1 newcomer seat = 8, so 4 each.
+        const int budget = 11;
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6, heartbeatMs: 200, leaseMs: 2000);
+        await using var a = cluster.Governor(UniqueName(), 100, options);
+        await using var b = cluster.Governor(UniqueName(), 100, options);
+        using var stop = new CancellationTokenSource();
+        var maxSnapshotCost = 0;
+        var tableSampler = QuerySampler.SampleMaxAsync(
+            cluster.AdminOnAppDatabase, "SELECT COALESCE(sum(granted + 1), 0) FROM widgetify_pool_leases", [], stop.Token);
+        void Sample(PoolBudgetSnapshot _) => InterlockedMax(ref maxSnapshotCost, SnapshotCost(a, b));
+        a.ShareChanged += Sample;
+        b.ShareChanged += Sample;
+
+        // Act: both queue on the lease lock, held here, and are let go at the same moment.
+        await using (var blocker = new NpgsqlConnection(cluster.AdminOnAppDatabase))
+        {
+            await blocker.OpenAsync();
+            await Execute(blocker, $"SELECT pg_advisory_lock({LeaseTable.AdvisoryLockKey})");
+            var starts = Task.WhenAll(a.StartAsync(CancellationToken.None), b.StartAsync(CancellationToken.None));
+            await BoundedWait.UntilAsync(
+                async () => await cluster.AdminScalarAsync<long>(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = " +
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())") == 2,
+                () => "fewer than 2 waiting",
+                "both instances wait for the lease lock",
+                Bound);
+            await Execute(blocker, $"SELECT pg_advisory_unlock({LeaseTable.AdvisoryLockKey})");
+            await starts;
+        }
+
+        var heartbeats = Task.WhenAll(a.RunHeartbeatsAsync(stop.Token), b.RunHeartbeatsAsync(stop.Token));
+        await BoundedWait.UntilAsync(
+            () => a.Current is { Share: 4, Target: 4 } && b.Current is { Share: 4, Target: 4 },
+            () => $"a {a.Current.Share}/{a.Current.Target}, b {b.Current.Share}/{b.Current.Target}",
+            "both instances hold their fair share of 4",
+            Bound);
+        await stop.CancelAsync();
+        await heartbeats;
+        var maxTableCost = await tableSampler;
+
+        // Assert
+        maxTableCost.ShouldBeLessThanOrEqualTo(budget);
+        maxSnapshotCost.ShouldBeLessThanOrEqualTo(budget);
+        (await cluster.LeaseCostAsync()).ShouldBe(10);
+    }
+
+    [Fact]
+    public async Task StopAsync_OneOfTwoStops_TheOtherGrowsToTheWholeBudgetOnItsNextRenewal()
+    {
+        // Arrange
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6);
+        await using var a = cluster.Governor(UniqueName(), 100, options);
+        await using var b = cluster.Governor(UniqueName(), 100, options);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        await a.RenewAsync(CancellationToken.None);
+        await b.RenewAsync(CancellationToken.None);
+        (a.Current.Share, b.Current.Share).ShouldBe((4, 4));
+
+        // Act
+        await b.StopAsync(CancellationToken.None);
+        await a.RenewAsync(CancellationToken.None);
+
+        // Assert: alone, 11 - 1 control connection - 1 newcomer seat = 9.
+        (a.Current.Share, a.Current.Instances).ShouldBe((9, 1));
+        (b.Current.Share, b.Current.LeaseValid).ShouldBe((0, false));
+        (await cluster.LeaseCountAsync()).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task StopAsync_ControlConnectionTerminatedSinceLastUse_RetriesOnAFreshConnectionAndReleasesTheLease()
+    {
+        // Arrange: the pooled control connection is killed server-side, as a PostgreSQL restart would.
+        var name = UniqueName();
+        var logs = new RecordingLoggerFactory();
+        await using var governor = cluster.Governor(name, 100, PoolGovernanceCluster.Options(reservedForOtherClients: 6), logs);
+        await governor.StartAsync(CancellationToken.None);
+        var terminated = await cluster.AdminScalarAsync<long>(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", name + "-control");
+
+        // Act
+        await governor.StopAsync(CancellationToken.None);
+
+        // Assert
+        terminated.ShouldBe(1);
+        (await cluster.LeaseCountAsync()).ShouldBe(0);
+        logs.Entries.ShouldContain(e => e.Message.Contains("Released the connection-budget lease of " + name));
+    }
+
+    [Fact]
+    public async Task StopAsync_DatabaseGone_CompletesAndWarnsThatTheLeaseExpiresOnItsOwn()
+    {
+        // Arrange: a database of its own, dropped under the running governor.
+        await using var database = await ScratchDatabase.CreateAsync(cluster.Postgres);
+        var logs = new RecordingLoggerFactory();
+        var name = UniqueName();
+        await using var governor = new PoolGovernor(
+            database.ConnectionString, 100, name, PoolGovernanceCluster.Options(reservedForOtherClients: 6), TimeProvider.System, logs);
+        await governor.StartAsync(CancellationToken.None);
+        await database.DropAsync();
+
+        // Act
+        await Should.NotThrowAsync(() => governor.StopAsync(CancellationToken.None));
+
+        // Assert
+        (governor.Current.Share, governor.Gate.Limit).ShouldBe((0, 0));
+        logs.Entries.ShouldContain(e => e.Level == LogLevel.Warning
+            && e.Message.Contains("Could not release the connection-budget lease of " + name)
+            && e.Message.Contains("Widgetify:ConnectionBudget:LeaseDuration"));
+    }
+
+    [Fact]
+    public async Task RunHeartbeatsAsync_PeerDiesWithoutStopping_ItsLeaseExpiresAndTheSurvivorGrowsBack()
+    {
+        // Arrange
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6, heartbeatMs: 200, leaseMs: 1000);
+        await using var survivor = cluster.Governor(UniqueName(), 100, options);
+        var doomed = cluster.Governor(UniqueName(), 100, options);
+        await survivor.StartAsync(CancellationToken.None);
+        await doomed.StartAsync(CancellationToken.None);
+        await survivor.RenewAsync(CancellationToken.None);
+        survivor.Current.Share.ShouldBe(4);
+        using var stop = new CancellationTokenSource();
+
+        // Act: disposing without StopAsync closes its connection but leaves its lease, as a crash would.
+        await doomed.DisposeAsync();
+        var heartbeats = survivor.RunHeartbeatsAsync(stop.Token);
+        await BoundedWait.UntilAsync(
+            () => survivor.Current.Share == 9, () => $"share {survivor.Current.Share}", "the dead peer's lease expired", Bound);
+        await stop.CancelAsync();
+        await heartbeats;
+
+        // Assert
+        survivor.Current.Instances.ShouldBe(1);
+        (await cluster.LeaseCountAsync()).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task RunHeartbeatsAsync_NoRenewalForLeaseDuration_ShareIsZeroUntilARenewalSucceeds()
+    {
+        // Arrange: a session holding the lease lock makes every renewal wait, as a partition from the database would.
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6, heartbeatMs: 200, leaseMs: 1000);
+        await using var governor = cluster.Governor(UniqueName(), 100, options);
+        await governor.StartAsync(CancellationToken.None);
+        await using var blocker = new NpgsqlConnection(cluster.AdminOnAppDatabase);
+        await blocker.OpenAsync();
+        await Execute(blocker, $"SELECT pg_advisory_lock({LeaseTable.AdvisoryLockKey})");
+        using var stop = new CancellationTokenSource();
+        var heartbeats = governor.RunHeartbeatsAsync(stop.Token);
+
+        // Act
+        await BoundedWait.UntilAsync(
+            () => governor.Current is { LeaseValid: false, Share: 0 }, () => governor.Current.Reason, "the lease is lost", Bound);
+        var lost = governor.Current;
+        await Execute(blocker, $"SELECT pg_advisory_unlock({LeaseTable.AdvisoryLockKey})");
+        await BoundedWait.UntilAsync(
+            () => governor.Current is { LeaseValid: true, Share: 9 }, () => governor.Current.Reason, "a renewal succeeded", Bound);
+        await stop.CancelAsync();
+        await heartbeats;
+
+        // Assert
+        lost.Reason.ShouldContain("Widgetify:ConnectionBudget:LeaseDuration");
+        governor.Gate.Limit.ShouldBe(9);
+    }
+
+    [Fact]
+    public async Task OpenConnectionAsync_FiftyConcurrentCallers_NeverHoldMoreThanTheShare()
+    {
+        // Arrange: the pool itself would allow 15; only the share of 3 may keep them to 3.
+        var name = UniqueName();
+        await using var governor = cluster.Governor(name, 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5));
+        await governor.StartAsync(CancellationToken.None);
+        await using var pool = cluster.AppPool(name, maxPoolSize: 15);
+        var share = governor.Current.Share;
+        var inUse = 0;
+        var maxInUse = 0;
+        using var done = new CancellationTokenSource();
+        var sampler = QuerySampler.SampleMaxAsync(
+            cluster.AdminOnAppDatabase, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", [name], done.Token);
+
+        // Act
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
+        {
+            await using var connection = await governor.OpenConnectionAsync(pool, CancellationToken.None);
+            var now = Interlocked.Increment(ref inUse);
+            InterlockedMax(ref maxInUse, now);
+            await Execute(connection, "SELECT pg_sleep(0.01)");
+            Interlocked.Decrement(ref inUse);
+        })).WaitAsync(Bound);
+        await done.CancelAsync();
+        var maxBackends = await sampler;
+
+        // Assert
+        share.ShouldBe(3);
+        maxInUse.ShouldBeInRange(1, share);
+        maxBackends.ShouldBeInRange(1, share);
+        (governor.Gate.Held, governor.Gate.Waiting).ShouldBe((0, 0));
+    }
+
+    [Fact]
+    public async Task OpenConnectionAsync_ShareLoweredBelowHeld_WaitsUntilHoldersDropBelowTheNewShare()
+    {
+        // Arrange: alone with a share of 9, holding 6.
+        var name = UniqueName();
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6);
+        await using var governor = cluster.Governor(name, 100, options);
+        await using var peer = cluster.Governor(UniqueName(), 100, options);
+        await governor.StartAsync(CancellationToken.None);
+        await using var pool = cluster.AppPool(name, maxPoolSize: 15);
+        var held = new List<NpgsqlConnection>();
+        for (var i = 0; i < 6; i++)
+        {
+            held.Add(await governor.OpenConnectionAsync(pool, CancellationToken.None));
+        }
+
+        // Act: a peer arrives, the share drops to 4, the table keeps counting the 6 held.
+        await peer.StartAsync(CancellationToken.None);
+        await governor.RenewAsync(CancellationToken.None);
+        var recorded = await cluster.AdminScalarAsync<int>("SELECT granted FROM widgetify_pool_leases WHERE instance_id = $1", governor.Current.InstanceId);
+        await peer.RenewAsync(CancellationToken.None);
+        var pending = governor.OpenConnectionAsync(pool, CancellationToken.None).AsTask();
+        await held[0].DisposeAsync();
+        await held[1].DisposeAsync();
+        var waitingAtFour = governor.Gate.Waiting;
+        await held[2].DisposeAsync();
+        await using var admitted = await pending.WaitAsync(Bound);
+
+        // Assert
+        (governor.Current.Share, recorded).ShouldBe((4, 6));
+        peer.Current.Share.ShouldBe(2); // 11 - 1 seat - (6 + 1) - 1: it may not take what is still held
+        waitingAtFour.ShouldBe(1);
+        governor.Gate.Held.ShouldBe(4);
+        foreach (var connection in held.Skip(3))
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task OpenConnectionAsync_ShareFullForThePoolTimeout_ThrowsNamingTheSettings()
+    {
+        // Arrange
+        var name = UniqueName();
+        await using var governor = cluster.Governor(name, 2, PoolGovernanceCluster.Options(reservedForOtherClients: 5));
+        await governor.StartAsync(CancellationToken.None);
+        await using var pool = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.AppConnectionString)
+        {
+            ApplicationName = name,
+            MaxPoolSize = 10,
+            Timeout = 1,
+        });
+        await using var first = await governor.OpenConnectionAsync(pool, CancellationToken.None);
+        await using var second = await governor.OpenConnectionAsync(pool, CancellationToken.None);
+
+        // Act
+        var error = await Should.ThrowAsync<NpgsqlException>(governor.OpenConnectionAsync(pool, CancellationToken.None).AsTask());
+
+        // Assert
+        error.InnerException.ShouldBeOfType<TimeoutException>();
+        error.Message.ShouldContain("'Timeout'");
+        error.Message.ShouldContain("Widgetify:ConnectionBudget:ReservedForOtherClients");
+        (governor.Gate.Held, governor.Gate.Waiting).ShouldBe((2, 0));
+    }
+
+    [Fact]
+    public async Task StartAsync_Disabled_TakesNoLeaseAndAppliesTheConfiguredSize()
+    {
+        // Arrange: a database of its own, to see that no table appears in it.
+        await using var database = await ScratchDatabase.CreateAsync(cluster.Postgres);
+        var name = UniqueName();
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 10);
+        options.Enabled = false;
+        await using (var governor = new PoolGovernor(database.ConnectionString, 50, name, options, TimeProvider.System, NullLoggerFactory.Instance))
+        {
+            // Act
+            await governor.StartAsync(CancellationToken.None);
+            await governor.RunHeartbeatsAsync(CancellationToken.None);
+            var controlBackends = await cluster.BackendCountAsync(name + "-control");
+            await governor.StopAsync(CancellationToken.None);
+
+            // Assert
+            (governor.Current.Share, governor.Current.AppliedMaxPoolSize, governor.Current.LeaseValid).ShouldBe((50, 50, false));
+            governor.Current.Reason.ShouldContain("Widgetify:ConnectionBudget:Enabled = false");
+            controlBackends.ShouldBe(0);
+        }
+
+        (await database.ScalarAsync<bool>("SELECT to_regclass('widgetify_pool_leases') IS NULL")).ShouldBeTrue();
+    }
+
+    private static string UniqueName() => "gov-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>Σ(share + 1) over both snapshots, read a, b, a until a did not change in between: each snapshot is
+    /// read alone, and a pair read across a concurrent shrink-then-grow could add a stale value to a fresh one.</summary>
+    private static int SnapshotCost(PoolGovernor a, PoolGovernor b)
+    {
+        while (true)
+        {
+            var first = a.Current;
+            var second = b.Current;
+            if (ReferenceEquals(first, a.Current))
+            {
+                return first.Share + 1 + second.Share + 1;
+            }
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref target, value, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
