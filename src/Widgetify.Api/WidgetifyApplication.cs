@@ -9,10 +9,10 @@ using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
-using Widgetify.Api.Monitoring;
 using Widgetify.Core.Traffic;
 using Widgetify.Incidents;
 using Widgetify.Incidents.Impact;
+using Widgetify.Observability;
 using Widgetify.Overload.AdmissionControl;
 using Widgetify.Overload.PoolGovernance;
 
@@ -51,7 +51,18 @@ public static class WidgetifyApplication
         services.AddHostedService<ViewCountFlusher>();
         services.AddHostedService<IdempotencyKeyCleaner>();
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
-        services.AddWidgetifyMonitoring();
+        services.AddObservability(
+            sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring,
+            sp => new MonitoredService
+            {
+                ControlConnection = sp.GetRequiredService<WidgetifyDataSources>().Control,
+                RequestPoolName = WidgetifyDataSources.PrimaryPoolName,
+                ApplicationName = sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.ApplicationName,
+                Meters = [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName],
+            });
+        services.AddIncidents(
+            sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Incidents,
+            sp => sp.GetRequiredService<WidgetifyDataSources>().Control);
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ExceptionProblemHandler>();

@@ -1,11 +1,8 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Widgetify.Api;
+using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
-using Widgetify.Api.Data;
 
 namespace Widgetify.Cli;
 
@@ -38,19 +35,7 @@ internal static partial class KeysCommand
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken);
-        // A one-off client like psql: it runs in the connections kept for other clients, so it takes no lease.
-        var options = new WidgetifyOptions
-        {
-            Database = { ConnectionString = database.ConnectionString, ApplicationName = "widgetify-keys", MaxPoolSize = 1 },
-            ConnectionBudget = { Enabled = false },
-        };
-        await using var governor = WidgetifyDataSources.CreateGovernor(options, TimeProvider.System, NullLoggerFactory.Instance);
-        await using var dataSources = new WidgetifyDataSources(Options.Create(options), governor, NullLoggerFactory.Instance);
-        await new MigrationRunner(dataSources.Control, NullLogger<MigrationRunner>.Instance).MigrateAsync(cancellationToken);
-
-        var tenants = new TenantStore(dataSources);
-        var tenantId = await tenants.EnsureTenantAsync(tenantName, cancellationToken);
-        var key = await tenants.CreateKeyAsync(tenantId, role, cancellationToken);
+        var key = await WidgetifyAdministration.CreateKeyAsync(database.ConnectionString, tenantName, role, cancellationToken);
         await Console.Error.WriteLineAsync($"Created {(role == ApiKeyRole.Operator ? "an operator" : "a tenant")} key for tenant '{tenantName}'. It is shown once; store it now:");
         Console.WriteLine(key);
         return 0;

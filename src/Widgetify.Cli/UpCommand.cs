@@ -3,12 +3,11 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Widgetify.Api;
+using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
-using Widgetify.Api.Data;
 
 namespace Widgetify.Cli;
 
@@ -68,11 +67,10 @@ internal static class UpCommand
         app.UseWidgetify();
 
         await app.Services.MigrateDatabaseAsync(cancellationToken);
-        var (tenantId, added) = await app.Services.GetRequiredService<DemoData>().EnsureAsync(demoWidgets, cancellationToken);
-        var demoKey = await EnsureKeyAsync(app.Services, tenantId, ApiKeyRole.Tenant, Path.Combine(dataDir, DemoKeyFile), cancellationToken);
-        var operatorTenant = await app.Services.GetRequiredService<TenantStore>().EnsureTenantAsync(OperatorTenant, cancellationToken);
-        var operatorKey = await EnsureKeyAsync(app.Services, operatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
-        var sample = (await app.Services.GetRequiredService<WidgetStore>().ListAsync(tenantId, null, null, null, 1, cancellationToken)).FirstOrDefault();
+        var (added, sampleId) = await app.Services.EnsureDemoWidgetsAsync(demoWidgets, cancellationToken);
+        var demoKey = await EnsureKeyAsync(
+            app.Services, WidgetifyAdministration.DemoTenant, ApiKeyRole.Tenant, Path.Combine(dataDir, DemoKeyFile), cancellationToken);
+        var operatorKey = await EnsureKeyAsync(app.Services, OperatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
 
         try
         {
@@ -88,7 +86,7 @@ internal static class UpCommand
 
             Widgetify is up at {url}
               database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory})" : "")}
-              demo tenant    '{DemoData.TenantName}'{(added > 0 ? $", {added:N0} widgets seeded now" : "")}
+              demo tenant    '{WidgetifyAdministration.DemoTenant}'{(added > 0 ? $", {added:N0} widgets seeded now" : "")}
               demo API key   {demoKey}   (saved to {Path.Combine(dataDir, DemoKeyFile)})
               API            {url}/api/widgets   (Authorization: Bearer <key>)
               OpenAPI        {url}/openapi/v1.json
@@ -98,7 +96,7 @@ internal static class UpCommand
               alerts         {url}/api/alerts  {url}/api/incidents   (Authorization: Bearer <operator key>)
               metrics        {url}/metrics   (Prometheus text format)
               postmortems    {postmortems}   (drafts written when an incident resolves; or ./widgetify postmortem latest)
-            {(sample is null ? "" : $"  sample embed   {url}/w/{sample.Id}\n")}
+            {(sampleId is null ? "" : $"  sample embed   {url}/w/{sampleId}\n")}
             Try:  curl -H "Authorization: Bearer {demoKey}" "{url}/api/widgets?limit=3"
             Ctrl-C stops the service (in-flight requests finish) and then PostgreSQL.
             """);
@@ -116,19 +114,16 @@ internal static class UpCommand
         }
     }
 
-    /// <summary>Reuses the saved key while it is still valid for this database, tenant and role; otherwise makes a new one.</summary>
+    /// <summary>Reuses the saved key while it is still valid for this database, tenant and role; otherwise makes and saves a new one.</summary>
     private static async Task<string> EnsureKeyAsync(
-        IServiceProvider services, Guid tenantId, ApiKeyRole role, string path, CancellationToken cancellationToken)
+        IServiceProvider services, string tenant, ApiKeyRole role, string path, CancellationToken cancellationToken)
     {
-        var tenants = services.GetRequiredService<TenantStore>();
-        if (SecretFile.TryRead(path) is { } saved && ApiKey.IsWellFormed(saved)
-            && await tenants.FindKeyAsync(saved, cancellationToken) is { } identity && identity.TenantId == tenantId && identity.Role == role)
+        var (key, created) = await services.EnsureKeyAsync(tenant, role, SecretFile.TryRead(path), cancellationToken);
+        if (created)
         {
-            return saved;
+            SecretFile.Write(path, key);
         }
 
-        var key = await tenants.CreateKeyAsync(tenantId, role, cancellationToken);
-        SecretFile.Write(path, key);
         return key;
     }
 }

@@ -45,6 +45,6 @@ public sealed class MonitoringOptions
     public WebhookOptions Webhooks { get; set; } = new();
 
     /// <summary>The instance name to use: <see cref="InstanceName"/> or host/pid.</summary>
-    internal string ResolveInstanceName() =>
+    public string ResolveInstanceName() =>
         string.IsNullOrWhiteSpace(InstanceName) ? $"{Environment.MachineName}/{Environment.ProcessId}" : InstanceName;
 }

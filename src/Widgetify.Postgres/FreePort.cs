@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Widgetify.Postgres;
 
 /// <summary>Asks the OS for an unused loopback port.</summary>
-internal static class FreePort
+public static class FreePort
 {
     /// <summary>
     /// Binding port 0 lets the kernel choose; the port is released before the server binds it, so another

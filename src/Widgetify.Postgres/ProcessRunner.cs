@@ -8,12 +8,15 @@ namespace Widgetify.Postgres;
 /// Runs a command to completion and captures its output. PostgreSQL refuses to run as root, so server
 /// commands go through <c>runuser -u postgres --</c> when this process is privileged.
 /// </summary>
-internal sealed class ProcessRunner
+public sealed class ProcessRunner
 {
+    /// <summary>The OS account PostgreSQL runs as when this process is root.</summary>
     public const string PostgresUser = "postgres";
 
+    /// <summary>The runner for this process: server commands as <see cref="PostgresUser"/> when it is root.</summary>
     public static ProcessRunner Instance { get; } = new(UnixAccount.IsRoot);
 
+    /// <summary>A runner that wraps server commands in <c>runuser</c> when <paramref name="runServerCommandsAsPostgres"/>.</summary>
     public ProcessRunner(bool runServerCommandsAsPostgres)
     {
         RunServerCommandsAsPostgres = runServerCommandsAsPostgres;

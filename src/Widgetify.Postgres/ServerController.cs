@@ -55,23 +55,7 @@ internal sealed class ServerController
         runner.RunServerCommandAsync(binaries.PgCtl, ["-D", layout.PgData, "stop", "-m", "fast", "-w"], layout.Root, cancellationToken);
 
     /// <summary>Last lines of the server log, or a note saying why there are none.</summary>
-    public string TailLog() => TailLog(layout.LogFile);
-
-    /// <summary>Last lines of a log file (the server's, or another process's), or a note saying why there are none.</summary>
-    public static string TailLog(string logFile)
-    {
-        try
-        {
-            var lines = File.ReadAllLines(logFile);
-            return lines.Length == 0
-                ? "(the log is empty)"
-                : string.Join(Environment.NewLine, lines.Skip(Math.Max(0, lines.Length - LogTailLines)));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return $"(could not read the log: {ex.Message})";
-        }
-    }
+    public string TailLog() => LogTail.Read(layout.LogFile, LogTailLines);
 
     private async Task StopImmediatelyIfRunningAsync(CancellationToken cancellationToken)
     {

@@ -3,7 +3,7 @@ using System.Runtime.Versioning;
 namespace Widgetify.Postgres;
 
 /// <summary>Root detection, chown and folder-traversal checks for running the server as the postgres user.</summary>
-internal static class UnixAccount
+public static class UnixAccount
 {
     /// <summary>
     /// True when this process is root (on Unix, IsPrivilegedProcess is geteuid() == 0), so the server must

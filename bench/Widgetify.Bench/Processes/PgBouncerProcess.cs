@@ -101,7 +101,7 @@ internal sealed class PgBouncerProcess : IAsyncDisposable
             if (process.HasExited)
             {
                 throw new InvalidOperationException(
-                    $"pgbouncer exited with code {process.ExitCode}. Last lines of {LogPath}:{Environment.NewLine}{ServerController.TailLog(LogPath)}");
+                    $"pgbouncer exited with code {process.ExitCode}. Last lines of {LogPath}:{Environment.NewLine}{LogTail.Read(LogPath)}");
             }
 
             try
@@ -123,7 +123,7 @@ internal sealed class PgBouncerProcess : IAsyncDisposable
         }
 
         throw new InvalidOperationException(
-            $"pgbouncer did not serve queries within {timeout.TotalSeconds:0} s ({last?.Message}). Last lines of {LogPath}:{Environment.NewLine}{ServerController.TailLog(LogPath)}");
+            $"pgbouncer did not serve queries within {timeout.TotalSeconds:0} s ({last?.Message}). Last lines of {LogPath}:{Environment.NewLine}{LogTail.Read(LogPath)}");
     }
 
     private static string Ini(NpgsqlConnectionStringBuilder app, int port, string directory, string userlist) =>

@@ -101,7 +101,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             if (process.HasExited)
             {
                 throw new ServiceStartException(
-                    $"The service exited with code {process.ExitCode} before it was ready. Last lines of {launch.LogPath}:{Environment.NewLine}{ServerController.TailLog(launch.LogPath)}");
+                    $"The service exited with code {process.ExitCode} before it was ready. Last lines of {launch.LogPath}:{Environment.NewLine}{LogTail.Read(launch.LogPath)}");
             }
 
             try
@@ -124,7 +124,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         throw new ServiceStartException(
-            $"The service was not ready within {timeout.TotalSeconds:0} s (last /health/ready: {last}). Last lines of {launch.LogPath}:{Environment.NewLine}{ServerController.TailLog(launch.LogPath)}");
+            $"The service was not ready within {timeout.TotalSeconds:0} s (last /health/ready: {last}). Last lines of {launch.LogPath}:{Environment.NewLine}{LogTail.Read(launch.LogPath)}");
     }
 
     /// <summary>The demo tenant's key, which <c>up</c> saves to <c>&lt;data-dir&gt;/demo-api-key</c>.</summary>

@@ -6,12 +6,13 @@ namespace Widgetify.Overload.AdmissionControl;
 /// back in the same instant and recreate the spike that shed them.</summary>
 /// <remarks>As thread-safe as the <see cref="Random"/> it is given: the controller's seeded one is used under its lock,
 /// <see cref="Random.Shared"/> from any thread.</remarks>
-internal sealed class RetryAfterPolicy
+public sealed class RetryAfterPolicy
 {
     private readonly int _baseSeconds;
     private readonly int _jitterSeconds;
     private readonly Random _random;
 
+    /// <summary>Creates the policy from a base delay, the largest jitter added to it and the source of randomness.</summary>
     public RetryAfterPolicy(TimeSpan retryAfter, TimeSpan jitter, Random random)
     {
         ArgumentNullException.ThrowIfNull(random);

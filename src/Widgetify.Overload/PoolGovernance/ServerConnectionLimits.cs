@@ -25,7 +25,7 @@ public sealed record ServerConnectionLimits(int MaxConnections, int SuperuserRes
         Math.Max(0, MaxConnections - SuperuserReservedConnections - ReservedConnections - reservedForOtherClients);
 
     /// <summary>Reads the limits through <paramref name="connection"/>, inside <paramref name="transaction"/> when given.</summary>
-    internal static async Task<ServerConnectionLimits> ReadAsync(
+    public static async Task<ServerConnectionLimits> ReadAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(Sql, connection, transaction);

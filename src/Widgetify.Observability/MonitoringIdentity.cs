@@ -1,15 +1,19 @@
-namespace Widgetify.Api.Monitoring;
+namespace Widgetify.Observability;
 
 /// <summary>Who this instance is in metrics, alerts and incidents: the labels every exposed series carries.</summary>
-internal sealed class MonitoringIdentity
+public sealed class MonitoringIdentity
 {
+    /// <summary>The identity of the instance called <paramref name="instanceName"/> (unique in the fleet).</summary>
     public MonitoringIdentity(string instanceName)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceName);
         InstanceName = instanceName;
         Labels = [new("service_name", "widgetify"), new("service_instance_id", instanceName)];
     }
 
+    /// <summary>This instance's name: <c>service_instance_id</c>.</summary>
     public string InstanceName { get; }
 
+    /// <summary>The labels every series and notification of this instance carries.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Labels { get; }
 }
