@@ -51,7 +51,7 @@ public static class WidgetifyApplication
         services.AddHostedService<ViewCountFlusher>();
         services.AddHostedService<IdempotencyKeyCleaner>();
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
-        services.AddWidgetifyMonitoring();
+        services.AddWidgetifyMonitoring(builder.Configuration);
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ExceptionProblemHandler>();

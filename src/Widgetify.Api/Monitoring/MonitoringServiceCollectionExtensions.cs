@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
 using Widgetify.Incidents;
@@ -6,30 +5,15 @@ using Widgetify.Incidents.Impact;
 using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
 using Widgetify.Observability.Database;
-using Widgetify.Observability.Metrics;
 using Widgetify.Observability.Notifications;
 using Widgetify.Observability.Signals;
-using Widgetify.Overload.AdmissionControl;
-using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Monitoring;
 
-/// <summary>Registers metrics, the database sampler, alerts, notifications and incidents.</summary>
+/// <summary>Registers metrics (OpenTelemetry, see <see cref="TelemetryServiceCollectionExtensions"/>), the database sampler, alerts, notifications and incidents.</summary>
 internal static class MonitoringServiceCollectionExtensions
 {
-    /// <summary>The meters exposed at <c>/metrics</c> and read by the alerts.</summary>
-    public static readonly string[] Meters =
-    [
-        "Microsoft.AspNetCore.Hosting", // http.server.request.duration
-        "Npgsql",                       // db.client.connection.*, db.client.operation.*
-        AdmissionMetrics.MeterName,
-        PoolGovernanceMetrics.MeterName,
-        DatabaseMetrics.MeterName,
-        "System.Runtime",               // GC, thread pool, CPU: the process side of a slow response
-    ];
-
-
-    public static IServiceCollection AddWidgetifyMonitoring(this IServiceCollection services)
+    public static IServiceCollection AddWidgetifyMonitoring(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring);
         services.AddSingleton(sp => new MonitoringIdentity(sp.GetRequiredService<MonitoringOptions>().ResolveInstanceName()));
@@ -38,13 +22,7 @@ internal static class MonitoringServiceCollectionExtensions
             // Three missed samples: one slow answer is not an outage.
             sp.GetRequiredService<MonitoringOptions>().DatabaseSampleInterval * 3, sp.GetRequiredService<ILogger<DatabaseSampler>>()));
         services.AddSingleton<DatabaseMetrics>();
-        services.AddSingleton(sp =>
-        {
-            // The sampler's instruments must exist before anyone collects.
-            sp.GetRequiredService<DatabaseMetrics>();
-            // The host's factory: several hosts in one process (tests) must each see only their own instruments.
-            return new MetricsCollector(Meters, sp.GetRequiredService<IMeterFactory>());
-        });
+        services.AddWidgetifyTelemetry(configuration);
         services.AddSingleton(sp => new SignalSampler(
             WidgetifyDataSources.PrimaryPoolName, sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.ApplicationName));
         services.AddSingleton<SignalHistory>();
