@@ -52,13 +52,14 @@ public static class WidgetifyApplication
         services.AddHostedService<IdempotencyKeyCleaner>();
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
         services.AddObservability(
+            builder.Configuration,
+            [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName],
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring,
             sp => new MonitoredService
             {
                 ControlConnection = sp.GetRequiredService<WidgetifyDataSources>().Control,
                 RequestPoolName = WidgetifyDataSources.PrimaryPoolName,
                 ApplicationName = sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.ApplicationName,
-                Meters = [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName],
             });
         services.AddIncidents(
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Incidents,

@@ -3,7 +3,7 @@ using Npgsql;
 namespace Widgetify.Observability;
 
 /// <summary>What monitoring needs to know of the service it watches, beyond its settings: where to ask PostgreSQL about
-/// itself, which pool is the request pool, and which meters to read besides the framework's.</summary>
+/// itself and which pool is the request pool.</summary>
 public sealed class MonitoredService
 {
     /// <summary>The connection the database sampler asks <c>pg_stat_activity</c> and the server's limits through: not
@@ -16,7 +16,4 @@ public sealed class MonitoredService
 
     /// <summary>The <c>application_name</c> prefix of the service's sessions on the server.</summary>
     public required string ApplicationName { get; init; }
-
-    /// <summary>The service's own meters (admission control, the pool budget) to expose and read.</summary>
-    public IReadOnlyList<string> Meters { get; init; } = [];
 }

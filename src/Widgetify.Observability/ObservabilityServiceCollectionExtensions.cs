@@ -1,4 +1,4 @@
-using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -15,19 +15,13 @@ namespace Widgetify.Observability;
 /// <see cref="IMonitoringObserver"/>.</summary>
 public static class ObservabilityServiceCollectionExtensions
 {
-    /// <summary>The framework's meters read besides the service's own.</summary>
-    private static readonly string[] FrameworkMeters =
-    [
-        "Microsoft.AspNetCore.Hosting", // http.server.request.duration
-        "Npgsql",                       // db.client.connection.*, db.client.operation.*
-        DatabaseMetrics.MeterName,
-        "System.Runtime",               // GC, thread pool, CPU: the process side of a slow response
-    ];
-
     /// <summary>Registers monitoring with the validated <paramref name="options"/> and what it needs to know of the
-    /// <paramref name="service"/> it watches.</summary>
+    /// <paramref name="service"/> it watches. The framework's meters and <paramref name="serviceMeters"/> (the service's
+    /// own: admission control, the pool budget) are exported at <c>/metrics</c>, and over OTLP when
+    /// <paramref name="configuration"/> has <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.</summary>
     public static IServiceCollection AddObservability(
-        this IServiceCollection services, Func<IServiceProvider, MonitoringOptions> options, Func<IServiceProvider, MonitoredService> service)
+        this IServiceCollection services, IConfiguration configuration, IReadOnlyList<string> serviceMeters,
+        Func<IServiceProvider, MonitoringOptions> options, Func<IServiceProvider, MonitoredService> service)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(service);
@@ -42,14 +36,7 @@ public static class ObservabilityServiceCollectionExtensions
             // Three missed samples: one slow answer is not an outage.
             sp.GetRequiredService<MonitoringOptions>().DatabaseSampleInterval * 3, sp.GetRequiredService<ILogger<DatabaseSampler>>()));
         services.AddSingleton<DatabaseMetrics>();
-        services.AddSingleton(sp =>
-        {
-            // The sampler's instruments must exist before anyone collects.
-            sp.GetRequiredService<DatabaseMetrics>();
-            // The host's factory: several hosts in one process (tests) must each see only their own instruments.
-            return new MetricsCollector(
-                [.. FrameworkMeters, .. sp.GetRequiredService<MonitoredService>().Meters], sp.GetRequiredService<IMeterFactory>());
-        });
+        services.AddWidgetifyTelemetry(configuration, serviceMeters);
         services.AddSingleton(sp =>
         {
             var watched = sp.GetRequiredService<MonitoredService>();

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Monitoring;
@@ -6,7 +5,6 @@ using Widgetify.Core.Traffic;
 using Widgetify.Incidents;
 using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
-using Widgetify.Observability.Metrics;
 using Widgetify.Observability.Signals;
 
 namespace Widgetify.Api.Apis;
@@ -20,7 +18,15 @@ internal static class MonitoringApi
 
     public static IEndpointRouteBuilder MapMonitoringApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", WriteMetricsAsync)
+        // OpenTelemetry's Prometheus exporter, in the text format 0.0.4 whatever the scraper prefers: Prometheus 2.42
+        // asks for OpenMetrics first, which would add a _created series per counter and histogram and make the
+        // bytes Prometheus ingests differ from what `promtool check metrics` lints.
+        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: static branch => branch.Use(static (context, next) =>
+            {
+                context.Request.Headers.Accept = "text/plain; version=0.0.4";
+                context.Response.Headers.CacheControl = "no-store";
+                return next(context);
+            }), optionsName: null)
             .WithTags("Monitoring")
             .ExcludeFromDescription()
             .ForOperators();
@@ -44,20 +50,6 @@ internal static class MonitoringApi
             .ProducesValidationProblem()
             .WithSummary("This instance's per-second signals (what the alerts read), oldest first.");
         return app;
-    }
-
-    private static async Task WriteMetricsAsync(HttpContext context, MetricsCollector collector, MonitoringIdentity identity)
-    {
-        var snapshot = collector.Collect();
-        var text = new StringBuilder(16 * 1024);
-        using (var writer = new StringWriter(text, System.Globalization.CultureInfo.InvariantCulture))
-        {
-            PrometheusTextFormat.Write(snapshot, writer, identity.Labels);
-        }
-
-        context.Response.ContentType = PrometheusTextFormat.ContentType;
-        context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
     }
 
     private static Ok<AlertsResponse> GetAlerts(AlertEvaluator evaluator) =>

@@ -52,8 +52,9 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
             AdmissionLimit = Gauge(metrics, "widgetify.admission.limit", _ => true),
             AdmissionInFlight = (long)Gauge(metrics, "widgetify.admission.in_flight", _ => true),
             AdmissionQueued = (long)Gauge(metrics, "widgetify.admission.queued", _ => true),
-            PoolUsed = (long)Gauge(metrics, "db.client.connection.count", s => IsPrimary(s) && s.Tag("db.client.connection.state") == "used"),
-            PoolIdle = (long)Gauge(metrics, "db.client.connection.count", s => IsPrimary(s) && s.Tag("db.client.connection.state") == "idle"),
+            // Npgsql's db.client.connection.count, under the stream name MetricViews gives it.
+            PoolUsed = (long)Gauge(metrics, "db.client.connections", s => IsPrimary(s) && s.Tag("db.client.connection.state") == "used"),
+            PoolIdle = (long)Gauge(metrics, "db.client.connections", s => IsPrimary(s) && s.Tag("db.client.connection.state") == "idle"),
             PoolPending = (long)(Gauge(metrics, "widgetify.pool.connections.waiting", _ => true)
                                  + Gauge(metrics, "db.client.connection.npgsql.pending_requests", IsPrimary)),
             ConnectionShare = (long)Gauge(metrics, "widgetify.pool.share", _ => true),

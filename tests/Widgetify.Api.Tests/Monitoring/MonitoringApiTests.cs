@@ -1,8 +1,12 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Widgetify.Api.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Core.Traffic;
 
 namespace Widgetify.Api.Tests.Monitoring;
 
@@ -54,6 +58,42 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
         Regex.IsMatch(text, @"^widgetify_database_up\{[^}]*service_name=""widgetify""[^}]*\} 1$", RegexOptions.Multiline).ShouldBeTrue();
         // Npgsql would name the pool by its connection string; the password must never reach a scrape.
         text.ShouldNotContain("Password", Case.Insensitive);
+    }
+
+    [Fact]
+    public async Task Metrics_ScraperPrefersOpenMetrics_GetsTheTextFormatPromtoolChecks()
+    {
+        // Arrange: Prometheus 2.42's scrape Accept header.
+        using var client = Server.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.TryAddWithoutValidation("Accept",
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+
+        // Act
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        // Assert: no OpenMetrics _created series, so Prometheus ingests what promtool lints.
+        response.Content.Headers.ContentType!.ToString().ShouldBe("text/plain; version=0.0.4; charset=utf-8");
+        text.ShouldNotContain("_created");
+        text.ShouldNotContain("# EOF");
+    }
+
+    [Fact]
+    public async Task Metrics_Scrape_IsRecordedAsOperatorTraffic()
+    {
+        // Arrange: the host's own factory, so other hosts in this process do not count.
+        using var requests = new MetricCollector<double>(
+            Server.Services.GetRequiredService<IMeterFactory>(), "Microsoft.AspNetCore.Hosting", "http.server.request.duration");
+        using var client = Server.CreateClient();
+
+        // Act
+        await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        await requests.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
+
+        // Assert: the signals leave scrapes out by this tag.
+        requests.GetMeasurementSnapshot().ShouldContain(m =>
+            Equals(m.Tags.GetValueOrDefault("http.route"), "/metrics") && Equals(m.Tags.GetValueOrDefault(TrafficExtensions.TrafficTag), TrafficExtensions.OperatorTagValue));
     }
 
     [Fact]

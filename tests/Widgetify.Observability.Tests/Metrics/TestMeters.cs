@@ -1,17 +1,27 @@
 using System.Diagnostics.Metrics;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using Widgetify.Observability.Metrics;
 
 namespace Widgetify.Observability.Tests.Metrics;
 
-/// <summary>A meter with a name of its own and a collector listening to it: a MeterListener sees every meter in the
-/// process and tests run in parallel, so a shared name would mix tests' measurements.</summary>
+/// <summary>A meter with a name of its own, and an OpenTelemetry meter provider with Widgetify's views and a
+/// <see cref="MetricsCollector"/> listening to it: tests run in parallel and a provider sees every static meter of its
+/// names in the process, so a shared name would mix tests' measurements.</summary>
 internal sealed class TestMeters : IDisposable
 {
+    private readonly MeterProvider _provider;
+
     public TestMeters()
     {
         MeterName = $"Widgetify.Tests.Metrics.{Guid.NewGuid():N}";
         Meter = new Meter(MeterName);
-        Collector = new MetricsCollector([MeterName]);
+        Collector = new MetricsCollector();
+        _provider = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(MeterName)
+            .AddWidgetifyViews()
+            .AddReader(Collector.Reader)
+            .Build();
     }
 
     public string MeterName { get; }
@@ -22,7 +32,7 @@ internal sealed class TestMeters : IDisposable
 
     public void Dispose()
     {
-        Collector.Dispose();
+        _provider.Dispose();
         Meter.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
 using Widgetify.Core.Traffic;
 using Widgetify.Observability.Database;
 using Widgetify.Observability.Metrics;
@@ -7,14 +8,15 @@ using Widgetify.Observability.Signals;
 
 namespace Widgetify.Observability.Tests.Signals;
 
-/// <summary>Real instruments under the real meter names, each test on a meter factory of its own (the collector only
-/// sees its factory's meters), read by a real <see cref="MetricsCollector"/>.</summary>
+/// <summary>Real instruments under the real meter names, each test on a meter factory of its own (the host's
+/// OpenTelemetry meter provider only sees its factory's meters), read by a real <see cref="MetricsCollector"/> through
+/// Widgetify's views.</summary>
 public sealed class SignalSamplerTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2024, 2, 15, 8, 0, 0, TimeSpan.Zero);
     private const string NpgsqlStandIn = "Widgetify.Tests.Npgsql";
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly MetricsCollector _collector;
+    private readonly ServiceProvider _services;
+    private readonly MetricsCollector _collector = new();
     private readonly Histogram<double> _http;
     private readonly Counter<long> _shed;
     private readonly Histogram<double> _acquire;
@@ -23,6 +25,13 @@ public sealed class SignalSamplerTests : IDisposable
 
     public SignalSamplerTests()
     {
+        var services = new ServiceCollection().AddMetrics();
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Widgetify.AdmissionControl", "Widgetify.PoolGovernance", NpgsqlStandIn)
+            .AddWidgetifyViews()
+            .AddReader(_collector.Reader));
+        _services = services.BuildServiceProvider();
+        _services.GetRequiredService<MeterProvider>();
         var factory = _services.GetRequiredService<IMeterFactory>();
         _http = factory.Create("Microsoft.AspNetCore.Hosting").CreateHistogram<double>("http.server.request.duration", "s");
         _shed = factory.Create("Widgetify.AdmissionControl").CreateCounter<long>("widgetify.admission.shed", "{request}");
@@ -34,12 +43,10 @@ public sealed class SignalSamplerTests : IDisposable
             new Measurement<long>(_used, new("db.client.connection.pool.name", "widgetify-primary"), new("db.client.connection.state", "used")),
             new Measurement<long>(7, new("db.client.connection.pool.name", "widgetify-control"), new("db.client.connection.state", "used")),
         });
-        _collector = new MetricsCollector(["Microsoft.AspNetCore.Hosting", "Widgetify.AdmissionControl", "Widgetify.PoolGovernance", NpgsqlStandIn], factory);
     }
 
     public void Dispose()
     {
-        _collector.Dispose();
         _services.Dispose();
     }
 
