@@ -248,7 +248,7 @@ public sealed partial class IncidentStore
         await using var command = new NpgsqlCommand(
             """
             SELECT at, instance, requests, bad, shed, p50, p99, served_p99, admission_limit, in_flight, queued, pool_used, share,
-                   pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks, rollbacks, commits
+                   pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks, rollbacks, commits, opens_waited
             FROM widgetify_incident_samples WHERE incident_id = $1 ORDER BY at, instance
             """, connection, transaction)
         {
@@ -280,6 +280,7 @@ public sealed partial class IncidentStore
                 Deadlocks = reader.GetInt64(18),
                 Rollbacks = reader.GetInt64(19),
                 Commits = reader.GetInt64(20),
+                OpensWaited = reader.IsDBNull(21) ? reader.GetInt64(13) : reader.GetInt64(21),
             });
         }
 

@@ -401,5 +401,6 @@ public sealed partial class IncidentTracker
         Deadlocks = s.Deadlocks,
         Rollbacks = s.Rollbacks,
         Commits = s.Commits,
+        OpensWaited = s.OpensWaited(_connectionWaitThreshold),
     };
 }

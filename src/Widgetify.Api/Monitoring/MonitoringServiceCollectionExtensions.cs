@@ -70,7 +70,7 @@ internal static class MonitoringServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value;
             return new IncidentTracker(
-                options.Incidents, options.Monitoring.Slo, sp.GetRequiredService<IncidentStore>(), sp.GetRequiredService<ClientImpactTracker>(),
+                options.Incidents, options.Monitoring.Slo, options.Monitoring.Alerts, sp.GetRequiredService<IncidentStore>(), sp.GetRequiredService<ClientImpactTracker>(),
                 sp.GetRequiredService<MonitoringIdentity>().InstanceName, sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<IncidentTracker>>());
         });

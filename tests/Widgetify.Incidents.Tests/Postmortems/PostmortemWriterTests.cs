@@ -199,6 +199,7 @@ internal static class Reports
         PoolUsed = poolUsed,
         Share = share,
         Pending = pending,
+        OpensWaited = pending,
         ServerConnections = serverConnections,
         MaxConnections = 100,
         DatabaseUp = databaseUp,
