@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Widgetify.Incidents.Impact;
+using Widgetify.Incidents.Lifecycle;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
@@ -21,6 +22,7 @@ public sealed partial class IncidentTracker : IMonitoringObserver
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<IncidentTracker> _logger;
     private readonly IncidentOutbox _outbox;
+    private readonly IncidentLifecycle _lifecycle;
     private readonly double _connectionWaitThreshold;
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _flushGate = new(1, 1);
@@ -77,6 +79,7 @@ public sealed partial class IncidentTracker : IMonitoringObserver
         _instance = instance;
         _timeProvider = timeProvider;
         _logger = logger;
+        _lifecycle = new IncidentLifecycle(slo, _options);
         _connectionWaitThreshold = alerts.AcquireWaitP99Seconds;
         _outbox = new IncidentOutbox((int)Math.Max(60, _options.SampleRetention.TotalSeconds));
     }
