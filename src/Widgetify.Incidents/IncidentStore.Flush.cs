@@ -143,7 +143,7 @@ public sealed partial class IncidentStore
         var incident = open.Incident;
         Guid? existing;
         await using (var find = new NpgsqlCommand(
-            "SELECT id FROM widgetify_incidents WHERE resolved_at IS NULL ORDER BY detected_at, id LIMIT 1", connection, transaction))
+            $"SELECT i.id FROM widgetify_incidents i WHERE {OldestOpen}", connection, transaction))
         {
             existing = await find.ExecuteScalarAsync(cancellationToken) as Guid?;
         }
