@@ -42,8 +42,12 @@ public sealed record IncidentSample
     /// <summary>This instance's connection share.</summary>
     public long Share { get; init; }
 
-    /// <summary>Connection opens waiting.</summary>
+    /// <summary>Connection opens waiting at the end of the second.</summary>
     public long Pending { get; init; }
+
+    /// <summary>Connection opens that waited during the second, by the definition the ConnectionWaits alert uses
+    /// (<see cref="Observability.Signals.SignalSnapshot.OpensWaited"/>): at least <see cref="Pending"/>.</summary>
+    public long OpensWaited { get; init; }
 
     /// <summary>Client connections on the server.</summary>
     public long? ServerConnections { get; init; }

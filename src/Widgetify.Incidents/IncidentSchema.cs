@@ -74,7 +74,9 @@ internal static class IncidentSchema
             deadlocks          bigint      NOT NULL,
             rollbacks          bigint      NOT NULL,
             commits            bigint      NOT NULL,
-            PRIMARY KEY (incident_id, instance, at))
+            PRIMARY KEY (incident_id, instance, at));
+        -- Null in the rows stored before it existed: those knew only the pending gauge.
+        ALTER TABLE widgetify_incident_samples ADD COLUMN IF NOT EXISTS opens_waited bigint;
         """;
 
     internal static string ToDatabase(this IncidentStatus status) => status switch

@@ -143,7 +143,7 @@ public sealed partial class IncidentStore
         var incident = open.Incident;
         Guid? existing;
         await using (var find = new NpgsqlCommand(
-            "SELECT id FROM widgetify_incidents WHERE resolved_at IS NULL ORDER BY detected_at, id LIMIT 1", connection, transaction))
+            $"SELECT i.id FROM widgetify_incidents i WHERE {OldestOpen}", connection, transaction))
         {
             existing = await find.ExecuteScalarAsync(cancellationToken) as Guid?;
         }
@@ -288,10 +288,10 @@ public sealed partial class IncidentStore
             """
             INSERT INTO widgetify_incident_samples (incident_id, at, instance, requests, bad, shed, p50, p99, served_p99, admission_limit,
                 in_flight, queued, pool_used, share, pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks,
-                rollbacks, commits)
+                rollbacks, commits, opens_waited)
             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::float8[],
                 $8::float8[], $9::float8[], $10::float8[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],
-                $16::bigint[], $17::bigint[], $18::boolean[], $19::float8[], $20::bigint[], $21::bigint[], $22::bigint[])
+                $16::bigint[], $17::bigint[], $18::boolean[], $19::float8[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[])
             ON CONFLICT (incident_id, instance, at) DO NOTHING
             """, connection, transaction)
         {
@@ -319,6 +319,7 @@ public sealed partial class IncidentStore
                 new() { Value = rows.Select(r => r.Sample.Deadlocks).ToArray() },
                 new() { Value = rows.Select(r => r.Sample.Rollbacks).ToArray() },
                 new() { Value = rows.Select(r => r.Sample.Commits).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.OpensWaited).ToArray() },
             },
         };
         await command.ExecuteNonQueryAsync(cancellationToken);

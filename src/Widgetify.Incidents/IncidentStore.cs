@@ -21,6 +21,10 @@ public sealed partial class IncidentStore
         FROM widgetify_incidents i LEFT JOIN widgetify_incident_instances x ON x.incident_id = i.id
         """;
 
+    // The incident an instance re-attaches to and the one a new detection joins must be the same one: the oldest
+    // still open, ties broken by id. One clause for both (FindOpenAsync, OpenOrJoinAsync), applied to an alias i.
+    private const string OldestOpen = "i.resolved_at IS NULL ORDER BY i.detected_at, i.id LIMIT 1";
+
     private readonly NpgsqlDataSource _dataSource;
 
     /// <summary>Creates a store.</summary>
@@ -150,7 +154,7 @@ public sealed partial class IncidentStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            $"SELECT {IncidentColumns} WHERE i.resolved_at IS NULL GROUP BY i.id ORDER BY i.detected_at LIMIT 1", connection);
+            $"SELECT {IncidentColumns} WHERE i.id = (SELECT i.id FROM widgetify_incidents i WHERE {OldestOpen}) GROUP BY i.id", connection);
         var found = await ReadIncidentsAsync(command, cancellationToken);
         return found.Count == 0 ? null : found[0].Incident;
     }
@@ -248,7 +252,7 @@ public sealed partial class IncidentStore
         await using var command = new NpgsqlCommand(
             """
             SELECT at, instance, requests, bad, shed, p50, p99, served_p99, admission_limit, in_flight, queued, pool_used, share,
-                   pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks, rollbacks, commits
+                   pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks, rollbacks, commits, opens_waited
             FROM widgetify_incident_samples WHERE incident_id = $1 ORDER BY at, instance
             """, connection, transaction)
         {
@@ -280,6 +284,7 @@ public sealed partial class IncidentStore
                 Deadlocks = reader.GetInt64(18),
                 Rollbacks = reader.GetInt64(19),
                 Commits = reader.GetInt64(20),
+                OpensWaited = reader.IsDBNull(21) ? reader.GetInt64(13) : reader.GetInt64(21),
             });
         }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Widgetify.Incidents.Lifecycle;
 using Widgetify.Incidents.Postmortems;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Observability.Alerts;
@@ -8,10 +9,6 @@ namespace Widgetify.Incidents;
 
 public sealed partial class IncidentTracker
 {
-    // Alert windows lag the per-second SLO check by a few seconds: a breach that ended just before the alert fired
-    // still started the incident.
-    private static readonly TimeSpan ImpactTolerance = TimeSpan.FromSeconds(5);
-
     // How far back the impact start is looked for: longer breaches than this began before it.
     private static readonly TimeSpan ImpactLookback = TimeSpan.FromHours(1);
 
@@ -42,6 +39,7 @@ public sealed partial class IncidentTracker
         }
     }
 
+    // observe (the snapshot) -> decide (IncidentLifecycle, pure) -> act (timeline and outbox) -> record (the flush).
     private void ObserveLocked(
         SignalSnapshot snapshot, IReadOnlyList<AlertTransition> transitions, SignalHistory? history, IReadOnlyList<AlertSnapshot> activeAlerts)
     {
@@ -52,29 +50,11 @@ public sealed partial class IncidentTracker
             _clients.Prune(snapshot.At);
         }
 
-        var openedNow = false;
-        foreach (var transition in transitions.OrderBy(t => t.At).ThenBy(t => Specificity(t.Alert.Name)))
+        var ordered = IncidentLifecycle.Order(transitions);
+        var decision = _lifecycle.Decide(_open?.Lifecycle ?? LifecycleState.None, snapshot, ordered, activeAlerts);
+        if (decision.OpenedBy is { } opener)
         {
-            if (transition.To == AlertState.Firing)
-            {
-                // An alert that was already firing (a ticket escalated to a page) belongs to the incident it came
-                // with; after that incident resolved, it opens no new one.
-                if (_open is null && transition.From != AlertState.Firing)
-                {
-                    Open(transition, snapshot, history);
-                    openedNow = true;
-                }
-                else if (_open is not null)
-                {
-                    AlertFired(_open, transition);
-                }
-            }
-            else if (transition.From == AlertState.Firing && _open is not null)
-            {
-                var alert = transition.Alert;
-                var lasted = alert.FiringSince is { } since ? string.Create(CultureInfo.InvariantCulture, $" after {(transition.At - since).TotalSeconds:0} s") : "";
-                Enqueue(_open, transition.At, IncidentEventKind.AlertResolved, $"{alert.Name} resolved{lasted}: {alert.Summary}", alert.Values);
-            }
+            Open(ordered[opener], snapshot, history);
         }
 
         if (_open is not { } open)
@@ -82,27 +62,57 @@ public sealed partial class IncidentTracker
             return;
         }
 
-        if (!openedNow)
+        // The transitions before the opening one had no incident to go to.
+        for (var i = decision.OpenedBy is { } o ? o + 1 : 0; i < ordered.Count; i++)
+        {
+            RecordAlert(open, ordered[i]);
+        }
+
+        if (decision.OpenedBy is null)
         {
             Count(open, snapshot);
         }
 
-        TrackMitigation(open, snapshot);
-        if (TrackResolution(open, snapshot, activeAlerts))
+        open.Lifecycle = decision.Next;
+        foreach (var step in decision.Steps)
         {
-            return;
+            if (step.Kind == LifecycleStepKind.Resolved)
+            {
+                Resolve(open, step);
+                return;
+            }
+
+            Enqueue(open, step.At, step.Kind == LifecycleStepKind.Mitigated ? IncidentEventKind.Mitigated : IncidentEventKind.Note, $"{step.Reason}", step.Values);
+            if (step is { Kind: LifecycleStepKind.Mitigated, Again: false })
+            {
+                IncidentLog.Mitigated(_logger, open.Handle.Id, step.At);
+            }
         }
 
         _outbox.Add(open.State());
     }
 
-    // When several alerts fire in the same second, the incident is named after the one that says most about the
-    // cause: "the database is down" before "the pool is full" before "it is slow" before "the budget burns".
-    private static readonly string[] MostSpecificFirst =
-        ["DatabaseDown", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "ResponseTimeSpike", "SheddingActive", "ErrorBudgetBurn"];
+    private void RecordAlert(OpenIncident open, AlertTransition transition)
+    {
+        if (transition.To == AlertState.Firing)
+        {
+            AlertFired(open, transition);
+        }
+        else if (transition.From == AlertState.Firing)
+        {
+            var alert = transition.Alert;
+            var lasted = alert.FiringSince is { } since ? string.Create(CultureInfo.InvariantCulture, $" after {(transition.At - since).TotalSeconds:0} s") : "";
+            Enqueue(open, transition.At, IncidentEventKind.AlertResolved, $"{alert.Name} resolved{lasted}: {alert.Summary}", alert.Values);
+        }
+    }
 
-    private static int Specificity(string alertName) =>
-        Array.IndexOf(MostSpecificFirst, alertName) is var i and >= 0 ? i : MostSpecificFirst.Length;
+    private void Resolve(OpenIncident open, LifecycleStep resolved)
+    {
+        var resolvedEvent = NewEvent(resolved.At, IncidentEventKind.Resolved, $"{resolved.Reason} {PostmortemWriter.DescribeImpact(open.Impact)}.", null);
+        _outbox.Add(new ResolveOp(open.Handle, open.State(), resolved.At, resolvedEvent));
+        _clients.EndCapture();
+        _open = null;
+    }
 
     private void Open(AlertTransition transition, SignalSnapshot snapshot, SignalHistory? history)
     {
@@ -114,7 +124,7 @@ public sealed partial class IncidentTracker
             recent.Add(snapshot);
         }
 
-        var start = FindImpactStart(recent, detectedAt);
+        var start = _lifecycle.FindImpactStart(recent, detectedAt);
         var impactStartedAt = start < 0 ? detectedAt : recent[start].At;
         var handle = new IncidentHandle(Guid.CreateVersion7(detectedAt));
         var capture = _clients.BeginCapture(impactStartedAt - snapshot.Interval, _options.ClientCap);
@@ -133,7 +143,7 @@ public sealed partial class IncidentTracker
 
         if (start >= 0)
         {
-            Enqueue(open, impactStartedAt, IncidentEventKind.ImpactStarted, $"Impact started: {DescribeBreach(recent[start])}.", null, opening: true);
+            Enqueue(open, impactStartedAt, IncidentEventKind.ImpactStarted, $"Impact started: {_lifecycle.DescribeBreach(recent[start])}.", null, opening: true);
         }
 
         Enqueue(open, detectedAt, IncidentEventKind.Detected,
@@ -161,34 +171,6 @@ public sealed partial class IncidentTracker
         IncidentLog.Opened(_logger, handle.Id, open.Title, impactStartedAt);
     }
 
-    /// <summary>The first second of the unbroken run of breached seconds ending at detection; -1 when there is none.</summary>
-    private int FindImpactStart(List<SignalSnapshot> recent, DateTimeOffset detectedAt)
-    {
-        var i = recent.FindLastIndex(s => s.At <= detectedAt);
-        if (i < 0)
-        {
-            i = recent.Count - 1;
-        }
-
-        var tail = recent[i].At;
-        while (i >= 0 && !_slo.IsBreached(recent[i]) && tail - recent[i].At < ImpactTolerance)
-        {
-            i--;
-        }
-
-        if (i < 0 || !_slo.IsBreached(recent[i]))
-        {
-            return -1;
-        }
-
-        while (i > 0 && _slo.IsBreached(recent[i - 1]))
-        {
-            i--;
-        }
-
-        return i;
-    }
-
     private void Reattach(Incident stored, IncidentImpact storedImpact)
     {
         lock (_lock)
@@ -207,8 +189,7 @@ public sealed partial class IncidentTracker
                 DetectedAt = stored.DetectedAt,
                 DetectedBy = stored.DetectedBy,
                 DetectionSummary = stored.DetectionSummary,
-                Status = stored.Status,
-                MitigatedAt = stored.MitigatedAt,
+                Lifecycle = LifecycleState.Reattached(stored.Status, stored.MitigatedAt),
                 Stored = storedImpact,
             };
             open.Alerts.AddRange(stored.Alerts);
@@ -253,80 +234,6 @@ public sealed partial class IncidentTracker
         _outbox.Add(new SampleOp(open.Handle, ToSample(snapshot)));
     }
 
-    private void TrackMitigation(OpenIncident open, SignalSnapshot snapshot)
-    {
-        if (_slo.IsMitigated(snapshot))
-        {
-            if (open.MitigatedRun == TimeSpan.Zero)
-            {
-                open.MitigatedRunStart = snapshot.At;
-            }
-
-            open.MitigatedRun += snapshot.Interval;
-            open.BrokenRun = TimeSpan.Zero;
-        }
-        else
-        {
-            open.BrokenRun += snapshot.Interval;
-            open.MitigatedRun = TimeSpan.Zero;
-        }
-
-        if (open.Status == IncidentStatus.Open && open.MitigatedRun >= _options.MitigatedAfter)
-        {
-            open.Status = IncidentStatus.Mitigated;
-            var again = open.MitigatedAt is not null;
-            open.MitigatedAt ??= open.MitigatedRunStart;
-            Enqueue(open, open.MitigatedRunStart, IncidentEventKind.Mitigated,
-                $"{(again ? "Mitigated again" : "Mitigated")}: {DescribeService(snapshot)} for {open.MitigatedRun.TotalSeconds:0} s.",
-                Values(snapshot));
-            if (!again)
-            {
-                IncidentLog.Mitigated(_logger, open.Handle.Id, open.MitigatedRunStart);
-            }
-        }
-        else if (open.Status == IncidentStatus.Mitigated && open.BrokenRun >= _options.MitigatedAfter)
-        {
-            // The first mitigation time stays (it is what TTM measures); the relapse is on the timeline.
-            open.Status = IncidentStatus.Open;
-            Enqueue(open, snapshot.At - open.BrokenRun + snapshot.Interval, IncidentEventKind.Note,
-                $"Relapse: the service stopped meeting its objectives again for {open.BrokenRun.TotalSeconds:0} s: {DescribeBreach(snapshot)}.",
-                Values(snapshot));
-        }
-    }
-
-    private static string StillBurning(IReadOnlyList<AlertSnapshot> activeAlerts) =>
-        activeAlerts.FirstOrDefault(a => AlertEvaluator.BudgetRuleNames.Contains(a.Name)) is { } burning
-            ? $" ({burning.Name} still fires until the incident's failures leave its windows)"
-            : "";
-
-    /// <returns>True when the incident was resolved (and is no longer this instance's).</returns>
-    private bool TrackResolution(OpenIncident open, SignalSnapshot snapshot, IReadOnlyList<AlertSnapshot> activeAlerts)
-    {
-        var alertActive = activeAlerts.Any(a => a.State is AlertState.Firing or AlertState.Pending && !AlertEvaluator.BudgetRuleNames.Contains(a.Name));
-        if (alertActive || _slo.IsBreached(snapshot))
-        {
-            open.HealthySince = null;
-            return false;
-        }
-
-        open.HealthySince ??= snapshot.At;
-        var healthyFor = snapshot.At - open.HealthySince.Value + snapshot.Interval;
-        if (healthyFor < _options.ResolveAfter)
-        {
-            return false;
-        }
-
-        open.MitigatedAt ??= open.HealthySince;
-        open.Status = IncidentStatus.Resolved;
-        var impact = open.Impact;
-        var resolvedEvent = NewEvent(snapshot.At, IncidentEventKind.Resolved,
-            $"Resolved: no symptom alert active and the SLO met for {healthyFor.TotalSeconds:0} s{StillBurning(activeAlerts)}. {PostmortemWriter.DescribeImpact(impact)}.", null);
-        _outbox.Add(new ResolveOp(open.Handle, open.State(), snapshot.At, resolvedEvent));
-        _clients.EndCapture();
-        _open = null;
-        return true;
-    }
-
     private void Enqueue(OpenIncident open, DateTimeOffset at, IncidentEventKind kind, FormattableString message, IReadOnlyDictionary<string, double>? values, bool opening = false) =>
         _outbox.Add(new EventOp(open.Handle, NewEvent(at, kind, message, values), opening));
 
@@ -338,44 +245,6 @@ public sealed partial class IncidentTracker
         Message = message.ToString(CultureInfo.InvariantCulture),
         Values = values,
         Instance = _instance,
-    };
-
-    private string DescribeBreach(SignalSnapshot s)
-    {
-        if (!s.DatabaseUp)
-        {
-            return "the database did not answer";
-        }
-
-        var parts = new List<string>();
-        if (s.Requests > 0 && (double)s.BadRequests / s.Requests > _slo.ErrorBudget)
-        {
-            parts.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{(double)s.BadRequests / s.Requests:0.0%} of {s.Requests:N0} requests failed or shed (budget {_slo.ErrorBudget:0.0##%})"));
-        }
-
-        if (s.ServedLatency.Quantile(0.99) is { } p99 && p99 > _slo.LatencyP99Seconds)
-        {
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"served p99 {p99:0.###} s over the {_slo.LatencyP99Seconds:0.###} s objective"));
-        }
-
-        return parts.Count == 0 ? "objectives met" : string.Join("; ", parts);
-    }
-
-    private static string DescribeService(SignalSnapshot s)
-    {
-        var served = s.Requests - s.Shed;
-        var p99 = s.ServedLatency.Quantile(0.99) is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "n/a";
-        var shed = s.Requests == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", shedding {(double)s.Shed / s.Requests:0.0%} of requests");
-        return string.Create(CultureInfo.InvariantCulture, $"served p99 {p99}, {s.ServerErrors:N0} of {served:N0} served requests failed{shed}");
-    }
-
-    private static Dictionary<string, double> Values(SignalSnapshot s) => new(StringComparer.Ordinal)
-    {
-        ["requests"] = s.Requests,
-        ["shed"] = s.Shed,
-        ["serverErrors"] = s.ServerErrors,
-        ["servedP99"] = s.ServedLatency.Quantile(0.99) ?? 0,
     };
 
     private IncidentSample ToSample(SignalSnapshot s) => new()
@@ -401,5 +270,6 @@ public sealed partial class IncidentTracker
         Deadlocks = s.Deadlocks,
         Rollbacks = s.Rollbacks,
         Commits = s.Commits,
+        OpensWaited = s.OpensWaited(_connectionWaitThreshold),
     };
 }

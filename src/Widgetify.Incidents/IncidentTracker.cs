@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Widgetify.Incidents.Impact;
+using Widgetify.Incidents.Lifecycle;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Observability;
+using Widgetify.Observability.Alerts;
 
 namespace Widgetify.Incidents;
 
@@ -20,6 +22,8 @@ public sealed partial class IncidentTracker : IMonitoringObserver
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<IncidentTracker> _logger;
     private readonly IncidentOutbox _outbox;
+    private readonly IncidentLifecycle _lifecycle;
+    private readonly double _connectionWaitThreshold;
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _flushGate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
@@ -40,17 +44,19 @@ public sealed partial class IncidentTracker : IMonitoringObserver
     /// <summary>Creates a tracker.</summary>
     /// <param name="options">Settings; copied, so later changes have no effect.</param>
     /// <param name="slo">What breached and mitigated mean.</param>
+    /// <param name="alerts">The alert settings: the samples count the connection opens that waited as ConnectionWaits does.</param>
     /// <param name="store">Where incidents are kept.</param>
     /// <param name="clients">Clients seen and hurt, fed by <see cref="ClientImpactExtensions.UseClientImpactTracking"/>.</param>
     /// <param name="instance">This instance's name, unique in the fleet (it keys the samples and impact rows).</param>
     /// <param name="timeProvider">The clock of the flush loop.</param>
     /// <param name="logger">The log.</param>
     public IncidentTracker(
-        IncidentOptions options, ServiceLevelObjectives slo, IncidentStore store, ClientImpactTracker clients, string instance,
+        IncidentOptions options, ServiceLevelObjectives slo, AlertOptions alerts, IncidentStore store, ClientImpactTracker clients, string instance,
         TimeProvider timeProvider, ILogger<IncidentTracker> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(slo);
+        ArgumentNullException.ThrowIfNull(alerts);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clients);
         ArgumentException.ThrowIfNullOrWhiteSpace(instance);
@@ -73,6 +79,8 @@ public sealed partial class IncidentTracker : IMonitoringObserver
         _instance = instance;
         _timeProvider = timeProvider;
         _logger = logger;
+        _lifecycle = new IncidentLifecycle(slo, _options);
+        _connectionWaitThreshold = alerts.AcquireWaitP99Seconds;
         _outbox = new IncidentOutbox((int)Math.Max(60, _options.SampleRetention.TotalSeconds));
     }
 

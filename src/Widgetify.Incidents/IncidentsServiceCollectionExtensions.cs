@@ -22,7 +22,8 @@ public static class IncidentsServiceCollectionExtensions
         services.AddSingleton(sp => new ClientImpactTracker(options(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new IncidentStore(controlConnection(sp)));
         services.AddSingleton(sp => new IncidentTracker(
-            options(sp), sp.GetRequiredService<ServiceLevelObjectives>(), sp.GetRequiredService<IncidentStore>(),
+            options(sp), sp.GetRequiredService<ServiceLevelObjectives>(), sp.GetRequiredService<MonitoringOptions>().Alerts,
+            sp.GetRequiredService<IncidentStore>(),
             sp.GetRequiredService<ClientImpactTracker>(), sp.GetRequiredService<MonitoringIdentity>().InstanceName,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IncidentTracker>>()));
         services.AddSingleton<IMonitoringObserver>(sp => sp.GetRequiredService<IncidentTracker>());

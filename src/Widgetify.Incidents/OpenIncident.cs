@@ -1,5 +1,7 @@
 using Widgetify.Incidents.Impact;
+using Widgetify.Incidents.Lifecycle;
 using Widgetify.Incidents.Timeline;
+
 namespace Widgetify.Incidents;
 
 /// <summary>The incident this instance is in, as the monitoring loop sees it second by second.</summary>
@@ -19,9 +21,12 @@ internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)
 
     public required string DetectionSummary { get; init; }
 
-    public IncidentStatus Status { get; set; } = IncidentStatus.Open;
+    /// <summary>Where it is in <see cref="IncidentLifecycle"/>, which alone changes it.</summary>
+    public LifecycleState Lifecycle { get; set; } = LifecycleState.Opened;
 
-    public DateTimeOffset? MitigatedAt { get; set; }
+    public IncidentStatus Status => Lifecycle.Status ?? IncidentStatus.Open;
+
+    public DateTimeOffset? MitigatedAt => Lifecycle.MitigatedAt;
 
     public List<string> Alerts { get; } = [];
 
@@ -37,17 +42,6 @@ internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)
     public long Shed { get; set; }
 
     public AutomaticActions Actions { get; } = new();
-
-    /// <summary>Consecutive time meeting <c>IsMitigated</c>, and when that run began.</summary>
-    public TimeSpan MitigatedRun { get; set; }
-
-    public DateTimeOffset MitigatedRunStart { get; set; }
-
-    /// <summary>Consecutive time not meeting it (a relapse once mitigated).</summary>
-    public TimeSpan BrokenRun { get; set; }
-
-    /// <summary>Since when no alert is active and the SLO is met.</summary>
-    public DateTimeOffset? HealthySince { get; set; }
 
     public IncidentImpact Impact => Stored.Add(new IncidentImpact
     {

@@ -86,7 +86,7 @@ public sealed class PostmortemCommandTests
         var history = new SignalHistory(600);
         var resolved = new TaskCompletionSource<Incident>(TaskCreationOptions.RunContinuationsAsynchronously);
         Guid id;
-        await using (var tracker = new IncidentTracker(options, new ServiceLevelObjectives(), store, clients, "cli-test", TimeProvider.System, NullLogger<IncidentTracker>.Instance))
+        await using (var tracker = new IncidentTracker(options, new ServiceLevelObjectives(), new AlertOptions(), store, clients, "cli-test", TimeProvider.System, NullLogger<IncidentTracker>.Instance))
         {
             tracker.Resolved += (_, incident) => resolved.TrySetResult(incident);
             await tracker.StartAsync(CancellationToken.None);

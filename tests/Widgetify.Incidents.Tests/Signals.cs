@@ -82,7 +82,7 @@ internal sealed class Scenario : IAsyncDisposable
         Time = time ?? new ManualTimeProvider(Signals.T0);
         Options = options ?? new IncidentOptions();
         Clients = clients ?? new ClientImpactTracker(Options, Time);
-        Tracker = new IncidentTracker(Options, Slo, store, Clients, instance, Time, NullLogger<IncidentTracker>.Instance);
+        Tracker = new IncidentTracker(Options, Slo, Alerts, store, Clients, instance, Time, NullLogger<IncidentTracker>.Instance);
     }
 
     public ManualTimeProvider Time { get; }
@@ -90,6 +90,8 @@ internal sealed class Scenario : IAsyncDisposable
     public IncidentOptions Options { get; }
 
     public ServiceLevelObjectives Slo { get; } = new();
+
+    public AlertOptions Alerts { get; } = new();
 
     public SignalHistory History { get; } = new(3600);
 

@@ -46,7 +46,8 @@ internal sealed class IncidentSeries
 
     public double SaturatedFraction => Fraction(IsPoolSaturated);
 
-    public double PendingFraction => Fraction(s => s.Pending > 0);
+    /// <summary>Seconds in which a connection open waited (<see cref="IncidentSample.OpensWaited"/>, the alert's definition).</summary>
+    public double WaitedFraction => Fraction(s => s.OpensWaited > 0);
 
     public int DownSeconds => During.Count(s => !s.DatabaseUp);
 
@@ -108,6 +109,7 @@ internal sealed class IncidentSeries
         PoolUsed = second.Sum(s => s.PoolUsed),
         Share = second.Sum(s => s.Share),
         Pending = second.Sum(s => s.Pending),
+        OpensWaited = second.Sum(s => s.OpensWaited),
         Queued = second.Sum(s => s.Queued),
         InFlight = second.Sum(s => s.InFlight),
         AdmissionLimit = second.Sum(s => s.AdmissionLimit),

@@ -137,9 +137,9 @@ public static class PostmortemWriter
         var pool = s.PeakOf(x => x.PoolUsed);
         Row(md, "Pool connections in use", pool is null ? "n/a" : $"{pool.PoolUsed} of a share of {pool.Share}", s, pool,
             string.Create(CultureInfo.InvariantCulture, $"at >= 90% of the share in {s.SaturatedFraction:0%} of the seconds"));
-        var pending = s.PeakOf(x => x.Pending);
-        Row(md, "Connection opens waiting", pending?.Pending.ToString(CultureInfo.InvariantCulture) ?? "n/a", s, pending,
-            string.Create(CultureInfo.InvariantCulture, $"waiting in {s.PendingFraction:0%} of the seconds"));
+        var waited = s.PeakOf(x => x.OpensWaited);
+        Row(md, "Connection opens that waited", waited is null ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{waited.OpensWaited}/s"), s, waited,
+            string.Create(CultureInfo.InvariantCulture, $"waited in {s.WaitedFraction:0%} of the seconds"));
         var server = s.PeakOf(x => x.ServerConnections);
         Row(md, "Server connections", server?.ServerConnections?.ToString(CultureInfo.InvariantCulture) ?? "n/a", s, server,
             server?.MaxConnections is { } max ? string.Create(CultureInfo.InvariantCulture, $"max_connections {max} ({s.PeakServerConnectionRatio:0%})") : "max_connections not sampled");

@@ -28,16 +28,16 @@ internal static class RootCauseRanking
     {
         var @for = new List<string>();
         var against = new List<string>();
-        double score = 35 * s.SaturatedFraction + 25 * s.PendingFraction;
+        double score = 35 * s.SaturatedFraction + 25 * s.WaitedFraction;
         if (s.PeakOf(x => x.Share > 0 ? (double)x.PoolUsed / x.Share : null) is { } used)
         {
             (s.SaturatedFraction >= 0.1 ? @for : against).Add(F(
                 $"The pool was at its share in {s.SaturatedFraction:0%} of the seconds (peak {used.PoolUsed} in use of a share of {used.Share} at {PostmortemFormat.Clock(s, used.At)})."));
         }
 
-        if (s.PeakOf(x => x.Pending) is { Pending: > 0 } pending)
+        if (s.PeakOf(x => x.OpensWaited) is { OpensWaited: > 0 } waited)
         {
-            @for.Add(F($"Connection opens waited in {s.PendingFraction:0%} of the seconds (peak {pending.Pending} waiting at {PostmortemFormat.Clock(s, pending.At)})."));
+            @for.Add(F($"Connection opens waited in {s.WaitedFraction:0%} of the seconds (peak {waited.OpensWaited} opens waited in the second to {PostmortemFormat.Clock(s, waited.At)})."));
         }
         else
         {
@@ -78,7 +78,7 @@ internal static class RootCauseRanking
         }
 
         return new RootCauseCandidate("Pool saturation / connection exhaustion", Clamp(score),
-            "35 x share of seconds with the pool at >= 90% of its share + 25 x share of seconds with opens waiting + 25 when server connections reached 90% of max_connections (12 at 75%) + 15 when a pool alert fired - 30 when the database was down most of the time.",
+            "35 x share of seconds with the pool at >= 90% of its share + 25 x share of seconds in which a connection open waited (as ConnectionWaits counts them) + 25 when server connections reached 90% of max_connections (12 at 75%) + 15 when a pool alert fired - 30 when the database was down most of the time.",
             @for, against,
             [
                 F($"- [ ] Task: Review the connection budget and pool size: `Widgetify:ConnectionBudget:ReservedForOtherClients`, `Widgetify:Database:MaxPoolSize` and PostgreSQL `max_connections` (peak {s.PeakOf(x => x.ServerConnections)?.ServerConnections?.ToString(CultureInfo.InvariantCulture) ?? "n/a"} server connections)."),
@@ -188,7 +188,7 @@ internal static class RootCauseRanking
             @for.Add(F($"Admission control shed {s.ShedPercent:0.0}% of requests: more arrived than the service could take."));
         }
 
-        if (s.SaturatedFraction < 0.2 && s.PendingFraction < 0.2 && s.DownFraction < 0.5)
+        if (s.SaturatedFraction < 0.2 && s.WaitedFraction < 0.2 && s.DownFraction < 0.5)
         {
             score += 20;
             @for.Add("The pool stayed healthy: the overload was held at the front door, not in the database.");

@@ -30,6 +30,8 @@ internal sealed class ConnectionWaitsRule(AlertOptions options) : AlertRule("Con
             ["pending_opens_now"] = pendingWindow.Count > 0 ? pendingWindow[^1].PoolPending : 0,
             ["acquire_wait_p99_seconds"] = p99 ?? 0,
             ["opens"] = waits.Count,
+            // The postmortem's evidence counts the same opens (SignalSnapshot.OpensWaited), so the two cannot disagree.
+            ["opens_waited"] = waitWindow.Sum(s => s.OpensWaited(_waitThreshold)),
             ["threshold_seconds"] = _waitThreshold,
             ["pool_timeouts"] = timeouts,
         };

@@ -72,6 +72,25 @@ public sealed class LatencyDistribution
         return _upperBounds.Length == 0 ? null : _upperBounds[^1];
     }
 
+    /// <summary>Observations that may be above <paramref name="seconds"/>: those of every bucket whose upper bound
+    /// exceeds it (+Inf included). Exact when <paramref name="seconds"/> is a bucket bound; otherwise the bucket that
+    /// straddles it counts whole, so that a <see cref="Quantile"/> above <paramref name="seconds"/> always has
+    /// observations here (the quantile lies in one of these buckets).</summary>
+    /// <param name="seconds">The threshold.</param>
+    public long CountAbove(double seconds)
+    {
+        long above = 0;
+        for (var i = 0; i < _counts.Length; i++)
+        {
+            if (i == _upperBounds.Length || _upperBounds[i] > seconds)
+            {
+                above += _counts[i];
+            }
+        }
+
+        return above;
+    }
+
     /// <summary>The sum of this distribution and <paramref name="other"/>; an empty side yields the other.</summary>
     /// <param name="other">A distribution with the same bounds, or an empty one.</param>
     public LatencyDistribution Add(LatencyDistribution other)

@@ -87,6 +87,14 @@ public sealed record SignalSnapshot
     /// <summary>Committed transactions in the interval.</summary>
     public long Commits { get; init; }
 
+    /// <summary>Connection opens that waited in the interval: the one definition the ConnectionWaits alert and the
+    /// postmortem's evidence share. An open waited when getting its connection took longer than
+    /// <paramref name="thresholdSeconds"/> (counted from <see cref="AcquireWait"/>, the distribution whose p99 the
+    /// alert reads) or timed out; opens still pending at the end of the interval have waited too, so there are at
+    /// least <see cref="PoolPending"/>.</summary>
+    /// <param name="thresholdSeconds">The alert's acquire-wait threshold (<c>AlertOptions.AcquireWaitP99Seconds</c>).</param>
+    public long OpensWaited(double thresholdSeconds) => Math.Max(AcquireWait.CountAbove(thresholdSeconds) + PoolTimeouts, PoolPending);
+
     /// <summary>Requests that failed or were shed.</summary>
     public long BadRequests => ServerErrors + Shed;
 }

@@ -1,6 +1,8 @@
 using System.Xml.Linq;
 using Widgetify.Incidents.Postmortems;
 using Widgetify.Incidents.Timeline;
+using Widgetify.Observability.Alerts;
+using Widgetify.Observability.Signals;
 using static Widgetify.Incidents.Tests.Signals;
 
 namespace Widgetify.Incidents.Tests.Postmortems;
@@ -84,6 +86,50 @@ public sealed class PostmortemWriterTests(IncidentsCluster cluster)
         draft.Markdown.ShouldContain("- [ ] Task: Review the connection budget and pool size");
         draft.Markdown.ShouldContain("recent code deployments, then a DDoS");
         draft.Markdown.ShouldContain("requests peaked at 150/s, 1.5x the 100/s before the impact");
+    }
+
+    [Fact]
+    public async Task Write_ConnectionWaitsFiredOnAcquireTimeWithNothingPendingAtTheSampleInstant_EvidenceSaysOpensWaited()
+    {
+        // Arrange: issue 10's contradiction. Every second 30 opens take 0.2 s to get a connection (p99 0.2485 s, over
+        // the 0.1 s threshold), but none is pending when the second is sampled. The real alert evaluator decides.
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using var s = new Scenario(store, options: new IncidentOptions { ResolveAfter = TimeSpan.FromSeconds(5) });
+        await s.Tracker.StartAsync(CancellationToken.None);
+        var evaluator = new AlertEvaluator(s.Alerts, s.Slo);
+        var history = new SignalHistory(3600);
+        var fired = new List<AlertTransition>();
+        void Run(int from, int to, Func<int, SignalSnapshot> make)
+        {
+            for (var i = from; i <= to; i++)
+            {
+                var snapshot = make(i);
+                history.Add(snapshot);
+                var transitions = evaluator.Evaluate(history, snapshot.At);
+                fired.AddRange(transitions.Where(t => t.To == AlertState.Firing));
+                s.Second(snapshot, [.. transitions]);
+            }
+        }
+
+        Run(0, 9, i => Second(i));
+        Run(10, 29, i => Second(i, latency: 0.3) with { AcquireWait = Latency(0.2, 30) });
+        Run(30, 59, i => Second(i));
+        await s.FlushAsync();
+        var incident = (await store.ListAsync(1, CancellationToken.None)).ShouldHaveSingleItem();
+        var report = (await store.LoadReportAsync(incident.Id, CancellationToken.None)).ShouldNotBeNull();
+
+        // Act
+        var markdown = PostmortemWriter.Write(report).Markdown;
+
+        // Assert
+        var connectionWaits = fired.First(t => t.Alert.Name == "ConnectionWaits").Alert;
+        connectionWaits.Summary.ShouldContain("p99 time to get a connection");
+        connectionWaits.Values["opens_waited"].ShouldBeGreaterThan(0);
+        incident.Status.ShouldBe(IncidentStatus.Resolved);
+        report.Samples.Where(x => x.At > T0.AddSeconds(10) && x.At <= T0.AddSeconds(29)).ShouldAllBe(x => x.Pending == 0 && x.OpensWaited == 30);
+        markdown.ShouldNotContain("No connection open ever waited.");
+        markdown.ShouldContain("| Connection opens that waited | 30/s |");
     }
 
     [Fact]
@@ -199,6 +245,7 @@ internal static class Reports
         PoolUsed = poolUsed,
         Share = share,
         Pending = pending,
+        OpensWaited = pending,
         ServerConnections = serverConnections,
         MaxConnections = 100,
         DatabaseUp = databaseUp,
