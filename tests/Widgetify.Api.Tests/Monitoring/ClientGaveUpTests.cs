@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Widgetify.Api.Auth;
@@ -16,12 +18,33 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
 {
     private const string PutRoute = "/api/widgets/{id}";
 
+    // Stands in for what Npgsql throws when a connection breaks under a request whose client left (a cancellation the
+    // server did not confirm in time, a stream read cut short): not an OperationCanceledException, so it read as "the
+    // database is unavailable" and the abandoned request was recorded 503 in the storm.
+    private const string BrokenRoute = "/test/broken-when-abandoned";
+
+    private readonly TaskCompletionSource _brokenStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private DedicatedServer? _dedicated;
 
     private WidgetifyServer Server => _dedicated!.Server;
 
     // A server of its own: its signals hold this test's requests and no one else's.
-    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync();
+    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync(mapTestEndpoints: app =>
+        app.MapGet(BrokenRoute, async (CancellationToken cancellationToken) =>
+        {
+            _brokenStarted.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new NpgsqlException("Exception while reading from stream", new EndOfStreamException());
+            }
+
+            return Results.Ok();
+        }));
 
     public async Task DisposeAsync()
     {
@@ -69,6 +92,37 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
         statuses.ToArray().ShouldBe([499], "a client that went away is 499, not the 500/503 the response had by then");
 
         // Assert: the signals count it as a client that gave up, and not as a failure
+        var (clientClosed, serverErrors) = await WaitForClientClosedAsync(operatorClient);
+        clientClosed.ShouldBe(1);
+        serverErrors.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Get_ClientLeavesAndTheDatabaseCallThenFailsWithNpgsqlException_Records499NotA503()
+    {
+        // Arrange
+        var statuses = new ConcurrentQueue<int>();
+        using var listener = ListenToStatuses(Server.Services.GetRequiredService<IMeterFactory>(), BrokenRoute, "GET", statuses);
+        using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
+        using var client = Server.CreateClient();
+        using var giveUp = new CancellationTokenSource();
+        var get = client.GetAsync(BrokenRoute, giveUp.Token);
+        await _brokenStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Act: the client leaves; the endpoint's database call then fails with a database error, not a cancellation
+        await giveUp.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(get);
+
+        // Assert: 499 in the request metric, a client that gave up in the signals, no 5xx
+        await BoundedWait.UntilAsync(() => !statuses.IsEmpty, () => "no GET recorded", "the abandoned GET is recorded when it ends");
+        statuses.ToArray().ShouldBe([499], "a client that went away is 499 whatever the exception, not the 503 a database error gets");
+        var (clientClosed, serverErrors) = await WaitForClientClosedAsync(operatorClient);
+        clientClosed.ShouldBe(1);
+        serverErrors.ShouldBe(0);
+    }
+
+    private static async Task<(long ClientClosed, long ServerErrors)> WaitForClientClosedAsync(TenantClient operatorClient)
+    {
         long clientClosed = 0, serverErrors = 0;
         await BoundedWait.UntilAsync(
             async () =>
@@ -80,12 +134,14 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
                 return clientClosed > 0;
             },
             () => $"clientClosed {clientClosed}, serverErrors {serverErrors}",
-            "the abandoned PUT shows in a per-second sample");
-        clientClosed.ShouldBe(1);
-        serverErrors.ShouldBe(0);
+            "the abandoned request shows in a per-second sample");
+        return (clientClosed, serverErrors);
     }
 
-    private static MeterListener ListenToPutStatuses(IMeterFactory serverMeters, ConcurrentQueue<int> statuses)
+    private static MeterListener ListenToPutStatuses(IMeterFactory serverMeters, ConcurrentQueue<int> statuses) =>
+        ListenToStatuses(serverMeters, PutRoute, "PUT", statuses);
+
+    private static MeterListener ListenToStatuses(IMeterFactory serverMeters, string expectedRoute, string expectedMethod, ConcurrentQueue<int> statuses)
     {
         var listener = new MeterListener
         {
@@ -111,7 +167,7 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
                 }
             }
 
-            if (route == PutRoute && method == "PUT" && status is { } s)
+            if (route == expectedRoute && method == expectedMethod && status is { } s)
             {
                 statuses.Enqueue(s);
             }
