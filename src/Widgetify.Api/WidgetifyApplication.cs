@@ -36,6 +36,7 @@ public static class WidgetifyApplication
         services.AddSingleton(sp => WidgetifyDataSources.CreateGovernor(
             sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<PoolGovernanceMetrics>()));
+        services.AddHttpContextAccessor(); // how the data sources find the request's deadline
         services.AddSingleton<WidgetifyDataSources>();
         services.AddSingleton<MigrationRunner>(sp => new(
             sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<ILogger<MigrationRunner>>()));
@@ -93,7 +94,9 @@ public static class WidgetifyApplication
     /// <summary>Adds the middleware and endpoints.</summary>
     public static WebApplication UseWidgetify(this WebApplication app)
     {
-        // First, so it sees every answer, sheds included: who was hurt during an incident.
+        // Outermost, so a client that went away is recorded as 499 whatever the rest did: never a failure of ours.
+        app.UseClientClosedStatus();
+        // Next, so it sees every answer, sheds included: who was hurt during an incident.
         app.UseClientImpactTracking();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

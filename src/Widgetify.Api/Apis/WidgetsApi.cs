@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Data;
 using Widgetify.Api.Errors;
@@ -60,8 +58,7 @@ internal static class WidgetsApi
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request, ClaimsPrincipal user, WidgetInputReader reader, WidgetStore store,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, WidgetInputReader reader, WidgetStore store, CancellationToken cancellationToken)
     {
         IdempotencyRequest? idempotency = null;
         string? idempotencyKey = null;
@@ -85,10 +82,7 @@ internal static class WidgetsApi
             idempotency = new IdempotencyRequest(idempotencyKey, SHA256.HashData(input.RawBody));
         }
 
-        var serializer = json.Value.SerializerOptions;
-        var outcome = await store.CreateAsync(
-            user.GetTenantId(), input.Draft!, idempotency,
-            widget => JsonSerializer.Serialize(WidgetResponse.From(widget), serializer), cancellationToken);
+        var outcome = await store.CreateAsync(user.GetTenantId(), input.Draft!, idempotency, cancellationToken);
 
         switch (outcome)
         {
@@ -97,9 +91,8 @@ internal static class WidgetsApi
                 return TypedResults.Created(Location(created.Widget.Id), WidgetResponse.From(created.Widget));
             case CreateOutcome.Replayed replayed:
                 request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
-                request.HttpContext.Response.Headers.Location = Location(replayed.WidgetId);
-                SetETag(request.HttpContext, 1); // the replayed body is the widget as created, and a new widget is version 1
-                return TypedResults.Content(replayed.ResponseJson, "application/json; charset=utf-8", statusCode: StatusCodes.Status201Created);
+                SetETag(request.HttpContext, replayed.Widget.Version); // the widget as created: version 1
+                return TypedResults.Created(Location(replayed.Widget.Id), WidgetResponse.From(replayed.Widget));
             case CreateOutcome.KeyReused:
                 return Problems.Result(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                     "This Idempotency-Key was already used with a different request body. Use a new key for a new widget.");

@@ -10,6 +10,11 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
 {
     private const string Columns = "id, tenant_id, name, kind, config, created_at, updated_at, version, view_count";
 
+    // The widget as created, kept with its Idempotency-Key so a retry gets the same widget back. This is the row, not a
+    // response: how a widget is rendered is the API's business. Web defaults (camelCase) read the rows written when the
+    // API's rendering was stored here, which carried the same fields minus the tenant.
+    private static readonly JsonSerializerOptions CreatedWidgetJson = new(JsonSerializerDefaults.Web);
+
     public async Task<Widget?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
@@ -63,8 +68,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     /// <summary>Creates a widget. With an idempotency key, the key, its request hash and the response are
     /// recorded in the same transaction: a concurrent retry waits on the key's row, then replays.</summary>
     public async Task<CreateOutcome> CreateAsync(
-        Guid tenantId, WidgetDraft draft, IdempotencyRequest? idempotency,
-        Func<Widget, string> renderResponse, CancellationToken cancellationToken)
+        Guid tenantId, WidgetDraft draft, IdempotencyRequest? idempotency, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -106,7 +110,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
             record.Parameters.Add(new() { Value = tenantId });
             record.Parameters.Add(new() { Value = idempotency.Key });
             record.Parameters.Add(new() { Value = widget.Id });
-            record.Parameters.Add(new() { Value = renderResponse(widget) });
+            record.Parameters.Add(new() { Value = JsonSerializer.Serialize(widget, CreatedWidgetJson) });
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -132,8 +136,16 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
 
         var hash = reader.GetFieldValue<byte[]>(0);
         return hash.AsSpan().SequenceEqual(idempotency.RequestHash)
-            ? new CreateOutcome.Replayed(reader.GetGuid(1), reader.GetString(2))
+            ? new CreateOutcome.Replayed(CreatedWidget(tenantId, reader.GetGuid(1), reader.GetString(2)))
             : new CreateOutcome.KeyReused();
+    }
+
+    /// <summary>The widget as it was created, from what <see cref="CreateAsync"/> recorded with the key.</summary>
+    private static Widget CreatedWidget(Guid tenantId, Guid widgetId, string json)
+    {
+        var widget = JsonSerializer.Deserialize<Widget>(json, CreatedWidgetJson)
+            ?? throw new InvalidOperationException($"The idempotency record of widget {widgetId} holds no widget.");
+        return widget with { Id = widgetId, TenantId = tenantId };
     }
 
     /// <summary>Replaces the editable fields if the stored version is still <paramref name="expectedVersion"/>
@@ -280,7 +292,8 @@ internal abstract record CreateOutcome
 
     public sealed record Created(Widget Widget) : CreateOutcome;
 
-    public sealed record Replayed(Guid WidgetId, string ResponseJson) : CreateOutcome;
+    /// <summary>An earlier request with the same key and body created <paramref name="Widget"/>: as it was then.</summary>
+    public sealed record Replayed(Widget Widget) : CreateOutcome;
 
     public sealed record KeyReused : CreateOutcome;
 

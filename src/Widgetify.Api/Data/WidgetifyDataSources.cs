@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Widgetify.Core.Deadlines;
 using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Data;
@@ -7,14 +8,24 @@ namespace Widgetify.Api.Data;
 /// <summary>The connection pools, behind the <see cref="PoolGovernor"/>: every connection of the request path is
 /// taken through <see cref="OpenPrimaryAsync"/>/<see cref="OpenReadsAsync"/>, which wait while this instance
 /// already holds its share of the fleet-wide budget. Read replicas will give <see cref="OpenReadsAsync"/> a pool of
-/// its own without touching the callers.</summary>
+/// its own without touching the callers. Inside a request, the wait for a connection ends at the request's deadline
+/// (<see cref="RequestDeadline"/>), which admission control set.</summary>
 internal sealed class WidgetifyDataSources : IAsyncDisposable
 {
     private readonly Lazy<NpgsqlDataSource> _primary;
 
-    public WidgetifyDataSources(IOptions<WidgetifyOptions> options, PoolGovernor governor, ILoggerFactory loggerFactory)
+    private readonly IHttpContextAccessor? _requests;
+
+    /// <param name="options">The settings.</param>
+    /// <param name="governor">The budget every connection is counted against.</param>
+    /// <param name="loggerFactory">Npgsql's loggers.</param>
+    /// <param name="requests">Finds the current request's deadline, from which a connection wait derives; null (the
+    /// one-off CLI commands) for no deadline.</param>
+    public WidgetifyDataSources(
+        IOptions<WidgetifyOptions> options, PoolGovernor governor, ILoggerFactory loggerFactory, IHttpContextAccessor? requests = null)
     {
         Governor = governor;
+        _requests = requests;
         var connectionString = BuildConnectionString(options.Value.Database);
         // Built on first use, which comes after the governor's first lease renewal (MigrateDatabaseAsync): only then
         // is the budget known that bounds the physical pool.
@@ -42,11 +53,11 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
 
     /// <summary>A connection to the primary for reads and writes that must see their own writes.</summary>
     public ValueTask<NpgsqlConnection> OpenPrimaryAsync(CancellationToken cancellationToken) =>
-        Governor.OpenConnectionAsync(Primary, cancellationToken);
+        Governor.OpenConnectionAsync(Primary, RequestDeadline.Of(_requests?.HttpContext), cancellationToken);
 
     /// <summary>A connection for reads that tolerate replication lag (the public embed path).</summary>
     public ValueTask<NpgsqlConnection> OpenReadsAsync(CancellationToken cancellationToken) =>
-        Governor.OpenConnectionAsync(Primary, cancellationToken);
+        Governor.OpenConnectionAsync(Primary, RequestDeadline.Of(_requests?.HttpContext), cancellationToken);
 
     /// <summary>The governor of the pools these options describe: the service and the one-off CLI commands build it
     /// the same way.</summary>

@@ -39,12 +39,8 @@ internal sealed partial class ViewCountFlusher(
 
     private async Task FlushAdmittedAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.Admission.Mode != AdmissionMode.Adaptive)
-        {
-            await FlushAsync(stoppingToken);
-            return;
-        }
-
+        // The controller exists in every admission mode; outside Adaptive mode no request takes its slots, so the flush
+        // is admitted at once unless the connection share is 0, when it could not get a connection anyway.
         var admitted = await admission.AcquireAsync(RequestPriority.Background, stoppingToken);
         if (admitted.Lease is not { } granted)
         {

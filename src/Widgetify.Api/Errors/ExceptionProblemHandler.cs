@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using Widgetify.Overload.AdmissionControl;
 
@@ -9,23 +8,19 @@ namespace Widgetify.Api.Errors;
 
 /// <summary>Turns exceptions that reach the pipeline into problems: an unreachable or overloaded database is
 /// a 503 with Retry-After (the client should come back), a malformed request a 4xx; only bugs are 500s.</summary>
-internal sealed partial class ExceptionProblemHandler(ILogger<ExceptionProblemHandler> logger, IOptions<WidgetifyOptions> options)
+internal sealed partial class ExceptionProblemHandler(ILogger<ExceptionProblemHandler> logger, AdmissionController admission)
     : IExceptionHandler
 {
-    /// <summary>Seconds a client is asked to wait at least before retrying when the database is unavailable.</summary>
-    internal const int DatabaseRetryAfterSeconds = 5;
-
-    // The admission jitter on top of the base: clients failed together by an outage must not all come back in the
-    // second the database does, or the recovery meets the spike that Feb 15's clients made. Random.Shared is thread-safe.
-    private readonly RetryAfterPolicy _retryAfter = new(
-        TimeSpan.FromSeconds(DatabaseRetryAfterSeconds), options.Value.Admission.RetryAfterJitter, Random.Shared);
+    /// <summary>Seconds a client is asked to wait at least before retrying when the database is unavailable; admission's
+    /// jitter comes on top, so clients failed together by an outage do not all come back in the second the database does.</summary>
+    internal static readonly TimeSpan DatabaseRetryAfter = TimeSpan.FromSeconds(5);
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        if (httpContext.RequestAborted.IsCancellationRequested)
         {
-            // The client went away: nobody reads a response, and it is not a server error.
-            httpContext.Response.StatusCode = 499;
+            // The client went away, whatever the exception says (a cancelled command may surface as a PostgreSQL error):
+            // nobody reads an answer, and UseClientClosedStatus records the 499.
             return true;
         }
 
@@ -40,7 +35,7 @@ internal sealed partial class ExceptionProblemHandler(ILogger<ExceptionProblemHa
         {
             case DatabaseFailure.Unavailable:
                 LogDatabaseUnavailable(logger, httpContext.Request.Path, exception.Message);
-                var retryAfter = (int)_retryAfter.Next().TotalSeconds;
+                var retryAfter = (int)admission.NextRetryAfter(DatabaseRetryAfter).TotalSeconds;
                 httpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
                 await Problems.Write(httpContext, StatusCodes.Status503ServiceUnavailable, "Database unavailable",
                     $"The database could not serve this request ({exception.Message}). Retry after {retryAfter} s.");

@@ -54,13 +54,13 @@ internal sealed record SloView(double Availability, double LatencyP99Seconds);
 internal sealed record SignalsResponse(string Instance, string ServiceInstanceId, SloView Slo, IReadOnlyList<SignalView> Samples);
 
 internal sealed record SignalView(
-    DateTimeOffset At, long Requests, long ServerErrors, long Shed, double? P50Seconds, double? P99Seconds, double? ServedP99Seconds,
+    DateTimeOffset At, long Requests, long ServerErrors, long ClientClosed, long Shed, double? P50Seconds, double? P99Seconds, double? ServedP99Seconds,
     double AdmissionLimit, long AdmissionInFlight, long AdmissionQueued, long PoolUsed, long PoolIdle, long PoolPending,
     long ConnectionShare, long? ConnectionBudget, long? ServerConnections, long? WidgetifyServerConnections, long? MaxConnections,
     bool DatabaseUp, double RequestsPerSecond)
 {
     public static SignalView From(SignalSnapshot s) => new(
-        s.At, s.Requests, s.ServerErrors, s.Shed, s.Latency.Quantile(0.5), s.Latency.Quantile(0.99), s.ServedLatency.Quantile(0.99),
+        s.At, s.Requests, s.ServerErrors, s.ClientClosed, s.Shed, s.Latency.Quantile(0.5), s.Latency.Quantile(0.99), s.ServedLatency.Quantile(0.99),
         s.AdmissionLimit, s.AdmissionInFlight, s.AdmissionQueued, s.PoolUsed, s.PoolIdle, s.PoolPending, s.ConnectionShare,
         s.ConnectionBudget, s.ServerConnections, s.WidgetifyServerConnections, s.MaxConnections, s.DatabaseUp,
         s.Interval > TimeSpan.Zero ? s.Requests / s.Interval.TotalSeconds : s.Requests);

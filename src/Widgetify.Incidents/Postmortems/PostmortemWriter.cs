@@ -82,7 +82,7 @@ public static class PostmortemWriter
         Line(md);
         Text(md, "**Impact:**");
         Line(md);
-        Line(md, $"- {impact.FailedOrShedPercent:0.##}% of requests failed or were shed: {impact.Failed + impact.Shed:N0} of {impact.Requests:N0} ({impact.Failed:N0} failed with 5xx, {impact.Shed:N0} shed with 503 and Retry-After).");
+        Line(md, $"- {impact.FailedOrShedPercent:0.##}% of requests failed or were shed: {impact.Failed + impact.Shed:N0} of {impact.Requests:N0} ({impact.Failed:N0} failed with 5xx, {impact.Shed:N0} shed with 503 and Retry-After). Requests whose clients gave up (499) are not failures and are not in these counts.");
         var capped = impact.ClientsCapped ? " (the count reached Widgetify:Monitoring:Incidents:ClientCap: lower bounds)" : "";
         Line(md, $"- {impact.ClientsAffectedPercent:0.##}% of distinct clients were affected: {impact.ClientsAffected:N0} of {impact.Clients:N0}{capped}.");
         Line(md, $"- SLO: {series.Report.SloAvailability:0.###%} of requests succeed, served p99 under {PostmortemFormat.Seconds(series.Report.SloLatencyP99Seconds)}.");
@@ -147,7 +147,7 @@ public static class PostmortemWriter
         Row(md, "Shed requests", string.Create(CultureInfo.InvariantCulture, $"{shed?.Shed ?? 0:N0}/s"), s, shed,
             string.Create(CultureInfo.InvariantCulture, $"{s.ShedPercent:0.##}% of all requests"));
         var errors = s.PeakOf(x => x.ServerErrors);
-        Row(md, "5xx (not shed)", string.Create(CultureInfo.InvariantCulture, $"{errors?.ServerErrors ?? 0:N0}/s"), s, errors,
+        Row(md, "5xx (not shed; clients that gave up are 499, not here)", string.Create(CultureInfo.InvariantCulture, $"{errors?.ServerErrors ?? 0:N0}/s"), s, errors,
             string.Create(CultureInfo.InvariantCulture, $"{s.ErrorPercent:0.##}% of all requests"));
         var down = s.During.FirstOrDefault(x => !x.DatabaseUp);
         Row(md, "Database down", string.Create(CultureInfo.InvariantCulture, $"{s.DownSeconds} s"), s, down, down is null ? "answered every second" : "first second without an answer");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Widgetify.Core.Traffic;
 using Widgetify.Observability.Database;
 using Widgetify.Observability.Metrics;
@@ -18,6 +19,8 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
     private const string HttpDuration = "http.server.request.duration";
     private const string StatusTag = "http.response.status_code";
 
+    private static readonly string ClientClosedStatus = ClientClosedExtensions.StatusCode.ToString(CultureInfo.InvariantCulture);
+
     private readonly Dictionary<string, HistogramValue> _previousHistograms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _previousCounters = new(StringComparer.Ordinal);
     private DatabaseSample? _previousDatabase;
@@ -33,7 +36,7 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
         var interval = _previousAt is { } previous && now > previous ? now - previous : TimeSpan.FromSeconds(1);
         _previousAt = now;
 
-        var (requests, errors5xx, latency, served) = Http(metrics);
+        var (requests, errors5xx, clientClosed, latency, served) = Http(metrics);
         var shed = (long)CounterDelta(metrics, "widgetify.admission.shed", _ => true);
         var databaseUp = database is { Up: true };
         var fresh = databaseUp ? database : null;
@@ -47,6 +50,7 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
             Requests = requests,
             Shed = shed,
             ServerErrors = Math.Max(0, errors5xx - shed),
+            ClientClosed = clientClosed,
             Latency = latency,
             ServedLatency = served,
             AdmissionLimit = Gauge(metrics, "widgetify.admission.limit", _ => true),
@@ -83,14 +87,14 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
     private static bool IsOperators(MetricSeries series) =>
         series.Tag(TrafficExtensions.TrafficTag) == TrafficExtensions.OperatorTagValue;
 
-    private (long Requests, long Errors5xx, LatencyDistribution All, LatencyDistribution Served) Http(MetricsSnapshot metrics)
+    private (long Requests, long Errors5xx, long ClientClosed, LatencyDistribution All, LatencyDistribution Served) Http(MetricsSnapshot metrics)
     {
-        long requests = 0, errors = 0;
+        long requests = 0, errors = 0, clientClosed = 0;
         var all = LatencyDistribution.Empty;
         var served = LatencyDistribution.Empty;
         if (metrics.Find(HttpDuration) is not { } family)
         {
-            return (0, 0, all, served);
+            return (0, 0, 0, all, served);
         }
 
         foreach (var series in family.Series)
@@ -114,13 +118,17 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
                 errors += delta.Count;
             }
 
-            if (status != "503")
+            if (status == ClientClosedStatus)
+            {
+                clientClosed += delta.Count; // a client that gave up: its own class, not a failure and not served
+            }
+            else if (status != "503")
             {
                 served = served.Add(delta);
             }
         }
 
-        return (requests, errors, all, served);
+        return (requests, errors, clientClosed, all, served);
     }
 
     private LatencyDistribution HistogramDelta(MetricsSnapshot metrics, string name, Func<MetricSeries, bool> include)

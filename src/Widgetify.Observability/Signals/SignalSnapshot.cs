@@ -18,13 +18,17 @@ public sealed record SignalSnapshot
     /// <summary>Requests answered 5xx that admission control did not shed (failures nobody chose).</summary>
     public long ServerErrors { get; init; }
 
+    /// <summary>Requests whose client went away before the answer (status 499): clients that gave up, not failures of
+    /// ours, so neither in <see cref="ServerErrors"/> nor in <see cref="BadRequests"/>.</summary>
+    public long ClientClosed { get; init; }
+
     /// <summary>Requests shed by admission control (503 with Retry-After), from widgetify.admission.shed.</summary>
     public long Shed { get; init; }
 
     /// <summary>Latency of every completed request, sheds included.</summary>
     public LatencyDistribution Latency { get; init; } = LatencyDistribution.Empty;
 
-    /// <summary>Latency of the requests that were served (status other than 503).</summary>
+    /// <summary>Latency of the requests that were served (status other than 503 and 499).</summary>
     public LatencyDistribution ServedLatency { get; init; } = LatencyDistribution.Empty;
 
     // --- Admission control ---

@@ -205,11 +205,19 @@ public sealed class AdmissionController : IDisposable
     /// after admission).</summary>
     /// <returns><see cref="AdmissionOptions.RetryAfter"/> plus 0 to <see cref="AdmissionOptions.RetryAfterJitter"/>
     /// whole seconds.</returns>
-    public TimeSpan NextRetryAfter()
+    public TimeSpan NextRetryAfter() => NextRetryAfter(TimeSpan.Zero);
+
+    /// <summary>A new jittered <c>Retry-After</c> whose base is at least <paramref name="atLeast"/>: the one place the
+    /// service computes a <c>Retry-After</c>, for sheds and for a database that is unavailable alike, so both carry the
+    /// same jitter (clients failed together must not all come back in the same second).</summary>
+    /// <param name="atLeast">The smallest base; below <see cref="AdmissionOptions.RetryAfter"/> it changes nothing.</param>
+    /// <returns>max(<see cref="AdmissionOptions.RetryAfter"/>, <paramref name="atLeast"/>) plus 0 to
+    /// <see cref="AdmissionOptions.RetryAfterJitter"/> whole seconds.</returns>
+    public TimeSpan NextRetryAfter(TimeSpan atLeast)
     {
         lock (_lock)
         {
-            return _retryAfter.Next();
+            return _retryAfter.Next(atLeast);
         }
     }
 

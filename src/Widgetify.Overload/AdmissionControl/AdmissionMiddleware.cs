@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Overload.AdmissionControl;
 
@@ -37,35 +38,38 @@ internal sealed partial class AdmissionMiddleware(
         var result = await controller.AcquireAsync(priority, clientAborted);
         if (result.Lease is not { } lease)
         {
-            if (clientAborted.IsCancellationRequested)
+            if (!clientAborted.IsCancellationRequested)
             {
-                context.Response.StatusCode = 499; // the client left while queued: not shed, nobody reads this
-                return;
+                await WriteShedAsync(context, priority, result.Reason, result.RetryAfter, cause: null);
             }
 
-            await WriteShedAsync(context, priority, result.Reason, result.RetryAfter);
-            return;
+            return; // a client that left while queued was not shed: UseClientClosedStatus records its 499
         }
 
-        var remaining = TimeoutOf(priority) - timeProvider.GetElapsedTime(arrived);
+        var (budget, setting) = BudgetOf(priority);
+        var remaining = budget - timeProvider.GetElapsedTime(arrived);
         if (remaining <= TimeSpan.Zero)
         {
             lease.Complete(AdmissionOutcome.Ignored); // never started: no latency sample
             controller.ReportDeadlineExceeded(priority);
-            await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter());
+            await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter(), cause: null);
             return;
         }
 
-        using var deadline = new CancellationTokenSource(remaining, timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(clientAborted, deadline.Token);
+        // The request's one deadline. Every wait further in derives from it: database commands take the token, and the
+        // connection-share and pool waits find the deadline on the request (RequestDeadline.Of) and end when it fires.
+        using var deadlineTimer = new CancellationTokenSource(remaining, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(clientAborted, deadlineTimer.Token);
+        var deadline = new RequestDeadline(budget, setting, arrived, timeProvider, deadlineTimer.Token);
         var outcome = AdmissionOutcome.Ignored;
         context.RequestAborted = linked.Token;
+        context.Features.Set(deadline);
         try
         {
             await next(context);
             outcome = AdmissionOutcome.Succeeded;
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !clientAborted.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (deadline.Token.IsCancellationRequested && !clientAborted.IsCancellationRequested)
         {
             outcome = AdmissionOutcome.TimedOut;
             controller.ReportDeadlineExceeded(priority);
@@ -77,7 +81,10 @@ internal sealed partial class AdmissionMiddleware(
             }
             else
             {
-                await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter());
+                // A wait that the deadline ended says which wait it was (the connection share names its settings);
+                // a command cancelled at the deadline says nothing beyond the deadline itself.
+                var cause = ex.InnerException is TimeoutException ? ex.Message : null;
+                await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter(), cause);
             }
         }
         catch (Exception ex) when (IsDatabaseTimeout(ex) && !clientAborted.IsCancellationRequested)
@@ -89,13 +96,17 @@ internal sealed partial class AdmissionMiddleware(
         }
         finally
         {
+            context.Features.Set<RequestDeadline>(null);
             context.RequestAborted = clientAborted;
             lease.Complete(outcome);
         }
     }
 
-    private TimeSpan TimeoutOf(RequestPriority priority) =>
-        priority is RequestPriority.Read or RequestPriority.Background ? _options.ReadTimeout : _options.WriteTimeout;
+    /// <summary>The request's time budget and the setting that sets it: the one place the deadlines are read.</summary>
+    private (TimeSpan Budget, string Setting) BudgetOf(RequestPriority priority) =>
+        priority is RequestPriority.Read or RequestPriority.Background
+            ? (_options.ReadTimeout, "Widgetify:Admission:ReadTimeout")
+            : (_options.WriteTimeout, "Widgetify:Admission:WriteTimeout");
 
     /// <summary>Whether a failure of the endpoint is the database running out of time or room: a command timeout, a
     /// pool or connection-share wait that ran out (Npgsql's pool exhaustion and the governor's both carry an inner
@@ -109,10 +120,10 @@ internal sealed partial class AdmissionMiddleware(
         _ => false,
     };
 
-    private Task WriteShedAsync(HttpContext context, RequestPriority priority, RejectionReason reason, TimeSpan retryAfter)
+    private Task WriteShedAsync(HttpContext context, RequestPriority priority, RejectionReason reason, TimeSpan retryAfter, string? cause)
     {
         LogShed(logger, context.Request.Path, priority, reason);
-        return ShedResponse.WriteAsync(context, priority, reason, retryAfter);
+        return ShedResponse.WriteAsync(context, priority, reason, retryAfter, cause);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shed {Path} ({Priority}): {Reason}")]

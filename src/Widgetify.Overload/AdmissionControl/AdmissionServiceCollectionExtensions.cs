@@ -16,9 +16,11 @@ public static class AdmissionServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.TryAddSingleton(TimeProvider.System); // the host registers none; an app's own clock (tests) wins
         services.AddSingleton<AdmissionMetrics>();
-        services.AddSingleton(sp => new AdmissionController(
-            options(sp), sp.GetRequiredService<TimeProvider>(), new Random(), sp.GetRequiredService<AdmissionMetrics>()));
+        // Resolved once, here: the controller, the middleware (deadlines) and the pipeline's shape all read this copy.
         services.AddSingleton(sp => new AdmissionModeHolder(options(sp)));
+        services.AddSingleton(sp => new AdmissionController(
+            sp.GetRequiredService<AdmissionModeHolder>().Options, sp.GetRequiredService<TimeProvider>(), new Random(),
+            sp.GetRequiredService<AdmissionMetrics>()));
         services.AddRateLimiter(limiter =>
         {
             // Only used in Static mode (UseAdmissionControl decides): the obvious .NET fix, a fixed permit count and a

@@ -18,11 +18,20 @@ public sealed class RetryAfterPolicy
         ArgumentNullException.ThrowIfNull(random);
 
         // The header carries whole seconds; rounding the base up means a client never retries sooner than configured.
-        _baseSeconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        _baseSeconds = WholeSeconds(retryAfter);
         _jitterSeconds = Math.Max(0, (int)Math.Floor(jitter.TotalSeconds));
         _random = random;
     }
 
     /// <summary>The next value; each call draws from the injected (seeded in tests) <see cref="Random"/>.</summary>
-    public TimeSpan Next() => TimeSpan.FromSeconds(_baseSeconds + _random.Next(0, _jitterSeconds + 1));
+    public TimeSpan Next() => Next(TimeSpan.Zero);
+
+    /// <summary>The next value for a cause that needs a longer base than the configured one (a database that is down
+    /// comes back in seconds, not in the second a shed takes); the same jitter is added on top.</summary>
+    /// <param name="atLeast">The smallest base, rounded up to whole seconds; below the configured base it changes nothing.</param>
+    public TimeSpan Next(TimeSpan atLeast) =>
+        TimeSpan.FromSeconds(Math.Max(_baseSeconds, WholeSeconds(atLeast)) + _random.Next(0, _jitterSeconds + 1));
+
+    /// <summary>A delay as the header carries it: whole seconds, rounded up, at least 1.</summary>
+    internal static int WholeSeconds(TimeSpan delay) => Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds));
 }

@@ -16,10 +16,18 @@ internal static class ShedResponse
     private static readonly ConcurrentDictionary<(RequestPriority, RejectionReason, int), byte[]> Bodies = new();
 
     /// <summary>Writes the 503, its headers and its problem body.</summary>
-    public static Task WriteAsync(HttpContext context, RequestPriority priority, RejectionReason reason, TimeSpan retryAfter)
+    /// <param name="context">The request.</param>
+    /// <param name="priority">Its priority.</param>
+    /// <param name="reason">Why it was shed.</param>
+    /// <param name="retryAfter">When to come back.</param>
+    /// <param name="cause">What the request was waiting for when its deadline ended it, or null: such bodies are built
+    /// each time (they are rare, being for admitted requests), the others come from the cache.</param>
+    public static Task WriteAsync(HttpContext context, RequestPriority priority, RejectionReason reason, TimeSpan retryAfter, string? cause = null)
     {
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        var body = Bodies.GetOrAdd((priority, reason, seconds), static key => Build(key.Item1, key.Item2, key.Item3));
+        var seconds = RetryAfterPolicy.WholeSeconds(retryAfter);
+        var body = cause is null
+            ? Bodies.GetOrAdd((priority, reason, seconds), static key => Build(key.Item1, key.Item2, key.Item3, cause: null))
+            : Build(priority, reason, seconds, cause);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
@@ -45,7 +53,7 @@ internal static class ShedResponse
                $"Retry after {seconds} s.";
     }
 
-    private static byte[] Build(RequestPriority priority, RejectionReason reason, int seconds)
+    private static byte[] Build(RequestPriority priority, RejectionReason reason, int seconds, string? cause)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -54,7 +62,7 @@ internal static class ShedResponse
             json.WriteString("type", ProblemType);
             json.WriteString("title", "Service overloaded");
             json.WriteNumber("status", StatusCodes.Status503ServiceUnavailable);
-            json.WriteString("detail", Detail(priority, reason, seconds));
+            json.WriteString("detail", cause is null ? Detail(priority, reason, seconds) : $"{Detail(priority, reason, seconds)} {cause}");
             json.WriteString("reason", AdmissionMetrics.ReasonName(reason));
             json.WriteNumber("retryAfterSeconds", seconds);
             json.WriteEndObject();

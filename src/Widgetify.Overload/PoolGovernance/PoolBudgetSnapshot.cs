@@ -15,7 +15,7 @@ public sealed record PoolBudgetSnapshot
     /// disabled or not read yet.</summary>
     public required int? Budget { get; init; }
 
-    /// <summary>Connections this instance may hold from now on through <see cref="PoolGovernor.OpenConnectionAsync"/>.</summary>
+    /// <summary>Connections this instance may hold from now on through <see cref="PoolGovernor.OpenConnectionAsync(Npgsql.NpgsqlDataSource, System.Threading.CancellationToken)"/>.</summary>
     public required int Share { get; init; }
 
     /// <summary>This instance's max-min fair share; <see cref="Share"/> reaches it once peers have given back what

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Overload.PoolGovernance;
 
@@ -191,13 +193,33 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     /// <returns>An open connection.</returns>
     /// <exception cref="NpgsqlException">The share stayed in use for the pool's 'Timeout', as Npgsql's own pool
     /// reports exhaustion; the message says which settings to change.</exception>
-    public async ValueTask<NpgsqlConnection> OpenConnectionAsync(NpgsqlDataSource pool, CancellationToken cancellationToken)
+    public ValueTask<NpgsqlConnection> OpenConnectionAsync(NpgsqlDataSource pool, CancellationToken cancellationToken) =>
+        OpenConnectionAsync(pool, deadline: null, cancellationToken);
+
+    /// <summary>Opens a connection from <paramref name="pool"/> for a request: the wait for the share ends at the
+    /// request's deadline or at the pool's 'Timeout', whichever comes first (<see cref="ShareWait"/>), and so does
+    /// Npgsql's own pool wait and connect, which take the deadline's token.</summary>
+    /// <param name="pool">The app's pool, built with <see cref="PoolBudgetSnapshot.AppliedMaxPoolSize"/>.</param>
+    /// <param name="deadline">The request's deadline; null outside a request (the pool's 'Timeout' alone bounds the wait).</param>
+    /// <param name="cancellationToken">Gives up waiting or opening; nothing is held then.</param>
+    /// <returns>An open connection.</returns>
+    /// <exception cref="OperationCanceledException">The deadline passed first; the message says what was waited for and
+    /// which settings to change, and the inner exception is a <see cref="TimeoutException"/>.</exception>
+    /// <exception cref="NpgsqlException">The share stayed in use for the pool's 'Timeout', which came before the deadline.</exception>
+    public async ValueTask<NpgsqlConnection> OpenConnectionAsync(
+        NpgsqlDataSource pool, RequestDeadline? deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pool);
         var startedAt = timeProvider.GetTimestamp();
+        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        if (linked is not null)
+        {
+            cancellationToken = linked.Token; // the open below (Npgsql's pool wait and connect) ends at the deadline too
+        }
+
         if (!Gate.TryAcquire())
         {
-            await WaitForShareAsync(pool, cancellationToken);
+            await WaitForShareAsync(pool, deadline, cancellationToken);
         }
 
         NpgsqlConnection? connection = null;
@@ -264,17 +286,41 @@ public sealed partial class PoolGovernor : IAsyncDisposable
         return new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = ControlPoolName }.Build();
     }
 
-    private async Task WaitForShareAsync(NpgsqlDataSource pool, CancellationToken cancellationToken)
+    private async Task WaitForShareAsync(NpgsqlDataSource pool, RequestDeadline? deadline, CancellationToken cancellationToken)
     {
-        // The gate now does the waiting Npgsql's pool did (the share is never above the pool's size), so it keeps the
-        // pool's 'Timeout' and its failure: callers already turn an exhausted pool into a 503.
-        var timeout = TimeoutOf(pool);
-        if (timeout <= TimeSpan.Zero)
+        // The gate does the waiting Npgsql's pool did (the share is never above the pool's size), so it keeps the pool's
+        // 'Timeout' as its bound, and a request's deadline when that comes first: no independent bound for requests.
+        var wait = ShareWait.Derive(TimeoutOf(pool), deadline?.Remaining);
+        if (wait.EndsAtDeadline)
+        {
+            // No timer of our own: the deadline's token (in cancellationToken) fires at that very instant, so the request
+            // is answered by one deadline, not by whichever of two timers wins the race.
+            try
+            {
+                await Gate.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException ex) when (deadline!.Token.IsCancellationRequested)
+            {
+                var snapshot = Current;
+                throw new OperationCanceledException(
+                    $"It was waiting for one of the {snapshot.Share} connection(s) of this instance's share of the PostgreSQL " +
+                    $"connection budget, all of which stayed in use. {snapshot.Reason} To get more, raise max_connections, lower " +
+                    "Widgetify:ConnectionBudget:ReservedForOtherClients or run fewer instances; to let requests wait longer, " +
+                    string.Create(CultureInfo.InvariantCulture, $"raise {deadline.Setting} (currently {deadline.Budget.TotalSeconds:0.###} s)."),
+                    new TimeoutException("The connection share stayed full until the request's deadline.", ex),
+                    deadline.Token);
+            }
+
+            return;
+        }
+
+        if (wait.Limit == Timeout.InfiniteTimeSpan)
         {
             await Gate.WaitAsync(cancellationToken);
             return;
         }
 
+        var timeout = wait.Limit;
         using var timer = new CancellationTokenSource(timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try

@@ -10,7 +10,22 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public WidgetifyServer Server => _dedicated?.Server ?? throw new InvalidOperationException("Fixture not started.");
 
-    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync();
+    /// <summary>The functional tests check what the API answers, not overload protection (Overload/ and the tests that
+    /// exercise it start servers of their own): a limit that no test's concurrency reaches (the connection share still
+    /// caps it), queue waits and deadlines that a CPU-starved machine cannot exhaust, so admission never sheds a
+    /// functional request. A shed made 50 concurrent embeds come back with 15 503s once.</summary>
+    internal static readonly Dictionary<string, string?> NeverShed = new()
+    {
+        ["Widgetify:Admission:InitialLimit"] = "1000",
+        ["Widgetify:Admission:MinLimit"] = "1000",
+        ["Widgetify:Admission:MaxLimit"] = "1000",
+        ["Widgetify:Admission:QueueInterval"] = "00:00:10",
+        ["Widgetify:Admission:QueueTargetDelay"] = "00:00:10",
+        ["Widgetify:Admission:ReadTimeout"] = "00:01:00",
+        ["Widgetify:Admission:WriteTimeout"] = "00:01:00",
+    };
+
+    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync(settings: NeverShed);
 
     public async Task DisposeAsync()
     {

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+
 namespace Widgetify.Api.Tests.Infrastructure;
 
 /// <summary>A PostgreSQL cluster and a Widgetify server on it, started together and stopped together (server first):
@@ -14,12 +16,13 @@ public sealed class DedicatedServer : IAsyncDisposable
 
     public WidgetifyServer Server { get; }
 
-    public static async Task<DedicatedServer> StartAsync(int maxConnections = 100, IDictionary<string, string?>? settings = null)
+    public static async Task<DedicatedServer> StartAsync(
+        int maxConnections = 100, IDictionary<string, string?>? settings = null, Action<WebApplication>? mapTestEndpoints = null)
     {
         var postgres = await TestPostgres.StartAsync(maxConnections);
         try
         {
-            return new DedicatedServer(postgres, await WidgetifyServer.StartAsync(postgres.ConnectionString, settings));
+            return new DedicatedServer(postgres, await WidgetifyServer.StartAsync(postgres.ConnectionString, settings, mapTestEndpoints));
         }
         catch
         {

@@ -26,7 +26,11 @@ public sealed class WidgetifyServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<WidgetifyServer> StartAsync(string connectionString, IDictionary<string, string?>? settings = null)
+    /// <param name="connectionString">The PostgreSQL to use.</param>
+    /// <param name="settings">Settings over the test defaults.</param>
+    /// <param name="mapTestEndpoints">Maps endpoints only a test has, after Widgetify's own (same pipeline).</param>
+    public static async Task<WidgetifyServer> StartAsync(
+        string connectionString, IDictionary<string, string?>? settings = null, Action<WebApplication>? mapTestEndpoints = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         var configuration = new Dictionary<string, string?>
@@ -46,6 +50,7 @@ public sealed class WidgetifyServer : IAsyncDisposable
         builder.AddWidgetify();
         var app = builder.Build();
         app.UseWidgetify();
+        mapTestEndpoints?.Invoke(app);
         await app.Services.MigrateDatabaseAsync();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

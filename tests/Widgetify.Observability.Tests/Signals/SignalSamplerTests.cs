@@ -95,6 +95,30 @@ public sealed class SignalSamplerTests : IDisposable
     }
 
     [Fact]
+    public void Sample_ClientsGaveUp_Counts499AsClientClosedNotAsFailedOrServed()
+    {
+        // Arrange: a storm's end: one served, one shed, two whose clients went away (recorded 499 by UseClientClosedStatus)
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
+        Request("/w/{id}", 200, 0.004);
+        Request("/w/{id}", 503, 0.0005);
+        _shed.Add(1);
+        Request("/w/{id}", 499, 1.5);
+        Request("/api/widgets", 499, 0.7);
+
+        // Act
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
+
+        // Assert: the 499s are their own class: requests, but neither 5xx nor bad (availability) nor served latency
+        snapshot.Requests.ShouldBe(4);
+        snapshot.ClientClosed.ShouldBe(2);
+        snapshot.ServerErrors.ShouldBe(0);
+        snapshot.Shed.ShouldBe(1);
+        snapshot.BadRequests.ShouldBe(1, "only the shed request");
+        snapshot.ServedLatency.Count.ShouldBe(1, "only the 200");
+        snapshot.Latency.Count.ShouldBe(4);
+    }
+
+    [Fact]
     public void Sample_TwoIntervals_CountsOnlyEachIntervalsRequests()
     {
         _sampler.Sample(_collector.Collect(), Database(T0), T0);

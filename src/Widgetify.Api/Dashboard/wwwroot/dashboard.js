@@ -29,6 +29,8 @@ const charts = [
     series: [
       { key: 'requests', label: 'requests', color: 'c1', primary: true, value: (s) => s.requests },
       { key: 'errors', label: '5xx', color: 'c5', value: (s) => s.serverErrors },
+      // Clients that went away (499) are not failures of ours: their own line, never added to 5xx.
+      { key: 'clientClosed', label: 'clients gave up', color: 'c3', value: (s) => s.clientClosed },
     ],
   }),
   new TimeChart($('chart-latency'), $('numbers-latency'), {
