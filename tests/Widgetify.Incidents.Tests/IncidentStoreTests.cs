@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Postgres;
@@ -25,7 +26,7 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
         }
 
         // Act: a new process, same instance name, same database.
-        await using var after = new Scenario(store, time: new ManualTimeProvider(T0.AddSeconds(20)));
+        await using var after = new Scenario(store, time: new FakeTimeProvider(T0.AddSeconds(20)));
         var resolved = new List<Incident>();
         after.Tracker.Resolved += (_, incident) => resolved.Add(incident);
         await after.Tracker.StartAsync(CancellationToken.None);
@@ -64,7 +65,7 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
         }
 
         // Act: b starts right after (within a's liveness) and is healthy.
-        await using var b = new Scenario(store, instance: "b", time: new ManualTimeProvider(T0.AddSeconds(20)));
+        await using var b = new Scenario(store, instance: "b", time: new FakeTimeProvider(T0.AddSeconds(20)));
         var resolved = new List<Incident>();
         b.Tracker.Resolved += (_, incident) => resolved.Add(incident);
         await b.Tracker.StartAsync(CancellationToken.None);

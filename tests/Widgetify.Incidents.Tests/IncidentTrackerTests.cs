@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Observability.Alerts;
 using static Widgetify.Incidents.Tests.Signals;
@@ -150,7 +151,7 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
         var store = IncidentsCluster.Store(database);
         var directory = Path.Combine(Path.GetTempPath(), "widgetify-pm-" + Guid.NewGuid().ToString("N")[..8]);
         // The clock is past the crafted seconds, as it is in service: the draft is written after the resolution.
-        await using var s = new Scenario(store, options: new IncidentOptions { PostmortemDirectory = directory }, time: new ManualTimeProvider(T0.AddMinutes(5)));
+        await using var s = new Scenario(store, options: new IncidentOptions { PostmortemDirectory = directory }, time: new FakeTimeProvider(T0.AddMinutes(5)));
         await s.Tracker.StartAsync(CancellationToken.None);
         var resolved = new List<Incident>();
         s.Tracker.Resolved += (_, incident) => resolved.Add(incident);
@@ -202,7 +203,7 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
         // Arrange: a burn-rate alert keeps firing minutes after the harm stops (its 5 m window still holds it).
         await using var database = await cluster.NewDatabaseAsync();
         var store = IncidentsCluster.Store(database);
-        await using var s = new Scenario(store, time: new ManualTimeProvider(T0.AddMinutes(5)));
+        await using var s = new Scenario(store, time: new FakeTimeProvider(T0.AddMinutes(5)));
         await s.Tracker.StartAsync(CancellationToken.None);
 
         // Act
@@ -267,7 +268,7 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
         // Arrange
         await using var database = await cluster.NewDatabaseAsync();
         var store = IncidentsCluster.Store(database);
-        await using var s = new Scenario(store, time: new ManualTimeProvider(T0.AddMinutes(5)));
+        await using var s = new Scenario(store, time: new FakeTimeProvider(T0.AddMinutes(5)));
         await s.Tracker.StartAsync(CancellationToken.None);
 
         // Act: the SLO is met again but PoolSaturation has not resolved.

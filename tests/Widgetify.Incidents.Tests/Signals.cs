@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Widgetify.Incidents.Impact;
 using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
@@ -77,15 +78,15 @@ internal sealed class Scenario : IAsyncDisposable
 {
     private readonly Dictionary<string, AlertSnapshot> _active = new(StringComparer.Ordinal);
 
-    public Scenario(IncidentStore store, ClientImpactTracker? clients = null, IncidentOptions? options = null, string instance = "a", ManualTimeProvider? time = null)
+    public Scenario(IncidentStore store, ClientImpactTracker? clients = null, IncidentOptions? options = null, string instance = "a", FakeTimeProvider? time = null)
     {
-        Time = time ?? new ManualTimeProvider(Signals.T0);
+        Time = time ?? new FakeTimeProvider(Signals.T0);
         Options = options ?? new IncidentOptions();
         Clients = clients ?? new ClientImpactTracker(Options, Time);
         Tracker = new IncidentTracker(Options, Slo, Alerts, store, Clients, instance, Time, NullLogger<IncidentTracker>.Instance);
     }
 
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
 
     public IncidentOptions Options { get; }
 

@@ -6,8 +6,8 @@ namespace Widgetify.Overload.PoolGovernance;
 public sealed partial class PoolGovernor
 {
     /// <summary>Renews the lease once, in turn with other lease work; failures are thrown, not retried. The heartbeat
-    /// loop retries; tests call this to step the protocol without waiting for a heartbeat.</summary>
-    internal async Task RenewAsync(CancellationToken cancellationToken)
+    /// loop retries; callers (tests, the API's wiring tests) use it to step the protocol without waiting for a heartbeat.</summary>
+    public async Task RenewAsync(CancellationToken cancellationToken)
     {
         await leaseWork.WaitAsync(cancellationToken);
         try

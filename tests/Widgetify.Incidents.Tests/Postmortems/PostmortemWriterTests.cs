@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Microsoft.Extensions.Time.Testing;
 using Widgetify.Incidents.Postmortems;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Observability.Alerts;
@@ -36,7 +37,7 @@ public sealed class PostmortemWriterTests(IncidentsCluster cluster)
         // Arrange: an incident recorded by the tracker and read back from the database.
         await using var database = await cluster.NewDatabaseAsync();
         var store = IncidentsCluster.Store(database);
-        await using var s = new Scenario(store, time: new ManualTimeProvider(T0.AddMinutes(5)));
+        await using var s = new Scenario(store, time: new FakeTimeProvider(T0.AddMinutes(5)));
         await s.Tracker.StartAsync(CancellationToken.None);
         s.Seconds(0, 9, i => Second(i));
         s.Seconds(10, 14, i => Second(i, requests: 200, errors: 20, shed: 30));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Widgetify.Observability.Database;
 
@@ -196,7 +197,7 @@ public sealed class DatabaseSamplerTests : IAsyncLifetime
     public async Task Current_LastSampleOlderThanTheBound_IsDown()
     {
         await using var control = Source("widgetify-control");
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var sampler = Sampler(control, time, TimeSpan.FromSeconds(3));
         sampler.Current.ShouldBeNull("nothing is known before the first sample");
         await sampler.SampleAsync(CancellationToken.None);

@@ -9,7 +9,7 @@ using static Widgetify.Observability.Tests.Notifications.Alerts;
 
 namespace Widgetify.Observability.Tests.Notifications;
 
-/// <summary>The notifier against real HTTP servers on loopback, its retry delays driven by a manual clock.</summary>
+/// <summary>The notifier against real HTTP servers on loopback, its retry delays driven by a fake clock.</summary>
 public sealed class AlertNotifierTests : IAsyncLifetime, IDisposable
 {
     private const int RetryingEvent = 3;
@@ -18,7 +18,7 @@ public sealed class AlertNotifierTests : IAsyncLifetime, IDisposable
 
     private static readonly Dictionary<string, string> Labels = new() { ["service_name"] = "widgetify", ["service_instance_id"] = "test-1" };
 
-    private readonly ManualTimeProvider _clock = new();
+    private readonly TimerCountingFakeTimeProvider _clock = new(T0);
     private readonly RecordingLogger<AlertNotifier> _log = new();
     private readonly HttpClient _http = new();
     private readonly List<AlertNotifier> _notifiers = [];
@@ -28,7 +28,7 @@ public sealed class AlertNotifierTests : IAsyncLifetime, IDisposable
 
     public async Task DisposeAsync()
     {
-        // A notifier whose sender still waits on the manual clock (a failed assertion left a retry pending) only
+        // A notifier whose sender still waits on the fake clock (a failed assertion left a retry pending) only
         // finishes flushing when the clock moves: move it until it does.
         foreach (var notifier in _notifiers)
         {
@@ -359,7 +359,7 @@ public sealed class AlertNotifierTests : IAsyncLifetime, IDisposable
     /// <summary>Until the n-th retry is logged and its delay is the only timer left (the attempt's timeout is gone), so
     /// advancing the clock by the delay fires exactly it.</summary>
     private Task UntilRetryWaitsAsync(int retry) => BoundedWait.UntilAsync(
-        () => _log.WithEvent(RetryingEvent).Count == retry && _clock.ActiveTimers == 1,
-        () => $"{_clock.ActiveTimers} timer(s); {_log.Dump()}",
+        () => _log.WithEvent(RetryingEvent).Count == retry && _clock.ArmedTimers == 1,
+        () => $"{_clock.ArmedTimers} timer(s); {_log.Dump()}",
         $"retry {retry} waits on its delay");
 }

@@ -4,7 +4,7 @@ namespace Widgetify.Overload.Tests.AdmissionControl;
 
 public sealed class AdmissionControllerTests : IDisposable
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly TimerCountingFakeTimeProvider _clock = new();
     private readonly List<AdmissionController> _controllers = [];
 
     public void Dispose()
@@ -136,7 +136,7 @@ public sealed class AdmissionControllerTests : IDisposable
         var statistics = controller.GetStatistics();
         statistics.InFlight.ShouldBe(8);
         statistics.Queued.ShouldBe(0);
-        _clock.ActiveTimers.ShouldBe(0);
+        _clock.ArmedTimers.ShouldBe(0);
     }
 
     [Fact]
@@ -358,7 +358,7 @@ public sealed class AdmissionControllerTests : IDisposable
         var result = await pending;
         result.Reason.ShouldBe(RejectionReason.Deadline);
         result.IsAdmitted.ShouldBeFalse();
-        _clock.ActiveTimers.ShouldBe(0);
+        _clock.ArmedTimers.ShouldBe(0);
         var statistics = controller.GetStatistics();
         statistics.Queued.ShouldBe(0);
         statistics.InFlight.ShouldBe(8);
@@ -399,7 +399,7 @@ public sealed class AdmissionControllerTests : IDisposable
         // Assert
         result.Reason.ShouldBe(RejectionReason.Deadline);
         controller.GetStatistics().Queued.ShouldBe(0);
-        _clock.ActiveTimers.ShouldBe(0);
+        _clock.ArmedTimers.ShouldBe(0);
     }
 
     [Fact]
@@ -627,8 +627,8 @@ public sealed class AdmissionControllerTests : IDisposable
         return leases;
     }
 
-    /// <summary>The manual clock's time, but timers that never fire.</summary>
-    private sealed class SilentTimersTimeProvider(ManualTimeProvider clock) : TimeProvider
+    /// <summary>The fake clock's time, but timers that never fire.</summary>
+    private sealed class SilentTimersTimeProvider(TimeProvider clock) : TimeProvider
     {
         public override long TimestampFrequency => clock.TimestampFrequency;
 

@@ -1,12 +1,13 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Overload.Tests.AdmissionControl;
 
 public sealed class AdmissionMetricsTests : IDisposable
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly IMeterFactory _meterFactory;
     private readonly MeterListener _listener = new();

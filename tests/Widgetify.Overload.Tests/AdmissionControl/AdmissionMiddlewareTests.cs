@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Widgetify.Core.Traffic;
 using Widgetify.Overload.AdmissionControl;
@@ -176,8 +177,8 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
     [Fact]
     public async Task InvokeAsync_AdmittedAfterItsDeadlinePassed_Sheds503DeadlineWithoutRunningTheEndpoint()
     {
-        // Arrange: a manual clock, so "the read's 200 ms budget ran out while it was queued" is a fact, not a race
-        var clock = new ManualTimeProvider();
+        // Arrange: a fake clock, so "the read's 200 ms budget ran out while it was queued" is a fact, not a race
+        var clock = new FakeTimeProvider();
         var server = await StartAsync(
             new AdmissionOptions
             {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Overload.Tests.AdmissionControl;
@@ -7,7 +8,7 @@ public class AdmissionQueueTests
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Target = TimeSpan.FromMilliseconds(5);
 
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
 
     [Fact]
     public void TryDequeue_QueueYoungerThanInterval_ServesOldestFirst()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Overload.Tests.AdmissionControl;
@@ -362,15 +363,15 @@ public class GradientLimitTests
         limit.Limit.ShouldBe(30);
     }
 
-    private static (GradientLimit Limit, ManualTimeProvider Clock) Create(int initialLimit, int minLimit = 2, int maxLimit = 200)
+    private static (GradientLimit Limit, FakeTimeProvider Clock) Create(int initialLimit, int minLimit = 2, int maxLimit = 200)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var options = new AdmissionOptions { InitialLimit = initialLimit, MinLimit = minLimit, MaxLimit = maxLimit };
         return (new GradientLimit(options, clock), clock);
     }
 
     /// <summary>One full window: the peak, SampleWindow of time, then MinWindowSamples samples; the last closes it.</summary>
-    private static void RunWindow(GradientLimit limit, ManualTimeProvider clock, TimeSpan latency, int peakInFlight)
+    private static void RunWindow(GradientLimit limit, FakeTimeProvider clock, TimeSpan latency, int peakInFlight)
     {
         limit.OnAdmitted(peakInFlight);
         clock.Advance(Window);
