@@ -63,7 +63,7 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
         using var tenant = await Server.CreateTenantAsync();
         using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
         var widget = await tenant.Http.CreateWidgetAsync("Before");
-        await using var locker = await OpenAsync(_dedicated!.Postgres.ConnectionString, "gave-up-test-locker");
+        await using var locker = await UnpooledConnection.OpenAsync(_dedicated!.Postgres.ConnectionString, "gave-up-test-locker");
         await using var transaction = await locker.BeginTransactionAsync();
         await using (var lockRow = new NpgsqlCommand("SELECT id FROM widgets WHERE id = $1 FOR UPDATE", locker, transaction))
         {
@@ -78,7 +78,7 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
         };
         request.Headers.TryAddWithoutValidation("If-Match", "\"1\"").ShouldBeTrue();
         var put = tenant.Http.SendAsync(request, giveUp.Token);
-        await using var admin = await OpenAsync(_dedicated.Postgres.Cluster.AdminConnectionString, "gave-up-test-observer");
+        await using var admin = await UnpooledConnection.OpenAsync(_dedicated.Postgres.Cluster.AdminConnectionString, "gave-up-test-observer");
         await BoundedWait.UntilAsync(
             () => UpdateWaitsOnAsync(admin, locker.ProcessID), () => "no UPDATE waiting on the lock",
             "the PUT reached PostgreSQL and waits on the lock, so the client gives up on a request the server is working on");
@@ -184,16 +184,5 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
             """, admin);
         probe.Parameters.Add(new() { Value = lockerPid });
         return (long)(await probe.ExecuteScalarAsync())! > 0;
-    }
-
-    private static async Task<NpgsqlConnection> OpenAsync(string connectionString, string applicationName)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            ApplicationName = applicationName,
-            Pooling = false,
-        }.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
     }
 }

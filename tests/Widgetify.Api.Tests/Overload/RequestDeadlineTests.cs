@@ -46,7 +46,7 @@ public sealed class RequestDeadlineTests : IAsyncLifetime
         // Arrange: the test holds the widget's row lock, so the PUT's UPDATE waits for it
         using var tenant = await Server.CreateTenantAsync();
         var widget = await tenant.Http.CreateWidgetAsync("Before");
-        await using var locker = await OpenAsync(Postgres.ConnectionString, "deadline-test-locker");
+        await using var locker = await UnpooledConnection.OpenAsync(Postgres.ConnectionString, "deadline-test-locker");
         await using var transaction = await locker.BeginTransactionAsync();
         await using (var lockRow = new NpgsqlCommand("SELECT id FROM widgets WHERE id = $1 FOR UPDATE", locker, transaction))
         {
@@ -54,7 +54,7 @@ public sealed class RequestDeadlineTests : IAsyncLifetime
             (await lockRow.ExecuteScalarAsync()).ShouldBe(widget.Id);
         }
 
-        await using var admin = await OpenAsync(Postgres.Cluster.AdminConnectionString, "deadline-test-observer");
+        await using var admin = await UnpooledConnection.OpenAsync(Postgres.Cluster.AdminConnectionString, "deadline-test-observer");
         using var watching = new CancellationTokenSource();
         var sawUpdateWaiting = WatchForBlockedUpdateAsync(admin, locker.ProcessID, watching.Token);
 
@@ -167,17 +167,6 @@ public sealed class RequestDeadlineTests : IAsyncLifetime
     private static string? ReasonOf(JsonElement problem) =>
         problem.TryGetProperty("reason", out var reason) ? reason.GetString() : $"(no reason in {problem.GetRawText()})";
 
-    private static async Task<NpgsqlConnection> OpenAsync(string connectionString, string applicationName)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            ApplicationName = applicationName,
-            Pooling = false,
-        }.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
-
     /// <summary>Polls until a Widgetify backend is seen waiting on the locker's lock with an UPDATE of widgets.</summary>
     private static async Task<bool> WatchForBlockedUpdateAsync(NpgsqlConnection admin, int lockerPid, CancellationToken stop)
     {
@@ -213,7 +202,7 @@ public sealed class RequestDeadlineTests : IAsyncLifetime
 
     private async Task<long> ViewCountAsync(Guid widgetId)
     {
-        await using var connection = await OpenAsync(Postgres.ConnectionString, "deadline-test-reader");
+        await using var connection = await UnpooledConnection.OpenAsync(Postgres.ConnectionString, "deadline-test-reader");
         await using var command = new NpgsqlCommand("SELECT view_count FROM widgets WHERE id = $1", connection);
         command.Parameters.Add(new() { Value = widgetId });
         return (long)(await command.ExecuteScalarAsync())!;
