@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Apis;
 using Widgetify.Api.Auth;
+using Widgetify.Api.Consistency;
 using Widgetify.Api.Dashboard;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
@@ -42,6 +43,7 @@ public static class WidgetifyApplication
             sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<ILogger<MigrationRunner>>()));
         services.AddSingleton<ConnectionShareWiring>();
         services.AddHostedService<PoolGovernorService>();
+        services.AddHostedService<ReadRoutingService>();
         services.AddAdmissionControl(sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Admission);
         services.AddSingleton<WidgetIdGenerator>();
         services.AddSingleton<WidgetStore>();
@@ -76,7 +78,7 @@ public static class WidgetifyApplication
         services.AddHealthChecks()
             .AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag])
             .AddCheck<ConnectionBudgetCheck>("connections", tags: [HealthApi.ReadyTag]);
-        services.AddOpenApi(o => o.AddJsonBodyDocumentation());
+        services.AddOpenApi(o => o.AddJsonBodyDocumentation().AddConsistencyDocumentation());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<WidgetifyOptions>>((kestrel, widgetify) =>
         {
@@ -107,6 +109,8 @@ public static class WidgetifyApplication
         app.UseAdmissionControl();
         app.UseAuthentication();
         app.UseAuthorization();
+        // Reads honour the client's Widgetify-Consistency token; writes answer with theirs.
+        app.UseConsistencyTokens();
 
         app.MapOpenApi().ForOperators();
         app.MapHealthApi();

@@ -4,6 +4,7 @@ using Widgetify.Incidents;
 using Widgetify.Observability;
 using Widgetify.Overload.AdmissionControl;
 using Widgetify.Overload.PoolGovernance;
+using Widgetify.Overload.Routing;
 
 namespace Widgetify.Api;
 
@@ -72,6 +73,11 @@ public sealed class DatabaseOptions
     /// <summary>The <c>application_name</c> this instance shows in <c>pg_stat_activity</c>.</summary>
     /// <value>Default <c>widgetify</c>.</value>
     public string ApplicationName { get; set; } = "widgetify";
+
+    /// <summary>Read routing to standbys. The standbys themselves are numbered entries of the same section
+    /// (<c>Widgetify:Database:Replicas:0:ConnectionString</c>, ...), read by <see cref="Data.ConfiguredReplicas"/>.</summary>
+    [ValidateObjectMembers]
+    public ReplicaOptions Replicas { get; set; } = new();
 }
 
 /// <summary>Settings of the public embed path that site visitors hit.</summary>

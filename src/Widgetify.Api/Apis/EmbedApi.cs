@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Widgetify.Api.Consistency;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 
@@ -16,6 +17,7 @@ internal static class EmbedApi
             .Produces(StatusCodes.Status200OK, contentType: "text/html")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ReadsConsistencyToken()
             .WithSummary("A widget's public rendering: HTML for an iframe, or JSON with Accept: application/json.");
 
     private static async Task<IResult> RenderAsync(

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Widgetify.Api.Auth;
+using Widgetify.Api.Consistency;
 using Widgetify.Api.Data;
 using Widgetify.Api.Errors;
 
@@ -31,15 +32,18 @@ internal static class WidgetsApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WritesConsistencyToken()
             .WithSummary("Create a widget. Send an Idempotency-Key header to make retries safe.");
         api.MapGet("/", ListAsync)
             .Produces<WidgetPage>()
             .ProducesValidationProblem()
+            .ReadsConsistencyToken()
             .WithSummary("List widgets, oldest first, filtered by kind and name, with cursor pagination.");
         api.MapGet("/{id}", GetAsync)
             .Produces<WidgetResponse>()
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ReadsConsistencyToken()
             .WithSummary("Get a widget. Send If-None-Match with its ETag to get 304 when unchanged.");
         api.MapPut("/{id}", UpdateAsync)
             .DocumentsJsonBody<WidgetRequest>()
@@ -48,11 +52,13 @@ internal static class WidgetsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .WritesConsistencyToken()
             .WithSummary("Replace a widget. If-Match with the ETag of the version you edited is required.");
         api.MapDelete("/{id}", DeleteAsync)
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WritesConsistencyToken()
             .WithSummary("Delete a widget; If-Match is optional.");
         return api;
     }

@@ -15,31 +15,34 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     // API's rendering was stored here, which carried the same fields minus the tenant.
     private static readonly JsonSerializerOptions CreatedWidgetJson = new(JsonSerializerDefaults.Web);
 
-    public async Task<Widget?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
-        await using var command = connection.CreateCommand(
-            $"SELECT {Columns} FROM widgets WHERE tenant_id = $1 AND id = $2");
-        command.Parameters.Add(new() { Value = tenantId });
-        command.Parameters.Add(new() { Value = id });
-        return await ReadSingleAsync(command, cancellationToken);
-    }
+    /// <summary>A tenant's widget, from wherever reads are routed (a standby when one is ready).</summary>
+    public Task<Widget?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken) =>
+        dataSources.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand($"SELECT {Columns} FROM widgets WHERE tenant_id = $1 AND id = $2");
+            command.Parameters.Add(new() { Value = tenantId });
+            command.Parameters.Add(new() { Value = id });
+            return await ReadSingleAsync(command, ct);
+        }, cancellationToken);
 
-    /// <summary>The public embed path: any tenant's widget, from the read pool.</summary>
-    public async Task<Widget?> GetPublicAsync(Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSources.OpenReadsAsync(cancellationToken);
-        await using var command = connection.CreateCommand($"SELECT {Columns} FROM widgets WHERE id = $1");
-        command.Parameters.Add(new() { Value = id });
-        return await ReadSingleAsync(command, cancellationToken);
-    }
+    /// <summary>The public embed path: any tenant's widget, from wherever reads are routed.</summary>
+    public Task<Widget?> GetPublicAsync(Guid id, CancellationToken cancellationToken) =>
+        dataSources.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand($"SELECT {Columns} FROM widgets WHERE id = $1");
+            command.Parameters.Add(new() { Value = id });
+            return await ReadSingleAsync(command, ct);
+        }, cancellationToken);
 
     /// <summary>Keyset page in id (= creation) order: <paramref name="limit"/> + 1 rows are read so the caller
     /// knows whether a next page exists without a COUNT.</summary>
-    public async Task<List<Widget>> ListAsync(
-        Guid tenantId, string? kind, string? nameContains, Guid? after, int limit, CancellationToken cancellationToken)
+    public Task<List<Widget>> ListAsync(
+        Guid tenantId, string? kind, string? nameContains, Guid? after, int limit, CancellationToken cancellationToken) =>
+        dataSources.ReadAsync((connection, ct) => ListAsync(connection, tenantId, kind, nameContains, after, limit, ct), cancellationToken);
+
+    private static async Task<List<Widget>> ListAsync(
+        NpgsqlConnection connection, Guid tenantId, string? kind, string? nameContains, Guid? after, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
         await using var command = connection.CreateCommand($"""
             SELECT {Columns} FROM widgets
             WHERE tenant_id = $1
@@ -84,7 +87,11 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
             claim.Parameters.Add(new() { Value = idempotency.RequestHash });
             if (await claim.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
-                return await ReadReplayAsync(connection, transaction, tenantId, idempotency, cancellationToken);
+                var replay = await ReadReplayAsync(connection, transaction, tenantId, idempotency, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                // The first request's write may not have reached the standbys yet: the replay hands out a token too.
+                await dataSources.NoteWriteAsync(connection, cancellationToken);
+                return replay;
             }
         }
 
@@ -115,6 +122,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         }
 
         await transaction.CommitAsync(cancellationToken);
+        await dataSources.NoteWriteAsync(connection, cancellationToken);
         return new CreateOutcome.Created(widget);
     }
 
@@ -238,10 +246,11 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
 
     /// <summary>Runs a conditional UPDATE/DELETE ... RETURNING; when it matched nothing, tells a missing widget
     /// (or another tenant's) from one whose version moved on.</summary>
-    private static async Task<UpdateOutcome> RunConditionalAsync(NpgsqlCommand command, Guid tenantId, Guid id, CancellationToken cancellationToken)
+    private async Task<UpdateOutcome> RunConditionalAsync(NpgsqlCommand command, Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
         if (await ReadSingleAsync(command, cancellationToken) is { } widget)
         {
+            await dataSources.NoteWriteAsync(command.Connection!, cancellationToken);
             return new UpdateOutcome.Done(widget);
         }
 

@@ -1,31 +1,46 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
+using Widgetify.Api.Consistency;
 using Widgetify.Core.Deadlines;
 using Widgetify.Overload.PoolGovernance;
+using Widgetify.Overload.Routing;
 
 namespace Widgetify.Api.Data;
 
 /// <summary>The connection pools, behind the <see cref="PoolGovernor"/>: every connection of the request path is
-/// taken through <see cref="OpenPrimaryAsync"/>/<see cref="OpenReadsAsync"/>, which wait while this instance
-/// already holds its share of the fleet-wide budget. Read replicas will give <see cref="OpenReadsAsync"/> a pool of
-/// its own without touching the callers. Inside a request, the wait for a connection ends at the request's deadline
-/// (<see cref="RequestDeadline"/>), which admission control set.</summary>
+/// taken through <see cref="OpenPrimaryAsync"/> (writes, and reads that must be on the primary) or <see cref="ReadAsync"/>
+/// (reads, which the <see cref="ReadRouter"/> sends to a standby when one is ready), and waits while this instance
+/// already holds its share of that server's budget. Inside a request, the wait for a connection ends at the request's
+/// deadline (<see cref="RequestDeadline"/>), which admission control set, and a read honours the request's consistency
+/// token (<see cref="ConsistencyFeature"/>).</summary>
 internal sealed class WidgetifyDataSources : IAsyncDisposable
 {
     private readonly Lazy<NpgsqlDataSource> _primary;
 
     private readonly IHttpContextAccessor? _requests;
 
+    private readonly DatabaseOptions _database;
+
     /// <param name="options">The settings.</param>
     /// <param name="governor">The budget every connection is counted against.</param>
     /// <param name="loggerFactory">Npgsql's loggers.</param>
     /// <param name="requests">Finds the current request's deadline, from which a connection wait derives; null (the
     /// one-off CLI commands) for no deadline.</param>
+    /// <param name="timeProvider">Measures standby lag and paces the router's waits; the system clock when null.</param>
     public WidgetifyDataSources(
-        IOptions<WidgetifyOptions> options, PoolGovernor governor, ILoggerFactory loggerFactory, IHttpContextAccessor? requests = null)
+        IOptions<WidgetifyOptions> options, PoolGovernor governor, ILoggerFactory loggerFactory, IHttpContextAccessor? requests = null,
+        TimeProvider? timeProvider = null)
     {
         Governor = governor;
         _requests = requests;
+        _database = options.Value.Database;
+        Router = new ReadRouter(
+            options.Value.Database.Replicas,
+            (deadline, cancellationToken) => Governor.OpenConnectionAsync(Primary, deadline, cancellationToken),
+            options.Value.Database.ApplicationName,
+            timeProvider ?? TimeProvider.System,
+            loggerFactory);
         var connectionString = BuildConnectionString(options.Value.Database);
         // Built on first use, which comes after the governor's first lease renewal (MigrateDatabaseAsync): only then
         // is the budget known that bounds the physical pool.
@@ -55,9 +70,32 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
     public ValueTask<NpgsqlConnection> OpenPrimaryAsync(CancellationToken cancellationToken) =>
         Governor.OpenConnectionAsync(Primary, RequestDeadline.Of(_requests?.HttpContext), cancellationToken);
 
-    /// <summary>A connection for reads that tolerate replication lag (the public embed path).</summary>
-    public ValueTask<NpgsqlConnection> OpenReadsAsync(CancellationToken cancellationToken) =>
-        Governor.OpenConnectionAsync(Primary, RequestDeadline.Of(_requests?.HttpContext), cancellationToken);
+    /// <summary>Where reads go: the standbys when one is ready, else the primary.</summary>
+    public ReadRouter Router { get; }
+
+    /// <summary>Runs a read where the router sends it, seeing the request's own earlier write when the client sent its
+    /// consistency token; retried once elsewhere when its standby failed, so it must not write.</summary>
+    public Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        var context = _requests?.HttpContext;
+        return Router.ReadAsync(read, ConsistencyFeature.Of(context)?.Requested, RequestDeadline.Of(context), cancellationToken);
+    }
+
+    /// <summary>Records, for the response's <c>Widgetify-Consistency</c> header, where the primary's WAL stands after a
+    /// write committed on <paramref name="connection"/>. The insert position, read in the same session after COMMIT:
+    /// with synchronous_commit off the flushed position (<c>pg_current_wal_lsn()</c>) may still trail the commit record.
+    /// Outside a request (background work, the CLI) there is nobody to hand a token to, and nothing is read.</summary>
+    public async Task NoteWriteAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (ConsistencyFeature.Of(_requests?.HttpContext) is not { } feature)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand("SELECT pg_current_wal_insert_lsn()", connection);
+        var position = (NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken))!;
+        feature.RecordWrite(new ConsistencyToken(position));
+    }
 
     /// <summary>The governor of the pools these options describe: the service and the one-off CLI commands build it
     /// the same way.</summary>
@@ -69,6 +107,14 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
             connectionString, ConfiguredMaxPoolSize(connectionString), options.Database.ApplicationName, options.ConnectionBudget,
             timeProvider, loggerFactory, metrics);
     }
+
+    /// <summary>A standby's connection string with the same timeouts as the primary's.</summary>
+    public string StandbyConnectionString(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Timeout = _database.ConnectTimeoutSeconds,
+            CommandTimeout = _database.CommandTimeoutSeconds,
+        }.ConnectionString;
 
     /// <summary>The configured connection string with Widgetify's timeouts and application name.</summary>
     private static string BuildConnectionString(DatabaseOptions database)
@@ -103,6 +149,7 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Router.DisposeAsync();
         if (_primary.IsValueCreated)
         {
             await _primary.Value.DisposeAsync();

@@ -17,11 +17,12 @@ public readonly record struct ReplicationLag(long Bytes, TimeSpan Time)
     /// last replayed commit (a standby that replays steadily is at most that far behind, whatever the sampling saw).</summary>
     /// <param name="primary">The primary's sampled positions.</param>
     /// <param name="replayed">The standby's <c>pg_last_wal_replay_lsn()</c>.</param>
-    /// <param name="lastReplayedCommitAt">The standby's <c>pg_last_xact_replay_timestamp()</c>, if any.</param>
+    /// <param name="lastReplayedCommitAge">The standby's <c>now() - pg_last_xact_replay_timestamp()</c>, if it has
+    /// replayed a commit: computed by the database, since the commit time is on the primary's clock, not ours.</param>
     /// <param name="now">The time of the judgement, on the clock the history was sampled with.</param>
     /// <returns>The lag.</returns>
     internal static ReplicationLag Judge(
-        PrimaryWalHistory primary, NpgsqlLogSequenceNumber replayed, DateTimeOffset? lastReplayedCommitAt, DateTimeOffset now)
+        PrimaryWalHistory primary, NpgsqlLogSequenceNumber replayed, TimeSpan? lastReplayedCommitAge, DateTimeOffset now)
     {
         if (primary.Latest is not { } latest || latest.Position <= replayed)
         {
@@ -31,9 +32,9 @@ public readonly record struct ReplicationLag(long Bytes, TimeSpan Time)
         var bytes = (long)((ulong)latest.Position - (ulong)replayed);
         var seenAt = primary.FirstSeenBeyond(replayed) ?? latest.At;
         var age = Positive(now - seenAt);
-        if (lastReplayedCommitAt is { } replayedAt)
+        if (lastReplayedCommitAge is { } commitAge)
         {
-            age = TimeSpan.FromTicks(Math.Min(age.Ticks, Positive(now - replayedAt).Ticks));
+            age = TimeSpan.FromTicks(Math.Min(age.Ticks, Positive(commitAge).Ticks));
         }
 
         return new ReplicationLag(bytes, age);

@@ -20,7 +20,7 @@ public class ReplicationLagTests
         }
 
         // Act
-        var lag = ReplicationLag.Judge(history, Lsn(5000), lastReplayedCommitAt: T0, now: T0.AddHours(1));
+        var lag = ReplicationLag.Judge(history, Lsn(5000), lastReplayedCommitAge: TimeSpan.FromHours(1), now: T0.AddHours(1));
 
         // Assert: pg_last_xact_replay_timestamp() is an hour old, yet there is no lag
         lag.ShouldBe(ReplicationLag.None);
@@ -39,7 +39,7 @@ public class ReplicationLagTests
         }
 
         // Act
-        var lag = ReplicationLag.Judge(history, Lsn(5000), lastReplayedCommitAt: T0.AddSeconds(-30), now: T0.AddSeconds(10));
+        var lag = ReplicationLag.Judge(history, Lsn(5000), lastReplayedCommitAge: TimeSpan.FromSeconds(40), now: T0.AddSeconds(10));
 
         // Assert: 4 KB behind, first seen at T0+1 s, so 9 s old
         lag.Bytes.ShouldBe(4096);
@@ -56,7 +56,7 @@ public class ReplicationLagTests
         history.Add(T0.AddSeconds(3600.5), Lsn(300));
 
         // Act
-        var lag = ReplicationLag.Judge(history, Lsn(100), lastReplayedCommitAt: T0, now: T0.AddSeconds(3600.7));
+        var lag = ReplicationLag.Judge(history, Lsn(100), lastReplayedCommitAge: TimeSpan.FromSeconds(3600.7), now: T0.AddSeconds(3600.7));
 
         // Assert
         lag.Bytes.ShouldBe(200);
@@ -75,7 +75,7 @@ public class ReplicationLagTests
         }
 
         // Act
-        var lag = ReplicationLag.Judge(history, Lsn(500), lastReplayedCommitAt: T0.AddSeconds(58), now: T0.AddSeconds(60));
+        var lag = ReplicationLag.Judge(history, Lsn(500), lastReplayedCommitAge: TimeSpan.FromSeconds(2), now: T0.AddSeconds(60));
 
         // Assert
         lag.Bytes.ShouldBe(6500);
