@@ -16,6 +16,7 @@ using Widgetify.Incidents.Impact;
 using Widgetify.Observability;
 using Widgetify.Overload.AdmissionControl;
 using Widgetify.Overload.PoolGovernance;
+using Widgetify.Overload.Routing;
 
 namespace Widgetify.Api;
 
@@ -34,6 +35,7 @@ public static class WidgetifyApplication
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PoolGovernanceMetrics>();
+        services.AddSingleton<RoutingMetrics>();
         services.AddSingleton(sp => WidgetifyDataSources.CreateGovernor(
             sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<PoolGovernanceMetrics>()));
@@ -56,7 +58,7 @@ public static class WidgetifyApplication
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
         services.AddObservability(
             builder.Configuration,
-            [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName],
+            [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName],
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring,
             sp => new MonitoredService
             {

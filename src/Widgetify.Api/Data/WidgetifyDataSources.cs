@@ -28,9 +28,10 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
     /// <param name="requests">Finds the current request's deadline, from which a connection wait derives; null (the
     /// one-off CLI commands) for no deadline.</param>
     /// <param name="timeProvider">Measures standby lag and paces the router's waits; the system clock when null.</param>
+    /// <param name="routingMetrics">Observes the read router; none when null.</param>
     public WidgetifyDataSources(
         IOptions<WidgetifyOptions> options, PoolGovernor governor, ILoggerFactory loggerFactory, IHttpContextAccessor? requests = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null, RoutingMetrics? routingMetrics = null)
     {
         Governor = governor;
         _requests = requests;
@@ -40,7 +41,8 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
             (deadline, cancellationToken) => Governor.OpenConnectionAsync(Primary, deadline, cancellationToken),
             options.Value.Database.ApplicationName,
             timeProvider ?? TimeProvider.System,
-            loggerFactory);
+            loggerFactory,
+            routingMetrics);
         var connectionString = BuildConnectionString(options.Value.Database);
         // Built on first use, which comes after the governor's first lease renewal (MigrateDatabaseAsync): only then
         // is the budget known that bounds the physical pool.

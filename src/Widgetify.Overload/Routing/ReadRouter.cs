@@ -22,6 +22,7 @@ public sealed partial class ReadRouter : IAsyncDisposable
     private readonly string applicationName;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
+    private readonly RoutingMetrics? metrics;
     private readonly Lock membership = new();
     private ReadServer[] standbys = [];
     private uint rotation;
@@ -33,9 +34,10 @@ public sealed partial class ReadRouter : IAsyncDisposable
     /// <param name="applicationName">The <c>application_name</c> this instance's standby connections show.</param>
     /// <param name="timeProvider">Measures lag and paces waits.</param>
     /// <param name="loggerFactory">Creates the router's logger.</param>
+    /// <param name="metrics">Observes the router; none when null.</param>
     public ReadRouter(
         ReplicaOptions options, Func<RequestDeadline?, CancellationToken, ValueTask<NpgsqlConnection>> openPrimary,
-        string applicationName, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+        string applicationName, TimeProvider timeProvider, ILoggerFactory loggerFactory, RoutingMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(openPrimary);
@@ -53,6 +55,8 @@ public sealed partial class ReadRouter : IAsyncDisposable
         this.applicationName = applicationName;
         this.timeProvider = timeProvider;
         logger = loggerFactory.CreateLogger<ReadRouter>();
+        this.metrics = metrics;
+        metrics?.Attach(this);
     }
 
     internal ReplicaOptions Options => options;
@@ -67,13 +71,16 @@ public sealed partial class ReadRouter : IAsyncDisposable
     /// <summary>The standbys now, in the order they were added.</summary>
     internal IReadOnlyList<ReadServer> Standbys => Volatile.Read(ref standbys);
 
+    /// <summary>Reads that completed on the primary.</summary>
+    internal long PrimaryReads => Interlocked.Read(ref primaryReads);
+
     /// <summary>Every server this instance reads from, the primary first.</summary>
     /// <param name="primary">How the primary is reached and what share of it this instance holds.</param>
     /// <returns>A snapshot.</returns>
     public IReadOnlyList<ReadServerStatus> Servers(ReadServerStatus primary)
     {
         ArgumentNullException.ThrowIfNull(primary);
-        var list = new List<ReadServerStatus> { primary with { ReadsServed = Interlocked.Read(ref primaryReads) } };
+        var list = new List<ReadServerStatus> { primary with { ReadsServed = PrimaryReads } };
         foreach (var standby in Standbys)
         {
             list.Add(new ReadServerStatus(
@@ -199,6 +206,7 @@ public sealed partial class ReadRouter : IAsyncDisposable
                 }
 
                 LogRetried(logger, server.Name, exception.Message);
+                metrics?.RecordRetry(server.Name);
                 failed = server;
             }
             finally
@@ -325,6 +333,7 @@ public sealed partial class ReadRouter : IAsyncDisposable
     /// <returns>A task that completes once closed.</returns>
     public async ValueTask DisposeAsync()
     {
+        metrics?.Detach(this);
         ReadServer[] all;
         lock (membership)
         {
