@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using System.Text;
 
 namespace Widgetify.Testing;
@@ -6,6 +7,7 @@ namespace Widgetify.Testing;
 /// <summary>Stand-ins for command-line tools that cannot run here (<c>kubectl</c>, <c>aws</c>): small bash scripts in a
 /// temporary folder, put first on PATH, that record every call's arguments and answer with canned output chosen by the
 /// first <see cref="FakeAnswer.Match"/> found in the arguments. Tests then assert the exact calls a script made.</summary>
+[UnsupportedOSPlatform("windows")] // executable bash scripts
 public sealed class FakeCommands : IDisposable
 {
     // A hang guard, not a speed assertion: the scripts under test finish in well under a second with fakes.
@@ -83,37 +85,15 @@ public sealed class FakeCommands : IDisposable
     }
 
     /// <summary>Runs <paramref name="executable"/> with <paramref name="stdin"/> and this environment.</summary>
-    public async Task<ScriptRun> RunAsync(string executable, string stdin, IReadOnlyDictionary<string, string>? variables = null)
+    public Task<ProcessOutcome> RunAsync(string executable, string stdin, IReadOnlyDictionary<string, string>? variables = null)
     {
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(executable);
         foreach (var (name, value) in Environment(variables))
         {
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(Bound);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{executable} did not finish within {Bound.TotalMinutes} minutes.");
-        }
-
-        return new ScriptRun(process.ExitCode, await stdout, await stderr);
+        return ChildProcess.RunAsync(start, stdin, Bound);
     }
 
     public void Dispose()
@@ -138,6 +118,3 @@ public sealed class FakeCommands : IDisposable
 /// <param name="ExitCode">The exit code.</param>
 /// <param name="Stderr">Printed on standard error.</param>
 public sealed record FakeAnswer(string Match, string Stdout = "", int ExitCode = 0, string Stderr = "");
-
-/// <summary>How a script run ended.</summary>
-public sealed record ScriptRun(int ExitCode, string Stdout, string Stderr);
