@@ -149,7 +149,16 @@ internal sealed partial class ScalingController : BackgroundService
 
         // The action records its own end (failed: the service stopped); only then is the lease given up, so the next
         // leader's cooldown counts from it.
-        await action.WaitAsync(cancellationToken);
+        try
+        {
+            await action.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The host gave up waiting: the lease is still given up below, the action's record stays pending and the
+            // next leader marks it failed.
+        }
+
         if (leading)
         {
             try

@@ -15,7 +15,9 @@ public sealed record ScalingActionResult
     public IReadOnlyList<ReadEndpoint>? Endpoints { get; init; }
 
     /// <summary>Standbys that exist after the action by the provider's own count; null when it does not say. A provider
-    /// whose standbys hide behind one service endpoint reports it, so the autoscaler need not guess.</summary>
+    /// whose standbys hide behind one service endpoint (a Kubernetes <c>-ro</c> service, Aurora's reader endpoint)
+    /// reports it, and from then on the autoscaler counts from it rather than from the router. A provider whose standbys
+    /// the router sees one by one (local) leaves it null, so that a standby that dies later is still noticed.</summary>
     public int? Replicas { get; init; }
 
     /// <summary>A success.</summary>
