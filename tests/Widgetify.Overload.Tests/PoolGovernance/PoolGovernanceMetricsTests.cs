@@ -20,7 +20,7 @@ public sealed class PoolGovernanceMetricsTests(PoolGovernanceCluster cluster) : 
         var meterFactory = services.GetRequiredService<IMeterFactory>();
         var metrics = new PoolGovernanceMetrics(meterFactory);
         var name = "metrics-" + Guid.NewGuid().ToString("N")[..8];
-        await using var governor = cluster.Governor(name, 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5), metrics: metrics);
+        await using var governor = cluster.Governor(name, 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5), TimeProvider.System, metrics: metrics);
         await governor.StartAsync(CancellationToken.None);
         await using var pool = cluster.AppPool(name, maxPoolSize: 3);
         var measured = new ConcurrentQueue<(string Instrument, double Value, object? Pool)>();
@@ -49,7 +49,7 @@ public sealed class PoolGovernanceMetricsTests(PoolGovernanceCluster cluster) : 
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meterFactory = services.GetRequiredService<IMeterFactory>();
         var metrics = new PoolGovernanceMetrics(meterFactory);
-        var governor = cluster.Governor("metrics-gone", 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5), metrics: metrics);
+        var governor = cluster.Governor("metrics-gone", 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5), TimeProvider.System, metrics: metrics);
         var measured = new ConcurrentQueue<(string Instrument, double Value, object? Pool)>();
         using var listener = Listen(meterFactory, measured);
 
