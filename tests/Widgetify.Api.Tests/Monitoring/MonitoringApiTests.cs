@@ -33,10 +33,13 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
         using var client = Server.CreateClient();
         string text = "";
 
-        // The server-side figures come from the first database sample, taken within a second of start.
+        // The server-side figures come from the first database sample, taken within a second of start. The exporter
+        // answers for 300 ms from the text it last rendered, which another test's scrape may have rendered before
+        // this traffic: wait for the traffic too.
         await BoundedWait.UntilAsync(
-            async () => (text = await client.GetStringAsync("/metrics")).Contains("postgresql_connection_max{", StringComparison.Ordinal),
-            () => text.Length + " bytes", "the first database sample is exposed");
+            async () => (text = await client.GetStringAsync("/metrics")).Contains("postgresql_connection_max{", StringComparison.Ordinal)
+                && text.Contains("http_route=\"/w/{id}\"", StringComparison.Ordinal),
+            () => text.Length + " bytes", "the first database sample and this traffic are exposed");
         var response = await client.GetAsync("/metrics");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
