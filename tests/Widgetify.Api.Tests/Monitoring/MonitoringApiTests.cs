@@ -11,7 +11,7 @@ using Widgetify.Core.Traffic;
 namespace Widgetify.Api.Tests.Monitoring;
 
 [Collection(SharedApiServer.Name)]
-public sealed class MonitoringApiTests(ApiFixture fixture)
+public sealed partial class MonitoringApiTests(ApiFixture fixture)
 {
     private WidgetifyServer Server => fixture.Server;
 
@@ -100,6 +100,25 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Metrics_AfterAScrape_ItsRequestSeriesCarriesTheLabelTheRulesLeaveOut()
+    {
+        // Arrange
+        await GenerateTrafficAsync();
+        using var client = Server.CreateClient();
+        string text = "";
+
+        // Act: a scrape shows in a later one (the exporter answers for 300 ms from the text it last rendered).
+        await BoundedWait.UntilAsync(
+            async () => OperatorScrapeSeries().IsMatch(text = await client.GetStringAsync("/metrics"))
+                && text.Contains("http_route=\"/w/{id}\"", StringComparison.Ordinal),
+            () => text.Length + " bytes", "an earlier scrape's and the visitors' request series are exposed");
+
+        // Assert: deploy/prometheus/widgetify.rules.yml and the dashboard select {widgetify_traffic!="operator"}, which
+        // keeps visitors' series, which have no such label.
+        VisitorSeries().IsMatch(text).ShouldBeTrue("a visitor's request series carries no widgetify_traffic label");
+    }
+
+    [Fact]
     public async Task OperatorEndpoints_WithoutKey_Are401()
     {
         using var client = Server.CreateClient();
@@ -184,4 +203,10 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
         response.StatusCode.ShouldBe(expected);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
     }
+
+    [GeneratedRegex(@"^http_server_request_duration_seconds_count\{(?=[^}]*http_route=""/metrics"")(?=[^}]*widgetify_traffic=""operator"")", RegexOptions.Multiline)]
+    private static partial Regex OperatorScrapeSeries();
+
+    [GeneratedRegex(@"^http_server_request_duration_seconds_count\{(?=[^}]*http_route=""/w/\{id\}"")(?![^}]*widgetify_traffic)", RegexOptions.Multiline)]
+    private static partial Regex VisitorSeries();
 }
