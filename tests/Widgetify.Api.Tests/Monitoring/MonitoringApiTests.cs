@@ -26,20 +26,27 @@ public sealed partial class MonitoringApiTests(ApiFixture fixture)
         }
     }
 
+    /// <summary>Scrapes until the text shows <paramref name="what"/> and <see cref="GenerateTrafficAsync"/>'s requests. The
+    /// exporter answers for 300 ms from the text it last rendered, which another test's scrape may have rendered before
+    /// this test's traffic.</summary>
+    private static async Task<string> ScrapeAfterTrafficUntilAsync(HttpClient client, Func<string, bool> shows, string what)
+    {
+        var text = "";
+        await BoundedWait.UntilAsync(
+            async () => shows(text = await client.GetStringAsync("/metrics")) && text.Contains("http_route=\"/w/{id}\"", StringComparison.Ordinal),
+            () => text.Length + " bytes", what + " and this test's traffic are exposed");
+        return text;
+    }
+
     [Fact]
     public async Task Metrics_AfterTraffic_PassesPromtoolAndCoversHttpPoolAdmissionAndServer()
     {
         await GenerateTrafficAsync();
         using var client = Server.CreateClient();
-        string text = "";
 
-        // The server-side figures come from the first database sample, taken within a second of start. The exporter
-        // answers for 300 ms from the text it last rendered, which another test's scrape may have rendered before
-        // this traffic: wait for the traffic too.
-        await BoundedWait.UntilAsync(
-            async () => (text = await client.GetStringAsync("/metrics")).Contains("postgresql_connection_max{", StringComparison.Ordinal)
-                && text.Contains("http_route=\"/w/{id}\"", StringComparison.Ordinal),
-            () => text.Length + " bytes", "the first database sample and this traffic are exposed");
+        // The server-side figures come from the first database sample, taken within a second of start.
+        var text = await ScrapeAfterTrafficUntilAsync(
+            client, t => t.Contains("postgresql_connection_max{", StringComparison.Ordinal), "the first database sample");
         var response = await client.GetAsync("/metrics");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -105,13 +112,9 @@ public sealed partial class MonitoringApiTests(ApiFixture fixture)
         // Arrange
         await GenerateTrafficAsync();
         using var client = Server.CreateClient();
-        string text = "";
 
-        // Act: a scrape shows in a later one (the exporter answers for 300 ms from the text it last rendered).
-        await BoundedWait.UntilAsync(
-            async () => OperatorScrapeSeries().IsMatch(text = await client.GetStringAsync("/metrics"))
-                && text.Contains("http_route=\"/w/{id}\"", StringComparison.Ordinal),
-            () => text.Length + " bytes", "an earlier scrape's and the visitors' request series are exposed");
+        // Act: a scrape shows in a later one.
+        var text = await ScrapeAfterTrafficUntilAsync(client, OperatorScrapeSeries().IsMatch, "an earlier scrape's request series");
 
         // Assert: deploy/prometheus/widgetify.rules.yml and the dashboard select {widgetify_traffic!="operator"}, which
         // keeps visitors' series, which have no such label.
