@@ -140,16 +140,12 @@ public sealed partial class ReadRouter : IAsyncDisposable
 
         server.MoveTo(ReadServerState.Draining, "leaving: scale-in");
         LogDraining(logger, name, server.InFlight);
-        var started = timeProvider.GetTimestamp();
         try
         {
-            // Reads end by themselves (each has a deadline): polling their count costs less than signalling every end.
-            while (server.InFlight > 0 && timeProvider.GetElapsedTime(started) < timeout)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(10), timeProvider, cancellationToken);
-            }
+            // Reads end by themselves (each has a deadline); the timeout only bounds a read that ignores its own.
+            await server.Drained.WaitAsync(timeout, timeProvider, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is TimeoutException || (exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
         }
 

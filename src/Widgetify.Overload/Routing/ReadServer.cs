@@ -13,6 +13,7 @@ internal sealed class ReadServer : IAsyncDisposable
     private long readsServed;
     private int inFlight;
     private int state = (int)ReadServerState.Starting;
+    private readonly TaskCompletionSource drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long lagBytes;
     private long lagTicks;
 
@@ -72,6 +73,11 @@ internal sealed class ReadServer : IAsyncDisposable
 
             if (Interlocked.CompareExchange(ref state, (int)next, current) == current)
             {
+                if (next == ReadServerState.Draining && InFlight == 0)
+                {
+                    drained.TrySetResult();
+                }
+
                 return (ReadServerState)current;
             }
         }
@@ -96,12 +102,19 @@ internal sealed class ReadServer : IAsyncDisposable
 
     public void ReadEnded(bool served)
     {
-        Interlocked.Decrement(ref inFlight);
         if (served)
         {
             Interlocked.Increment(ref readsServed);
         }
+
+        if (Interlocked.Decrement(ref inFlight) == 0 && State == ReadServerState.Draining)
+        {
+            drained.TrySetResult();
+        }
     }
+
+    /// <summary>Completes once the server is draining and its last read has ended.</summary>
+    public Task Drained => drained.Task;
 
     public ReadCandidate AsCandidate() => new(State, InFlight, Gate.Limit, Replayed);
 

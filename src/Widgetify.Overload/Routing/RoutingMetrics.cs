@@ -2,8 +2,8 @@ using System.Diagnostics.Metrics;
 
 namespace Widgetify.Overload.Routing;
 
-/// <summary>Metrics of read routing: standbys by state, each standby's lag, reads served per server and reads retried
-/// on another server. Observed from the routers' own state at collection time, so routing does no metrics work per read
+/// <summary>Metrics of read routing: each standby's lag, reads served per server and reads retried on another server
+/// (standbys by state are the autoscaler's <c>widgetify.replicas</c>, fed from <see cref="ReadRouter.Servers"/>). Observed from the routers' own state at collection time, so routing does no metrics work per read
 /// beyond the counters it keeps anyway.</summary>
 public sealed class RoutingMetrics
 {
@@ -22,7 +22,6 @@ public sealed class RoutingMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        meter.CreateObservableGauge("widgetify.replicas", ObserveStates, "{server}", "Standbys known to this instance, by state.");
         meter.CreateObservableGauge(
             "widgetify.replica.lag", () => ObserveStandbys(s => s.Lag.Time.TotalSeconds), "s",
             "How old the oldest WAL a standby has not replayed is (0 when caught up).");
@@ -51,24 +50,6 @@ public sealed class RoutingMetrics
     }
 
     internal void RecordRetry(string server) => retries.Add(1, new KeyValuePair<string, object?>(ServerTag, server));
-
-    private IEnumerable<Measurement<int>> ObserveStates()
-    {
-        var counts = new int[Enum.GetValues<ReadServerState>().Length];
-        foreach (var router in Volatile.Read(ref routers))
-        {
-            foreach (var standby in router.Standbys)
-            {
-                counts[(int)standby.State]++;
-            }
-        }
-
-        // Every state, zeros included, so a dashboard's "ready" line drops to 0 rather than disappearing.
-        foreach (var state in Enum.GetValues<ReadServerState>())
-        {
-            yield return new Measurement<int>(counts[(int)state], new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant()));
-        }
-    }
 
     private IEnumerable<Measurement<double>> ObserveStandbys(Func<ReadServer, double> value)
     {
