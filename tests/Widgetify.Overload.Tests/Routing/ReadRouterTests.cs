@@ -10,8 +10,8 @@ namespace Widgetify.Overload.Tests.Routing;
 /// <summary>The router on a real primary with two real streaming standbys: where reads go, lag, the consistency token,
 /// a standby killed mid-flight, the drain. The monitor's rounds are run by the tests (<c>CheckOnceAsync</c>) on a fake
 /// clock, so lag in time is whatever the test says has passed.</summary>
-[Collection(ReplicatedClusterCollection.Name)]
-public sealed class ReadRouterTests(ReplicatedCluster cluster) : IAsyncLifetime
+[Collection(ReplicatedClusterGroup.Name)]
+public sealed class ReadRouterTests(ReplicatedCluster cluster) : IAsyncLifetime, IAsyncDisposable
 {
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
     private NpgsqlDataSource primaryPool = null!;
@@ -44,6 +44,8 @@ public sealed class ReadRouterTests(ReplicatedCluster cluster) : IAsyncLifetime
         await router.DisposeAsync();
         await primaryPool.DisposeAsync();
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     [Fact]
     public async Task ReadAsync_StandbysReady_EveryReadOnAStandby_SpreadOverBoth()
@@ -242,7 +244,7 @@ public sealed class ReadRouterTests(ReplicatedCluster cluster) : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ReplicatedClusterCollection : ICollectionFixture<ReplicatedCluster>
+public sealed class ReplicatedClusterGroup : ICollectionFixture<ReplicatedCluster>
 {
     public const string Name = "replicated cluster";
 }

@@ -5,7 +5,7 @@ namespace Widgetify.Overload.Tests.Routing;
 
 /// <summary>A real primary with two real streaming standbys, shared by the routing tests. Each test leaves them as
 /// it found them: replay resumed, both running.</summary>
-public sealed class ReplicatedCluster : IAsyncLifetime
+public sealed class ReplicatedCluster : IAsyncLifetime, IAsyncDisposable
 {
     private TestPostgres? primary;
     private LocalStandbys? standbys;
@@ -42,6 +42,8 @@ public sealed class ReplicatedCluster : IAsyncLifetime
             await primary.DisposeAsync();
         }
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     /// <summary>Waits until both standbys have replayed everything the primary has written so far.</summary>
     public async Task WaitForReplayAsync()
