@@ -53,9 +53,9 @@ internal sealed class PrimaryWalHistory
     }
 
     /// <summary>When the primary was first seen past <paramref name="replayed"/>: the unreplayed WAL is at least
-    /// that old. Null when no sample is past it (nothing unreplayed that this history saw); the oldest sample's time
-    /// when even that one is past it (the WAL is older than the history).</summary>
-    public DateTimeOffset? FirstSeenBeyond(NpgsqlLogSequenceNumber replayed)
+    /// that old. Null when no sample is past it (nothing unreplayed that this history saw); the oldest sample's time,
+    /// with <c>BeforeHistory</c> true, when even that one is past it (the WAL may be older than the history).</summary>
+    public (DateTimeOffset At, bool BeforeHistory)? FirstSeenBeyond(NpgsqlLogSequenceNumber replayed)
     {
         lock (gate)
         {
@@ -74,7 +74,7 @@ internal sealed class PrimaryWalHistory
                 }
             }
 
-            return low == count ? null : samples[(start + low) % samples.Length].At;
+            return low == count ? null : (samples[(start + low) % samples.Length].At, low == 0);
         }
     }
 }

@@ -101,22 +101,32 @@ public sealed partial class ReadRouter : IAsyncDisposable
         new ReadServerMonitor(this, primary, instances).RunAsync(cancellationToken);
 
     /// <summary>Adds a standby; it takes reads once a check finds it streaming within the allowed lag. Adding a name
-    /// that is already there does nothing.</summary>
+    /// that is already there with the same connection string does nothing; with another one (a local standby restarted
+    /// on a new port) the old entry is replaced and its connections closed.</summary>
     /// <param name="name">A name unique among the standbys.</param>
     /// <param name="connectionString">How to reach it, with the app's credentials.</param>
-    /// <returns>True when it was added.</returns>
+    /// <returns>True when it was added or replaced.</returns>
     public bool Add(string name, string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var server = new ReadServer(name, connectionString, applicationName);
+        ReadServer? replaced;
         lock (membership)
         {
-            if (Array.Exists(standbys, s => s.Name == name))
+            replaced = Array.Find(standbys, s => s.Name == name);
+            if (replaced is not null && replaced.ConnectionString == server.ConnectionString)
             {
+                _ = server.DisposeAsync().AsTask();
                 return false;
             }
 
-            standbys = [.. standbys, new ReadServer(name, connectionString, applicationName)];
+            standbys = [.. standbys.Where(s => s.Name != name), server];
+        }
+
+        if (replaced is not null)
+        {
+            _ = replaced.DisposeAsync().AsTask(); // reads still on it finish; their connections close as they return
         }
 
         LogAdded(logger, name);
@@ -198,6 +208,7 @@ public sealed partial class ReadRouter : IAsyncDisposable
                 if (ReadFailures.IsServerGone(exception) && server.MoveTo(ReadServerState.Down, exception.Message) is not null)
                 {
                     server.Pool.Clear();
+                    server.Probe.Clear();
                     LogDownOnRead(logger, server.Name, exception.Message);
                 }
 

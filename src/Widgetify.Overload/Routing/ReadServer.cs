@@ -20,6 +20,7 @@ internal sealed class ReadServer : IAsyncDisposable
     public ReadServer(string name, string connectionString, string applicationName)
     {
         Name = name;
+        ConnectionString = connectionString;
         var csb = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = applicationName };
         Host = csb.Host ?? "";
         Port = csb.Port;
@@ -32,6 +33,9 @@ internal sealed class ReadServer : IAsyncDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>The connection string it was added with.</summary>
+    public string ConnectionString { get; }
 
     public string Host { get; }
 

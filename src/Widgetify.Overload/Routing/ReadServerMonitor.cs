@@ -113,7 +113,9 @@ internal sealed partial class ReadServerMonitor
         {
             if (state == ReadServerState.Down)
             {
-                server.Pool.Clear(); // its connections are dead; a later server may reuse the port
+                // Its connections are dead (a later server may reuse the port): the next check and reads open new ones.
+                server.Pool.Clear();
+                server.Probe.Clear();
             }
 
             LogStateChanged(router.Logger, server.Name, previous, state, problem ?? "streaming within the allowed lag");

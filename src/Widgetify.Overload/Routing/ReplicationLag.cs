@@ -13,8 +13,10 @@ public readonly record struct ReplicationLag(long Bytes, TimeSpan Time)
     /// <summary>Judges a standby's lag from positions, never from the replay timestamp alone:
     /// <c>now() - pg_last_xact_replay_timestamp()</c> grows on an idle system that has nothing to replay, and a standby
     /// whose replay froze with a few KB unreplayed must still count as lagging. So: no unreplayed WAL, no lag; otherwise
-    /// the lag is how long ago the primary was first seen past the standby's replay position, capped by the age of the
-    /// last replayed commit (a standby that replays steadily is at most that far behind, whatever the sampling saw).</summary>
+    /// the lag is how long ago the primary was first seen past the standby's replay position. When even the oldest
+    /// sample is past it (the history does not reach back to when the standby was last caught up, e.g. just after the
+    /// router started), the lag is at least the history's span, and the age of the last replayed commit says how much
+    /// more: there is unreplayed WAL, and nothing has been replayed for that long.</summary>
     /// <param name="primary">The primary's sampled positions.</param>
     /// <param name="replayed">The standby's <c>pg_last_wal_replay_lsn()</c>.</param>
     /// <param name="lastReplayedCommitAge">The standby's <c>now() - pg_last_xact_replay_timestamp()</c>, if it has
@@ -30,11 +32,11 @@ public readonly record struct ReplicationLag(long Bytes, TimeSpan Time)
         }
 
         var bytes = (long)((ulong)latest.Position - (ulong)replayed);
-        var seenAt = primary.FirstSeenBeyond(replayed) ?? latest.At;
+        var (seenAt, beforeHistory) = primary.FirstSeenBeyond(replayed) ?? (latest.At, false);
         var age = Positive(now - seenAt);
-        if (lastReplayedCommitAge is { } commitAge)
+        if (beforeHistory && lastReplayedCommitAge is { } commitAge && commitAge > age)
         {
-            age = TimeSpan.FromTicks(Math.Min(age.Ticks, Positive(commitAge).Ticks));
+            age = commitAge;
         }
 
         return new ReplicationLag(bytes, age);

@@ -179,8 +179,10 @@ public sealed class ReadRouterTests(ReplicatedCluster cluster) : IAsyncLifetime,
         results.ShouldAllBe(r => r == 1);
         Servers().Single(s => s.Name == victim.Name).State.ShouldBe(ReadServerState.Down);
 
-        // And it comes back once restarted
+        // And it comes back once restarted (on a new port, so the router is told where)
         (await cluster.Standbys.EnsureAsync(2)).Failures.ShouldBeEmpty();
+        var restarted = cluster.Standbys.Standbys.Single(s => s.Name == victim.Name);
+        router.Add(restarted.Name, restarted.AppConnectionString);
         await cluster.WaitForReplayAsync();
         await monitor.CheckOnceAsync(default);
         Servers().Single(s => s.Name == victim.Name).State.ShouldBe(ReadServerState.Ready);

@@ -63,11 +63,12 @@ public class ReplicationLagTests
         lag.Time.ShouldBe(TimeSpan.FromMilliseconds(200), tolerance: TimeSpan.FromMilliseconds(1));
     }
 
-    [Fact]
-    public void Judge_SteadyReplayBehindHistory_CappedByLastReplayedCommitAge()
+    [Theory]
+    [InlineData(300, 300)] // nothing replayed for 5 minutes: at least that far behind
+    [InlineData(2, 60)] // a recent commit replayed, but still behind everything this history saw: at least its span
+    public void Judge_BehindTheWholeHistory_AtLeastTheSpanOrTheLastReplayedCommitsAge(int commitAgeSeconds, int expectedSeconds)
     {
-        // Arrange: the primary has been past the replay position for the whole 60 s history, but the standby replayed
-        // a commit 2 s ago: it is moving, 2 s behind
+        // Arrange: the primary has been past the replay position for the whole 60 s history (a router that just started)
         var history = new PrimaryWalHistory();
         for (var s = 0; s <= 60; s++)
         {
@@ -75,11 +76,26 @@ public class ReplicationLagTests
         }
 
         // Act
-        var lag = ReplicationLag.Judge(history, Lsn(500), lastReplayedCommitAge: TimeSpan.FromSeconds(2), now: T0.AddSeconds(60));
+        var lag = ReplicationLag.Judge(history, Lsn(500), TimeSpan.FromSeconds(commitAgeSeconds), now: T0.AddSeconds(60));
 
         // Assert
         lag.Bytes.ShouldBe(6500);
-        lag.Time.ShouldBe(TimeSpan.FromSeconds(2));
+        lag.Time.ShouldBe(TimeSpan.FromSeconds(expectedSeconds));
+    }
+
+    [Fact]
+    public void Judge_HistoryCoversTheLag_LastReplayedCommitsAgeIgnored()
+    {
+        // Arrange: caught up at T0, then the primary moved on at T0+1 s; the last commit replayed was an hour ago
+        var history = new PrimaryWalHistory();
+        history.Add(T0, Lsn(100));
+        history.Add(T0.AddSeconds(1), Lsn(200));
+
+        // Act
+        var lag = ReplicationLag.Judge(history, Lsn(100), TimeSpan.FromHours(1), now: T0.AddSeconds(2));
+
+        // Assert
+        lag.Time.ShouldBe(TimeSpan.FromSeconds(1));
     }
 
     [Fact]
@@ -110,8 +126,8 @@ public class ReplicationLagTests
         }
 
         // Act + Assert: kept samples are s = 6..9 (positions 60..90)
-        history.FirstSeenBeyond(Lsn(75)).ShouldBe(T0.AddSeconds(8));
-        history.FirstSeenBeyond(Lsn(0)).ShouldBe(T0.AddSeconds(6)); // older than the history: its oldest sample
+        history.FirstSeenBeyond(Lsn(75)).ShouldBe((T0.AddSeconds(8), false));
+        history.FirstSeenBeyond(Lsn(0)).ShouldBe((T0.AddSeconds(6), true)); // older than the history: its oldest sample
         history.FirstSeenBeyond(Lsn(90)).ShouldBeNull();
         history.Latest.ShouldBe((T0.AddSeconds(9), Lsn(90)));
     }
