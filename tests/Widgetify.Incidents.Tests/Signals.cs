@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Widgetify.Incidents.Impact;
+using Widgetify.Incidents.Lifecycle;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
 using Widgetify.Observability.Signals;

@@ -3,7 +3,7 @@ using Widgetify.Incidents.Timeline;
 using Widgetify.Observability.Alerts;
 using static Widgetify.Incidents.Tests.Signals;
 
-namespace Widgetify.Incidents.Tests;
+namespace Widgetify.Incidents.Tests.Lifecycle;
 
 [Collection(IncidentsGroup.Name)]
 public sealed class IncidentTrackerTests(IncidentsCluster cluster)

@@ -1,8 +1,8 @@
 using Widgetify.Incidents.Impact;
-using Widgetify.Incidents.Lifecycle;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Incidents.Timeline;
 
-namespace Widgetify.Incidents;
+namespace Widgetify.Incidents.Lifecycle;
 
 /// <summary>The incident this instance is in, as the monitoring loop sees it second by second.</summary>
 internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)

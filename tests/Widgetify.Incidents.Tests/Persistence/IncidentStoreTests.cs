@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Postgres;
 using static Widgetify.Incidents.Tests.Signals;
 
-namespace Widgetify.Incidents.Tests;
+namespace Widgetify.Incidents.Tests.Persistence;
 
 [Collection(IncidentsGroup.Name)]
 public sealed class IncidentStoreTests(IncidentsCluster cluster)
