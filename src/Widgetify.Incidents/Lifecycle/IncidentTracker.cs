@@ -373,6 +373,7 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
         open.Requests += snapshot.Requests;
         open.Failed += snapshot.ServerErrors;
         open.Shed += snapshot.Shed;
+        open.ClientClosed += snapshot.ClientClosed; // its own class: a client that gave up is not a failure of ours
         foreach (var action in open.Actions.Observe(snapshot))
         {
             _outbox.Add(new EventOp(open.Handle, action with { Instance = _instance }));
@@ -401,6 +402,7 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
         Requests = s.Requests,
         Bad = s.BadRequests,
         Shed = s.Shed,
+        ClientClosed = s.ClientClosed,
         P50 = s.Latency.Quantile(0.5),
         P99 = s.Latency.Quantile(0.99),
         ServedP99 = s.ServedLatency.Quantile(0.99),

@@ -41,6 +41,8 @@ internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)
 
     public long Shed { get; set; }
 
+    public long ClientClosed { get; set; }
+
     public AutomaticActions Actions { get; } = new();
 
     public IncidentImpact Impact => Stored.Add(new IncidentImpact
@@ -48,6 +50,7 @@ internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)
         Requests = Requests,
         Failed = Failed,
         Shed = Shed,
+        ClientClosed = ClientClosed,
         Clients = Clients.Clients,
         ClientsAffected = Clients.Affected,
         ClientsCapped = Clients.Capped,

@@ -79,6 +79,10 @@ internal static class IncidentSchema
             PRIMARY KEY (incident_id, instance, at));
         -- Null in the rows stored before it existed: those knew only the pending gauge.
         ALTER TABLE widgetify_incident_samples ADD COLUMN IF NOT EXISTS opens_waited bigint;
+        -- Requests whose clients gave up (499), a class of their own beside failed and shed. Zero in the rows stored
+        -- before they existed, which did not count them (PostgreSQL 11+ adds a constant default without a rewrite).
+        ALTER TABLE widgetify_incident_instances ADD COLUMN IF NOT EXISTS client_closed bigint NOT NULL DEFAULT 0;
+        ALTER TABLE widgetify_incident_samples ADD COLUMN IF NOT EXISTS client_closed bigint NOT NULL DEFAULT 0;
         """;
 
     /// <summary>Takes the incidents' transaction-scoped advisory lock (<see cref="AdvisoryLockKey"/>).</summary>

@@ -10,11 +10,16 @@ namespace Widgetify.Incidents.Persistence;
 /// transaction per batch (<see cref="ApplyAsync"/>, written by <see cref="OutboxBatchWriter"/>).</summary>
 public sealed class IncidentStore
 {
+    /// <summary>One instance's impact totals in widgetify_incident_instances, in the order <see cref="ReadImpact"/> reads them.</summary>
+    internal const string ImpactColumns = "requests, failed, shed, client_closed, clients, clients_affected, clients_capped";
+
+    // The incident, its impact summed over its instances (the sums in ImpactColumns' order), its instances, its SLO.
     private const string IncidentColumns = """
         i.id, i.title, i.status, i.impact_started_at, i.detected_at, i.mitigated_at, i.resolved_at, i.detected_by,
         i.detection_summary, i.alerts, i.postmortem_path,
         coalesce(sum(x.requests), 0)::bigint, coalesce(sum(x.failed), 0)::bigint, coalesce(sum(x.shed), 0)::bigint,
-        coalesce(sum(x.clients), 0)::bigint, coalesce(sum(x.clients_affected), 0)::bigint, coalesce(bool_or(x.clients_capped), false),
+        coalesce(sum(x.client_closed), 0)::bigint, coalesce(sum(x.clients), 0)::bigint, coalesce(sum(x.clients_affected), 0)::bigint,
+        coalesce(bool_or(x.clients_capped), false),
         coalesce(array_agg(x.instance ORDER BY x.joined_at, x.instance) FILTER (WHERE x.instance IS NOT NULL), '{}'),
         i.slo_p99_seconds, i.slo_availability
         FROM widgetify_incidents i LEFT JOIN widgetify_incident_instances x ON x.incident_id = i.id
@@ -234,7 +239,7 @@ public sealed class IncidentStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            "SELECT requests, failed, shed, clients, clients_affected, clients_capped FROM widgetify_incident_instances WHERE incident_id = $1 AND instance = $2",
+            $"SELECT {ImpactColumns} FROM widgetify_incident_instances WHERE incident_id = $1 AND instance = $2",
             connection)
         {
             Parameters = { new() { Value = id }, new() { Value = instance } },
@@ -248,15 +253,16 @@ public sealed class IncidentStore
         return ReadImpact(reader, 0);
     }
 
-    /// <summary>The six impact columns (requests, failed, shed, clients, clients affected, capped) from <paramref name="first"/> on.</summary>
+    /// <summary>The seven impact columns (<see cref="ImpactColumns"/>) from <paramref name="first"/> on.</summary>
     internal static IncidentImpact ReadImpact(NpgsqlDataReader reader, int first) => new()
     {
         Requests = reader.GetInt64(first),
         Failed = reader.GetInt64(first + 1),
         Shed = reader.GetInt64(first + 2),
-        Clients = reader.GetInt64(first + 3),
-        ClientsAffected = reader.GetInt64(first + 4),
-        ClientsCapped = reader.GetBoolean(first + 5),
+        ClientClosed = reader.GetInt64(first + 3),
+        Clients = reader.GetInt64(first + 4),
+        ClientsAffected = reader.GetInt64(first + 5),
+        ClientsCapped = reader.GetBoolean(first + 6),
     };
 
     /// <summary>Normalizes an id or prefix to lowercase hex without dashes.</summary>
@@ -294,9 +300,9 @@ public sealed class IncidentStore
                 Alerts = reader.GetFieldValue<string[]>(9),
                 PostmortemPath = reader.IsDBNull(10) ? null : reader.GetString(10),
                 Impact = ReadImpact(reader, 11),
-                Instances = reader.GetFieldValue<string[]>(17),
+                Instances = reader.GetFieldValue<string[]>(18),
             };
-            result.Add(new StoredIncident(incident, reader.GetDouble(18), reader.GetDouble(19)));
+            result.Add(new StoredIncident(incident, reader.GetDouble(19), reader.GetDouble(20)));
         }
 
         return result;
@@ -309,7 +315,8 @@ public sealed class IncidentStore
         await using var command = new NpgsqlCommand(
             """
             SELECT at, instance, requests, bad, shed, p50, p99, served_p99, admission_limit, in_flight, queued, pool_used, share,
-                   pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks, rollbacks, commits, opens_waited
+                   pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks, rollbacks, commits, opens_waited,
+                   client_closed
             FROM widgetify_incident_samples WHERE incident_id = $1 ORDER BY at, instance
             """, connection, transaction)
         {
@@ -342,6 +349,7 @@ public sealed class IncidentStore
                 Rollbacks = reader.GetInt64(19),
                 Commits = reader.GetInt64(20),
                 OpensWaited = reader.IsDBNull(21) ? reader.GetInt64(13) : reader.GetInt64(21),
+                ClientClosed = reader.GetInt64(22),
             });
         }
 

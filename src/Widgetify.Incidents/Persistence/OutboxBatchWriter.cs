@@ -119,10 +119,10 @@ internal sealed class OutboxBatchWriter(NpgsqlConnection connection, NpgsqlTrans
 
         // Totals already stored for this instance (it was in this incident before a restart) carry on from there.
         await using var upsert = new NpgsqlCommand(
-            """
+            $"""
             INSERT INTO widgetify_incident_instances AS x (incident_id, instance, joined_at) VALUES ($1, $2, $3)
             ON CONFLICT (incident_id, instance) DO UPDATE SET left_at = NULL, seen_at = clock_timestamp()
-            RETURNING x.requests, x.failed, x.shed, x.clients, x.clients_affected, x.clients_capped
+            RETURNING {IncidentStore.ImpactColumns}
             """, connection, transaction)
         {
             Parameters = { new() { Value = id }, new() { Value = instance }, new() { Value = incident.DetectedAt } },
@@ -185,17 +185,18 @@ internal sealed class OutboxBatchWriter(NpgsqlConnection connection, NpgsqlTrans
         ExecuteAsync(
             """
             INSERT INTO widgetify_incident_instances AS x
-                (incident_id, instance, joined_at, left_at, requests, failed, shed, clients, clients_affected, clients_capped)
-            VALUES ($1, $2, coalesce($3, clock_timestamp()), $3, $4, $5, $6, $7, $8, $9)
+                (incident_id, instance, joined_at, left_at, requests, failed, shed, client_closed, clients, clients_affected, clients_capped)
+            VALUES ($1, $2, coalesce($3, clock_timestamp()), $3, $4, $5, $6, $7, $8, $9, $10)
             ON CONFLICT (incident_id, instance) DO UPDATE SET
                 left_at = EXCLUDED.left_at, seen_at = clock_timestamp(),
                 requests = greatest(x.requests, EXCLUDED.requests), failed = greatest(x.failed, EXCLUDED.failed),
-                shed = greatest(x.shed, EXCLUDED.shed), clients = greatest(x.clients, EXCLUDED.clients),
+                shed = greatest(x.shed, EXCLUDED.shed), client_closed = greatest(x.client_closed, EXCLUDED.client_closed),
+                clients = greatest(x.clients, EXCLUDED.clients),
                 clients_affected = greatest(x.clients_affected, EXCLUDED.clients_affected),
                 clients_capped = x.clients_capped OR EXCLUDED.clients_capped
             """,
-            cancellationToken, id, instance, leftAt, impact.Requests, impact.Failed, impact.Shed, impact.Clients, impact.ClientsAffected,
-            impact.ClientsCapped);
+            cancellationToken, id, instance, leftAt, impact.Requests, impact.Failed, impact.Shed, impact.ClientClosed, impact.Clients,
+            impact.ClientsAffected, impact.ClientsCapped);
 
     private async Task InsertEventAsync(Guid incident, IncidentEvent e, CancellationToken cancellationToken)
     {
@@ -226,10 +227,11 @@ internal sealed class OutboxBatchWriter(NpgsqlConnection connection, NpgsqlTrans
             """
             INSERT INTO widgetify_incident_samples (incident_id, at, instance, requests, bad, shed, p50, p99, served_p99, admission_limit,
                 in_flight, queued, pool_used, share, pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks,
-                rollbacks, commits, opens_waited)
+                rollbacks, commits, opens_waited, client_closed)
             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::float8[],
                 $8::float8[], $9::float8[], $10::float8[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],
-                $16::bigint[], $17::bigint[], $18::boolean[], $19::float8[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[])
+                $16::bigint[], $17::bigint[], $18::boolean[], $19::float8[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[],
+                $24::bigint[])
             ON CONFLICT (incident_id, instance, at) DO NOTHING
             """, connection, transaction)
         {
@@ -258,6 +260,7 @@ internal sealed class OutboxBatchWriter(NpgsqlConnection connection, NpgsqlTrans
                 new() { Value = rows.Select(r => r.Sample.Rollbacks).ToArray() },
                 new() { Value = rows.Select(r => r.Sample.Commits).ToArray() },
                 new() { Value = rows.Select(r => r.Sample.OpensWaited).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.ClientClosed).ToArray() },
             },
         };
         await command.ExecuteNonQueryAsync(cancellationToken);

@@ -275,7 +275,8 @@ internal sealed class OutboxFlusher : IAsyncDisposable
                 incident = await WritePostmortemAsync(handle, report, directory, cancellationToken) ?? incident;
             }
 
-            IncidentLog.Resolved(_logger, id, incident.ResolvedAt, incident.Impact.FailedOrShedPercent, incident.Impact.Requests, incident.Impact.ClientsAffectedPercent);
+            var impact = incident.Impact;
+            IncidentLog.Resolved(_logger, id, incident.ResolvedAt, impact.FailedOrShedPercent, impact.Requests, impact.ClientClosed, impact.ClientsAffectedPercent);
             try
             {
                 _observer.ResolutionStored(incident);

@@ -5,8 +5,9 @@ using System.Text;
 namespace Widgetify.Incidents.Postmortems;
 
 /// <summary>The postmortem's chart: three stacked panels over the incident (latency p50/p99 with the SLO line; pool
-/// used against share, and pending opens; shed and 5xx per second) with the impact start, detection, mitigation
-/// and resolution marked. Plain SVG with no script or external reference, deterministic for a given report.</summary>
+/// used against share, and pending opens; shed, 5xx and clients that gave up (499, not failures) per second) with the
+/// impact start, detection, mitigation and resolution marked. Plain SVG with no script or external reference,
+/// deterministic for a given report.</summary>
 internal static class PostmortemChart
 {
     private const double Width = 960;
@@ -51,9 +52,9 @@ internal static class PostmortemChart
         var poolMax = Math.Max(1, seconds.Select(s => (double)Math.Max(Math.Max(s.PoolUsed, s.Share), s.Pending)).DefaultIfEmpty(0).Max());
         Panel(svg, 1, "Connections", poolMax, X, seconds,
             [("pool used", "#2ca02c", s => s.PoolUsed), ("share", "#7f7f7f", s => s.Share), ("pending", "#9467bd", s => s.Pending)], null, null);
-        var errorMax = Math.Max(1, seconds.Select(s => (double)Math.Max(s.Shed, s.ServerErrors)).DefaultIfEmpty(0).Max());
+        var errorMax = Math.Max(1, seconds.Select(s => (double)Math.Max(Math.Max(s.Shed, s.ServerErrors), s.ClientClosed)).DefaultIfEmpty(0).Max());
         Panel(svg, 2, "Requests/s", errorMax, X, seconds,
-            [("shed", "#ff7f0e", s => s.Shed), ("5xx", "#d62728", s => s.ServerErrors)], null, null);
+            [("shed", "#ff7f0e", s => s.Shed), ("5xx", "#d62728", s => s.ServerErrors), ("clients gave up", "#8c564b", s => s.ClientClosed)], null, null);
 
         var bottom = Top + (3 * PanelHeight) + (2 * PanelGap);
         Marker(svg, X(incident.ImpactStartedAt), bottom, "impact", "#d62728");
