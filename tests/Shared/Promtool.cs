@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Widgetify.Testing;
 
@@ -19,42 +18,14 @@ public static class Promtool
 
     private static async Task<PromtoolResult> RunAsync(string? input, params string[] args)
     {
-        var start = new ProcessStartInfo(Locate())
-        {
-            RedirectStandardInput = input is not null,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Repository.Root,
-        };
+        var start = new ProcessStartInfo(Locate()) { WorkingDirectory = Repository.Root };
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)
-            ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input);
-            process.StandardInput.Close();
-        }
-
-        using var timeout = new CancellationTokenSource(Bound);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"promtool {string.Join(' ', args)} did not finish within {Bound.TotalMinutes} minutes.");
-        }
-
-        var output = new StringBuilder().Append(await stdout).Append(await stderr).ToString();
-        return new PromtoolResult($"promtool {string.Join(' ', args)}", process.ExitCode, output);
+        var run = await ChildProcess.RunAsync(start, input, Bound);
+        return new PromtoolResult($"promtool {string.Join(' ', args)}", run.ExitCode, run.Stdout + run.Stderr);
     }
 
     private static string Locate()

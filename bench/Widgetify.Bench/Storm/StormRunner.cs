@@ -603,7 +603,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         var markdown = MarkdownReportWriter.Write(report);
         await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.md"), markdown, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.json"), JsonReportWriter.Write(report), cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.svg"), SvgChartWriter.Write(report), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.svg"), StormChart.Write(report), cancellationToken);
         await console.WriteLineAsync();
         await console.WriteLineAsync(markdown);
         Say($"wrote storm.md, storm.json and storm.svg to {settings.OutputDirectory}");

@@ -41,7 +41,4 @@ internal static class PostmortemFormat
     /// <summary>Seconds with a unit, "0.153 s"; "n/a" for null.</summary>
     public static string Seconds(double? seconds) =>
         seconds is { } s ? s.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "n/a";
-
-    /// <summary>A number for SVG coordinates.</summary>
-    public static string N(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 }

@@ -1,11 +1,12 @@
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Widgetify.Overload.PoolGovernance;
 
 /// <summary>The lease table every instance on the database shares. All lease work happens in one transaction under a
 /// transaction-scoped advisory lock: it serializes renewals across instances, and, unlike a session lock, is released
-/// by COMMIT, so it also works through PgBouncer in transaction mode. Expiry uses the database clock only, so the
-/// instances' clocks never have to agree.</summary>
+/// by COMMIT, so it also works through PgBouncer in transaction mode. Leases are stamped and expired by one clock, the
+/// database's unless a test gives its fake one (<see cref="LeaseClock"/>), so the instances' clocks never have to agree.</summary>
 internal static class LeaseTable
 {
     /// <summary>The advisory lock key every instance agrees on ("wpool" in ASCII); differs from the migrations' key.</summary>
@@ -25,14 +26,19 @@ internal static class LeaseTable
             expires_at    timestamptz NOT NULL)
         """;
 
+    // One stamp for the row: renewed_at and expires_at are exactly LeaseDuration apart. clock_timestamp(), not now():
+    // now() is when the transaction began, before it queued on the lease lock, so it would backdate the renewal.
     private const string UpsertSql = """
-        INSERT INTO widgetify_pool_leases AS l (instance_id, instance_name, wanted, granted, renewed_at, expires_at)
-        VALUES ($1, $2, $3, $4, clock_timestamp(), clock_timestamp() + $5)
+        INSERT INTO widgetify_pool_leases AS l (instance_id, instance_name, wanted, granted, started_at, renewed_at, expires_at)
+        SELECT $1, $2, $3, $4, clock.now, clock.now, clock.now + $5
+        FROM (SELECT coalesce($6, clock_timestamp()) AS now) AS clock
         ON CONFLICT (instance_id) DO UPDATE
             SET instance_name = EXCLUDED.instance_name, wanted = EXCLUDED.wanted, granted = EXCLUDED.granted,
                 renewed_at = EXCLUDED.renewed_at, expires_at = EXCLUDED.expires_at
         RETURNING l.renewed_at
         """;
+
+    private const string DeleteExpiredSql = $"DELETE FROM {Name} WHERE expires_at < coalesce($1, clock_timestamp())";
 
     /// <summary>Creates the table unless it exists. Two instances running CREATE TABLE IF NOT EXISTS at once can
     /// still collide in the catalog, so creation takes the lease lock too.</summary>
@@ -48,16 +54,17 @@ internal static class LeaseTable
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Takes the lease lock (held until the transaction ends), reads the server's limits, removes expired
-    /// leases and reads the other live ones.</summary>
+    /// <summary>Takes the lease lock (held until the transaction ends), reads the server's limits, removes the leases
+    /// expired by <paramref name="clock"/> and reads the other live ones. A lease is live up to its expiry instant.</summary>
     public static async Task<LeaseTableView> LockAndReadAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid self, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid self, LeaseClock clock, CancellationToken cancellationToken)
     {
         await LockAsync(connection, transaction, cancellationToken);
         var limits = await ServerConnectionLimits.ReadAsync(connection, transaction, cancellationToken);
 
         int expired;
-        await using (var delete = new NpgsqlCommand($"DELETE FROM {Name} WHERE expires_at < clock_timestamp()", connection, transaction))
+        // Read after the lock is granted: the wait for it may have been long.
+        await using (var delete = new NpgsqlCommand(DeleteExpiredSql, connection, transaction) { Parameters = { Stamp(clock) } })
         {
             expired = await delete.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -76,11 +83,11 @@ internal static class LeaseTable
         return new LeaseTableView(limits, peers, expired);
     }
 
-    /// <summary>Records this instance's lease, valid for <paramref name="leaseDuration"/> from now on the database clock.</summary>
-    /// <returns>When the database recorded the renewal.</returns>
+    /// <summary>Records this instance's lease, valid for <paramref name="leaseDuration"/> from now on <paramref name="clock"/>.</summary>
+    /// <returns>The renewal's stamp.</returns>
     public static async Task<DateTimeOffset> UpsertAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid self, string instanceName, int wanted, int granted,
-        TimeSpan leaseDuration, CancellationToken cancellationToken)
+        TimeSpan leaseDuration, LeaseClock clock, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(UpsertSql, connection, transaction)
         {
@@ -91,6 +98,7 @@ internal static class LeaseTable
                 new() { Value = wanted },
                 new() { Value = granted },
                 new() { Value = leaseDuration },
+                Stamp(clock),
             },
         };
         var renewedAt = await command.ExecuteScalarAsync(cancellationToken);
@@ -107,6 +115,13 @@ internal static class LeaseTable
         };
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
+
+    /// <summary>The clock's time as a parameter, or a typed null that makes the statement read the database's clock.</summary>
+    private static NpgsqlParameter Stamp(LeaseClock clock) => new()
+    {
+        Value = clock.Now() is { } now ? now.ToUniversalTime() : DBNull.Value,
+        NpgsqlDbType = NpgsqlDbType.TimestampTz,
+    };
 
     private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {

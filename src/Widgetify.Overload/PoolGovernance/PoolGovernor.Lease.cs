@@ -66,7 +66,7 @@ public sealed partial class PoolGovernor
             }
 
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var view = await LeaseTable.LockAndReadAsync(connection, transaction, InstanceId, cancellationToken);
+            var view = await LeaseTable.LockAndReadAsync(connection, transaction, InstanceId, leaseClock, cancellationToken);
             if (view.Expired > 0)
             {
                 PoolGovernanceLog.ExpiredLeasesRemoved(logger, view.Expired);
@@ -86,7 +86,7 @@ public sealed partial class PoolGovernor
             // away, and until then peers must count them.
             var granted = Math.Max(plan.Share, Gate.Held);
             var renewedAt = await LeaseTable.UpsertAsync(
-                connection, transaction, InstanceId, InstanceName, configuredMaxPoolSize, granted, options.LeaseDuration, cancellationToken);
+                connection, transaction, InstanceId, InstanceName, configuredMaxPoolSize, granted, options.LeaseDuration, leaseClock, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             lastRenewalStartedAt = startedAt;
 

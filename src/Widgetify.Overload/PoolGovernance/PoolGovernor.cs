@@ -14,6 +14,7 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     private readonly int configuredMaxPoolSize;
     private readonly ConnectionBudgetOptions options;
     private readonly TimeProvider timeProvider;
+    private readonly LeaseClock leaseClock;
     private readonly ILogger logger;
     private readonly PoolGovernanceMetrics? metrics;
     private readonly SemaphoreSlim leaseWork = new(1, 1);
@@ -30,21 +31,33 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     /// <param name="instanceName">Names the instance in the lease table, logs, metrics and (with <c>-control</c>)
     /// the control connection's application_name.</param>
     /// <param name="options">The budget's settings; validated and copied, later changes are not seen.</param>
-    /// <param name="timeProvider">Paces heartbeats and measures durations.</param>
+    /// <param name="timeProvider">Paces heartbeats and measures durations. Leases are stamped and expired by the
+    /// database's clock, not this one: it is the only clock all instances share.</param>
     /// <param name="loggerFactory">Creates the governor's logger.</param>
     /// <param name="metrics">Receives durations and observes gauges; none when null.</param>
     public PoolGovernor(
         string appConnectionString, int configuredMaxPoolSize, string instanceName, ConnectionBudgetOptions options,
         TimeProvider timeProvider, ILoggerFactory loggerFactory, PoolGovernanceMetrics? metrics = null)
+        : this(appConnectionString, configuredMaxPoolSize, instanceName, options, timeProvider, LeaseClock.Database, loggerFactory, metrics)
+    {
+    }
+
+    /// <summary>Creates a governor whose leases are stamped and expired by <paramref name="leaseClock"/>: tests pass
+    /// <see cref="LeaseClock.Of"/> their fake clock, so heartbeats, lease loss and peers' lease expiry all run on it.</summary>
+    internal PoolGovernor(
+        string appConnectionString, int configuredMaxPoolSize, string instanceName, ConnectionBudgetOptions options,
+        TimeProvider timeProvider, LeaseClock leaseClock, ILoggerFactory loggerFactory, PoolGovernanceMetrics? metrics)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(appConnectionString);
         ArgumentOutOfRangeException.ThrowIfLessThan(configuredMaxPoolSize, 1);
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceName);
         ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(leaseClock);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         this.options = Validate(options);
         this.configuredMaxPoolSize = configuredMaxPoolSize;
         this.timeProvider = timeProvider;
+        this.leaseClock = leaseClock;
         this.metrics = metrics;
         InstanceName = instanceName;
         logger = loggerFactory.CreateLogger<PoolGovernor>();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -6,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Npgsql;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Tests.Infrastructure;
@@ -80,8 +80,7 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
     public async Task PutWidget_ClientCancelsWhileUpdateWaitsOnALock_Records499AndNo5xx()
     {
         // Arrange: the server's own request metric (its meter factory, not another test's), and a PUT held on a row lock
-        var statuses = new ConcurrentQueue<int>();
-        using var listener = ListenToPutStatuses(Server.Services.GetRequiredService<IMeterFactory>(), statuses);
+        using var requests = RequestDurations();
         using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
         await using var held = await HoldPutOnALockAsync();
 
@@ -89,8 +88,8 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
         await held.GiveUpAsync();
 
         // Assert: the request metric says 499, once
-        await BoundedWait.UntilAsync(() => !statuses.IsEmpty, () => "no PUT recorded", "the abandoned PUT is recorded when it ends");
-        statuses.ToArray().ShouldBe([499], "a client that went away is 499, not the 500/503 the response had by then");
+        await BoundedWait.UntilAsync(() => StatusesOf(requests, PutRoute, "PUT").Length > 0, () => "no PUT recorded", "the abandoned PUT is recorded when it ends");
+        StatusesOf(requests, PutRoute, "PUT").ShouldBe([499], "a client that went away is 499, not the 500/503 the response had by then");
 
         // Assert: the signals count it as a client that gave up, and not as a failure
         var (clientClosed, serverErrors) = await WaitForClientClosedAsync(operatorClient);
@@ -146,8 +145,7 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
     public async Task Get_ClientLeavesAndTheDatabaseCallThenFailsWithNpgsqlException_Records499NotA503()
     {
         // Arrange
-        var statuses = new ConcurrentQueue<int>();
-        using var listener = ListenToStatuses(Server.Services.GetRequiredService<IMeterFactory>(), BrokenRoute, "GET", statuses);
+        using var requests = RequestDurations();
         using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
         using var client = Server.CreateClient();
         using var giveUp = new CancellationTokenSource();
@@ -159,8 +157,8 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
         await Should.ThrowAsync<OperationCanceledException>(get);
 
         // Assert: 499 in the request metric, a client that gave up in the signals, no 5xx
-        await BoundedWait.UntilAsync(() => !statuses.IsEmpty, () => "no GET recorded", "the abandoned GET is recorded when it ends");
-        statuses.ToArray().ShouldBe([499], "a client that went away is 499 whatever the exception, not the 503 a database error gets");
+        await BoundedWait.UntilAsync(() => StatusesOf(requests, BrokenRoute, "GET").Length > 0, () => "no GET recorded", "the abandoned GET is recorded when it ends");
+        StatusesOf(requests, BrokenRoute, "GET").ShouldBe([499], "a client that went away is 499 whatever the exception, not the 503 a database error gets");
         var (clientClosed, serverErrors) = await WaitForClientClosedAsync(operatorClient);
         clientClosed.ShouldBe(1);
         serverErrors.ShouldBe(0);
@@ -211,43 +209,16 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
         return (clientClosed, serverErrors);
     }
 
-    private static MeterListener ListenToPutStatuses(IMeterFactory serverMeters, ConcurrentQueue<int> statuses) =>
-        ListenToStatuses(serverMeters, PutRoute, "PUT", statuses);
+    /// <summary>The server's own request metric (its meter factory, not another test's server's).</summary>
+    private MetricCollector<double> RequestDurations() =>
+        new(Server.Services.GetRequiredService<IMeterFactory>(), "Microsoft.AspNetCore.Hosting", "http.server.request.duration");
 
-    private static MeterListener ListenToStatuses(IMeterFactory serverMeters, string expectedRoute, string expectedMethod, ConcurrentQueue<int> statuses)
-    {
-        var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Scope == serverMeters && instrument.Name == "http.server.request.duration")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
-        {
-            string? route = null, method = null;
-            int? status = null;
-            foreach (var tag in tags)
-            {
-                switch (tag.Key)
-                {
-                    case "http.route": route = tag.Value as string; break;
-                    case "http.request.method": method = tag.Value as string; break;
-                    case "http.response.status_code": status = Convert.ToInt32(tag.Value, System.Globalization.CultureInfo.InvariantCulture); break;
-                }
-            }
-
-            if (route == expectedRoute && method == expectedMethod && status is { } s)
-            {
-                statuses.Enqueue(s);
-            }
-        });
-        listener.Start();
-        return listener;
-    }
+    private static int[] StatusesOf(MetricCollector<double> requests, string route, string method) =>
+    [
+        .. requests.GetMeasurementSnapshot()
+            .Where(m => Equals(m.Tags.GetValueOrDefault("http.route"), route) && Equals(m.Tags.GetValueOrDefault("http.request.method"), method))
+            .Select(m => Convert.ToInt32(m.Tags["http.response.status_code"], CultureInfo.InvariantCulture)),
+    ];
 
     private static async Task<bool> UpdateWaitsOnAsync(NpgsqlConnection admin, int lockerPid)
     {

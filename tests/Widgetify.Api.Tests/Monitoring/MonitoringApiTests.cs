@@ -11,7 +11,7 @@ using Widgetify.Core.Traffic;
 namespace Widgetify.Api.Tests.Monitoring;
 
 [Collection(SharedApiServer.Name)]
-public sealed class MonitoringApiTests(ApiFixture fixture)
+public sealed partial class MonitoringApiTests(ApiFixture fixture)
 {
     private WidgetifyServer Server => fixture.Server;
 
@@ -26,17 +26,27 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
         }
     }
 
+    /// <summary>Scrapes until the text shows <paramref name="what"/> and <see cref="GenerateTrafficAsync"/>'s requests. The
+    /// exporter answers for 300 ms from the text it last rendered, which another test's scrape may have rendered before
+    /// this test's traffic.</summary>
+    private static async Task<string> ScrapeAfterTrafficUntilAsync(HttpClient client, Func<string, bool> shows, string what)
+    {
+        var text = "";
+        await BoundedWait.UntilAsync(
+            async () => shows(text = await client.GetStringAsync("/metrics")) && text.Contains("http_route=\"/w/{id}\"", StringComparison.Ordinal),
+            () => text.Length + " bytes", what + " and this test's traffic are exposed");
+        return text;
+    }
+
     [Fact]
     public async Task Metrics_AfterTraffic_PassesPromtoolAndCoversHttpPoolAdmissionAndServer()
     {
         await GenerateTrafficAsync();
         using var client = Server.CreateClient();
-        string text = "";
 
         // The server-side figures come from the first database sample, taken within a second of start.
-        await BoundedWait.UntilAsync(
-            async () => (text = await client.GetStringAsync("/metrics")).Contains("postgresql_connection_max{", StringComparison.Ordinal),
-            () => text.Length + " bytes", "the first database sample is exposed");
+        var text = await ScrapeAfterTrafficUntilAsync(
+            client, t => t.Contains("postgresql_connection_max{", StringComparison.Ordinal), "the first database sample");
         var response = await client.GetAsync("/metrics");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -94,6 +104,21 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
         // Assert: the signals leave scrapes out by this tag.
         requests.GetMeasurementSnapshot().ShouldContain(m =>
             Equals(m.Tags.GetValueOrDefault("http.route"), "/metrics") && Equals(m.Tags.GetValueOrDefault(TrafficExtensions.TrafficTag), TrafficExtensions.OperatorTagValue));
+    }
+
+    [Fact]
+    public async Task Metrics_AfterAScrape_ItsRequestSeriesCarriesTheLabelTheRulesLeaveOut()
+    {
+        // Arrange
+        await GenerateTrafficAsync();
+        using var client = Server.CreateClient();
+
+        // Act: a scrape shows in a later one.
+        var text = await ScrapeAfterTrafficUntilAsync(client, OperatorScrapeSeries().IsMatch, "an earlier scrape's request series");
+
+        // Assert: deploy/prometheus/widgetify.rules.yml and the dashboard select {widgetify_traffic!="operator"}, which
+        // keeps visitors' series, which have no such label.
+        VisitorSeries().IsMatch(text).ShouldBeTrue("a visitor's request series carries no widgetify_traffic label");
     }
 
     [Fact]
@@ -181,4 +206,10 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
         response.StatusCode.ShouldBe(expected);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
     }
+
+    [GeneratedRegex(@"^http_server_request_duration_seconds_count\{(?=[^}]*http_route=""/metrics"")(?=[^}]*widgetify_traffic=""operator"")", RegexOptions.Multiline)]
+    private static partial Regex OperatorScrapeSeries();
+
+    [GeneratedRegex(@"^http_server_request_duration_seconds_count\{(?=[^}]*http_route=""/w/\{id\}"")(?![^}]*widgetify_traffic)", RegexOptions.Multiline)]
+    private static partial Regex VisitorSeries();
 }

@@ -103,6 +103,18 @@ public sealed class GrafanaDashboardTests
     }
 
     [Fact]
+    public void Queries_RequestMetric_LeaveOperatorsRequestsOut()
+    {
+        // As in the rules: the Users row shows users, not this dashboard's own refreshes or the scrapes behind it.
+        var counting =
+            from query in Queries()
+            from selector in PromQl.RequestSelectorsCountingOperators(query.Expression)
+            select $"{query.Panel}: {selector}";
+
+        counting.ShouldBeEmpty($"these panels count operators' requests as users': add {PromQl.UsersOnly}");
+    }
+
+    [Fact]
     public async Task Queries_Every_ParsesAsPromQl()
     {
         // promtool parses every rule's expression: the panels' queries, with Grafana's variables filled in, become

@@ -36,6 +36,20 @@ public static partial class PromQl
         return names;
     }
 
+    /// <summary>The label matcher that leaves operators' and probes' requests out of users' figures: the service tags
+    /// them with it on the request metric (<c>TrafficExtensions.UseTrafficTagging</c>); users' series have no such
+    /// label, which <c>!=</c> keeps.</summary>
+    public const string UsersOnly = "widgetify_traffic!=\"operator\"";
+
+    /// <summary>The selectors of the request metric (<c>http_server_request_duration_seconds_*</c>) in
+    /// <paramref name="expression"/> that do not leave operators' requests out with <see cref="UsersOnly"/>.</summary>
+    public static IReadOnlyList<string> RequestSelectorsCountingOperators(string expression) =>
+        [.. RequestSelectors().Matches(expression).Select(m => m.Value).Where(s => !s.Contains(UsersOnly, StringComparison.Ordinal))];
+
+    // A matcher's value may hold braces (http_route="/w/{id}"): quoted strings are skipped whole.
+    [GeneratedRegex(@"http_server_request_duration_seconds_(?:bucket|count|sum)(?:\{(?:""(?:[^""\\]|\\.)*""|[^}""])*\})?")]
+    private static partial Regex RequestSelectors();
+
     [GeneratedRegex("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`")]
     private static partial Regex Strings();
 

@@ -15,4 +15,17 @@ public sealed class PromQlTests
 
         names.ShouldBe(expected.Split(','));
     }
+
+    [Theory]
+    [InlineData("sum(rate(http_server_request_duration_seconds_count[5m]))", "http_server_request_duration_seconds_count")]
+    [InlineData("sum(rate(http_server_request_duration_seconds_count{http_response_status_code=~\"5..\"}[5m]))",
+        "http_server_request_duration_seconds_count{http_response_status_code=~\"5..\"}")]
+    [InlineData("rate(http_server_request_duration_seconds_bucket{http_route=\"/w/{id}\", widgetify_traffic!=\"operator\"}[1m])", "")]
+    [InlineData("rate(http_server_request_duration_seconds_sum{widgetify_traffic=\"operator\"}[1m]) / widgetify:x", "http_server_request_duration_seconds_sum{widgetify_traffic=\"operator\"}")]
+    public void RequestSelectorsCountingOperators_Expression_FindsTheSelectorsWithoutTheUsersOnlyMatcher(string expression, string expected)
+    {
+        var selectors = PromQl.RequestSelectorsCountingOperators(expression);
+
+        selectors.ShouldBe(expected.Length == 0 ? [] : [expected]);
+    }
 }

@@ -83,6 +83,20 @@ public sealed partial class PrometheusRulesTests
     }
 
     [Fact]
+    public void Expressions_RequestMetric_LeaveOperatorsRequestsOut()
+    {
+        // Scrapes, probes and /api/alerts polling are not users: counted, a failing probe burns the users' error
+        // budget and slow scrapes page as a latency spike (tests/operator_traffic.yml shows both).
+        var counting =
+            from rule in Rules
+            from expression in rule.TemplateQueries.Prepend(rule.Expression)
+            from selector in PromQl.RequestSelectorsCountingOperators(expression)
+            select $"{rule.Name}: {selector}";
+
+        counting.ShouldBeEmpty($"these rules count operators' requests as users': add {PromQl.UsersOnly}");
+    }
+
+    [Fact]
     public void Expressions_PostgresqlServerFigures_AreNeverSummedAcrossInstances()
     {
         // Every instance reports the same server: a fleet-wide sum would multiply connections by the instance count.

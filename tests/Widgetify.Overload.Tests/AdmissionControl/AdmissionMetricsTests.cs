@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Widgetify.Overload.AdmissionControl;
 
@@ -10,29 +11,32 @@ public sealed class AdmissionMetricsTests : IDisposable
     private readonly FakeTimeProvider _clock = new();
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly IMeterFactory _meterFactory;
-    private readonly MeterListener _listener = new();
-    private readonly List<Recorded> _recorded = [];
+    private readonly MetricCollector<long> _shed;
+    private readonly MetricCollector<long> _admitted;
+    private readonly MetricCollector<double> _queueDuration;
+    private readonly MetricCollector<int> _limit;
+    private readonly MetricCollector<int> _inFlight;
+    private readonly MetricCollector<int> _queued;
 
     public AdmissionMetricsTests()
     {
         _meterFactory = _services.GetRequiredService<IMeterFactory>();
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            // Only this test's meter: tests in parallel create meters of the same name.
-            if (instrument.Meter.Scope == _meterFactory)
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<int>((i, v, t, _) => Record(i, v, t));
-        _listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
-        _listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
-        _listener.Start();
+        _shed = Collect<long>("widgetify.admission.shed");
+        _admitted = Collect<long>("widgetify.admission.admitted");
+        _queueDuration = Collect<double>("widgetify.admission.queue.duration");
+        _limit = Collect<int>("widgetify.admission.limit");
+        _inFlight = Collect<int>("widgetify.admission.in_flight");
+        _queued = Collect<int>("widgetify.admission.queued");
     }
 
     public void Dispose()
     {
-        _listener.Dispose();
+        _shed.Dispose();
+        _admitted.Dispose();
+        _queueDuration.Dispose();
+        _limit.Dispose();
+        _inFlight.Dispose();
+        _queued.Dispose();
         _services.Dispose();
     }
 
@@ -48,7 +52,7 @@ public sealed class AdmissionMetricsTests : IDisposable
 
         // Assert
         result.Reason.ShouldBe(RejectionReason.QueueFull);
-        var shed = _recorded.Where(r => r.Name == "widgetify.admission.shed").ShouldHaveSingleItem();
+        var shed = _shed.GetMeasurementSnapshot().ShouldHaveSingleItem();
         shed.Value.ShouldBe(1);
         shed.Tags["widgetify.priority"].ShouldBe("read");
         shed.Tags["widgetify.shed.reason"].ShouldBe("queue_full");
@@ -67,14 +71,14 @@ public sealed class AdmissionMetricsTests : IDisposable
         // Act
         await cts.CancelAsync();
         (await pending).Reason.ShouldBe(RejectionReason.Deadline);
-        var shedBeforeReport = _recorded.Count(r => r.Name == "widgetify.admission.shed");
+        var shedBeforeReport = _shed.GetMeasurementSnapshot().Count;
         controller.ReportDeadlineExceeded(RequestPriority.Write);
 
         // Assert
         shedBeforeReport.ShouldBe(0);
-        var shed = _recorded.Where(r => r.Name == "widgetify.admission.shed").ShouldHaveSingleItem();
+        var shed = _shed.GetMeasurementSnapshot().ShouldHaveSingleItem();
         shed.Tags["widgetify.shed.reason"].ShouldBe("deadline");
-        var waited = _recorded.Where(r => r.Name == "widgetify.admission.queue.duration").ShouldHaveSingleItem();
+        var waited = _queueDuration.GetMeasurementSnapshot().ShouldHaveSingleItem();
         waited.Value.ShouldBe(0.020, 1e-9);
         waited.Tags["widgetify.admission.result"].ShouldBe("deadline");
     }
@@ -93,11 +97,11 @@ public sealed class AdmissionMetricsTests : IDisposable
 
         // Assert
         (await pending).IsAdmitted.ShouldBeTrue();
-        var waited = _recorded.Where(r => r.Name == "widgetify.admission.queue.duration").ShouldHaveSingleItem();
+        var waited = _queueDuration.GetMeasurementSnapshot().ShouldHaveSingleItem();
         waited.Value.ShouldBe(0.030, 1e-9);
         waited.Tags["widgetify.priority"].ShouldBe("write");
         waited.Tags["widgetify.admission.result"].ShouldBe("admitted");
-        _recorded.Count(r => r.Name == "widgetify.admission.admitted").ShouldBe(9);
+        _admitted.GetMeasurementSnapshot().Count.ShouldBe(9);
     }
 
     [Fact]
@@ -108,17 +112,15 @@ public sealed class AdmissionMetricsTests : IDisposable
         controller.SetCeiling(6);
         Fill(controller, 6);
         var queued = controller.AcquireAsync(RequestPriority.Read, CancellationToken.None).AsTask();
-        _recorded.Clear();
 
         // Act
-        _listener.RecordObservableInstruments();
+        RecordObservableInstruments();
 
         // Assert
-        _recorded.Where(r => r.Name == "widgetify.admission.limit").ShouldHaveSingleItem().Value.ShouldBe(6);
-        _recorded.Where(r => r.Name == "widgetify.admission.in_flight").ShouldHaveSingleItem().Value.ShouldBe(6);
-        var byPriority = _recorded.Where(r => r.Name == "widgetify.admission.queued")
-            .ToDictionary(r => (string)r.Tags["widgetify.priority"]!, r => r.Value);
-        byPriority.ShouldBe(new Dictionary<string, double> { ["critical"] = 0, ["write"] = 0, ["read"] = 1, ["background"] = 0 });
+        _limit.GetMeasurementSnapshot().ShouldHaveSingleItem().Value.ShouldBe(6);
+        _inFlight.GetMeasurementSnapshot().ShouldHaveSingleItem().Value.ShouldBe(6);
+        var byPriority = _queued.GetMeasurementSnapshot().ToDictionary(m => (string)m.Tags["widgetify.priority"]!, m => m.Value);
+        byPriority.ShouldBe(new Dictionary<string, int> { ["critical"] = 0, ["write"] = 0, ["read"] = 1, ["background"] = 0 });
         queued.IsCompleted.ShouldBeFalse();
     }
 
@@ -128,13 +130,14 @@ public sealed class AdmissionMetricsTests : IDisposable
         // Arrange
         var controller = Create();
         controller.Dispose();
-        _recorded.Clear();
 
         // Act
-        _listener.RecordObservableInstruments();
+        RecordObservableInstruments();
 
         // Assert
-        _recorded.ShouldBeEmpty();
+        _limit.GetMeasurementSnapshot().ShouldBeEmpty();
+        _inFlight.GetMeasurementSnapshot().ShouldBeEmpty();
+        _queued.GetMeasurementSnapshot().ShouldBeEmpty();
     }
 
     [Fact]
@@ -149,8 +152,8 @@ public sealed class AdmissionMetricsTests : IDisposable
         await controller.AcquireAsync(RequestPriority.Background, CancellationToken.None);
 
         // Assert
-        _recorded.Where(r => r.Name == "widgetify.admission.shed")
-            .Select(r => ((string)r.Tags["widgetify.priority"]!, (string)r.Tags["widgetify.shed.reason"]!))
+        _shed.GetMeasurementSnapshot()
+            .Select(m => ((string)m.Tags["widgetify.priority"]!, (string)m.Tags["widgetify.shed.reason"]!))
             .ShouldBe([("critical", "no_capacity"), ("background", "no_capacity")]);
     }
 
@@ -174,17 +177,16 @@ public sealed class AdmissionMetricsTests : IDisposable
         return leases;
     }
 
-    private void Record<T>(Instrument instrument, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-        where T : struct
+    /// <summary>A collector of one instrument of this test's meter factory only: tests in parallel create meters of
+    /// the same name.</summary>
+    private MetricCollector<T> Collect<T>(string instrument)
+        where T : struct =>
+        new(_meterFactory, AdmissionMetrics.MeterName, instrument);
+
+    private void RecordObservableInstruments()
     {
-        var tagMap = new Dictionary<string, object?>();
-        foreach (var tag in tags)
-        {
-            tagMap[tag.Key] = tag.Value;
-        }
-
-        _recorded.Add(new Recorded(instrument.Name, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), tagMap));
+        _limit.RecordObservableInstruments();
+        _inFlight.RecordObservableInstruments();
+        _queued.RecordObservableInstruments();
     }
-
-    private sealed record Recorded(string Name, double Value, Dictionary<string, object?> Tags);
 }

@@ -38,9 +38,12 @@ public sealed class PoolGovernanceCluster : IAsyncLifetime
         LeaseDuration = TimeSpan.FromMilliseconds(leaseMs),
     };
 
+    /// <summary>A governor on <paramref name="time"/>, whose leases are stamped and expired by that clock too
+    /// (<see cref="LeaseClock"/>): give every governor of a test the same one, as production's all share the database's.</summary>
     public PoolGovernor Governor(
-        string name, int configuredMaxPoolSize, ConnectionBudgetOptions options, ILoggerFactory? loggerFactory = null, PoolGovernanceMetrics? metrics = null) =>
-        new(AppConnectionString, configuredMaxPoolSize, name, options, TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, metrics);
+        string name, int configuredMaxPoolSize, ConnectionBudgetOptions options, TimeProvider time,
+        ILoggerFactory? loggerFactory = null, PoolGovernanceMetrics? metrics = null) =>
+        new(AppConnectionString, configuredMaxPoolSize, name, options, time, LeaseClock.Of(time), loggerFactory ?? NullLoggerFactory.Instance, metrics);
 
     /// <summary>An app pool whose connections carry <paramref name="applicationName"/>, to count them in pg_stat_activity.</summary>
     public NpgsqlDataSource AppPool(string applicationName, int maxPoolSize) =>

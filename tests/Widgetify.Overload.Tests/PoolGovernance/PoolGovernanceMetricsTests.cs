@@ -1,6 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Overload.Tests.PoolGovernance;
@@ -8,95 +9,88 @@ namespace Widgetify.Overload.Tests.PoolGovernance;
 [Collection(PoolGovernanceDatabase.Name)]
 public sealed class PoolGovernanceMetricsTests(PoolGovernanceCluster cluster) : IAsyncLifetime
 {
+    // Durations are measured on this clock, so they are exact.
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2024, 2, 15, 8, 0, 0, TimeSpan.Zero));
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
+    private IMeterFactory MeterFactory => _services.GetRequiredService<IMeterFactory>();
+
     public Task InitializeAsync() => cluster.ResetLeasesAsync();
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync() => await _services.DisposeAsync();
 
     [Fact]
     public async Task OpenConnectionAsync_ConnectionOpenedAndClosed_RecordsAcquireAndHoldDurations()
     {
         // Arrange
-        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var meterFactory = services.GetRequiredService<IMeterFactory>();
-        var metrics = new PoolGovernanceMetrics(meterFactory);
+        var metrics = new PoolGovernanceMetrics(MeterFactory);
         var name = "metrics-" + Guid.NewGuid().ToString("N")[..8];
-        await using var governor = cluster.Governor(name, 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5), metrics: metrics);
+        await using var governor = cluster.Governor(name, 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5), _time, metrics: metrics);
         await governor.StartAsync(CancellationToken.None);
         await using var pool = cluster.AppPool(name, maxPoolSize: 3);
-        var measured = new ConcurrentQueue<(string Instrument, double Value, object? Pool)>();
-        using var listener = Listen(meterFactory, measured);
+        using var acquire = Collect<double>("widgetify.pool.acquire.duration");
+        using var hold = Collect<double>("widgetify.pool.hold.duration");
+        Dictionary<string, (int Value, object? Pool)> gauges;
 
-        // Act
+        // Act: opened at once (the share has room), held for 250 ms
         await using (var connection = await governor.OpenConnectionAsync(pool, CancellationToken.None))
         {
-            listener.RecordObservableInstruments();
+            _time.Advance(TimeSpan.FromMilliseconds(250));
+            gauges = ObserveGauges();
         }
 
         // Assert
-        Single(measured, "widgetify.pool.acquire.duration").ShouldBe((name, true));
-        Single(measured, "widgetify.pool.hold.duration").ShouldBe((name, true));
-        measured.ShouldContain(("widgetify.pool.connections.held", 1d, name));
-        measured.ShouldContain(("widgetify.pool.share", 3d, name));
-        measured.ShouldContain(("widgetify.pool.budget", 12d, name));
-        measured.ShouldContain(("widgetify.pool.instances", 1d, name));
-        measured.ShouldContain(("widgetify.pool.connections.waiting", 0d, name));
+        var acquired = acquire.GetMeasurementSnapshot().ShouldHaveSingleItem();
+        (acquired.Value, acquired.Tags[PoolGovernanceMetrics.PoolNameTag]).ShouldBe((0d, name));
+        var held = hold.GetMeasurementSnapshot().ShouldHaveSingleItem();
+        (held.Value, held.Tags[PoolGovernanceMetrics.PoolNameTag]).ShouldBe((0.25, name));
+        gauges.ShouldBe(new Dictionary<string, (int, object?)>
+        {
+            ["widgetify.pool.budget"] = (12, name),
+            ["widgetify.pool.share"] = (3, name),
+            ["widgetify.pool.connections.held"] = (1, name),
+            ["widgetify.pool.connections.waiting"] = (0, name),
+            ["widgetify.pool.instances"] = (1, name),
+        });
     }
 
     [Fact]
     public async Task DisposeAsync_GovernorDisposed_LeavesTheGauges()
     {
         // Arrange
-        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var meterFactory = services.GetRequiredService<IMeterFactory>();
-        var metrics = new PoolGovernanceMetrics(meterFactory);
-        var governor = cluster.Governor("metrics-gone", 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5), metrics: metrics);
-        var measured = new ConcurrentQueue<(string Instrument, double Value, object? Pool)>();
-        using var listener = Listen(meterFactory, measured);
+        var metrics = new PoolGovernanceMetrics(MeterFactory);
+        var governor = cluster.Governor("metrics-gone", 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5), _time, metrics: metrics);
 
         // Act
         await governor.DisposeAsync();
-        listener.RecordObservableInstruments();
+        var gauges = ObserveGauges();
 
         // Assert
-        measured.ShouldBeEmpty();
+        gauges.ShouldBeEmpty();
     }
 
-    private static (object? Pool, bool NonNegative) Single(
-        ConcurrentQueue<(string Instrument, double Value, object? Pool)> measured, string instrument)
-    {
-        var recorded = measured.Where(m => m.Instrument == instrument).ShouldHaveSingleItem();
-        return (recorded.Pool, recorded.Value >= 0);
-    }
+    /// <summary>A collector of one instrument of this test's meter factory only: tests in parallel create meters of
+    /// the same name.</summary>
+    private MetricCollector<T> Collect<T>(string instrument)
+        where T : struct =>
+        new(MeterFactory, PoolGovernanceMetrics.MeterName, instrument);
 
-    private static MeterListener Listen(IMeterFactory meterFactory, ConcurrentQueue<(string, double, object?)> measured)
+    /// <summary>Every gauge observed once: its value and pool tag, or no entry when it reported nothing.</summary>
+    private Dictionary<string, (int Value, object? Pool)> ObserveGauges()
     {
-        var listener = new MeterListener
+        var observed = new Dictionary<string, (int, object?)>();
+        foreach (var instrument in (string[])[
+            "widgetify.pool.budget", "widgetify.pool.share", "widgetify.pool.connections.held",
+            "widgetify.pool.connections.waiting", "widgetify.pool.instances"])
         {
-            // Only this test's factory: tests in parallel make meters of the same name.
-            InstrumentPublished = (instrument, l) =>
+            using var gauge = Collect<int>(instrument);
+            gauge.RecordObservableInstruments();
+            if (gauge.GetMeasurementSnapshot().SingleOrDefault() is { } measured)
             {
-                if (instrument.Meter.Scope == meterFactory && instrument.Meter.Name == PoolGovernanceMetrics.MeterName)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measured.Enqueue((instrument.Name, value, PoolTag(tags))));
-        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => measured.Enqueue((instrument.Name, value, PoolTag(tags))));
-        listener.Start();
-        return listener;
-    }
-
-    private static object? PoolTag(ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        foreach (var tag in tags)
-        {
-            if (tag.Key == PoolGovernanceMetrics.PoolNameTag)
-            {
-                return tag.Value;
+                observed[instrument] = (measured.Value, measured.Tags.GetValueOrDefault(PoolGovernanceMetrics.PoolNameTag));
             }
         }
 
-        return null;
+        return observed;
     }
 }

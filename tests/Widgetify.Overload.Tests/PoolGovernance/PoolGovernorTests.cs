@@ -6,11 +6,18 @@ using Widgetify.Overload.PoolGovernance;
 namespace Widgetify.Overload.Tests.PoolGovernance;
 
 /// <summary>The governor against a real PostgreSQL with max_connections 20 and superuser_reserved_connections 3, so a
-/// budget is 17 minus ReservedForOtherClients.</summary>
+/// budget is 17 minus ReservedForOtherClients. Every governor of a test runs on one fake clock, which also stamps and
+/// expires its leases in the table: heartbeats, lease loss and peers' expiry happen when the test advances the clock,
+/// never after a real wait.</summary>
 [Collection(PoolGovernanceDatabase.Name)]
 public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLifetime
 {
+    // Only bounds how long a broken build hangs: no test waits for real time to pass.
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    private static readonly DateTimeOffset Start = new(2024, 2, 15, 8, 0, 0, TimeSpan.Zero);
+
+    private readonly TimerCountingFakeTimeProvider _time = new(Start);
 
     public Task InitializeAsync() => cluster.ResetLeasesAsync();
 
@@ -21,7 +28,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     {
         // Arrange
         var logs = new RecordingLoggerFactory();
-        await using var governor = cluster.Governor(UniqueName(), 1000, PoolGovernanceCluster.Options(reservedForOtherClients: 7), logs);
+        await using var governor = Governor(UniqueName(), 1000, PoolGovernanceCluster.Options(reservedForOtherClients: 7), logs);
 
         // Act
         await governor.StartAsync(CancellationToken.None);
@@ -40,7 +47,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     {
         // Arrange
         var logs = new RecordingLoggerFactory();
-        await using var governor = cluster.Governor(UniqueName(), 3, PoolGovernanceCluster.Options(reservedForOtherClients: 7), logs);
+        await using var governor = Governor(UniqueName(), 3, PoolGovernanceCluster.Options(reservedForOtherClients: 7), logs);
 
         // Act
         await governor.StartAsync(CancellationToken.None);
@@ -53,13 +60,13 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     }
 
     [Fact]
-    public async Task StartAsync_TwoInstancesAtOnce_NeverExceedBudgetAndConvergeToFairShares()
+    public async Task StartAsync_TwoInstancesAtOnce_NeverExceedBudgetAndReachFairSharesWithinTwoRenewals()
     {
         // Arrange: budget 17 - 6 = 11; two instances: 11 - 2 control connections - 1 newcomer seat = 8, so 4 each.
         const int budget = 11;
         var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6, heartbeatMs: 200, leaseMs: 2000);
-        await using var a = cluster.Governor(UniqueName(), 100, options);
-        await using var b = cluster.Governor(UniqueName(), 100, options);
+        await using var a = Governor(UniqueName(), 100, options);
+        await using var b = Governor(UniqueName(), 100, options);
         using var stop = new CancellationTokenSource();
         var maxSnapshotCost = 0;
         var tableSampler = QuerySampler.SampleMaxAsync(
@@ -85,17 +92,19 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
             await starts;
         }
 
-        var heartbeats = Task.WhenAll(a.RunHeartbeatsAsync(stop.Token), b.RunHeartbeatsAsync(stop.Token));
-        await BoundedWait.UntilAsync(
-            () => a.Current is { Share: 4, Target: 4 } && b.Current is { Share: 4, Target: 4 },
-            () => $"a {a.Current.Share}/{a.Current.Target}, b {b.Current.Share}/{b.Current.Target}",
-            "both instances hold their fair share of 4",
-            Bound);
+        // Then two heartbeats' worth of renewals, both instances at once each time. Whichever order the lock serves them
+        // in, the first to start shrinks to 4 in its first renewal and the other grows into what that freed by its second.
+        for (var beat = 0; beat < 2; beat++)
+        {
+            _time.Advance(options.HeartbeatInterval);
+            await Task.WhenAll(a.RenewAsync(CancellationToken.None), b.RenewAsync(CancellationToken.None));
+        }
+
         await stop.CancelAsync();
-        await heartbeats;
         var maxTableCost = await tableSampler;
 
         // Assert
+        (a.Current.Share, a.Current.Target, b.Current.Share, b.Current.Target).ShouldBe((4, 4, 4, 4));
         maxTableCost.ShouldBeLessThanOrEqualTo(budget);
         maxSnapshotCost.ShouldBeLessThanOrEqualTo(budget);
         (await cluster.LeaseCostAsync()).ShouldBe(10);
@@ -106,8 +115,8 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     {
         // Arrange
         var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6);
-        await using var a = cluster.Governor(UniqueName(), 100, options);
-        await using var b = cluster.Governor(UniqueName(), 100, options);
+        await using var a = Governor(UniqueName(), 100, options);
+        await using var b = Governor(UniqueName(), 100, options);
         await a.StartAsync(CancellationToken.None);
         await b.StartAsync(CancellationToken.None);
         await a.RenewAsync(CancellationToken.None);
@@ -130,7 +139,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         // Arrange: the pooled control connection is killed server-side, as a PostgreSQL restart would.
         var name = UniqueName();
         var logs = new RecordingLoggerFactory();
-        await using var governor = cluster.Governor(name, 100, PoolGovernanceCluster.Options(reservedForOtherClients: 6), logs);
+        await using var governor = Governor(name, 100, PoolGovernanceCluster.Options(reservedForOtherClients: 6), logs);
         await governor.StartAsync(CancellationToken.None);
         var terminated = await cluster.AdminScalarAsync<long>(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", name + "-control");
@@ -167,56 +176,76 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     }
 
     [Fact]
-    public async Task RunHeartbeatsAsync_PeerDiesWithoutStopping_ItsLeaseExpiresAndTheSurvivorGrowsBack()
+    public async Task RunHeartbeatsAsync_PeerDiesWithoutStopping_ItsLeaseCountsUntilItExpiresAndTheSurvivorGrowsOnTheNextBeat()
     {
-        // Arrange
+        // Arrange: both leased at 08:00:00 for 1 s.
         var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6, heartbeatMs: 200, leaseMs: 1000);
-        await using var survivor = cluster.Governor(UniqueName(), 100, options);
-        var doomed = cluster.Governor(UniqueName(), 100, options);
+        var logs = new RecordingLoggerFactory();
+        await using var survivor = Governor(UniqueName(), 100, options, logs);
+        var doomed = Governor(UniqueName(), 100, options);
         await survivor.StartAsync(CancellationToken.None);
         await doomed.StartAsync(CancellationToken.None);
         await survivor.RenewAsync(CancellationToken.None);
         survivor.Current.Share.ShouldBe(4);
+        var grown = ShareChangesTo(survivor, 9);
         using var stop = new CancellationTokenSource();
 
-        // Act: disposing without StopAsync closes its connection but leaves its lease, as a crash would.
+        // Act: disposing without StopAsync closes its connection but leaves its lease, as a crash would. At 08:00:01,
+        // its expiry instant, it still counts; the survivor's next beat, at 08:00:01.2, finds it expired.
         await doomed.DisposeAsync();
+        _time.Advance(options.LeaseDuration);
+        await survivor.RenewAsync(CancellationToken.None);
+        var shareAtExpiry = survivor.Current.Share;
         var heartbeats = survivor.RunHeartbeatsAsync(stop.Token);
-        await BoundedWait.UntilAsync(
-            () => survivor.Current.Share == 9, () => $"share {survivor.Current.Share}", "the dead peer's lease expired", Bound);
+        _time.Advance(options.HeartbeatInterval);
+        var afterBeat = await grown.WaitAsync(Bound);
         await stop.CancelAsync();
         await heartbeats;
 
         // Assert
-        survivor.Current.Instances.ShouldBe(1);
+        shareAtExpiry.ShouldBe(4);
+        (afterBeat.Instances, afterBeat.LastRenewedAt).ShouldBe((1, Start + options.LeaseDuration + options.HeartbeatInterval));
         (await cluster.LeaseCountAsync()).ShouldBe(1);
+        logs.Entries.ShouldContain(e => e.Message.StartsWith("Removed 1 expired connection-budget lease(s)", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task RunHeartbeatsAsync_NoRenewalForLeaseDuration_ShareIsZeroUntilARenewalSucceeds()
+    public async Task RunHeartbeatsAsync_NoRenewalForLeaseDuration_ShareIsZeroFromThenUntilARenewalSucceeds()
     {
-        // Arrange: a session holding the lease lock makes every renewal wait, as a partition from the database would.
+        // Arrange: leased at 08:00:00 for 1 s. A session holding the lease lock makes every renewal wait, as a partition
+        // from the database would.
         var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6, heartbeatMs: 200, leaseMs: 1000);
-        await using var governor = cluster.Governor(UniqueName(), 100, options);
+        await using var governor = Governor(UniqueName(), 100, options);
         await governor.StartAsync(CancellationToken.None);
         await using var blocker = new NpgsqlConnection(cluster.AdminOnAppDatabase);
         await blocker.OpenAsync();
         await Execute(blocker, $"SELECT pg_advisory_lock({LeaseTable.AdvisoryLockKey})");
+        var lost = ShareChangesTo(governor, 0);
+        var regained = ShareChangesTo(governor, 9);
         using var stop = new CancellationTokenSource();
         var heartbeats = governor.RunHeartbeatsAsync(stop.Token);
 
-        // Act
-        await BoundedWait.UntilAsync(
-            () => governor.Current is { LeaseValid: false, Share: 0 }, () => governor.Current.Reason, "the lease is lost", Bound);
-        var lost = governor.Current;
+        // Act: the beat at 08:00:00.2 waits on the lock; its attempt may last until the lease runs out, at 08:00:01.
+        _time.Advance(options.HeartbeatInterval);
+        await UntilOneTimerArmedAsync("the beat's renewal waits on the lock, bounded by its attempt's timeout alone");
+        _time.Advance(options.LeaseDuration - options.HeartbeatInterval - TimeSpan.FromMilliseconds(1));
+        var validJustBefore = governor.Current.LeaseValid;
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var lostSnapshot = await lost.WaitAsync(Bound);
+
+        // Act: the partition ends; the next beat, at 08:00:01.2, renews.
         await Execute(blocker, $"SELECT pg_advisory_unlock({LeaseTable.AdvisoryLockKey})");
-        await BoundedWait.UntilAsync(
-            () => governor.Current is { LeaseValid: true, Share: 9 }, () => governor.Current.Reason, "a renewal succeeded", Bound);
+        await UntilOneTimerArmedAsync("the loop waits for its next beat (the spent attempt's timeout is not armed)");
+        _time.Advance(options.HeartbeatInterval);
+        var regainedSnapshot = await regained.WaitAsync(Bound);
         await stop.CancelAsync();
         await heartbeats;
 
         // Assert
-        lost.Reason.ShouldContain("Widgetify:ConnectionBudget:LeaseDuration");
+        validJustBefore.ShouldBeTrue();
+        lostSnapshot.LeaseValid.ShouldBeFalse();
+        lostSnapshot.Reason.ShouldContain("Widgetify:ConnectionBudget:LeaseDuration");
+        (regainedSnapshot.LeaseValid, regainedSnapshot.LastRenewedAt).ShouldBe((true, Start + options.LeaseDuration + options.HeartbeatInterval));
         governor.Gate.Limit.ShouldBe(9);
     }
 
@@ -225,7 +254,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     {
         // Arrange: the pool itself would allow 15; only the share of 3 may keep them to 3.
         var name = UniqueName();
-        await using var governor = cluster.Governor(name, 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5));
+        await using var governor = Governor(name, 3, PoolGovernanceCluster.Options(reservedForOtherClients: 5));
         await governor.StartAsync(CancellationToken.None);
         await using var pool = cluster.AppPool(name, maxPoolSize: 15);
         var share = governor.Current.Share;
@@ -260,8 +289,8 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         // Arrange: alone with a share of 9, holding 6.
         var name = UniqueName();
         var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6);
-        await using var governor = cluster.Governor(name, 100, options);
-        await using var peer = cluster.Governor(UniqueName(), 100, options);
+        await using var governor = Governor(name, 100, options);
+        await using var peer = Governor(UniqueName(), 100, options);
         await governor.StartAsync(CancellationToken.None);
         await using var pool = cluster.AppPool(name, maxPoolSize: 15);
         var held = new List<NpgsqlConnection>();
@@ -298,7 +327,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     {
         // Arrange
         var name = UniqueName();
-        await using var governor = cluster.Governor(name, 2, PoolGovernanceCluster.Options(reservedForOtherClients: 5));
+        await using var governor = Governor(name, 2, PoolGovernanceCluster.Options(reservedForOtherClients: 5));
         await governor.StartAsync(CancellationToken.None);
         await using var pool = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cluster.AppConnectionString)
         {
@@ -309,10 +338,16 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         await using var first = await governor.OpenConnectionAsync(pool, CancellationToken.None);
         await using var second = await governor.OpenConnectionAsync(pool, CancellationToken.None);
 
-        // Act
-        var error = await Should.ThrowAsync<NpgsqlException>(governor.OpenConnectionAsync(pool, CancellationToken.None).AsTask());
+        // Act: the third waits at the gate for the pool's 'Timeout', on the fake clock.
+        var third = governor.OpenConnectionAsync(pool, CancellationToken.None).AsTask();
+        var waiting = governor.Gate.Waiting;
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        var pendingJustBefore = !third.IsCompleted;
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var error = await Should.ThrowAsync<NpgsqlException>(third);
 
         // Assert
+        (waiting, pendingJustBefore).ShouldBe((1, true));
         error.InnerException.ShouldBeOfType<TimeoutException>();
         error.Message.ShouldContain("'Timeout'");
         error.Message.ShouldContain("Widgetify:ConnectionBudget:ReservedForOtherClients");
@@ -345,6 +380,29 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     }
 
     private static string UniqueName() => "gov-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>Completes with the first snapshot whose share is <paramref name="share"/>. ShareChanged is raised on the
+    /// thread that renewed, so a test learns of a heartbeat's effect without polling for it.</summary>
+    private static Task<PoolBudgetSnapshot> ShareChangesTo(PoolGovernor governor, int share)
+    {
+        var reached = new TaskCompletionSource<PoolBudgetSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+        governor.ShareChanged += snapshot =>
+        {
+            if (snapshot.Share == share)
+            {
+                reached.TrySetResult(snapshot);
+            }
+        };
+        return reached.Task;
+    }
+
+    private PoolGovernor Governor(string name, int configuredMaxPoolSize, ConnectionBudgetOptions options, ILoggerFactory? logs = null) =>
+        cluster.Governor(name, configuredMaxPoolSize, options, _time, logs);
+
+    /// <summary>Until the heartbeat loop, resumed on another thread by an advance, has armed its next timer: the clock may
+    /// only move on once it has, or the advance would pass a timer not yet armed. Nothing here waits for time to pass.</summary>
+    private Task UntilOneTimerArmedAsync(string because) =>
+        BoundedWait.UntilAsync(() => _time.ArmedTimers == 1, () => $"{_time.ArmedTimers} timer(s) armed", because, Bound);
 
     /// <summary>Σ(share + 1) over both snapshots, read a, b, a until a did not change in between: each snapshot is
     /// read alone, and a pair read across a concurrent shrink-then-grow could add a stale value to a fresh one.</summary>

@@ -1,0 +1,73 @@
+using Npgsql;
+
+namespace Widgetify.Scaling.Decisions;
+
+/// <summary>The scaling decisions, for <c>GET /api/scaling</c> and the dashboard: this instance's last
+/// <see cref="Capacity"/> in memory, and the whole fleet's in PostgreSQL (whichever instance led when each was taken).</summary>
+public sealed class ScalingDecisionLog
+{
+    /// <summary>Decisions kept in memory.</summary>
+    public const int Capacity = 100;
+
+    private readonly DecisionStore store;
+    private readonly Lock sync = new();
+    private readonly LinkedList<ScalingDecisionRecord> recent = new();
+
+    internal ScalingDecisionLog(DecisionStore store) => this.store = store;
+
+    /// <summary>This instance's decisions, newest first: what it decided while it led.</summary>
+    public IReadOnlyList<ScalingDecisionRecord> Recent
+    {
+        get
+        {
+            lock (sync)
+            {
+                return [.. recent];
+            }
+        }
+    }
+
+    /// <summary>The fleet's newest decisions from the decisions table, newest first, falling back to <see cref="Recent"/>
+    /// when PostgreSQL cannot be read (a dashboard during a database outage still shows what this instance knows).</summary>
+    /// <param name="limit">How many at most; 1 to 1,000.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public async Task<IReadOnlyList<ScalingDecisionRecord>> ReadFleetAsync(int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1_000);
+        try
+        {
+            return await store.ReadRecentAsync(limit, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            // Unreachable, or no leader has created the table yet (undefined_table is an NpgsqlException too).
+            return [.. Recent.Take(limit)];
+        }
+    }
+
+    internal void Add(ScalingDecisionRecord decision)
+    {
+        lock (sync)
+        {
+            recent.AddFirst(decision);
+            if (recent.Count > Capacity)
+            {
+                recent.RemoveLast();
+            }
+        }
+    }
+
+    /// <summary>Replaces <paramref name="previous"/> (the same object that was added) by <paramref name="completed"/>.</summary>
+    internal void Replace(ScalingDecisionRecord previous, ScalingDecisionRecord completed)
+    {
+        lock (sync)
+        {
+            var node = recent.Find(previous);
+            if (node is not null)
+            {
+                node.Value = completed;
+            }
+        }
+    }
+}
