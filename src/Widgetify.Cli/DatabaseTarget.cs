@@ -1,14 +1,17 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Widgetify.Postgres;
+using Widgetify.Postgres.Standbys;
 
 namespace Widgetify.Cli;
 
 /// <summary>The database a verb works on: the server named by --database-url, or the embedded cluster in
-/// --data-dir (started for the verb, or shared with a running './widgetify up').</summary>
+/// --data-dir (started for the verb, or shared with a running './widgetify up'), with its local standbys when the
+/// verb asks for them.</summary>
 internal sealed class DatabaseTarget : IAsyncDisposable
 {
     private readonly PostgresCluster? _cluster;
+    private LocalStandbys? _standbys;
 
     private DatabaseTarget(string connectionString, PostgresCluster? cluster)
     {
@@ -33,18 +36,49 @@ internal sealed class DatabaseTarget : IAsyncDisposable
         return new DatabaseTarget(cluster.AppConnectionString, cluster);
     }
 
-    /// <summary>A connection string safe to print: the password is masked.</summary>
-    public string Describe()
+    /// <summary>
+    /// Brings the embedded cluster's local standbys to <paramref name="count"/> (reused, made, or the extra ones
+    /// removed) and waits until they stream. A standby that cannot be had is logged with its reason and returned
+    /// among the failures; the primary goes on either way.
+    /// </summary>
+    public async Task<StandbyOutcome> EnsureStandbysAsync(int count, ILogger logger, CancellationToken cancellationToken)
     {
-        var csb = new NpgsqlConnectionStringBuilder(ConnectionString);
+        var cluster = _cluster ?? throw new InvalidOperationException("Local standbys need the embedded PostgreSQL, not --database-url.");
+        _standbys ??= new LocalStandbys(cluster, new StandbyOptions(), logger);
+        return await _standbys.EnsureAsync(count, cancellationToken);
+    }
+
+    /// <summary>A connection string safe to print: the password is masked.</summary>
+    public string Describe() => Describe(ConnectionString);
+
+    /// <summary>Host, port, database and user of a connection string; never its password.</summary>
+    public static string Describe(string connectionString)
+    {
+        var csb = new NpgsqlConnectionStringBuilder(connectionString);
         return $"{csb.Host}:{csb.Port}/{csb.Database} as {csb.Username}";
     }
 
+    /// <summary>Stops the standbys first: a primary that stops first would leave them retrying to reach it.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_cluster is not null)
+        try
         {
-            await _cluster.DisposeAsync();
+            if (_standbys is not null)
+            {
+                await _standbys.DisposeAsync();
+            }
+        }
+        catch (AggregateException ex)
+        {
+            // The primary must still stop cleanly; the standbys that did not will be adopted by the next 'up'.
+            await Console.Error.WriteLineAsync($"widgetify: {ex.Message}");
+        }
+        finally
+        {
+            if (_cluster is not null)
+            {
+                await _cluster.DisposeAsync();
+            }
         }
     }
 }

@@ -8,17 +8,19 @@ using Microsoft.Extensions.Logging;
 using Widgetify.Api;
 using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
+using Widgetify.Postgres.Standbys;
 
 namespace Widgetify.Cli;
 
-/// <summary><c>widgetify up</c>: PostgreSQL (embedded unless --database-url), migrations, demo data, then the
-/// service on 127.0.0.1 until Ctrl-C or SIGTERM, after which everything stops cleanly.</summary>
+/// <summary><c>widgetify up</c>: PostgreSQL (embedded unless --database-url) and its standbys, migrations, demo data,
+/// then the service on 127.0.0.1 until Ctrl-C or SIGTERM, after which everything stops cleanly.</summary>
 internal static class UpCommand
 {
     public const string DemoKeyFile = "demo-api-key";
     public const string OperatorKeyFile = "operator-api-key";
     public const string OperatorTenant = "operators";
     public const string PostmortemFolder = "postmortems";
+    public const string ReplicasSection = "Database:Replicas";
 
     public static Command Create()
     {
@@ -30,6 +32,12 @@ internal static class UpCommand
             Description = "Widgets to seed for the demo tenant on first run (0: none).",
             DefaultValueFactory = _ => 10_000,
         };
+        var replicas = new Option<int>("--replicas")
+        {
+            Description = "Streaming standbys of the embedded PostgreSQL to run beside it, each on its own loopback port, kept in " +
+                "<data-dir>/standbys/ and reused by the next 'up' (ones beyond N are removed).",
+            DefaultValueFactory = _ => 0,
+        };
         port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -37,18 +45,39 @@ internal static class UpCommand
                 r.AddError("--port must be from 1 to 65535.");
             }
         });
+        replicas.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--replicas must be 0 or more.");
+            }
+        });
 
-        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, widgets };
+        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, widgets };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(replicas) > 0 && !string.IsNullOrWhiteSpace(r.GetValue(databaseUrl)))
+            {
+                r.AddError(
+                    "--replicas starts standbys of the embedded PostgreSQL, so it cannot be used with --database-url: list that server's " +
+                    $"standbys in configuration instead ({WidgetifyOptions.SectionName}:{ReplicasSection}:N:ConnectionString, " +
+                    "e.g. the environment variable Widgetify__Database__Replicas__0__ConnectionString).");
+            }
+        });
         command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(widgets), cancellationToken));
+            parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(replicas), parse.GetValue(widgets), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int port, string dataDir, string? databaseUrl, int demoWidgets, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        int port, string dataDir, string? databaseUrl, int replicas, int demoWidgets, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
         await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken);
+        // Before the service is built, so that it is configured with the standbys that stream. Also with 0: the standbys
+        // of an earlier 'up --replicas' are then removed, because a stopped standby's slot holds WAL and rows on the primary.
+        var standbys = database.Cluster is null ? null : await database.EnsureStandbysAsync(replicas, logger, cancellationToken);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
@@ -57,6 +86,11 @@ internal static class UpCommand
         {
             [$"{WidgetifyOptions.SectionName}:Database:ConnectionString"] = database.ConnectionString,
         };
+        foreach (var (standby, index) in (standbys?.Streaming ?? []).Select((standby, index) => (standby, index)))
+        {
+            settings[$"{WidgetifyOptions.SectionName}:{ReplicasSection}:{index}:ConnectionString"] = standby.AppConnectionString;
+        }
+
         // Defaults that need the data folder and the port; settings made in appsettings.json or the environment win.
         DefaultSetting(builder.Configuration, settings, "Monitoring:Incidents:PostmortemDirectory", postmortems);
         DefaultSetting(builder.Configuration, settings, "Monitoring:ExternalUrl", url);
@@ -85,7 +119,7 @@ internal static class UpCommand
         Console.WriteLine($"""
 
             Widgetify is up at {url}
-              database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory})" : "")}
+              database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory})" : "")}{DescribeStandbys(standbys, builder.Configuration)}
               demo tenant    '{WidgetifyAdministration.DemoTenant}'{(added > 0 ? $", {added:N0} widgets seeded now" : "")}
               demo API key   {demoKey}   (saved to {Path.Combine(dataDir, DemoKeyFile)})
               API            {url}/api/widgets   (Authorization: Bearer <key>)
@@ -98,11 +132,39 @@ internal static class UpCommand
               postmortems    {postmortems}   (drafts written when an incident resolves; or ./widgetify postmortem latest)
             {(sampleId is null ? "" : $"  sample embed   {url}/w/{sampleId}\n")}
             Try:  curl -H "Authorization: Bearer {demoKey}" "{url}/api/widgets?limit=3"
-            Ctrl-C stops the service (in-flight requests finish) and then PostgreSQL.
+            Ctrl-C stops the service (in-flight requests finish) and then {(standbys?.Streaming.Count > 0 ? "the standbys and " : "")}PostgreSQL.
             """);
 
         await app.WaitForShutdownAsync(CancellationToken.None);
         return 0;
+    }
+
+    /// <summary>Banner lines: each local standby and its state, or the standbys configured for --database-url.</summary>
+    private static string DescribeStandbys(StandbyOutcome? standbys, ConfigurationManager configuration)
+    {
+        var lines = new System.Text.StringBuilder();
+        if (standbys is null)
+        {
+            foreach (var replica in configuration.GetSection($"{WidgetifyOptions.SectionName}:{ReplicasSection}").GetChildren())
+            {
+                var described = replica["ConnectionString"] is { Length: > 0 } connectionString ? DatabaseTarget.Describe(connectionString) : "(no ConnectionString)";
+                lines.Append(CultureInfo.InvariantCulture, $"\n  replica {replica.Key,-6} {described} (from configuration)");
+            }
+
+            return lines.ToString();
+        }
+
+        foreach (var standby in standbys.Streaming)
+        {
+            lines.Append(CultureInfo.InvariantCulture, $"\n  {standby.Name,-15}127.0.0.1:{standby.Port}, streaming (data in {standby.DataDirectory})");
+        }
+
+        foreach (var failure in standbys.Failures)
+        {
+            lines.Append(CultureInfo.InvariantCulture, $"\n  {failure.Name,-15}not running: {failure.Reason.Split('\n')[0]} (the log above has the details)");
+        }
+
+        return lines.ToString();
     }
 
     private static void DefaultSetting(ConfigurationManager configuration, Dictionary<string, string?> settings, string key, string value)

@@ -52,8 +52,7 @@ internal static class ClusterDatabase
     public static async Task<bool> EnsureAppRoleAndDatabaseAsync(
         string adminConnectionString, string appPassword, ILogger logger, CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false };
-        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await using var connection = new NpgsqlConnection(Unpooled(adminConnectionString));
         await connection.OpenAsync(cancellationToken);
 
         var created = false;
@@ -83,6 +82,31 @@ internal static class ClusterDatabase
         }
 
         return created;
+    }
+
+    /// <summary>A connection string for one of the cluster's roles on a loopback port.</summary>
+    public static string BuildConnectionString(int port, string user, string password, string database) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Username = user,
+            Password = password,
+            Database = database,
+        }.ConnectionString;
+
+    /// <summary>
+    /// For the one-off queries of starting, checking and stopping servers: a pooled connection would stay open for
+    /// minutes after, holding one of the server's max_connections for nothing.
+    /// </summary>
+    public static string Unpooled(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+
+    /// <summary>Closes the idle pooled connections of a server that stopped: a later server may reuse its port.</summary>
+    public static void ClearPool(string connectionString)
+    {
+        using var connection = new NpgsqlConnection(connectionString);
+        NpgsqlConnection.ClearPool(connection);
     }
 
     private static async Task<bool> ExistsAsync(NpgsqlConnection connection, string sql, string name, CancellationToken cancellationToken)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Widgetify.Postgres;
 
-/// <summary>Creates the folder layout and runs initdb on first use.</summary>
+/// <summary>Creates the folder layout and runs initdb on first use; a standby's layout is prepared the same way.</summary>
 [UnsupportedOSPlatform("windows")]
 internal sealed class ClusterInitializer
 {
@@ -64,7 +64,7 @@ internal sealed class ClusterInitializer
         var passwordFile = Path.Combine(layout.Root, $".initdb-pw-{Guid.NewGuid():N}");
         try
         {
-            await WritePasswordFileAsync(passwordFile, credentials.AdminPassword, cancellationToken);
+            await ServerUserFile.WriteAsync(passwordFile, credentials.AdminPassword + "\n", runner, cancellationToken);
             var result = await RunInitDbAsync(passwordFile, "C.UTF-8", durable, cancellationToken);
             if (!result.Succeeded && (result.StandardError + result.StandardOutput).Contains("locale", StringComparison.OrdinalIgnoreCase))
             {
@@ -102,10 +102,10 @@ internal sealed class ClusterInitializer
     }
 
     /// <summary>
-    /// initdb needs an empty PGDATA owned by the server user. A non-empty one without PG_VERSION is the
-    /// remains of an interrupted initdb and holds no data worth keeping.
+    /// initdb and pg_basebackup need an empty PGDATA owned by the server user. A non-empty one without PG_VERSION
+    /// is the remains of an interrupted initdb or base backup and holds no data worth keeping.
     /// </summary>
-    private async Task CreateEmptyPgDataAsync(CancellationToken cancellationToken)
+    public async Task CreateEmptyPgDataAsync(CancellationToken cancellationToken)
     {
         if (Directory.Exists(layout.PgData) && Directory.EnumerateFileSystemEntries(layout.PgData).Any())
         {
@@ -118,25 +118,6 @@ internal sealed class ClusterInitializer
         if (runner.RunServerCommandsAsPostgres)
         {
             await UnixAccount.ChownToPostgresAsync([layout.PgData], cancellationToken);
-        }
-    }
-
-    private async Task WritePasswordFileAsync(string path, string password, CancellationToken cancellationToken)
-    {
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        await using (var writer = new StreamWriter(path, options))
-        {
-            await writer.WriteLineAsync(password.AsMemory(), cancellationToken);
-        }
-
-        if (runner.RunServerCommandsAsPostgres)
-        {
-            await UnixAccount.ChownToPostgresAsync([path], cancellationToken);
         }
     }
 }

@@ -18,4 +18,22 @@ public static class FreePort
         listener.Stop();
         return port;
     }
+
+    /// <summary>True when nothing listens on <paramref name="port"/> of 127.0.0.1 now (it may be taken a moment later).</summary>
+    /// <param name="port">The port to try.</param>
+    /// <returns>Whether it could be bound.</returns>
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
 }

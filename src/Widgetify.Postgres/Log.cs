@@ -11,7 +11,7 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Warning, "initdb refused locale C.UTF-8; retrying with locale C")]
     public static partial void InitDbLocaleFallback(ILogger logger);
 
-    [LoggerMessage(3, LogLevel.Warning, "Removing leftovers of an interrupted initdb in {PgData}")]
+    [LoggerMessage(3, LogLevel.Warning, "Removing leftovers of an interrupted initdb or base backup in {PgData}")]
     public static partial void RemovingPartialCluster(ILogger logger, string pgData);
 
     [LoggerMessage(4, LogLevel.Information, "Starting PostgreSQL on 127.0.0.1:{Port} for {DataDirectory}")]

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Widgetify.Postgres;
 
-/// <summary>Locates the PostgreSQL server programs (initdb, pg_ctl).</summary>
+/// <summary>Locates the PostgreSQL server programs (initdb, pg_ctl, pg_basebackup).</summary>
 internal sealed class PostgresBinaries
 {
     public const string BinDirectoryVariable = "WIDGETIFY_PG_BINDIR";
@@ -17,6 +17,9 @@ internal sealed class PostgresBinaries
     public string InitDb => Path.Combine(BinDirectory, "initdb");
 
     public string PgCtl => Path.Combine(BinDirectory, "pg_ctl");
+
+    /// <summary>Copies a running primary into a standby's PGDATA; shipped with the server in the same folder.</summary>
+    public string PgBaseBackup => Path.Combine(BinDirectory, "pg_basebackup");
 
     /// <summary>
     /// Explicit option, then WIDGETIFY_PG_BINDIR, then pg_config --bindir (Debian's pg_config may point at

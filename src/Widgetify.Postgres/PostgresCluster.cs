@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace Widgetify.Postgres;
 
@@ -11,49 +10,46 @@ namespace Widgetify.Postgres;
 /// </summary>
 public sealed class PostgresCluster : IAsyncDisposable
 {
-    private const int AutoPortAttempts = 3;
+    private readonly ServerHandle server;
 
-    private readonly ClusterLayout layout;
-    private readonly ServerController controller;
-    private readonly ILogger logger;
-    private readonly int postmasterPid;
-    private readonly Lock stopGate = new();
-    private Task? stopTask;
-
-    private PostgresCluster(
-        ClusterLayout layout, ServerController controller, ILogger logger, ServerState state, bool createdNow, ClusterCredentials credentials)
+    private PostgresCluster(ClusterLayout layout, PostgresBinaries binaries, ServerHandle server, bool createdNow, ClusterCredentials credentials)
     {
-        this.layout = layout;
-        this.controller = controller;
-        this.logger = logger;
-        postmasterPid = state.PostmasterPid;
-        Port = state.Port;
-        OwnsServer = state.OwnsServer;
+        Layout = layout;
+        Binaries = binaries;
+        Credentials = credentials;
+        this.server = server;
         CreatedNow = createdNow;
-        AdminConnectionString = BuildConnectionString(state.Port, ClusterDatabase.AdminUser, credentials.AdminPassword, "postgres");
-        AppConnectionString = BuildConnectionString(state.Port, ClusterDatabase.AppUser, credentials.AppPassword, ClusterDatabase.AppDatabase);
     }
 
     /// <summary>The root folder (full path) holding PGDATA, logs, credentials and owner.pid.</summary>
-    public string DataDirectory => layout.Root;
+    public string DataDirectory => Layout.Root;
 
     /// <summary>The server's TCP port on 127.0.0.1.</summary>
-    public int Port { get; }
+    public int Port => server.Port;
 
     /// <summary>
     /// True when this handle started the server, or adopted it after its owner died; only then does
     /// <see cref="StopAsync"/> stop it.
     /// </summary>
-    public bool OwnsServer { get; }
+    public bool OwnsServer => server.OwnsServer;
 
     /// <summary>True when initdb created the cluster during this <see cref="StartAsync"/>.</summary>
     public bool CreatedNow { get; }
 
     /// <summary>Superuser <c>widgetify_admin</c>, database <c>postgres</c>, on 127.0.0.1.</summary>
-    public string AdminConnectionString { get; }
+    public string AdminConnectionString => server.AdminConnectionString;
 
     /// <summary>Role <c>widgetify</c> (login, not superuser), database <c>widgetify</c> that it owns, on 127.0.0.1.</summary>
-    public string AppConnectionString { get; }
+    public string AppConnectionString => server.AppConnectionString;
+
+    /// <summary>Where the cluster's files are; standbys live under its root.</summary>
+    internal ClusterLayout Layout { get; }
+
+    /// <summary>The programs that made and run this cluster; its standbys are made and run by the same ones.</summary>
+    internal PostgresBinaries Binaries { get; }
+
+    /// <summary>The passwords of this cluster, which its standbys share (they are copies of it).</summary>
+    internal ClusterCredentials Credentials { get; }
 
     /// <summary>
     /// Creates the cluster when the data directory has none, then attaches to its running server or starts one,
@@ -111,26 +107,20 @@ public sealed class PostgresCluster : IAsyncDisposable
             createdNow = true;
         }
 
-        var state = FindRunningServer(layout, logger) ?? await StartServerAsync(layout, controller, options, logger, cancellationToken);
-        var cluster = new PostgresCluster(layout, controller, logger, state, createdNow, credentials);
-        try
+        var server = await ServerHandle.AttachOrStartAsync(
+            layout,
+            controller,
+            options,
+            credentials,
+            logger,
+            (started, token) => ClusterDatabase.EnsureAppRoleAndDatabaseAsync(started.AdminConnectionString, credentials.AppPassword, logger, token),
+            cancellationToken);
+        if (server.StartedNow)
         {
-            await ClusterDatabase.WaitUntilAcceptingAsync(cluster.AdminConnectionString, options.StartTimeout, cancellationToken);
-            await ClusterDatabase.EnsureAppRoleAndDatabaseAsync(cluster.AdminConnectionString, credentials.AppPassword, logger, cancellationToken);
-        }
-        catch
-        {
-            // Do not leave a server behind that nobody holds a handle to.
-            await cluster.StopAsync(CancellationToken.None);
-            throw;
-        }
-
-        if (state.StartedNow)
-        {
-            Log.ServerReady(logger, state.Port, layout.Root);
+            Log.ServerReady(logger, server.Port, layout.Root);
         }
 
-        return cluster;
+        return new PostgresCluster(layout, binaries, server, createdNow, credentials);
     }
 
     /// <summary>
@@ -139,138 +129,9 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// </summary>
     /// <param name="cancellationToken">Cancels waiting for the stop.</param>
     /// <returns>A task that completes when the server has stopped.</returns>
-    public Task StopAsync(CancellationToken cancellationToken = default)
-    {
-        lock (stopGate)
-        {
-            // A failed or cancelled stop may be tried again; a successful one is remembered.
-            if (stopTask is null || stopTask.IsFaulted || stopTask.IsCanceled)
-            {
-                stopTask = StopCoreAsync(cancellationToken);
-            }
-
-            return stopTask;
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken = default) => server.StopAsync(cancellationToken);
 
     /// <summary>Same as <see cref="StopAsync"/>.</summary>
     /// <returns>A task that completes when the server has stopped.</returns>
     public ValueTask DisposeAsync() => new(StopAsync());
-
-    private async Task StopCoreAsync(CancellationToken cancellationToken)
-    {
-        if (!OwnsServer)
-        {
-            Log.NotStoppingForeignServer(logger, Port);
-            return;
-        }
-
-        var running = PostmasterPidFile.TryRead(layout.PostmasterPidFile);
-        if (running is not null && ProcessInspector.IsPostmasterFor(running.Pid, layout.PgData))
-        {
-            if (running.Pid != postmasterPid)
-            {
-                // Someone stopped our server and started a new one (with its own owner): leave it alone.
-                Log.NotStoppingReplacedServer(logger, layout.Root, running.Pid);
-                return;
-            }
-
-            Log.StoppingServer(logger, Port, layout.Root);
-            var result = await controller.StopAsync(cancellationToken);
-            if (!result.Succeeded && ProcessInspector.IsAlive(running.Pid))
-            {
-                ProcessRunner.EnsureSuccess(result);
-            }
-
-            Log.ServerStopped(logger, Port);
-        }
-
-        // Pooled connections point at a dead server now; a later server may reuse the port.
-        ClearPool(AdminConnectionString);
-        ClearPool(AppConnectionString);
-        OwnerPidFile.DeleteIfCurrentProcess(layout.OwnerPidFile);
-    }
-
-    /// <summary>Attaches to (or adopts) a server already running for this PGDATA; removes a stale pid file.</summary>
-    private static ServerState? FindRunningServer(ClusterLayout layout, ILogger logger)
-    {
-        var pidFile = PostmasterPidFile.TryRead(layout.PostmasterPidFile);
-        if (pidFile is null)
-        {
-            return null;
-        }
-
-        if (!ProcessInspector.IsPostmasterFor(pidFile.Pid, layout.PgData))
-        {
-            // Left by a crash or reboot, its pid dead or reused: PostgreSQL would refuse to start while it exists.
-            File.Delete(layout.PostmasterPidFile);
-            Log.StalePidFileRemoved(logger, layout.PostmasterPidFile, pidFile.Pid);
-            return null;
-        }
-
-        if (pidFile.Port == 0)
-        {
-            // Never delete the pid file of a live server: a second postmaster on the same PGDATA corrupts it.
-            throw new InvalidOperationException(
-                $"PostgreSQL (pid {pidFile.Pid}) is running for '{layout.PgData}' but '{layout.PostmasterPidFile}' names no port. " +
-                $"Stop it with 'pg_ctl -D {layout.PgData} stop' and start again.");
-        }
-
-        var ownerPid = OwnerPidFile.TryRead(layout.OwnerPidFile);
-        if (ownerPid is { } owner && (owner == Environment.ProcessId || ProcessInspector.IsAlive(owner)))
-        {
-            // The owner (maybe another handle in this very process) will stop it; we only use it.
-            Log.AttachedToServer(logger, pidFile.Pid, pidFile.Port, layout.Root, owner);
-            return new ServerState(pidFile.Port, pidFile.Pid, OwnsServer: false, StartedNow: false);
-        }
-
-        // The owner crashed and left an orphan server: adopt it, so someone stops it.
-        Log.AdoptingOrphanServer(logger, pidFile.Pid, pidFile.Port, ownerPid);
-        OwnerPidFile.WriteCurrentProcess(layout.OwnerPidFile);
-        return new ServerState(pidFile.Port, pidFile.Pid, OwnsServer: true, StartedNow: false);
-    }
-
-    private static async Task<ServerState> StartServerAsync(
-        ClusterLayout layout, ServerController controller, PostgresClusterOptions options, ILogger logger, CancellationToken cancellationToken)
-    {
-        var attempts = options.Port is null ? AutoPortAttempts : 1;
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = options.Port ?? FreePort.Pick();
-            Log.StartingServer(logger, port, layout.Root);
-            try
-            {
-                await controller.StartAsync(port, options, cancellationToken);
-            }
-            catch (InvalidOperationException ex) when (attempt < attempts)
-            {
-                // Most likely the picked port was taken between picking and binding.
-                Log.StartAttemptFailed(logger, ex, port, attempt, attempts);
-                continue;
-            }
-
-            OwnerPidFile.WriteCurrentProcess(layout.OwnerPidFile);
-            var pidFile = PostmasterPidFile.TryRead(layout.PostmasterPidFile)
-                ?? throw new InvalidOperationException(
-                    $"pg_ctl reported a start but '{layout.PostmasterPidFile}' is missing. Last lines of {layout.LogFile}:" +
-                    $"{Environment.NewLine}{controller.TailLog()}");
-            return new ServerState(port, pidFile.Pid, OwnsServer: true, StartedNow: true);
-        }
-    }
-
-    private static string BuildConnectionString(int port, string user, string password, string database) =>
-        new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Username = user,
-            Password = password,
-            Database = database,
-        }.ConnectionString;
-
-    private static void ClearPool(string connectionString)
-    {
-        using var connection = new NpgsqlConnection(connectionString);
-        NpgsqlConnection.ClearPool(connection);
-    }
 }

@@ -12,6 +12,7 @@ public sealed class PostgresClusterOptions
     /// <item><description><c>logs/postgresql.log</c>: the server log.</description></item>
     /// <item><description><c>pg-credentials.json</c>: generated passwords, mode 0600, created on first init.</description></item>
     /// <item><description><c>owner.pid</c>: pid of the process that owns (and will stop) the running server.</description></item>
+    /// <item><description><c>standbys/&lt;name&gt;/</c>: each standby (<see cref="Standbys.LocalStandbys"/>), laid out the same way.</description></item>
     /// </list>
     /// </summary>
     public required string DataDirectory { get; set; }

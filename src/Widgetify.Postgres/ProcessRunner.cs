@@ -13,6 +13,8 @@ public sealed class ProcessRunner
     /// <summary>The OS account PostgreSQL runs as when this process is root.</summary>
     public const string PostgresUser = "postgres";
 
+    private static readonly IReadOnlyDictionary<string, string> NoVariables = new Dictionary<string, string>();
+
     /// <summary>The runner for this process: server commands as <see cref="PostgresUser"/> when it is root.</summary>
     public static ProcessRunner Instance { get; } = new(UnixAccount.IsRoot);
 
@@ -27,20 +29,40 @@ public sealed class ProcessRunner
 
     /// <summary>Runs a server command (initdb, pg_ctl) as the user that may run PostgreSQL.</summary>
     public Task<ProcessResult> RunServerCommandAsync(
-        string fileName, IReadOnlyList<string> arguments, string? workingDirectory, CancellationToken cancellationToken)
+        string fileName, IReadOnlyList<string> arguments, string? workingDirectory, CancellationToken cancellationToken) =>
+        RunServerCommandAsync(fileName, arguments, workingDirectory, NoVariables, cancellationToken);
+
+    /// <summary>
+    /// Runs a server command (pg_basebackup) with extra environment variables, such as <c>PGPASSWORD</c>: unlike
+    /// arguments, other users cannot read them through <c>ps</c>. <c>runuser</c> passes them on.
+    /// </summary>
+    public Task<ProcessResult> RunServerCommandAsync(
+        string fileName,
+        IReadOnlyList<string> arguments,
+        string? workingDirectory,
+        IReadOnlyDictionary<string, string> environment,
+        CancellationToken cancellationToken)
     {
         if (!RunServerCommandsAsPostgres)
         {
-            return RunAsync(fileName, arguments, workingDirectory, cancellationToken);
+            return RunAsync(fileName, arguments, workingDirectory, environment, cancellationToken);
         }
 
         List<string> wrapped = ["-u", PostgresUser, "--", fileName, .. arguments];
-        return RunAsync("runuser", wrapped, workingDirectory, cancellationToken);
+        return RunAsync("runuser", wrapped, workingDirectory, environment, cancellationToken);
     }
 
     /// <summary>Runs a command; never throws for a non-zero exit code (see <see cref="EnsureSuccess"/>).</summary>
-    public static async Task<ProcessResult> RunAsync(
-        string fileName, IReadOnlyList<string> arguments, string? workingDirectory, CancellationToken cancellationToken)
+    public static Task<ProcessResult> RunAsync(
+        string fileName, IReadOnlyList<string> arguments, string? workingDirectory, CancellationToken cancellationToken) =>
+        RunAsync(fileName, arguments, workingDirectory, NoVariables, cancellationToken);
+
+    private static async Task<ProcessResult> RunAsync(
+        string fileName,
+        IReadOnlyList<string> arguments,
+        string? workingDirectory,
+        IReadOnlyDictionary<string, string> environment,
+        CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -54,6 +76,11 @@ public sealed class ProcessRunner
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
         }
 
         var commandLine = FormatCommandLine(fileName, arguments);

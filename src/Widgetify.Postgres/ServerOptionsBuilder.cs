@@ -6,6 +6,24 @@ namespace Widgetify.Postgres;
 /// <summary>Builds the postgres options string that <c>pg_ctl start -o</c> passes to the server.</summary>
 internal static class ServerOptionsBuilder
 {
+    /// <summary>
+    /// What every embedded server runs with, so that standbys can be added to a running primary: these settings
+    /// only change on a restart. Settings in the options replace them (tests lower them to provoke refusals).
+    /// </summary>
+    internal static readonly IReadOnlyList<KeyValuePair<string, string>> ReplicationDefaults =
+    [
+        // PostgreSQL 15's default, stated so that no postgresql.conf edit can take streaming away.
+        new("wal_level", "replica"),
+        // A standby holds one WAL sender and one slot; pg_basebackup -X stream holds two senders while it copies.
+        // 10 each (PostgreSQL's defaults) let 9 standbys run (the 9th made while 8 stream): more than one machine carries.
+        new("max_wal_senders", "10"),
+        new("max_replication_slots", "10"),
+        // A slot keeps WAL until its standby has it, so a standby that is down would fill the primary's disk.
+        // With this bound, slots keep at most 1 GB of WAL (checked at each checkpoint); a slot further behind is
+        // invalidated, and its standby is rebuilt by a new base backup when it is started again.
+        new("max_slot_wal_keep_size", "1GB"),
+    ];
+
     public static string Build(int port, PostgresClusterOptions options)
     {
         List<KeyValuePair<string, string>> settings =
@@ -22,6 +40,14 @@ internal static class ServerOptionsBuilder
             settings.Add(new("fsync", "off"));
             settings.Add(new("synchronous_commit", "off"));
             settings.Add(new("full_page_writes", "off"));
+        }
+
+        foreach (var (name, value) in ReplicationDefaults)
+        {
+            if (!options.Settings.Keys.Any(setting => string.Equals(setting, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                settings.Add(new(name, value));
+            }
         }
 
         foreach (var (name, value) in options.Settings)

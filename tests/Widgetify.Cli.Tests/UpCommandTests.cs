@@ -136,6 +136,56 @@ public sealed class UpCommandTests
     }
 
     [Fact]
+    public async Task Up_WithReplicas_StartsStreamingStandbyStopsItFirstAndReusesIt()
+    {
+        using var dataDir = new TempDataDir();
+        var standbyPgData = dataDir.StandbyPgData("standby-1");
+        var port = CliProcess.FreePort();
+        using (var up = StartUp(dataDir, port, "--replicas", "1"))
+        {
+            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            up.StandardOutput.ShouldContain("pg_basebackup");
+            up.StandardOutput.ShouldMatch(@"standby-1\s+127\.0\.0\.1:\d+, streaming");
+            File.Exists(Path.Combine(standbyPgData, "standby.signal")).ShouldBeTrue();
+            File.Exists(Path.Combine(dataDir.Path, "pg", "standby.signal")).ShouldBeFalse();
+            dataDir.RunningPostmasterPid(standbyPgData).ShouldNotBeNull();
+            using var http = Client(port, null);
+            (await http.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+            up.Terminate();
+            (await up.WaitForExitAsync(StopTimeout)).ShouldBe(0, up.StandardError + up.StandardOutput);
+            var stops = up.StandardOutput.Split('\n').Where(line => line.Contains("Stopping PostgreSQL", StringComparison.Ordinal)).ToList();
+            stops.Count.ShouldBe(2);
+            stops[0].ShouldContain("standby-1", customMessage: "standbys stop before the primary");
+        }
+
+        dataDir.RunningPostmasterPid(standbyPgData).ShouldBeNull();
+        dataDir.RunningPostmasterPid().ShouldBeNull();
+
+        // The next 'up' starts the same standby again: no new base backup.
+        using (var up = StartUp(dataDir, CliProcess.FreePort(), "--replicas", "1"))
+        {
+            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            up.StandardOutput.ShouldNotContain("pg_basebackup");
+            up.StandardOutput.ShouldMatch(@"standby-1\s+127\.0\.0\.1:\d+, streaming");
+            up.Terminate();
+            (await up.WaitForExitAsync(StopTimeout)).ShouldBe(0);
+        }
+
+        dataDir.RunningPostmasterPid(standbyPgData).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Up_ReplicasWithDatabaseUrl_FailsNamingTheConfigurationKey()
+    {
+        var (exitCode, _, stderr) = await CliProcess.RunAsync("up", "--replicas", "1", "--database-url", "Host=127.0.0.1;Port=1");
+
+        exitCode.ShouldNotBe(0);
+        stderr.ShouldContain("cannot be used with --database-url");
+        stderr.ShouldContain("Widgetify:Database:Replicas:N:ConnectionString");
+    }
+
+    [Fact]
     public async Task KeysCreate_InvalidTenantName_FailsNamingTheRule()
     {
         var (exitCode, _, stderr) = await CliProcess.RunAsync("keys", "create", "--tenant", "Not Valid!", "--database-url", "Host=127.0.0.1;Port=1");
@@ -144,8 +194,8 @@ public sealed class UpCommandTests
         stderr.ShouldContain("lowercase letters, digits");
     }
 
-    private static CliProcess StartUp(TempDataDir dataDir, int port) => CliProcess.Start(
-        "up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "40");
+    private static CliProcess StartUp(TempDataDir dataDir, int port, params string[] more) => CliProcess.Start(
+        ["up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "40", .. more]);
 
     private static HttpClient Client(int port, string? key)
     {

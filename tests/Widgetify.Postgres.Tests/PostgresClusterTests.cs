@@ -24,13 +24,13 @@ public sealed class PostgresClusterTests
         cluster.OwnsServer.ShouldBeTrue();
         cluster.DataDirectory.ShouldBe(directory.Path);
         cluster.Port.ShouldBeGreaterThan(0);
-        (await ScalarAsync(cluster.AppConnectionString, "SELECT current_user")).ShouldBe("widgetify");
-        (await ScalarAsync(cluster.AppConnectionString, "SELECT current_database()")).ShouldBe("widgetify");
-        (await ScalarAsync(cluster.AppConnectionString, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user")).ShouldBe("false");
-        (await ScalarAsync(cluster.AppConnectionString, "SHOW max_connections")).ShouldBe("23");
-        (await ScalarAsync(cluster.AppConnectionString, "SHOW work_mem")).ShouldBe("5MB");
-        (await ScalarAsync(cluster.AppConnectionString, "SHOW fsync")).ShouldBe("off");
-        (await ScalarAsync(cluster.AdminConnectionString, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user")).ShouldBe("true");
+        (await Sql.ScalarAsync(cluster.AppConnectionString, "SELECT current_user")).ShouldBe("widgetify");
+        (await Sql.ScalarAsync(cluster.AppConnectionString, "SELECT current_database()")).ShouldBe("widgetify");
+        (await Sql.ScalarAsync(cluster.AppConnectionString, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user")).ShouldBe("false");
+        (await Sql.ScalarAsync(cluster.AppConnectionString, "SHOW max_connections")).ShouldBe("23");
+        (await Sql.ScalarAsync(cluster.AppConnectionString, "SHOW work_mem")).ShouldBe("5MB");
+        (await Sql.ScalarAsync(cluster.AppConnectionString, "SHOW fsync")).ShouldBe("off");
+        (await Sql.ScalarAsync(cluster.AdminConnectionString, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user")).ShouldBe("true");
         ReadOwnerPid(directory).ShouldBe(Environment.ProcessId);
     }
 
@@ -40,7 +40,7 @@ public sealed class PostgresClusterTests
         await using var directory = new TempClusterDirectory();
         await using (var first = await PostgresCluster.StartAsync(directory.Options()))
         {
-            await ExecuteAsync(first.AppConnectionString, "CREATE TABLE widgets (name text); INSERT INTO widgets VALUES ('sprocket')");
+            await Sql.ExecuteAsync(first.AppConnectionString, "CREATE TABLE widgets (name text); INSERT INTO widgets VALUES ('sprocket')");
         }
 
         File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
@@ -50,7 +50,7 @@ public sealed class PostgresClusterTests
 
         second.CreatedNow.ShouldBeFalse();
         second.OwnsServer.ShouldBeTrue();
-        (await ScalarAsync(second.AppConnectionString, "SELECT name FROM widgets")).ShouldBe("sprocket");
+        (await Sql.ScalarAsync(second.AppConnectionString, "SELECT name FROM widgets")).ShouldBe("sprocket");
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class PostgresClusterTests
 
         cluster.CreatedNow.ShouldBeFalse();
         cluster.OwnsServer.ShouldBeTrue();
-        (await ScalarAsync(cluster.AppConnectionString, "SELECT current_user")).ShouldBe("widgetify");
+        (await Sql.ScalarAsync(cluster.AppConnectionString, "SELECT current_user")).ShouldBe("widgetify");
         File.ReadAllLines(directory.PostmasterPidFile)[0].ShouldNotBe("999999");
         logger.Entries.ShouldContain(entry => entry.Level == LogLevel.Warning && entry.Message.Contains("stale", StringComparison.OrdinalIgnoreCase));
     }
@@ -125,13 +125,13 @@ public sealed class PostgresClusterTests
         adopter.OwnsServer.ShouldBeTrue();
         adopter.CreatedNow.ShouldBeFalse();
         ReadOwnerPid(directory).ShouldBe(Environment.ProcessId);
-        (await ScalarAsync(adopter.AppConnectionString, "SELECT 1::text")).ShouldBe("1");
+        (await Sql.ScalarAsync(adopter.AppConnectionString, "SELECT 1::text")).ShouldBe("1");
 
         await adopter.StopAsync();
 
         File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
         File.Exists(directory.OwnerPidFile).ShouldBeFalse();
-        await Should.ThrowAsync<NpgsqlException>(() => ScalarAsync(adopter.AppConnectionString, "SELECT 1::text"));
+        await Should.ThrowAsync<NpgsqlException>(() => Sql.ScalarAsync(adopter.AppConnectionString, "SELECT 1::text"));
         // The original handle finds its server already gone; stopping it again must not fail.
         await original.StopAsync();
     }
@@ -148,7 +148,7 @@ public sealed class PostgresClusterTests
         second.Port.ShouldBe(owner.Port);
         await second.DisposeAsync();
 
-        (await ScalarAsync(owner.AppConnectionString, "SELECT 1::text")).ShouldBe("1");
+        (await Sql.ScalarAsync(owner.AppConnectionString, "SELECT 1::text")).ShouldBe("1");
         ReadOwnerPid(directory).ShouldBe(Environment.ProcessId);
 
         await owner.StopAsync();
@@ -175,22 +175,6 @@ public sealed class PostgresClusterTests
         await cluster.DisposeAsync();
 
         File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
-    }
-
-    private static async Task<string?> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     private static int ReadOwnerPid(TempClusterDirectory directory) =>

@@ -23,6 +23,28 @@ public sealed class ServerOptionsBuilderTests
         ServerOptionsBuilder.Build(5433, options).ShouldNotContain("fsync");
     }
 
+    [Fact]
+    public void Build_Defaults_ReadyForStandbysWithBoundedWalRetention()
+    {
+        var options = new PostgresClusterOptions { DataDirectory = "/unused" };
+
+        var built = ServerOptionsBuilder.Build(5433, options);
+
+        built.ShouldContain("-c 'wal_level=replica' -c 'max_wal_senders=10' -c 'max_replication_slots=10' -c 'max_slot_wal_keep_size=1GB'");
+    }
+
+    [Fact]
+    public void Build_SettingNamedLikeADefault_ReplacesTheDefault()
+    {
+        var options = new PostgresClusterOptions { DataDirectory = "/unused" };
+        options.Settings["MAX_WAL_SENDERS"] = "2";
+
+        var built = ServerOptionsBuilder.Build(5433, options);
+
+        built.ShouldNotContain("max_wal_senders=10");
+        built.ShouldEndWith("-c 'MAX_WAL_SENDERS=2'");
+    }
+
     [Theory]
     [InlineData("port")]
     [InlineData("bad name")]

@@ -2,7 +2,7 @@ namespace Widgetify.Postgres.Tests;
 
 /// <summary>
 /// A unique root folder under the temp path for one test. Disposing it kills any server a failed test left
-/// running there (so no postmaster outlives the test run) and deletes the folder.
+/// running there, primary or standby (so no postmaster outlives the test run), and deletes the folder.
 /// </summary>
 public sealed class TempClusterDirectory : IAsyncDisposable
 {
@@ -31,14 +31,24 @@ public sealed class TempClusterDirectory : IAsyncDisposable
         StartTimeout = TimeSpan.FromSeconds(30),
     };
 
+    /// <summary>The PGDATA of every standby made under this root.</summary>
+    public IEnumerable<string> StandbyPgDatas =>
+        Directory.Exists(System.IO.Path.Combine(Path, "standbys"))
+            ? Directory.EnumerateDirectories(System.IO.Path.Combine(Path, "standbys")).Select(standby => System.IO.Path.Combine(standby, "pg"))
+            : [];
+
     public async ValueTask DisposeAsync()
     {
-        var pidFile = Widgetify.Postgres.PostmasterPidFile.TryRead(PostmasterPidFile);
-        if (pidFile is not null && ProcessInspector.IsAlive(pidFile.Pid))
+        // Standbys first, in the order the CLI stops them.
+        foreach (var pgData in StandbyPgDatas.Append(PgData))
         {
-            var binaries = await PostgresBinaries.ResolveAsync(null, CancellationToken.None);
-            await ProcessRunner.Instance.RunServerCommandAsync(
-                binaries.PgCtl, ["-D", PgData, "stop", "-m", "immediate", "-w"], Path, CancellationToken.None);
+            var pidFile = Widgetify.Postgres.PostmasterPidFile.TryRead(System.IO.Path.Combine(pgData, "postmaster.pid"));
+            if (pidFile is not null && ProcessInspector.IsAlive(pidFile.Pid))
+            {
+                var binaries = await PostgresBinaries.ResolveAsync(null, CancellationToken.None);
+                await ProcessRunner.Instance.RunServerCommandAsync(
+                    binaries.PgCtl, ["-D", pgData, "stop", "-m", "immediate", "-w"], Path, CancellationToken.None);
+            }
         }
 
         Directory.Delete(Path, recursive: true);

@@ -11,24 +11,34 @@ public sealed class TempDataDir : IDisposable
 
     public string PostmasterPidFile => System.IO.Path.Combine(Path, "pg", "postmaster.pid");
 
-    /// <summary>The postmaster's pid, or null when no server runs for this data dir.</summary>
-    public int? RunningPostmasterPid()
+    /// <summary>The PGDATA of a standby that 'up --replicas' keeps under this data dir.</summary>
+    public string StandbyPgData(string name) => System.IO.Path.Combine(Path, "standbys", name, "pg");
+
+    /// <summary>The postmaster's pid, or null when no server runs for this data dir (or for <paramref name="pgData"/>).</summary>
+    public int? RunningPostmasterPid(string? pgData = null)
     {
-        if (!File.Exists(PostmasterPidFile))
+        var pidFile = pgData is null ? PostmasterPidFile : System.IO.Path.Combine(pgData, "postmaster.pid");
+        if (!File.Exists(pidFile))
         {
             return null;
         }
 
-        var pid = int.Parse(File.ReadLines(PostmasterPidFile).First(), System.Globalization.CultureInfo.InvariantCulture);
+        var pid = int.Parse(File.ReadLines(pidFile).First(), System.Globalization.CultureInfo.InvariantCulture);
         return Directory.Exists($"/proc/{pid}") ? pid : null;
     }
 
     public void Dispose()
     {
-        if (RunningPostmasterPid() is { } pid)
+        var standbys = Directory.Exists(System.IO.Path.Combine(Path, "standbys"))
+            ? Directory.EnumerateDirectories(System.IO.Path.Combine(Path, "standbys")).Select(standby => System.IO.Path.Combine(standby, "pg"))
+            : [];
+        foreach (var pgData in standbys.Append(null))
         {
-            using var kill = Process.Start("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
+            if (RunningPostmasterPid(pgData) is { } pid)
+            {
+                using var kill = Process.Start("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                kill.WaitForExit();
+            }
         }
 
         try

@@ -1,0 +1,194 @@
+using Microsoft.Extensions.Logging;
+
+namespace Widgetify.Postgres;
+
+/// <summary>
+/// The postmaster of one layout as this process holds it: attached to, adopted from a dead owner, or started.
+/// The primary and every standby are run through it, so ownership, stale pid files, port retries and the
+/// stop-once rule are the same for all of them. The caller holds the layout's <see cref="StartLock"/>.
+/// </summary>
+internal sealed class ServerHandle
+{
+    private const int AutoPortAttempts = 3;
+
+    private readonly ClusterLayout layout;
+    private readonly ServerController controller;
+    private readonly ILogger logger;
+    private readonly ServerState state;
+    private readonly Lock stopGate = new();
+    private Task? stopTask;
+
+    private ServerHandle(ClusterLayout layout, ServerController controller, ILogger logger, ServerState state, ClusterCredentials credentials)
+    {
+        this.layout = layout;
+        this.controller = controller;
+        this.logger = logger;
+        this.state = state;
+        AdminConnectionString = ClusterDatabase.BuildConnectionString(state.Port, ClusterDatabase.AdminUser, credentials.AdminPassword, "postgres");
+        AppConnectionString = ClusterDatabase.BuildConnectionString(state.Port, ClusterDatabase.AppUser, credentials.AppPassword, ClusterDatabase.AppDatabase);
+    }
+
+    public int Port => state.Port;
+
+    public bool OwnsServer => state.OwnsServer;
+
+    public bool StartedNow => state.StartedNow;
+
+    public int PostmasterPid => state.PostmasterPid;
+
+    public string AdminConnectionString { get; }
+
+    public string AppConnectionString { get; }
+
+    /// <summary>False once the postmaster this handle found or started is gone (stopped, or killed with kill -9).</summary>
+    public bool IsRunning => ProcessInspector.IsPostmasterFor(state.PostmasterPid, layout.PgData);
+
+    /// <summary>
+    /// Attaches to (or adopts) the server running for the layout, or starts one; then waits until it accepts logins
+    /// and runs <paramref name="whenAccepting"/>. When either fails, a server this call owns is stopped again.
+    /// </summary>
+    public static async Task<ServerHandle> AttachOrStartAsync(
+        ClusterLayout layout,
+        ServerController controller,
+        PostgresClusterOptions options,
+        ClusterCredentials credentials,
+        ILogger logger,
+        Func<ServerHandle, CancellationToken, Task> whenAccepting,
+        CancellationToken cancellationToken)
+    {
+        var state = FindRunningServer(layout, logger) ?? await StartServerAsync(layout, controller, options, logger, cancellationToken);
+        var handle = new ServerHandle(layout, controller, logger, state, credentials);
+        try
+        {
+            await ClusterDatabase.WaitUntilAcceptingAsync(handle.AdminConnectionString, options.StartTimeout, cancellationToken);
+            await whenAccepting(handle, cancellationToken);
+        }
+        catch
+        {
+            // Do not leave a server behind that nobody holds a handle to.
+            await handle.StopAsync(CancellationToken.None);
+            throw;
+        }
+
+        return handle;
+    }
+
+    /// <summary>Stops the server (fast mode) when this handle owns it; a successful stop is remembered.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (stopGate)
+        {
+            // A failed or cancelled stop may be tried again; a successful one is remembered.
+            if (stopTask is null || stopTask.IsFaulted || stopTask.IsCanceled)
+            {
+                stopTask = StopCoreAsync(cancellationToken);
+            }
+
+            return stopTask;
+        }
+    }
+
+    /// <summary>Last lines of the server log, or a note saying why there are none.</summary>
+    public string TailLog() => controller.TailLog();
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    {
+        if (!OwnsServer)
+        {
+            Log.NotStoppingForeignServer(logger, Port);
+            return;
+        }
+
+        var running = PostmasterPidFile.TryRead(layout.PostmasterPidFile);
+        if (running is not null && ProcessInspector.IsPostmasterFor(running.Pid, layout.PgData))
+        {
+            if (running.Pid != state.PostmasterPid)
+            {
+                // Someone stopped our server and started a new one (with its own owner): leave it alone.
+                Log.NotStoppingReplacedServer(logger, layout.Root, running.Pid);
+                return;
+            }
+
+            Log.StoppingServer(logger, Port, layout.Root);
+            var result = await controller.StopAsync(cancellationToken);
+            if (!result.Succeeded && ProcessInspector.IsAlive(running.Pid))
+            {
+                ProcessRunner.EnsureSuccess(result);
+            }
+
+            Log.ServerStopped(logger, Port);
+        }
+
+        // Pooled connections point at a dead server now; a later server may reuse the port.
+        ClusterDatabase.ClearPool(AdminConnectionString);
+        ClusterDatabase.ClearPool(AppConnectionString);
+        OwnerPidFile.DeleteIfCurrentProcess(layout.OwnerPidFile);
+    }
+
+    /// <summary>Attaches to (or adopts) a server already running for this PGDATA; removes a stale pid file.</summary>
+    private static ServerState? FindRunningServer(ClusterLayout layout, ILogger logger)
+    {
+        var pidFile = PostmasterPidFile.TryRead(layout.PostmasterPidFile);
+        if (pidFile is null)
+        {
+            return null;
+        }
+
+        if (!ProcessInspector.IsPostmasterFor(pidFile.Pid, layout.PgData))
+        {
+            // Left by a crash or reboot, its pid dead or reused: PostgreSQL would refuse to start while it exists.
+            File.Delete(layout.PostmasterPidFile);
+            Log.StalePidFileRemoved(logger, layout.PostmasterPidFile, pidFile.Pid);
+            return null;
+        }
+
+        if (pidFile.Port == 0)
+        {
+            // Never delete the pid file of a live server: a second postmaster on the same PGDATA corrupts it.
+            throw new InvalidOperationException(
+                $"PostgreSQL (pid {pidFile.Pid}) is running for '{layout.PgData}' but '{layout.PostmasterPidFile}' names no port. " +
+                $"Stop it with 'pg_ctl -D {layout.PgData} stop' and start again.");
+        }
+
+        var ownerPid = OwnerPidFile.TryRead(layout.OwnerPidFile);
+        if (ownerPid is { } owner && (owner == Environment.ProcessId || ProcessInspector.IsAlive(owner)))
+        {
+            // The owner (maybe another handle in this very process) will stop it; we only use it.
+            Log.AttachedToServer(logger, pidFile.Pid, pidFile.Port, layout.Root, owner);
+            return new ServerState(pidFile.Port, pidFile.Pid, OwnsServer: false, StartedNow: false);
+        }
+
+        // The owner crashed and left an orphan server: adopt it, so someone stops it.
+        Log.AdoptingOrphanServer(logger, pidFile.Pid, pidFile.Port, ownerPid);
+        OwnerPidFile.WriteCurrentProcess(layout.OwnerPidFile);
+        return new ServerState(pidFile.Port, pidFile.Pid, OwnsServer: true, StartedNow: false);
+    }
+
+    private static async Task<ServerState> StartServerAsync(
+        ClusterLayout layout, ServerController controller, PostgresClusterOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var attempts = options.Port is null ? AutoPortAttempts : 1;
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = options.Port ?? FreePort.Pick();
+            Log.StartingServer(logger, port, layout.Root);
+            try
+            {
+                await controller.StartAsync(port, options, cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (attempt < attempts)
+            {
+                // Most likely the picked port was taken between picking and binding.
+                Log.StartAttemptFailed(logger, ex, port, attempt, attempts);
+                continue;
+            }
+
+            OwnerPidFile.WriteCurrentProcess(layout.OwnerPidFile);
+            var pidFile = PostmasterPidFile.TryRead(layout.PostmasterPidFile)
+                ?? throw new InvalidOperationException(
+                    $"pg_ctl reported a start but '{layout.PostmasterPidFile}' is missing. Last lines of {layout.LogFile}:" +
+                    $"{Environment.NewLine}{controller.TailLog()}");
+            return new ServerState(port, pidFile.Pid, OwnsServer: true, StartedNow: true);
+        }
+    }
+}
