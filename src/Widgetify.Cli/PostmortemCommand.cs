@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Widgetify.Incidents;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Incidents.Postmortems;
 
 namespace Widgetify.Cli;

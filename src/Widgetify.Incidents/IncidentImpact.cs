@@ -15,6 +15,11 @@ public sealed record IncidentImpact
     /// <summary>Requests shed by admission control.</summary>
     public long Shed { get; init; }
 
+    /// <summary>Requests whose client went away before the answer (status 499): clients that gave up. Their own
+    /// class, never a failure of ours: in <see cref="Requests"/>, but neither in <see cref="Failed"/> nor in
+    /// <see cref="FailedOrShedPercent"/>, and a client that only gave up is not in <see cref="ClientsAffected"/>.</summary>
+    public long ClientClosed { get; init; }
+
     /// <summary>Failed and shed requests over all requests, in percent; 0 without requests.</summary>
     public double FailedOrShedPercent => Requests == 0 ? 0 : 100.0 * (Failed + Shed) / Requests;
 
@@ -40,6 +45,7 @@ public sealed record IncidentImpact
             Requests = Requests + other.Requests,
             Failed = Failed + other.Failed,
             Shed = Shed + other.Shed,
+            ClientClosed = ClientClosed + other.ClientClosed,
             Clients = Clients + other.Clients,
             ClientsAffected = ClientsAffected + other.ClientsAffected,
             ClientsCapped = ClientsCapped || other.ClientsCapped,

@@ -14,8 +14,9 @@ internal static partial class IncidentLog
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Incident {IncidentId} mitigated at {MitigatedAt:O}")]
     public static partial void Mitigated(ILogger logger, Guid incidentId, DateTimeOffset mitigatedAt);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Incident {IncidentId} resolved at {ResolvedAt:O}: {FailedOrShedPercent:0.##}% of {Requests} requests failed or shed, {ClientsAffectedPercent:0.##}% of clients affected")]
-    public static partial void Resolved(ILogger logger, Guid incidentId, DateTimeOffset? resolvedAt, double failedOrShedPercent, long requests, double clientsAffectedPercent);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Incident {IncidentId} resolved at {ResolvedAt:O}: {FailedOrShedPercent:0.##}% of {Requests} requests failed or shed, {ClientClosed} given up by their clients (499, not failures), {ClientsAffectedPercent:0.##}% of clients affected")]
+    public static partial void Resolved(
+        ILogger logger, Guid incidentId, DateTimeOffset? resolvedAt, double failedOrShedPercent, long requests, long clientClosed, double clientsAffectedPercent);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "This instance recovered; incident {IncidentId} stays open while {Instances} still report it")]
     public static partial void Left(ILogger logger, Guid incidentId, IReadOnlyList<string> instances);

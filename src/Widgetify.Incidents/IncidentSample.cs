@@ -12,11 +12,15 @@ public sealed record IncidentSample
     /// <summary>Completed requests.</summary>
     public long Requests { get; init; }
 
-    /// <summary>Failed or shed requests.</summary>
+    /// <summary>Failed or shed requests (not those whose clients gave up).</summary>
     public long Bad { get; init; }
 
     /// <summary>Shed requests.</summary>
     public long Shed { get; init; }
+
+    /// <summary>Requests whose client went away before the answer (499): clients that gave up, not failures of ours.
+    /// Zero in the samples stored before it was recorded.</summary>
+    public long ClientClosed { get; init; }
 
     /// <summary>Median latency of all requests, in seconds.</summary>
     public double? P50 { get; init; }

@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Widgetify.Incidents.Impact;
+using Widgetify.Incidents.Lifecycle;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Observability;
 
 namespace Widgetify.Incidents;

@@ -3,6 +3,8 @@ using Npgsql;
 using Widgetify.Cli.Tests.Infrastructure;
 using Widgetify.Incidents;
 using Widgetify.Incidents.Impact;
+using Widgetify.Incidents.Lifecycle;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
 using Widgetify.Observability.Signals;

@@ -1,3 +1,4 @@
+using Widgetify.Incidents.Persistence;
 
 namespace Widgetify.Incidents.Tests;
 

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Widgetify.Incidents.Impact;
+using Widgetify.Incidents.Lifecycle;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
 using Widgetify.Observability.Signals;
@@ -23,18 +25,20 @@ internal static class Signals
         return new LatencyDistribution(Bounds, counts);
     }
 
-    /// <summary>A second of traffic: <paramref name="latency"/> for served requests, sheds answered at once.</summary>
+    /// <summary>A second of traffic: <paramref name="latency"/> for served requests and those whose clients gave up
+    /// (<paramref name="clientClosed"/>, not served), sheds answered at once.</summary>
     public static SignalSnapshot Second(
         int second, long requests = 100, double latency = 0.08, long shed = 0, long errors = 0, double limit = 100, long queued = 0,
         long poolUsed = 5, long share = 20, long pending = 0, long? serverConnections = 30, long? maxConnections = 100, bool databaseUp = true,
-        double? longestTransaction = null, long deadlocks = 0, long rollbacks = 0, long commits = 100) => new()
+        double? longestTransaction = null, long deadlocks = 0, long rollbacks = 0, long commits = 100, long clientClosed = 0) => new()
     {
         At = T0.AddSeconds(second),
         Requests = requests,
         Shed = shed,
         ServerErrors = errors,
+        ClientClosed = clientClosed,
         Latency = Latency(latency, requests - shed).Add(Latency(0.01, shed)),
-        ServedLatency = Latency(latency, requests - shed),
+        ServedLatency = Latency(latency, requests - shed - clientClosed),
         AdmissionLimit = limit,
         AdmissionInFlight = Math.Min((long)limit, requests),
         AdmissionQueued = queued,

@@ -3,6 +3,7 @@ using Widgetify.Api.Auth;
 using Widgetify.Api.Monitoring;
 using Widgetify.Core.Traffic;
 using Widgetify.Incidents;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
 using Widgetify.Observability.Signals;

@@ -22,11 +22,13 @@ internal sealed record AlertView(
 
 internal sealed record IncidentPage(IReadOnlyList<IncidentView> Items);
 
+// ClientClosed: requests whose clients gave up (499), spelled as the signals spell it; not in Failed nor in the percent.
 internal sealed record ImpactView(
-    long Requests, long Failed, long Shed, double FailedOrShedPercent, long Clients, long ClientsAffected, double ClientsAffectedPercent, bool ClientsCapped)
+    long Requests, long Failed, long Shed, long ClientClosed, double FailedOrShedPercent, long Clients, long ClientsAffected, double ClientsAffectedPercent,
+    bool ClientsCapped)
 {
     public static ImpactView From(IncidentImpact i) => new(
-        i.Requests, i.Failed, i.Shed, i.FailedOrShedPercent, i.Clients, i.ClientsAffected, i.ClientsAffectedPercent, i.ClientsCapped);
+        i.Requests, i.Failed, i.Shed, i.ClientClosed, i.FailedOrShedPercent, i.Clients, i.ClientsAffected, i.ClientsAffectedPercent, i.ClientsCapped);
 }
 
 internal sealed record IncidentView(

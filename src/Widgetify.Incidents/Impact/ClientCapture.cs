@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Widgetify.Incidents.Impact;
 
 /// <summary>The distinct clients one incident touched on this instance, each set capped (then counts are lower bounds).</summary>
-/// <remarks>Counts from before a restart are added by the incident (<see cref="OpenIncident.Impact"/>), not here.</remarks>
+/// <remarks>Counts from before a restart are added by the incident (<see cref="Lifecycle.OpenIncident.Impact"/>), not here.</remarks>
 internal sealed class ClientCapture(int cap)
 {
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);

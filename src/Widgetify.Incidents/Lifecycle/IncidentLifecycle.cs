@@ -17,8 +17,8 @@ namespace Widgetify.Incidents.Lifecycle;
 ///   open | mitigated ─ nobody reports for liveness ─► abandoned   (IncidentStore.CloseAbandonedAsync)
 /// </code>
 /// <see cref="Decide"/> is pure: from the state, the second's snapshot, its alert transitions and the alerts active
-/// after them, to a decision with its reasons. <see cref="IncidentTracker"/> acts on it (timeline, outbox) and the
-/// store records it.</summary>
+/// after them, to a decision with its reasons. <see cref="IncidentTracker"/> acts on it (timeline, outbox) and
+/// <see cref="Persistence.OutboxFlusher"/> records it in <see cref="Persistence.IncidentStore"/>.</summary>
 internal sealed class IncidentLifecycle
 {
     // When several alerts fire in the same second, the incident is named after the one that says most about the

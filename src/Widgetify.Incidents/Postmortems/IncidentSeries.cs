@@ -44,6 +44,9 @@ internal sealed class IncidentSeries
 
     public double ErrorPercent => Requests == 0 ? 0 : 100.0 * During.Sum(s => s.ServerErrors) / Requests;
 
+    /// <summary>Requests whose clients gave up (499), in percent of all requests: not failures, beside them.</summary>
+    public double ClientClosedPercent => Requests == 0 ? 0 : 100.0 * During.Sum(s => s.ClientClosed) / Requests;
+
     public double SaturatedFraction => Fraction(IsPoolSaturated);
 
     /// <summary>Seconds in which a connection open waited (<see cref="IncidentSample.OpensWaited"/>, the alert's definition).</summary>
@@ -103,6 +106,7 @@ internal sealed class IncidentSeries
         Requests = second.Sum(s => s.Requests),
         Bad = second.Sum(s => s.Bad),
         Shed = second.Sum(s => s.Shed),
+        ClientClosed = second.Sum(s => s.ClientClosed),
         P50 = second.Max(s => s.P50),
         P99 = second.Max(s => s.P99),
         ServedP99 = second.Max(s => s.ServedP99),

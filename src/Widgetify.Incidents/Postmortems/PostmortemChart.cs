@@ -3,8 +3,8 @@ using Widgetify.Core.Charts;
 namespace Widgetify.Incidents.Postmortems;
 
 /// <summary>The postmortem's chart: three stacked panels over the incident (latency p50/p99 with the SLO line; pool
-/// used against share, and pending opens; shed and 5xx per second) with the impact start, detection, mitigation and
-/// resolution marked, and time relative to the impact start. What to show is decided here; drawing it is
+/// used against share, and pending opens; shed, 5xx and clients that gave up (499, not failures) per second) with the
+/// impact start, detection, mitigation and resolution marked, and time relative to the impact start. What to show is decided here; drawing it is
 /// <see cref="SvgTimeChart"/>'s.</summary>
 internal static class PostmortemChart
 {
@@ -65,7 +65,11 @@ internal static class PostmortemChart
                 new TimePanel
                 {
                     Title = "Requests/s",
-                    Series = [Line("shed", "#ff7f0e", s => s.Shed), Line("5xx", "#d62728", s => s.ServerErrors)],
+                    Series =
+                    [
+                        Line("shed", "#ff7f0e", s => s.Shed), Line("5xx", "#d62728", s => s.ServerErrors),
+                        Line("clients gave up", "#8c564b", s => s.ClientClosed),
+                    ],
                 },
             ],
             Markers = markers,

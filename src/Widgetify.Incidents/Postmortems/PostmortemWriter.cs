@@ -46,14 +46,15 @@ public static class PostmortemWriter
         return incident.ImpactStartedAt.UtcDateTime.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture) + "-" + incident.Id.ToString("N")[..8];
     }
 
-    /// <summary>One line: "12.3% of 45,000 requests failed or shed (1,200 failed, 4,338 shed); 340 of 1,200 clients (28.3%) affected".</summary>
+    /// <summary>One line: "12.3% of 45,000 requests failed or shed (1,200 failed, 4,338 shed); 25 given up by their clients
+    /// (499, not failures); 340 of 1,200 clients (28.3%) affected".</summary>
     /// <param name="impact">The impact.</param>
     public static string DescribeImpact(IncidentImpact impact)
     {
         ArgumentNullException.ThrowIfNull(impact);
         var atLeast = impact.ClientsCapped ? "at least " : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{impact.FailedOrShedPercent:0.##}% of {impact.Requests:N0} requests failed or shed ({impact.Failed:N0} failed, {impact.Shed:N0} shed); {atLeast}{impact.ClientsAffected:N0} of {atLeast}{impact.Clients:N0} clients ({impact.ClientsAffectedPercent:0.##}%) affected");
+            $"{impact.FailedOrShedPercent:0.##}% of {impact.Requests:N0} requests failed or shed ({impact.Failed:N0} failed, {impact.Shed:N0} shed); {impact.ClientClosed:N0} given up by their clients (499, not failures); {atLeast}{impact.ClientsAffected:N0} of {atLeast}{impact.Clients:N0} clients ({impact.ClientsAffectedPercent:0.##}%) affected");
     }
 
     private static void Header(StringBuilder md, IncidentSeries series)
@@ -82,7 +83,9 @@ public static class PostmortemWriter
         Line(md);
         Text(md, "**Impact:**");
         Line(md);
-        Line(md, $"- {impact.FailedOrShedPercent:0.##}% of requests failed or were shed: {impact.Failed + impact.Shed:N0} of {impact.Requests:N0} ({impact.Failed:N0} failed with 5xx, {impact.Shed:N0} shed with 503 and Retry-After). Requests whose clients gave up (499) are not failures and are not in these counts.");
+        Line(md, $"- {impact.FailedOrShedPercent:0.##}% of requests failed or were shed: {impact.Failed + impact.Shed:N0} of {impact.Requests:N0} ({impact.Failed:N0} failed with 5xx, {impact.Shed:N0} shed with 503 and Retry-After).");
+        var gaveUpPercent = impact.Requests == 0 ? 0 : 100.0 * impact.ClientClosed / impact.Requests;
+        Line(md, $"- {gaveUpPercent:0.##}% of requests were given up by their clients: {impact.ClientClosed:N0} of {impact.Requests:N0} ended with 499 because the client went away before the answer. Not failures of ours: in neither count above.");
         var capped = impact.ClientsCapped ? " (the count reached Widgetify:Monitoring:Incidents:ClientCap: lower bounds)" : "";
         Line(md, $"- {impact.ClientsAffectedPercent:0.##}% of distinct clients were affected: {impact.ClientsAffected:N0} of {impact.Clients:N0}{capped}.");
         Line(md, $"- SLO: {series.Report.SloAvailability:0.###%} of requests succeed, served p99 under {PostmortemFormat.Seconds(series.Report.SloLatencyP99Seconds)}.");
@@ -149,6 +152,9 @@ public static class PostmortemWriter
         var errors = s.PeakOf(x => x.ServerErrors);
         Row(md, "5xx (not shed; clients that gave up are 499, not here)", string.Create(CultureInfo.InvariantCulture, $"{errors?.ServerErrors ?? 0:N0}/s"), s, errors,
             string.Create(CultureInfo.InvariantCulture, $"{s.ErrorPercent:0.##}% of all requests"));
+        var gaveUp = s.PeakOf(x => x.ClientClosed);
+        Row(md, "Clients gave up (499; not failures)", string.Create(CultureInfo.InvariantCulture, $"{gaveUp?.ClientClosed ?? 0:N0}/s"), s, gaveUp,
+            string.Create(CultureInfo.InvariantCulture, $"{s.ClientClosedPercent:0.##}% of all requests"));
         var down = s.During.FirstOrDefault(x => !x.DatabaseUp);
         Row(md, "Database down", string.Create(CultureInfo.InvariantCulture, $"{s.DownSeconds} s"), s, down, down is null ? "answered every second" : "first second without an answer");
         var longest = s.PeakOf(x => x.LongestTransactionSeconds);
@@ -281,14 +287,14 @@ public static class PostmortemWriter
         step = Math.Max(step, (int)Math.Ceiling(span.TotalSeconds / 60 / 10) * 10);
         Line(md, $"Every {step} s (worst second of each row; pool summed over instances):");
         Line(md);
-        Text(md, "| From | p99 | Requests | Shed | 5xx | Pool used / share | Pending |");
-        Text(md, "| --- | --- | --- | --- | --- | --- | --- |");
+        Text(md, "| From | p99 | Requests | Shed | 5xx | Gave up (499) | Pool used / share | Pending |");
+        Text(md, "| --- | --- | --- | --- | --- | --- | --- | --- |");
         var origin = seconds[0].At;
         foreach (var row in seconds.GroupBy(x => (long)Math.Floor((x.At - origin).TotalSeconds / step)).OrderBy(g => g.Key))
         {
             var first = row.First();
             var worstPool = row.MaxBy(x => x.PoolUsed)!;
-            Line(md, $"| {PostmortemFormat.Relative(s.Start, first.At)} | {PostmortemFormat.Seconds(row.Max(x => x.P99))} | {row.Sum(x => x.Requests):N0} | {row.Sum(x => x.Shed):N0} | {row.Sum(x => x.ServerErrors):N0} | {worstPool.PoolUsed} / {worstPool.Share} | {row.Max(x => x.Pending)} |");
+            Line(md, $"| {PostmortemFormat.Relative(s.Start, first.At)} | {PostmortemFormat.Seconds(row.Max(x => x.P99))} | {row.Sum(x => x.Requests):N0} | {row.Sum(x => x.Shed):N0} | {row.Sum(x => x.ServerErrors):N0} | {row.Sum(x => x.ClientClosed):N0} | {worstPool.PoolUsed} / {worstPool.Share} | {row.Max(x => x.Pending)} |");
         }
     }
 

@@ -71,8 +71,8 @@ public sealed class PostgresStandby : IAsyncDisposable
 
     /// <summary>
     /// Makes the standby when its folder holds none (checking first that the primary, the disk and the port can
-    /// take it), remakes it when its slot on the primary is gone or lost, then attaches to its running server or
-    /// starts one, pointed at the primary's current port. Does not wait for streaming: see
+    /// take it), remakes it when it is stopped and its slot on the primary is gone or lost, then attaches to its
+    /// running server or starts one, pointed at the primary's current port. Does not wait for streaming: see
     /// <see cref="WaitUntilStreamingAsync"/>.
     /// </summary>
     /// <param name="primary">The running primary to copy and follow.</param>

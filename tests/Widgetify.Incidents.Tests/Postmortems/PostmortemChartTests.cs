@@ -58,7 +58,7 @@ public sealed class PostmortemChartTests
 
         // Assert
         var texts = svg.Descendants(Svg + "text").Select(t => t.Value).ToList();
-        foreach (var title in new[] { "Latency (s)", "Connections", "Requests/s", "p50", "served p99", "pool used", "share", "pending", "shed", "5xx" })
+        foreach (var title in new[] { "Latency (s)", "Connections", "Requests/s", "p50", "served p99", "pool used", "share", "pending", "shed", "5xx", "clients gave up" })
         {
             texts.ShouldContain(title);
         }

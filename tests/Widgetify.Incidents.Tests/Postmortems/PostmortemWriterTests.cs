@@ -57,7 +57,8 @@ public sealed class PostmortemWriterTests(IncidentsCluster cluster)
         draft.Markdown.ShouldStartWith("# Postmortem (draft): ErrorBudgetBurn: 25% of requests failed over 5 s\n");
         draft.Markdown.ShouldContain("- Start Time: February 15, 2026, 08:00:10 (UTC), the first second of the SLO breach");
         draft.Markdown.ShouldContain("- End Time: February 15, 2026, 08:00:49 (UTC), when the incident was resolved");
-        draft.Markdown.ShouldContain($"- {incident.Impact.FailedOrShedPercent:0.##}% of requests failed or were shed: 500 of 5,000 (200 failed with 5xx, 300 shed with 503 and Retry-After). Requests whose clients gave up (499) are not failures and are not in these counts.");
+        draft.Markdown.ShouldContain($"- {incident.Impact.FailedOrShedPercent:0.##}% of requests failed or were shed: 500 of 5,000 (200 failed with 5xx, 300 shed with 503 and Retry-After).");
+        draft.Markdown.ShouldContain("- 0% of requests were given up by their clients: 0 of 5,000 ended with 499 because the client went away before the answer. Not failures of ours: in neither count above.");
         draft.Markdown.ShouldContain("- **Detection Method:** the ErrorBudgetBurn alert fired: 25% of requests failed over 5 s");
         draft.Markdown.ShouldContain("- **Time to detect (TTD):** 5 s");
         draft.Markdown.ShouldContain("- **Time to mitigate (TTM):** 10 s");

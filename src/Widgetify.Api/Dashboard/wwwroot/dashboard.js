@@ -252,6 +252,8 @@ function incidentItem(incident) {
   const impact = incident.impact ?? {};
   const parts = [];
   if (typeof impact.failedOrShedPercent === 'number') parts.push(`${formatNumber(impact.failedOrShedPercent)}% of requests failed or shed`);
+  // Clients that went away (499) are their own class, never added to the failures above.
+  if (typeof impact.clientClosed === 'number' && impact.clientClosed > 0) parts.push(`${formatNumber(impact.clientClosed)} given up by clients`);
   if (typeof impact.clientsAffectedPercent === 'number') parts.push(`${formatNumber(impact.clientsAffectedPercent)}% of clients affected`);
   item.append(
     line(

@@ -1,5 +1,6 @@
 using Widgetify.Incidents.Timeline;
-namespace Widgetify.Incidents;
+
+namespace Widgetify.Incidents.Persistence;
 
 /// <summary>A local incident until the database says which stored incident it is (its own, or one it joined).</summary>
 internal sealed class IncidentHandle(Guid id)
@@ -30,7 +31,7 @@ internal sealed class IncidentHandle(Guid id)
     public bool Joined { get; set; }
 }
 
-/// <summary>A write queued by <see cref="IncidentTracker.Observe"/> for the flush loop.</summary>
+/// <summary>A write queued by <see cref="Lifecycle.IncidentTracker.Observe"/> for the flush loop.</summary>
 internal abstract record OutboxOp(IncidentHandle Handle);
 
 /// <summary>Open an incident, or join the one already open in the database.</summary>

@@ -1,43 +1,25 @@
+using System.Globalization;
+using System.Text.Json;
 using Npgsql;
+using NpgsqlTypes;
 using Widgetify.Incidents.Timeline;
 
-namespace Widgetify.Incidents;
+namespace Widgetify.Incidents.Persistence;
 
-/// <summary>What a flush decided: the stored incident behind each newly opened local one, and the resolutions.</summary>
-internal sealed record FlushResult(IReadOnlyList<OpenResult> Opened, IReadOnlyList<ResolveResult> Resolutions);
-
-/// <summary>A local incident turned out to be stored incident <paramref name="Id"/>; <paramref name="Joined"/> when it
-/// was opened elsewhere, with this instance's totals already stored for it in <paramref name="StoredImpact"/>.</summary>
-internal sealed record OpenResult(IncidentHandle Handle, Guid Id, bool Joined, IncidentImpact StoredImpact);
-
-/// <summary>This instance recovered: <paramref name="Resolved"/> when the incident is over, else the live instances
-/// still in it.</summary>
-internal sealed record ResolveResult(IncidentHandle Handle, Guid Id, bool Resolved, IReadOnlyList<string> StillIn);
-
-public sealed partial class IncidentStore
+/// <summary>One outbox batch's writes, on one connection and transaction that <see cref="IncidentStore.ApplyAsync"/>
+/// opened (and locked when the batch opens, resolves or leaves an incident). Every write is idempotent: upserts of
+/// absolute totals, inserts that ignore rows already there, updates guarded by the incident's state.</summary>
+internal sealed class OutboxBatchWriter(NpgsqlConnection connection, NpgsqlTransaction transaction, string instance, TimeSpan liveness)
 {
     // The alerts named in $4 are added to the incident's list (each once), and the row is marked as just updated.
     private const string MergeAlertsAndTouch =
         "alerts = alerts || ARRAY(SELECT a FROM unnest($4::text[]) AS a WHERE NOT a = ANY (alerts)), updated_at = clock_timestamp()";
 
-    /// <summary>Applies a batch of the outbox in one transaction, in order: opens and joins, timeline entries,
-    /// resolutions, then the latest states and the samples. Everything is idempotent, so the whole batch can be
-    /// retried after a failure, even one after the commit.</summary>
-    /// <param name="batch">The writes.</param>
-    /// <param name="instance">This instance's name.</param>
-    /// <param name="liveness">An instance whose row was not refreshed for this long is presumed gone when deciding
-    /// whether a recovery resolves the incident.</param>
-    /// <param name="cancellationToken">Cancels the work.</param>
-    internal async Task<FlushResult> ApplyAsync(OutboxBatch batch, string instance, TimeSpan liveness, CancellationToken cancellationToken)
+    /// <summary>Writes <paramref name="batch"/> in order: opens and joins, timeline entries, resolutions and
+    /// departures, then the latest states and the samples.</summary>
+    /// <returns>The stored incident behind each newly opened local one, and the resolutions.</returns>
+    public async Task<FlushResult> WriteAsync(OutboxBatch batch, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (batch.Ops.Any(op => op is OpenOp or ResolveOp or LeaveOp))
-        {
-            // Two instances detecting at once must end in one incident; resolving must not race a join.
-            await LockAsync(connection, transaction, cancellationToken);
-        }
-
         var opened = new List<OpenResult>();
         var resolutions = new List<ResolveResult>();
         var ids = new Dictionary<IncidentHandle, (Guid Id, bool Joined)>();
@@ -48,7 +30,7 @@ public sealed partial class IncidentStore
             switch (op)
             {
                 case OpenOp open:
-                    var result = await OpenOrJoinAsync(connection, transaction, open, instance, cancellationToken);
+                    var result = await OpenOrJoinAsync(open, cancellationToken);
                     ids[open.Handle] = (result.Id, result.Joined);
                     opened.Add(result);
                     break;
@@ -60,21 +42,21 @@ public sealed partial class IncidentStore
                         e = e with { Kind = IncidentEventKind.Note, Message = Format($"Instance {instance} joined: {e.Message}") };
                     }
 
-                    await InsertEventAsync(connection, transaction, eventIncident, instance, e, cancellationToken);
+                    await InsertEventAsync(eventIncident, e, cancellationToken);
                     break;
                 case ResolveOp resolve:
-                    resolutions.Add(await ResolveAsync(connection, transaction, resolve, Resolve(resolve.Handle).Id, instance, liveness, cancellationToken));
+                    resolutions.Add(await ResolveAsync(resolve, Resolve(resolve.Handle).Id, cancellationToken));
                     break;
                 case LeaveOp leave:
                     var left = Resolve(leave.Handle).Id;
-                    await UpsertInstanceAsync(connection, transaction, left, instance, leave.Final.Impact, leave.LeftAt, cancellationToken);
-                    await InsertEventAsync(connection, transaction, left, instance, leave.Event, cancellationToken);
+                    await UpsertInstanceAsync(left, leave.Final.Impact, leave.LeftAt, cancellationToken);
+                    await InsertEventAsync(left, leave.Event, cancellationToken);
                     break;
                 case PostmortemOp postmortem:
                     var postmortemIncident = Resolve(postmortem.Handle).Id;
-                    await ExecuteAsync(connection, transaction, "UPDATE widgetify_incidents SET postmortem_path = $2, updated_at = clock_timestamp() WHERE id = $1",
+                    await ExecuteAsync("UPDATE widgetify_incidents SET postmortem_path = $2, updated_at = clock_timestamp() WHERE id = $1",
                         cancellationToken, postmortemIncident, postmortem.Path);
-                    await InsertEventAsync(connection, transaction, postmortemIncident, instance, postmortem.Event, cancellationToken);
+                    await InsertEventAsync(postmortemIncident, postmortem.Event, cancellationToken);
                     break;
             }
         }
@@ -82,8 +64,8 @@ public sealed partial class IncidentStore
         foreach (var state in batch.States)
         {
             var id = Resolve(state.Handle).Id;
-            await UpsertInstanceAsync(connection, transaction, id, instance, state.Impact, null, cancellationToken);
-            await ExecuteAsync(connection, transaction,
+            await UpsertInstanceAsync(id, state.Impact, null, cancellationToken);
+            await ExecuteAsync(
                 $"""
                 UPDATE widgetify_incidents SET status = $2, mitigated_at = coalesce(mitigated_at, $3),
                     {MergeAlertsAndTouch}
@@ -94,56 +76,18 @@ public sealed partial class IncidentStore
 
         if (batch.Samples.Count > 0)
         {
-            await InsertSamplesAsync(connection, transaction, batch.Samples.Select(s => (Resolve(s.Handle).Id, s.Sample)).ToList(), cancellationToken);
+            await InsertSamplesAsync(batch.Samples.Select(s => (Resolve(s.Handle).Id, s.Sample)).ToList(), cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
         return new FlushResult(opened, resolutions);
     }
 
-    /// <summary>Resolves the open incidents that no instance still in them has reported on for <paramref name="liveness"/>:
-    /// the instances that saw them stopped (or were stopped with them) before they resolved, and the others recovered. Joining one would date a new problem back
-    /// to an old one, and nobody would ever resolve it. Its resolution time is the last report; what happened after
-    /// that is unknown, and the timeline says so. Call under the incident lock.</summary>
-    internal static async Task<int> CloseAbandonedAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, TimeSpan liveness, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            """
-            WITH abandoned AS (
-                SELECT i.id, greatest(i.detected_at, coalesce(max(x.seen_at), i.updated_at)) AS last_seen
-                  FROM widgetify_incidents i LEFT JOIN widgetify_incident_instances x ON x.incident_id = i.id
-                 WHERE i.resolved_at IS NULL
-                 GROUP BY i.id
-                -- While an instance is still in it, only those instances keep it alive (another one's recent
-                -- departure does not); once all have left (a graceful restart), the last departure does, so the
-                -- next instance to start re-attaches.
-                HAVING coalesce(max(x.seen_at) FILTER (WHERE x.left_at IS NULL), max(x.seen_at), i.updated_at)
-                       < clock_timestamp() - $1::interval),
-            closed AS (
-                UPDATE widgetify_incidents i SET status = 'resolved', resolved_at = a.last_seen, updated_at = clock_timestamp()
-                  FROM abandoned a WHERE i.id = a.id
-                RETURNING i.id, a.last_seen)
-            INSERT INTO widgetify_incident_events (id, incident_id, at, instance, kind, message, "values")
-            SELECT gen_random_uuid(), c.id, c.last_seen, 'widgetify', 'Resolved',
-                   'Resolved as abandoned: no instance reported on it for ' || extract(epoch FROM $1::interval)::int ||
-                   ' s (the instances that saw it stopped before it resolved). It is dated at the last report; what happened after that is unknown.',
-                   NULL
-              FROM closed c
-            """, connection, transaction)
-        {
-            Parameters = { new() { Value = liveness } },
-        };
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<OpenResult> OpenOrJoinAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, OpenOp open, string instance, CancellationToken cancellationToken)
+    private async Task<OpenResult> OpenOrJoinAsync(OpenOp open, CancellationToken cancellationToken)
     {
         var incident = open.Incident;
         Guid? existing;
         await using (var find = new NpgsqlCommand(
-            $"SELECT i.id FROM widgetify_incidents i WHERE {OldestOpen}", connection, transaction))
+            $"SELECT i.id FROM widgetify_incidents i WHERE {IncidentStore.OldestOpen}", connection, transaction))
         {
             existing = await find.ExecuteScalarAsync(cancellationToken) as Guid?;
         }
@@ -152,7 +96,7 @@ public sealed partial class IncidentStore
         var id = existing ?? incident.Id;
         if (joined)
         {
-            await ExecuteAsync(connection, transaction,
+            await ExecuteAsync(
                 $"""
                 UPDATE widgetify_incidents SET impact_started_at = least(impact_started_at, $2), detected_at = least(detected_at, $3),
                     {MergeAlertsAndTouch}
@@ -162,7 +106,7 @@ public sealed partial class IncidentStore
         }
         else if (existing is null)
         {
-            await ExecuteAsync(connection, transaction,
+            await ExecuteAsync(
                 """
                 INSERT INTO widgetify_incidents (id, title, status, impact_started_at, detected_at, detected_by, detection_summary, alerts,
                     slo_p99_seconds, slo_availability, opened_by)
@@ -175,25 +119,23 @@ public sealed partial class IncidentStore
 
         // Totals already stored for this instance (it was in this incident before a restart) carry on from there.
         await using var upsert = new NpgsqlCommand(
-            """
+            $"""
             INSERT INTO widgetify_incident_instances AS x (incident_id, instance, joined_at) VALUES ($1, $2, $3)
             ON CONFLICT (incident_id, instance) DO UPDATE SET left_at = NULL, seen_at = clock_timestamp()
-            RETURNING x.requests, x.failed, x.shed, x.clients, x.clients_affected, x.clients_capped
+            RETURNING {IncidentStore.ImpactColumns}
             """, connection, transaction)
         {
             Parameters = { new() { Value = id }, new() { Value = instance }, new() { Value = incident.DetectedAt } },
         };
         await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var stored = ReadImpact(reader, 0);
+        var stored = IncidentStore.ReadImpact(reader, 0);
         return new OpenResult(open.Handle, id, joined, stored);
     }
 
-    private static async Task<ResolveResult> ResolveAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, ResolveOp resolve, Guid id, string instance, TimeSpan liveness,
-        CancellationToken cancellationToken)
+    private async Task<ResolveResult> ResolveAsync(ResolveOp resolve, Guid id, CancellationToken cancellationToken)
     {
-        await UpsertInstanceAsync(connection, transaction, id, instance, resolve.Final.Impact, resolve.ResolvedAt, cancellationToken);
+        await UpsertInstanceAsync(id, resolve.Final.Impact, resolve.ResolvedAt, cancellationToken);
         var stillIn = new List<string>();
         await using (var others = new NpgsqlCommand(
             """
@@ -214,7 +156,7 @@ public sealed partial class IncidentStore
 
         if (stillIn.Count > 0)
         {
-            await InsertEventAsync(connection, transaction, id, instance, resolve.Event with
+            await InsertEventAsync(id, resolve.Event with
             {
                 Kind = IncidentEventKind.Note,
                 Message = Format($"Instance {instance} recovered; the incident stays open while {string.Join(", ", stillIn)} still report it."),
@@ -222,7 +164,7 @@ public sealed partial class IncidentStore
             return new ResolveResult(resolve.Handle, id, false, stillIn);
         }
 
-        var changed = await ExecuteAsync(connection, transaction,
+        var changed = await ExecuteAsync(
             $"""
             UPDATE widgetify_incidents SET status = 'resolved', resolved_at = $2, mitigated_at = coalesce(mitigated_at, $3),
                 {MergeAlertsAndTouch}
@@ -231,34 +173,32 @@ public sealed partial class IncidentStore
             cancellationToken, id, resolve.ResolvedAt, resolve.Final.MitigatedAt ?? resolve.ResolvedAt, resolve.Final.Alerts.ToArray());
         if (changed > 0)
         {
-            await InsertEventAsync(connection, transaction, id, instance, resolve.Event, cancellationToken);
+            await InsertEventAsync(id, resolve.Event, cancellationToken);
         }
 
         // changed == 0: resolved already by a retry of this very batch or by another instance; either way it is over.
         return new ResolveResult(resolve.Handle, id, true, []);
     }
 
-    private static Task<int> UpsertInstanceAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string instance, IncidentImpact impact, DateTimeOffset? leftAt,
-        CancellationToken cancellationToken) =>
+    private Task<int> UpsertInstanceAsync(Guid id, IncidentImpact impact, DateTimeOffset? leftAt, CancellationToken cancellationToken) =>
         // greatest(): totals only grow, so a stale retried state can never take back what a newer one stored.
-        ExecuteAsync(connection, transaction,
+        ExecuteAsync(
             """
             INSERT INTO widgetify_incident_instances AS x
-                (incident_id, instance, joined_at, left_at, requests, failed, shed, clients, clients_affected, clients_capped)
-            VALUES ($1, $2, coalesce($3, clock_timestamp()), $3, $4, $5, $6, $7, $8, $9)
+                (incident_id, instance, joined_at, left_at, requests, failed, shed, client_closed, clients, clients_affected, clients_capped)
+            VALUES ($1, $2, coalesce($3, clock_timestamp()), $3, $4, $5, $6, $7, $8, $9, $10)
             ON CONFLICT (incident_id, instance) DO UPDATE SET
                 left_at = EXCLUDED.left_at, seen_at = clock_timestamp(),
                 requests = greatest(x.requests, EXCLUDED.requests), failed = greatest(x.failed, EXCLUDED.failed),
-                shed = greatest(x.shed, EXCLUDED.shed), clients = greatest(x.clients, EXCLUDED.clients),
+                shed = greatest(x.shed, EXCLUDED.shed), client_closed = greatest(x.client_closed, EXCLUDED.client_closed),
+                clients = greatest(x.clients, EXCLUDED.clients),
                 clients_affected = greatest(x.clients_affected, EXCLUDED.clients_affected),
                 clients_capped = x.clients_capped OR EXCLUDED.clients_capped
             """,
-            cancellationToken, id, instance, leftAt, impact.Requests, impact.Failed, impact.Shed, impact.Clients, impact.ClientsAffected,
-            impact.ClientsCapped);
+            cancellationToken, id, instance, leftAt, impact.Requests, impact.Failed, impact.Shed, impact.ClientClosed, impact.Clients,
+            impact.ClientsAffected, impact.ClientsCapped);
 
-    private static async Task InsertEventAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid incident, string instance, IncidentEvent e, CancellationToken cancellationToken)
+    private async Task InsertEventAsync(Guid incident, IncidentEvent e, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             """
@@ -280,18 +220,18 @@ public sealed partial class IncidentStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task InsertSamplesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<(Guid Incident, IncidentSample Sample)> rows, CancellationToken cancellationToken)
+    private async Task InsertSamplesAsync(List<(Guid Incident, IncidentSample Sample)> rows, CancellationToken cancellationToken)
     {
         // One statement for the whole backlog (up to an hour of seconds after an outage): arrays, unnested server-side.
         await using var command = new NpgsqlCommand(
             """
             INSERT INTO widgetify_incident_samples (incident_id, at, instance, requests, bad, shed, p50, p99, served_p99, admission_limit,
                 in_flight, queued, pool_used, share, pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks,
-                rollbacks, commits, opens_waited)
+                rollbacks, commits, opens_waited, client_closed)
             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::float8[],
                 $8::float8[], $9::float8[], $10::float8[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],
-                $16::bigint[], $17::bigint[], $18::boolean[], $19::float8[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[])
+                $16::bigint[], $17::bigint[], $18::boolean[], $19::float8[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[],
+                $24::bigint[])
             ON CONFLICT (incident_id, instance, at) DO NOTHING
             """, connection, transaction)
         {
@@ -320,13 +260,13 @@ public sealed partial class IncidentStore
                 new() { Value = rows.Select(r => r.Sample.Rollbacks).ToArray() },
                 new() { Value = rows.Select(r => r.Sample.Commits).ToArray() },
                 new() { Value = rows.Select(r => r.Sample.OpensWaited).ToArray() },
+                new() { Value = rows.Select(r => r.Sample.ClientClosed).ToArray() },
             },
         };
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<int> ExecuteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object?[] values)
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] values)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var value in values)
@@ -336,4 +276,20 @@ public sealed partial class IncidentStore
 
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private static string? ToJson(IReadOnlyDictionary<string, double>? values)
+    {
+        if (values is null)
+        {
+            return null;
+        }
+
+        // JSON has no NaN or infinity; a value that is not a number says nothing anyway.
+        var finite = values.Where(v => double.IsFinite(v.Value)).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+        return JsonSerializer.Serialize(finite);
+    }
+
+    private static NpgsqlParameter Json(string? json) => new() { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb };
+
+    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

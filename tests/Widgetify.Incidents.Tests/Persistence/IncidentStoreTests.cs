@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Postgres;
 using static Widgetify.Incidents.Tests.Signals;
 
-namespace Widgetify.Incidents.Tests;
+namespace Widgetify.Incidents.Tests.Persistence;
 
 [Collection(IncidentsGroup.Name)]
 public sealed class IncidentStoreTests(IncidentsCluster cluster)
@@ -265,6 +266,45 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
 
         // Assert
         (await store.ListAsync(10, CancellationToken.None)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task EnsureSchemaAsync_TablesFromBeforeClientsThatGaveUpWereCounted_AddsTheColumnsAtZeroAndCountsOnFromThere()
+    {
+        // Arrange: the tables as the previous release left them (no client_closed), with an open incident in them.
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await database.ExecuteAsync(string.Join('\n', IncidentSchema.CreateSql.Split('\n').Where(line => !line.Contains("client_closed", StringComparison.Ordinal))));
+        await database.ExecuteAsync("""
+            INSERT INTO widgetify_incidents (id, title, status, impact_started_at, detected_at, detected_by, detection_summary,
+                slo_p99_seconds, slo_availability, opened_by)
+            VALUES ('019c6000-0000-7000-8000-000000000001', 'ResponseTimeSpike: slow', 'open', '2026-02-15 08:00:05+00',
+                '2026-02-15 08:00:10+00', 'ResponseTimeSpike', 'slow', 0.5, 0.999, 'a');
+            INSERT INTO widgetify_incident_instances (incident_id, instance, joined_at, requests, failed, shed)
+            VALUES ('019c6000-0000-7000-8000-000000000001', 'a', '2026-02-15 08:00:10+00', 1000, 10, 20);
+            INSERT INTO widgetify_incident_samples (incident_id, at, instance, requests, bad, shed, admission_limit, in_flight, queued,
+                pool_used, share, pending, db_up, deadlocks, rollbacks, commits)
+            VALUES ('019c6000-0000-7000-8000-000000000001', '2026-02-15 08:00:10+00', 'a', 100, 3, 2, 100, 10, 0, 5, 20, 0, true, 0, 0, 100);
+            """);
+        var id = Guid.Parse("019c6000-0000-7000-8000-000000000001");
+
+        // Act: an instance of this release starts on it (twice: the migration is idempotent), re-attaches and counts on.
+        await store.EnsureSchemaAsync(CancellationToken.None);
+        var migrated = (await store.LoadReportAsync(id, CancellationToken.None)).ShouldNotBeNull();
+        await using var s = new Scenario(store, time: new FakeTimeProvider(T0.AddSeconds(20)));
+        await s.Tracker.StartAsync(CancellationToken.None);
+        s.Second(Second(20, clientClosed: 3));
+        await s.FlushAsync();
+        var after = (await store.FindAsync(id.ToString(), CancellationToken.None)).ShouldNotBeNull();
+
+        // Assert: the rows stored before count no clients that gave up; the new ones do, on top of the stored totals.
+        migrated.Incident.Impact.Requests.ShouldBe(1000);
+        migrated.Incident.Impact.ClientClosed.ShouldBe(0);
+        migrated.Samples.ShouldHaveSingleItem().ClientClosed.ShouldBe(0);
+        s.Tracker.Current.ShouldNotBeNull().Id.ShouldBe(id, "it re-attached to the stored incident");
+        after.Impact.Requests.ShouldBe(1100);
+        after.Impact.Failed.ShouldBe(10);
+        after.Impact.ClientClosed.ShouldBe(3);
     }
 
     private static int FreeTcpPort()

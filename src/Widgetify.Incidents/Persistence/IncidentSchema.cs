@@ -1,4 +1,6 @@
-namespace Widgetify.Incidents;
+using Npgsql;
+
+namespace Widgetify.Incidents.Persistence;
 
 /// <summary>The incident tables every instance on the database shares.</summary>
 internal static class IncidentSchema
@@ -77,7 +79,29 @@ internal static class IncidentSchema
             PRIMARY KEY (incident_id, instance, at));
         -- Null in the rows stored before it existed: those knew only the pending gauge.
         ALTER TABLE widgetify_incident_samples ADD COLUMN IF NOT EXISTS opens_waited bigint;
+        -- Requests whose clients gave up (499), a class of their own beside failed and shed. Zero in the rows stored
+        -- before they existed, which did not count them (PostgreSQL 11+ adds a constant default without a rewrite).
+        ALTER TABLE widgetify_incident_instances ADD COLUMN IF NOT EXISTS client_closed bigint NOT NULL DEFAULT 0;
+        ALTER TABLE widgetify_incident_samples ADD COLUMN IF NOT EXISTS client_closed bigint NOT NULL DEFAULT 0;
         """;
+
+    /// <summary>Takes the incidents' transaction-scoped advisory lock (<see cref="AdvisoryLockKey"/>).</summary>
+    internal static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        // The store writes on the instance's single control connection, which the database sampler and the lease
+        // heartbeat also need: waiting long for a peer's lock would starve them (and fire DatabaseDown). Give up after
+        // 2 s instead; the outbox keeps everything for the next flush.
+        await using (var timeout = new NpgsqlCommand("SET LOCAL lock_timeout = '2s'", connection, transaction))
+        {
+            await timeout.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction)
+        {
+            Parameters = { new() { Value = AdvisoryLockKey } },
+        };
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     internal static string ToDatabase(this IncidentStatus status) => status switch
     {

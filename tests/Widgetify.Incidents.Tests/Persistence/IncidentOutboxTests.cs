@@ -1,7 +1,8 @@
+using Widgetify.Incidents.Persistence;
 using Widgetify.Incidents.Timeline;
 using static Widgetify.Incidents.Tests.Signals;
 
-namespace Widgetify.Incidents.Tests;
+namespace Widgetify.Incidents.Tests.Persistence;
 
 public sealed class IncidentOutboxTests
 {

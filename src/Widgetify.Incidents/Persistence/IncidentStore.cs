@@ -1,29 +1,34 @@
-using System.Globalization;
 using System.Text.Json;
 using Npgsql;
-using NpgsqlTypes;
 using Widgetify.Incidents.Postmortems;
 using Widgetify.Incidents.Timeline;
 
-namespace Widgetify.Incidents;
+namespace Widgetify.Incidents.Persistence;
 
 /// <summary>Incidents, their timelines and samples in PostgreSQL, shared by every instance on the database. Reads
-/// for the API, the CLI and the postmortem; the writes come from <see cref="IncidentTracker"/>'s flush loop.</summary>
-public sealed partial class IncidentStore
+/// for the API, the CLI and the postmortem; the writes come from the tracker's <see cref="OutboxFlusher"/>, one
+/// transaction per batch (<see cref="ApplyAsync"/>, written by <see cref="OutboxBatchWriter"/>).</summary>
+public sealed class IncidentStore
 {
+    /// <summary>One instance's impact totals in widgetify_incident_instances, in the order <see cref="ReadImpact"/> reads them.</summary>
+    internal const string ImpactColumns = "requests, failed, shed, client_closed, clients, clients_affected, clients_capped";
+
+    // The incident, its impact summed over its instances (the sums in ImpactColumns' order), its instances, its SLO.
     private const string IncidentColumns = """
         i.id, i.title, i.status, i.impact_started_at, i.detected_at, i.mitigated_at, i.resolved_at, i.detected_by,
         i.detection_summary, i.alerts, i.postmortem_path,
         coalesce(sum(x.requests), 0)::bigint, coalesce(sum(x.failed), 0)::bigint, coalesce(sum(x.shed), 0)::bigint,
-        coalesce(sum(x.clients), 0)::bigint, coalesce(sum(x.clients_affected), 0)::bigint, coalesce(bool_or(x.clients_capped), false),
+        coalesce(sum(x.client_closed), 0)::bigint, coalesce(sum(x.clients), 0)::bigint, coalesce(sum(x.clients_affected), 0)::bigint,
+        coalesce(bool_or(x.clients_capped), false),
         coalesce(array_agg(x.instance ORDER BY x.joined_at, x.instance) FILTER (WHERE x.instance IS NOT NULL), '{}'),
         i.slo_p99_seconds, i.slo_availability
         FROM widgetify_incidents i LEFT JOIN widgetify_incident_instances x ON x.incident_id = i.id
         """;
 
     // The incident an instance re-attaches to and the one a new detection joins must be the same one: the oldest
-    // still open, ties broken by id. One clause for both (FindOpenAsync, OpenOrJoinAsync), applied to an alias i.
-    private const string OldestOpen = "i.resolved_at IS NULL ORDER BY i.detected_at, i.id LIMIT 1";
+    // still open, ties broken by id. One clause for both (FindOpenAsync, OutboxBatchWriter's open or join), applied to
+    // an alias i.
+    internal const string OldestOpen = "i.resolved_at IS NULL ORDER BY i.detected_at, i.id LIMIT 1";
 
     private readonly NpgsqlDataSource _dataSource;
 
@@ -36,14 +41,15 @@ public sealed partial class IncidentStore
         _dataSource = dataSource;
     }
 
-    /// <summary>Creates the tables unless they exist. Instances starting together could collide in the catalog on
-    /// CREATE TABLE IF NOT EXISTS, so creation holds the incidents' transaction-scoped advisory lock.</summary>
+    /// <summary>Creates the tables unless they exist, and adds the columns added since. Instances starting together
+    /// could collide in the catalog on CREATE TABLE IF NOT EXISTS, so creation holds the incidents' transaction-scoped
+    /// advisory lock.</summary>
     /// <param name="cancellationToken">Cancels the work.</param>
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await LockAsync(connection, transaction, cancellationToken);
+        await IncidentSchema.LockAsync(connection, transaction, cancellationToken);
         await using (var command = new NpgsqlCommand(IncidentSchema.CreateSql, connection, transaction))
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -159,17 +165,73 @@ public sealed partial class IncidentStore
         return found.Count == 0 ? null : found[0].Incident;
     }
 
-    /// <summary>Resolves the open incidents no instance in them has reported on for <paramref name="liveness"/>, in a
-    /// transaction of its own under the incident lock.</summary>
+    /// <summary>Resolves the open incidents that no instance still in them has reported on for <paramref name="liveness"/>:
+    /// the instances that saw them stopped (or were stopped with them) before they resolved, and the others recovered.
+    /// Joining one would date a new problem back to an old one, and nobody would ever resolve it. Its resolution time
+    /// is the last report; what happened after that is unknown, and the timeline says so. In a transaction of its own
+    /// under the incident lock.</summary>
     /// <returns>How many were resolved.</returns>
     internal async Task<int> CloseAbandonedAsync(TimeSpan liveness, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await LockAsync(connection, transaction, cancellationToken);
-        var closed = await CloseAbandonedAsync(connection, transaction, liveness, cancellationToken);
+        await IncidentSchema.LockAsync(connection, transaction, cancellationToken);
+        int closed;
+        await using (var command = new NpgsqlCommand(
+            """
+            WITH abandoned AS (
+                SELECT i.id, greatest(i.detected_at, coalesce(max(x.seen_at), i.updated_at)) AS last_seen
+                  FROM widgetify_incidents i LEFT JOIN widgetify_incident_instances x ON x.incident_id = i.id
+                 WHERE i.resolved_at IS NULL
+                 GROUP BY i.id
+                -- While an instance is still in it, only those instances keep it alive (another one's recent
+                -- departure does not); once all have left (a graceful restart), the last departure does, so the
+                -- next instance to start re-attaches.
+                HAVING coalesce(max(x.seen_at) FILTER (WHERE x.left_at IS NULL), max(x.seen_at), i.updated_at)
+                       < clock_timestamp() - $1::interval),
+            closed AS (
+                UPDATE widgetify_incidents i SET status = 'resolved', resolved_at = a.last_seen, updated_at = clock_timestamp()
+                  FROM abandoned a WHERE i.id = a.id
+                RETURNING i.id, a.last_seen)
+            INSERT INTO widgetify_incident_events (id, incident_id, at, instance, kind, message, "values")
+            SELECT gen_random_uuid(), c.id, c.last_seen, 'widgetify', 'Resolved',
+                   'Resolved as abandoned: no instance reported on it for ' || extract(epoch FROM $1::interval)::int ||
+                   ' s (the instances that saw it stopped before it resolved). It is dated at the last report; what happened after that is unknown.',
+                   NULL
+              FROM closed c
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = liveness } },
+        })
+        {
+            closed = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return closed;
+    }
+
+    /// <summary>Applies a batch of the outbox in one transaction (<see cref="OutboxBatchWriter"/>), under the incident
+    /// lock when it opens, resolves or leaves an incident. Everything is idempotent, so the whole batch can be retried
+    /// after a failure, even one after the commit.</summary>
+    /// <param name="batch">The writes.</param>
+    /// <param name="instance">This instance's name.</param>
+    /// <param name="liveness">An instance whose row was not refreshed for this long is presumed gone when deciding
+    /// whether a recovery resolves the incident.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    internal async Task<FlushResult> ApplyAsync(OutboxBatch batch, string instance, TimeSpan liveness, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (batch.Ops.Any(op => op is OpenOp or ResolveOp or LeaveOp))
+        {
+            // Two instances detecting at once must end in one incident; resolving must not race a join.
+            await IncidentSchema.LockAsync(connection, transaction, cancellationToken);
+        }
+
+        var result = await new OutboxBatchWriter(connection, transaction, instance, liveness).WriteAsync(batch, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
     }
 
     /// <summary>One instance's stored totals for an incident (to carry on counting after a restart).</summary>
@@ -177,7 +239,7 @@ public sealed partial class IncidentStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            "SELECT requests, failed, shed, clients, clients_affected, clients_capped FROM widgetify_incident_instances WHERE incident_id = $1 AND instance = $2",
+            $"SELECT {ImpactColumns} FROM widgetify_incident_instances WHERE incident_id = $1 AND instance = $2",
             connection)
         {
             Parameters = { new() { Value = id }, new() { Value = instance } },
@@ -191,15 +253,16 @@ public sealed partial class IncidentStore
         return ReadImpact(reader, 0);
     }
 
-    /// <summary>The six impact columns (requests, failed, shed, clients, clients affected, capped) from <paramref name="first"/> on.</summary>
-    private static IncidentImpact ReadImpact(NpgsqlDataReader reader, int first) => new()
+    /// <summary>The seven impact columns (<see cref="ImpactColumns"/>) from <paramref name="first"/> on.</summary>
+    internal static IncidentImpact ReadImpact(NpgsqlDataReader reader, int first) => new()
     {
         Requests = reader.GetInt64(first),
         Failed = reader.GetInt64(first + 1),
         Shed = reader.GetInt64(first + 2),
-        Clients = reader.GetInt64(first + 3),
-        ClientsAffected = reader.GetInt64(first + 4),
-        ClientsCapped = reader.GetBoolean(first + 5),
+        ClientClosed = reader.GetInt64(first + 3),
+        Clients = reader.GetInt64(first + 4),
+        ClientsAffected = reader.GetInt64(first + 5),
+        ClientsCapped = reader.GetBoolean(first + 6),
     };
 
     /// <summary>Normalizes an id or prefix to lowercase hex without dashes.</summary>
@@ -237,9 +300,9 @@ public sealed partial class IncidentStore
                 Alerts = reader.GetFieldValue<string[]>(9),
                 PostmortemPath = reader.IsDBNull(10) ? null : reader.GetString(10),
                 Impact = ReadImpact(reader, 11),
-                Instances = reader.GetFieldValue<string[]>(17),
+                Instances = reader.GetFieldValue<string[]>(18),
             };
-            result.Add(new StoredIncident(incident, reader.GetDouble(18), reader.GetDouble(19)));
+            result.Add(new StoredIncident(incident, reader.GetDouble(19), reader.GetDouble(20)));
         }
 
         return result;
@@ -252,7 +315,8 @@ public sealed partial class IncidentStore
         await using var command = new NpgsqlCommand(
             """
             SELECT at, instance, requests, bad, shed, p50, p99, served_p99, admission_limit, in_flight, queued, pool_used, share,
-                   pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks, rollbacks, commits, opens_waited
+                   pending, server_connections, max_connections, db_up, longest_tx_seconds, deadlocks, rollbacks, commits, opens_waited,
+                   client_closed
             FROM widgetify_incident_samples WHERE incident_id = $1 ORDER BY at, instance
             """, connection, transaction)
         {
@@ -285,44 +349,12 @@ public sealed partial class IncidentStore
                 Rollbacks = reader.GetInt64(19),
                 Commits = reader.GetInt64(20),
                 OpensWaited = reader.IsDBNull(21) ? reader.GetInt64(13) : reader.GetInt64(21),
+                ClientClosed = reader.GetInt64(22),
             });
         }
 
         return samples;
     }
-
-    private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        // The store writes on the instance's single control connection, which the database sampler and the lease
-        // heartbeat also need: waiting long for a peer's lock would starve them (and fire DatabaseDown). Give up after
-        // 2 s instead; the outbox keeps everything for the next flush.
-        await using (var timeout = new NpgsqlCommand("SET LOCAL lock_timeout = '2s'", connection, transaction))
-        {
-            await timeout.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction)
-        {
-            Parameters = { new() { Value = IncidentSchema.AdvisoryLockKey } },
-        };
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static string? ToJson(IReadOnlyDictionary<string, double>? values)
-    {
-        if (values is null)
-        {
-            return null;
-        }
-
-        // JSON has no NaN or infinity; a value that is not a number says nothing anyway.
-        var finite = values.Where(v => double.IsFinite(v.Value)).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
-        return JsonSerializer.Serialize(finite);
-    }
-
-    private static NpgsqlParameter Json(string? json) => new() { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb };
-
-    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private sealed record StoredIncident(Incident Incident, double SloP99Seconds, double SloAvailability);
 }

@@ -1,8 +1,8 @@
 using Widgetify.Incidents.Impact;
-using Widgetify.Incidents.Lifecycle;
+using Widgetify.Incidents.Persistence;
 using Widgetify.Incidents.Timeline;
 
-namespace Widgetify.Incidents;
+namespace Widgetify.Incidents.Lifecycle;
 
 /// <summary>The incident this instance is in, as the monitoring loop sees it second by second.</summary>
 internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)
@@ -41,6 +41,8 @@ internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)
 
     public long Shed { get; set; }
 
+    public long ClientClosed { get; set; }
+
     public AutomaticActions Actions { get; } = new();
 
     public IncidentImpact Impact => Stored.Add(new IncidentImpact
@@ -48,6 +50,7 @@ internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)
         Requests = Requests,
         Failed = Failed,
         Shed = Shed,
+        ClientClosed = ClientClosed,
         Clients = Clients.Clients,
         ClientsAffected = Clients.Affected,
         ClientsCapped = Clients.Capped,

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Time.Testing;
+using Widgetify.Incidents.Postmortems;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Observability.Alerts;
 using static Widgetify.Incidents.Tests.Signals;
 
-namespace Widgetify.Incidents.Tests;
+namespace Widgetify.Incidents.Tests.Lifecycle;
 
 [Collection(IncidentsGroup.Name)]
 public sealed class IncidentTrackerTests(IncidentsCluster cluster)
@@ -195,6 +196,40 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
                 Directory.Delete(directory, recursive: true);
             }
         }
+    }
+
+    [Fact]
+    public async Task Observe_ClientsGiveUpDuringTheIncident_CountedAsTheirOwnClassInImpactSamplesAndPostmortem()
+    {
+        // Arrange: issue 10's storm in miniature: 5xx and sheds, and clients that give up (499) waiting for the rest.
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using var s = new Scenario(store);
+        await s.Tracker.StartAsync(CancellationToken.None);
+        s.Seconds(0, 9, i => Second(i));
+
+        // Act
+        s.Seconds(10, 14, i => Second(i, requests: 200, errors: 20, shed: 30, clientClosed: 40));
+        s.Second(Second(15, requests: 200, errors: 20, shed: 30, clientClosed: 40), Fire("ErrorBudgetBurn", 15, "25% of requests failed over 5 s"));
+        s.Seconds(16, 19, i => Second(i, requests: 200, errors: 20, shed: 30, clientClosed: 40));
+        var current = s.Tracker.Current.ShouldNotBeNull();
+        await s.FlushAsync();
+        var report = (await store.LoadReportAsync(current.Id, CancellationToken.None)).ShouldNotBeNull();
+        var markdown = PostmortemWriter.Write(report).Markdown;
+
+        // Assert: a count of their own beside failed and shed, in none of the failures
+        current.Impact.ClientClosed.ShouldBe(400);
+        current.Impact.Failed.ShouldBe(200);
+        current.Impact.Shed.ShouldBe(300);
+        current.Impact.FailedOrShedPercent.ShouldBe(25.0, "500 of 2,000: the 400 that gave up are requests, not failures");
+        report.Incident.Impact.ShouldBe(current.Impact, "the stored impact is the tracker's");
+        report.Samples.Where(x => x.At >= T0.AddSeconds(10)).Sum(x => x.ClientClosed).ShouldBe(400);
+        report.Samples.Where(x => x.At >= T0.AddSeconds(10)).Sum(x => x.ServerErrors).ShouldBe(200);
+        markdown.ShouldContain("- 25% of requests failed or were shed: 500 of 2,000 (200 failed with 5xx, 300 shed with 503 and Retry-After).");
+        markdown.ShouldContain("- 20% of requests were given up by their clients: 400 of 2,000 ended with 499 because the client went away before the answer. Not failures of ours: in neither count above.");
+        markdown.ShouldContain("| Clients gave up (499; not failures) | 40/s |");
+        markdown.ShouldContain("| 5xx (not shed; clients that gave up are 499, not here) | 20/s |");
+        PostmortemWriter.DescribeImpact(current.Impact).ShouldContain("(200 failed, 300 shed); 400 given up by their clients (499, not failures)");
     }
 
     [Fact]
