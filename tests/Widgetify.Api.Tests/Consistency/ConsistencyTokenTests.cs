@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Widgetify.Api.Tests.Infrastructure;
+
+namespace Widgetify.Api.Tests.Consistency;
+
+/// <summary>The <c>Widgetify-Consistency</c> contract over real HTTP: every write answers with the primary's WAL
+/// position after its commit, a read accepts it back, anything else in the header is a 400 problem, and the OpenAPI
+/// document says so. Where a read with the token is served is <c>ReadRouterTests</c>' business (real standbys).</summary>
+[Collection(SharedApiServer.Name)]
+public sealed class ConsistencyTokenTests(ApiFixture fixture)
+{
+    private const string Header = "Widgetify-Consistency";
+
+    [Fact]
+    public async Task Writes_CreateUpdateDelete_EachAnswerWithAPositionAtOrPastTheirCommit()
+    {
+        // Arrange
+        using var tenant = await fixture.Server.CreateTenantAsync();
+
+        // Act
+        using var created = await tenant.Http.PostAsJsonAsync("/api/widgets", new { name = "Votes", kind = "poll" });
+        var createdToken = TokenOf(created);
+        var afterCreate = await PrimaryInsertPositionAsync();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/widgets/{id}") { Content = JsonContent.Create(new { name = "Votes 2", kind = "poll" }) };
+        put.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        using var updated = await tenant.Http.SendAsync(put);
+        var updatedToken = TokenOf(updated);
+        using var deleted = await tenant.Http.DeleteAsync($"/api/widgets/{id}");
+        var deletedToken = TokenOf(deleted);
+
+        // Assert: each write's position covers its own commit and the positions only move forward
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        updated.StatusCode.ShouldBe(HttpStatusCode.OK);
+        deleted.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        createdToken.ShouldBeLessThanOrEqualTo(afterCreate);
+        updatedToken.ShouldBeGreaterThan(createdToken);
+        deletedToken.ShouldBeGreaterThan(updatedToken);
+    }
+
+    [Fact]
+    public async Task Read_WithTheTokenItsWriteGot_SeesTheWrite_AndCarriesNoTokenItself()
+    {
+        // Arrange
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var created = await tenant.Http.PostAsJsonAsync("/api/widgets", new { name = "Clock", kind = "clock" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        using var read = new HttpRequestMessage(HttpMethod.Get, $"/api/widgets/{id}");
+        read.Headers.Add(Header, created.Headers.GetValues(Header).Single());
+
+        // Act
+        using var response = await tenant.Http.SendAsync(read);
+
+        // Assert
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString().ShouldBe("Clock");
+        response.Headers.Contains(Header).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("latest")]
+    [InlineData("3000148")]
+    [InlineData("0/ZZ")]
+    [InlineData("1/2/3")]
+    public async Task Read_WithMalformedToken_400ProblemNamingTheHeader(string value)
+    {
+        // Arrange
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/widgets");
+        request.Headers.TryAddWithoutValidation(Header, value);
+
+        // Act
+        using var response = await tenant.Http.SendAsync(request);
+
+        // Assert
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await response.Content.ReadAsStringAsync()).ShouldContain(Header);
+    }
+
+    [Fact]
+    public async Task Embed_WithTwoTokenHeaders_400()
+    {
+        // Arrange
+        using var client = fixture.Server.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/w/{Guid.CreateVersion7()}");
+        request.Headers.TryAddWithoutValidation(Header, ["0/1", "0/2"]);
+
+        // Act
+        using var response = await client.SendAsync(request);
+
+        // Assert
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task OpenApi_WritesDocumentTheResponseHeader_ReadsTheRequestHeader()
+    {
+        // Arrange
+        using var client = fixture.Server.CreateClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        var collection = paths.TryGetProperty("/api/widgets", out var c) ? c : paths.GetProperty("/api/widgets/");
+
+        // Act + Assert
+        collection.GetProperty("post").GetProperty("responses").GetProperty("201").GetProperty("headers").TryGetProperty(Header, out _).ShouldBeTrue();
+        paths.GetProperty("/api/widgets/{id}").GetProperty("put").GetProperty("responses").GetProperty("200").GetProperty("headers").TryGetProperty(Header, out _).ShouldBeTrue();
+        foreach (var read in new[] { collection.GetProperty("get"), paths.GetProperty("/api/widgets/{id}").GetProperty("get"), paths.GetProperty("/w/{id}").GetProperty("get") })
+        {
+            read.GetProperty("parameters").EnumerateArray()
+                .ShouldContain(p => p.GetProperty("name").GetString() == Header && p.GetProperty("in").GetString() == "header");
+        }
+    }
+
+    private static NpgsqlLogSequenceNumber TokenOf(HttpResponseMessage response) =>
+        NpgsqlLogSequenceNumber.Parse(response.Headers.GetValues(Header).Single());
+
+    private async Task<NpgsqlLogSequenceNumber> PrimaryInsertPositionAsync()
+    {
+        await using var connection = new NpgsqlConnection(fixture.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_current_wal_insert_lsn()", connection);
+        return (NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync())!;
+    }
+}
