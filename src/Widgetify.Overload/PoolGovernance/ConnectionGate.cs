@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Npgsql;
 
 namespace Widgetify.Overload.PoolGovernance;
 
@@ -52,6 +53,30 @@ internal sealed class ConnectionGate
             {
                 return limit;
             }
+        }
+    }
+
+    /// <summary>Opens a connection from <paramref name="pool"/> for a slot of this gate the caller already holds; if the
+    /// open fails, the slot goes back, or a failed open would shrink the share for good. Attach a <see cref="GateSlot"/>
+    /// to the returned connection so that the slot is given back when it closes.</summary>
+    public async ValueTask<NpgsqlConnection> OpenHeldAsync(NpgsqlDataSource pool, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection? connection = null;
+        try
+        {
+            connection = pool.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            Release();
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+
+            throw;
         }
     }
 

@@ -235,24 +235,7 @@ public sealed partial class PoolGovernor : IAsyncDisposable
             await WaitForShareAsync(pool, deadline, cancellationToken);
         }
 
-        NpgsqlConnection? connection = null;
-        try
-        {
-            connection = pool.CreateConnection();
-            await connection.OpenAsync(cancellationToken);
-        }
-        catch
-        {
-            // Nothing was handed out: the slot goes back, or a failed open would shrink the share for good.
-            Gate.Release();
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
-
-            throw;
-        }
-
+        var connection = await Gate.OpenHeldAsync(pool, cancellationToken);
         var openedAt = timeProvider.GetTimestamp();
         if (metrics is { AcquireDurationEnabled: true })
         {

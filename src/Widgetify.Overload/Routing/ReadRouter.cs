@@ -277,23 +277,7 @@ public sealed partial class ReadRouter : IAsyncDisposable
             }
         }
 
-        NpgsqlConnection? connection = null;
-        try
-        {
-            connection = server.Pool.CreateConnection();
-            await connection.OpenAsync(token);
-        }
-        catch
-        {
-            server.Gate.Release();
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
-
-            throw;
-        }
-
+        var connection = await server.Gate.OpenHeldAsync(server.Pool, token);
         _ = new GateSlot(server.Gate, connection, timeProvider.GetTimestamp(), onReleased: null);
         return connection;
     }
