@@ -159,7 +159,11 @@ internal sealed partial class ScalingController : BackgroundService
             // next leader marks it failed.
         }
 
-        if (leading)
+        // Given up whenever the loop ran, not only when leading: a tick cancelled by the stop may have committed its
+        // renewal before it took the lead (or even before it read the answer), and the row would then hold the loop
+        // for a whole lease duration. Deleting only this instance's row, it costs nothing when there is none.
+        var wasLeading = leading;
+        if (options.Enabled)
         {
             try
             {
@@ -171,7 +175,10 @@ internal sealed partial class ScalingController : BackgroundService
                 ScalingLog.RenewalFailed(logger, ex, options.LeaderLeaseDuration);
             }
 
-            SetLeading(false, "this instance is stopping");
+            if (wasLeading)
+            {
+                SetLeading(false, "this instance is stopping");
+            }
         }
     }
 
