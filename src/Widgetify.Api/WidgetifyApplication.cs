@@ -10,6 +10,7 @@ using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
+using Widgetify.Api.Scaling;
 using Widgetify.Core.Traffic;
 using Widgetify.Incidents;
 using Widgetify.Incidents.Impact;
@@ -17,6 +18,9 @@ using Widgetify.Observability;
 using Widgetify.Overload.AdmissionControl;
 using Widgetify.Overload.PoolGovernance;
 using Widgetify.Overload.Routing;
+using Widgetify.Scaling;
+using Widgetify.Scaling.Controller;
+using Widgetify.Scaling.Signals;
 
 namespace Widgetify.Api;
 
@@ -58,7 +62,7 @@ public static class WidgetifyApplication
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
         services.AddObservability(
             builder.Configuration,
-            [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName],
+            [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName, ScalingMetrics.MeterName],
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring,
             sp => new MonitoredService
             {
@@ -69,6 +73,22 @@ public static class WidgetifyApplication
         services.AddIncidents(
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Incidents,
             sp => sp.GetRequiredService<WidgetifyDataSources>().Control);
+
+        // The autoscaler reads the monitoring loop's seconds and the router's standbys, and its decisions go to the
+        // incident timeline and, for a provider that reports endpoints, to the router. Off unless MaxReplicas > MinReplicas.
+        services.AddSingleton(sp => new ReadReplicas(sp.GetRequiredService<WidgetifyDataSources>()));
+        services.AddSingleton<IReplicaStateSource>(sp => sp.GetRequiredService<ReadReplicas>());
+        services.AddSingleton(sp => new ReadPathSignalFeed(
+            sp.GetRequiredService<WidgetifyDataSources>().Router, sp.GetRequiredService<MonitoringOptions>().Alerts));
+        services.AddSingleton<IReadPathSignalSource>(sp => sp.GetRequiredService<ReadPathSignalFeed>());
+        services.AddSingleton<IMonitoringObserver>(sp => sp.GetRequiredService<ReadPathSignalFeed>());
+        services.AddSingleton<IScalingObserver, ScalingTimeline>();
+        services.AddSingleton<IScalingObserver, ReportedEndpoints>();
+        services.AddScaling(builder.Configuration, sp => new ScalingInstance
+        {
+            ControlConnection = sp.GetRequiredService<WidgetifyDataSources>().Control,
+            InstanceName = sp.GetRequiredService<MonitoringIdentity>().InstanceName,
+        });
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ExceptionProblemHandler>();
@@ -120,6 +140,7 @@ public static class WidgetifyApplication
         app.MapEmbedApi();
         app.MapDashboard();
         app.MapMonitoringApi();
+        app.MapScalingApi();
         return app;
     }
 

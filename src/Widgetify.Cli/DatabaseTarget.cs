@@ -24,6 +24,9 @@ internal sealed class DatabaseTarget : IAsyncDisposable
     /// <summary>The embedded cluster, when there is one.</summary>
     public PostgresCluster? Cluster => _cluster;
 
+    /// <summary>The embedded cluster's local standbys, once <see cref="EnsureStandbysAsync"/> has run.</summary>
+    public LocalStandbys? Standbys => _standbys;
+
     public static async Task<DatabaseTarget> OpenAsync(
         string? databaseUrl, string dataDirectory, ILogger logger, CancellationToken cancellationToken)
     {

@@ -3,12 +3,16 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Widgetify.Api;
 using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
+using Widgetify.Api.Scaling;
 using Widgetify.Postgres.Standbys;
+using Widgetify.Scaling;
+using Widgetify.Scaling.Providers;
 
 namespace Widgetify.Cli;
 
@@ -38,6 +42,11 @@ internal static class UpCommand
                 "<data-dir>/standbys/ and reused by the next 'up' (ones beyond N are removed).",
             DefaultValueFactory = _ => 0,
         };
+        var maxReplicas = new Option<int?>("--max-replicas")
+        {
+            Description = "Turns the read-replica autoscaler on: it keeps between --replicas and this many standbys, adding one when the " +
+                "read path stays saturated and removing one when it stays quiet (docs/scaling.md). Same as Widgetify:Scaling:MaxReplicas.",
+        };
         port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -53,7 +62,7 @@ internal static class UpCommand
             }
         });
 
-        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, widgets };
+        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets };
         command.Validators.Add(r =>
         {
             if (r.GetValue(replicas) > 0 && !string.IsNullOrWhiteSpace(r.GetValue(databaseUrl)))
@@ -64,13 +73,32 @@ internal static class UpCommand
                     "e.g. the environment variable Widgetify__Database__Replicas__0__ConnectionString).");
             }
         });
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(maxReplicas) is not { } max)
+            {
+                return;
+            }
+
+            if (max < r.GetValue(replicas))
+            {
+                r.AddError($"--max-replicas ({max}) must be at least --replicas ({r.GetValue(replicas)}).");
+            }
+            else if (!string.IsNullOrWhiteSpace(r.GetValue(databaseUrl)))
+            {
+                r.AddError(
+                    "--max-replicas adds and removes standbys of the embedded PostgreSQL, so it cannot be used with --database-url: " +
+                    "for a server run elsewhere, set Widgetify:Scaling:Provider to 'command' with a script that scales it (deploy/scaling/).");
+            }
+        });
         command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(replicas), parse.GetValue(widgets), cancellationToken));
+            parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(replicas), parse.GetValue(maxReplicas),
+            parse.GetValue(widgets), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        int port, string dataDir, string? databaseUrl, int replicas, int demoWidgets, CancellationToken cancellationToken)
+        int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
@@ -89,6 +117,20 @@ internal static class UpCommand
         foreach (var (standby, index) in (standbys?.Streaming ?? []).Select((standby, index) => (standby, index)))
         {
             settings[$"{WidgetifyOptions.SectionName}:{ReplicasSection}:{index}:ConnectionString"] = standby.AppConnectionString;
+            settings[$"{WidgetifyOptions.SectionName}:{ReplicasSection}:{index}:Name"] = standby.Name;
+        }
+
+        if (maxReplicas is { } max)
+        {
+            settings[$"{ScalingOptions.SectionName}:{nameof(ScalingOptions.MinReplicas)}"] = replicas.ToString(CultureInfo.InvariantCulture);
+            settings[$"{ScalingOptions.SectionName}:{nameof(ScalingOptions.MaxReplicas)}"] = max.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (database.Standbys is { } local)
+        {
+            // The standbys this process runs are the ones the autoscaler may add and remove ('local' provider).
+            builder.Services.AddKeyedSingleton<IReplicaProvider>(ReplicaProviderKind.Local, (services, _) => new LocalReplicaProvider(
+                local, services.GetRequiredService<ReadReplicas>(), loggerFactory.CreateLogger<LocalReplicaProvider>()));
         }
 
         // Defaults that need the data folder and the port; settings made in appsettings.json or the environment win.

@@ -151,6 +151,27 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
         }
     }
 
+    /// <summary>Records on the open incident's timeline something the service did outside the monitoring loop (the
+    /// autoscaler adding a standby); nothing when no incident is open. Quick, never touches the database.</summary>
+    /// <param name="at">When it happened.</param>
+    /// <param name="message">What was done and why, in one or two sentences.</param>
+    /// <param name="values">Figures behind it, for the postmortem; none when null.</param>
+    /// <returns>True when an incident was open and the entry was queued.</returns>
+    public bool RecordAutomaticAction(DateTimeOffset at, string message, IReadOnlyDictionary<string, double>? values = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(message);
+        lock (_lock)
+        {
+            if (_open is not { } open)
+            {
+                return false;
+            }
+
+            Enqueue(open, at, IncidentEventKind.AutomaticAction, $"{message}", values);
+            return true;
+        }
+    }
+
     void IIncidentFlushObserver.Reattach(Incident stored, IncidentImpact storedImpact)
     {
         lock (_lock)

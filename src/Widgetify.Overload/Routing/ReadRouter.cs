@@ -80,16 +80,15 @@ public sealed partial class ReadRouter : IAsyncDisposable
     public IReadOnlyList<ReadServerStatus> Servers(ReadServerStatus primary)
     {
         ArgumentNullException.ThrowIfNull(primary);
-        var list = new List<ReadServerStatus> { primary with { ReadsServed = PrimaryReads } };
-        foreach (var standby in Standbys)
-        {
-            list.Add(new ReadServerStatus(
-                standby.Name, "standby", standby.Host, standby.Port, standby.State, standby.Lag, standby.ReadsServed, standby.InFlight,
-                standby.Gate.Limit, standby.Problem));
-        }
-
-        return list;
+        return [primary with { ReadsServed = PrimaryReads }, .. StandbyStatuses()];
     }
+
+    /// <summary>The standbys as this instance sees them now, in the order they were added.</summary>
+    /// <returns>A snapshot.</returns>
+    public IReadOnlyList<ReadServerStatus> StandbyStatuses() =>
+        [.. Standbys.Select(standby => new ReadServerStatus(
+            standby.Name, "standby", standby.Host, standby.Port, standby.State, standby.Lag, standby.ReadsServed, standby.InFlight,
+            standby.Gate.Limit, standby.Problem) { Waiting = standby.Gate.Waiting })];
 
     /// <summary>Checks every standby each <see cref="ReplicaOptions.PollInterval"/> until cancelled: reachable, still a
     /// standby, how far behind, what share of its connections this instance may use. Only checked standbys take reads.</summary>

@@ -14,4 +14,8 @@ namespace Widgetify.Overload.Routing;
 /// <param name="Problem">Why it is out of rotation, if it is.</param>
 public sealed record ReadServerStatus(
     string Name, string Role, string Host, int Port, ReadServerState State, ReplicationLag Lag, long ReadsServed, int InFlight,
-    int Share, string? Problem);
+    int Share, string? Problem)
+{
+    /// <summary>Reads of this instance waiting for one of its <see cref="Share"/> connections there.</summary>
+    public int Waiting { get; init; }
+}

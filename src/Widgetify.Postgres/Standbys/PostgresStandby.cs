@@ -63,11 +63,12 @@ public sealed class PostgresStandby : IAsyncDisposable
     /// <summary>True when this <see cref="StartAsync"/> made the standby with a new base backup.</summary>
     public bool CreatedNow { get; }
 
-    /// <summary>False once the server this handle found or started is gone (stopped, or killed).</summary>
-    internal bool IsRunning => server.IsRunning;
+    /// <summary>False once the server this handle found or started is gone (stopped, or killed). Checked on the process
+    /// table, not over a connection, so a standby too busy to answer in time still counts as running.</summary>
+    public bool IsRunning => server.IsRunning;
 
     /// <summary>The pid of the server this handle found or started.</summary>
-    internal int PostmasterPid => server.PostmasterPid;
+    public int PostmasterPid => server.PostmasterPid;
 
     /// <summary>
     /// Makes the standby when its folder holds none (checking first that the primary, the disk and the port can

@@ -46,6 +46,12 @@ public sealed class ScalingMetrics
             new KeyValuePair<string, object?>("direction", CommandActionDocument.WireName(direction)),
             new KeyValuePair<string, object?>("result", DecisionStore.ToDatabase(result)));
 
+    /// <summary>The read path's saturation in the latest second as the law computed it; null before the first.</summary>
+    public double? Saturation => Volatile.Read(ref saturation) is var value && double.IsNaN(value) ? null : value;
+
+    /// <summary>Whether this instance runs the fleet's autoscaler now.</summary>
+    public bool Leading => Volatile.Read(ref leading) == 1;
+
     internal void SetSaturation(double value) => Volatile.Write(ref saturation, value);
 
     internal void SetLeading(bool value) => Volatile.Write(ref leading, value ? 1 : 0);
