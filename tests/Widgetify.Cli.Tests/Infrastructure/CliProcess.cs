@@ -14,7 +14,7 @@ public sealed class CliProcess : IDisposable
     private readonly StringBuilder _stderr = new();
     private readonly Lock _gate = new();
 
-    private CliProcess(params string[] args)
+    private CliProcess(string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -23,6 +23,11 @@ public sealed class CliProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(CliDll);
         foreach (var arg in args)
         {
@@ -62,6 +67,9 @@ public sealed class CliProcess : IDisposable
     }
 
     public static CliProcess Start(params string[] args) => new(args);
+
+    /// <summary>Starts a verb with extra environment variables (settings such as <c>Widgetify__Scaling__Cooldown</c>).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) => new(args, environment);
 
     /// <summary>Runs a verb to completion.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)

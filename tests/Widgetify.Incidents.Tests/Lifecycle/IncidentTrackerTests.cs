@@ -68,6 +68,33 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public async Task RecordAutomaticAction_OnlyWhileAnIncidentIsOpen_LandsOnItsTimeline()
+    {
+        // Arrange
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using var s = new Scenario(store);
+        await s.Tracker.StartAsync(CancellationToken.None);
+        s.Seconds(0, 9, i => Second(i));
+
+        // Act
+        var beforeIncident = s.Tracker.RecordAutomaticAction(T0.AddSeconds(9), "Autoscaler decided to scale out 0 -> 1 standby(s).");
+        s.Second(Second(10, latency: 2), Fire("ResponseTimeSpike", 10));
+        var during = s.Tracker.RecordAutomaticAction(
+            T0.AddSeconds(10.5), "Autoscaler decided to scale out 0 -> 1 standby(s).", new Dictionary<string, double> { ["to"] = 1 });
+        await s.FlushAsync();
+
+        // Assert
+        beforeIncident.ShouldBeFalse();
+        during.ShouldBeTrue();
+        var report = (await store.LoadReportAsync(s.Tracker.Current!.Id, CancellationToken.None)).ShouldNotBeNull();
+        var recorded = report.Events.Single(e => e.Kind == IncidentEventKind.AutomaticAction);
+        recorded.At.ShouldBe(T0.AddSeconds(10.5));
+        recorded.Message.ShouldBe("Autoscaler decided to scale out 0 -> 1 standby(s).");
+        recorded.Values!["to"].ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Observe_AutomaticActions_RecordedOnceEachWithTheNumbers()
     {
         // Arrange
