@@ -84,6 +84,7 @@ public static class WidgetifyApplication
         services.AddSingleton<IMonitoringObserver>(sp => sp.GetRequiredService<ReadPathSignalFeed>());
         services.AddSingleton<IScalingObserver, ScalingTimeline>();
         services.AddSingleton<IScalingObserver, ReportedEndpoints>();
+        services.AddSingleton<IValidateOptions<ScalingOptions>, ScalingNeedsMonitoring>();
         services.AddScaling(builder.Configuration, sp => new ScalingInstance
         {
             ControlConnection = sp.GetRequiredService<WidgetifyDataSources>().Control,

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Widgetify.Api;
 using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
@@ -161,7 +162,7 @@ internal static class UpCommand
         Console.WriteLine($"""
 
             Widgetify is up at {url}
-              database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory})" : "")}{DescribeStandbys(standbys, builder.Configuration)}
+              database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory})" : "")}{DescribeStandbys(standbys, builder.Configuration)}{DescribeAutoscaler(app.Services.GetRequiredService<IOptions<ScalingOptions>>().Value, url)}
               demo tenant    '{WidgetifyAdministration.DemoTenant}'{(added > 0 ? $", {added:N0} widgets seeded now" : "")}
               demo API key   {demoKey}   (saved to {Path.Combine(dataDir, DemoKeyFile)})
               API            {url}/api/widgets   (Authorization: Bearer <key>)
@@ -180,6 +181,11 @@ internal static class UpCommand
         await app.WaitForShutdownAsync(CancellationToken.None);
         return 0;
     }
+
+    /// <summary>The banner's autoscaler line: its bounds when on, how to turn it on when off.</summary>
+    private static string DescribeAutoscaler(ScalingOptions scaling, string url) => scaling.Enabled
+        ? $"\n  autoscaler     {scaling.MinReplicas} to {scaling.MaxReplicas} standbys ({scaling.Provider.ToString().ToLowerInvariant()} provider); servers and decisions at {url}/api/scaling"
+        : $"\n  autoscaler     off (--max-replicas M above --replicas turns it on); servers at {url}/api/scaling";
 
     /// <summary>Banner lines: each local standby and its state, or the standbys configured for --database-url.</summary>
     private static string DescribeStandbys(StandbyOutcome? standbys, ConfigurationManager configuration)
