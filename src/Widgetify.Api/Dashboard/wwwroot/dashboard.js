@@ -2,6 +2,8 @@
 // The operator key arrives once in the URL fragment (#key=..., printed by `./widgetify up`; a fragment never reaches
 // a server or a Referer), is moved to sessionStorage (gone when the tab closes) and removed from the address bar.
 import { TimeChart } from './chart.js';
+import { $, cssWord, element, line, link, showPanelError } from './dom.js';
+import { formatAge, formatCount, formatNumber, formatRate, formatSeconds, formatTime } from './format.js';
 
 const KEY_STORAGE = 'widgetify.operatorKey';
 const WINDOW_SECONDS = 300;
@@ -16,12 +18,6 @@ const ENDPOINTS = {
 // connection that the database sampler and the lease heartbeat also use: read them every fifth poll only.
 const INCIDENTS_EVERY = 5;
 let pollCount = 0;
-
-const $ = (id) => document.getElementById(id);
-
-const formatRate = (v) => `${formatNumber(v)}/s`;
-const formatCount = (v) => formatNumber(v);
-const formatSeconds = (v) => (v >= 1 ? `${formatNumber(v)} s` : `${formatNumber(v * 1000)} ms`);
 
 const charts = [
   new TimeChart($('chart-rate'), $('numbers-rate'), {
@@ -271,12 +267,6 @@ function incidentItem(incident) {
   return item;
 }
 
-function showPanelError(id, failure) {
-  const error = $(id);
-  error.hidden = !failure;
-  error.textContent = failure ? `Could not load: ${failure.message}` : '';
-}
-
 function rejectKey(error) {
   generation++;
   sessionStorage.removeItem(KEY_STORAGE);
@@ -315,28 +305,6 @@ function takeKeyFromFragment() {
   }
 }
 
-// Small DOM helpers: text always goes through textContent, never HTML.
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function line(...children) {
-  const node = element('div', 'line');
-  node.append(...children);
-  return node;
-}
-
-function link(href, text) {
-  const node = element('a', null, text);
-  node.href = href;
-  node.rel = 'noopener noreferrer';
-  node.target = '_blank';
-  return node;
-}
-
 function since(alert) {
   return alert.state === 'firing' ? alert.firingSince ?? alert.pendingSince : alert.pendingSince;
 }
@@ -347,29 +315,6 @@ function rank(alert) {
 
 function equalsIgnoreCase(a, b) {
   return typeof a === 'string' && a.toLowerCase() === b;
-}
-
-function cssWord(value) {
-  return typeof value === 'string' ? value.toLowerCase().replace(/[^a-z]/g, '') : '';
-}
-
-function formatNumber(v) {
-  if (Math.abs(v) >= 100) return Math.round(v).toString();
-  return Number(v.toPrecision(3)).toString();
-}
-
-function formatTime(value) {
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? '–' : date.toLocaleTimeString([], { hour12: false });
-}
-
-function formatAge(value) {
-  const ms = Date.now() - Date.parse(value);
-  if (Number.isNaN(ms)) return 'unknown';
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds}s ago`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes}m ${seconds % 60}s ago` : `${Math.floor(minutes / 60)}h ${minutes % 60}m ago`;
 }
 
 $('key-form').addEventListener('submit', (event) => {
