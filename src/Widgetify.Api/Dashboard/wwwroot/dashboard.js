@@ -4,6 +4,7 @@
 import { TimeChart } from './chart.js';
 import { $, cssWord, element, line, link, showPanelError } from './dom.js';
 import { formatAge, formatCount, formatNumber, formatRate, formatSeconds, formatTime } from './format.js';
+import { decisionMarkers, renderScaling } from './scaling.js';
 
 const KEY_STORAGE = 'widgetify.operatorKey';
 const WINDOW_SECONDS = 300;
@@ -13,10 +14,14 @@ const ENDPOINTS = {
   signals: `/api/monitoring/signals?seconds=${WINDOW_SECONDS}`,
   alerts: '/api/alerts',
   incidents: '/api/incidents?limit=20',
+  scaling: '/api/scaling?limit=20',
 };
-// Signals and alerts come from the service's memory; incidents from PostgreSQL, on the instance's single control
-// connection that the database sampler and the lease heartbeat also use: read them every fifth poll only.
-const INCIDENTS_EVERY = 5;
+// Signals and alerts come from the service's memory; incidents and the scaling decisions from PostgreSQL, on the
+// instance's single control connection that the database sampler and the lease heartbeat also use: read them every
+// fifth poll only. (Before an autoscaler has led, the decisions table does not exist yet, and every read of it is an
+// error in PostgreSQL's log as well.)
+const FROM_DATABASE = new Set(['incidents', 'scaling']);
+const DATABASE_EVERY = 5;
 let pollCount = 0;
 
 const charts = [
@@ -68,7 +73,7 @@ const charts = [
 ];
 
 // What the page last received; kept when a poll fails, so a stale page still shows the last known state.
-const last = { signals: null, alerts: null, incidents: null, updatedAt: null };
+const last = { signals: null, alerts: null, incidents: null, scaling: null, updatedAt: null };
 // Bumped to stop a polling loop (key rejected, or a new key entered while one runs).
 let generation = 0;
 
@@ -116,7 +121,7 @@ async function poll(run) {
   if (run !== generation) return;
   const key = sessionStorage.getItem(KEY_STORAGE);
   const started = performance.now();
-  const names = Object.keys(ENDPOINTS).filter((name) => name !== 'incidents' || pollCount % INCIDENTS_EVERY === 0);
+  const names = Object.keys(ENDPOINTS).filter((name) => !FROM_DATABASE.has(name) || pollCount % DATABASE_EVERY === 0);
   pollCount += 1;
   const settled = await Promise.allSettled(names.map((name) => getJson(ENDPOINTS[name], key)));
   if (run !== generation) return;
@@ -156,7 +161,11 @@ async function poll(run) {
 function render(failures) {
   if (last.signals) {
     const samples = Array.isArray(last.signals.samples) ? last.signals.samples : [];
-    for (const chart of charts) chart.update(samples, last.signals);
+    const markers = decisionMarkers(last.scaling);
+    for (const chart of charts) {
+      chart.setMarkers(markers);
+      chart.update(samples, last.signals);
+    }
     $('instance').textContent = last.signals.instance ?? '–';
     $('instance').title = last.signals.serviceInstanceId ? `service instance ${last.signals.serviceInstanceId}` : '';
   }
@@ -166,7 +175,20 @@ function render(failures) {
   }
   renderAlerts(failures.find((f) => f.name === 'alerts'));
   renderIncidents(failures.find((f) => f.name === 'incidents'));
+  showScaling(failures);
   renderStatus(failures);
+}
+
+// A /api/scaling response the scaling panels cannot show is their error alone (shown in them, like a failed poll),
+// never one that stops the charts, alerts and incidents from being drawn.
+function showScaling(failures) {
+  try {
+    renderScaling(last.scaling, failures.find((f) => f.name === 'scaling'));
+  } catch (error) {
+    const failure = { name: 'scaling', message: `could not show /api/scaling: ${error.message}` };
+    failures.push(failure);
+    renderScaling(null, failure);
+  }
 }
 
 function renderStatus(failures) {

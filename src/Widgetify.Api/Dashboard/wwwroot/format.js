@@ -9,6 +9,18 @@ export const formatRate = (v) => `${formatNumber(v)}/s`;
 export const formatCount = (v) => formatNumber(v);
 export const formatSeconds = (v) => (v >= 1 ? `${formatNumber(v)} s` : `${formatNumber(v * 1000)} ms`);
 
+// Powers of 1024, named as such: PostgreSQL's own sizes (pg_size_pretty) are binary too.
+export function formatBytes(v) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = v;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : Number(value.toPrecision(3))} ${units[unit]}`;
+}
+
 export function formatTime(value) {
   const date = value instanceof Date ? value : new Date(value);
   return Number.isNaN(date.getTime()) ? '–' : date.toLocaleTimeString([], { hour12: false });
