@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Widgetify.Api.Dashboard;
 using Widgetify.Api.Tests.Infrastructure;
 using Widgetify.Core.Traffic;
 using Widgetify.Overload.AdmissionControl;
@@ -13,7 +14,8 @@ namespace Widgetify.Api.Tests.Dashboard;
 [Collection(SharedApiServer.Name)]
 public sealed partial class DashboardApiTests(ApiFixture fixture)
 {
-    private static readonly string[] Assets = ["dashboard.js", "chart.js", "dashboard.css", "favicon.svg"];
+    // Every embedded file, so a module added later is held to the same rules without anyone remembering this list.
+    private static readonly string[] Assets = [.. DashboardAssets.Load(typeof(DashboardApi).Assembly).Names];
 
     [Fact]
     public async Task Dashboard_Get_ReturnsHtmlWithStrictSecurityPolicy()
@@ -56,6 +58,9 @@ public sealed partial class DashboardApiTests(ApiFixture fixture)
     [Theory]
     [InlineData("dashboard.js", "text/javascript")]
     [InlineData("chart.js", "text/javascript")]
+    [InlineData("dom.js", "text/javascript")]
+    [InlineData("format.js", "text/javascript")]
+    [InlineData("scaling.js", "text/javascript")]
     [InlineData("dashboard.css", "text/css")]
     [InlineData("favicon.svg", "image/svg+xml")]
     public async Task Asset_Get_HasItsContentTypeAndSecurityHeaders(string name, string mediaType)
@@ -77,6 +82,7 @@ public sealed partial class DashboardApiTests(ApiFixture fixture)
     public async Task Assets_Content_LoadNothingFromOtherOrigins()
     {
         using var client = fixture.Server.CreateClient();
+        Assets.ShouldContain("dashboard.js");
 
         foreach (var name in Assets)
         {
@@ -103,6 +109,20 @@ public sealed partial class DashboardApiTests(ApiFixture fixture)
 
                 response.StatusCode.ShouldBe(HttpStatusCode.OK, $"{name} imports {import}");
             }
+        }
+    }
+
+    [Fact]
+    public async Task Scripts_Content_NeverParseStringsAsHtml()
+    {
+        using var client = fixture.Server.CreateClient();
+
+        foreach (var name in Assets.Where(a => a.EndsWith(".js", StringComparison.Ordinal)))
+        {
+            var script = await client.GetStringAsync($"/dashboard/assets/{name}");
+
+            // Text from the API (alert summaries, incident titles, servers' problems) goes in through textContent only.
+            HtmlSink().Matches(script).Select(m => m.Value).ShouldBeEmpty(name);
         }
     }
 
@@ -152,6 +172,9 @@ public sealed partial class DashboardApiTests(ApiFixture fixture)
 
     [GeneratedRegex("""\s(?:on[a-z]+|style)\s*=""", RegexOptions.IgnoreCase)]
     private static partial Regex InlineHandlerOrStyle();
+
+    [GeneratedRegex("""\b(?:innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser)\b""")]
+    private static partial Regex HtmlSink();
 
     [GeneratedRegex("""\bfrom\s+'(?<path>[^']+)'""")]
     private static partial Regex Import();

@@ -1,20 +1,29 @@
 using Microsoft.Playwright;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Postgres.Standbys;
 
 namespace Widgetify.Api.Tests.Dashboard;
 
-/// <summary>A dedicated PostgreSQL and Widgetify (their monitoring must see only this class's traffic) and the
-/// system's headless Chromium, driven by Playwright. Playwright's own browser download is never used: the Debian
-/// <c>chromium</c> package provides the browser.</summary>
-public sealed class DashboardBrowserFixture : IAsyncLifetime
+/// <summary>A dedicated PostgreSQL with one real streaming standby and a Widgetify reading from both (its monitoring
+/// must see only this class's traffic; the servers panel has a standby to show), and the system's headless Chromium,
+/// driven by Playwright. Playwright's own browser download is never used: the Debian <c>chromium</c> package provides
+/// the browser.</summary>
+public sealed class DashboardBrowserFixture : IAsyncLifetime, IAsyncDisposable
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    private DedicatedServer? _dedicated;
+    private TestPostgres? _postgres;
+    private LocalStandbys? _standbys;
+    private WidgetifyServer? _server;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
-    public WidgetifyServer Server => _dedicated?.Server ?? throw new InvalidOperationException("Fixture not started.");
+    public TestPostgres Postgres => _postgres ?? throw new InvalidOperationException("Fixture not started.");
+
+    public WidgetifyServer Server => _server ?? throw new InvalidOperationException("Fixture not started.");
+
+    /// <summary>The standby's name, as <c>/api/scaling</c> and the servers panel give it.</summary>
+    public string StandbyName { get; private set; } = "";
 
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("Fixture not started.");
 
@@ -25,7 +34,34 @@ public sealed class DashboardBrowserFixture : IAsyncLifetime
             throw new InvalidOperationException($"The dashboard browser tests need Chromium at {ChromiumPath}: apt-get install -y chromium fonts-dejavu-core.");
         }
 
-        _dedicated = await DedicatedServer.StartAsync();
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync(); // whatever did start must not outlive a fixture that failed
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        _postgres = await TestPostgres.StartAsync();
+        _standbys = new LocalStandbys(_postgres.Cluster);
+        var outcome = await _standbys.EnsureAsync(1);
+        if (outcome.Failures.Count > 0)
+        {
+            throw new InvalidOperationException("The standby did not start: " + string.Join("; ", outcome.Failures.Select(f => f.Reason)));
+        }
+
+        var standby = _standbys.Standbys.ShouldHaveSingleItem();
+        StandbyName = standby.Name;
+        _server = await WidgetifyServer.StartAsync(_postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Widgetify:Database:Replicas:0:ConnectionString"] = standby.AppConnectionString,
+            ["Widgetify:Database:Replicas:0:Name"] = standby.Name,
+        });
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -48,9 +84,22 @@ public sealed class DashboardBrowserFixture : IAsyncLifetime
         }
 
         _playwright?.Dispose();
-        if (_dedicated is not null)
+        // The service first, then the standby, then the primary it follows.
+        if (_server is not null)
         {
-            await _dedicated.DisposeAsync();
+            await _server.DisposeAsync();
+        }
+
+        if (_standbys is not null)
+        {
+            await _standbys.DisposeAsync();
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
         }
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Tests.Infrastructure;
@@ -8,9 +10,10 @@ using Xunit.Abstractions;
 
 namespace Widgetify.Api.Tests.Dashboard;
 
-/// <summary>The dashboard page in a real headless Chromium against a real Widgetify and PostgreSQL: what an
-/// operator sees, read from the page's own state attributes (data-points, data-last-...) rather than pixels.</summary>
-public sealed class DashboardPageTests(DashboardBrowserFixture fixture, ITestOutputHelper output) : IClassFixture<DashboardBrowserFixture>
+/// <summary>The dashboard page in a real headless Chromium against a real Widgetify, PostgreSQL and standby: what an
+/// operator sees, read from the page's own state attributes (data-points, data-last-..., data-markers) rather than
+/// pixels.</summary>
+public sealed partial class DashboardPageTests(DashboardBrowserFixture fixture, ITestOutputHelper output) : IClassFixture<DashboardBrowserFixture>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
@@ -29,22 +32,40 @@ public sealed class DashboardPageTests(DashboardBrowserFixture fixture, ITestOut
         }
         """;
 
+    // The scaling panels' state: the servers' rows, the autoscaler line, the decisions and each chart's markers.
+    private const string ReadScaling = """
+        () => {
+          const data = (id) => document.getElementById(id).dataset;
+          const shown = (id) => (document.getElementById(id).hidden ? '' : document.getElementById(id).textContent.trim());
+          return {
+            servers: [...document.querySelectorAll('#servers-body tr')].map((row) => ({
+              name: row.dataset.name, role: row.dataset.role, state: row.dataset.state,
+              badge: row.querySelector('.tag')?.textContent ?? '', text: row.textContent })),
+            autoscaler: document.getElementById('autoscaler').textContent, autoscalerEnabled: data('autoscaler').enabled,
+            decisions: [...document.querySelectorAll('#decisions li[data-result]')].map((item) => ({
+              direction: item.dataset.direction, result: item.dataset.result, title: item.title, text: item.textContent })),
+            markers: [...document.querySelectorAll('canvas.chart')].map((canvas) => canvas.dataset.markers),
+            ratePoints: data('chart-rate').points,
+            serversError: shown('error-servers'), decisionsError: shown('error-decisions'), alertsError: shown('error-alerts'),
+          };
+        }
+        """;
+
     [Fact]
     public async Task Open_OperatorKeyWithTraffic_DrawsLiveChartsWithoutErrors()
     {
         using var tenant = await fixture.Server.CreateTenantAsync();
         var widget = await tenant.Http.CreateWidgetAsync();
-        using var operatorClient = await fixture.Server.CreateTenantAsync(ApiKeyRole.Operator);
         await using var traffic = BackgroundTraffic.Start(fixture.Server, widget.Id);
-        await using var context = await fixture.NewContextAsync();
-        var page = await context.NewPageAsync();
+        await using var session = await OperatorPage.CreateAsync(fixture);
+        var page = session.Page;
         var watch = PageWatch.Attach(page);
 
-        await page.GotoAsync(DashboardUrl("#key=" + Uri.EscapeDataString(operatorClient.Key)));
+        await session.OpenAsync();
         JsonElement state;
         try
         {
-            state = await WaitForStateAsync(page, s =>
+            state = await WaitForAsync(page, ReadState, s =>
                 Number(s, "ratePoints") >= 3 && Number(s, "rateLast") > 0 && Number(s, "poolShare") > 0,
                 "the request-rate chart has 3+ points with a non-zero last value and the pool chart shows a share");
         }
@@ -109,17 +130,161 @@ public sealed class DashboardPageTests(DashboardBrowserFixture fixture, ITestOut
         await page.Locator("#key-input").FillAsync(operatorClient.Key);
         await page.Locator("#key-form button[type=submit]").ClickAsync();
 
-        await WaitForStateAsync(page, s => Number(s, "ratePoints") >= 1, "the charts show the signals");
+        await WaitForAsync(page, ReadState, s => Number(s, "ratePoints") >= 1, "the charts show the signals");
         (await page.Locator("#key-form").IsVisibleAsync()).ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task Open_PrimaryAndStandby_ShowsBothServersReadyWithRoleStateAndLoad()
+    {
+        await using var session = await OperatorPage.CreateAsync(fixture);
+        var watch = PageWatch.Attach(session.Page);
+
+        await session.OpenAsync();
+
+        var state = await WaitForAsync(session.Page, ReadScaling,
+            s => Text(ServerRow(s, "primary"), "state") == "ready" && Text(ServerRow(s, fixture.StandbyName), "state") == "ready",
+            "the servers panel shows the primary and the standby ready");
+        var primary = ServerRow(state, "primary");
+        Text(primary, "role").ShouldBe("primary");
+        Text(primary, "badge").ShouldBe("ready", "the state is written, not only coloured");
+        var standby = ServerRow(state, fixture.StandbyName);
+        Text(standby, "role").ShouldBe("standby");
+        Text(standby, "badge").ShouldBe("ready");
+        Text(standby, "text").ShouldContain("reads served");
+        Text(standby, "text").ShouldContain("connections");
+        Text(state, "autoscaler").ShouldContain("autoscaler off");
+        Text(state, "autoscaler").ShouldContain("1 standby(s)");
+        Text(state, "autoscalerEnabled").ShouldBe("false");
+        Text(state, "serversError").ShouldBe("");
+        watch.ConsoleErrors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Open_PrimaryOnlyAutoscalerOff_SaysHowToStartStandbys()
+    {
+        await using var session = await OperatorPage.CreateAsync(fixture);
+        // This service's own answer without its standby: what a primary-only deployment answers.
+        await RewriteScalingAsync(session.Page, body =>
+        {
+            var servers = body["servers"]!.AsArray();
+            foreach (var standby in servers.Where(s => (string?)s!["role"] != "primary").ToList())
+            {
+                servers.Remove(standby);
+            }
+        });
+
+        await session.OpenAsync();
+
+        var state = await WaitForAsync(session.Page, ReadScaling, s => s.GetProperty("servers").GetArrayLength() > 0, "the servers panel shows the primary");
+        state.GetProperty("servers").EnumerateArray().ShouldHaveSingleItem().GetProperty("role").GetString().ShouldBe("primary");
+        Text(state, "autoscaler").ShouldContain("autoscaler off primary only");
+        Text(state, "autoscaler").ShouldContain("./widgetify up --replicas N --max-replicas M");
+    }
+
+    [Fact]
+    public async Task Open_AutoscalerOn_ShowsBoundsProviderSaturationAndWhoLeads()
+    {
+        await using var session = await OperatorPage.CreateAsync(fixture);
+        // This service's answer as a leader with the autoscaler on would give it.
+        await RewriteScalingAsync(session.Page, body => body["autoscaler"] = new JsonObject
+        {
+            ["enabled"] = true, ["minReplicas"] = 1, ["maxReplicas"] = 3, ["provider"] = "command", ["leading"] = true, ["saturation"] = 0.4217,
+        });
+
+        await session.OpenAsync();
+
+        var state = await WaitForAsync(session.Page, ReadScaling, s => Text(s, "autoscalerEnabled") == "true", "the autoscaler line says it is on");
+        Text(state, "autoscaler").ShouldBe("autoscaler on 1–3 standbys · provider command · read saturation 0.42 (1 = at target) · this instance runs the loop");
+    }
+
+    [Fact]
+    public async Task Open_DecisionsRecorded_ListsThemNewestFirstAndMarksEveryChartInTheWindow()
+    {
+        await ScalingDecisionRows.InsertAsync(
+            fixture.Postgres.ConnectionString,
+            new DecisionRow(TimeSpan.FromHours(1), "replace", 0, 1, "succeeded", "1 standby(s) died: standby-1", "removed standby-1; added standby-1"),
+            new DecisionRow(TimeSpan.FromSeconds(90), "out", 1, 2, "succeeded", "read saturation 1.4 above target for 10 s", "added standby-2"),
+            // Markup in the data must stay text.
+            new DecisionRow(TimeSpan.FromSeconds(30), "in", 2, 1, "failed", "read saturation 0.2 for 5 min", "drain timed out <img src=x>"));
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync();
+        await using var traffic = BackgroundTraffic.Start(fixture.Server, widget.Id);
+        await using var session = await OperatorPage.CreateAsync(fixture);
+        var watch = PageWatch.Attach(session.Page);
+
+        await session.OpenAsync();
+
+        JsonElement state;
+        try
+        {
+            state = await WaitForAsync(session.Page, ReadScaling,
+                s => s.GetProperty("decisions").GetArrayLength() >= 3 && s.GetProperty("markers").EnumerateArray().All(m => m.GetString() == "2"),
+                "the decisions are listed and every chart marks the two inside its five minutes (not the hour-old one)");
+        }
+        finally
+        {
+            await SaveScreenshotAsync(session.Page, "dashboard-scaling.png");
+        }
+
+        var decisions = state.GetProperty("decisions").EnumerateArray().Take(3).ToList();
+        decisions.Select(d => Text(d, "direction")).ShouldBe(["in", "out", "out"]);
+        decisions.Select(d => Text(d, "result")).ShouldBe(["failed", "succeeded", "succeeded"]);
+        Text(decisions[0], "text").ShouldContain("scale in 2 → 1");
+        Text(decisions[0], "text").ShouldContain("read saturation 0.2 for 5 min");
+        Text(decisions[0], "title").ShouldBe("drain timed out <img src=x>");
+        Text(decisions[1], "text").ShouldContain("scale out 1 → 2");
+        Text(decisions[2], "text").ShouldContain("replacing dead standbys");
+        (await session.Page.Locator("#decisions img").CountAsync()).ShouldBe(0);
+        Text(state, "decisionsError").ShouldBe("");
+        watch.ConsoleErrors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Open_ScalingEndpointFails_ShowsTheErrorInItsPanelsAndKeepsTheCharts()
+    {
+        await using var session = await OperatorPage.CreateAsync(fixture);
+        await session.Page.RouteAsync(ScalingEndpoint(), route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 500,
+            ContentType = "application/problem+json",
+            Body = """{"title":"An error occurred while processing your request.","status":500,"detail":"scaling broke in a test"}""",
+        }));
+
+        await session.OpenAsync();
+
+        var state = await WaitForAsync(session.Page, ReadScaling,
+            s => Number(s, "ratePoints") >= 2 && Text(s, "serversError").Length > 0,
+            "the charts go on drawing while the servers panel shows its endpoint's failure");
+        Text(state, "serversError").ShouldContain("500");
+        Text(state, "serversError").ShouldContain("scaling broke in a test");
+        Text(state, "decisionsError").ShouldContain("scaling broke in a test");
+        Text(state, "alertsError").ShouldBe("");
+        (await session.Page.Locator("#panels").IsVisibleAsync()).ShouldBeTrue("a failing endpoint is not a rejected key");
+    }
+
+    /// <summary>Serves the page this service's own <c>/api/scaling</c> answer, changed by <paramref name="rewrite"/>:
+    /// for what the service cannot be made to answer here (no standby, the autoscaler on).</summary>
+    private static async Task RewriteScalingAsync(IPage page, Action<JsonObject> rewrite) =>
+        await page.RouteAsync(ScalingEndpoint(), async route =>
+        {
+            var response = await route.FetchAsync();
+            var body = JsonNode.Parse(await response.TextAsync())!.AsObject();
+            rewrite(body);
+            await route.FulfillAsync(new RouteFulfillOptions { Status = response.Status, ContentType = "application/json", Body = body.ToJsonString() });
+        });
+
     private string DashboardUrl(string fragment) => new Uri(fixture.Server.BaseAddress, "/dashboard") + fragment;
 
-    private static async Task<JsonElement> WaitForStateAsync(IPage page, Func<JsonElement, bool> done, string because)
+
+    [GeneratedRegex("/api/scaling")]
+    private static partial Regex ScalingEndpoint();
+
+    private static async Task<JsonElement> WaitForAsync(IPage page, string readState, Func<JsonElement, bool> done, string because)
     {
         var state = default(JsonElement);
         await BoundedWait.UntilAsync(
-            async () => done(state = await page.EvaluateAsync<JsonElement>(ReadState)),
+            async () => done(state = await page.EvaluateAsync<JsonElement>(readState)),
             () => state.ValueKind == JsonValueKind.Undefined ? "nothing yet" : state.ToString(),
             because,
             Bound);
@@ -141,15 +306,56 @@ public sealed class DashboardPageTests(DashboardBrowserFixture fixture, ITestOut
     private static double Number(JsonElement state, string name) =>
         double.TryParse(state.GetProperty(name).GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : double.NaN;
 
-    private async Task SaveScreenshotAsync(IPage page)
+    private static string Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value.GetString() ?? "" : "";
+
+    /// <summary>The servers panel's row of <paramref name="name"/>; Undefined when there is none.</summary>
+    private static JsonElement ServerRow(JsonElement state, string name) =>
+        state.GetProperty("servers").EnumerateArray().FirstOrDefault(row => Text(row, "name") == name);
+
+    private async Task SaveScreenshotAsync(IPage page, string name = "dashboard.png")
     {
-        var path = Path.Combine(Repository.Root, "artifacts", "screenshots", "dashboard.png");
+        var path = Path.Combine(Repository.Root, "artifacts", "screenshots", name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        var attached = Path.Combine(AppContext.BaseDirectory, "screenshots", "dashboard.png");
+        var attached = Path.Combine(AppContext.BaseDirectory, "screenshots", name);
         Directory.CreateDirectory(Path.GetDirectoryName(attached)!);
         File.Copy(path, attached, overwrite: true);
         output.WriteLine($"screenshot: {path} (copy: {attached})");
+    }
+
+    /// <summary>A new operator key and a fresh browser context with one page, disposed together; <see cref="OpenAsync"/>
+    /// opens the dashboard with the key in the fragment, as <c>./widgetify up</c>'s link does.</summary>
+    private sealed class OperatorPage : IAsyncDisposable
+    {
+        private readonly TenantClient _operator;
+        private readonly IBrowserContext _context;
+        private readonly Uri _dashboard;
+
+        private OperatorPage(TenantClient operatorClient, IBrowserContext context, IPage page, Uri dashboard)
+        {
+            _operator = operatorClient;
+            _context = context;
+            _dashboard = dashboard;
+            Page = page;
+        }
+
+        public IPage Page { get; }
+
+        public static async Task<OperatorPage> CreateAsync(DashboardBrowserFixture fixture)
+        {
+            var operatorClient = await fixture.Server.CreateTenantAsync(ApiKeyRole.Operator);
+            var context = await fixture.NewContextAsync();
+            return new OperatorPage(operatorClient, context, await context.NewPageAsync(), new Uri(fixture.Server.BaseAddress, "/dashboard"));
+        }
+
+        public async Task OpenAsync() => await Page.GotoAsync(_dashboard + "#key=" + Uri.EscapeDataString(_operator.Key));
+
+        public async ValueTask DisposeAsync()
+        {
+            await _context.DisposeAsync();
+            _operator.Dispose();
+        }
     }
 
     /// <summary>Everything the page logs as an error and every request it makes, collected from Playwright's events.</summary>

@@ -126,7 +126,7 @@ public sealed partial class MonitoringApiTests(ApiFixture fixture)
     {
         using var client = Server.CreateClient();
 
-        foreach (var path in (string[])["/api/alerts", "/api/incidents", "/api/monitoring/signals"])
+        foreach (var path in (string[])["/api/alerts", "/api/incidents", "/api/monitoring/signals", "/api/scaling"])
         {
             (await client.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, path);
         }
@@ -137,7 +137,7 @@ public sealed partial class MonitoringApiTests(ApiFixture fixture)
     {
         using var tenant = await Server.CreateTenantAsync();
 
-        foreach (var path in (string[])["/api/alerts", "/api/incidents", "/api/monitoring/signals"])
+        foreach (var path in (string[])["/api/alerts", "/api/incidents", "/api/monitoring/signals", "/api/scaling"])
         {
             (await tenant.Http.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Forbidden, path);
         }

@@ -3,8 +3,9 @@
 // or logarithmic y axis. Colours come from the page's CSS custom properties, so the chart follows light/dark.
 //
 // The chart also states what it shows without pixels: the canvas gets data-points (samples drawn), data-last (the
-// primary series' newest value) and data-last-<series key> for every series, and the "numbers" element next to the
-// title shows each series' newest value as text. Tests and screen readers read those.
+// primary series' newest value), data-last-<series key> for every series and data-markers (events marked in the
+// window), and the "numbers" element next to the title shows each series' newest value as text. Tests and screen
+// readers read those.
 
 const PAD = { left: 52, right: 10, top: 8, bottom: 18 };
 // Consecutive samples further apart than this are not joined: the instance missed seconds (restart, stall).
@@ -23,6 +24,7 @@ export class TimeChart {
     this.options = options;
     this.times = [];
     this.values = options.series.map(() => []);
+    this.markers = [];
     this.readouts = options.series.map((s) => addReadout(numbers, s));
     new ResizeObserver(() => this.draw()).observe(canvas);
   }
@@ -40,6 +42,12 @@ export class TimeChart {
       this.readouts[i].textContent = last === null ? '–' : this.options.format(last);
     });
     this.draw();
+  }
+
+  /** Events to mark from the next draw on, each { at: epoch ms, label: a few characters, color: a CSS custom property
+   * name }; the ones inside the window get a vertical line with their label at the top. */
+  setMarkers(markers) {
+    this.markers = markers;
   }
 
   draw() {
@@ -74,6 +82,7 @@ export class TimeChart {
     ctx.rect(plot.x, plot.y - 1, plot.w, plot.h + 2);
     ctx.clip();
     this.options.series.forEach((s, i) => this.drawSeries(ctx, this.values[i], start, xOf, yOf, color(s.color), s.dashed));
+    this.canvas.dataset.markers = String(this.drawMarkers(ctx, plot, start, end, xOf, color));
     ctx.restore();
   }
 
@@ -128,6 +137,32 @@ export class TimeChart {
       ctx.textAlign = m === 0 ? 'right' : px - plot.x < 16 ? 'left' : 'center';
       ctx.fillText(m === 0 ? 'now' : `-${m}m`, px, plot.y + plot.h + 4);
     }
+  }
+
+  /** Draws the markers inside the window over the series, each a dotted line with its label on a patch of the
+   * panel's colour (legible over the lines it crosses), kept inside the plot at the window's edges. */
+  drawMarkers(ctx, plot, start, end, xOf, color) {
+    const visible = this.markers.filter((m) => m.at >= start && m.at <= end);
+    ctx.lineWidth = 1;
+    ctx.setLineDash([2, 3]);
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const marker of visible) {
+      const stroke = color(marker.color);
+      const px = Math.round(xOf(marker.at)) + 0.5;
+      ctx.strokeStyle = stroke;
+      ctx.beginPath();
+      ctx.moveTo(px, plot.y);
+      ctx.lineTo(px, plot.y + plot.h);
+      ctx.stroke();
+      const width = ctx.measureText(marker.label).width + 6;
+      const lx = Math.min(Math.max(px, plot.x + width / 2), plot.x + plot.w - width / 2);
+      ctx.fillStyle = color('panel');
+      ctx.fillRect(lx - width / 2, plot.y, width, 14);
+      ctx.fillStyle = stroke;
+      ctx.fillText(marker.label, lx, plot.y + 1);
+    }
+    return visible.length;
   }
 
   drawSeries(ctx, values, start, xOf, yOf, stroke, dashed) {

@@ -2,6 +2,9 @@
 // The operator key arrives once in the URL fragment (#key=..., printed by `./widgetify up`; a fragment never reaches
 // a server or a Referer), is moved to sessionStorage (gone when the tab closes) and removed from the address bar.
 import { TimeChart } from './chart.js';
+import { $, cssWord, element, line, link, showPanelError } from './dom.js';
+import { formatAge, formatCount, formatNumber, formatRate, formatSeconds, formatTime } from './format.js';
+import { decisionMarkers, renderScaling } from './scaling.js';
 
 const KEY_STORAGE = 'widgetify.operatorKey';
 const WINDOW_SECONDS = 300;
@@ -11,17 +14,15 @@ const ENDPOINTS = {
   signals: `/api/monitoring/signals?seconds=${WINDOW_SECONDS}`,
   alerts: '/api/alerts',
   incidents: '/api/incidents?limit=20',
+  scaling: '/api/scaling?limit=20',
 };
-// Signals and alerts come from the service's memory; incidents from PostgreSQL, on the instance's single control
-// connection that the database sampler and the lease heartbeat also use: read them every fifth poll only.
-const INCIDENTS_EVERY = 5;
+// Signals and alerts come from the service's memory; incidents and the scaling decisions from PostgreSQL, on the
+// instance's single control connection that the database sampler and the lease heartbeat also use: read them every
+// fifth poll only. (Before an autoscaler has led, the decisions table does not exist yet, and every read of it is an
+// error in PostgreSQL's log as well.)
+const FROM_DATABASE = new Set(['incidents', 'scaling']);
+const DATABASE_EVERY = 5;
 let pollCount = 0;
-
-const $ = (id) => document.getElementById(id);
-
-const formatRate = (v) => `${formatNumber(v)}/s`;
-const formatCount = (v) => formatNumber(v);
-const formatSeconds = (v) => (v >= 1 ? `${formatNumber(v)} s` : `${formatNumber(v * 1000)} ms`);
 
 const charts = [
   new TimeChart($('chart-rate'), $('numbers-rate'), {
@@ -72,7 +73,7 @@ const charts = [
 ];
 
 // What the page last received; kept when a poll fails, so a stale page still shows the last known state.
-const last = { signals: null, alerts: null, incidents: null, updatedAt: null };
+const last = { signals: null, alerts: null, incidents: null, scaling: null, updatedAt: null };
 // Bumped to stop a polling loop (key rejected, or a new key entered while one runs).
 let generation = 0;
 
@@ -120,7 +121,7 @@ async function poll(run) {
   if (run !== generation) return;
   const key = sessionStorage.getItem(KEY_STORAGE);
   const started = performance.now();
-  const names = Object.keys(ENDPOINTS).filter((name) => name !== 'incidents' || pollCount % INCIDENTS_EVERY === 0);
+  const names = Object.keys(ENDPOINTS).filter((name) => !FROM_DATABASE.has(name) || pollCount % DATABASE_EVERY === 0);
   pollCount += 1;
   const settled = await Promise.allSettled(names.map((name) => getJson(ENDPOINTS[name], key)));
   if (run !== generation) return;
@@ -160,7 +161,11 @@ async function poll(run) {
 function render(failures) {
   if (last.signals) {
     const samples = Array.isArray(last.signals.samples) ? last.signals.samples : [];
-    for (const chart of charts) chart.update(samples, last.signals);
+    const markers = decisionMarkers(last.scaling);
+    for (const chart of charts) {
+      chart.setMarkers(markers);
+      chart.update(samples, last.signals);
+    }
     $('instance').textContent = last.signals.instance ?? '–';
     $('instance').title = last.signals.serviceInstanceId ? `service instance ${last.signals.serviceInstanceId}` : '';
   }
@@ -170,7 +175,20 @@ function render(failures) {
   }
   renderAlerts(failures.find((f) => f.name === 'alerts'));
   renderIncidents(failures.find((f) => f.name === 'incidents'));
+  showScaling(failures);
   renderStatus(failures);
+}
+
+// A /api/scaling response the scaling panels cannot show is their error alone (shown in them, like a failed poll),
+// never one that stops the charts, alerts and incidents from being drawn.
+function showScaling(failures) {
+  try {
+    renderScaling(last.scaling, failures.find((f) => f.name === 'scaling'));
+  } catch (error) {
+    const failure = { name: 'scaling', message: `could not show /api/scaling: ${error.message}` };
+    failures.push(failure);
+    renderScaling(null, failure);
+  }
 }
 
 function renderStatus(failures) {
@@ -271,12 +289,6 @@ function incidentItem(incident) {
   return item;
 }
 
-function showPanelError(id, failure) {
-  const error = $(id);
-  error.hidden = !failure;
-  error.textContent = failure ? `Could not load: ${failure.message}` : '';
-}
-
 function rejectKey(error) {
   generation++;
   sessionStorage.removeItem(KEY_STORAGE);
@@ -315,28 +327,6 @@ function takeKeyFromFragment() {
   }
 }
 
-// Small DOM helpers: text always goes through textContent, never HTML.
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function line(...children) {
-  const node = element('div', 'line');
-  node.append(...children);
-  return node;
-}
-
-function link(href, text) {
-  const node = element('a', null, text);
-  node.href = href;
-  node.rel = 'noopener noreferrer';
-  node.target = '_blank';
-  return node;
-}
-
 function since(alert) {
   return alert.state === 'firing' ? alert.firingSince ?? alert.pendingSince : alert.pendingSince;
 }
@@ -347,29 +337,6 @@ function rank(alert) {
 
 function equalsIgnoreCase(a, b) {
   return typeof a === 'string' && a.toLowerCase() === b;
-}
-
-function cssWord(value) {
-  return typeof value === 'string' ? value.toLowerCase().replace(/[^a-z]/g, '') : '';
-}
-
-function formatNumber(v) {
-  if (Math.abs(v) >= 100) return Math.round(v).toString();
-  return Number(v.toPrecision(3)).toString();
-}
-
-function formatTime(value) {
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? '–' : date.toLocaleTimeString([], { hour12: false });
-}
-
-function formatAge(value) {
-  const ms = Date.now() - Date.parse(value);
-  if (Number.isNaN(ms)) return 'unknown';
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds}s ago`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes}m ${seconds % 60}s ago` : `${Math.floor(minutes / 60)}h ${minutes % 60}m ago`;
 }
 
 $('key-form').addEventListener('submit', (event) => {
