@@ -20,6 +20,7 @@ using Widgetify.Overload.PoolGovernance;
 using Widgetify.Overload.Routing;
 using Widgetify.Scaling;
 using Widgetify.Scaling.Controller;
+using Widgetify.Scaling.Decisions;
 using Widgetify.Scaling.Signals;
 
 namespace Widgetify.Api;
@@ -145,12 +146,13 @@ public static class WidgetifyApplication
         return app;
     }
 
-    /// <summary>Prepares the database before serving: applies pending migrations (safe when several instances start
-    /// at once), then takes this instance's lease of the fleet-wide connection budget, which sizes the pool.</summary>
+    /// <summary>Prepares the database before serving: applies pending migrations and creates the autoscaler's tables
+    /// (both safe when several instances start at once), then takes this instance's lease of the fleet-wide connection budget, which sizes the pool.</summary>
     /// <returns>The number of migrations applied.</returns>
     public static async Task<int> MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         var applied = await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+        await services.GetRequiredService<ScalingDecisionLog>().EnsureTablesAsync(cancellationToken);
         await services.GetRequiredService<ConnectionShareWiring>().StartAsync(cancellationToken);
         return applied;
     }

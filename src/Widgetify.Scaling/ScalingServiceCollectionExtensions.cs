@@ -34,7 +34,7 @@ public static class ScalingServiceCollectionExtensions
         services.AddSingleton(sp => new ScalingMetrics(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<IReplicaStateSource>()));
         services.AddSingleton(instance);
-        services.AddSingleton(sp => new ScalingDecisionLog(new DecisionStore(sp.GetRequiredService<ScalingInstance>().ControlConnection)));
+        services.AddSingleton(sp => new ScalingDecisionLog(sp.GetRequiredService<ScalingInstance>().ControlConnection));
         services.AddHostedService(sp =>
         {
             // Validated (ValidateOnStart runs before hosted services start) and copied: later changes are not seen.

@@ -13,7 +13,19 @@ public sealed class ScalingDecisionLog
     private readonly Lock sync = new();
     private readonly LinkedList<ScalingDecisionRecord> recent = new();
 
-    internal ScalingDecisionLog(DecisionStore store) => this.store = store;
+    private readonly NpgsqlDataSource controlConnection;
+
+    internal ScalingDecisionLog(NpgsqlDataSource controlConnection)
+    {
+        this.controlConnection = controlConnection;
+        store = new DecisionStore(controlConnection);
+    }
+
+    /// <summary>Creates the autoscaler's tables if missing (safe when several instances start at once). The service runs
+    /// it with its migrations, so that <see cref="ReadFleetAsync"/> finds the table before any leader has run, rather
+    /// than failing (and putting an error in PostgreSQL's log) on every read of a dashboard.</summary>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    public Task EnsureTablesAsync(CancellationToken cancellationToken) => ScalingSchema.EnsureCreatedAsync(controlConnection, cancellationToken);
 
     /// <summary>This instance's decisions, newest first: what it decided while it led.</summary>
     public IReadOnlyList<ScalingDecisionRecord> Recent

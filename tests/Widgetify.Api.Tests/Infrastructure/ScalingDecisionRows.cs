@@ -1,6 +1,4 @@
-using System.Reflection;
 using Npgsql;
-using Widgetify.Scaling.Decisions;
 
 namespace Widgetify.Api.Tests.Infrastructure;
 
@@ -11,7 +9,7 @@ public sealed record DecisionRow(TimeSpan Ago, string Direction, int From, int T
 
 /// <summary>Writes scaling decisions straight into the autoscaler's table, as the fleet's leader would have:
 /// <c>/api/scaling</c> and the dashboard show the fleet's decisions, whichever instance took them, and a test need not
-/// saturate a service for minutes to get some.</summary>
+/// saturate a service for minutes to get some. The table is there: the service creates it with its migrations.</summary>
 public static class ScalingDecisionRows
 {
     public const string Instance = "test/1";
@@ -20,7 +18,6 @@ public static class ScalingDecisionRows
     {
         await using var dataSource = NpgsqlDataSource.Create(
             new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "test-decisions" }.ConnectionString);
-        await EnsureTableAsync(dataSource);
         foreach (var row in rows)
         {
             await using var command = dataSource.CreateCommand("""
@@ -35,16 +32,5 @@ public static class ScalingDecisionRows
 
             await command.ExecuteNonQueryAsync();
         }
-    }
-
-    /// <summary>Creates the table with the autoscaler's own DDL (internal to Widgetify.Scaling, which a leader runs the
-    /// first time it leads), so the rows land in exactly the table the service reads, and no copy of it can drift.</summary>
-    private static Task EnsureTableAsync(NpgsqlDataSource dataSource)
-    {
-        const string SchemaType = "Widgetify.Scaling.ScalingSchema";
-        var ensure = typeof(ScalingDecisionLog).Assembly.GetType(SchemaType, throwOnError: true)!
-            .GetMethod("EnsureCreatedAsync", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
-            ?? throw new InvalidOperationException($"{SchemaType}.EnsureCreatedAsync is gone: update this helper to create the decisions table.");
-        return (Task)ensure.Invoke(null, [dataSource, CancellationToken.None])!;
     }
 }

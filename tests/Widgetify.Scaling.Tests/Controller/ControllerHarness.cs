@@ -25,7 +25,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
         services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         MeterFactory = services.GetRequiredService<IMeterFactory>();
         Metrics = new ScalingMetrics(MeterFactory, replicaStates);
-        Decisions = new ScalingDecisionLog(new DecisionStore(database.DataSource));
+        Decisions = new ScalingDecisionLog(database.DataSource);
         Controller = new ScalingController(
             options, new ScalingInstance { ControlConnection = database.DataSource, InstanceName = name }, Signals, Provider,
             [Observer], Decisions, Metrics, time, () => 0.5, Logger);

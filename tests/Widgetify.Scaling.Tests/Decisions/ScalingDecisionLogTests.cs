@@ -22,7 +22,7 @@ public sealed class ScalingDecisionLogTests(ScalingDatabase database)
     {
         // Arrange
         await using var scratch = await database.CreateScratchAsync(withTables: false);
-        var log = new ScalingDecisionLog(new DecisionStore(scratch.DataSource));
+        var log = new ScalingDecisionLog(scratch.DataSource);
 
         // Act
         for (var i = 0; i < ScalingDecisionLog.Capacity + 5; i++)
@@ -41,7 +41,7 @@ public sealed class ScalingDecisionLogTests(ScalingDatabase database)
     {
         // Arrange
         await using var scratch = await database.CreateScratchAsync(withTables: false);
-        var log = new ScalingDecisionLog(new DecisionStore(scratch.DataSource));
+        var log = new ScalingDecisionLog(scratch.DataSource);
         log.Add(Decision(1));
 
         // Act
@@ -62,7 +62,7 @@ public sealed class ScalingDecisionLogTests(ScalingDatabase database)
             await store.InsertAsync(Decision(i), CancellationToken.None);
         }
 
-        var log = new ScalingDecisionLog(store);
+        var log = new ScalingDecisionLog(scratch.DataSource);
 
         // Act
         var decisions = await log.ReadFleetAsync(3, CancellationToken.None);
@@ -78,7 +78,7 @@ public sealed class ScalingDecisionLogTests(ScalingDatabase database)
     {
         // Arrange
         await using var scratch = await database.CreateScratchAsync(withTables: false);
-        var log = new ScalingDecisionLog(new DecisionStore(scratch.DataSource));
+        var log = new ScalingDecisionLog(scratch.DataSource);
 
         // Act & Assert
         await Should.ThrowAsync<ArgumentOutOfRangeException>(() => log.ReadFleetAsync(limit, CancellationToken.None));
