@@ -6,12 +6,14 @@ namespace Widgetify.Testing;
 public sealed class TestPostgres : IAsyncDisposable
 {
     private readonly int _maxConnections;
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
-    private TestPostgres(PostgresCluster cluster, string root, int maxConnections)
+    private TestPostgres(PostgresCluster cluster, string root, int maxConnections, IReadOnlyDictionary<string, string> settings)
     {
         Cluster = cluster;
         Root = root;
         _maxConnections = maxConnections;
+        _settings = settings;
     }
 
     public PostgresCluster Cluster { get; private set; }
@@ -20,16 +22,14 @@ public sealed class TestPostgres : IAsyncDisposable
 
     public string ConnectionString => Cluster.AppConnectionString;
 
-    public static async Task<TestPostgres> StartAsync(int maxConnections = 100)
+    /// <param name="maxConnections">The server's max_connections.</param>
+    /// <param name="settings">Server settings that replace the embedded server's defaults (e.g. max_slot_wal_keep_size).</param>
+    public static async Task<TestPostgres> StartAsync(int maxConnections = 100, IReadOnlyDictionary<string, string>? settings = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "widgetify-test-" + Guid.NewGuid().ToString("N")[..12]);
-        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions
-        {
-            DataDirectory = root,
-            Durable = false,
-            MaxConnections = maxConnections,
-        });
-        return new TestPostgres(cluster, root, maxConnections);
+        settings ??= new Dictionary<string, string>();
+        var cluster = await PostgresCluster.StartAsync(Options(root, port: null, maxConnections, settings));
+        return new TestPostgres(cluster, root, maxConnections, settings);
     }
 
     /// <summary>Starts the stopped server again on the same port and data, as after an outage: clients configured with
@@ -37,13 +37,18 @@ public sealed class TestPostgres : IAsyncDisposable
     public async Task RestartAsync()
     {
         await Cluster.StopAsync();
-        Cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions
+        Cluster = await PostgresCluster.StartAsync(Options(Root, Cluster.Port, _maxConnections, _settings));
+    }
+
+    private static PostgresClusterOptions Options(string root, int? port, int maxConnections, IReadOnlyDictionary<string, string> settings)
+    {
+        var options = new PostgresClusterOptions { DataDirectory = root, Durable = false, Port = port, MaxConnections = maxConnections };
+        foreach (var (name, value) in settings)
         {
-            DataDirectory = Root,
-            Durable = false,
-            Port = Cluster.Port,
-            MaxConnections = _maxConnections,
-        });
+            options.Settings[name] = value;
+        }
+
+        return options;
     }
 
     public async ValueTask DisposeAsync()

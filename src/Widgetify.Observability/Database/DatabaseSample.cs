@@ -34,6 +34,14 @@ public sealed record DatabaseSample
     /// <summary>Age of the oldest open transaction of another session, in seconds; null when there is none.</summary>
     public double? LongestTransactionSeconds { get; init; }
 
+    /// <summary>The server's replication slots, by name; empty on a standby (the sampler watches the primary).</summary>
+    public IReadOnlyList<ReplicationSlotSample> ReplicationSlots { get; init; } = [];
+
+    /// <summary>The server's <c>max_slot_wal_keep_size</c> in bytes, the most WAL a slot may keep before PostgreSQL
+    /// invalidates it; null when unlimited (-1, PostgreSQL's default), so a slot whose standby is gone keeps WAL until
+    /// the disk is full.</summary>
+    public long? MaxSlotWalKeepSize { get; init; }
+
     /// <summary>All client connections on the server.</summary>
     public long TotalConnections => Backends.Sum(b => b.Count);
 

@@ -16,18 +16,28 @@ internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProv
 {
     // One round trip. Client backends only: PostgreSQL's own workers do not count against max_connections' users.
     // The sampler's own session is left out of the longest transaction (it is always in one while it asks).
+    // Slots: pg_current_wal_lsn() raises an error on a standby, and the whole sample would fail with it. The control
+    // connection reaches the primary, but after a failover the server at its address may be in recovery for a while,
+    // and that must not read as "database down": a server in recovery reports no slots. A slot without restart_lsn
+    // (never used, or lost) keeps no WAL: 0.
     private const string Sql = """
         SELECT current_setting('max_connections')::int,
                d.xact_commit, d.xact_rollback, d.deadlocks,
                (SELECT extract(epoch FROM max(clock_timestamp() - a.xact_start))::float8
                   FROM pg_stat_activity a
-                 WHERE a.backend_type = 'client backend' AND a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid())
+                 WHERE a.backend_type = 'client backend' AND a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()),
+               nullif(pg_size_bytes(current_setting('max_slot_wal_keep_size')), -1)
           FROM pg_stat_database d
          WHERE d.datname = current_database();
         SELECT coalesce(state, 'unknown'), coalesce(application_name, ''), count(*)
           FROM pg_stat_activity
          WHERE backend_type = 'client backend'
          GROUP BY 1, 2;
+        SELECT slot_name::text, active, wal_status,
+               coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::int8, safe_wal_size
+          FROM pg_replication_slots
+         WHERE NOT pg_is_in_recovery()
+         ORDER BY slot_name;
         """;
 
     private volatile DatabaseSample? _latest;
@@ -105,11 +115,21 @@ internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProv
         var rollbacks = reader.GetInt64(2);
         var deadlocks = reader.GetInt64(3);
         double? longest = reader.IsDBNull(4) ? null : reader.GetDouble(4);
+        long? maxSlotWalKeepSize = reader.IsDBNull(5) ? null : reader.GetInt64(5);
         await reader.NextResultAsync(cancellationToken);
         var backends = new List<BackendCount>();
         while (await reader.ReadAsync(cancellationToken))
         {
             backends.Add(new BackendCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        var slots = new List<ReplicationSlotSample>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            slots.Add(new ReplicationSlotSample(
+                reader.GetString(0), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetInt64(4)));
         }
 
         return new DatabaseSample
@@ -122,6 +142,8 @@ internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProv
             Deadlocks = deadlocks,
             LongestTransactionSeconds = longest,
             Backends = backends,
+            ReplicationSlots = slots,
+            MaxSlotWalKeepSize = maxSlotWalKeepSize,
         };
     }
 

@@ -3,17 +3,19 @@ using Widgetify.Deploy.Tests.Infrastructure;
 
 namespace Widgetify.Deploy.Tests.Prometheus;
 
-/// <summary>deploy/prometheus/widgetify.rules.yml: valid for promtool, the seven alerts and only those, each with its
+/// <summary>deploy/prometheus/widgetify.rules.yml: valid for promtool, the expected alerts and only those, each with its
 /// severity, annotations and runbook, and every expression built from metrics an instance really exposes.</summary>
 public sealed partial class PrometheusRulesTests
 {
     private const string RulesPath = "deploy/prometheus/widgetify.rules.yml";
 
-    /// <summary>The alerts issue 4 asks for; the in-process evaluator uses the same names.</summary>
+    /// <summary>The seven alerts issue 4 asks for, which the in-process evaluator uses too, and issue 11's three for
+    /// replicas, their slots and the autoscaler, which only Prometheus evaluates.</summary>
     public static readonly IReadOnlyList<string> ExpectedAlerts =
     [
         "ResponseTimeSpike", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "SheddingActive",
         "ErrorBudgetBurn", "DatabaseDown",
+        "ReplicaLagHigh", "ReplicationSlotRetainingWal", "ScalingActionsFailing",
     ];
 
     private static IReadOnlyList<PrometheusRule> Rules => RulesFile.Read(Repository.PathOf(RulesPath));
@@ -38,7 +40,7 @@ public sealed partial class PrometheusRulesTests
     }
 
     [Fact]
-    public void Alerts_RulesFile_AreExactlyTheSevenAlerts()
+    public void Alerts_RulesFile_AreExactlyTheExpectedAlerts()
     {
         var alerts = Rules.Where(r => r.IsAlert).Select(r => r.Name).Distinct().Order(StringComparer.Ordinal);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Widgetify.Observability.Database;
+using Widgetify.Postgres.Standbys;
 
 namespace Widgetify.Observability.Tests.Database;
 
@@ -128,6 +129,120 @@ public sealed class DatabaseSamplerTests : IAsyncLifetime
         failed.ShouldBe(1, "exactly one side of a deadlock is aborted");
         await ta.RollbackAsync();
         await tb.RollbackAsync();
+    }
+
+    [Fact]
+    public async Task SampleAsync_SlotWithoutItsStandby_ReportsTheWalItRetainsUntilDropped()
+    {
+        // Arrange: a slot that reserves WAL at once, as a standby's does from the moment pg_basebackup creates it, but
+        // no standby ever connects (one that died); then the primary writes.
+        await using var control = Source("widgetify-control");
+        var sampler = Sampler(control);
+        await using var admin = new NpgsqlConnection(Postgres.Cluster.AdminConnectionString);
+        await admin.OpenAsync();
+        await ExecuteAsync(admin, "SELECT pg_create_physical_replication_slot('widgetify_standby_gone', true)");
+        var before = (await sampler.SampleAsync(CancellationToken.None)).ReplicationSlots.ShouldHaveSingleItem();
+        // The test server runs with synchronous_commit off, and pg_current_wal_lsn() is the position written so far:
+        // this commit waits for its WAL to be written, so the next sample sees it.
+        await ExecuteAsync(admin, "SET synchronous_commit = on");
+        await ExecuteAsync(admin, "CREATE TABLE wal_probe AS SELECT g AS id, repeat('x', 100) AS filler FROM generate_series(1, 20000) g");
+
+        // Act
+        var sample = await sampler.SampleAsync(CancellationToken.None);
+        await ExecuteAsync(admin, "SELECT pg_drop_replication_slot('widgetify_standby_gone')");
+        var dropped = await sampler.SampleAsync(CancellationToken.None);
+
+        // Assert: about 2 MB of table written, all of it kept for the slot
+        sample.Up.ShouldBeTrue(sample.Error);
+        var slot = sample.ReplicationSlots.ShouldHaveSingleItem();
+        (slot.Name, slot.Active, slot.WalStatus).ShouldBe(("widgetify_standby_gone", false, "reserved"));
+        slot.RetainedBytes.ShouldBeGreaterThan(before.RetainedBytes + 1_000_000);
+        sample.MaxSlotWalKeepSize.ShouldBe(1L << 30, "the embedded server's max_slot_wal_keep_size is 1GB");
+        slot.SafeWalSize.ShouldNotBeNull().ShouldBeGreaterThan(0);
+        slot.SafeWalSize.Value.ShouldBeLessThan(before.SafeWalSize!.Value, "what it keeps comes out of what may still be written");
+        dropped.ReplicationSlots.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task SampleAsync_UnlimitedWalKeepSize_ReportsNoBoundAndNoSafeSize()
+    {
+        // Arrange: PostgreSQL's default, -1: nothing stops a slot from keeping WAL until the disk is full.
+        await using var unbounded = await TestPostgres.StartAsync(settings: new Dictionary<string, string> { ["max_slot_wal_keep_size"] = "-1" });
+        await using var control = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(unbounded.ConnectionString) { MaxPoolSize = 1 });
+        await using var admin = new NpgsqlConnection(unbounded.Cluster.AdminConnectionString);
+        await admin.OpenAsync();
+        await ExecuteAsync(admin, "SELECT pg_create_physical_replication_slot('widgetify_unbounded', true)");
+
+        // Act
+        var sample = await Sampler(control).SampleAsync(CancellationToken.None);
+
+        // Assert
+        sample.MaxSlotWalKeepSize.ShouldBeNull();
+        var slot = sample.ReplicationSlots.ShouldHaveSingleItem();
+        slot.SafeWalSize.ShouldBeNull();
+        slot.WalStatus.ShouldBe("reserved");
+    }
+
+    [Fact]
+    public async Task SampleAsync_SlotNeverReservedWal_RetainsNothing()
+    {
+        // Arrange: a slot created without reserving WAL has no restart_lsn until a standby connects.
+        await using var control = Source("widgetify-control");
+        await using var admin = new NpgsqlConnection(Postgres.Cluster.AdminConnectionString);
+        await admin.OpenAsync();
+        await ExecuteAsync(admin, "SELECT pg_create_physical_replication_slot('widgetify_unused')");
+
+        // Act
+        var sample = await Sampler(control).SampleAsync(CancellationToken.None);
+
+        // Assert
+        var slot = sample.ReplicationSlots.ShouldHaveSingleItem();
+        (slot.Name, slot.RetainedBytes, slot.WalStatus).ShouldBe(("widgetify_unused", 0L, null));
+    }
+
+    [Fact]
+    public async Task SampleAsync_PrimaryWithAStreamingStandby_ReportsItsSlotActive()
+    {
+        // Arrange
+        await using var standby = await PostgresStandby.StartAsync(Postgres.Cluster, "standby-1");
+        await standby.WaitUntilStreamingAsync(TimeSpan.FromSeconds(60));
+        await using var control = Source("widgetify-control");
+
+        // Act
+        var sample = await Sampler(control).SampleAsync(CancellationToken.None);
+
+        // Assert
+        var slot = sample.ReplicationSlots.ShouldHaveSingleItem();
+        (slot.Name, slot.Active, slot.WalStatus).ShouldBe((standby.SlotName, true, "reserved"));
+    }
+
+    [Fact]
+    public async Task SampleAsync_ServerInRecovery_IsUpWithoutSlots()
+    {
+        // Arrange: the control connection reaches a standby (as after a failover), which has a slot of its own
+        // (cascading replication); pg_current_wal_lsn() would fail there and take the whole sample with it.
+        await using var standby = await PostgresStandby.StartAsync(Postgres.Cluster, "standby-1");
+        await standby.WaitUntilStreamingAsync(TimeSpan.FromSeconds(60));
+        await using (var admin = new NpgsqlConnection(standby.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await ExecuteAsync(admin, "SELECT pg_create_physical_replication_slot('widgetify_cascade', true)");
+        }
+
+        await using var control = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(standby.AppConnectionString) { MaxPoolSize = 1 });
+
+        // Act
+        var sample = await Sampler(control).SampleAsync(CancellationToken.None);
+
+        // Assert
+        sample.Up.ShouldBeTrue(sample.Error);
+        sample.ReplicationSlots.ShouldBeEmpty();
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]

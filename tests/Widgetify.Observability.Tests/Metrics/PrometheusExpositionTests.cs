@@ -1,12 +1,5 @@
 using System.Diagnostics.Metrics;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry.Metrics;
-using Widgetify.Observability.Metrics;
 
 namespace Widgetify.Observability.Tests.Metrics;
 
@@ -20,21 +13,8 @@ public sealed class PrometheusExpositionTests
     {
         // Arrange
         var meterName = $"Widgetify.Tests.Exposition.{Guid.NewGuid():N}";
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(meterName)
-            .AddWidgetifyViews()
-            .AddPrometheusExporter(o =>
-            {
-                o.ScopeInfoEnabled = false;
-                o.ScrapeResponseCacheDurationMilliseconds = 0;
-            }));
-        await using var app = builder.Build();
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        await app.StartAsync();
-
-        var meter = app.Services.GetRequiredService<IMeterFactory>().Create(meterName);
+        await using var scrape = await PrometheusScrape.StartAsync(meterName);
+        var meter = scrape.Services.GetRequiredService<IMeterFactory>().Create(meterName);
         var requests = meter.CreateCounter<long>("widgetify.test.requests", "{request}", "Requests \\ served,\nby route.");
         var inFlight = meter.CreateUpDownCounter<int>("widgetify.test.in_flight", "{request}", "Requests in flight.");
         var latency = meter.CreateHistogram("http.server.request.duration", "s", "Duration of HTTP server requests.",
@@ -58,11 +38,8 @@ public sealed class PrometheusExpositionTests
         wait.Record(0.02);
         sizes.Record(512);
 
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        using var client = new HttpClient { BaseAddress = new Uri(address) };
-
         // Act
-        var text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var text = await scrape.ScrapeAsync();
         var (_, exitCode, output) = await Promtool.CheckMetricsAsync(text);
 
         // Assert
