@@ -18,6 +18,8 @@ using Widgetify.Observability;
 using Widgetify.Overload.AdmissionControl;
 using Widgetify.Overload.PoolGovernance;
 using Widgetify.Overload.Routing;
+using Widgetify.PoolReview;
+using Widgetify.PoolReview.History;
 using Widgetify.Scaling;
 using Widgetify.Scaling.Controller;
 using Widgetify.Scaling.Decisions;
@@ -74,6 +76,9 @@ public static class WidgetifyApplication
         services.AddIncidents(
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Incidents,
             sp => sp.GetRequiredService<WidgetifyDataSources>().Control);
+        // The per-minute history of the pools (issue 12's review reads it): the primary's from the loop, standbys' from the router.
+        services.AddSingleton<IServerPoolSource>(sp => new StandbyPools(sp.GetRequiredService<WidgetifyDataSources>().Router));
+        services.AddPoolHistory(builder.Configuration);
 
         // The autoscaler reads the monitoring loop's seconds and the router's standbys, and its decisions go to the
         // incident timeline and, for a provider that reports endpoints, to the router. Off unless MaxReplicas > MinReplicas.

@@ -1,5 +1,9 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Observability.Signals;
+using Widgetify.PoolReview.History;
 
 namespace Widgetify.Api.Tests;
 
@@ -49,5 +53,32 @@ public sealed class WidgetifyApplicationTests(ApiFixture fixture)
         }
 
         (await owner.Http.GetWidgetAsync(widget.Id)).ViewCount.ShouldBe(7, "a graceful stop writes the views it buffered");
+    }
+
+    [Fact]
+    public async Task Stop_AfterMonitoredSeconds_WritesThePoolHistoryOfTheMinuteInProgress()
+    {
+        // Arrange: an instance of its own name, so the other tests' instances on this database are left out.
+        var instance = "history-" + Guid.NewGuid().ToString("N")[..8];
+        var server = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Widgetify:Monitoring:InstanceName"] = instance,
+        });
+        await using (server)
+        {
+            var seconds = server.Services.GetRequiredService<SignalHistory>();
+            await BoundedWait.UntilAsync(() => seconds.Count >= 2, () => $"{seconds.Count} seconds", "the monitoring loop has evaluated a second");
+
+            // Act
+            await server.StopAsync();
+        }
+
+        // Assert: the primary's minute, measured in part, is in the table every instance shares.
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+        var now = DateTimeOffset.UtcNow;
+        var range = await new PoolHistory(dataSource).ReadAsync(now.AddMinutes(-5), now.AddMinutes(5), PoolHistory.PrimaryServer);
+        var minutes = range.Minutes.Where(m => m.Instance == instance).ToList();
+        minutes.Count.ShouldBeInRange(1, 2, "the minute in progress, and the one before when the seconds crossed a minute");
+        minutes.ShouldAllBe(m => m.SecondsMeasured > 0 && m.Share > 0, "the instance holds a share of the connection budget");
     }
 }

@@ -65,6 +65,7 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
             ConnectionBudget = metrics.Find("widgetify.pool.budget") is { Series.Count: > 0 } budget ? (long)budget.Series.Sum(s => s.Value) : null,
             PoolTimeouts = (long)CounterDelta(metrics, "db.client.connection.npgsql.timeouts", IsPrimary),
             AcquireWait = HistogramDelta(metrics, "widgetify.pool.acquire.duration", _ => true),
+            HoldTime = HistogramDelta(metrics, "widgetify.pool.hold.duration", _ => true),
             DatabaseUp = databaseUp,
             // A server that refused us for being full is at its limit, whatever the last breakdown said.
             ServerConnections = fresh is { Full: true } ? fresh.MaxConnections : fresh?.TotalConnections,

@@ -65,6 +65,10 @@ public sealed record SignalSnapshot
     /// <summary>Time to get a connection through the governor (widgetify.pool.acquire.duration).</summary>
     public LatencyDistribution AcquireWait { get; init; } = LatencyDistribution.Empty;
 
+    /// <summary>How long the connections returned in the interval were held (widgetify.pool.hold.duration): with the
+    /// rate of opens, what Little's law sizes a pool from.</summary>
+    public LatencyDistribution HoldTime { get; init; } = LatencyDistribution.Empty;
+
     // --- The database server, sampled with SQL ---
 
     /// <summary>Whether the last sample of the server succeeded.</summary>

@@ -20,6 +20,7 @@ public sealed class SignalSamplerTests : IDisposable
     private readonly Histogram<double> _http;
     private readonly Counter<long> _shed;
     private readonly Histogram<double> _acquire;
+    private readonly Histogram<double> _hold;
     private readonly SignalSampler _sampler = new("widgetify-primary", "widgetify");
     private long _used;
 
@@ -36,6 +37,7 @@ public sealed class SignalSamplerTests : IDisposable
         _http = factory.Create("Microsoft.AspNetCore.Hosting").CreateHistogram<double>("http.server.request.duration", "s");
         _shed = factory.Create("Widgetify.AdmissionControl").CreateCounter<long>("widgetify.admission.shed", "{request}");
         _acquire = factory.Create("Widgetify.PoolGovernance").CreateHistogram<double>("widgetify.pool.acquire.duration", "s");
+        _hold = factory.Create("Widgetify.PoolGovernance").CreateHistogram<double>("widgetify.pool.hold.duration", "s");
         // Npgsql's own meter is static and seen by every collector in the process (other tests open real pools):
         // the stand-in has another meter name; the sampler reads instruments by their name.
         factory.Create(NpgsqlStandIn).CreateObservableUpDownCounter("db.client.connection.count", () => new[]
@@ -164,6 +166,29 @@ public sealed class SignalSamplerTests : IDisposable
         snapshot.WidgetifyServerConnections.ShouldBe(6);
         snapshot.MaxConnections.ShouldBe(100);
         snapshot.Commits.ShouldBe(30);
+    }
+
+    [Fact]
+    public void Sample_ConnectionsReturned_HoldTimeHasOnlyTheIntervalsHolds()
+    {
+        // Arrange: one hold before the starting point, three in the first interval, one in the second.
+        _hold.Record(9.0);
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
+        _hold.Record(0.003);
+        _hold.Record(0.004);
+        _hold.Record(0.6);
+        var first = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
+        _hold.Record(0.02);
+
+        // Act
+        var second = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(2)), T0.AddSeconds(2));
+
+        // Assert: counts are the intervals' own, and the slow hold lands in the (0.5, 0.75] bucket.
+        first.HoldTime.Count.ShouldBe(3);
+        first.HoldTime.Quantile(0.99)!.Value.ShouldBeInRange(0.5, 0.75);
+        first.AcquireWait.Count.ShouldBe(0, "holds are not acquires");
+        second.HoldTime.Count.ShouldBe(1);
+        second.HoldTime.Quantile(0.5)!.Value.ShouldBeInRange(0.01, 0.025);
     }
 
     [Fact]
