@@ -195,7 +195,7 @@ internal static class MarkdownReportWriter
     private static string FirstAlertShort(DetectionResult d) =>
         d.NotMeasured is not null ? "not measured" : d.SecondsToFirstAlert is { } s ? F($"{d.FirstAlert} after {s:0.0} s") : "no alert";
 
-    private static string Verdict(bool? met) => met switch { true => "met", false => "**missed**", null => "n/a" };
+    internal static string Verdict(bool? met) => met switch { true => "met", false => "**missed**", null => "n/a" };
 
     private static string Seconds(double? value) => value is { } v ? F($"{v:0.0} s") : "-";
 
@@ -213,7 +213,7 @@ internal static class MarkdownReportWriter
     private static string Recovery(ConfigurationResult c, int recoverySeconds) =>
         c.SecondsToRecover is { } s ? F($"{s} s") : F($"not within {recoverySeconds} s");
 
-    private static string Cell(string? text) =>
+    internal static string Cell(string? text) =>
         (text ?? "").ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal) is var cell && cell.Length > 300 ? cell[..300] + "…" : cell;
 
     private static void Line(StringBuilder md, FormattableString text) => md.Append(F(text)).Append('\n');

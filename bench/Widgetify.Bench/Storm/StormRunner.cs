@@ -508,7 +508,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     }
 
     /// <summary>The machine facts for the report, and the server's connection limits as the service reads them.</summary>
-    private static async Task<(MachineFacts Machine, ServerConnectionLimits Limits)> ReadServerAsync(
+    internal static async Task<(MachineFacts Machine, ServerConnectionLimits Limits)> ReadServerAsync(
         string adminConnectionString, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false }.ConnectionString);
