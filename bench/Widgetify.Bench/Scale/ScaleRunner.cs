@@ -30,6 +30,11 @@ internal sealed class ScaleRunner(ScaleSettings settings, TextWriter console)
     private static readonly TimeSpan UpTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StandbyWait = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan WarmupLength = TimeSpan.FromSeconds(6);
+
+    /// <summary>Closed-loop workers of the warm-up: enough to get the read path's code compiled and its pool open, far from
+    /// saturating anything (the autoscaler must not count the warm-up as a surge).</summary>
+    private const int WarmupWorkers = 8;
 
     private readonly TimeProvider time = TimeProvider.System;
     private readonly List<string> misses = [];
@@ -96,8 +101,12 @@ internal sealed class ScaleRunner(ScaleSettings settings, TextWriter console)
         try
         {
             // JIT and pools warm up closed loop, which cannot overload anything, so the first surge meets a warm service.
-            await ClosedLoopRamp.RunAsync(control, context.Requests, [4], TimeSpan.FromSeconds(3), settings.Seed, cancellationToken);
-            notes.Add("Before surge 1: 3 s of 4 closed-loop workers (the storm's mix, 5% creates) to warm the service up; not recorded.");
+            using (var warmup = BenchHttpClients.Load(WarmupWorkers, settings.ClientTimeout))
+            {
+                await ClosedLoopRamp.RunAsync(warmup, context.Requests, [WarmupWorkers], WarmupLength, settings.Seed, cancellationToken);
+            }
+
+            notes.Add(Invariant($"Before surge 1: {WarmupLength.TotalSeconds:0} s of {WarmupWorkers} closed-loop workers (the storm's mix, 5% creates) to warm the service up; not recorded."));
 
             var surges = new List<ScaleOutResult>();
             if (await GuardedAsync("surge 1", () => SurgeAsync(context, "surge 1", cancellationToken)) is { } first)
