@@ -29,6 +29,30 @@ internal sealed class PhaseLoad(string phase, double rate, DateTimeOffset starte
         return LoadSummary.From(recorder.Merge(first, Math.Max(first + 1, last)));
     }
 
+    /// <summary>The seconds of the load (from its start) in which a request due ended in an error (not a success, not a 503).</summary>
+    public IReadOnlyList<int> SecondsWithErrors() =>
+        [.. Enumerable.Range(0, recorder.Seconds.Count).Where(i => recorder.Seconds[i].Errors > 0)];
+
+    /// <summary>Seconds as ranges, for a sentence: 0, 1, 2, 5 is "0-2, 5".</summary>
+    public static string Ranges(IReadOnlyList<int> seconds)
+    {
+        ArgumentNullException.ThrowIfNull(seconds);
+        var parts = new List<string>();
+        for (var i = 0; i < seconds.Count;)
+        {
+            var end = i;
+            while (end + 1 < seconds.Count && seconds[end + 1] == seconds[end] + 1)
+            {
+                end++;
+            }
+
+            parts.Add(end == i ? FormattableString.Invariant($"{seconds[i]}") : FormattableString.Invariant($"{seconds[i]}-{seconds[end]}"));
+            i = end + 1;
+        }
+
+        return string.Join(", ", parts);
+    }
+
     /// <summary>Successful requests per second over the whole seconds of the load inside [<paramref name="from"/>,
     /// <paramref name="to"/>]; null when no whole second is.</summary>
     public double? GoodputBetween(DateTimeOffset from, DateTimeOffset to)

@@ -165,6 +165,12 @@ internal sealed class ScaleRunner(ScaleSettings settings, TextWriter console)
             AddRate(RateWindow.Measure($"{name}: after the new standby's first read (+1 s → end of the surge)", samples, firstRead.AddSeconds(1), load.StartedAt.AddSeconds(load.Seconds), load));
         }
 
+        if (load.SecondsWithErrors() is { Count: > 0 } erring)
+        {
+            var total = load.Total();
+            notes.Add(Invariant($"{name}: its {total.Errors:N0} errors ({total.NotSent:N0} not sent: all {settings.Clients:N0} connections were waiting on the service; {total.Timeouts:N0} timeouts; {total.ErrorStatuses:N0} other statuses) were due in seconds {PhaseLoad.Ranges(erring)} of the surge."));
+        }
+
         if (result.SamplesNotLeading > 0)
         {
             notes.Add(Invariant($"{name}: the service did not lead the autoscaler in {result.SamplesNotLeading} samples (its lease was not renewed in time), so no decision could be made then."));

@@ -33,6 +33,25 @@ public sealed class PhaseLoadTests
     }
 
     [Fact]
+    public void SecondsWithErrors_NotSentAtTheOnset_ThoseSecondsAsRanges()
+    {
+        var recorder = new LoadRecorder(0, 8);
+        foreach (var due in new[] { 0.1, 1.5, 2.9, 5.2 })
+        {
+            recorder.Record(due, Outcome.NotSent, 0);
+        }
+
+        recorder.Record(3.5, Outcome.Shed, 500, retryAfter: true, statusCode: 503);
+        var load = new PhaseLoad("surge 1", 4000, At(0), recorder) { Seconds = 8 };
+
+        var seconds = load.SecondsWithErrors();
+
+        seconds.ShouldBe([0, 1, 2, 5]);
+        PhaseLoad.Ranges(seconds).ShouldBe("0-2, 5");
+        PhaseLoad.Ranges([]).ShouldBe("");
+    }
+
+    [Fact]
     public void GoodputBetween_OnlyWholeSecondsInside_AndOnlyWhileTheLoadRan()
     {
         var recorder = new LoadRecorder(0, 10);
