@@ -23,11 +23,6 @@ internal sealed record ScaleOutResult
 
     public DateTimeOffset? FirstReadAt { get; init; }
 
-    /// <summary>How many times the saturation <c>/api/scaling</c> shows changed from the first saturated sample to the
-    /// decision (or the last sample): each change is a new second the autoscaler took in, so with one second a second it is
-    /// about the seconds elapsed, and fewer means the autoscaler's loop missed seconds (equal values in a row undercount).</summary>
-    public int SecondsTakenIn { get; init; }
-
     /// <summary>Samples of the phase in which the instance did not lead the autoscaler (its lease lapsed).</summary>
     public int SamplesNotLeading { get; init; }
 
@@ -75,14 +70,12 @@ internal sealed record ScaleOutResult
             }
         }
 
-        var untilDecision = during.Where(s => s.At >= (saturated?.At ?? DateTimeOffset.MaxValue) && s.At <= (decision?.At ?? DateTimeOffset.MaxValue)).ToList();
         return new ScaleOutResult
         {
             Phase = phase,
             PhaseStart = phaseStart,
             FirstSaturatedAt = saturated?.At,
             Decision = decision,
-            SecondsTakenIn = untilDecision.Zip(untilDecision.Skip(1)).Count(p => p.First.Status.Saturation != p.Second.Status.Saturation),
             SamplesNotLeading = during.Count(s => !s.Status.Leading),
             NewStandby = standby is null ? null : FormattableString.Invariant($"{standby.Name} (port {standby.Port})"),
             FirstReadAt = read?.At,

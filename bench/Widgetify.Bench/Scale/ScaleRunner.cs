@@ -176,11 +176,6 @@ internal sealed class ScaleRunner(ScaleSettings settings, TextWriter console)
             notes.Add(Invariant($"{name}: the service did not lead the autoscaler in {result.SamplesNotLeading} samples (its lease was not renewed in time), so no decision could be made then."));
         }
 
-        if (result is { FirstSaturatedAt: { } from, Decision: { } made })
-        {
-            notes.Add(Invariant($"{name}: from the first saturated sample to the decision ({(made.At - from).TotalSeconds:0.0} s) the autoscaler took in {result.SecondsTakenIn} new seconds (changes of the saturation /api/scaling shows); the law wants 9 saturated of the last 10."));
-        }
-
         Say(Invariant($"{name}: saturated after {result.SecondsToSaturated:0.0} s; decision after {result.SecondsToDecision:0.0} s, first read on {result.NewStandby ?? "-"} after {result.SecondsToFirstRead:0.0} s (from the first saturated sample); {load.Total().Describe()} errors or unexpected 503s"));
         return result;
     }

@@ -38,7 +38,7 @@ internal static class SampleScaleReports
             ],
             ScaleOuts =
             [
-                new ScaleOutResult { Phase = "surge 1", PhaseStart = At(0), FirstSaturatedAt = At(1), Decision = surgeDecision, NewStandby = "standby-1 (port 2000)", FirstReadAt = At(15), SecondsTakenIn = 9 },
+                new ScaleOutResult { Phase = "surge 1", PhaseStart = At(0), FirstSaturatedAt = At(1), Decision = surgeDecision, NewStandby = "standby-1 (port 2000)", FirstReadAt = At(15) },
             ],
             Kill = new KillResult { Standby = "standby-1", Port = 2000, KilledAt = At(50), DownAt = At(50.6) },
             KillWindow = Clean(1_500),
