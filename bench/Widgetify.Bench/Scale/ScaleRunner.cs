@@ -168,7 +168,7 @@ internal sealed class ScaleRunner(ScaleSettings settings, TextWriter console)
         if (load.SecondsWithErrors() is { Count: > 0 } erring)
         {
             var total = load.Total();
-            notes.Add(Invariant($"{name}: its {total.Errors:N0} errors ({total.NotSent:N0} not sent: all {settings.Clients:N0} connections were waiting on the service; {total.Timeouts:N0} timeouts; {total.ErrorStatuses:N0} other statuses) were due in seconds {PhaseLoad.Ranges(erring)} of the surge."));
+            notes.Add(Invariant($"{name}: its {total.Errors:N0} errors ({total.NotSent:N0} not sent: all {settings.Clients:N0} connections were waiting on the service; {total.Timeouts:N0} timeouts; {total.ErrorStatuses:N0} other statuses) were all due in the surge's seconds {PhaseLoad.Ranges(erring)} (0 is its first)."));
         }
 
         if (result.SamplesNotLeading > 0)
