@@ -39,9 +39,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     public async Task<StormReport> RunAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(settings.OutputDirectory);
-        var work = Directory.CreateTempSubdirectory("widgetify-bench-").FullName;
-        // When the bench is root, PostgreSQL and PgBouncer run as 'postgres', which must be able to enter this folder.
-        File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101);
+        var work = WorkFolder.Create("widgetify-bench-");
         PostgresCluster? cluster = null;
         try
         {
@@ -528,13 +526,9 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
     private async Task WriteReportsAsync(StormReport report, CancellationToken cancellationToken)
     {
-        var markdown = MarkdownReportWriter.Write(report);
-        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.md"), markdown, cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.json"), JsonReportWriter.Write(report), cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.svg"), StormChart.Write(report), cancellationToken);
-        await console.WriteLineAsync();
-        await console.WriteLineAsync(markdown);
-        Say($"wrote storm.md, storm.json and storm.svg to {settings.OutputDirectory}");
+        Say(await ReportFiles.WriteAsync(
+            settings.OutputDirectory, "storm", MarkdownReportWriter.Write(report), JsonReportWriter.Write(report), StormChart.Write(report), console,
+            cancellationToken));
     }
 
     private async Task CleanUpAsync(PostgresCluster? cluster, string work)
@@ -553,13 +547,9 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             CopyIfExists(Path.Combine(work, "pg", "logs", "postgresql.log"), Path.Combine(settings.OutputDirectory, "postgresql.log"));
         }
 
-        try
+        if (WorkFolder.TryDelete(work) is { } failure)
         {
-            Directory.Delete(work, recursive: true);
-        }
-        catch (IOException ex)
-        {
-            Say($"could not delete {work}: {ex.Message}");
+            Say(failure);
         }
     }
 
