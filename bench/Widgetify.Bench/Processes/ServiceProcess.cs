@@ -47,6 +47,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public int ProcessId => process.Id;
 
+    /// <summary>The exit code once the process has exited by itself or been stopped; null while it runs.</summary>
+    public int? ExitCode => process.HasExited ? process.ExitCode : null;
+
     /// <summary>The <c>--data-dir</c> it runs with.</summary>
     public string DataDirectory => launch.DataDirectory;
 

@@ -27,7 +27,12 @@ internal static class ScaleFigures
     public static IReadOnlyList<ScaleFigure> Evaluate(ScaleReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var figures = new List<ScaleFigure>();
+        var figures = new List<ScaleFigure>
+        {
+            report.ServiceExitCode is { } code
+                ? new("the service ran through every phase", F($"no: it exited by itself with code {code} (its last lines are in service.log)"), "yes", false)
+                : new("the service ran through every phase", "yes", "yes", true),
+        };
         foreach (var surge in report.ScaleOuts)
         {
             figures.AddRange(ScaleOut(surge, report));

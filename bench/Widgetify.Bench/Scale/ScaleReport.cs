@@ -71,6 +71,9 @@ internal sealed record ScaleReport
 
     public IReadOnlyList<ScaleSecond> Series { get; init; } = [];
 
+    /// <summary>The service's exit code when it exited by itself before the bench stopped it; null while it ran throughout.</summary>
+    public int? ServiceExitCode { get; init; }
+
     public int Polls { get; init; }
 
     public int PollFailures { get; init; }

@@ -102,7 +102,9 @@ internal sealed class ScaleRunner(ScaleSettings settings, TextWriter console)
             await phases.WaitForCooldownAsync(cancellationToken);
             var second = await phases.SurgeAsync("surge 2", cancellationToken);
             var scaleIn = await phases.ScaleInAsync(cancellationToken);
-            return Report(phases, sampler, version, startedAt, machine, [.. new[] { first, second }.OfType<ScaleOutResult>()], consistency, kill, scaleIn);
+            return Report(
+                phases, sampler, version, startedAt, machine, [.. new[] { first, second }.OfType<ScaleOutResult>()], consistency, kill, scaleIn,
+                service.ExitCode);
         }
         finally
         {
@@ -119,7 +121,7 @@ internal sealed class ScaleRunner(ScaleSettings settings, TextWriter console)
 
     private ScaleReport Report(
         ScalePhases phases, ScalingSampler sampler, string version, DateTimeOffset startedAt, MachineFacts? machine, IReadOnlyList<ScaleOutResult> surges,
-        ConsistencyResult? consistency, KillOutcome? kill, ScaleInOutcome? scaleIn)
+        ConsistencyResult? consistency, KillOutcome? kill, ScaleInOutcome? scaleIn, int? serviceExitCode)
     {
         var samples = sampler.Samples;
         var spans = phases.Phases;
@@ -168,6 +170,7 @@ internal sealed class ScaleRunner(ScaleSettings settings, TextWriter console)
             Misses = phases.Misses,
             Notes = [.. notes, .. phases.Notes],
             Series = ScaleSecond.Build(samples, phases.Loads, origin, (int)Math.Ceiling((end - origin).TotalSeconds) + 1),
+            ServiceExitCode = serviceExitCode,
             Polls = sampler.Polls,
             PollFailures = sampler.Failures,
         };

@@ -50,7 +50,7 @@ public sealed class ScaleFiguresTests
         figures.Single(f => f.Figure.StartsWith("stale reads: write-then-read", StringComparison.Ordinal)).Measured.ShouldContain("no standby was in rotation");
         figures.Single(f => f.Figure.StartsWith("kill -9 of the standby", StringComparison.Ordinal)).Measured.ShouldBe("not measured: the phase did not run");
         figures.Single(f => f.Figure == "scale-in: decided").Met.ShouldBe(false);
-        figures.Where(f => f.Met != false).Select(f => f.Figure).ShouldBe(["surge 1: errors other than a shed 503 (scale-out under way)"]);
+        figures.Where(f => f.Met != false).Select(f => f.Figure).ShouldBe(["the service ran through every phase", "surge 1: errors other than a shed 503 (scale-out under way)"]);
     }
 
     [Fact]
@@ -64,6 +64,16 @@ public sealed class ScaleFiguresTests
         var errors = figures.Single(f => f.Figure == "surge 1: errors other than a shed 503 (scale-out under way)");
         errors.Met.ShouldBe(false);
         errors.Measured.ShouldContain("1 timeouts, 0 connection errors, 12 not sent");
+    }
+
+    [Fact]
+    public void Evaluate_ServiceExitedByItself_FirstFigureMissedWithTheExitCode()
+    {
+        var figures = ScaleFigures.Evaluate(SampleScaleReports.AllMet() with { ServiceExitCode = 1 });
+
+        var first = figures[0];
+        (first.Figure, first.Met).ShouldBe(("the service ran through every phase", false));
+        first.Measured.ShouldContain("exited by itself with code 1");
     }
 
     [Fact]
