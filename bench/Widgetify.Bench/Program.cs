@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Widgetify.Bench.Processes;
+using Widgetify.Bench.Scale;
 using Widgetify.Bench.Storm;
 
-// Ctrl-C and SIGTERM cancel the run; the runner's finally blocks then stop the service, PgBouncer and
+// Ctrl-C and SIGTERM cancel the run; the runners' finally blocks then stop the service, PgBouncer and
 // PostgreSQL. Later signals are ignored too: the clean-up is time-boxed, and ending the process halfway
 // through it would leave a PostgreSQL running in a temporary folder nobody knows about.
 using var stop = new CancellationTokenSource();
@@ -12,7 +13,7 @@ void OnSignal(PosixSignalContext context)
     context.Cancel = true;
     if (!stop.IsCancellationRequested)
     {
-        Console.Error.WriteLine("storm: stopping; cleaning up the service, PgBouncer and PostgreSQL (takes up to a minute)");
+        Console.Error.WriteLine("bench: stopping; cleaning up the service, PgBouncer and PostgreSQL (takes up to a minute)");
         stop.Cancel();
     }
 }
@@ -38,6 +39,27 @@ var root = new RootCommand("Widgetify's load benchmarks.")
         {
             // Everything started has been stopped by now; say what failed without a stack trace.
             await Console.Error.WriteLineAsync($"storm: failed: {ex.Message}");
+            return 1;
+        }
+    }),
+    ScaleCommand.Create(async (settings, _) =>
+    {
+        try
+        {
+            var report = await new ScaleRunner(settings, Console.Out).RunAsync(stop.Token);
+            var missed = report.Figures.Count(f => f.Met == false);
+            await Console.Out.WriteLineAsync(missed == 0 ? "scale: every goal met" : $"scale: {missed} of {report.Figures.Count} goals missed (see the table)");
+            return 0;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("scale: cancelled; the service it started has been stopped.");
+            return 130;
+        }
+        catch (Exception ex) when (ex is ServiceStartException or InvalidOperationException or IOException or HttpRequestException or Npgsql.NpgsqlException)
+        {
+            // The service has been stopped by now; say what failed without a stack trace.
+            await Console.Error.WriteLineAsync($"scale: failed: {ex.Message}");
             return 1;
         }
     }),

@@ -8,9 +8,9 @@ namespace Widgetify.Bench.Load;
 /// earlier ones, and records each outcome with its latency measured from the due time (not from the send): a
 /// request the generator sends late because it was itself behind still shows its full delay, which corrects
 /// coordinated omission. At most <c>clients</c> requests are outstanding; one due beyond that is recorded as
-/// <see cref="Outcome.NotSent"/> rather than silently delayed.
+/// <see cref="Outcome.NotSent"/> rather than silently delayed. The mix is the storm's unless <c>weights</c> says otherwise.
 /// </summary>
-internal sealed class OpenLoopGenerator(HttpClient client, RequestFactory requests, int clients, int seed)
+internal sealed class OpenLoopGenerator(HttpClient client, RequestFactory requests, int clients, int seed, RequestWeights? weights = null)
 {
     private static readonly double TicksPerMicrosecond = Stopwatch.Frequency / 1_000_000.0;
 
@@ -29,14 +29,21 @@ internal sealed class OpenLoopGenerator(HttpClient client, RequestFactory reques
 
     /// <summary>Runs the whole schedule on a dedicated thread (the pacing loop must not queue behind the thread
     /// pool's completions), then waits up to <paramref name="drainTimeout"/> for the outstanding requests.</summary>
-    public async Task RunAsync(OpenLoopSchedule schedule, LoadRecorder recorder, TimeSpan drainTimeout, CancellationToken cancellationToken)
+    /// <param name="schedule">When each request is due.</param>
+    /// <param name="recorder">Where outcomes go.</param>
+    /// <param name="drainTimeout">How long the requests still outstanding at the end may take.</param>
+    /// <param name="cancellationToken">Stops everything: requests in flight are abandoned and not recorded.</param>
+    /// <param name="stop">Ends the schedule early (a phase that runs until something happens): no request is sent after
+    /// it, and the ones in flight finish and are recorded as usual.</param>
+    public async Task RunAsync(
+        OpenLoopSchedule schedule, LoadRecorder recorder, TimeSpan drainTimeout, CancellationToken cancellationToken, CancellationToken stop = default)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             try
             {
-                Pace(schedule, recorder, cancellationToken);
+                Pace(schedule, recorder, stop, cancellationToken);
                 done.SetResult();
             }
             catch (Exception ex)
@@ -59,16 +66,16 @@ internal sealed class OpenLoopGenerator(HttpClient client, RequestFactory reques
         }
     }
 
-    private void Pace(OpenLoopSchedule schedule, LoadRecorder recorder, CancellationToken cancellationToken)
+    private void Pace(OpenLoopSchedule schedule, LoadRecorder recorder, CancellationToken stop, CancellationToken cancellationToken)
     {
-        var mix = new RequestMix(seed, requests.WidgetCount);
+        var mix = new RequestMix(seed, requests.WidgetCount, weights);
         var start = Stopwatch.GetTimestamp();
         StartTimestamp = start;
         started.TrySetResult(start);
         var frequency = (double)Stopwatch.Frequency;
         long next = 0;
         var total = schedule.TotalRequests;
-        while (next < total && !cancellationToken.IsCancellationRequested)
+        while (next < total && !cancellationToken.IsCancellationRequested && !stop.IsCancellationRequested)
         {
             var now = Stopwatch.GetTimestamp();
             var due = schedule.DueBy((now - start) / frequency);

@@ -8,15 +8,20 @@ namespace Widgetify.Bench.Processes;
 
 /// <summary>How to launch one service process.</summary>
 /// <param name="ServiceDll">Path of widgetify.dll (src/Widgetify.Cli, Release).</param>
-/// <param name="DatabaseUrl">Npgsql connection string it connects with (PostgreSQL or PgBouncer).</param>
+/// <param name="DatabaseUrl">Npgsql connection string it connects with (PostgreSQL or PgBouncer); null: <c>up</c> runs its
+/// own embedded PostgreSQL in <paramref name="DataDirectory"/>.</param>
 /// <param name="Port">Loopback port to serve on.</param>
 /// <param name="DataDirectory">The <c>--data-dir</c>, where <c>up</c> saves the demo API key.</param>
 /// <param name="DemoWidgets">Widgets seeded for the demo tenant on its first start.</param>
 /// <param name="LogPath">stdout and stderr go here.</param>
 /// <param name="Environment">Extra environment variables (the configuration under test).</param>
 internal sealed record ServiceLaunch(
-    string ServiceDll, string DatabaseUrl, int Port, string DataDirectory, int DemoWidgets, string LogPath,
-    IReadOnlyDictionary<string, string> Environment);
+    string ServiceDll, string? DatabaseUrl, int Port, string DataDirectory, int DemoWidgets, string LogPath,
+    IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>More options of <c>up</c>, after the others (<c>--replicas 0 --max-replicas 2</c>).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+}
 
 /// <summary>The service failed to start or to become ready; the message carries its log's tail.</summary>
 internal sealed class ServiceStartException(string message) : Exception(message);
@@ -41,6 +46,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public int ProcessId => process.Id;
+
+    /// <summary>The exit code once the process has exited by itself or been stopped; null while it runs.</summary>
+    public int? ExitCode => process.HasExited ? process.ExitCode : null;
 
     /// <summary>The <c>--data-dir</c> it runs with.</summary>
     public string DataDirectory => launch.DataDirectory;
@@ -68,10 +76,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
         foreach (var argument in (string[])[
             "-c", "log=\"$1\"; shift; exec \"$@\" >\"$log\" 2>&1", "sh", launch.LogPath,
             "dotnet", launch.ServiceDll, "up",
-            "--database-url", launch.DatabaseUrl,
+            .. (launch.DatabaseUrl is null ? (string[])[] : ["--database-url", launch.DatabaseUrl]),
             "--port", launch.Port.ToString(CultureInfo.InvariantCulture),
             "--data-dir", launch.DataDirectory,
-            "--demo-widgets", launch.DemoWidgets.ToString(CultureInfo.InvariantCulture)])
+            "--demo-widgets", launch.DemoWidgets.ToString(CultureInfo.InvariantCulture),
+            .. launch.ExtraArguments])
         {
             start.ArgumentList.Add(argument);
         }
@@ -88,6 +97,41 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         return new ServiceProcess(Process.Start(start)!, launch);
+    }
+
+    /// <summary>Waits until the service's output holds <paramref name="marker"/> (<c>up</c>'s banner, "Widgetify is up", is
+    /// printed once PostgreSQL, its standbys and the service all run), reading the log file every 200 ms.</summary>
+    /// <exception cref="ServiceStartException">The process exited first, or the marker did not come within
+    /// <paramref name="timeout"/>; the message carries the log's tail.</exception>
+    public async Task WaitForOutputAsync(string marker, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            if (File.Exists(launch.LogPath) && LogContains(marker))
+            {
+                return;
+            }
+
+            if (process.HasExited)
+            {
+                throw new ServiceStartException(
+                    $"The service exited with code {process.ExitCode} before printing '{marker}'. Last lines of {launch.LogPath}:{Environment.NewLine}{LogTail.Read(launch.LogPath)}");
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        throw new ServiceStartException(
+            $"The service did not print '{marker}' within {timeout.TotalSeconds:0} s. Last lines of {launch.LogPath}:{Environment.NewLine}{LogTail.Read(launch.LogPath)}");
+    }
+
+    private bool LogContains(string marker)
+    {
+        // Shared read: the service keeps the file open for writing.
+        using var stream = new FileStream(launch.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Contains(marker, StringComparison.Ordinal);
     }
 
     /// <summary>Polls <c>GET /health/ready</c> until 200 and returns its JSON body.</summary>

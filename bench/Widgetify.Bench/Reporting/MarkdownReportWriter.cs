@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Widgetify.Bench.Processes;
 using Widgetify.Bench.Storm;
+using static Widgetify.Bench.Reporting.MarkdownText;
 
 namespace Widgetify.Bench.Reporting;
 
@@ -12,12 +13,10 @@ internal static class MarkdownReportWriter
     public static string Write(StormReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var md = new StringBuilder();
+        var md = Begin(
+            F($"Storm: 15 February 2024 reproduced, {report.Configurations.Count} configurations compared"), report.CommandLine, report.StartedAt,
+            report.ServiceVersion);
         var m = report.Machine;
-        Line(md, $"# Storm: 15 February 2024 reproduced, {report.Configurations.Count} configurations compared");
-        Text(md);
-        Line(md, $"- Command: `{report.CommandLine}`");
-        Line(md, $"- Run: {report.StartedAt:yyyy-MM-dd HH:mm} UTC; service {report.ServiceVersion}");
         Line(md, $"- Machine: {m.Cores} cores, {m.OperatingSystem}, {m.DotNet}; PostgreSQL {m.PostgresVersion} (embedded, fsync off), max_connections {m.MaxConnections}, superuser_reserved_connections {m.SuperuserReservedConnections}; one server shared by every configuration, the load generator on the same cores");
         Line(md, $"- Capacity: {report.Capacity.RequestsPerSecond:0} req/s {CapacitySource(report.Capacity)}");
         Line(md, $"- Load: open loop (requests sent at their due time, latency measured from it, so client-side queueing is counted); 80% GET /w/{{id}}, 10% GET /api/widgets/{{id}}, 5% GET /api/widgets?limit=20, 5% POST /api/widgets; {report.Clients} client connections (HTTP/1.1), {report.ClientTimeoutSeconds:0.#} s timeout");
@@ -52,12 +51,7 @@ internal static class MarkdownReportWriter
             Text(md);
             Text(md, "## Targets (configuration 5, Widgetify)");
             Text(md);
-            Text(md, "| target | result | measured |");
-            Text(md, "| --- | --- | --- |");
-            foreach (var t in report.Targets)
-            {
-                Line(md, $"| {Cell(t.Target)} | {Verdict(t.Met)} | {Cell(t.Detail)} |");
-            }
+            Table(md, ["target", "result", "measured"], report.Targets.Select(t => new[] { Cell(t.Target), Verdict(t.Met), Cell(t.Detail) }));
         }
 
         Text(md);
@@ -195,8 +189,6 @@ internal static class MarkdownReportWriter
     private static string FirstAlertShort(DetectionResult d) =>
         d.NotMeasured is not null ? "not measured" : d.SecondsToFirstAlert is { } s ? F($"{d.FirstAlert} after {s:0.0} s") : "no alert";
 
-    private static string Verdict(bool? met) => met switch { true => "met", false => "**missed**", null => "n/a" };
-
     private static string Seconds(double? value) => value is { } v ? F($"{v:0.0} s") : "-";
 
     private static string CapacitySource(CapacityResult capacity) =>
@@ -212,13 +204,6 @@ internal static class MarkdownReportWriter
 
     private static string Recovery(ConfigurationResult c, int recoverySeconds) =>
         c.SecondsToRecover is { } s ? F($"{s} s") : F($"not within {recoverySeconds} s");
-
-    private static string Cell(string? text) =>
-        (text ?? "").ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal) is var cell && cell.Length > 300 ? cell[..300] + "…" : cell;
-
-    private static void Line(StringBuilder md, FormattableString text) => md.Append(F(text)).Append('\n');
-
-    private static void Text(StringBuilder md, string text = "") => md.Append(text).Append('\n');
 
     private static string F(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 }

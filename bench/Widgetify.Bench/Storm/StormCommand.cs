@@ -128,12 +128,12 @@ internal static class StormCommand
         return null;
     }
 
-    private static string Quote(string argument) =>
+    internal static string Quote(string argument) =>
         argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ',' or '/' or '=')
             ? argument
             : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private static void Require(OptionResult result, bool valid, string message)
+    internal static void Require(OptionResult result, bool valid, string message)
     {
         if (!valid)
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Npgsql;
@@ -40,9 +39,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     public async Task<StormReport> RunAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(settings.OutputDirectory);
-        var work = Directory.CreateTempSubdirectory("widgetify-bench-").FullName;
-        // When the bench is root, PostgreSQL and PgBouncer run as 'postgres', which must be able to enter this folder.
-        File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101);
+        var work = WorkFolder.Create("widgetify-bench-");
         PostgresCluster? cluster = null;
         try
         {
@@ -54,8 +51,8 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             var (machine, limits) = await ReadServerAsync(cluster.AdminConnectionString, cancellationToken);
             await using var sampler = new PgActivitySampler(cluster.AdminConnectionString, TimeSpan.FromMilliseconds(100));
             await sampler.StartAsync(cancellationToken);
-            var serviceVersion = await ServiceVersionAsync(cancellationToken);
-            var context = new RunContext(cluster, sampler, work, Path.Combine(work, "service-data"), SnapshotService(work));
+            var serviceVersion = await ServiceBuild.VersionAsync(settings.ServiceDll, cancellationToken);
+            var context = new RunContext(cluster, sampler, work, Path.Combine(work, "service-data"), ServiceBuild.Snapshot(settings.ServiceDll, work));
             Directory.CreateDirectory(context.ServiceDataDirectory);
 
             var capacity = settings.Capacity is { } given
@@ -140,7 +137,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             }
 
             process = service.Process;
-            using var client = LoadClient(Math.Max(64, settings.RampWorkers.Max()));
+            using var client = BenchHttpClients.Load(Math.Max(64, settings.RampWorkers.Max()), settings.ClientTimeout);
             var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds);
             // One unrecorded step first, so that JIT and pool warm-up do not count against the smallest step.
             await ClosedLoopRamp.RunAsync(client, requests, [settings.RampWorkers[0]], settings.RampStep, settings.Seed, cancellationToken);
@@ -220,7 +217,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         RunContext context, BenchConfiguration configuration, IReadOnlyDictionary<string, string> environment, ReadyService service,
         double baselineRate, double stormRate, CancellationToken cancellationToken)
     {
-        using var client = LoadClient(settings.Clients);
+        using var client = BenchHttpClients.Load(settings.Clients, settings.ClientTimeout);
         var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds);
         var generator = new OpenLoopGenerator(client, requests, settings.Clients, settings.Seed);
         // A cold service (JIT, an empty pool) hit at once by an open-loop rate can spiral before it is warm, and
@@ -241,7 +238,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         var recorded = settings.BaselineSeconds + settings.StormSeconds + settings.RecoverySeconds;
         var recorder = new LoadRecorder(openWarmup, recorded);
         Say(F($"  load: {settings.WarmupSeconds} s warm-up ({WarmupWorkers} closed-loop workers, then the baseline rate), {settings.BaselineSeconds} s baseline, {settings.StormSeconds} s storm, {settings.RecoverySeconds} s recovery ({schedule.TotalRequests:N0} requests due)"));
-        using var control = ControlClient();
+        using var control = BenchHttpClients.Control();
         using var poller = StartDetection(service, control);
         var polling = poller?.RunAsync(OnsetAsync(generator, schedule.StartOf(Phase.Storm)), cancellationToken);
         var ownCpuBefore = Environment.CpuUsage.TotalTime;
@@ -326,7 +323,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             return;
         }
 
-        using var control = ControlClient();
+        using var control = BenchHttpClients.Control();
         var monitoring = new MonitoringClient(control, service.Process.BaseAddress, operatorKey, control.Timeout, TimeProvider.System);
         var bound = settings.IncidentResolveAfter + TimeSpan.FromSeconds(15);
         var started = Stopwatch.GetTimestamp();
@@ -439,7 +436,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         var process = ServiceProcess.Start(launch);
         try
         {
-            using var control = ControlClient();
+            using var control = BenchHttpClients.Control();
             using var ready = await process.WaitUntilReadyAsync(control, ReadyTimeout, cancellationToken);
             var budget = ReportedBudget(ready.RootElement);
             var key = process.ReadApiKey();
@@ -485,26 +482,6 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         return terminated;
     }
 
-    private HttpClient LoadClient(int connections) =>
-        new(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = connections,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            ConnectTimeout = settings.ClientTimeout,
-            UseCookies = false,
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        })
-        {
-            Timeout = settings.ClientTimeout,
-            DefaultRequestVersion = HttpVersion.Version11,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-
-    private static HttpClient ControlClient() => new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
-
     private static Dictionary<string, string> WithApplicationName(IReadOnlyDictionary<string, string> environment, string applicationName) =>
         new(environment, StringComparer.Ordinal) { ["Widgetify__Database__ApplicationName"] = applicationName };
 
@@ -529,7 +506,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     }
 
     /// <summary>The machine facts for the report, and the server's connection limits as the service reads them.</summary>
-    private static async Task<(MachineFacts Machine, ServerConnectionLimits Limits)> ReadServerAsync(
+    internal static async Task<(MachineFacts Machine, ServerConnectionLimits Limits)> ReadServerAsync(
         string adminConnectionString, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false }.ConnectionString);
@@ -547,66 +524,11 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         return (machine, limits);
     }
 
-    /// <summary>Copies the service's build output into the work folder and returns the copy's dll, so that every
-    /// configuration runs the same build even if someone rebuilds src/Widgetify.Cli during the run.</summary>
-    private string SnapshotService(string work)
-    {
-        if (!File.Exists(settings.ServiceDll))
-        {
-            return settings.ServiceDll; // reported per configuration as a start failure
-        }
-
-        var source = new DirectoryInfo(Path.GetDirectoryName(settings.ServiceDll)!);
-        var target = Path.Combine(work, "service-bin");
-        foreach (var file in source.EnumerateFiles("*", SearchOption.AllDirectories))
-        {
-            var copy = Path.Combine(target, Path.GetRelativePath(source.FullName, file.FullName));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            file.CopyTo(copy);
-        }
-
-        return Path.Combine(target, Path.GetFileName(settings.ServiceDll));
-    }
-
-    /// <summary>The git commit of the service's sources, and whether src/ had uncommitted changes.</summary>
-    private async Task<string> ServiceVersionAsync(CancellationToken cancellationToken)
-    {
-        var root = StormCommand.FindRepositoryRoot(Path.GetDirectoryName(settings.ServiceDll));
-        var built = File.Exists(settings.ServiceDll) ? File.GetLastWriteTimeUtc(settings.ServiceDll).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "?";
-        if (root is null)
-        {
-            return $"{settings.ServiceDll} (built {built})";
-        }
-
-        var commit = (await GitAsync(root, ["rev-parse", "--short", "HEAD"], cancellationToken))?.Trim() ?? "unknown commit";
-        var changes = (await GitAsync(root, ["status", "--porcelain", "--", "src"], cancellationToken))?.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length ?? 0;
-        return changes == 0
-            ? $"{commit} (built {built})"
-            : F($"{commit} + uncommitted changes in {changes} paths under src/ (built {built})");
-    }
-
-    private static async Task<string?> GitAsync(string root, string[] arguments, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var git = await ProcessRunner.RunAsync("git", ["-C", root, .. arguments], workingDirectory: null, cancellationToken);
-            return git.Succeeded ? git.StandardOutput : null;
-        }
-        catch (InvalidOperationException)
-        {
-            return null; // no git
-        }
-    }
-
     private async Task WriteReportsAsync(StormReport report, CancellationToken cancellationToken)
     {
-        var markdown = MarkdownReportWriter.Write(report);
-        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.md"), markdown, cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.json"), JsonReportWriter.Write(report), cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "storm.svg"), StormChart.Write(report), cancellationToken);
-        await console.WriteLineAsync();
-        await console.WriteLineAsync(markdown);
-        Say($"wrote storm.md, storm.json and storm.svg to {settings.OutputDirectory}");
+        Say(await ReportFiles.WriteAsync(
+            settings.OutputDirectory, "storm", MarkdownReportWriter.Write(report), JsonReportWriter.Write(report), StormChart.Write(report), console,
+            cancellationToken));
     }
 
     private async Task CleanUpAsync(PostgresCluster? cluster, string work)
@@ -625,13 +547,9 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             CopyIfExists(Path.Combine(work, "pg", "logs", "postgresql.log"), Path.Combine(settings.OutputDirectory, "postgresql.log"));
         }
 
-        try
+        if (WorkFolder.TryDelete(work) is { } failure)
         {
-            Directory.Delete(work, recursive: true);
-        }
-        catch (IOException ex)
-        {
-            Say($"could not delete {work}: {ex.Message}");
+            Say(failure);
         }
     }
 

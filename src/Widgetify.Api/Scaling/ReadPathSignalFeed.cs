@@ -8,18 +8,49 @@ namespace Widgetify.Api.Scaling;
 
 /// <summary>Turns each second of the monitoring loop into the autoscaler's read-path signals, so both read the same
 /// measurements. Where the reads go decides which pool's saturation counts: the ready standbys' shares when there are
-/// any (every read without a token goes there), else the primary's pool, which then carries them.</summary>
+/// any (every read without a token goes there), else the primary's pool, which then carries them. The last
+/// <see cref="RecentSeconds"/> seconds are kept, so that an autoscaler tick that comes late still takes in each one.</summary>
 internal sealed class ReadPathSignalFeed(ReadRouter router, AlertOptions alerts) : IMonitoringObserver, IReadPathSignalSource
 {
-    private ReadPathSignals? latest;
+    /// <summary>Seconds kept for <see cref="GetRecent"/>: far more than a tick is ever late (the lease renewal inside a
+    /// tick gives up after a third of the lease, 3 s by default), few enough to copy every second.</summary>
+    internal const int RecentSeconds = 10;
 
-    public ReadPathSignals? GetLatest() => Volatile.Read(ref latest);
+    private readonly Lock gate = new();
+    private readonly Queue<ReadPathSignals> recent = new(RecentSeconds);
+
+    public ReadPathSignals? GetLatest()
+    {
+        lock (gate)
+        {
+            return recent.Count > 0 ? recent.Last() : null;
+        }
+    }
+
+    public IReadOnlyList<ReadPathSignals> GetRecent()
+    {
+        lock (gate)
+        {
+            return [.. recent];
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Observe(
-        SignalSnapshot snapshot, IReadOnlyList<AlertTransition> transitions, SignalHistory history, IReadOnlyList<AlertSnapshot> activeAlerts) =>
-        Volatile.Write(ref latest, From(snapshot, router.StandbyStatuses(), alerts.AcquireWaitP99Seconds));
+        SignalSnapshot snapshot, IReadOnlyList<AlertTransition> transitions, SignalHistory history, IReadOnlyList<AlertSnapshot> activeAlerts)
+    {
+        var second = From(snapshot, router.StandbyStatuses(), alerts.AcquireWaitP99Seconds);
+        lock (gate)
+        {
+            if (recent.Count == RecentSeconds)
+            {
+                recent.Dequeue();
+            }
+
+            recent.Enqueue(second);
+        }
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -79,7 +79,22 @@ internal sealed partial class ReadServerMonitor
         }
     }
 
-    private async Task CheckAsync(ReadServer server, CancellationToken cancellationToken)
+    /// <summary>Checks one standby of the round. The round works on the standbys as they were when it began: one that
+    /// leaves the router meanwhile (drained by a scale-in or a replacement, or replaced by a restart on another port)
+    /// has its data sources disposed under the check. That is not a failure of the standby, and above all not of the
+    /// monitor, whose exception would stop the whole service: the check just ends, there is nothing left to judge.</summary>
+    internal async Task CheckAsync(ReadServer server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CheckRouterStandbyAsync(server, cancellationToken);
+        }
+        catch (ObjectDisposedException) when (!router.Standbys.Contains(server))
+        {
+        }
+    }
+
+    private async Task CheckRouterStandbyAsync(ReadServer server, CancellationToken cancellationToken)
     {
         ReadServerCheck check;
         using (var timeout = new CancellationTokenSource(router.Options.ProbeTimeout, router.TimeProvider))

@@ -82,9 +82,19 @@ internal sealed partial class ScalingController : BackgroundService
     /// <summary>One turn of the loop. The hosted loop calls it every second; tests call it after moving the fake clock.</summary>
     internal async Task TickAsync(CancellationToken cancellationToken)
     {
-        if (signalSource.GetLatest() is { } latest && history.Add(latest))
+        // Every second not taken in yet, not only the latest: a tick that came late must not lose the seconds in between.
+        ReadPathSignals? added = null;
+        foreach (var second in signalSource.GetRecent())
         {
-            metrics.SetSaturation(ScalingLaw.SaturationOf(latest, options).Score);
+            if (history.Add(second))
+            {
+                added = second;
+            }
+        }
+
+        if (added is not null)
+        {
+            metrics.SetSaturation(ScalingLaw.SaturationOf(added, options).Score);
         }
 
         await LeadAsync(cancellationToken);

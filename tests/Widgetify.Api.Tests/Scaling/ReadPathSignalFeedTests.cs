@@ -1,13 +1,21 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Widgetify.Api.Scaling;
+using Widgetify.Observability.Alerts;
 using Widgetify.Observability.Signals;
 using Widgetify.Overload.Routing;
 
 namespace Widgetify.Api.Tests.Scaling;
 
-/// <summary>Which pool's saturation the autoscaler reads: the ready standbys' when there are any, else the primary's.</summary>
-public sealed class ReadPathSignalFeedTests
+/// <summary>Which pool's saturation the autoscaler reads: the ready standbys' when there are any, else the primary's; and
+/// the recent seconds the feed keeps for an autoscaler tick that comes late.</summary>
+public sealed class ReadPathSignalFeedTests : IAsyncDisposable
 {
     private static readonly DateTimeOffset At = new(2026, 12, 6, 3, 0, 0, TimeSpan.Zero);
+
+    // No standby is ever added, so the router never opens a connection.
+    private readonly ReadRouter router = new(
+        new ReplicaOptions(), (_, _) => throw new InvalidOperationException("no read is routed in these tests"), "test", TimeProvider.System,
+        NullLoggerFactory.Instance);
 
     [Fact]
     public void From_NoStandby_ReadsThePrimaryPoolAndTheServiceShedsAndP99()
@@ -69,6 +77,37 @@ public sealed class ReadPathSignalFeedTests
         signals.ReadShedRatio.ShouldBe(0);
         signals.ReadP99Seconds.ShouldBeNull();
     }
+
+    [Fact]
+    public void GetRecent_MoreSecondsThanKept_TheLastOnesOldestFirst()
+    {
+        // Arrange
+        var feed = new ReadPathSignalFeed(router, new AlertOptions());
+        var history = new SignalHistory(1);
+
+        // Act
+        for (var second = 1; second <= ReadPathSignalFeed.RecentSeconds + 2; second++)
+        {
+            feed.Observe(new SignalSnapshot { At = At.AddSeconds(second), Requests = 10, Shed = 1 }, [], history, []);
+        }
+
+        // Assert
+        var recent = feed.GetRecent();
+        recent.Select(s => (s.At - At).TotalSeconds).ShouldBe(Enumerable.Range(3, ReadPathSignalFeed.RecentSeconds).Select(s => (double)s));
+        feed.GetLatest().ShouldBe(recent[^1]);
+        recent[^1].ReadShedPerSecond.ShouldBe(1);
+    }
+
+    [Fact]
+    public void GetRecent_NothingObservedYet_EmptyAndNoLatest()
+    {
+        var feed = new ReadPathSignalFeed(router, new AlertOptions());
+
+        feed.GetRecent().ShouldBeEmpty();
+        feed.GetLatest().ShouldBeNull();
+    }
+
+    public ValueTask DisposeAsync() => router.DisposeAsync();
 
     private static ReadServerStatus Standby(string name, ReadServerState state, int inFlight, int share, int waiting) =>
         new(name, "standby", "127.0.0.1", 5433, state, ReplicationLag.None, 0, inFlight, share, null) { Waiting = waiting };

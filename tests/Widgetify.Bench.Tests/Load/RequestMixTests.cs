@@ -25,6 +25,24 @@ public sealed class RequestMixTests
     }
 
     [Fact]
+    public void Next_ReadsOnly_NeverACreate()
+    {
+        var mix = new RequestMix(seed: 1, widgetCount: 8, RequestWeights.ReadsOnly);
+        var counts = new int[4];
+        const int draws = 100_000;
+
+        for (var i = 0; i < draws; i++)
+        {
+            counts[(int)mix.Next(out _)]++;
+        }
+
+        counts[(int)RequestKind.ApiCreate].ShouldBe(0);
+        (counts[(int)RequestKind.Embed] / (double)draws).ShouldBe(0.85, 0.01);
+        (counts[(int)RequestKind.ApiGet] / (double)draws).ShouldBe(0.10, 0.01);
+        (counts[(int)RequestKind.ApiList] / (double)draws).ShouldBe(0.05, 0.01);
+    }
+
+    [Fact]
     public void Next_SameSeed_SameSequence()
     {
         var a = new RequestMix(42, 1000);

@@ -55,6 +55,12 @@ internal sealed class ControllerHarness : IAsyncDisposable
     /// with <paramref name="liveReplicas"/> standbys, and runs one tick.</summary>
     public Task TickAsync(double saturation, int liveReplicas)
     {
+        Publish(saturation, liveReplicas);
+        return Controller.TickAsync(CancellationToken.None);
+    }
+
+    /// <summary>Publishes a second as <see cref="TickAsync"/> does, without a tick: the controller's loop came late.</summary>
+    public void Publish(double saturation, int liveReplicas) =>
         Signals.Latest = new ReadPathSignals
         {
             At = Time.GetUtcNow(),
@@ -63,8 +69,6 @@ internal sealed class ControllerHarness : IAsyncDisposable
             ReadyReplicas = liveReplicas,
             LiveReplicas = liveReplicas,
         };
-        return Controller.TickAsync(CancellationToken.None);
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -73,12 +77,31 @@ internal sealed class ControllerHarness : IAsyncDisposable
     }
 }
 
-/// <summary>A signal source whose latest second the test sets.</summary>
+/// <summary>A signal source whose latest second the test sets. With <see cref="KeepsRecent"/> it also gives the seconds
+/// set before (as the service's feed does); without, only the latest (the interface's default).</summary>
 internal sealed class SettableSignals : IReadPathSignalSource
 {
-    public ReadPathSignals? Latest { get; set; }
+    private readonly List<ReadPathSignals> recent = [];
+    private ReadPathSignals? latest;
 
-    public ReadPathSignals? GetLatest() => Latest;
+    public bool KeepsRecent { get; set; }
+
+    public ReadPathSignals? Latest
+    {
+        get => latest;
+        set
+        {
+            latest = value;
+            if (value is not null)
+            {
+                recent.Add(value);
+            }
+        }
+    }
+
+    public ReadPathSignals? GetLatest() => latest;
+
+    public IReadOnlyList<ReadPathSignals> GetRecent() => KeepsRecent ? [.. recent] : latest is { } l ? [l] : [];
 }
 
 /// <summary>Records what observers are told, in order.</summary>

@@ -65,6 +65,32 @@ public sealed class ScalingControllerTests(ScalingDatabase database) : IAsyncLif
         a.Observer.Seen.ShouldBe(["decided Out 1->2 Pending", "completed Out 1->2 Succeeded"]);
     }
 
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(false, 0)]
+    public async Task TickAsync_TicksEveryOtherSecond_ScalesOutOnlyWhenTheSourceGivesTheSecondsInBetween(bool keepsRecent, int actions)
+    {
+        // Arrange: the loop comes late (a slow lease renewal on a busy database): ten saturated seconds, five ticks.
+        await using var a = Harness("a");
+        a.Signals.KeepsRecent = keepsRecent;
+
+        // Act
+        for (var second = 1; second <= 10; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            a.Publish(1.5, 1);
+            if (second % 2 == 0)
+            {
+                await a.Controller.TickAsync(CancellationToken.None);
+            }
+        }
+
+        await a.Controller.ActionInFlight;
+
+        // Assert: with every second taken in, 10 of 10 are saturated; with the latest alone, 5 of 10 never reach 9.
+        a.Provider.Attempts.Count.ShouldBe(actions);
+    }
+
     [Fact]
     public async Task TickAsync_TwoInstances_OnlyTheLeaderDecides()
     {
