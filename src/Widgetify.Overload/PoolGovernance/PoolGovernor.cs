@@ -25,6 +25,10 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     private bool tableReady;
     private bool stopped;
 
+    /// <summary>The table every instance's lease is in, one row per live instance: what a reader outside the service (the
+    /// pool review) counts instances from.</summary>
+    public const string LeaseTableName = LeaseTable.Name;
+
     /// <summary>Creates a governor; it takes no lease and opens nothing until <see cref="StartAsync"/>.</summary>
     /// <param name="appConnectionString">The app's connection string; the control connection is built from it.</param>
     /// <param name="configuredMaxPoolSize">The Max Pool Size the app's settings ask for; null when they set none, and the

@@ -33,8 +33,8 @@ public sealed record ServerSettings
     /// <summary>Npgsql's <c>Command Timeout</c> (<c>Database:CommandTimeoutSeconds</c>).</summary>
     public required int CommandTimeoutSeconds { get; init; }
 
-    /// <summary>Npgsql's <c>Connection Lifetime</c> in seconds; 0 (Npgsql's default) never recycles a busy connection.</summary>
-    public int ConnectionLifetimeSeconds { get; init; }
+    /// <summary>Npgsql's <c>Connection Lifetime</c> in seconds (its default is an hour); 0 never recycles a busy connection.</summary>
+    public int ConnectionLifetimeSeconds { get; init; } = 3600;
 
     /// <summary>Npgsql's <c>Connection Idle Lifetime</c> in seconds (default 300).</summary>
     public int ConnectionIdleLifetimeSeconds { get; init; } = 300;
