@@ -14,11 +14,9 @@ public sealed class ReviewCommandTests
         // Arrange: the server already runs (as under 'up'); the review shares it. Feb 15: 1000 per instance, 3 instances.
         using var dataDir = new TempDataDir();
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
-        var config = WriteConfig(dataDir, "feb15.json", """{"Widgetify":{"Database":{"MaxPoolSize":1000}}}""");
 
         // Act
-        var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
-            "review", "--data-dir", dataDir.Path, "--config", config, "--instances", "3", "--format", "json");
+        var (exitCode, stdout, stderr) = await ReviewAsync(dataDir, """{"Widgetify":{"Database":{"MaxPoolSize":1000}}}""", "json");
 
         // Assert: what fits is (97 accepted - the room for other clients - 3 own connections - 1 seat for a newcomer) / 3.
         exitCode.ShouldBe(2, stderr);
@@ -60,11 +58,9 @@ public sealed class ReviewCommandTests
         // Arrange: 20 per instance for 3 instances: 3 x 21 = 63 of the 97 accepted, within the budget's 27 each.
         using var dataDir = new TempDataDir();
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
-        var config = WriteConfig(dataDir, "sized.json", """{"Widgetify":{"Database":{"MaxPoolSize":20}}}""");
 
         // Act
-        var (exitCode, stdout, stderr) = await CliProcess.RunAsync(
-            "review", "--data-dir", dataDir.Path, "--config", config, "--instances", "3", "--format", "markdown");
+        var (exitCode, stdout, stderr) = await ReviewAsync(dataDir, """{"Widgetify":{"Database":{"MaxPoolSize":20}}}""", "markdown");
 
         // Assert
         exitCode.ShouldBe(0, stderr);
@@ -108,6 +104,11 @@ public sealed class ReviewCommandTests
         invalid.ExitCode.ShouldBe(1);
         invalid.Stderr.ShouldContain("MaxPoolSize");
     }
+
+    /// <summary>Reviews <paramref name="configJson"/> for 3 instances against the data dir's server.</summary>
+    private static Task<(int ExitCode, string Stdout, string Stderr)> ReviewAsync(TempDataDir dataDir, string configJson, string format) =>
+        CliProcess.RunAsync(
+            "review", "--data-dir", dataDir.Path, "--config", WriteConfig(dataDir, "review.json", configJson), "--instances", "3", "--format", format);
 
     private static string WriteConfig(TempDataDir dataDir, string name, string json)
     {

@@ -19,47 +19,47 @@ internal static class ReviewedSettings
         WidgetifyOptions options, string configuredConnectionString, IReadOnlyList<(string Name, string ConnectionString)> replicas)
     {
         var database = options.Database;
-        var primary = new NpgsqlConnectionStringBuilder(configuredConnectionString);
-        var servers = new List<(ServerSettings, string)>
+        ServerSettings Settings(string server, string connectionString, string connectionStringSetting, int? maxPoolSize, string maxPoolSizeSetting,
+            bool budgetEnforced, int reservedForOtherClients, string reservedSetting)
         {
-            (new ServerSettings
+            var csb = new NpgsqlConnectionStringBuilder(connectionString);
+            return new ServerSettings
             {
-                Server = PoolHistory.PrimaryServer,
-                MaxPoolSize = WidgetifyDataSources.ConfiguredMaxPoolSize(new DatabaseOptions { ConnectionString = configuredConnectionString, MaxPoolSize = database.MaxPoolSize }),
-                MaxPoolSizeSetting = database.MaxPoolSize is null && WidgetifyDataSources.GivenMaxPoolSize(configuredConnectionString) is not null
-                    ? "Database:ConnectionString (Max Pool Size)"
-                    : "Database:MaxPoolSize",
-                BudgetEnforced = options.ConnectionBudget.Enabled,
-                ReservedForOtherClients = options.ConnectionBudget.ReservedForOtherClients,
-                ReservedForOtherClientsSetting = "ConnectionBudget:ReservedForOtherClients",
+                Server = server,
+                MaxPoolSize = maxPoolSize,
+                MaxPoolSizeSetting = maxPoolSizeSetting,
+                BudgetEnforced = budgetEnforced,
+                ReservedForOtherClients = reservedForOtherClients,
+                ReservedForOtherClientsSetting = reservedSetting,
+                // The standbys get the primary's timeouts (WidgetifyDataSources.StandbyConnectionString).
                 ConnectTimeoutSeconds = database.ConnectTimeoutSeconds,
                 CommandTimeoutSeconds = database.CommandTimeoutSeconds,
-                ConnectionLifetimeSeconds = primary.ConnectionLifetime,
-                ConnectionIdleLifetimeSeconds = primary.ConnectionIdleLifetime,
-                ConnectionStringSetting = "Database:ConnectionString",
-            }, database.ConnectionString),
+                ConnectionLifetimeSeconds = csb.ConnectionLifetime,
+                ConnectionIdleLifetimeSeconds = csb.ConnectionIdleLifetime,
+                ConnectionStringSetting = connectionStringSetting,
+            };
+        }
+
+        var givenInString = database.MaxPoolSize is null && WidgetifyDataSources.GivenMaxPoolSize(configuredConnectionString) is not null;
+        var servers = new List<(ServerSettings, string)>
+        {
+            (Settings(
+                PoolHistory.PrimaryServer, configuredConnectionString, "Database:ConnectionString",
+                WidgetifyDataSources.ConfiguredMaxPoolSize(new DatabaseOptions { ConnectionString = configuredConnectionString, MaxPoolSize = database.MaxPoolSize }),
+                givenInString ? "Database:ConnectionString (Max Pool Size)" : "Database:MaxPoolSize",
+                options.ConnectionBudget.Enabled, options.ConnectionBudget.ReservedForOtherClients, "ConnectionBudget:ReservedForOtherClients"),
+             database.ConnectionString),
         };
 
         foreach (var ((name, connectionString), index) in replicas.Select((r, i) => (r, i)))
         {
             // A standby's pool is bounded by its gate, whose limit follows the standby's own budget; only a Max Pool Size
             // written in its connection string asks for a fixed size (ReadServer).
-            var standby = new NpgsqlConnectionStringBuilder(connectionString);
             var setting = $"Database:Replicas:{index}:ConnectionString";
-            servers.Add((new ServerSettings
-            {
-                Server = name,
-                MaxPoolSize = WidgetifyDataSources.GivenMaxPoolSize(connectionString),
-                MaxPoolSizeSetting = setting + " (Max Pool Size)",
-                BudgetEnforced = true,
-                ReservedForOtherClients = database.Replicas.ReservedForOtherClients,
-                ReservedForOtherClientsSetting = "Database:Replicas:ReservedForOtherClients",
-                ConnectTimeoutSeconds = database.ConnectTimeoutSeconds,
-                CommandTimeoutSeconds = database.CommandTimeoutSeconds,
-                ConnectionLifetimeSeconds = standby.ConnectionLifetime,
-                ConnectionIdleLifetimeSeconds = standby.ConnectionIdleLifetime,
-                ConnectionStringSetting = setting,
-            }, connectionString));
+            servers.Add((Settings(
+                name, connectionString, setting, WidgetifyDataSources.GivenMaxPoolSize(connectionString), setting + " (Max Pool Size)",
+                budgetEnforced: true, database.Replicas.ReservedForOtherClients, "Database:Replicas:ReservedForOtherClients"),
+                connectionString));
         }
 
         return servers;
