@@ -31,14 +31,20 @@ namespace Widgetify.Api;
 /// all three run the same service.</summary>
 public static class WidgetifyApplication
 {
+    /// <summary>Binds and validates <see cref="WidgetifyOptions"/> from <paramref name="configuration"/>: the one binding the
+    /// service and the pool review (<c>./widgetify review</c>) share, so the review judges exactly what the service would
+    /// run with.</summary>
+    internal static OptionsBuilder<WidgetifyOptions> AddWidgetifyOptions(IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WidgetifyOptions>, WidgetifyOptionsValidator>());
+        return services.AddOptions<WidgetifyOptions>().Bind(configuration.GetSection(WidgetifyOptions.SectionName));
+    }
+
     /// <summary>Registers Widgetify's services and settings.</summary>
     public static WebApplicationBuilder AddWidgetify(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<WidgetifyOptions>()
-            .Bind(builder.Configuration.GetSection(WidgetifyOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<WidgetifyOptions>, WidgetifyOptionsValidator>();
+        AddWidgetifyOptions(services, builder.Configuration).ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PoolGovernanceMetrics>();

@@ -106,7 +106,7 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
     {
         var connectionString = BuildConnectionString(options.Database);
         return new PoolGovernor(
-            connectionString, ConfiguredMaxPoolSize(connectionString), options.Database.ApplicationName, options.ConnectionBudget,
+            connectionString, ConfiguredMaxPoolSize(options.Database), options.Database.ApplicationName, options.ConnectionBudget,
             timeProvider, loggerFactory, metrics);
     }
 
@@ -146,8 +146,20 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
         return csb.ConnectionString;
     }
 
-    /// <summary>The <c>Max Pool Size</c> the operator asked for (setting or connection string; Npgsql's default 100).</summary>
-    private static int ConfiguredMaxPoolSize(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize;
+    /// <summary>The <c>Max Pool Size</c> the operator asked for: <c>Database:MaxPoolSize</c>, else the connection string's;
+    /// null when neither sets one, and the pool follows the connection budget.</summary>
+    internal static int? ConfiguredMaxPoolSize(DatabaseOptions database) =>
+        database.MaxPoolSize ?? GivenMaxPoolSize(database.ConnectionString);
+
+    /// <summary>The <c>Max Pool Size</c> written in <paramref name="connectionString"/>; null when it is not (Npgsql's
+    /// builder would report its default of 100 either way, so the keywords are looked for by name).</summary>
+    internal static int? GivenMaxPoolSize(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return given.Keys.Cast<string>().Any(key => key.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() is "MAXPOOLSIZE" or "MAXIMUMPOOLSIZE")
+            ? new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize
+            : null;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -16,6 +16,7 @@ internal sealed class ConnectionBudgetCheck(PoolGovernor governor, AdmissionCont
         {
             ["configuredMaxPoolSize"] = budget.ConfiguredMaxPoolSize,
             ["appliedMaxPoolSize"] = budget.AppliedMaxPoolSize,
+            ["poolFollowsBudget"] = budget.FollowsBudget,
             ["connectionBudget"] = budget.Budget is { } total ? total : "disabled",
             ["connectionShare"] = budget.Share,
             ["instances"] = budget.Instances,

@@ -7,13 +7,13 @@ internal static class BudgetReason
 {
     /// <summary>Why the pool is what it is while the budget is enforced.</summary>
     public static string Explain(
-        int configured, int applied, ServerConnectionLimits limits, int reservedForOtherClients, int budget, SharePlan plan) =>
+        int? configured, int applied, ServerConnectionLimits limits, int reservedForOtherClients, int budget, SharePlan plan) =>
         Format(
-            "Max Pool Size {0} configured, {1} applied: PostgreSQL allows max_connections {2} - superuser_reserved_connections {3} " +
+            "{0}, {1} applied: PostgreSQL allows max_connections {2} - superuser_reserved_connections {3} " +
             "- reserved_connections {4} - {5} kept for other clients (Widgetify:ConnectionBudget:ReservedForOtherClients) = {6}, " +
             "shared by {7} instance(s), one of which this instance's control connection uses. Share {8} of a fair {9}, " +
             "with {10} kept free for the next instance to start{11}.",
-            configured, applied, limits.MaxConnections, limits.SuperuserReservedConnections, limits.ReservedConnections,
+            Configured(configured), applied, limits.MaxConnections, limits.SuperuserReservedConnections, limits.ReservedConnections,
             reservedForOtherClients, budget, plan.Instances, plan.Share, plan.Target, SharePlanner.SeatsKeptForNewcomers,
             Outlook(budget, plan));
 
@@ -25,8 +25,13 @@ internal static class BudgetReason
             configured);
 
     /// <summary>Why nothing may be opened before the first renewal.</summary>
-    public static string NotStarted(int configured) =>
-        Format("Max Pool Size {0} configured, none applied yet: no connection until StartAsync has taken a lease.", configured);
+    public static string NotStarted(int? configured) =>
+        Format("{0}, none applied yet: no connection until StartAsync has taken a lease.", Configured(configured));
+
+    /// <summary>What was asked for: a Max Pool Size, or none (the pool follows the budget).</summary>
+    private static string Configured(int? configured) => configured is { } size
+        ? Format("Max Pool Size {0} configured", size)
+        : "Max Pool Size not set (Widgetify:Database:MaxPoolSize), so the pool follows the budget";
 
     /// <summary>Why the share dropped to 0 after renewals failed.</summary>
     public static string LeaseLost(string previous, TimeSpan leaseDuration) =>

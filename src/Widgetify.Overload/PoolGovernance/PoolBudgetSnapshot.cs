@@ -3,8 +3,12 @@ namespace Widgetify.Overload.PoolGovernance;
 /// <summary>This instance's part of the fleet-wide connection budget, as of its last renewal.</summary>
 public sealed record PoolBudgetSnapshot
 {
-    /// <summary>The Max Pool Size the app's connection string asks for; also what this instance's lease wants.</summary>
+    /// <summary>The Max Pool Size the app's settings ask for, or, when they set none (<see cref="FollowsBudget"/>), the
+    /// budget less the control connection; also what this instance's lease wants.</summary>
     public required int ConfiguredMaxPoolSize { get; init; }
+
+    /// <summary>Whether no Max Pool Size is set, so the pool asks for what the budget allows rather than a fixed size.</summary>
+    public bool FollowsBudget { get; init; }
 
     /// <summary>The Max Pool Size to build the app's Npgsql pool with: the configured size, but never more than the
     /// budget less this instance's control connection. At least 1 once started, because Npgsql needs one (<see cref="Share"/>

@@ -73,26 +73,27 @@ public sealed partial class PoolGovernor
             }
 
             var budget = view.Limits.BudgetFor(options.ReservedForOtherClients);
-            var plan = SharePlanner.Plan(budget, InstanceId, configuredMaxPoolSize, view.Peers);
+            var wanted = Wanted(budget);
+            var plan = SharePlanner.Plan(budget, InstanceId, wanted, view.Peers);
             if (plan.Share < Gate.Limit)
             {
                 // Lower before the lease records the smaller share: from here on no acquisition takes the holders past
                 // it, so the held count read below is the most this instance holds until its next renewal.
                 Gate.SetLimit(plan.Share);
-                Publish(Leased(view.Limits, budget, plan, Current.LastRenewedAt, Current.LeaseValid));
+                Publish(Leased(view.Limits, budget, wanted, plan, Current.LastRenewedAt, Current.LeaseValid));
             }
 
             // Never record less than is held: connections above a shrunk share are given back as they close, not taken
             // away, and until then peers must count them.
             var granted = Math.Max(plan.Share, Gate.Held);
             var renewedAt = await LeaseTable.UpsertAsync(
-                connection, transaction, InstanceId, InstanceName, configuredMaxPoolSize, granted, options.LeaseDuration, leaseClock, cancellationToken);
+                connection, transaction, InstanceId, InstanceName, wanted, granted, options.LeaseDuration, leaseClock, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             lastRenewalStartedAt = startedAt;
 
             // Raise only now that the table records the share, so every peer's next renewal counts it.
             Gate.SetLimit(plan.Share);
-            Publish(Leased(view.Limits, budget, plan, renewedAt, leaseValid: true));
+            Publish(Leased(view.Limits, budget, wanted, plan, renewedAt, leaseValid: true));
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
         {
@@ -135,14 +136,23 @@ public sealed partial class PoolGovernor
         }
     }
 
+    /// <summary>The pool this instance asks the budget for: the configured Max Pool Size, or, when none is set, all the
+    /// budget less the control connection, so the default pool follows the server instead of Npgsql's fixed 100 (which
+    /// the embedded server's budget of 87 clamped, with a warning, at every start).</summary>
+    private int Wanted(int? budget) => configuredMaxPoolSize ?? (budget is { } b ? Math.Max(1, b - 1) : NpgsqlDefaultMaxPoolSize);
+
+    /// <summary>Npgsql's Max Pool Size when the connection string sets none.</summary>
+    private const int NpgsqlDefaultMaxPoolSize = 100;
+
     private PoolBudgetSnapshot Leased(
-        ServerConnectionLimits limits, int budget, SharePlan plan, DateTimeOffset? renewedAt, bool leaseValid)
+        ServerConnectionLimits limits, int budget, int wanted, SharePlan plan, DateTimeOffset? renewedAt, bool leaseValid)
     {
         // The app's pool plus this instance's control connection must fit the budget even if all else were idle.
-        var applied = Math.Max(1, Math.Min(configuredMaxPoolSize, budget - 1));
+        var applied = Math.Max(1, Math.Min(wanted, budget - 1));
         return new PoolBudgetSnapshot
         {
-            ConfiguredMaxPoolSize = configuredMaxPoolSize,
+            ConfiguredMaxPoolSize = wanted,
+            FollowsBudget = configuredMaxPoolSize is null,
             AppliedMaxPoolSize = applied,
             Budget = budget,
             Share = plan.Share,
@@ -158,7 +168,8 @@ public sealed partial class PoolGovernor
 
     private PoolBudgetSnapshot Unleased(string reason) => new()
     {
-        ConfiguredMaxPoolSize = configuredMaxPoolSize,
+        ConfiguredMaxPoolSize = Wanted(null),
+        FollowsBudget = configuredMaxPoolSize is null,
         AppliedMaxPoolSize = 0,
         Budget = null,
         Share = 0,
@@ -173,15 +184,15 @@ public sealed partial class PoolGovernor
 
     private PoolBudgetSnapshot DisabledSnapshot() => new()
     {
-        ConfiguredMaxPoolSize = configuredMaxPoolSize,
-        AppliedMaxPoolSize = configuredMaxPoolSize,
+        ConfiguredMaxPoolSize = Wanted(null),
+        AppliedMaxPoolSize = Wanted(null),
         Budget = null,
-        Share = configuredMaxPoolSize,
-        Target = configuredMaxPoolSize,
+        Share = Wanted(null),
+        Target = Wanted(null),
         Instances = 1,
         ServerLimits = null,
         InstanceId = InstanceId,
-        Reason = BudgetReason.Disabled(configuredMaxPoolSize),
+        Reason = BudgetReason.Disabled(Wanted(null)),
         LeaseValid = false,
         LastRenewedAt = null,
     };

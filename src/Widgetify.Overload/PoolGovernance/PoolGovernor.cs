@@ -11,7 +11,7 @@ namespace Widgetify.Overload.PoolGovernance;
 /// to this instance's share. On Feb 15, 2024 a pool was allowed more connections than the server had.</summary>
 public sealed partial class PoolGovernor : IAsyncDisposable
 {
-    private readonly int configuredMaxPoolSize;
+    private readonly int? configuredMaxPoolSize;
     private readonly ConnectionBudgetOptions options;
     private readonly TimeProvider timeProvider;
     private readonly LeaseClock leaseClock;
@@ -25,9 +25,14 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     private bool tableReady;
     private bool stopped;
 
+    /// <summary>The table every instance's lease is in, one row per live instance: what a reader outside the service (the
+    /// pool review) counts instances from.</summary>
+    public const string LeaseTableName = LeaseTable.Name;
+
     /// <summary>Creates a governor; it takes no lease and opens nothing until <see cref="StartAsync"/>.</summary>
     /// <param name="appConnectionString">The app's connection string; the control connection is built from it.</param>
-    /// <param name="configuredMaxPoolSize">The Max Pool Size the app's connection string asks for.</param>
+    /// <param name="configuredMaxPoolSize">The Max Pool Size the app's settings ask for; null when they set none, and the
+    /// pool follows the budget (it wants all of it; with the budget disabled, Npgsql's default of 100).</param>
     /// <param name="instanceName">Names the instance in the lease table, logs, metrics and (with <c>-control</c>)
     /// the control connection's application_name.</param>
     /// <param name="options">The budget's settings; validated and copied, later changes are not seen.</param>
@@ -36,7 +41,7 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     /// <param name="loggerFactory">Creates the governor's logger.</param>
     /// <param name="metrics">Receives durations and observes gauges; none when null.</param>
     public PoolGovernor(
-        string appConnectionString, int configuredMaxPoolSize, string instanceName, ConnectionBudgetOptions options,
+        string appConnectionString, int? configuredMaxPoolSize, string instanceName, ConnectionBudgetOptions options,
         TimeProvider timeProvider, ILoggerFactory loggerFactory, PoolGovernanceMetrics? metrics = null)
         : this(appConnectionString, configuredMaxPoolSize, instanceName, options, timeProvider, LeaseClock.Database, loggerFactory, metrics)
     {
@@ -45,11 +50,15 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     /// <summary>Creates a governor whose leases are stamped and expired by <paramref name="leaseClock"/>: tests pass
     /// <see cref="LeaseClock.Of"/> their fake clock, so heartbeats, lease loss and peers' lease expiry all run on it.</summary>
     internal PoolGovernor(
-        string appConnectionString, int configuredMaxPoolSize, string instanceName, ConnectionBudgetOptions options,
+        string appConnectionString, int? configuredMaxPoolSize, string instanceName, ConnectionBudgetOptions options,
         TimeProvider timeProvider, LeaseClock leaseClock, ILoggerFactory loggerFactory, PoolGovernanceMetrics? metrics)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(appConnectionString);
-        ArgumentOutOfRangeException.ThrowIfLessThan(configuredMaxPoolSize, 1);
+        if (configuredMaxPoolSize is { } configured)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(configured, 1, nameof(configuredMaxPoolSize));
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceName);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(leaseClock);

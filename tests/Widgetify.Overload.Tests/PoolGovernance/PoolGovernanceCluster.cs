@@ -41,7 +41,7 @@ public sealed class PoolGovernanceCluster : IAsyncLifetime
     /// <summary>A governor on <paramref name="time"/>, whose leases are stamped and expired by that clock too
     /// (<see cref="LeaseClock"/>): give every governor of a test the same one, as production's all share the database's.</summary>
     public PoolGovernor Governor(
-        string name, int configuredMaxPoolSize, ConnectionBudgetOptions options, TimeProvider time,
+        string name, int? configuredMaxPoolSize, ConnectionBudgetOptions options, TimeProvider time,
         ILoggerFactory? loggerFactory = null, PoolGovernanceMetrics? metrics = null) =>
         new(AppConnectionString, configuredMaxPoolSize, name, options, time, LeaseClock.Of(time), loggerFactory ?? NullLoggerFactory.Instance, metrics);
 

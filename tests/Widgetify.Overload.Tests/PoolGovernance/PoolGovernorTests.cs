@@ -43,6 +43,24 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     }
 
     [Fact]
+    public async Task StartAsync_NoMaxPoolSizeSet_PoolFollowsTheBudgetWithoutAWarning()
+    {
+        // Arrange: the shipped default, no Max Pool Size anywhere (Npgsql's 100 used to be clamped with a warning).
+        var logs = new RecordingLoggerFactory();
+        await using var governor = Governor(UniqueName(), null, PoolGovernanceCluster.Options(reservedForOtherClients: 7), logs);
+
+        // Act
+        await governor.StartAsync(CancellationToken.None);
+
+        // Assert: the budget of 10 less the control connection, as a clamped 1000 gets, but asked for rather than clamped.
+        var snapshot = governor.Current;
+        (snapshot.FollowsBudget, snapshot.ConfiguredMaxPoolSize, snapshot.AppliedMaxPoolSize, snapshot.Share).ShouldBe((true, 9, 9, 8));
+        snapshot.Reason.ShouldStartWith("Max Pool Size not set (Widgetify:Database:MaxPoolSize), so the pool follows the budget, 9 applied:");
+        logs.Entries.ShouldContain((LogLevel.Information, snapshot.Reason));
+        logs.Entries.ShouldNotContain(e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
     public async Task StartAsync_ConfiguredWithinBudget_AppliesConfiguredAndLogsInformation()
     {
         // Arrange
@@ -396,7 +414,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         return reached.Task;
     }
 
-    private PoolGovernor Governor(string name, int configuredMaxPoolSize, ConnectionBudgetOptions options, ILoggerFactory? logs = null) =>
+    private PoolGovernor Governor(string name, int? configuredMaxPoolSize, ConnectionBudgetOptions options, ILoggerFactory? logs = null) =>
         cluster.Governor(name, configuredMaxPoolSize, options, _time, logs);
 
     /// <summary>Until the heartbeat loop, resumed on another thread by an advance, has armed its next timer: the clock may

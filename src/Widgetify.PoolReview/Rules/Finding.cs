@@ -1,0 +1,12 @@
+namespace Widgetify.PoolReview.Rules;
+
+/// <summary>One thing the review found about one setting.</summary>
+/// <param name="Severity">How much it matters.</param>
+/// <param name="Server">The server it concerns: <c>primary</c> or a standby's name.</param>
+/// <param name="Setting">The setting by its full name: <c>Database:MaxPoolSize</c>,
+/// <c>postgresql:idle_in_transaction_session_timeout</c>, ...</param>
+/// <param name="Current">Its value now: a number where the setting is numeric (seconds, milliseconds or connections,
+/// as the setting counts them), else text; null when unset.</param>
+/// <param name="Recommended">The value the review recommends, in the same unit; null when it recommends none.</param>
+/// <param name="Reason">One sentence with the numbers used.</param>
+public sealed record Finding(FindingSeverity Severity, string Server, string Setting, object? Current, object? Recommended, string Reason);
