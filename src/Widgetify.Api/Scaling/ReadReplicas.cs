@@ -27,10 +27,6 @@ public sealed class ReadReplicas : IReplicaStateSource
     public Task<int> DrainAsync(string name, TimeSpan timeout, CancellationToken cancellationToken) =>
         dataSources.Router.DrainAsync(name, timeout, cancellationToken);
 
-    /// <summary>Each standby's state, by name.</summary>
-    public IReadOnlyDictionary<string, ReplicaState> States() =>
-        dataSources.Router.StandbyStatuses().ToDictionary(s => s.Name, s => ToReplicaState(s.State), StringComparer.Ordinal);
-
     /// <inheritdoc/>
     public IReadOnlyDictionary<ReplicaState, int> CountByState() =>
         dataSources.Router.StandbyStatuses().GroupBy(s => ToReplicaState(s.State)).ToDictionary(g => g.Key, g => g.Count());
