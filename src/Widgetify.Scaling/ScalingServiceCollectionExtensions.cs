@@ -73,7 +73,7 @@ public static class ScalingServiceCollectionExtensions
     {
         public static readonly NoSignals Instance = new();
 
-        public ReadPathSignals? GetLatest() => null;
+        public IReadOnlyList<ReadPathSignals> GetRecent() => [];
     }
 
     /// <summary>Stands in while the autoscaler is off.</summary>

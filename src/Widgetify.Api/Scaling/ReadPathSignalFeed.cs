@@ -19,14 +19,6 @@ internal sealed class ReadPathSignalFeed(ReadRouter router, AlertOptions alerts)
     private readonly Lock gate = new();
     private readonly Queue<ReadPathSignals> recent = new(RecentSeconds);
 
-    public ReadPathSignals? GetLatest()
-    {
-        lock (gate)
-        {
-            return recent.Count > 0 ? recent.Last() : null;
-        }
-    }
-
     public IReadOnlyList<ReadPathSignals> GetRecent()
     {
         lock (gate)

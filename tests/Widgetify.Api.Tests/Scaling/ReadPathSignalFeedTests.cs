@@ -94,17 +94,15 @@ public sealed class ReadPathSignalFeedTests : IAsyncDisposable
         // Assert
         var recent = feed.GetRecent();
         recent.Select(s => (s.At - At).TotalSeconds).ShouldBe(Enumerable.Range(3, ReadPathSignalFeed.RecentSeconds).Select(s => (double)s));
-        feed.GetLatest().ShouldBe(recent[^1]);
         recent[^1].ReadShedPerSecond.ShouldBe(1);
     }
 
     [Fact]
-    public void GetRecent_NothingObservedYet_EmptyAndNoLatest()
+    public void GetRecent_NothingObservedYet_Empty()
     {
         var feed = new ReadPathSignalFeed(router, new AlertOptions());
 
         feed.GetRecent().ShouldBeEmpty();
-        feed.GetLatest().ShouldBeNull();
     }
 
     public ValueTask DisposeAsync() => router.DisposeAsync();

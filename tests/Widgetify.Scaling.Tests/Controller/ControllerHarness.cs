@@ -78,7 +78,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
 }
 
 /// <summary>A signal source whose latest second the test sets. With <see cref="KeepsRecent"/> it also gives the seconds
-/// set before (as the service's feed does); without, only the latest (the interface's default).</summary>
+/// set before (as the service's feed does); without, only the latest (as a source that lost the seconds between ticks).</summary>
 internal sealed class SettableSignals : IReadPathSignalSource
 {
     private readonly List<ReadPathSignals> recent = [];
@@ -98,8 +98,6 @@ internal sealed class SettableSignals : IReadPathSignalSource
             }
         }
     }
-
-    public ReadPathSignals? GetLatest() => latest;
 
     public IReadOnlyList<ReadPathSignals> GetRecent() => KeepsRecent ? [.. recent] : latest is { } l ? [l] : [];
 }
