@@ -1,7 +1,7 @@
 namespace Widgetify.Deploy.Tests.Infrastructure;
 
-/// <summary>The metric names every Widgetify instance exposes at <c>GET /metrics</c> (issue 4's contract, and issue 11's
-/// replicas, slots and autoscaler), plus the two series Prometheus makes itself. A rule or a panel may use these and the recording rules, nothing else.</summary>
+/// <summary>The metric names every Widgetify instance exposes at <c>GET /metrics</c> (issue 4's contract, issue 11's
+/// replicas, slots and autoscaler, and issue 12's pool settings review), plus the two series Prometheus makes itself. A rule or a panel may use these and the recording rules, nothing else.</summary>
 public static class ExposedMetrics
 {
     private static readonly string[] Histograms =
@@ -27,6 +27,7 @@ public static class ExposedMetrics
         "postgresql_replication_slot_wal_keep_size_max_bytes",
         "widgetify_replica_lag_seconds", "widgetify_replica_lag_bytes", "widgetify_routing_reads_total", "widgetify_routing_retries_total",
         "widgetify_scaling_actions_total", "widgetify_replicas", "widgetify_scaling_saturation", "widgetify_scaling_leader",
+        "widgetify_pool_review_findings", "widgetify_pool_review_runs_total",
     ];
 
     /// <summary>Series Prometheus writes itself: the scrape's health and the alerts' state.</summary>

@@ -9,13 +9,15 @@ public sealed partial class PrometheusRulesTests
 {
     private const string RulesPath = "deploy/prometheus/widgetify.rules.yml";
 
-    /// <summary>The seven alerts issue 4 asks for, which the in-process evaluator uses too, and issue 11's four for
-    /// replicas, their slots and the autoscaler, which only Prometheus evaluates.</summary>
+    /// <summary>The seven alerts issue 4 asks for, which the in-process evaluator uses too; issue 11's four for
+    /// replicas, their slots and the autoscaler, and issue 12's two for the pool settings review, which only Prometheus
+    /// evaluates.</summary>
     public static readonly IReadOnlyList<string> ExpectedAlerts =
     [
         "ResponseTimeSpike", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "SheddingActive",
         "ErrorBudgetBurn", "DatabaseDown",
         "ReplicaDown", "ReplicaLagHigh", "ReplicationSlotRetainingWal", "ScalingActionsFailing",
+        "PoolSettingsCritical", "PoolReviewFailing",
     ];
 
     private static IReadOnlyList<PrometheusRule> Rules => RulesFile.Read(Repository.PathOf(RulesPath));
@@ -68,6 +70,17 @@ public sealed partial class PrometheusRulesTests
         burns.Select(r => r.Labels["severity"]).Order(StringComparer.Ordinal).ShouldBe(["page", "ticket"]);
         burns.Single(r => r.Labels["severity"] == "page").Expression.ShouldContain("14.4");
         burns.Single(r => r.Labels["severity"] == "ticket").Expression.ShouldContain("> 6");
+    }
+
+    [Fact]
+    public void PoolReviewAlerts_Severity_AreTicketsNotPages()
+    {
+        // Issue 12: a critical finding alerts, but does not page. The connection budget still clamps every pool at run
+        // time, so a wrong setting is work for the day, not for the night.
+        var review = Rules.Where(r => r.IsAlert && r.Name is "PoolSettingsCritical" or "PoolReviewFailing").ToList();
+
+        review.Select(r => r.Name).Order(StringComparer.Ordinal).ShouldBe(["PoolReviewFailing", "PoolSettingsCritical"]);
+        review.ShouldAllBe(r => r.Labels["severity"] == "ticket");
     }
 
     [Fact]
