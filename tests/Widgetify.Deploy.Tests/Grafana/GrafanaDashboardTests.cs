@@ -81,7 +81,7 @@ public sealed class GrafanaDashboardTests
         foreach (var topic in new[] { "Request rate", "p50 / p99", "5xx and shed", "Admission limit", "held vs share vs budget",
                      "Waiting for a connection", "Acquire wait p99", "max_connections", "Commits, rollbacks, deadlocks",
                      "Longest open transaction", "Firing alerts", "Replica lag vs MaxLag", "Replication slots: WAL retained",
-                     "Scaling actions" })
+                     "Scaling actions", "Pool review findings by severity" })
         {
             titles.ShouldContain(topic, Case.Sensitive);
         }
