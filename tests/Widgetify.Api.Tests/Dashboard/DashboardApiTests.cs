@@ -61,6 +61,7 @@ public sealed partial class DashboardApiTests(ApiFixture fixture)
     [InlineData("dom.js", "text/javascript")]
     [InlineData("format.js", "text/javascript")]
     [InlineData("scaling.js", "text/javascript")]
+    [InlineData("review.js", "text/javascript")]
     [InlineData("dashboard.css", "text/css")]
     [InlineData("favicon.svg", "image/svg+xml")]
     public async Task Asset_Get_HasItsContentTypeAndSecurityHeaders(string name, string mediaType)

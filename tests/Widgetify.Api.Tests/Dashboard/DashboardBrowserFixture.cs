@@ -1,4 +1,6 @@
+using System.Net;
 using Microsoft.Playwright;
+using Widgetify.Api.Auth;
 using Widgetify.Api.Tests.Infrastructure;
 using Widgetify.Postgres.Standbys;
 
@@ -62,6 +64,7 @@ public sealed class DashboardBrowserFixture : IAsyncLifetime, IAsyncDisposable
             ["Widgetify:Database:Replicas:0:ConnectionString"] = standby.AppConnectionString,
             ["Widgetify:Database:Replicas:0:Name"] = standby.Name,
         });
+        await WaitForFirstReviewAsync();
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -70,6 +73,25 @@ public sealed class DashboardBrowserFixture : IAsyncLifetime, IAsyncDisposable
             // Tests run as root, where Chromium refuses to start with its sandbox.
             Args = ["--no-sandbox"],
         });
+    }
+
+    /// <summary>The service reviews its pool settings at start, and GET /api/review answers 503 until that review
+    /// completes, which the browser logs as a failed load: every page opens on a completed review, so that only a test
+    /// that wants the 503 sees one.</summary>
+    private async Task WaitForFirstReviewAsync()
+    {
+        using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
+        var last = "nothing yet";
+        await BoundedWait.UntilAsync(
+            async () =>
+            {
+                using var response = await operatorClient.Http.GetAsync("/api/review");
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            () => last,
+            "the service's first pool review completes (GET /api/review answers 200)",
+            TimeSpan.FromSeconds(60));
     }
 
     /// <summary>A fresh browser context (own sessionStorage) at the size the dashboard is designed for.</summary>

@@ -51,6 +51,26 @@ public sealed partial class DashboardPageTests(DashboardBrowserFixture fixture, 
         }
         """;
 
+    // The pool review panel's state: when, the counts by severity, the findings' rows and the applied changes.
+    private const string ReadReview = """
+        () => {
+          const shown = (id) => (document.getElementById(id).hidden ? '' : document.getElementById(id).textContent.trim());
+          const status = document.getElementById('review-status');
+          return {
+            state: status.dataset.state, generatedAt: status.dataset.generatedAt, status: status.textContent.trim(),
+            counts: Object.fromEntries([...document.querySelectorAll('#numbers-review [data-severity]')]
+              .map((node) => [node.dataset.severity, node.dataset.count])),
+            findings: [...document.querySelectorAll('#review-findings-body tr[data-severity]')].map((row) => ({
+              severity: row.dataset.severity, server: row.dataset.server, setting: row.dataset.setting,
+              marked: String(row.classList.contains('critical')), background: getComputedStyle(row.cells[0]).backgroundColor,
+              cells: [...row.cells].map((cell) => cell.textContent.trim()) })),
+            emptyFindings: document.querySelector('#review-findings-body td.empty')?.textContent ?? '',
+            applied: [...document.querySelectorAll('#review-applied li[data-setting]')].map((item) => item.textContent),
+            reviewError: shown('error-review'), stale: shown('stale'),
+          };
+        }
+        """;
+
     [Fact]
     public async Task Open_OperatorKeyWithTraffic_DrawsLiveChartsWithoutErrors()
     {
@@ -263,10 +283,142 @@ public sealed partial class DashboardPageTests(DashboardBrowserFixture fixture, 
         (await session.Page.Locator("#panels").IsVisibleAsync()).ShouldBeTrue("a failing endpoint is not a rejected key");
     }
 
+    [Fact]
+    public async Task Open_ReviewCompleted_ShowsTheFindingsTheEndpointReturns()
+    {
+        await using var session = await OperatorPage.CreateAsync(fixture);
+        var watch = PageWatch.Attach(session.Page);
+        // The service's own review of its settings at start (the fixture waited for it): the test defaults on a
+        // local server give warnings and info findings, no critical one.
+        using var review = JsonDocument.Parse(await session.Operator.Http.GetStringAsync("/api/review"));
+        var expected = review.RootElement.GetProperty("findings").EnumerateArray().ToList();
+        expected.ShouldNotBeEmpty("the review of the test configuration should find something to show");
+
+        await session.OpenAsync();
+
+        JsonElement state;
+        try
+        {
+            state = await WaitForAsync(session.Page, ReadReview,
+                s => Text(s, "state") == "ok" && s.GetProperty("findings").GetArrayLength() == expected.Count,
+                $"the review panel lists the endpoint's {expected.Count} finding(s)");
+        }
+        finally
+        {
+            await SaveScreenshotAsync(session.Page, "dashboard-review.png");
+        }
+
+        var rows = state.GetProperty("findings").EnumerateArray().ToList();
+        for (var i = 0; i < expected.Count; i++)
+        {
+            var finding = expected[i];
+            Text(rows[i], "severity").ShouldBe(Text(finding, "severity"), $"row {i}: findings keep the endpoint's order, most severe first");
+            Text(rows[i], "server").ShouldBe(Text(finding, "server"));
+            Text(rows[i], "setting").ShouldBe(Text(finding, "setting"));
+            var cells = rows[i].GetProperty("cells").EnumerateArray().Select(c => c.GetString()).ToList();
+            cells.ShouldBe([Text(finding, "severity"), Text(finding, "server"), Text(finding, "setting"),
+                $"{Shown(finding.GetProperty("current"), "unset")} → {Shown(finding.GetProperty("recommended"), "no value recommended")}",
+                Text(finding, "reason")]);
+            Text(rows[i], "marked").ShouldBe("false", "only critical rows are marked");
+        }
+
+        foreach (var severity in new[] { "critical", "warning", "info" })
+        {
+            state.GetProperty("counts").GetProperty(severity).GetString()
+                .ShouldBe(expected.Count(f => Text(f, "severity") == severity).ToString(CultureInfo.InvariantCulture), $"the {severity} count");
+        }
+
+        Text(state, "generatedAt").ShouldBe(review.RootElement.GetProperty("generatedAt").GetString());
+        Text(state, "status").ShouldContain("reviewed ");
+        Text(state, "status").ShouldContain("next review ");
+        Text(state, "reviewError").ShouldBe("");
+        Text(state, "stale").ShouldBe("");
+        state.GetProperty("applied").GetArrayLength().ShouldBe(review.RootElement.GetProperty("applied").GetArrayLength());
+
+        // Read on load and every 30 s, not every second like the alerts: five polls of /api/alerts, one of the review.
+        await BoundedWait.UntilAsync(
+            () => watch.Requests.Count(u => u.Contains("/api/alerts", StringComparison.Ordinal)) >= 5,
+            () => string.Join(", ", watch.Requests), "the page polled /api/alerts five times", Bound);
+        watch.Requests.Count(u => u.Contains("/api/review", StringComparison.Ordinal)).ShouldBe(1);
+        watch.ConsoleErrors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Open_CriticalFindingAndAppliedChange_MarksTheRowAndListsTheChange()
+    {
+        await using var session = await OperatorPage.CreateAsync(fixture);
+        var appliedAt = DateTimeOffset.UtcNow.AddMinutes(-5);
+        // This service's own answer, with what the Feb 15 configuration and an --apply would add to it. Markup in the
+        // data must stay text.
+        await RewriteJsonAsync(session.Page, ReviewEndpoint(), body =>
+        {
+            body["findings"]!.AsArray().Insert(0, new JsonObject
+            {
+                ["severity"] = "critical", ["server"] = "primary", ["setting"] = "Database:MaxPoolSize", ["current"] = 1000, ["recommended"] = 27,
+                ["reason"] = "3 instance(s) x (Max Pool Size 1000 + 1) = 3003 > 97 <img src=x>",
+            });
+            body["applied"] = new JsonArray(new JsonObject
+            {
+                ["setting"] = "Database:MaxPoolSize", ["server"] = "primary", ["from"] = 1000, ["to"] = 27,
+                ["at"] = appliedAt.ToString("O", CultureInfo.InvariantCulture), ["by"] = "ops@bastion", ["source"] = "widgetify review --apply",
+            });
+        });
+
+        await session.OpenAsync();
+
+        var state = await WaitForAsync(session.Page, ReadReview,
+            s => s.GetProperty("findings").EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } first && Text(first, "severity") == "critical",
+            "the review panel lists the critical finding first");
+        var rows = state.GetProperty("findings").EnumerateArray().ToList();
+        var critical = rows[0];
+        Text(critical, "marked").ShouldBe("true");
+        critical.GetProperty("cells").EnumerateArray().Select(c => c.GetString()).ShouldBe(
+            ["critical", "primary", "Database:MaxPoolSize", "1000 → 27", "3 instance(s) x (Max Pool Size 1000 + 1) = 3003 > 97 <img src=x>"]);
+        Text(critical, "background").ShouldNotBe(Text(rows[1], "background"), "a critical row stands out from the others, beside its word");
+        state.GetProperty("counts").GetProperty("critical").GetString().ShouldBe("1");
+        var applied = state.GetProperty("applied").EnumerateArray().Select(a => a.GetString() ?? "").ShouldHaveSingleItem();
+        applied.ShouldContain("Database:MaxPoolSize");
+        applied.ShouldContain("on primary: 1000 → 27");
+        applied.ShouldContain("by ops@bastion");
+        applied.ShouldContain("5m");
+        (await session.Page.Locator("#review-findings img").CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Open_NoReviewYet_ShowsWhyAndAsksAgainWhenTold()
+    {
+        await using var session = await OperatorPage.CreateAsync(fixture);
+        var watch = PageWatch.Attach(session.Page);
+        const string Detail = "The first review of the pool settings could not run (a test says so); it is retried in 2 s.";
+        await session.Page.RouteAsync(ReviewEndpoint(), route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 503,
+            ContentType = "application/problem+json",
+            Headers = new Dictionary<string, string> { ["Retry-After"] = "2" },
+            Body = JsonSerializer.Serialize(new { title = "No pool review yet", status = 503, detail = Detail }),
+        }));
+
+        await session.OpenAsync();
+
+        var state = await WaitForAsync(session.Page, ReadReview, s => Text(s, "state") == "pending", "the review panel says no review has completed");
+        Text(state, "status").ShouldContain(Detail);
+        Text(state, "emptyFindings").ShouldBe("No review yet.");
+        Text(state, "reviewError").ShouldBe("", "a review not run yet is the panel's state, not a failure to read it");
+        Text(state, "stale").ShouldBe("");
+        // Retry-After 2 s, not the 30 s a completed report waits.
+        await BoundedWait.UntilAsync(
+            () => watch.Requests.Count(u => u.Contains("/api/review", StringComparison.Ordinal)) >= 2,
+            () => string.Join(", ", watch.Requests.Where(u => u.Contains("/api/review", StringComparison.Ordinal))),
+            "the page asked for the review again as Retry-After said", TimeSpan.FromSeconds(20));
+    }
+
     /// <summary>Serves the page this service's own <c>/api/scaling</c> answer, changed by <paramref name="rewrite"/>:
     /// for what the service cannot be made to answer here (no standby, the autoscaler on).</summary>
-    private static async Task RewriteScalingAsync(IPage page, Action<JsonObject> rewrite) =>
-        await page.RouteAsync(ScalingEndpoint(), async route =>
+    private static Task RewriteScalingAsync(IPage page, Action<JsonObject> rewrite) => RewriteJsonAsync(page, ScalingEndpoint(), rewrite);
+
+    /// <summary>Serves the page this service's own answer at <paramref name="endpoint"/>, changed by <paramref name="rewrite"/>.</summary>
+    private static async Task RewriteJsonAsync(IPage page, Regex endpoint, Action<JsonObject> rewrite) =>
+        await page.RouteAsync(endpoint, async route =>
         {
             var response = await route.FetchAsync();
             var body = JsonNode.Parse(await response.TextAsync())!.AsObject();
@@ -279,6 +431,9 @@ public sealed partial class DashboardPageTests(DashboardBrowserFixture fixture, 
 
     [GeneratedRegex("/api/scaling")]
     private static partial Regex ScalingEndpoint();
+
+    [GeneratedRegex("/api/review")]
+    private static partial Regex ReviewEndpoint();
 
     private static async Task<JsonElement> WaitForAsync(IPage page, string readState, Func<JsonElement, bool> done, string because)
     {
@@ -308,6 +463,14 @@ public sealed partial class DashboardPageTests(DashboardBrowserFixture fixture, 
 
     private static string Text(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value.GetString() ?? "" : "";
+
+    /// <summary>A setting's value as the review panel writes it: numbers, strings and booleans as JSON has them.</summary>
+    private static string Shown(JsonElement value, string whenNull) => value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => whenNull,
+        JsonValueKind.String => value.GetString()!,
+        _ => value.GetRawText(),
+    };
 
     /// <summary>The servers panel's row of <paramref name="name"/>; Undefined when there is none.</summary>
     private static JsonElement ServerRow(JsonElement state, string name) =>
@@ -341,6 +504,9 @@ public sealed partial class DashboardPageTests(DashboardBrowserFixture fixture, 
         }
 
         public IPage Page { get; }
+
+        /// <summary>The operator whose key the page uses, for reading the same endpoints from the test.</summary>
+        public TenantClient Operator => _operator;
 
         public static async Task<OperatorPage> CreateAsync(DashboardBrowserFixture fixture)
         {

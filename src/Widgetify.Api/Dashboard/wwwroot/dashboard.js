@@ -4,6 +4,7 @@
 import { TimeChart } from './chart.js';
 import { $, cssWord, element, line, link, showPanelError } from './dom.js';
 import { formatAge, formatCount, formatNumber, formatRate, formatSeconds, formatTime } from './format.js';
+import { nextReviewPollMs, renderReview, reviewUnavailable } from './review.js';
 import { decisionMarkers, renderScaling } from './scaling.js';
 
 const KEY_STORAGE = 'widgetify.operatorKey';
@@ -15,6 +16,7 @@ const ENDPOINTS = {
   alerts: '/api/alerts',
   incidents: '/api/incidents?limit=20',
   scaling: '/api/scaling?limit=20',
+  review: '/api/review',
 };
 // Signals and alerts come from the service's memory; incidents and the scaling decisions from PostgreSQL, on the
 // instance's single control connection that the database sampler and the lease heartbeat also use: read them every
@@ -23,6 +25,8 @@ const ENDPOINTS = {
 const FROM_DATABASE = new Set(['incidents', 'scaling']);
 const DATABASE_EVERY = 5;
 let pollCount = 0;
+// The pool review changes when a review ends (daily): on its own schedule (review.js), from the first poll on.
+let reviewDueAt = 0;
 
 const charts = [
   new TimeChart($('chart-rate'), $('numbers-rate'), {
@@ -73,14 +77,17 @@ const charts = [
 ];
 
 // What the page last received; kept when a poll fails, so a stale page still shows the last known state.
-const last = { signals: null, alerts: null, incidents: null, scaling: null, updatedAt: null };
+const last = { signals: null, alerts: null, incidents: null, scaling: null, review: null, reviewFailure: null, updatedAt: null };
 // Bumped to stop a polling loop (key rejected, or a new key entered while one runs).
 let generation = 0;
 
 class PollError extends Error {
-  constructor(path, status, message) {
+  constructor(path, status, message, problem = null, retryAfterSeconds = null) {
     super(`GET ${path}: ${message}`);
     this.status = status;
+    // The problem document the service answered with, and its Retry-After in seconds, when it sent them.
+    this.problem = problem;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -99,15 +106,18 @@ async function getJson(path, key) {
 
   if (!response.ok) {
     let detail = '';
+    let problem = null;
     try {
-      const problem = await response.json();
+      problem = await response.json();
       detail = problem.detail || problem.title || '';
       if (detail === response.statusText) detail = '';
     } catch {
       // not a problem document; the status says enough
     }
     const hint = response.status === 404 ? ' (this Widgetify does not serve it: is it older than the dashboard?)' : '';
-    throw new PollError(path, response.status, `${response.status} ${response.statusText}${detail ? ` — ${detail}` : ''}${hint}`);
+    const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+    throw new PollError(path, response.status, `${response.status} ${response.statusText}${detail ? ` — ${detail}` : ''}${hint}`,
+      problem, Number.isFinite(retryAfter) ? retryAfter : null);
   }
 
   try {
@@ -121,8 +131,11 @@ async function poll(run) {
   if (run !== generation) return;
   const key = sessionStorage.getItem(KEY_STORAGE);
   const started = performance.now();
-  const names = Object.keys(ENDPOINTS).filter((name) => !FROM_DATABASE.has(name) || pollCount % DATABASE_EVERY === 0);
+  const names = Object.keys(ENDPOINTS).filter((name) =>
+    name === 'review' ? started >= reviewDueAt : !FROM_DATABASE.has(name) || pollCount % DATABASE_EVERY === 0);
   pollCount += 1;
+  // Not again before this answer is in: a slow answer must not stack a second request behind it.
+  if (names.includes('review')) reviewDueAt = Infinity;
   const settled = await Promise.allSettled(names.map((name) => getJson(ENDPOINTS[name], key)));
   if (run !== generation) return;
 
@@ -135,6 +148,17 @@ async function poll(run) {
   const failures = [];
   settled.forEach((result, i) => {
     const name = names[i];
+    if (name === 'review') {
+      // A review not run yet (503) is the panel's state, shown with why; only other failures are failures. The panel
+      // keeps showing a failure until the review is read again, since that is not every second.
+      const unavailable = result.status === 'rejected' ? reviewUnavailable(result.reason) : null;
+      if (result.status === 'fulfilled') last.review = { report: result.value };
+      else if (unavailable) last.review = { unavailable };
+      const failed = result.status === 'rejected' && !unavailable;
+      last.reviewFailure = failed ? { name, message: result.reason.message } : null;
+      reviewDueAt = performance.now() + nextReviewPollMs(last.review, failed);
+      if (!failed) return;
+    }
     if (result.status === 'rejected') {
       failures.push({ name, message: result.reason.message });
       return;
@@ -176,6 +200,7 @@ function render(failures) {
   renderAlerts(failures.find((f) => f.name === 'alerts'));
   renderIncidents(failures.find((f) => f.name === 'incidents'));
   showScaling(failures);
+  showReview(failures);
   renderStatus(failures);
 }
 
@@ -188,6 +213,17 @@ function showScaling(failures) {
     const failure = { name: 'scaling', message: `could not show /api/scaling: ${error.message}` };
     failures.push(failure);
     renderScaling(null, failure);
+  }
+}
+
+// As for scaling: a review document the panel cannot show is the panel's error, never the page's.
+function showReview(failures) {
+  try {
+    renderReview(last.review, last.reviewFailure);
+  } catch (error) {
+    const failure = { name: 'review', message: `could not show /api/review: ${error.message}` };
+    failures.push(failure);
+    renderReview(null, failure);
   }
 }
 
@@ -309,6 +345,7 @@ function start() {
   $('key-form').hidden = true;
   $('panels').hidden = false;
   setBadge('starting', 'connecting');
+  reviewDueAt = 0;
   const run = ++generation;
   poll(run);
 }

@@ -34,3 +34,21 @@ export function formatAge(value) {
   const minutes = Math.floor(seconds / 60);
   return minutes < 60 ? `${minutes}m ${seconds % 60}s ago` : `${Math.floor(minutes / 60)}h ${minutes % 60}m ago`;
 }
+
+// A date and time, for what is hours or days away (a daily review): local, 24-hour, the date as YYYY-MM-DD.
+export function formatDateTime(value) {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return '–';
+  const day = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+  return `${day} ${date.toLocaleTimeString([], { hour12: false })}`;
+}
+
+export function formatUntil(value) {
+  const ms = Date.parse(value) - Date.now();
+  if (Number.isNaN(ms)) return 'unknown';
+  const seconds = Math.round(ms / 1000);
+  if (seconds <= 0) return 'due now';
+  if (seconds < 60) return `in ${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `in ${minutes}m ${seconds % 60}s` : `in ${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
