@@ -19,9 +19,10 @@ const RETRY_AFTER_FAILURE_MS = 5_000;
 export function reviewUnavailable(error) {
   if (error?.status !== 503 && error?.status !== 404) return null;
   const problem = error.problem ?? {};
-  const detail = problem.detail || problem.title || (error.status === 404
-    ? 'This Widgetify does not serve GET /api/review: it is older than the dashboard, or does not review its settings.'
-    : 'No review has completed yet.');
+  // A 404's title is the framework's "Not Found" when the route does not exist at all: say what that means instead.
+  const detail = problem.detail || (error.status === 404
+    ? 'This Widgetify does not serve GET /api/review: it is older than the dashboard.'
+    : problem.title || 'No review has completed yet.');
   return { status: error.status, title: problem.title ?? '', detail, retryAfterSeconds: error.retryAfterSeconds ?? null };
 }
 
