@@ -1,11 +1,20 @@
 using System.Net;
 using System.Text.Json;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Review;
+using Widgetify.Api.Data;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Incidents.Lifecycle;
+using Widgetify.PoolReview;
+using Widgetify.PoolReview.Rules;
 using Widgetify.Overload.PoolGovernance;
 using Widgetify.PoolReview.Applied;
 
@@ -118,6 +127,29 @@ public sealed class PoolReviewInServiceTests
     }
 
     [Fact]
+    public async Task AppliedInPostgres_EveryInstanceOfAFleetTakesIt()
+    {
+        // Arrange: two instances on one server, each with the Feb 15 pool; the budget splits the server between them.
+        await using var dedicated = await DedicatedServer.StartAsync(settings: Feb15);
+        await using var second = await WidgetifyServer.StartAsync(dedicated.Postgres.ConnectionString, Feb15);
+        await using var own = NpgsqlDataSource.Create(dedicated.Postgres.ConnectionString);
+        await new AppliedSettingsTable(own).RecordAsync(
+            [new AppliedSetting(RunTimeSettings.MaxPoolSize, "primary", 1000, 9, DateTimeOffset.UtcNow, "test", "the Feb 15 pool")], CancellationToken.None);
+
+        // Act: each instance's next poll.
+        await Watcher(dedicated.Server).PollAsync(CancellationToken.None);
+        await Watcher(second).PollAsync(CancellationToken.None);
+
+        // Assert
+        foreach (var server in new[] { dedicated.Server, second })
+        {
+            var governor = server.Services.GetRequiredService<PoolGovernor>();
+            governor.Current.ConfiguredMaxPoolSize.ShouldBe(9);
+            governor.Current.Share.ShouldBeLessThanOrEqualTo(9);
+        }
+    }
+
+    [Fact]
     public async Task AppliedInTheFile_WinsOverPostgres_AndABrokenFileKeepsTheLastGoodValue()
     {
         // Arrange
@@ -179,6 +211,83 @@ public sealed class PoolReviewInServiceTests
         applied.GetProperty("setting").GetString().ShouldBe("Database:MaxPoolSize");
         applied.GetProperty("from").GetInt32().ShouldBe(1000);
         applied.GetProperty("to").GetInt32().ShouldBe(40);
+    }
+
+    [Fact]
+    public async Task Loop_ReviewsAtStartThenEveryInterval_OnItsClock()
+    {
+        // Arrange: the service's own parts, the loop on a fake clock.
+        await using var dedicated = await DedicatedServer.StartAsync();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero));
+        var latest = new LatestPoolReview();
+        using var loop = NewLoop(dedicated.Server, clock, latest, new PoolReviewOptions { Interval = TimeSpan.FromHours(24) });
+
+        // Act: started, it reviews at once.
+        await loop.StartAsync(CancellationToken.None);
+        await BoundedWait.UntilAsync(() => latest.Current.Report is not null, () => latest.Current.LastError ?? "no review yet", "the review at start");
+
+        // Assert
+        var first = latest.Current;
+        first.Report!.GeneratedAt.ShouldBe(clock.GetUtcNow());
+        first.NextAt.ShouldBe(clock.GetUtcNow().AddHours(24));
+
+        // Act: a day later, it reviews again (and not before).
+        clock.Advance(TimeSpan.FromHours(23));
+        latest.Current.Report.ShouldBeSameAs(first.Report);
+        clock.Advance(TimeSpan.FromHours(1));
+        await BoundedWait.UntilAsync(() => !ReferenceEquals(latest.Current.Report, first.Report), () => "still the first review", "the review a day later");
+
+        // Assert
+        latest.Current.Report!.GeneratedAt.ShouldBe(first.Report.GeneratedAt.AddHours(24));
+        await loop.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Loop_DatabaseUnreachable_RecordsWhyAndRetriesSoonerWithBackoff()
+    {
+        // Arrange: the loop's settings point at a port nothing listens on.
+        await using var dedicated = await DedicatedServer.StartAsync();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero));
+        var latest = new LatestPoolReview();
+        var unreachable = new WidgetifyOptions();
+        unreachable.Database.ConnectionString = "Host=127.0.0.1;Port=1;Username=nobody;Password=x;Database=none;Timeout=2";
+        using var loop = NewLoop(dedicated.Server, clock, latest, new PoolReviewOptions(), unreachable);
+
+        // Act
+        await loop.StartAsync(CancellationToken.None);
+        await BoundedWait.UntilAsync(() => latest.Current.LastError is not null, () => "no attempt yet", "the first attempt fails");
+
+        // Assert: no report, the reason, a retry after 30 s rather than a day.
+        latest.Current.Report.ShouldBeNull();
+        latest.Current.LastError!.ShouldContain("127.0.0.1:1");
+        latest.Current.NextAt.ShouldBe(clock.GetUtcNow() + PoolReviewLoop.FirstRetry);
+
+        // Act: the retry fails too, and the next one waits twice as long.
+        var firstFailure = latest.Current;
+        clock.Advance(PoolReviewLoop.FirstRetry);
+        await BoundedWait.UntilAsync(() => !ReferenceEquals(latest.Current, firstFailure), () => "no second attempt", "the retry after 30 s");
+
+        // Assert
+        latest.Current.NextAt.ShouldBe(clock.GetUtcNow() + (PoolReviewLoop.FirstRetry * 2));
+        await loop.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>A loop over the running server's data sources and incident tracker, with its own clock, settings and
+    /// result holder, so the test owns its schedule.</summary>
+    private static PoolReviewLoop NewLoop(
+        WidgetifyServer server, TimeProvider clock, LatestPoolReview latest, PoolReviewOptions review, WidgetifyOptions? options = null)
+    {
+        var services = server.Services;
+        return new PoolReviewLoop(
+            services.GetRequiredService<IConfiguration>(),
+            Options.Create(options ?? services.GetRequiredService<IOptions<WidgetifyOptions>>().Value),
+            Options.Create(review),
+            services.GetRequiredService<WidgetifyDataSources>(),
+            latest,
+            new PoolReviewMetrics(services.GetRequiredService<IMeterFactory>()),
+            services.GetRequiredService<IncidentTracker>(),
+            clock,
+            NullLogger<PoolReviewLoop>.Instance);
     }
 
     private static PoolReviewLoop Loop(WidgetifyServer server) => server.Services.GetRequiredService<PoolReviewLoop>();
