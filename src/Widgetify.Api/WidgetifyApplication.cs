@@ -10,6 +10,7 @@ using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
+using Widgetify.Api.Review;
 using Widgetify.Api.Scaling;
 using Widgetify.Core.Traffic;
 using Widgetify.Incidents;
@@ -19,7 +20,9 @@ using Widgetify.Overload.AdmissionControl;
 using Widgetify.Overload.PoolGovernance;
 using Widgetify.Overload.Routing;
 using Widgetify.PoolReview;
+using Widgetify.PoolReview.Applied;
 using Widgetify.PoolReview.History;
+using Widgetify.PoolReview.Rules;
 using Widgetify.Scaling;
 using Widgetify.Scaling.Controller;
 using Widgetify.Scaling.Decisions;
@@ -71,7 +74,7 @@ public static class WidgetifyApplication
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
         services.AddObservability(
             builder.Configuration,
-            [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName, ScalingMetrics.MeterName],
+            [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName, ScalingMetrics.MeterName, PoolReviewMetrics.MeterName],
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring,
             sp => new MonitoredService
             {
@@ -85,6 +88,29 @@ public static class WidgetifyApplication
         // The per-minute history of the pools (issue 12's review reads it): the primary's from the loop, standbys' from the router.
         services.AddSingleton<IServerPoolSource>(sp => new StandbyPools(sp.GetRequiredService<WidgetifyDataSources>().Router));
         services.AddPoolHistory(builder.Configuration);
+        // The review of its own settings at start and every Review:Interval (GET /api/review), and the settings
+        // './widgetify review --apply' applied, read from PostgreSQL and the data folder's file; they win over every other
+        // source, so their configuration source goes last (and is preloaded from the file, so the pool starts at its size).
+        var reviewed = new ReviewedSettingsSource();
+        if (builder.Configuration[$"{PoolReviewOptions.SectionName}:{nameof(PoolReviewOptions.SettingsFile)}"] is { Length: > 0 } settingsFile)
+        {
+            try
+            {
+                reviewed.Provider.Set(ReviewedSettingsFile.Read(settingsFile, out _));
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // The watcher logs it once the logging is up, and keeps retrying.
+            }
+        }
+
+        ((IConfigurationBuilder)builder.Configuration).Add(reviewed);
+        services.AddSingleton(reviewed);
+        services.AddSingleton<PoolReviewMetrics>();
+        services.AddSingleton<LatestPoolReview>();
+        services.AddSingleton<PoolReviewLoop>();
+        services.AddHostedService(sp => sp.GetRequiredService<PoolReviewLoop>());
+        services.AddHostedService<AppliedSettingsWatcher>();
 
         // The autoscaler reads the monitoring loop's seconds and the router's standbys, and its decisions go to the
         // incident timeline and, for a provider that reports endpoints, to the router. Off unless MaxReplicas > MinReplicas.
@@ -154,6 +180,7 @@ public static class WidgetifyApplication
         app.MapDashboard();
         app.MapMonitoringApi();
         app.MapScalingApi();
+        app.MapReviewApi();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Widgetify.PoolReview.Applied;
 using Widgetify.PoolReview.Rules;
 
 namespace Widgetify.Cli;
@@ -72,4 +73,40 @@ internal static class ReviewPrinter
     ];
 
     private static string Value(object? value) => value is null ? "-" : Convert.ToString(value, CultureInfo.InvariantCulture)!;
+
+    /// <summary>What <c>--apply</c> did: the settings changed (old and new values, where they were stored), the
+    /// recommendations left to a human and why, and the review's verdict with the applied values in effect.</summary>
+    public static string Applied(IReadOnlyList<AppliedSetting> stored, IReadOnlyList<string> notApplied, string? settingsFile, ReviewReport after)
+    {
+        var text = new StringBuilder().AppendLine();
+        if (stored.Count == 0)
+        {
+            text.AppendLine("Applied: nothing (no recommendation is both safe to change at run time and different from the value in effect).");
+        }
+        else
+        {
+            text.AppendLine("Applied:");
+            foreach (var s in stored)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  {s.Setting} on {s.Server}: {s.From?.ToString(CultureInfo.InvariantCulture) ?? "not set (follows the budget)"} -> {s.To}");
+            }
+
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  stored in PostgreSQL ({AppliedSettingsTable.Name}){(settingsFile is null ? "" : $" and in {settingsFile}")}; running instances adopt it without a restart within Widgetify:Review:AppliedSettingsPollInterval (15 s by default).");
+        }
+
+        if (notApplied.Count > 0)
+        {
+            text.AppendLine("Not applied:");
+            foreach (var line in notApplied)
+            {
+                text.Append("  ").AppendLine(line);
+            }
+        }
+
+        var critical = after.Findings.Count(f => f.Severity == FindingSeverity.Critical);
+        return text.AppendLine(CultureInfo.InvariantCulture,
+            $"With the applied settings: {critical} critical, {after.Findings.Count(f => f.Severity == FindingSeverity.Warning)} warning(s), {after.Findings.Count(f => f.Severity == FindingSeverity.Info)} info.").ToString();
+    }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Widgetify.PoolReview.Applied;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -137,6 +138,8 @@ internal static class UpCommand
         // Defaults that need the data folder and the port; settings made in appsettings.json or the environment win.
         DefaultSetting(builder.Configuration, settings, "Monitoring:Incidents:PostmortemDirectory", postmortems);
         DefaultSetting(builder.Configuration, settings, "Monitoring:ExternalUrl", url);
+        // What './widgetify review --apply --data-dir' writes; the service reads it without a restart.
+        DefaultSetting(builder.Configuration, settings, "Review:SettingsFile", Path.GetFullPath(Path.Combine(dataDir, ReviewedSettingsFile.FileName)));
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
         builder.AddWidgetify();

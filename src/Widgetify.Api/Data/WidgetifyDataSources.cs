@@ -48,7 +48,14 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
         // is the budget known that bounds the physical pool.
         _primary = new Lazy<NpgsqlDataSource>(() =>
         {
-            var csb = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = governor.Current.AppliedMaxPoolSize };
+            // As large as the budget lets one instance be, not just the size applied now: the gate bounds what is used,
+            // and a size raised at run time (the pool review's --apply) must not find Npgsql's pool smaller. Npgsql opens
+            // connections on demand, so a larger bound costs nothing. With the budget disabled, the size applied.
+            var budget = governor.Current;
+            var csb = new NpgsqlConnectionStringBuilder(connectionString)
+            {
+                MaxPoolSize = budget.Budget is { } b ? Math.Max(budget.AppliedMaxPoolSize, b - 1) : budget.AppliedMaxPoolSize,
+            };
             // The name tags Npgsql's metrics (db.client.connection.pool.name); without one it would be the connection string.
             var builder = new NpgsqlDataSourceBuilder(csb.ConnectionString) { Name = PrimaryPoolName };
             builder.UseLoggerFactory(loggerFactory);

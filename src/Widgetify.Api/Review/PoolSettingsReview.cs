@@ -20,13 +20,16 @@ public static class PoolSettingsReview
     /// when it has one.</param>
     /// <param name="instances">The instance count to plan for; null to count the instances leased in the budget now
     /// (1 when none is).</param>
+    /// <param name="runTimeStandbys">Standbys the service reads from that its configuration does not name (the autoscaler's);
+    /// none when null.</param>
     /// <param name="timeProvider">When the review runs, and the end of the history read.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <exception cref="OptionsValidationException">A setting is out of range; the message names it.</exception>
     /// <exception cref="InvalidOperationException">A standby's entry is unusable; the message names it.</exception>
     /// <exception cref="NpgsqlException">A server could not be reached.</exception>
     public static async Task<ReviewReport> RunAsync(
-        IConfiguration configuration, string connectionString, int? instances, TimeProvider timeProvider, CancellationToken cancellationToken)
+        IConfiguration configuration, string connectionString, int? instances, IReadOnlyList<(string Name, string ConnectionString)>? runTimeStandbys,
+        TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -39,7 +42,8 @@ public static class PoolSettingsReview
         var options = provider.GetRequiredService<IOptions<WidgetifyOptions>>().Value; // validates, as the service's start does
         var retention = provider.GetRequiredService<IOptions<PoolReviewOptions>>().Value.HistoryRetention;
         var servers = ReviewedSettings.Of(
-            options, string.IsNullOrWhiteSpace(configured) ? connectionString : configured, ConfiguredReplicas.Read(configuration));
+            options, string.IsNullOrWhiteSpace(configured) ? connectionString : configured,
+            ReviewedSettings.Standbys(ConfiguredReplicas.Read(configuration), runTimeStandbys));
 
         var now = timeProvider.GetUtcNow();
         var facts = new List<ServerFacts>();
@@ -73,6 +77,21 @@ public static class PoolSettingsReview
                 s.Settings, facts[i], history.Servers.FirstOrDefault(h => h.Server == s.Settings.Server)))],
         };
         return SettingsReview.Review(input);
+    }
+
+    /// <summary>Binds and validates the settings in <paramref name="configuration"/> as the service's start does, without
+    /// reaching any server.</summary>
+    /// <exception cref="OptionsValidationException">A setting is out of range; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">A standby's entry is unusable; the message names it.</exception>
+    public static void Validate(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        // The review reaches the primary through --data-dir or --database-url when configuration names none.
+        WidgetifyApplication.AddWidgetifyOptions(services, configuration)
+            .PostConfigure(o => o.Database.ConnectionString = string.IsNullOrWhiteSpace(o.Database.ConnectionString) ? "Host=localhost" : o.Database.ConnectionString);
+        using var provider = services.BuildServiceProvider();
+        _ = provider.GetRequiredService<IOptions<WidgetifyOptions>>().Value;
+        _ = ConfiguredReplicas.Read(configuration);
     }
 
     private static async Task<PoolHistoryRange> ReadHistoryAsync(

@@ -14,9 +14,9 @@ internal static class ReviewedSettings
     /// <param name="options">The bound, validated settings.</param>
     /// <param name="configuredConnectionString">The primary's connection string as configured, whose keywords (Max Pool
     /// Size, lifetimes) count; the review may reach the server through another (<c>--database-url</c>).</param>
-    /// <param name="replicas">The configured standbys (<see cref="ConfiguredReplicas"/>).</param>
+    /// <param name="replicas">The standbys, each with the setting its connection string comes from.</param>
     public static IReadOnlyList<(ServerSettings Settings, string ConnectionString)> Of(
-        WidgetifyOptions options, string configuredConnectionString, IReadOnlyList<(string Name, string ConnectionString)> replicas)
+        WidgetifyOptions options, string configuredConnectionString, IReadOnlyList<(string Name, string ConnectionString, string Setting)> replicas)
     {
         var database = options.Database;
         ServerSettings Settings(string server, string connectionString, string connectionStringSetting, int? maxPoolSize, string maxPoolSizeSetting,
@@ -51,11 +51,10 @@ internal static class ReviewedSettings
              database.ConnectionString),
         };
 
-        foreach (var ((name, connectionString), index) in replicas.Select((r, i) => (r, i)))
+        foreach (var (name, connectionString, setting) in replicas)
         {
             // A standby's pool is bounded by its gate, whose limit follows the standby's own budget; only a Max Pool Size
             // written in its connection string asks for a fixed size (ReadServer).
-            var setting = $"Database:Replicas:{index}:ConnectionString";
             servers.Add((Settings(
                 name, connectionString, setting, WidgetifyDataSources.GivenMaxPoolSize(connectionString), setting + " (Max Pool Size)",
                 budgetEnforced: true, database.Replicas.ReservedForOtherClients, "Database:Replicas:ReservedForOtherClients"),
@@ -63,6 +62,23 @@ internal static class ReviewedSettings
         }
 
         return servers;
+    }
+
+    /// <summary>The configured standbys, then those the router serves reads from that configuration does not name (added at
+    /// run time by the autoscaler), each with the setting its connection string comes from.</summary>
+    public static IReadOnlyList<(string Name, string ConnectionString, string Setting)> Standbys(
+        IReadOnlyList<(string Name, string ConnectionString)> configured, IReadOnlyList<(string Name, string ConnectionString)>? runTime)
+    {
+        var standbys = configured.Select((r, i) => (r.Name, r.ConnectionString, $"Database:Replicas:{i}:ConnectionString")).ToList();
+        foreach (var (name, connectionString) in runTime ?? [])
+        {
+            if (standbys.All(s => s.Name != name))
+            {
+                standbys.Add((name, connectionString, $"Database:Replicas ({name}, added at run time)"));
+            }
+        }
+
+        return standbys;
     }
 
     /// <summary>The deadlines admission control gives requests; none unless it runs in Adaptive mode (the only one that

@@ -37,6 +37,7 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
     // Guards _open: Observe (the monitoring loop), the flusher's reports and Current (the API) all reach it.
     private readonly Lock _lock = new();
     private OpenIncident? _open;
+    private IReadOnlyList<string> _standingFindings = [];
     private DateTimeOffset _lastPrune;
     private DateTimeOffset _lastObserved = DateTimeOffset.MinValue;
     private int _disposed;
@@ -172,6 +173,34 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
         }
     }
 
+    /// <summary>Replaces the configuration findings that stand now (the pool review's critical findings, one sentence
+    /// each). Each is a timeline entry of the incident open now, and of every incident opened while it stands, once per
+    /// incident; the postmortem ranks them as a root-cause candidate. Quick, never touches the database.</summary>
+    /// <param name="findings">The findings now; empty when none stands.</param>
+    public void SetStandingFindings(IReadOnlyList<string> findings)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        lock (_lock)
+        {
+            _standingFindings = [.. findings];
+            if (_open is { } open)
+            {
+                RecordStandingFindings(open, _timeProvider.GetUtcNow());
+            }
+        }
+    }
+
+    private void RecordStandingFindings(OpenIncident open, DateTimeOffset at)
+    {
+        foreach (var finding in _standingFindings)
+        {
+            if (open.Findings.Add(finding))
+            {
+                Enqueue(open, at, IncidentEventKind.ConfigurationFinding, $"{finding}", null);
+            }
+        }
+    }
+
     void IIncidentFlushObserver.Reattach(Incident stored, IncidentImpact storedImpact)
     {
         lock (_lock)
@@ -199,6 +228,7 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
             Enqueue(open, now, IncidentEventKind.Note,
                 $"Instance {_instance} started and re-attached to the open incident; it resolves once no alert is active and the SLO is met for {_options.ResolveAfter.TotalSeconds:0} s.",
                 null);
+            RecordStandingFindings(open, now);
             _outbox.Add(open.State());
             IncidentLog.Reattached(_logger, stored.Id, stored.Title);
         }
@@ -308,6 +338,7 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
         Enqueue(open, detectedAt, IncidentEventKind.Detected,
             $"Detected by {alert.Name}: {alert.Summary.TrimEnd('.')}{(start < 0 ? " (no SLO breach before it: impact counted from detection)" : "")}.",
             alert.Values, opening: true);
+        RecordStandingFindings(open, detectedAt);
 
         // The seconds before the impact are the baseline the postmortem compares with; the seconds of impact before
         // detection are part of the incident: its automatic actions, samples and impact.

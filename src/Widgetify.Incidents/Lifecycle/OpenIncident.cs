@@ -32,6 +32,9 @@ internal sealed class OpenIncident(IncidentHandle handle, ClientCapture clients)
 
     public List<string> Instances { get; } = [];
 
+    /// <summary>The standing configuration findings already on this incident's timeline (each is recorded once).</summary>
+    public HashSet<string> Findings { get; } = new(StringComparer.Ordinal);
+
     /// <summary>This instance's totals stored before (a restart, or a rejoin): counting carries on from them.</summary>
     public IncidentImpact Stored { get; set; } = IncidentImpact.None;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Widgetify.Incidents.Timeline;
 
 namespace Widgetify.Incidents.Postmortems;
 
@@ -19,7 +20,7 @@ internal static class RootCauseRanking
     private static readonly string[] PoolAlerts = ["PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit"];
 
     public static IReadOnlyList<RootCauseCandidate> Rank(IncidentSeries series) =>
-        new[] { PoolSaturation(series), SlowQueries(series), TrafficSpike(series), DatabaseDown(series) }
+        new[] { PoolSaturation(series), SlowQueries(series), TrafficSpike(series), DatabaseDown(series), PoolSettings(series) }
             .OrderByDescending(c => c.Score)
             .ThenBy(c => c.Name, StringComparer.Ordinal)
             .ToList();
@@ -236,6 +237,58 @@ internal static class RootCauseRanking
             [
                 "- [ ] Task: Find why PostgreSQL stopped answering (server log, OOM killer, disk full, failover) and follow docs/runbooks/DatabaseDown.md.",
                 "- [ ] Task: Review the replica and failover setup so that the primary is not a single point of failure.",
+            ]);
+    }
+
+    private static RootCauseCandidate PoolSettings(IncidentSeries s)
+    {
+        var @for = new List<string>();
+        var against = new List<string>();
+        // One entry per instance that reviewed the same settings: the same sentence counts once.
+        var findings = s.Report.Events
+            .Where(e => e.Kind == IncidentEventKind.ConfigurationFinding)
+            .Select(e => e.Message)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        double score = 0;
+        if (findings.Count > 0)
+        {
+            score += 50;
+            @for.AddRange(findings.Select(f => "The pool review found: " + f));
+        }
+        else
+        {
+            against.Add("The pool review found no critical setting while the incident was open.");
+        }
+
+        if (findings.Count > 0 && s.PeakServerConnectionRatio is { } ratio)
+        {
+            var peak = s.PeakOf(x => x.ServerConnections)!;
+            var line = F($"Server connections peaked at {peak.ServerConnections} of max_connections {peak.MaxConnections} ({ratio:0%}) at {PostmortemFormat.Clock(s, peak.At)}.");
+            if (ratio >= 0.9)
+            {
+                score += 30;
+                @for.Add(line + " The pools reached what the server accepts.");
+            }
+            else
+            {
+                against.Add(line + " The connection budget kept the pools below the server's limit, so the setting was wrong but not what hurt.");
+                score -= 20;
+            }
+        }
+
+        if (findings.Count > 0 && s.SaturatedFraction >= 0.1)
+        {
+            score += 20 * s.SaturatedFraction;
+            @for.Add(F($"The pool was at its share in {s.SaturatedFraction:0%} of the seconds."));
+        }
+
+        return new RootCauseCandidate("Pool settings the server cannot take", Clamp(score),
+            "50 when the pool review had a critical finding while the incident was open + 30 when server connections then reached 90% of max_connections (-20 when they stayed below) + 20 x share of seconds with the pool at its share.",
+            @for, against,
+            [
+                "- [ ] Task: Apply the pool review's recommendation: `./widgetify review --apply` (or set `Widgetify:Database:MaxPoolSize` to the recommended value), then check that `GET /api/review` has no critical finding.",
+                "- [ ] Task: Make the deployment pipeline run `./widgetify review --instances N` and refuse a configuration it exits 2 on.",
             ]);
     }
 

@@ -27,6 +27,10 @@ public enum IncidentEventKind
     /// <summary>The postmortem draft was written.</summary>
     PostmortemWritten,
 
+    /// <summary>A setting that stood wrong while the incident was open: the pool review's critical findings (the Feb 15
+    /// configuration), recorded once per incident, and a root-cause candidate in the postmortem.</summary>
+    ConfigurationFinding,
+
     /// <summary>Anything else worth reading: a relapse, an instance joining or re-attaching.</summary>
     Note,
 }

@@ -11,7 +11,7 @@ namespace Widgetify.Overload.PoolGovernance;
 /// to this instance's share. On Feb 15, 2024 a pool was allowed more connections than the server had.</summary>
 public sealed partial class PoolGovernor : IAsyncDisposable
 {
-    private readonly int? configuredMaxPoolSize;
+    private int? configuredMaxPoolSize; // changed only under leaseWork (ChangeMaxPoolSizeAsync)
     private readonly ConnectionBudgetOptions options;
     private readonly TimeProvider timeProvider;
     private readonly LeaseClock leaseClock;
@@ -204,6 +204,49 @@ public sealed partial class PoolGovernor : IAsyncDisposable
                 PoolGovernanceLog.LeaseNotReleased(logger, exception, InstanceName, options.LeaseDuration);
                 return;
             }
+        }
+    }
+
+    /// <summary>Changes, at run time, the Max Pool Size this instance asks the budget for (the pool review's <c>--apply</c>):
+    /// the lease is renewed at once with the new size, so the gate (and the share peers see) follow it now rather than at
+    /// the next heartbeat; a renewal that fails leaves it to the next heartbeat. Never more than the budget allows, as at
+    /// start. With the budget disabled the gate follows the size at once, up to the pool Npgsql was built with.</summary>
+    /// <param name="size">The new size; null to follow the budget again.</param>
+    /// <param name="cancellationToken">Cancels the wait for the lease work.</param>
+    /// <returns>The snapshot after the change.</returns>
+    public async Task<PoolBudgetSnapshot> ChangeMaxPoolSizeAsync(int? size, CancellationToken cancellationToken)
+    {
+        if (size is { } given)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(given, 1, nameof(size));
+        }
+
+        await leaseWork.WaitAsync(cancellationToken);
+        try
+        {
+            configuredMaxPoolSize = size;
+            if (!options.Enabled)
+            {
+                Gate.SetLimit(Wanted(null));
+                Publish(DisabledSnapshot());
+            }
+            else if (!stopped && tableReady)
+            {
+                try
+                {
+                    await RenewCoreAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+                {
+                    PoolGovernanceLog.RenewalFailed(logger, ex, InstanceName, options.HeartbeatInterval, options.LeaseDuration);
+                }
+            }
+
+            return Current;
+        }
+        finally
+        {
+            leaseWork.Release();
         }
     }
 

@@ -90,6 +90,12 @@ public sealed partial class ReadRouter : IAsyncDisposable
             standby.Name, "standby", standby.Host, standby.Port, standby.State, standby.Lag, standby.ReadsServed, standby.InFlight,
             standby.Gate.Limit, standby.Problem) { Waiting = standby.Gate.Waiting })];
 
+    /// <summary>The standbys taking reads now (ready or lagging), by name, with the connection string each was added with:
+    /// what the service's own pool review reads, standbys added at run time included.</summary>
+    /// <returns>A snapshot, in the order they were added.</returns>
+    public IReadOnlyList<(string Name, string ConnectionString)> ServingStandbys() =>
+        [.. Standbys.Where(s => s.State is ReadServerState.Ready or ReadServerState.Lagging).Select(s => (s.Name, s.ConnectionString))];
+
     /// <summary>Checks every standby each <see cref="ReplicaOptions.PollInterval"/> until cancelled: reachable, still a
     /// standby, how far behind, what share of its connections this instance may use. Only checked standbys take reads.</summary>
     /// <param name="primary">A connection to the primary, for its WAL position (the budget's control connection).</param>

@@ -9,4 +9,9 @@ namespace Widgetify.PoolReview.Rules;
 /// as the setting counts them), else text; null when unset.</param>
 /// <param name="Recommended">The value the review recommends, in the same unit; null when it recommends none.</param>
 /// <param name="Reason">One sentence with the numbers used.</param>
-public sealed record Finding(FindingSeverity Severity, string Server, string Setting, object? Current, object? Recommended, string Reason);
+public sealed record Finding(FindingSeverity Severity, string Server, string Setting, object? Current, object? Recommended, string Reason)
+{
+    /// <summary>The minutes of recorded history <see cref="Recommended"/> is drawn from; null when it rests on the server's
+    /// limits and the settings alone. <c>--apply</c> never applies a value drawn from less than an hour.</summary>
+    public int? DrawnFromHistoryMinutes { get; init; }
+}

@@ -125,14 +125,20 @@ internal static class PoolSizeRules
                 var raised = safe >= 1 ? Math.Min(wanted, safe) : wanted;
                 yield return new Finding(
                     FindingSeverity.Warning, settings.Server, settings.MaxPoolSizeSetting, current, raised,
-                    F("{0} with {1}: {2} per instance covers them ({3}{4}).", Capitalize(waits), described, raised, basis, hikari));
+                    F("{0} with {1}: {2} per instance covers them ({3}{4}).", Capitalize(waits), described, raised, basis, hikari))
+                {
+                    DrawnFromHistoryMinutes = history.MinutesCovered,
+                };
             }
         }
         else if (effective >= 2 * recommended && effective - recommended >= 5)
         {
             yield return new Finding(
                 FindingSeverity.Warning, settings.Server, settings.MaxPoolSizeSetting, current, recommended,
-                F("{0} is far larger than the pool ever needed: {1}, plus headroom = {2}{3}.", Capitalize(described), basis, recommended, hikari));
+                F("{0} is far larger than the pool ever needed: {1}, plus headroom = {2}{3}.", Capitalize(described), basis, recommended, hikari))
+            {
+                DrawnFromHistoryMinutes = history.MinutesCovered,
+            };
         }
     }
 

@@ -1,16 +1,20 @@
 using System.Text;
 using System.Text.Json;
+using Widgetify.PoolReview.Applied;
 
 namespace Widgetify.PoolReview.Rules;
 
-/// <summary>The review as its stable JSON document (<c>./widgetify review --format json</c>, and later
-/// <c>GET /api/review</c>): <c>{"generatedAt","servers":[...],"instances":N,"findings":[{"severity","server","setting",
-/// "current","recommended","reason"}]}</c>. Written by hand, field by field, so a refactoring of the records cannot
-/// rename a field a pipeline reads.</summary>
+/// <summary>The review as its stable JSON document (<c>./widgetify review --format json</c> and <c>GET /api/review</c>):
+/// <c>{"generatedAt","servers":[...],"instances":N,"findings":[{"severity","server","setting","current","recommended",
+/// "reason"}],"applied":[{"setting","server","from","to","at","by","reason"}],"nextReviewAt"}</c>. Written by hand, field
+/// by field, so a refactoring of the records cannot rename a field a pipeline reads.</summary>
 public static class ReviewDocument
 {
     /// <summary>The document of <paramref name="report"/>, indented, UTF-8.</summary>
-    public static string Write(ReviewReport report)
+    /// <param name="report">The review.</param>
+    /// <param name="applied">The settings <c>--apply</c> changed, newest first; none when null.</param>
+    /// <param name="nextReviewAt">When the service reviews again; null from the CLI.</param>
+    public static string Write(ReviewReport report, IReadOnlyList<AppliedSetting>? applied = null, DateTimeOffset? nextReviewAt = null)
     {
         ArgumentNullException.ThrowIfNull(report);
         using var stream = new MemoryStream();
@@ -54,6 +58,30 @@ public static class ReviewDocument
             }
 
             json.WriteEndArray();
+            json.WriteStartArray("applied");
+            foreach (var change in applied ?? [])
+            {
+                json.WriteStartObject();
+                json.WriteString("setting", change.Setting);
+                json.WriteString("server", change.Server);
+                WriteNumberOrNull(json, "from", change.From);
+                json.WriteNumber("to", change.To);
+                json.WriteString("at", change.At.ToUniversalTime());
+                json.WriteString("by", change.By);
+                json.WriteString("reason", change.Reason);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            if (nextReviewAt is { } next)
+            {
+                json.WriteString("nextReviewAt", next.ToUniversalTime());
+            }
+            else
+            {
+                json.WriteNull("nextReviewAt");
+            }
+
             json.WriteEndObject();
         }
 

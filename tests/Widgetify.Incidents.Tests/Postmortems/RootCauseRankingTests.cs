@@ -59,6 +59,6 @@ public sealed class RootCauseRankingTests
 
         // Assert
         ranking.Select(c => (c.Name, c.Score)).ShouldBe(
-            [("Database down", 0), ("Pool saturation / connection exhaustion", 0), ("Slow queries / lock contention", 0), ("Traffic spike", 0)]);
+            [("Database down", 0), ("Pool saturation / connection exhaustion", 0), ("Pool settings the server cannot take", 0), ("Slow queries / lock contention", 0), ("Traffic spike", 0)]);
     }
 }

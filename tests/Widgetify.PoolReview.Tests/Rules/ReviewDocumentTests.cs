@@ -17,7 +17,7 @@ public sealed class ReviewDocumentTests
 
         // Assert
         var root = document.RootElement;
-        root.EnumerateObject().Select(p => p.Name).ShouldBe(["generatedAt", "servers", "instances", "findings"]);
+        root.EnumerateObject().Select(p => p.Name).ShouldBe(["generatedAt", "servers", "instances", "findings", "applied", "nextReviewAt"]);
         root.GetProperty("generatedAt").GetDateTimeOffset().ShouldBe(At);
         root.GetProperty("instances").GetInt32().ShouldBe(3);
         var server = root.GetProperty("servers")[0];
