@@ -132,7 +132,7 @@ function renderApplied(applied) {
   $('numbers-applied').textContent = applied.length ? `${applied.length} change(s), newest first` : '';
   list.replaceChildren(...(applied.length
     ? applied.map(appliedItem)
-    : [element('li', 'empty', 'Nothing applied by ./widgetify review --apply.')]));
+    : [element('li', 'empty', 'Nothing applied yet.')]));
 }
 
 function appliedItem(change) {
