@@ -75,9 +75,11 @@ public static class ReviewedSettingsFile
         {
             configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: true, reloadOnChange: false).Build();
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException)
         {
-            throw new InvalidDataException($"{path} is not a JSON object of settings: {ex.Message}", ex);
+            // The JSON provider wraps the parser's error in an InvalidDataException that names the file alone; the reason
+            // (where the JSON breaks, or that it is no object) is the innermost exception's, and the watcher logs only this.
+            throw new InvalidDataException($"{path} is not a JSON object of settings: {ex.GetBaseException().Message}", ex);
         }
 
         foreach (var (key, value) in configuration.AsEnumerable())

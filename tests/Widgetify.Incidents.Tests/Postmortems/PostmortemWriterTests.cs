@@ -135,6 +135,26 @@ public sealed class PostmortemWriterTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public void Write_ConfigurationFindingAndServerAtItsLimit_RanksPoolSettingsFirstWithTheApplyTask()
+    {
+        // Arrange: Feb 15's settings stood (the review's critical finding) while server connections reached 95 of 100.
+        const string finding = "3 instance(s) (registered in the budget) x (Max Pool Size 1000 + 1 control connection) = 3003 connections can exceed the 97 this server accepts.";
+        var report = RootCauseRankingTests.WithFinding(
+            Reports.Build("DbConnectionsNearLimit", ["DbConnectionsNearLimit"], i => Reports.Sample(i, serverConnections: i < 0 ? 50 : 95)), finding);
+
+        // Act
+        var markdown = PostmortemWriter.Write(report).Markdown;
+
+        // Assert
+        Ranking(markdown)[0].ShouldBe("1. **Pool settings the server cannot take**: score 80/100");
+        markdown.ShouldContain("   - For: The pool review found: " + finding);
+        markdown.ShouldContain($"| 08:00:10 | +00:10 | ConfigurationFinding | {finding} |");
+        markdown.ShouldContain("**If pool settings the server cannot take (score 80):**");
+        markdown.ShouldContain(
+            "- [ ] Task: Apply the pool review's recommendation: `./widgetify review --apply` (or set `Widgetify:Database:MaxPoolSize` to the recommended value), then check that `GET /api/review` has no critical finding.");
+    }
+
+    [Fact]
     public void Write_StormWithSheddingAndAHealthyPool_RanksTrafficSpikeFirst()
     {
         // Arrange

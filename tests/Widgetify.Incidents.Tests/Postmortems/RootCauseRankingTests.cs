@@ -1,9 +1,15 @@
 using Widgetify.Incidents.Postmortems;
+using Widgetify.Incidents.Timeline;
+using static Widgetify.Incidents.Tests.Signals;
 
 namespace Widgetify.Incidents.Tests.Postmortems;
 
 public sealed class RootCauseRankingTests
 {
+    private const string PoolSettings = "Pool settings the server cannot take";
+
+    private const string Feb15 =
+        "3 instance(s) (registered in the budget) x (Max Pool Size 1000 + 1 control connection) = 3003 connections can exceed the 97 this server accepts.";
     [Fact]
     public void Rank_DatabaseDownForThirtyOfSixtyOneSecondsAndItsAlertFired_RanksDatabaseDownFirstWithItsRuleScore()
     {
@@ -61,4 +67,84 @@ public sealed class RootCauseRankingTests
         ranking.Select(c => (c.Name, c.Score)).ShouldBe(
             [("Database down", 0), ("Pool saturation / connection exhaustion", 0), ("Pool settings the server cannot take", 0), ("Slow queries / lock contention", 0), ("Traffic spike", 0)]);
     }
+
+    [Fact]
+    public void Rank_ConfigurationFindingAndServerConnectionsAtNinetyPercent_RanksPoolSettingsFirst()
+    {
+        // Arrange: the review's critical finding stood while server connections reached 90 of 100; the pool kept its share.
+        var report = WithFinding(Reports.Build("DbConnectionsNearLimit", [], i => Reports.Sample(i, serverConnections: i < 0 ? 50 : 90)), Feb15);
+
+        // Act
+        var ranking = RootCauseRanking.Rank(new IncidentSeries(report));
+
+        // Assert: 50 for the finding + 30 for the server at 90%.
+        var first = ranking[0];
+        (first.Name, first.Score).ShouldBe((PoolSettings, 80));
+        first.For.ShouldBe(
+        [
+            "The pool review found: " + Feb15,
+            "Server connections peaked at 90 of max_connections 100 (90%) at +00:00 (08:00:00 UTC). The pools reached what the server accepts.",
+        ]);
+        first.Against.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Rank_SameFindingWithServerConnectionsAtHalf_ScoresLowerAndSaysTheBudgetKeptThePoolsBelow()
+    {
+        // Arrange
+        var atLimit = WithFinding(Reports.Build("ResponseTimeSpike", [], i => Reports.Sample(i, serverConnections: i < 0 ? 50 : 90)), Feb15);
+        var atHalf = WithFinding(Reports.Build("ResponseTimeSpike", [], i => Reports.Sample(i, serverConnections: 50)), Feb15);
+
+        // Act
+        var high = RootCauseRanking.Rank(new IncidentSeries(atLimit)).Single(c => c.Name == PoolSettings);
+        var low = RootCauseRanking.Rank(new IncidentSeries(atHalf)).Single(c => c.Name == PoolSettings);
+
+        // Assert: 50 - 20.
+        low.Score.ShouldBe(30);
+        low.Score.ShouldBeLessThan(high.Score);
+        low.For.ShouldBe(["The pool review found: " + Feb15]);
+        low.Against.ShouldBe(
+        [
+            "Server connections peaked at 50 of max_connections 100 (50%) at +00:00 (08:00:00 UTC). The connection budget kept the pools below the server's limit, so the setting was wrong but not what hurt.",
+        ]);
+    }
+
+    [Fact]
+    public void Rank_SameFindingFromTwoInstances_CountedOnce()
+    {
+        // Arrange: both instances reviewed the same settings and recorded the same sentence.
+        var report = WithFinding(WithFinding(Reports.Build("ResponseTimeSpike", [], i => Reports.Sample(i)), Feb15), Feb15, "b");
+
+        // Act
+        var candidate = RootCauseRanking.Rank(new IncidentSeries(report)).Single(c => c.Name == PoolSettings);
+
+        // Assert
+        candidate.For.Count(line => line.StartsWith("The pool review found: ", StringComparison.Ordinal)).ShouldBe(1);
+        candidate.Score.ShouldBe(30);
+    }
+
+    [Fact]
+    public void Rank_NoConfigurationFinding_PoolSettingsScoresNothingAndSaysSo()
+    {
+        // Arrange: the server at its limit, but no review finding stood.
+        var report = Reports.Build("DbConnectionsNearLimit", [], i => Reports.Sample(i, serverConnections: 95));
+
+        // Act
+        var candidate = RootCauseRanking.Rank(new IncidentSeries(report)).Single(c => c.Name == PoolSettings);
+
+        // Assert
+        candidate.Score.ShouldBe(0);
+        candidate.For.ShouldBeEmpty();
+        candidate.Against.ShouldBe(["The pool review found no critical setting while the incident was open."]);
+    }
+
+    /// <summary><paramref name="report"/> with <paramref name="finding"/> on its timeline, as the tracker records it at detection.</summary>
+    internal static IncidentReport WithFinding(IncidentReport report, string finding, string instance = "a") => report with
+    {
+        Events =
+        [
+            .. report.Events,
+            new IncidentEvent { At = T0.AddSeconds(10), Kind = IncidentEventKind.ConfigurationFinding, Message = finding, Instance = instance },
+        ],
+    };
 }
