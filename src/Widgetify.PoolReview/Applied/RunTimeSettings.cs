@@ -49,16 +49,23 @@ public static class RunTimeSettings
             }
         }
 
-        if (primary is null || candidates.Count == 0)
+        if (primary is null)
         {
             return new ApplyPlan([], notApplied);
         }
 
         var ceiling = PoolSizeRules.SafePerInstance(primary.Facts, primary.Settings, report.Instances);
-        if (ceiling < 1)
+        var unfit = report.Findings.Any(f => f.Severity == FindingSeverity.Critical && f.Server == primary.Settings.Server
+            && f.Setting == primary.Settings.MaxPoolSizeSetting && f.Recommended is null);
+        if (ceiling < 1 && (candidates.Count > 0 || unfit))
         {
             notApplied.Add(F("{0} on {1}: no pool fits the server for {2} instance(s); raise postgresql:max_connections first.",
                 MaxPoolSize, primary.Settings.Server, report.Instances));
+            return new ApplyPlan([], notApplied);
+        }
+
+        if (candidates.Count == 0)
+        {
             return new ApplyPlan([], notApplied);
         }
 

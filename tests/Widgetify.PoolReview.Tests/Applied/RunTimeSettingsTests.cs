@@ -174,7 +174,7 @@ public sealed class RunTimeSettingsTests
     }
 
     [Fact]
-    public void Plan_NoPoolFitsAndOnlyTheCriticalFinding_NothingApplied()
+    public void Plan_NoPoolFitsAndOnlyTheCriticalFinding_NothingAppliedAndSaysToRaiseMaxConnections()
     {
         // Arrange: the critical finding has no size to recommend when none fits.
         var report = SettingsReview.Review(Input(Primary(maxPoolSize: 1000), Facts(maxConnections: 10), instances: 3));
@@ -185,5 +185,6 @@ public sealed class RunTimeSettingsTests
         // Assert
         report.HasCritical.ShouldBeTrue();
         plan.Changes.ShouldBeEmpty();
+        plan.NotApplied.ShouldContain(line => line.Contains("raise postgresql:max_connections first", StringComparison.Ordinal));
     }
 }
