@@ -3,7 +3,9 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Widgetify.Incidents.Lifecycle;
 using Widgetify.PoolReview.Applied;
+using Widgetify.Postgres.Supervision;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -165,7 +167,7 @@ internal static class UpCommand
         Console.WriteLine($"""
 
             Widgetify is up at {url}
-              database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory})" : "")}{DescribeStandbys(standbys, builder.Configuration)}{DescribeAutoscaler(app.Services.GetRequiredService<IOptions<ScalingOptions>>().Value, url)}
+              database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory}{(c.OwnsServer ? "; restarted if it dies" : "")})" : "")}{DescribeStandbys(standbys, builder.Configuration)}{DescribeAutoscaler(app.Services.GetRequiredService<IOptions<ScalingOptions>>().Value, url)}
               demo tenant    '{WidgetifyAdministration.DemoTenant}'{(added > 0 ? $", {added:N0} widgets seeded now" : "")}
               demo API key   {demoKey}   (saved to {Path.Combine(dataDir, DemoKeyFile)})
               API            {url}/api/widgets   (Authorization: Bearer <key>)
@@ -181,7 +183,22 @@ internal static class UpCommand
             Ctrl-C stops the service (in-flight requests finish) and then {(standbys?.Streaming.Count > 0 ? "the standbys and " : "")}PostgreSQL.
             """);
 
+        // The servers this process started are kept running: one that dies is restarted on its port. The supervisor
+        // stops as soon as the host begins to stop, so that it never restarts a server the shutdown is stopping.
+        using var supervising = new CancellationTokenSource();
+        var supervision = Task.CompletedTask;
+        if (database.Cluster is { OwnsServer: true } cluster)
+        {
+            var supervisor = new ServerSupervisor(cluster, database.Standbys, TimeProvider.System, loggerFactory.CreateLogger<ServerSupervisor>());
+            var incidents = app.Services.GetRequiredService<IncidentTracker>();
+            supervisor.Acted += action => incidents.RecordAutomaticAction(action.At, action.Message);
+            app.Lifetime.ApplicationStopping.Register(supervising.Cancel);
+            supervision = supervisor.RunAsync(supervising.Token);
+        }
+
         await app.WaitForShutdownAsync(CancellationToken.None);
+        await supervising.CancelAsync();
+        await supervision;
         return 0;
     }
 

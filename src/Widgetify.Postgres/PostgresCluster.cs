@@ -42,6 +42,9 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// <summary>Role <c>widgetify</c> (login, not superuser), database <c>widgetify</c> that it owns, on 127.0.0.1.</summary>
     public string AppConnectionString => server.AppConnectionString;
 
+    /// <summary>The postmaster as this handle holds it (what a supervisor watches).</summary>
+    internal ServerHandle Server => server;
+
     /// <summary>Where the cluster's files are; standbys live under its root.</summary>
     internal ClusterLayout Layout { get; }
 

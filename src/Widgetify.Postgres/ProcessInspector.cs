@@ -74,6 +74,39 @@ internal static class ProcessInspector
         return workingDirectory is null || SamePath(workingDirectory, pgData);
     }
 
+    /// <summary>The postgres processes still working in <paramref name="pgData"/> (their cwd) whose postmaster is gone:
+    /// after a kill -9 of the postmaster its backends may live on for a while, holding the shared memory a new postmaster
+    /// refuses to start beside. Empty where /proc cannot tell.</summary>
+    public static IReadOnlyList<int> ServerProcessesIn(string pgData)
+    {
+        if (!Directory.Exists("/proc/self"))
+        {
+            return [];
+        }
+
+        var found = new List<int>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            var commandLine = TryRead($"/proc/{pid}/cmdline");
+            if (commandLine is null || !commandLine.StartsWith("postgres", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (TryReadLink($"/proc/{pid}/cwd") is { } cwd && SamePath(cwd, pgData) && IsAlive(pid))
+            {
+                found.Add(pid);
+            }
+        }
+
+        return found;
+    }
+
     private static bool SamePath(string candidate, string pgData) =>
         string.Equals(Path.TrimEndingDirectorySeparator(candidate), pgData, StringComparison.Ordinal);
 

@@ -14,34 +14,44 @@ internal sealed class ServerHandle
     private readonly ClusterLayout layout;
     private readonly ServerController controller;
     private readonly ILogger logger;
-    private readonly ServerState state;
+    private readonly PostgresClusterOptions options;
     private readonly Lock stopGate = new();
+    private ServerState state;
     private Task? stopTask;
+    private volatile bool stopRequested;
 
-    private ServerHandle(ClusterLayout layout, ServerController controller, ILogger logger, ServerState state, ClusterCredentials credentials)
+    private ServerHandle(
+        ClusterLayout layout, ServerController controller, PostgresClusterOptions options, ILogger logger, ServerState state, ClusterCredentials credentials)
     {
         this.layout = layout;
         this.controller = controller;
+        this.options = options;
         this.logger = logger;
         this.state = state;
         AdminConnectionString = ClusterDatabase.BuildConnectionString(state.Port, ClusterDatabase.AdminUser, credentials.AdminPassword, "postgres");
         AppConnectionString = ClusterDatabase.BuildConnectionString(state.Port, ClusterDatabase.AppUser, credentials.AppPassword, ClusterDatabase.AppDatabase);
     }
 
-    public int Port => state.Port;
+    public int Port => Volatile.Read(ref state).Port;
 
-    public bool OwnsServer => state.OwnsServer;
+    public bool OwnsServer => Volatile.Read(ref state).OwnsServer;
 
-    public bool StartedNow => state.StartedNow;
+    public bool StartedNow => Volatile.Read(ref state).StartedNow;
 
-    public int PostmasterPid => state.PostmasterPid;
+    public int PostmasterPid => Volatile.Read(ref state).PostmasterPid;
+
+    /// <summary>True once <see cref="StopAsync"/> was called: a supervisor must not bring the server back.</summary>
+    public bool StopRequested => stopRequested;
 
     public string AdminConnectionString { get; }
 
     public string AppConnectionString { get; }
 
     /// <summary>False once the postmaster this handle found or started is gone (stopped, or killed with kill -9).</summary>
-    public bool IsRunning => ProcessInspector.IsPostmasterFor(state.PostmasterPid, layout.PgData);
+    public bool IsRunning => ProcessInspector.IsPostmasterFor(PostmasterPid, layout.PgData);
+
+    /// <summary>The folder the server runs in (its PGDATA).</summary>
+    public string PgData => layout.PgData;
 
     /// <summary>
     /// Attaches to (or adopts) the server running for the layout, or starts one; then waits until it accepts logins
@@ -57,7 +67,7 @@ internal sealed class ServerHandle
         CancellationToken cancellationToken)
     {
         var state = FindRunningServer(layout, logger) ?? await StartServerAsync(layout, controller, options, logger, cancellationToken);
-        var handle = new ServerHandle(layout, controller, logger, state, credentials);
+        var handle = new ServerHandle(layout, controller, options, logger, state, credentials);
         try
         {
             await ClusterDatabase.WaitUntilAcceptingAsync(handle.AdminConnectionString, options.StartTimeout, cancellationToken);
@@ -76,6 +86,7 @@ internal sealed class ServerHandle
     /// <summary>Stops the server (fast mode) when this handle owns it; a successful stop is remembered.</summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        stopRequested = true;
         lock (stopGate)
         {
             // A failed or cancelled stop may be tried again; a successful one is remembered.
@@ -102,7 +113,7 @@ internal sealed class ServerHandle
         var running = PostmasterPidFile.TryRead(layout.PostmasterPidFile);
         if (running is not null && ProcessInspector.IsPostmasterFor(running.Pid, layout.PgData))
         {
-            if (running.Pid != state.PostmasterPid)
+            if (running.Pid != PostmasterPid)
             {
                 // Someone stopped our server and started a new one (with its own owner): leave it alone.
                 Log.NotStoppingReplacedServer(logger, layout.Root, running.Pid);
@@ -123,6 +134,77 @@ internal sealed class ServerHandle
         ClusterDatabase.ClearPool(AdminConnectionString);
         ClusterDatabase.ClearPool(AppConnectionString);
         OwnerPidFile.DeleteIfCurrentProcess(layout.OwnerPidFile);
+    }
+
+    /// <summary>Brings back a server this handle owns that is no longer running (killed, crashed): a postmaster someone
+    /// started again by hand for the same PGDATA is adopted (this process stops it later, as its own); otherwise the
+    /// server's processes left behind are killed (they hold the shared memory a new postmaster refuses to start beside),
+    /// and it is started again on the same port with the same options, and waited for until it accepts logins. Nothing
+    /// when it runs, when it is not this handle's, or once a stop was asked for. Called by <see cref="Supervision.ServerSupervisor"/>,
+    /// one call at a time per handle.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>What was done.</returns>
+    /// <exception cref="InvalidOperationException">The start failed; the message has the end of the server log.</exception>
+    public async Task<Recovery> RecoverAsync(CancellationToken cancellationToken)
+    {
+        if (stopRequested || !OwnsServer || IsRunning)
+        {
+            return Recovery.None;
+        }
+
+        var running = PostmasterPidFile.TryRead(layout.PostmasterPidFile);
+        if (running is not null && running.Pid != PostmasterPid && ProcessInspector.IsPostmasterFor(running.Pid, layout.PgData))
+        {
+            OwnerPidFile.WriteCurrentProcess(layout.OwnerPidFile);
+            Volatile.Write(ref state, state with { PostmasterPid = running.Pid, Port = running.Port });
+            return running.Port == Port ? Recovery.Adopted : Recovery.AdoptedOnAnotherPort;
+        }
+
+        foreach (var orphan in ProcessInspector.ServerProcessesIn(layout.PgData))
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(orphan);
+                process.Kill();
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        if (running is not null && !ProcessInspector.IsAlive(running.Pid))
+        {
+            File.Delete(layout.PostmasterPidFile);
+        }
+
+        await controller.StartAsync(Port, options, cancellationToken);
+        var started = PostmasterPidFile.TryRead(layout.PostmasterPidFile)
+            ?? throw new InvalidOperationException($"pg_ctl reported a start but '{layout.PostmasterPidFile}' is missing.");
+        OwnerPidFile.WriteCurrentProcess(layout.OwnerPidFile);
+        Volatile.Write(ref state, state with { PostmasterPid = started.Pid });
+        await ClusterDatabase.WaitUntilAcceptingAsync(AdminConnectionString, options.StartTimeout, cancellationToken);
+
+        // Idle pooled connections in this process point at the dead server: drop them rather than fail a request each.
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        return Recovery.Restarted;
+    }
+
+    /// <summary>What <see cref="RecoverAsync"/> did.</summary>
+    public enum Recovery
+    {
+        /// <summary>Nothing: the server runs, is not ours, or is being stopped.</summary>
+        None,
+
+        /// <summary>It was started again on its port.</summary>
+        Restarted,
+
+        /// <summary>Someone had started it again by hand on the same port; it is ours now.</summary>
+        Adopted,
+
+        /// <summary>Someone had started it again by hand on another port; it is ours now, but clients of the old port
+        /// cannot reach it.</summary>
+        AdoptedOnAnotherPort,
     }
 
     /// <summary>Attaches to (or adopts) a server already running for this PGDATA; removes a stale pid file.</summary>

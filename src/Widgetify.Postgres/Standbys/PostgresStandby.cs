@@ -67,6 +67,9 @@ public sealed class PostgresStandby : IAsyncDisposable
     /// table, not over a connection, so a standby too busy to answer in time still counts as running.</summary>
     public bool IsRunning => server.IsRunning;
 
+    /// <summary>The postmaster as this handle holds it (what a supervisor watches).</summary>
+    internal ServerHandle Server => server;
+
     /// <summary>The pid of the server this handle found or started.</summary>
     public int PostmasterPid => server.PostmasterPid;
 
