@@ -8,7 +8,7 @@ namespace Widgetify.Cli;
 /// <summary>The database a verb works on: the server named by --database-url, or the embedded cluster in
 /// --data-dir (started for the verb, or shared with a running './widgetify up'), with its local standbys when the
 /// verb asks for them.</summary>
-internal sealed class DatabaseTarget : IAsyncDisposable
+internal sealed partial class DatabaseTarget : IAsyncDisposable
 {
     private readonly PostgresCluster? _cluster;
     private LocalStandbys? _standbys;
@@ -35,7 +35,13 @@ internal sealed class DatabaseTarget : IAsyncDisposable
             return new DatabaseTarget(ConnectionStrings.Normalize(databaseUrl), null);
         }
 
-        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDirectory }, logger, cancellationToken);
+        var (clusterDirectory, why) = ClusterLocation.Resolve(dataDirectory, UnixAccount.IsRoot);
+        if (why is not null)
+        {
+            LogElsewhere(logger, why);
+        }
+
+        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = clusterDirectory }, logger, cancellationToken);
         return new DatabaseTarget(cluster.AppConnectionString, cluster);
     }
 
@@ -84,4 +90,7 @@ internal sealed class DatabaseTarget : IAsyncDisposable
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL's files are not in the data folder: {Why}")]
+    private static partial void LogElsewhere(ILogger logger, string why);
 }

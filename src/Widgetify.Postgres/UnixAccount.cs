@@ -31,16 +31,29 @@ public static class UnixAccount
     [UnsupportedOSPlatform("windows")]
     public static void EnsureTraversableByOthers(string directory)
     {
-        for (var current = Path.GetDirectoryName(directory); current is not null; current = Path.GetDirectoryName(current))
+        if (FirstClosedAncestor(directory) is { } current)
         {
             var mode = File.GetUnixFileMode(current);
-            if ((mode & UnixFileMode.OtherExecute) == 0)
+            throw new InvalidOperationException(
+                $"PostgreSQL runs as the '{ProcessRunner.PostgresUser}' user, which cannot enter '{current}' " +
+                $"(mode {Convert.ToString((int)mode, 8)}, no execute permission for others). " +
+                $"Fix it with 'chmod o+x {current}', or choose a DataDirectory outside '{current}'.");
+        }
+    }
+
+    /// <summary>The first folder above <paramref name="directory"/> (nearest first) that others may not enter
+    /// (no o+x), which keeps the postgres user out; null when every one lets it through.</summary>
+    [UnsupportedOSPlatform("windows")]
+    public static string? FirstClosedAncestor(string directory)
+    {
+        for (var current = Path.GetDirectoryName(Path.GetFullPath(directory)); current is not null; current = Path.GetDirectoryName(current))
+        {
+            if (Directory.Exists(current) && (File.GetUnixFileMode(current) & UnixFileMode.OtherExecute) == 0)
             {
-                throw new InvalidOperationException(
-                    $"PostgreSQL runs as the '{ProcessRunner.PostgresUser}' user, which cannot enter '{current}' " +
-                    $"(mode {Convert.ToString((int)mode, 8)}, no execute permission for others). " +
-                    $"Fix it with 'chmod o+x {current}', or choose a DataDirectory outside '{current}'.");
+                return current;
             }
         }
+
+        return null;
     }
 }
