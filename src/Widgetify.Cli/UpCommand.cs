@@ -3,9 +3,6 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
-using Widgetify.Incidents.Lifecycle;
-using Widgetify.PoolReview.Applied;
-using Widgetify.Postgres.Supervision;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +11,10 @@ using Widgetify.Api;
 using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Scaling;
+using Widgetify.Incidents.Lifecycle;
+using Widgetify.PoolReview.Applied;
 using Widgetify.Postgres.Standbys;
+using Widgetify.Postgres.Supervision;
 using Widgetify.Scaling;
 using Widgetify.Scaling.Providers;
 
@@ -191,7 +191,20 @@ internal static class UpCommand
         {
             var supervisor = new ServerSupervisor(cluster, database.Standbys, TimeProvider.System, loggerFactory.CreateLogger<ServerSupervisor>());
             var incidents = app.Services.GetRequiredService<IncidentTracker>();
-            supervisor.Acted += action => incidents.RecordAutomaticAction(action.At, action.Message);
+            var readReplicas = app.Services.GetRequiredService<ReadReplicas>();
+            supervisor.Acted += action =>
+            {
+                incidents.RecordAutomaticAction(action.At, action.Message);
+                if (action.Failover is { } failover)
+                {
+                    // The promoted standby is the primary now, on the primary's port; the others were made again.
+                    _ = readReplicas.DrainAsync(failover.Promoted, TimeSpan.Zero, CancellationToken.None);
+                    foreach (var rebuilt in failover.Rebuilt)
+                    {
+                        readReplicas.Add(rebuilt.Name, rebuilt.AppConnectionString);
+                    }
+                }
+            };
             app.Lifetime.ApplicationStopping.Register(supervising.Cancel);
             supervision = supervisor.RunAsync(supervising.Token);
         }

@@ -107,6 +107,47 @@ internal static class ProcessInspector
         return found;
     }
 
+    /// <summary>The processes whose parent is <paramref name="pid"/> (a postmaster's backends and workers).</summary>
+    public static IReadOnlyList<int> ChildrenOf(int pid)
+    {
+        if (!Directory.Exists("/proc/self"))
+        {
+            return [];
+        }
+
+        var found = new List<int>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out var candidate) || TryRead($"/proc/{candidate}/stat") is not { } stat)
+            {
+                continue;
+            }
+
+            // Fields after the parenthesised command name: state, then the parent's pid.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 1 && int.TryParse(fields[1], out var parent) && parent == pid)
+            {
+                found.Add(candidate);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Sends SIGKILL to <paramref name="pid"/>; nothing when it is gone already.</summary>
+    public static void Kill(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Gone meanwhile.
+        }
+    }
+
     private static bool SamePath(string candidate, string pgData) =>
         string.Equals(Path.TrimEndingDirectorySeparator(candidate), pgData, StringComparison.Ordinal);
 

@@ -54,6 +54,17 @@ internal sealed class ServerController
     public Task<ProcessResult> StopAsync(CancellationToken cancellationToken) =>
         runner.RunServerCommandAsync(binaries.PgCtl, ["-D", layout.PgData, "stop", "-m", "fast", "-w"], layout.Root, cancellationToken);
 
+    /// <summary>Runs <c>pg_ctl promote -w</c>: the standby ends recovery and takes writes.</summary>
+    public async Task PromoteAsync(CancellationToken cancellationToken)
+    {
+        var result = await runner.RunServerCommandAsync(binaries.PgCtl, ["-D", layout.PgData, "promote", "-w"], layout.Root, cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException(
+                $"pg_ctl could not promote the standby in '{layout.PgData}' (exit code {result.ExitCode}): {result.StandardError.Trim()}{result.StandardOutput.Trim()}");
+        }
+    }
+
     /// <summary>Last lines of the server log, or a note saying why there are none.</summary>
     public string TailLog() => LogTail.Read(layout.LogFile, LogTailLines);
 

@@ -162,15 +162,7 @@ internal sealed class ServerHandle
 
         foreach (var orphan in ProcessInspector.ServerProcessesIn(layout.PgData))
         {
-            try
-            {
-                using var process = System.Diagnostics.Process.GetProcessById(orphan);
-                process.Kill();
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // Gone meanwhile.
-            }
+            ProcessInspector.Kill(orphan);
         }
 
         if (running is not null && !ProcessInspector.IsAlive(running.Pid))
@@ -189,6 +181,31 @@ internal sealed class ServerHandle
         Npgsql.NpgsqlConnection.ClearAllPools();
         return Recovery.Restarted;
     }
+
+    /// <summary>True when the server's data directory is gone (deleted, a lost disk): no restart can bring it back.</summary>
+    public bool DataLost => !File.Exists(Path.Combine(layout.PgData, "PG_VERSION"));
+
+    /// <summary>Kills the postmaster of a server whose data is gone, and its backends, which may still run on deleted
+    /// files and hold the port; nothing when it is gone already.</summary>
+    public void KillLostServer()
+    {
+        var pid = PostmasterPid;
+        if (!ProcessInspector.IsAlive(pid))
+        {
+            return;
+        }
+
+        foreach (var child in ProcessInspector.ChildrenOf(pid))
+        {
+            ProcessInspector.Kill(child);
+        }
+
+        ProcessInspector.Kill(pid);
+    }
+
+    /// <summary>Promotes this standby's server to a primary (<c>pg_ctl promote -w</c>).</summary>
+    /// <exception cref="InvalidOperationException">pg_ctl failed; the message says why.</exception>
+    public Task PromoteAsync(CancellationToken cancellationToken) => controller.PromoteAsync(cancellationToken);
 
     /// <summary>What <see cref="RecoverAsync"/> did.</summary>
     public enum Recovery

@@ -198,6 +198,102 @@ public sealed class LocalStandbys : IAsyncDisposable
         gate.Dispose();
     }
 
+    /// <summary>
+    /// Puts the most advanced standby in the place of a primary whose data is gone (issue 13): the lost postmaster and
+    /// its backends are killed, the standby that received the most WAL is promoted, stopped, moved into the primary's
+    /// data folder and started on the primary's port (so every client's connection string stays right, and the next
+    /// <c>up</c> finds the primary where it always was), and every other standby is made again from it, since they
+    /// followed the old primary's timeline through slots the new one does not have.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the work; what is done stays done.</param>
+    /// <returns>Which standby was promoted, the WAL positions compared, and the standbys made again or failed.</returns>
+    /// <exception cref="InvalidOperationException">No standby runs, or the promotion or start failed.</exception>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    internal async Task<FailoverResult> PromoteIntoPrimaryAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var positions = new List<(PostgresStandby Standby, long Received)>();
+            foreach (var standby in Standbys.Where(s => s.IsRunning))
+            {
+                try
+                {
+                    await using var connection = new NpgsqlConnection(ClusterDatabase.Unpooled(standby.AdminConnectionString));
+                    await connection.OpenAsync(cancellationToken);
+                    await using var command = new NpgsqlCommand(
+                        "SELECT pg_wal_lsn_diff(COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), '0/0')::bigint", connection);
+                    positions.Add((standby, (long)(await command.ExecuteScalarAsync(cancellationToken))!));
+                }
+                catch (NpgsqlException ex)
+                {
+                    StandbyLog.Failed(logger, standby.Name, $"not considered for promotion: {ex.Message}");
+                }
+            }
+
+            if (positions.Count == 0)
+            {
+                throw new InvalidOperationException("The primary's data is gone and no standby answers: nothing to promote. Restore from a backup.");
+            }
+
+            var (chosen, received) = positions.MaxBy(p => p.Received);
+            primary.Server.KillLostServer();
+            await chosen.Server.PromoteAsync(cancellationToken);
+            await chosen.StopAsync(cancellationToken);
+            Forget(StandbyNames.NumberOf(chosen.Name)!.Value);
+
+            // Into the primary's folder: what is left of the lost one goes first.
+            var target = primary.Layout.PgData;
+            if (Directory.Exists(target))
+            {
+                Directory.Delete(target, recursive: true);
+            }
+
+            Directory.Move(chosen.Layout.PgData, target);
+            await StripStandbySettingsAsync(target, cancellationToken);
+            Directory.Delete(chosen.Layout.Root, recursive: true);
+            if (await primary.Server.RecoverAsync(cancellationToken) != ServerHandle.Recovery.Restarted)
+            {
+                throw new InvalidOperationException($"The promoted standby {chosen.Name} could not be started in the primary's place ('{target}').");
+            }
+
+            var rebuilt = new List<PostgresStandby>();
+            var failures = new List<StandbyFailure>();
+            foreach (var (other, _) in positions.Where(p => p.Standby != chosen))
+            {
+                var number = StandbyNames.NumberOf(other.Name)!.Value;
+                await RecordFailureAsync(failures, other.Name, async () =>
+                {
+                    await RemoveCoreAsync(number, cancellationToken);
+                    rebuilt.Add(await BringUpAsync(number, cancellationToken));
+                });
+            }
+
+            return new FailoverResult(chosen.Name, received, [.. positions.Where(p => p.Standby != chosen).Select(p => (p.Standby.Name, received - p.Received))], rebuilt, failures);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>A promoted standby's postgresql.auto.conf still names the lost primary (with the admin password) and its
+    /// slot: harmless on a primary, but wrong, so those lines go.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static async Task StripStandbySettingsAsync(string pgData, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(pgData, "postgresql.auto.conf");
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        var lines = await File.ReadAllLinesAsync(path, cancellationToken);
+        var kept = lines.Where(l => !l.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal)
+                                    && !l.TrimStart().StartsWith("primary_slot_name", StringComparison.Ordinal));
+        await ServerUserFile.WriteAsync(path, string.Join('\n', kept) + "\n", ProcessRunner.Instance, cancellationToken);
+    }
+
     private async Task<PostgresStandby> BringUpAsync(int number, CancellationToken cancellationToken)
     {
         var name = StandbyNames.Numbered(number);

@@ -70,6 +70,9 @@ public sealed class PostgresStandby : IAsyncDisposable
     /// <summary>The postmaster as this handle holds it (what a supervisor watches).</summary>
     internal ServerHandle Server => server;
 
+    /// <summary>Where the standby's files are.</summary>
+    internal ClusterLayout Layout => layout;
+
     /// <summary>The pid of the server this handle found or started.</summary>
     public int PostmasterPid => server.PostmasterPid;
 

@@ -27,6 +27,7 @@ public sealed partial class ServerSupervisor
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
     private readonly Dictionary<string, ServerRecord> records = new(StringComparer.Ordinal);
+    private bool dataLostLogged;
 
     /// <summary>Creates a supervisor of <paramref name="primary"/> and the standbys of <paramref name="standbys"/> (as they
     /// are at each check: standbys added or removed later are followed).</summary>
@@ -70,6 +71,19 @@ public sealed partial class ServerSupervisor
     /// <summary>Checks each server once and brings back those that are down and due.</summary>
     internal async Task CheckOnceAsync(CancellationToken cancellationToken)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // PostgresCluster refuses Windows
+        }
+
+        var lost = primary.Server;
+        if (lost.DataLost && lost.OwnsServer && !lost.StopRequested)
+        {
+            await FailOverAsync(cancellationToken);
+            return;
+        }
+
+        dataLostLogged = false;
         var servers = new List<(string Name, ServerHandle Server)> { ("primary", primary.Server) };
         servers.AddRange((standbys?.Standbys ?? []).Select(s => (s.Name, s.Server)));
         foreach (var (name, server) in servers)
@@ -154,6 +168,47 @@ public sealed partial class ServerSupervisor
         }
     }
 
+    /// <summary>The primary's data is gone: no restart can help, so the most advanced standby takes its place
+    /// (<see cref="LocalStandbys.PromoteIntoPrimaryAsync"/>). Without a standby there is nothing to do but say so, once.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private async Task FailOverAsync(CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        if (standbys is null || standbys.Standbys.Count == 0)
+        {
+            if (!dataLostLogged)
+            {
+                dataLostLogged = true;
+                var message = F("PostgreSQL primary's data directory '{0}' is gone and there is no standby to promote: restore it from a backup; writes fail until then.", lost(primary));
+                LogRestartFailed(logger, message);
+                Acted?.Invoke(new SupervisionEvent(timeProvider.GetUtcNow(), "primary", "PrimaryLost", message, null));
+            }
+
+            return;
+        }
+
+        try
+        {
+            var result = await standbys.PromoteIntoPrimaryAsync(cancellationToken);
+            var took = timeProvider.GetElapsedTime(started);
+            var behind = string.Join(", ", result.Behind.Select(b => F("{0} {1} bytes behind it", b.Name, b.Bytes)));
+            var message = F(
+                "PostgreSQL primary lost (its data directory was gone): standby {0}, the most advanced ({1} bytes of WAL received{2}), was promoted and now serves as the primary on 127.0.0.1:{3}, {4:0.0} s after the loss was seen; {5} standby(s) made again from it{6}. Writes acknowledged by the old primary but not yet received by {0} are lost (asynchronous replication).",
+                result.Promoted, result.ReceivedBytes, behind.Length > 0 ? "; " + behind : "", primary.Port, took.TotalSeconds, result.Rebuilt.Count,
+                result.Failures.Count > 0 ? F(", {0} could not be: {1}", result.Failures.Count, string.Join("; ", result.Failures.Select(f => f.Name + ": " + f.Reason))) : "");
+            LogActed(logger, message);
+            Acted?.Invoke(new SupervisionEvent(timeProvider.GetUtcNow(), "primary", "Promoted", message, took) { Failover = result });
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or Npgsql.NpgsqlException)
+        {
+            var message = F("PostgreSQL primary lost (its data directory was gone) and the failover failed: {0}", ex.Message);
+            LogRestartFailed(logger, message);
+            Acted?.Invoke(new SupervisionEvent(timeProvider.GetUtcNow(), "primary", "FailoverFailed", message, null));
+        }
+
+        static string lost(PostgresCluster cluster) => cluster.Server.PgData;
+    }
+
     private static string F(string format, params object?[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
@@ -181,7 +236,12 @@ public sealed partial class ServerSupervisor
 /// <summary>What the supervisor did to one server.</summary>
 /// <param name="At">When it was done.</param>
 /// <param name="Server"><c>primary</c> or the standby's name.</param>
-/// <param name="Action"><c>Restarted</c>, <c>Adopted</c>, <c>AdoptedOnAnotherPort</c> or <c>RestartFailed</c>.</param>
+/// <param name="Action"><c>Restarted</c>, <c>Adopted</c>, <c>AdoptedOnAnotherPort</c>, <c>RestartFailed</c>, <c>Promoted</c> (a
+/// standby took the place of a primary whose data was gone), <c>FailoverFailed</c> or <c>PrimaryLost</c> (no standby).</param>
 /// <param name="Message">What happened, in a sentence with the figures.</param>
 /// <param name="Down">How long the server was seen down before it was back; null when it is not back.</param>
-public sealed record SupervisionEvent(DateTimeOffset At, string Server, string Action, string Message, TimeSpan? Down);
+public sealed record SupervisionEvent(DateTimeOffset At, string Server, string Action, string Message, TimeSpan? Down)
+{
+    /// <summary>What a failover did (<see cref="Action"/> <c>Promoted</c>): the standbys the service must read from now.</summary>
+    public FailoverResult? Failover { get; init; }
+}
