@@ -50,10 +50,10 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
     /// removed) and waits until they stream. A standby that cannot be had is logged with its reason and returned
     /// among the failures; the primary goes on either way.
     /// </summary>
-    public async Task<StandbyOutcome> EnsureStandbysAsync(int count, ILogger logger, CancellationToken cancellationToken)
+    public async Task<StandbyOutcome> EnsureStandbysAsync(int count, bool synchronous, ILogger logger, CancellationToken cancellationToken)
     {
         var cluster = _cluster ?? throw new InvalidOperationException("Local standbys need the embedded PostgreSQL, not --database-url.");
-        _standbys ??= new LocalStandbys(cluster, new StandbyOptions(), logger);
+        _standbys ??= new LocalStandbys(cluster, new StandbyOptions { Synchronous = synchronous }, logger);
         return await _standbys.EnsureAsync(count, cancellationToken);
     }
 

@@ -51,6 +51,12 @@ internal static class UpCommand
             Description = "Turns the read-replica autoscaler on: it keeps between --replicas and this many standbys, adding one when the " +
                 "read path stays saturated and removing one when it stays quiet (docs/scaling.md). Same as Widgetify:Scaling:MaxReplicas.",
         };
+        var synchronous = new Option<bool>("--synchronous-replication")
+        {
+            Description = "Commits wait until a standby has applied them, so losing the primary loses no acknowledged write " +
+                "(synchronous_standby_names over the streaming standbys, synchronous_commit remote_apply); needs --replicas. Writes " +
+                "then cost a round trip to a standby. Off: asynchronous, whose loss bound is the standbys' lag (docs/replicas.md).",
+        };
         port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -66,7 +72,7 @@ internal static class UpCommand
             }
         });
 
-        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets };
+        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous };
         command.Validators.Add(r =>
         {
             if (r.GetValue(replicas) > 0 && !string.IsNullOrWhiteSpace(r.GetValue(databaseUrl)))
@@ -95,21 +101,28 @@ internal static class UpCommand
                     "for a server run elsewhere, set Widgetify:Scaling:Provider to 'command' with a script that scales it (deploy/scaling/).");
             }
         });
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(synchronous) && r.GetValue(replicas) < 1)
+            {
+                r.AddError("--synchronous-replication makes commits wait for a standby, so it needs --replicas 1 or more.");
+            }
+        });
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(replicas), parse.GetValue(maxReplicas),
-            parse.GetValue(widgets), cancellationToken));
+            parse.GetValue(widgets), parse.GetValue(synchronous), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, CancellationToken cancellationToken)
+        int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
         await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken);
         // Before the service is built, so that it is configured with the standbys that stream. Also with 0: the standbys
         // of an earlier 'up --replicas' are then removed, because a stopped standby's slot holds WAL and rows on the primary.
-        var standbys = database.Cluster is null ? null : await database.EnsureStandbysAsync(replicas, logger, cancellationToken);
+        var standbys = database.Cluster is null ? null : await database.EnsureStandbysAsync(replicas, synchronous, logger, cancellationToken);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");

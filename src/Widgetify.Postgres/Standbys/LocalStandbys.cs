@@ -16,6 +16,8 @@ public sealed class LocalStandbys : IAsyncDisposable
     private readonly StandbyOptions options;
     private readonly ILogger logger;
     private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly SemaphoreSlim synchronousGate = new(1, 1);
+    private string? synchronousNames;
     private readonly SortedDictionary<int, PostgresStandby> running = [];
 
     /// <summary>A set for <paramref name="primary"/>; nothing is started until <see cref="EnsureAsync"/> or <see cref="AddAsync"/>.</summary>
@@ -94,6 +96,7 @@ public sealed class LocalStandbys : IAsyncDisposable
                 await RecordFailureAsync(failures, StandbyNames.Numbered(number), () => BringUpAsync(number, cancellationToken));
             }
 
+            await ReconcileSynchronousNamesAsync(cancellationToken);
             return new StandbyOutcome(Standbys, failures, removed);
         }
         finally
@@ -114,7 +117,9 @@ public sealed class LocalStandbys : IAsyncDisposable
             var number = NextFreeNumber([]);
             try
             {
-                return await BringUpAsync(number, cancellationToken);
+                var added = await BringUpAsync(number, cancellationToken);
+                await ReconcileSynchronousNamesAsync(cancellationToken);
+                return added;
             }
             catch (StandbyException ex)
             {
@@ -144,6 +149,7 @@ public sealed class LocalStandbys : IAsyncDisposable
         try
         {
             StandbyLog.Removing(logger, name, "asked for", StandbyNames.RootOf(primary.DataDirectory, name));
+            await ReconcileWithoutAsync(name, cancellationToken);
             await RemoveCoreAsync(number, cancellationToken);
         }
         finally
@@ -257,6 +263,10 @@ public sealed class LocalStandbys : IAsyncDisposable
                 throw new InvalidOperationException($"The promoted standby {chosen.Name} could not be started in the primary's place ('{target}').");
             }
 
+            // The promoted copy carried the old primary's synchronous_standby_names: until the others are made again, no
+            // standby streams, and commits must not wait for one.
+            synchronousNames = null;
+            await ReconcileSynchronousNamesAsync(cancellationToken);
             var rebuilt = new List<PostgresStandby>();
             var failures = new List<StandbyFailure>();
             foreach (var (other, _) in positions.Where(p => p.Standby != chosen))
@@ -269,11 +279,83 @@ public sealed class LocalStandbys : IAsyncDisposable
                 });
             }
 
+            await ReconcileSynchronousNamesAsync(cancellationToken);
             return new FailoverResult(chosen.Name, received, [.. positions.Where(p => p.Standby != chosen).Select(p => (p.Standby.Name, received - p.Received))], rebuilt, failures);
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>With <see cref="StandbyOptions.Synchronous"/>, points the primary's <c>synchronous_standby_names</c> at the
+    /// standbys running now (any one of them acknowledges a commit), or clears it when none runs, so that commits never
+    /// block on a standby that is gone; nothing when the names are already right. Called after every change of the set
+    /// and by the supervisor at each check.</summary>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    /// <returns>The value set now; null when nothing changed.</returns>
+    public async Task<string?> ReconcileSynchronousNamesAsync(CancellationToken cancellationToken = default)
+    {
+        if (!options.Synchronous)
+        {
+            return null;
+        }
+
+        await synchronousGate.WaitAsync(cancellationToken);
+        try
+        {
+            var names = Standbys.Where(s => s.IsRunning).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+            var value = names.Count == 0 ? "" : $"ANY 1 ({string.Join(", ", names.Select(n => $"\"{n}\""))})";
+            if (value == synchronousNames)
+            {
+                return null;
+            }
+
+            await using var connection = new NpgsqlConnection(ClusterDatabase.Unpooled(primary.AdminConnectionString));
+            await connection.OpenAsync(cancellationToken);
+            if (synchronousNames is null)
+            {
+                // Commits in the app's database wait until a synchronous standby has applied them: no acknowledged write
+                // is lost with the primary, and a read on that standby after the commit sees it.
+                await using var commit = new NpgsqlCommand($"ALTER DATABASE {ClusterDatabase.AppDatabase} SET synchronous_commit = 'remote_apply'", connection);
+                await commit.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var set = new NpgsqlCommand($"ALTER SYSTEM SET synchronous_standby_names = '{value}'", connection))
+            {
+                await set.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection))
+            {
+                await reload.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            synchronousNames = value;
+            StandbyLog.SynchronousNames(logger, value.Length == 0 ? "none streams: commits no longer wait for a standby until one does" : value);
+            return value;
+        }
+        finally
+        {
+            synchronousGate.Release();
+        }
+    }
+
+    /// <summary>Takes a standby about to be removed out of the synchronous names first, so no commit waits for it.</summary>
+    private async Task ReconcileWithoutAsync(string name, CancellationToken cancellationToken)
+    {
+        var number = StandbyNames.NumberOf(name);
+        var standby = number is { } n ? Forget(n) : null;
+        try
+        {
+            await ReconcileSynchronousNamesAsync(cancellationToken);
+        }
+        finally
+        {
+            if (standby is not null)
+            {
+                Remember(number!.Value, standby);
+            }
         }
     }
 

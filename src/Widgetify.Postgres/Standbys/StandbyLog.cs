@@ -34,4 +34,7 @@ internal static partial class StandbyLog
 
     [LoggerMessage(110, LogLevel.Information, "Standby {Name} now follows the primary on 127.0.0.1:{PrimaryPort}")]
     public static partial void Repointed(ILogger logger, string name, int primaryPort);
+
+    [LoggerMessage(130, LogLevel.Warning, "Synchronous replication: synchronous_standby_names is now {Names}")]
+    public static partial void SynchronousNames(ILogger logger, string names);
 }

@@ -29,6 +29,13 @@ public sealed class StandbyOptions
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Whether commits on the primary wait until a standby has applied them (<c>synchronous_standby_names =
+    /// 'ANY 1 (...)'</c> over the streaming standbys, <c>synchronous_commit = remote_apply</c> for the app's database), so
+    /// that losing the primary loses no acknowledged write. Kept in step with the standbys that stream: with none, commits
+    /// stop waiting rather than block (logged). Off: asynchronous replication, whose loss bound is the standbys' lag.</summary>
+    /// <value>Default false.</value>
+    public bool Synchronous { get; set; }
+
     /// <summary>Checks the values and copies them, so that a later change by the caller has no effect.</summary>
     internal StandbyOptions ValidatedCopy(string parameterName)
     {
@@ -49,6 +56,7 @@ public sealed class StandbyOptions
             StartTimeout = StartTimeout,
             StreamingTimeout = StreamingTimeout,
             TimeProvider = TimeProvider,
+            Synchronous = Synchronous,
         };
     }
 }

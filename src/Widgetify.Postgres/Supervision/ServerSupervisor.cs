@@ -95,6 +95,19 @@ public sealed partial class ServerSupervisor
 
             await RecoverAsync(name, server, cancellationToken);
         }
+
+        if (standbys is not null)
+        {
+            try
+            {
+                // With synchronous replication, a standby that died must leave the names at once, or commits block on it.
+                await standbys.ReconcileSynchronousNamesAsync(cancellationToken);
+            }
+            catch (Npgsql.NpgsqlException ex)
+            {
+                LogReconcileFailed(logger, ex.Message);
+            }
+        }
     }
 
     private async Task RecoverAsync(string name, ServerHandle server, CancellationToken cancellationToken)
@@ -222,6 +235,9 @@ public sealed partial class ServerSupervisor
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL {Server} is down again after {Restarts} restart(s) within {StableAfter}: the next restart waits until {Due:O}")]
     private static partial void LogWaiting(ILogger logger, string server, int restarts, TimeSpan stableAfter, DateTimeOffset due);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bring synchronous_standby_names in step with the standbys (retried at the next check): {Reason}")]
+    private static partial void LogReconcileFailed(ILogger logger, string reason);
 
     private sealed class ServerRecord
     {
