@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Widgetify.Cli;
+using Widgetify.Cli.Drills;
 
 var root = new RootCommand("Widgetify: embeddable widgets that stay up when traffic spikes.")
 {
@@ -9,6 +10,7 @@ var root = new RootCommand("Widgetify: embeddable widgets that stay up when traf
     KeysCommand.Create(),
     PostmortemCommand.Create(),
     ReviewCommand.Create(),
+    DrillCommand.Create(),
 };
 
 try

@@ -196,6 +196,11 @@ internal static class UpCommand
             Ctrl-C stops the service (in-flight requests finish) and then {(standbys?.Streaming.Count > 0 ? "the standbys and " : "")}PostgreSQL.
             """);
 
+        // Where a drill (or an operator's script) finds this service; gone when it stops.
+        var serviceFile = Path.Combine(dataDir, Drills.DrillDeployment.ServiceFile);
+        await File.WriteAllTextAsync(serviceFile, System.Text.Json.JsonSerializer.Serialize(new { url, pid = Environment.ProcessId }), cancellationToken);
+        using var removeServiceFile = app.Lifetime.ApplicationStopping.Register(() => File.Delete(serviceFile));
+
         // The servers this process started are kept running: one that dies is restarted on its port. The supervisor
         // stops as soon as the host begins to stop, so that it never restarts a server the shutdown is stopping.
         using var supervising = new CancellationTokenSource();

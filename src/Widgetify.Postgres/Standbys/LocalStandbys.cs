@@ -248,11 +248,21 @@ public sealed class LocalStandbys : IAsyncDisposable
             await chosen.StopAsync(cancellationToken);
             Forget(StandbyNames.NumberOf(chosen.Name)!.Value);
 
-            // Into the primary's folder: what is left of the lost one goes first.
+            // Into the primary's folder. What is left of the lost one is renamed away first (atomic, whatever is still
+            // deleting inside it, such as the rm -rf that lost it), then removed as far as it can be.
             var target = primary.Layout.PgData;
             if (Directory.Exists(target))
             {
-                Directory.Delete(target, recursive: true);
+                var remains = $"{target}.lost-{DateTime.UtcNow:yyyyMMddHHmmss}";
+                Directory.Move(target, remains);
+                try
+                {
+                    Directory.Delete(remains, recursive: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    StandbyLog.Failed(logger, chosen.Name, $"the lost primary's remains in '{remains}' could not all be deleted ({ex.Message}); delete them by hand");
+                }
             }
 
             Directory.Move(chosen.Layout.PgData, target);
@@ -304,15 +314,27 @@ public sealed class LocalStandbys : IAsyncDisposable
         await synchronousGate.WaitAsync(cancellationToken);
         try
         {
-            var names = Standbys.Where(s => s.IsRunning).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+            // Only standbys that stream from this primary now can acknowledge a commit: one that runs but follows nobody
+            // (just promoted away from, or lost its slot) would make every commit wait.
+            await using var connection = new NpgsqlConnection(ClusterDatabase.Unpooled(primary.AdminConnectionString));
+            await connection.OpenAsync(cancellationToken);
+            var streaming = new HashSet<string>(StringComparer.Ordinal);
+            await using (var read = new NpgsqlCommand("SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'", connection))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    streaming.Add(reader.GetString(0));
+                }
+            }
+
+            var names = Standbys.Where(s => s.IsRunning && streaming.Contains(s.Name)).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
             var value = names.Count == 0 ? "" : $"ANY 1 ({string.Join(", ", names.Select(n => $"\"{n}\""))})";
             if (value == synchronousNames)
             {
                 return null;
             }
 
-            await using var connection = new NpgsqlConnection(ClusterDatabase.Unpooled(primary.AdminConnectionString));
-            await connection.OpenAsync(cancellationToken);
             if (synchronousNames is null)
             {
                 // Commits in the app's database wait until a synchronous standby has applied them: no acknowledged write
@@ -359,8 +381,8 @@ public sealed class LocalStandbys : IAsyncDisposable
         }
     }
 
-    /// <summary>A promoted standby's postgresql.auto.conf still names the lost primary (with the admin password) and its
-    /// slot: harmless on a primary, but wrong, so those lines go.</summary>
+    /// <summary>A promoted standby's postgresql.auto.conf still names the lost primary (with the admin password), its slot,
+    /// and the old primary's synchronous standbys: those lines go.</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static async Task StripStandbySettingsAsync(string pgData, CancellationToken cancellationToken)
     {
@@ -371,8 +393,11 @@ public sealed class LocalStandbys : IAsyncDisposable
         }
 
         var lines = await File.ReadAllLinesAsync(path, cancellationToken);
+        // synchronous_standby_names too: it names the old primary's standbys, none of which follows the new one yet, and
+        // every commit (the first ALTER DATABASE included) would wait for them forever.
         var kept = lines.Where(l => !l.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal)
-                                    && !l.TrimStart().StartsWith("primary_slot_name", StringComparison.Ordinal));
+                                    && !l.TrimStart().StartsWith("primary_slot_name", StringComparison.Ordinal)
+                                    && !l.TrimStart().StartsWith("synchronous_standby_names", StringComparison.Ordinal));
         await ServerUserFile.WriteAsync(path, string.Join('\n', kept) + "\n", ProcessRunner.Instance, cancellationToken);
     }
 

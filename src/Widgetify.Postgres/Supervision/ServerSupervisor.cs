@@ -65,6 +65,11 @@ public sealed partial class ServerSupervisor
             {
                 return;
             }
+            catch (Exception ex)
+            {
+                // Whatever one check met, the next must still run: a supervisor that stopped would leave the servers alone.
+                LogCheckFailed(logger, ex);
+            }
         }
     }
 
@@ -235,6 +240,9 @@ public sealed partial class ServerSupervisor
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL {Server} is down again after {Restarts} restart(s) within {StableAfter}: the next restart waits until {Due:O}")]
     private static partial void LogWaiting(ILogger logger, string server, int restarts, TimeSpan stableAfter, DateTimeOffset due);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A supervision check failed; the next runs in a second")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bring synchronous_standby_names in step with the standbys (retried at the next check): {Reason}")]
     private static partial void LogReconcileFailed(ILogger logger, string reason);
