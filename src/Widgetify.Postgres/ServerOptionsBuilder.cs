@@ -22,6 +22,9 @@ internal static class ServerOptionsBuilder
         // With this bound, slots keep at most 1 GB of WAL (checked at each checkpoint); a slot further behind is
         // invalidated, and its standby is rebuilt by a new base backup when it is started again.
         new("max_slot_wal_keep_size", "1GB"),
+        // After a crash (kill -9 and the supervisor's restart) the server first syncs its whole data directory; file by
+        // file (the default) that took 5 s of the 7.6 s a restart lasted here, one syncfs() per file system a few ms.
+        new("recovery_init_sync_method", "syncfs"),
     ];
 
     public static string Build(int port, PostgresClusterOptions options)
