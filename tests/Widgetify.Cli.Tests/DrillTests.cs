@@ -1,0 +1,97 @@
+using System.Globalization;
+using Widgetify.Cli.Drills;
+using Widgetify.Cli.Tests.Infrastructure;
+
+namespace Widgetify.Cli.Tests;
+
+/// <summary>'widgetify drill': the figures computed from a ledger, and a real drill against a fresh deployment.</summary>
+public sealed class DrillTests
+{
+    private static readonly TimeSpan Goal = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public void Figures_OutageThenRecovery_MeasureFromTheFault()
+    {
+        // Arrange: the fault at t=10; acknowledged before, shed from 10.5 to 12, acknowledged again from 12.5.
+        LedgerEntry[] entries =
+        [
+            Entry(9.8, Outcome.Acknowledged),
+            Entry(10.5, Outcome.Shed),
+            Entry(11.0, Outcome.Failed, status: 0),
+            Entry(12.0, Outcome.Shed),
+            Entry(12.5, Outcome.Acknowledged),
+            Entry(13.0, Outcome.Acknowledged),
+        ];
+
+        // Act
+        var figures = DrillFigures.Of("db-kill", entries, faultAt: 10, lost: 0, duplicated: 0, Goal);
+
+        // Assert
+        figures.UnavailableSeconds.ShouldBe(1.5, 1e-9);
+        figures.RecoverySeconds!.Value.ShouldBe(2.5, 1e-9);
+        (figures.Acknowledged, figures.Shed, figures.Failed).ShouldBe((3, 2, 1));
+        figures.MeetsGoals.ShouldBeFalse(); // one failed other than 503
+        figures.Print().ShouldContain("goals: missed: 1 request(s) failed other than 503");
+    }
+
+    [Fact]
+    public void Figures_NoAcknowledgedWriteAfterTheLastFailure_NeverRecovered()
+    {
+        // Arrange
+        LedgerEntry[] entries = [Entry(9, Outcome.Acknowledged), Entry(11, Outcome.Shed), Entry(12, Outcome.Shed)];
+
+        // Act
+        var figures = DrillFigures.Of("primary-lost", entries, faultAt: 10, lost: 0, duplicated: 0, TimeSpan.FromSeconds(30));
+
+        // Assert
+        figures.RecoverySeconds.ShouldBeNull();
+        figures.Print().ShouldContain("recovery_s: never");
+        figures.MeetsGoals.ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Figures_LostOrDuplicated_MissTheGoalsWhateverTheRecovery()
+    {
+        // Arrange: no outage at all.
+        LedgerEntry[] entries = [Entry(9, Outcome.Acknowledged), Entry(11, Outcome.Acknowledged)];
+
+        // Act
+        var lost = DrillFigures.Of("db-kill", entries, 10, lost: 1, duplicated: 0, Goal);
+        var duplicated = DrillFigures.Of("db-kill", entries, 10, lost: 0, duplicated: 2, Goal);
+        var clean = DrillFigures.Of("db-kill", entries, 10, lost: 0, duplicated: 0, Goal);
+
+        // Assert
+        lost.MeetsGoals.ShouldBeFalse();
+        duplicated.Print().ShouldContain("2 write(s) stored twice");
+        clean.MeetsGoals.ShouldBeTrue();
+        clean.Print().ShouldContain("goals: met");
+    }
+
+    [Fact]
+    public async Task Drill_DbKillOnAFreshDeployment_LosesAndDuplicatesNothingAndFailsOnlyWith503()
+    {
+        // Act: a real drill: a fresh 'up', kill -9 of its PostgreSQL under 8 writers, the ledger against the table.
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync("drill", "db-kill");
+
+        // Assert: the figures are printed one per line; the ones about correctness, not speed, are checked here
+        // (recovery time is measured in docs/benchmarks.md, not asserted on a noisy machine).
+        exitCode.ShouldBeOneOf([0, 2], stdout + stderr);
+        var figures = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(": ", 2))
+            .Where(parts => parts.Length == 2)
+            .GroupBy(parts => parts[0])
+            .ToDictionary(g => g.Key, g => g.First()[1].Trim());
+        figures["fault"].ShouldBe("db-kill");
+        figures["lost"].ShouldBe("0");
+        figures["duplicated"].ShouldBe("0");
+        figures["failed"].ShouldBe("0", stdout);
+        int.Parse(figures["acknowledged"], CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
+        figures.ShouldContainKey("recovery_s");
+        figures.ShouldContainKey("unavailable_s");
+    }
+
+    private static LedgerEntry Entry(double answeredAt, Outcome outcome, int status = -1) =>
+        new($"k{answeredAt}", answeredAt - 0.1, answeredAt, outcome,
+            status >= 0 ? status : outcome switch { Outcome.Acknowledged => 201, Outcome.Shed => 503, _ => 500 },
+            outcome == Outcome.Acknowledged ? Guid.NewGuid() : null);
+}
