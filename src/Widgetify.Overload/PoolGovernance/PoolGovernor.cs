@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Widgetify.Core.Database;
 using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Overload.PoolGovernance;
@@ -199,7 +200,18 @@ public sealed partial class PoolGovernor : IAsyncDisposable
             {
                 ControlDataSource.Clear();
             }
-            catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
+            catch (Exception exception) when (DatabaseUnavailable.Is(exception, out var reason))
+            {
+                // The database is down or restarting: expected at a stop during an outage, so one line, no stack trace.
+                PoolGovernanceLog.LeaseNotReleasedDatabaseAway(logger, InstanceName, reason, options.LeaseDuration);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                PoolGovernanceLog.LeaseNotReleasedDatabaseAway(logger, InstanceName, "the stop's deadline passed first", options.LeaseDuration);
+                return;
+            }
+            catch (NpgsqlException exception)
             {
                 PoolGovernanceLog.LeaseNotReleased(logger, exception, InstanceName, options.LeaseDuration);
                 return;
