@@ -182,6 +182,22 @@ public sealed partial class PoolGovernor : IAsyncDisposable
         }
     }
 
+    /// <summary>A database that is down or does not answer in time is what renewals are retried for: one line with the
+    /// reason. Anything else is unexpected and keeps its stack trace.</summary>
+    private void LogRenewalFailed(Exception exception)
+    {
+        var reason = DatabaseUnavailable.Is(exception, out var unavailable) ? unavailable
+            : exception is OperationCanceledException ? "no answer before the attempt's deadline" : null;
+        if (reason is null)
+        {
+            PoolGovernanceLog.RenewalFailed(logger, exception, InstanceName, options.HeartbeatInterval, options.LeaseDuration);
+        }
+        else
+        {
+            PoolGovernanceLog.RenewalFailedDatabaseAway(logger, InstanceName, reason, options.HeartbeatInterval, options.LeaseDuration);
+        }
+    }
+
     /// <summary>Deletes the lease on a best-effort basis: a stop must complete even when PostgreSQL is gone, and an
     /// unreleased lease only delays peers until it expires. The pooled control connection may have been broken since
     /// its last use (a server restart, an administrator's terminate), so a failure is retried once on a fresh one.</summary>
@@ -250,7 +266,7 @@ public sealed partial class PoolGovernor : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
                 {
-                    PoolGovernanceLog.RenewalFailed(logger, ex, InstanceName, options.HeartbeatInterval, options.LeaseDuration);
+                    LogRenewalFailed(ex);
                 }
             }
 
