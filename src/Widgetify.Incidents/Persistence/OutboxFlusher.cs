@@ -385,7 +385,7 @@ internal sealed class OutboxFlusher : IAsyncDisposable
         }
         else if (DatabaseUnavailable.Is(failure, out var unavailable))
         {
-            reason = "the database is unavailable: " + unavailable;
+            reason = $"the database is unavailable ({unavailable})";
         }
         else
         {
