@@ -28,6 +28,7 @@ internal static class UpCommand
     public const string OperatorKeyFile = "operator-api-key";
     public const string OperatorTenant = "operators";
     public const string PostmortemFolder = "postmortems";
+    public const string IncidentSpoolFile = "incidents.spool.json";
     public const string ReplicasSection = "Database:Replicas";
 
     public static Command Create()
@@ -152,6 +153,8 @@ internal static class UpCommand
 
         // Defaults that need the data folder and the port; settings made in appsettings.json or the environment win.
         DefaultSetting(builder.Configuration, settings, "Monitoring:Incidents:PostmortemDirectory", postmortems);
+        // An incident opened while the database is down survives a stop before it is back: kept here, written at the next start.
+        DefaultSetting(builder.Configuration, settings, "Monitoring:Incidents:SpoolFile", Path.GetFullPath(Path.Combine(dataDir, IncidentSpoolFile)));
         DefaultSetting(builder.Configuration, settings, "Monitoring:ExternalUrl", url);
         // What './widgetify review --apply --data-dir' writes; the service reads it without a restart.
         DefaultSetting(builder.Configuration, settings, "Review:SettingsFile", Path.GetFullPath(Path.Combine(dataDir, ReviewedSettingsFile.FileName)));

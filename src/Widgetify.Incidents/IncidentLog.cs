@@ -55,4 +55,51 @@ internal static partial class IncidentLog
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning,
         Message = "Resolved incident(s) no instance had reported on for {Liveness} as abandoned (their instances stopped before they resolved)")]
     public static partial void AbandonedClosed(ILogger logger, TimeSpan liveness);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning,
+        Message = "Could not write the incident timeline, the database is unavailable ({Reason}); {Entries} entries and {Samples} samples wait in memory and are written when it answers (samples beyond Widgetify:Monitoring:Incidents:SampleRetention are dropped, entries never)")]
+    public static partial void FlushFailedDatabaseAway(ILogger logger, string reason, int entries, int samples);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning,
+        Message = "Could not prepare the incident tables or look for an open incident, the database is unavailable ({Reason}); retrying with every flush (Widgetify:Monitoring:Incidents:FlushInterval)")]
+    public static partial void StartFailedDatabaseAway(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information,
+        Message = "Loaded {Entries} incident timeline entries and {Samples} samples from {Path}, kept when the service stopped before the database came back (instance {Instances}); they are written to the database before anything new, then the file is deleted")]
+    public static partial void SpoolLoaded(ILogger logger, string path, int entries, int samples, string instances);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Information,
+        Message = "Wrote the {Entries} incident timeline entries and {Samples} samples kept in {Path} to the database, and deleted the file")]
+    public static partial void SpoolDelivered(ILogger logger, int entries, int samples, string path);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error,
+        Message = "Could not read the incident spool {Path}: {Reason}. Moved it to {MovedTo} and started without it: what it holds is not in the database (read it, then delete it)")]
+    public static partial void SpoolUnreadable(ILogger logger, string path, string reason, string movedTo);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Error,
+        Message = "Could not use the incident spool {Path}: {Reason}; nor move it aside: {MoveFailure}. Going on without it; the next stop that has writes waiting replaces it")]
+    public static partial void SpoolNotMovedAside(ILogger logger, string path, string reason, string moveFailure);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning,
+        Message = "Wrote the incident spool {Path} to the database but could not delete it ({Reason}); the next start writes it again, which stores nothing twice")]
+    public static partial void SpoolNotDeleted(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "The last incident timeline flush at stop failed unexpectedly")]
+    public static partial void FinalFlushFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Warning,
+        Message = "Stopping without writing the incident timeline, {Reason}: {Entries} entries and {Samples} samples are kept in {Path} (mode 0600) and written to the database at the next start")]
+    public static partial void Spooled(ILogger logger, string reason, int entries, int samples, string path);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Error,
+        Message = "Stopping without writing the incident timeline, {Reason}: {Entries} entries and {Samples} samples are lost. Set Widgetify:Monitoring:Incidents:SpoolFile to keep them for the next start ('./widgetify up' does)")]
+    public static partial void OutboxLost(ILogger logger, string reason, int entries, int samples);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Error,
+        Message = "Could not write the incident spool {Path} (Widgetify:Monitoring:Incidents:SpoolFile): {Entries} timeline entries and {Samples} samples waiting for the database are lost. Check that the service may write to that folder and that the disk has room")]
+    public static partial void SpoolWriteFailed(ILogger logger, Exception exception, string path, int entries, int samples);
+
+    [LoggerMessage(EventId = 27, Level = LogLevel.Error,
+        Message = "The database refused the incident spool {Path} (a retry would be refused too); moved it to {MovedTo} and went on without it: what it holds is not in the database (read it, then delete it)")]
+    public static partial void SpoolRefused(ILogger logger, Exception exception, string path, string movedTo);
 }

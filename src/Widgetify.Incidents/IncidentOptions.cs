@@ -46,6 +46,14 @@ public sealed class IncidentOptions
     /// <value>Default null.</value>
     public string? PostmortemDirectory { get; set; }
 
+    /// <summary>Where the incident writes still waiting for the database are kept when the service stops before it comes
+    /// back (an incident opened during an outage, its timeline and samples): a JSON file, mode 0600, written at stop
+    /// and delivered, then deleted, at the next start. One file per instance. Null keeps them in memory only: a stop
+    /// during an outage then loses them, and the stop's log says how many. <c>./widgetify up</c> sets it to
+    /// <c>&lt;data-dir&gt;/incidents.spool.json</c>.</summary>
+    /// <value>Default null.</value>
+    public string? SpoolFile { get; set; }
+
     /// <summary>How often queued timeline writes are flushed to the database, in one transaction.</summary>
     /// <value>Default 1 s; range 100 ms to 1 min.</value>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]

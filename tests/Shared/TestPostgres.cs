@@ -36,9 +36,16 @@ public sealed class TestPostgres : IAsyncDisposable
     /// the old connection string reach it again.</summary>
     public async Task RestartAsync()
     {
-        await Cluster.StopAsync();
-        Cluster = await PostgresCluster.StartAsync(Options(Root, Cluster.Port, _maxConnections, _settings));
+        await StopAsync();
+        await StartAgainAsync();
     }
+
+    /// <summary>Stops the server (a fast shutdown): the database is away until <see cref="StartAgainAsync"/>.</summary>
+    public Task StopAsync() => Cluster.StopAsync();
+
+    /// <summary>Starts the server stopped by <see cref="StopAsync"/> again, on the same port and data.</summary>
+    public async Task StartAgainAsync() =>
+        Cluster = await PostgresCluster.StartAsync(Options(Root, Cluster.Port, _maxConnections, _settings));
 
     private static PostgresClusterOptions Options(string root, int? port, int maxConnections, IReadOnlyDictionary<string, string> settings)
     {

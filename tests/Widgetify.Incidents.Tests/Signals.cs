@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Widgetify.Incidents.Impact;
@@ -82,12 +83,14 @@ internal sealed class Scenario : IAsyncDisposable
 {
     private readonly Dictionary<string, AlertSnapshot> _active = new(StringComparer.Ordinal);
 
-    public Scenario(IncidentStore store, ClientImpactTracker? clients = null, IncidentOptions? options = null, string instance = "a", FakeTimeProvider? time = null)
+    public Scenario(
+        IncidentStore store, ClientImpactTracker? clients = null, IncidentOptions? options = null, string instance = "a", FakeTimeProvider? time = null,
+        ILogger<IncidentTracker>? logger = null)
     {
         Time = time ?? new FakeTimeProvider(Signals.T0);
         Options = options ?? new IncidentOptions();
         Clients = clients ?? new ClientImpactTracker(Options, Time);
-        Tracker = new IncidentTracker(Options, Slo, Alerts, store, Clients, instance, Time, NullLogger<IncidentTracker>.Instance);
+        Tracker = new IncidentTracker(Options, Slo, Alerts, store, Clients, instance, Time, logger ?? NullLogger<IncidentTracker>.Instance);
     }
 
     public FakeTimeProvider Time { get; }

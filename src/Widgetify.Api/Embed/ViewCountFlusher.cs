@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
+using Widgetify.Core.Database;
 using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Embed;
@@ -59,11 +60,12 @@ internal sealed partial class ViewCountFlusher(
     {
         await base.StopAsync(cancellationToken);
         // Kestrel has drained in-flight requests by now (the server stops before hosted services): flush what they counted.
-        await FlushAsync(cancellationToken);
+        await FlushAsync(cancellationToken, atStop: true);
     }
 
-    /// <summary>Writes what is buffered; on failure puts it back for the next attempt.</summary>
-    internal async Task<int> FlushAsync(CancellationToken cancellationToken)
+    /// <summary>Writes what is buffered; on failure puts it back for the next attempt (at stop there is none: the log
+    /// says how many widgets' counts are lost).</summary>
+    internal async Task<int> FlushAsync(CancellationToken cancellationToken, bool atStop = false)
     {
         var batch = counter.Drain();
         if (batch.Count == 0)
@@ -79,7 +81,16 @@ internal sealed partial class ViewCountFlusher(
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
         {
             counter.Restore(batch);
-            LogFlushFailed(logger, batch.Count, ex.Message);
+            var unavailable = DatabaseUnavailable.Is(ex, out var why);
+            if (atStop)
+            {
+                LogLostAtStop(logger, batch.Count, batch.Values.Sum(), unavailable ? $"the database is unavailable ({why})" : ex.Message);
+            }
+            else
+            {
+                LogFlushFailed(logger, batch.Count, why ?? ex.Message);
+            }
+
             return 0;
         }
     }
@@ -89,4 +100,7 @@ internal sealed partial class ViewCountFlusher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write view counts of {Widgets} widgets, will retry: {Reason}")]
     private static partial void LogFlushFailed(ILogger logger, int widgets, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping without writing the view counts of {Widgets} widgets ({Views} views), {Reason}: they are lost")]
+    private static partial void LogLostAtStop(ILogger logger, int widgets, long views, string reason);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Widgetify.Incidents.Impact;
 using Widgetify.Incidents.Persistence;
 using Widgetify.Incidents.Postmortems;
+using Widgetify.Incidents.Spool;
 using Widgetify.Incidents.Timeline;
 using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
@@ -73,6 +74,7 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
             ClientCap = options.ClientCap,
             PostmortemDirectory = options.PostmortemDirectory,
             FlushInterval = options.FlushInterval,
+            SpoolFile = options.SpoolFile,
         };
         _slo = slo;
         _clients = clients;
@@ -82,7 +84,8 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
         _lifecycle = new IncidentLifecycle(slo, _options);
         _connectionWaitThreshold = alerts.AcquireWaitP99Seconds;
         _outbox = new IncidentOutbox((int)Math.Max(60, _options.SampleRetention.TotalSeconds));
-        _flusher = new OutboxFlusher(_options, store, _outbox, instance, this, timeProvider, logger);
+        var spool = string.IsNullOrWhiteSpace(_options.SpoolFile) ? null : new IncidentSpool(_options.SpoolFile, timeProvider);
+        _flusher = new OutboxFlusher(_options, store, _outbox, spool, instance, this, timeProvider, logger);
     }
 
     /// <summary>The incident this instance is in (open or mitigated); null when there is none.</summary>
@@ -103,9 +106,10 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
     /// <summary>Writes waiting in the outbox: timeline operations and samples.</summary>
     internal (int Ops, int Samples) Pending => (_outbox.PendingOps, _outbox.PendingSamples);
 
-    /// <summary>Creates the tables, re-attaches to an incident still open in the database (this instance restarted
-    /// during it, or joined a fleet in one) and starts the flush loop. When the database is unreachable it logs and
-    /// keeps trying on every flush instead of failing the start: a DatabaseDown incident must still be recorded.</summary>
+    /// <summary>Creates the tables, writes what the last stop kept in <see cref="IncidentOptions.SpoolFile"/>, re-attaches
+    /// to an incident still open in the database (this instance restarted during it, or joined a fleet in one) and
+    /// starts the flush loop. When the database is unreachable it logs and keeps trying on every flush instead of failing
+    /// the start: a DatabaseDown incident must still be recorded.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     public Task StartAsync(CancellationToken cancellationToken) => _flusher.StartAsync(cancellationToken);
 
@@ -113,7 +117,8 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
     /// <returns>True when the database took everything.</returns>
     internal Task<bool> FlushAsync(CancellationToken cancellationToken) => _flusher.FlushAsync(cancellationToken);
 
-    /// <summary>Stops the flush loop after one last flush attempt.</summary>
+    /// <summary>Stops the flush loop after one last flush attempt; what the database did not take then goes to
+    /// <see cref="IncidentOptions.SpoolFile"/> for the next start.</summary>
     public async ValueTask DisposeAsync()
     {
         // The host stops it (last flush while the database still runs), then the container disposes it again.

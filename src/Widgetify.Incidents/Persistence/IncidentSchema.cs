@@ -83,6 +83,9 @@ internal static class IncidentSchema
         -- before they existed, which did not count them (PostgreSQL 11+ adds a constant default without a rewrite).
         ALTER TABLE widgetify_incident_instances ADD COLUMN IF NOT EXISTS client_closed bigint NOT NULL DEFAULT 0;
         ALTER TABLE widgetify_incident_samples ADD COLUMN IF NOT EXISTS client_closed bigint NOT NULL DEFAULT 0;
+        -- The local ids of the incidents that joined this one (detected elsewhere first): an open delivered again (a
+        -- lost commit, a spool delivered twice) finds the incident it joined instead of joining or opening another.
+        ALTER TABLE widgetify_incidents ADD COLUMN IF NOT EXISTS joined_ids uuid[] NOT NULL DEFAULT '{}';
         """;
 
     /// <summary>Takes the incidents' transaction-scoped advisory lock (<see cref="AdvisoryLockKey"/>).</summary>

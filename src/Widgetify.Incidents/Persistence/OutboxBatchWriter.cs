@@ -86,23 +86,38 @@ internal sealed class OutboxBatchWriter(NpgsqlConnection connection, NpgsqlTrans
     {
         var incident = open.Incident;
         Guid? existing;
+        bool delivered;
+
+        // Opened or joined already, by an earlier delivery of this very op (a commit whose acknowledgement was lost, a
+        // spool delivered again after a crash): that is the incident, even if resolved since or no longer the oldest
+        // open. Without this a retry would join whatever is open now, or open a second incident.
         await using (var find = new NpgsqlCommand(
-            $"SELECT i.id FROM widgetify_incidents i WHERE {IncidentStore.OldestOpen}", connection, transaction))
+            "SELECT i.id FROM widgetify_incidents i WHERE i.id = $1 OR $1 = ANY (i.joined_ids) ORDER BY i.id <> $1 LIMIT 1", connection, transaction)
         {
+            Parameters = { new() { Value = incident.Id } },
+        })
+        {
+            existing = await find.ExecuteScalarAsync(cancellationToken) as Guid?;
+            delivered = existing is not null;
+        }
+
+        if (existing is null)
+        {
+            await using var find = new NpgsqlCommand($"SELECT i.id FROM widgetify_incidents i WHERE {IncidentStore.OldestOpen}", connection, transaction);
             existing = await find.ExecuteScalarAsync(cancellationToken) as Guid?;
         }
 
         var joined = existing is { } other && other != incident.Id;
         var id = existing ?? incident.Id;
-        if (joined)
+        if (joined && !delivered)
         {
             await ExecuteAsync(
                 $"""
                 UPDATE widgetify_incidents SET impact_started_at = least(impact_started_at, $2), detected_at = least(detected_at, $3),
-                    {MergeAlertsAndTouch}
+                    joined_ids = array_append(joined_ids, $5), {MergeAlertsAndTouch}
                 WHERE id = $1
                 """,
-                cancellationToken, id, incident.ImpactStartedAt, incident.DetectedAt, incident.Alerts.ToArray());
+                cancellationToken, id, incident.ImpactStartedAt, incident.DetectedAt, incident.Alerts.ToArray(), incident.Id);
         }
         else if (existing is null)
         {

@@ -36,4 +36,12 @@ internal static partial class PoolGovernanceLog
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning,
         Message = "Could not release the connection-budget lease of {InstanceName} on stop; peers get its share back when it expires within {LeaseDuration} (Widgetify:ConnectionBudget:LeaseDuration)")]
     public static partial void LeaseNotReleased(ILogger logger, Exception exception, string instanceName, TimeSpan leaseDuration);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
+        Message = "Could not release the connection-budget lease of {InstanceName} on stop, the database is unavailable ({Reason}); the lease expires by itself within {LeaseDuration} (Widgetify:ConnectionBudget:LeaseDuration) and peers then get its share back")]
+    public static partial void LeaseNotReleasedDatabaseAway(ILogger logger, string instanceName, string reason, TimeSpan leaseDuration);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning,
+        Message = "Could not renew the connection-budget lease of {InstanceName}, the database is unavailable ({Reason}); retrying every {HeartbeatInterval} (Widgetify:ConnectionBudget:HeartbeatInterval). The share drops to 0 if no renewal succeeds within {LeaseDuration} (Widgetify:ConnectionBudget:LeaseDuration)")]
+    public static partial void RenewalFailedDatabaseAway(ILogger logger, string instanceName, string reason, TimeSpan heartbeatInterval, TimeSpan leaseDuration);
 }

@@ -36,7 +36,7 @@ public sealed partial class PoolGovernor
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or TimeoutException or OperationCanceledException)
             {
-                PoolGovernanceLog.RenewalFailed(logger, ex, InstanceName, options.HeartbeatInterval, options.LeaseDuration);
+                LogRenewalFailed(ex);
                 LoseLeaseIfOverdue();
             }
         }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Widgetify.Core.Database;
 using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Overload.PoolGovernance;
@@ -181,6 +182,22 @@ public sealed partial class PoolGovernor : IAsyncDisposable
         }
     }
 
+    /// <summary>A database that is down or does not answer in time is what renewals are retried for: one line with the
+    /// reason. Anything else is unexpected and keeps its stack trace.</summary>
+    private void LogRenewalFailed(Exception exception)
+    {
+        var reason = DatabaseUnavailable.Is(exception, out var unavailable) ? unavailable
+            : exception is OperationCanceledException ? "no answer before the attempt's deadline" : null;
+        if (reason is null)
+        {
+            PoolGovernanceLog.RenewalFailed(logger, exception, InstanceName, options.HeartbeatInterval, options.LeaseDuration);
+        }
+        else
+        {
+            PoolGovernanceLog.RenewalFailedDatabaseAway(logger, InstanceName, reason, options.HeartbeatInterval, options.LeaseDuration);
+        }
+    }
+
     /// <summary>Deletes the lease on a best-effort basis: a stop must complete even when PostgreSQL is gone, and an
     /// unreleased lease only delays peers until it expires. The pooled control connection may have been broken since
     /// its last use (a server restart, an administrator's terminate), so a failure is retried once on a fresh one.</summary>
@@ -199,7 +216,18 @@ public sealed partial class PoolGovernor : IAsyncDisposable
             {
                 ControlDataSource.Clear();
             }
-            catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
+            catch (Exception exception) when (DatabaseUnavailable.Is(exception, out var reason))
+            {
+                // The database is down or restarting: expected at a stop during an outage, so one line, no stack trace.
+                PoolGovernanceLog.LeaseNotReleasedDatabaseAway(logger, InstanceName, reason, options.LeaseDuration);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                PoolGovernanceLog.LeaseNotReleasedDatabaseAway(logger, InstanceName, "the stop's deadline passed first", options.LeaseDuration);
+                return;
+            }
+            catch (NpgsqlException exception)
             {
                 PoolGovernanceLog.LeaseNotReleased(logger, exception, InstanceName, options.LeaseDuration);
                 return;
@@ -238,7 +266,7 @@ public sealed partial class PoolGovernor : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
                 {
-                    PoolGovernanceLog.RenewalFailed(logger, ex, InstanceName, options.HeartbeatInterval, options.LeaseDuration);
+                    LogRenewalFailed(ex);
                 }
             }
 

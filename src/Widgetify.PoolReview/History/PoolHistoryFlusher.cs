@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Widgetify.Core.Database;
 
 namespace Widgetify.PoolReview.History;
 
@@ -25,6 +26,7 @@ internal sealed class PoolHistoryFlusher : IAsyncDisposable
     private Task? loop;
     private DateTimeOffset? trimmedAt;
     private bool failing;
+    private string? lastFailure;
     private long droppedWhileFailing;
 
     public PoolHistoryFlusher(PoolMinuteWriter writer, PendingMinutes pending, TimeSpan retention, TimeProvider timeProvider, ILogger logger)
@@ -48,18 +50,28 @@ internal sealed class PoolHistoryFlusher : IAsyncDisposable
         }
     }
 
-    /// <summary>One last flush (at most 5 s), then releases the loop's resources. Call after <see cref="StopAsync"/>.</summary>
+    /// <summary>One last flush (at most 5 s), then releases the loop's resources. Call after <see cref="StopAsync"/>.
+    /// What it cannot write is lost with the process, as a crash would lose it, and the log says how many minutes.</summary>
     public async ValueTask DisposeAsync()
     {
+        string? reason = null;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             // No trim: a service stopping (or one whose monitoring never ran) has no business deleting history.
-            await FlushAsync(trim: false, timeout.Token);
+            if (!await FlushAsync(trim: false, atStop: true, timeout.Token))
+            {
+                reason = lastFailure;
+            }
         }
         catch (OperationCanceledException)
         {
-            // Best effort: what is still queued is lost with the process, as a crash would lose it.
+            reason = "the database did not answer within 5 s";
+        }
+
+        if (reason is not null && pending.Count > 0)
+        {
+            PoolHistoryLog.LostAtStop(logger, pending.Count, reason);
         }
 
         stopping.Dispose();
@@ -68,9 +80,9 @@ internal sealed class PoolHistoryFlusher : IAsyncDisposable
 
     /// <summary>Writes every waiting minute in one statement, then trims when an hour has passed since the last trim.</summary>
     /// <returns>True when the database took everything.</returns>
-    public Task<bool> FlushAsync(CancellationToken cancellationToken) => FlushAsync(trim: true, cancellationToken);
+    public Task<bool> FlushAsync(CancellationToken cancellationToken) => FlushAsync(trim: true, atStop: false, cancellationToken);
 
-    private async Task<bool> FlushAsync(bool trim, CancellationToken cancellationToken)
+    private async Task<bool> FlushAsync(bool trim, bool atStop, CancellationToken cancellationToken)
     {
         await flushGate.WaitAsync(cancellationToken);
         var unwritten = pending.Take();
@@ -91,7 +103,20 @@ internal sealed class PoolHistoryFlusher : IAsyncDisposable
         {
             pending.Return(unwritten);
             unwritten = [];
-            Failed(ex);
+            if (atStop)
+            {
+                // No next flush to promise: DisposeAsync says what is lost.
+                lastFailure = DatabaseUnavailable.Is(ex, out var unavailable) ? $"the database is unavailable ({unavailable})" : ex.Message;
+                if (unavailable is null)
+                {
+                    PoolHistoryLog.WriteFailedAtStop(logger, ex);
+                }
+            }
+            else
+            {
+                Failed(ex);
+            }
+
             return false;
         }
         finally
@@ -141,7 +166,14 @@ internal sealed class PoolHistoryFlusher : IAsyncDisposable
         if (!failing)
         {
             failing = true;
-            PoolHistoryLog.WriteFailed(logger, exception, pending.Count, pending.Capacity);
+            if (DatabaseUnavailable.Is(exception, out var reason))
+            {
+                PoolHistoryLog.WriteFailedDatabaseAway(logger, reason, pending.Count, pending.Capacity);
+            }
+            else
+            {
+                PoolHistoryLog.WriteFailed(logger, exception, pending.Count, pending.Capacity);
+            }
         }
 
         // Logged once per outage, when the first minute goes: the count is in the recovery's line.

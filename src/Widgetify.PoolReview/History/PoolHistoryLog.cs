@@ -23,4 +23,15 @@ internal static partial class PoolHistoryLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Recording a second of pool history failed; the history skips {At:O}")]
     public static partial void ObserveFailed(ILogger logger, Exception exception, DateTimeOffset? at);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning,
+        Message = "Could not write the pool history, the database is unavailable ({Reason}); {Minutes} minutes wait in memory and are written when it answers (at most {Capacity}: beyond that the oldest are dropped)")]
+    public static partial void WriteFailedDatabaseAway(ILogger logger, string reason, int minutes, int capacity);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "The last pool history flush at stop failed unexpectedly")]
+    public static partial void WriteFailedAtStop(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning,
+        Message = "Stopping without writing {Minutes} minutes of pool history, {Reason}: they are lost, and the pool review will see a gap there")]
+    public static partial void LostAtStop(ILogger logger, int minutes, string reason);
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
@@ -17,9 +19,9 @@ public sealed class ViewCountFlusherTests(ApiFixture fixture) : IDisposable
 
     public void Dispose() => _counter.Dispose();
 
-    private ViewCountFlusher CreateFlusher() => new(
+    private ViewCountFlusher CreateFlusher(ILogger<ViewCountFlusher>? logger = null) => new(
         _counter, fixture.Server.Services.GetRequiredService<WidgetStore>(), fixture.Server.Services.GetRequiredService<AdmissionController>(),
-        TimeProvider.System, fixture.Server.Services.GetRequiredService<IOptions<WidgetifyOptions>>(), NullLogger<ViewCountFlusher>.Instance);
+        TimeProvider.System, fixture.Server.Services.GetRequiredService<IOptions<WidgetifyOptions>>(), logger ?? NullLogger<ViewCountFlusher>.Instance);
 
     [Fact]
     public async Task FlushAsync_BufferedViewsOfTwoWidgets_WritesEachCountOnceAndReturnsTheWidgets()
@@ -67,5 +69,25 @@ public sealed class ViewCountFlusherTests(ApiFixture fixture) : IDisposable
         pendingAfterFailure.ShouldBe(1);
         retried.ShouldBe(1);
         (await tenant.Http.GetWidgetAsync(widget.Id)).ViewCount.ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task StopAsync_LastWriteFails_SaysTheCountsAreLostInsteadOfPromisingARetry()
+    {
+        // Arrange: the stop's deadline has passed before its last write (a database that does not answer ends the same way).
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Lost");
+        _counter.Add(widget.Id, 5);
+        var logger = new FakeLogger<ViewCountFlusher>();
+
+        // Act
+        await CreateFlusher(logger).StopAsync(new CancellationToken(canceled: true));
+
+        // Assert
+        var line = logger.Collector.GetSnapshot().ShouldHaveSingleItem();
+        line.Level.ShouldBe(LogLevel.Warning);
+        line.Message.ShouldStartWith("Stopping without writing the view counts of 1 widgets (5 views), ");
+        line.Message.ShouldEndWith(": they are lost");
+        line.Exception.ShouldBeNull();
     }
 }

@@ -189,6 +189,64 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public async Task ApplyAsync_JoinDeliveredAgainAfterTheJoinedIncidentResolved_FindsItRatherThanJoiningTheOneOpenNow()
+    {
+        // Arrange: a's detection joins x's incident X; X resolves; y opens Y.
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using var x = new Scenario(store, instance: "x");
+        await x.Tracker.StartAsync(CancellationToken.None);
+        x.Second(Second(10, latency: 2), Fire("ResponseTimeSpike", 10));
+        await x.FlushAsync();
+        var local = Guid.CreateVersion7(T0.AddSeconds(12));
+        var (detectedId, leftId) = (Guid.CreateVersion7(T0.AddSeconds(12)), Guid.CreateVersion7(T0.AddSeconds(13)));
+        OutboxBatch Batch()
+        {
+            var handle = new IncidentHandle(local);
+            var incident = new Incident
+            {
+                Id = local, Title = "PoolSaturation: pool 20 of 20 in use", Status = IncidentStatus.Open, ImpactStartedAt = T0.AddSeconds(12),
+                DetectedAt = T0.AddSeconds(12), DetectedBy = "PoolSaturation", DetectionSummary = "pool 20 of 20 in use", Alerts = ["PoolSaturation"],
+            };
+            var detected = new IncidentEvent
+            {
+                Id = detectedId, At = T0.AddSeconds(12), Kind = IncidentEventKind.Detected, Message = "Detected by PoolSaturation.", Instance = "a",
+            };
+            var left = new IncidentEvent
+            {
+                Id = leftId, At = T0.AddSeconds(13), Kind = IncidentEventKind.Note, Message = "Instance a stopped.", Instance = "a",
+            };
+            var final = new StateOp(handle, IncidentStatus.Open, null, ["PoolSaturation"], IncidentImpact.None);
+            return new OutboxBatch(
+                [new OpenOp(handle, incident, 0.5, 0.999), new EventOp(handle, detected, Opening: true), new LeaveOp(handle, final, T0.AddSeconds(13), left)], [], []);
+        }
+
+        var first = await store.ApplyAsync(Batch(), "a", TimeSpan.FromSeconds(60), CancellationToken.None);
+        x.Second(Second(11), Resolve("ResponseTimeSpike", 10, 11));
+        x.Seconds(12, 45, i => Second(i));
+        await x.FlushAsync();
+        await using var y = new Scenario(store, instance: "y", time: new FakeTimeProvider(T0.AddSeconds(50)));
+        await y.Tracker.StartAsync(CancellationToken.None);
+        y.Second(Second(50, latency: 2), Fire("ResponseTimeSpike", 50));
+        await y.FlushAsync();
+        var yId = y.Tracker.Current!.Id;
+
+        // Act: the same open delivered again (a commit whose acknowledgement was lost, a spool delivered twice).
+        var again = await store.ApplyAsync(Batch(), "a", TimeSpan.FromSeconds(60), CancellationToken.None);
+
+        // Assert
+        var xId = first.Opened.ShouldHaveSingleItem().Id;
+        first.Opened[0].Joined.ShouldBeTrue();
+        again.Opened.ShouldHaveSingleItem().Id.ShouldBe(xId, "the incident it joined, resolved since");
+        again.Opened[0].Joined.ShouldBeTrue();
+        (await store.ListAsync(10, CancellationToken.None)).Select(i => i.Id).ShouldBe([yId, xId], ignoreOrder: true);
+        var yNow = (await store.LoadReportAsync(yId, CancellationToken.None)).ShouldNotBeNull();
+        yNow.Incident.Alerts.ShouldBe(["ResponseTimeSpike"], "Y never heard of a's PoolSaturation");
+        yNow.Events.ShouldNotContain(e => e.Instance == "a");
+        (await store.LoadReportAsync(xId, CancellationToken.None)).ShouldNotBeNull().Events.Count(e => e.Instance == "a").ShouldBe(2);
+    }
+
+    [Fact]
     public async Task FlushAsync_DatabaseStopped_KeepsTheTimelineAndWritesItWhenBack()
     {
         // Arrange: a server of its own, stopped and started again on the same port.

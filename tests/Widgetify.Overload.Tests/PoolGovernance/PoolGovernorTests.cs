@@ -194,6 +194,51 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     }
 
     [Fact]
+    public async Task StopAsync_ServerStopped_LogsOneLineWithTheReasonAndWhenTheLeaseExpiresWithoutAStackTrace()
+    {
+        // Arrange: a server of its own, stopped under the running governor, as when the service stops during an outage.
+        await using var postgres = await TestPostgres.StartAsync(PoolGovernanceCluster.MaxConnections);
+        var logs = new RecordingLoggerFactory();
+        var name = UniqueName();
+        await using var governor = new PoolGovernor(
+            postgres.ConnectionString, 100, name, PoolGovernanceCluster.Options(reservedForOtherClients: 6), TimeProvider.System, logs);
+        await governor.StartAsync(CancellationToken.None);
+        await postgres.StopAsync();
+
+        // Act
+        await governor.StopAsync(CancellationToken.None);
+
+        // Assert
+        var line = logs.WithExceptions.Where(e => e.Message.Contains("Could not release the connection-budget lease of " + name)).ShouldHaveSingleItem();
+        line.Level.ShouldBe(LogLevel.Warning);
+        line.Exception.ShouldBeNull("the database being down is expected: the reason is in the line, a stack trace would bury it");
+        line.Message.ShouldContain("the database is unavailable (");
+        line.Message.ShouldContain("the lease expires by itself within 00:00:10 (Widgetify:ConnectionBudget:LeaseDuration)");
+    }
+
+    [Fact]
+    public async Task ChangeMaxPoolSizeAsync_ServerStopped_RenewalFailureIsOneLineWithTheReason()
+    {
+        // Arrange: the renewal that a size change makes at once meets a stopped server, as every heartbeat of an outage does.
+        await using var postgres = await TestPostgres.StartAsync(PoolGovernanceCluster.MaxConnections);
+        var logs = new RecordingLoggerFactory();
+        var name = UniqueName();
+        await using var governor = new PoolGovernor(
+            postgres.ConnectionString, 10, name, PoolGovernanceCluster.Options(reservedForOtherClients: 6), TimeProvider.System, logs);
+        await governor.StartAsync(CancellationToken.None);
+        await postgres.StopAsync();
+
+        // Act
+        await governor.ChangeMaxPoolSizeAsync(5, CancellationToken.None);
+
+        // Assert
+        var line = logs.WithExceptions.Where(e => e.Message.StartsWith("Could not renew the connection-budget lease of " + name, StringComparison.Ordinal)).ShouldHaveSingleItem();
+        line.Level.ShouldBe(LogLevel.Warning);
+        line.Message.ShouldContain(", the database is unavailable (");
+        line.Exception.ShouldBeNull("the database being down is expected: the reason is in the line, a stack trace would bury it");
+    }
+
+    [Fact]
     public async Task RunHeartbeatsAsync_PeerDiesWithoutStopping_ItsLeaseCountsUntilItExpiresAndTheSurvivorGrowsOnTheNextBeat()
     {
         // Arrange: both leased at 08:00:00 for 1 s.

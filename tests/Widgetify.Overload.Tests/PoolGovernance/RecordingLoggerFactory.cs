@@ -8,7 +8,10 @@ public sealed class RecordingLoggerFactory : ILoggerFactory
 {
     public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
 
-    public ILogger CreateLogger(string categoryName) => new Recorder(Entries);
+    /// <summary>The same entries with their exceptions: whether an operator would read a stack trace.</summary>
+    public ConcurrentQueue<(LogLevel Level, string Message, Exception? Exception)> WithExceptions { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Recorder(this);
 
     public void AddProvider(ILoggerProvider provider)
     {
@@ -18,13 +21,17 @@ public sealed class RecordingLoggerFactory : ILoggerFactory
     {
     }
 
-    private sealed class Recorder(ConcurrentQueue<(LogLevel, string)> entries) : ILogger
+    private sealed class Recorder(RecordingLoggerFactory factory) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            entries.Enqueue((logLevel, formatter(state, exception)));
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var message = formatter(state, exception);
+            factory.Entries.Enqueue((logLevel, message));
+            factory.WithExceptions.Enqueue((logLevel, message, exception));
+        }
     }
 }

@@ -77,8 +77,30 @@ public sealed class PoolHistoryFlusherTests(PoolHistoryDatabase cluster)
         r.Pending.Take().Select(m => m.Minute).ShouldBe([T0.AddMinutes(4), T0.AddMinutes(5), T0.AddMinutes(6)]);
         var warnings = r.Logger.Collector.GetSnapshot().Where(l => l.Level == LogLevel.Warning).Select(l => l.Message).ToList();
         warnings.Count.ShouldBe(2, string.Join(Environment.NewLine, warnings));
-        warnings[0].ShouldStartWith("Could not write the pool history to the database; 3 minutes wait in memory");
+        warnings[0].ShouldBe(
+            "Could not write the pool history, the database is unavailable (Failed to connect to 127.0.0.1:1: Connection refused); 3 minutes wait in memory and are written when it answers (at most 3: beyond that the oldest are dropped)");
         warnings[1].ShouldStartWith("Dropping the oldest pool history minutes");
+        r.Logger.Collector.GetSnapshot().ShouldAllBe(l => l.Exception == null, "a database that is down is expected: one line, no stack trace");
+    }
+
+    [Fact]
+    public async Task DisposeAsync_DatabaseUnreachable_SaysInOneLineHowManyMinutesAreLost()
+    {
+        // Arrange: the service stops while the database is away, with two minutes not yet written.
+        await using var unreachable = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=1");
+        var r = new Recording(unreachable);
+        r.Pending.Add(Minute("a", 0));
+        r.Pending.Add(Minute("a", 1));
+
+        // Act
+        await r.DisposeAsync();
+
+        // Assert: no promise of a later write, which will not come.
+        var lines = r.Logger.Collector.GetSnapshot();
+        lines.ShouldHaveSingleItem().Message.ShouldBe(
+            "Stopping without writing 2 minutes of pool history, the database is unavailable (Failed to connect to 127.0.0.1:1: Connection refused): they are lost, and the pool review will see a gap there");
+        lines[0].Level.ShouldBe(LogLevel.Warning);
+        lines[0].Exception.ShouldBeNull();
     }
 
     private static async Task<int[]> StoredMinutesAsync(Recording r)
