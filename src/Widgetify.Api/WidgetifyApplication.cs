@@ -146,7 +146,8 @@ public static class WidgetifyApplication
         services.AddHealthChecks()
             .AddCheck<DrainingCheck>("drain", tags: [HealthApi.ReadyTag])
             .AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag])
-            .AddCheck<ConnectionBudgetCheck>("connections", tags: [HealthApi.ReadyTag]);
+            .AddCheck<ConnectionBudgetCheck>("connections", tags: [HealthApi.ReadyTag])
+            .AddCheck<DatabaseWritesCheck>("writes", tags: [HealthApi.ReadyTag]);
         services.AddOpenApi(o => o.AddJsonBodyDocumentation().AddConsistencyDocumentation());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<WidgetifyOptions>>((kestrel, widgetify) =>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Observability.Database;
 using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Tests.Embed;
@@ -19,7 +20,7 @@ public sealed class ViewCountFlusherTests(ApiFixture fixture) : IDisposable
 
     private ViewCountFlusher CreateFlusher() => new(
         _counter, fixture.Server.Services.GetRequiredService<WidgetStore>(), fixture.Server.Services.GetRequiredService<AdmissionController>(),
-        TimeProvider.System, fixture.Server.Services.GetRequiredService<IOptions<WidgetifyOptions>>(), NullLogger<ViewCountFlusher>.Instance);
+        fixture.Server.Services.GetRequiredService<DatabaseWriteFailures>(), TimeProvider.System, fixture.Server.Services.GetRequiredService<IOptions<WidgetifyOptions>>(), NullLogger<ViewCountFlusher>.Instance);
 
     [Fact]
     public async Task FlushAsync_BufferedViewsOfTwoWidgets_WritesEachCountOnceAndReturnsTheWidgets()
