@@ -7,6 +7,7 @@ using Widgetify.Api.Auth;
 using Widgetify.Api.Consistency;
 using Widgetify.Api.Dashboard;
 using Widgetify.Api.Data;
+using Widgetify.Api.Draining;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
@@ -60,6 +61,9 @@ public static class WidgetifyApplication
         services.AddSingleton<MigrationRunner>(sp => new(
             sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<ILogger<MigrationRunner>>()));
         services.AddSingleton<ConnectionShareWiring>();
+        // The host stops hosted services in the reverse of this order, after the server has drained (ShutdownDrain, then
+        // Kestrel): the writers flush while the connection share still holds (view counts, then the monitoring loop's
+        // incident outbox and pool history, which see that flush), and the lease goes back to the fleet last.
         services.AddHostedService<PoolGovernorService>();
         services.AddHostedService<ReadRoutingService>();
         services.AddAdmissionControl(sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Admission);
@@ -69,7 +73,6 @@ public static class WidgetifyApplication
         services.AddSingleton<DemoData>();
         services.AddSingleton<WidgetInputReader>();
         services.AddSingleton<ViewCounter>();
-        services.AddHostedService<ViewCountFlusher>();
         services.AddHostedService<IdempotencyKeyCleaner>();
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
         services.AddObservability(
@@ -82,6 +85,9 @@ public static class WidgetifyApplication
                 RequestPoolName = WidgetifyDataSources.PrimaryPoolName,
                 ApplicationName = sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.ApplicationName,
             });
+        // After the monitoring loop, so that it stops before it: the last view counts are written before the incident
+        // outbox and the pool history make their last flush.
+        services.AddHostedService<ViewCountFlusher>();
         services.AddIncidents(
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Incidents,
             sp => sp.GetRequiredService<WidgetifyDataSources>().Control);
@@ -136,9 +142,12 @@ public static class WidgetifyApplication
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthorizationPolicies.Tenant, p => p.RequireRole(ApiKeyRole.Tenant.ToDatabase()))
             .AddPolicy(AuthorizationPolicies.Operator, p => p.RequireRole(ApiKeyRole.Operator.ToDatabase()));
+        services.AddShutdownDrain();
         services.AddHealthChecks()
+            .AddCheck<DrainingCheck>("drain", tags: [HealthApi.ReadyTag])
             .AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag])
-            .AddCheck<ConnectionBudgetCheck>("connections", tags: [HealthApi.ReadyTag]);
+            .AddCheck<ConnectionBudgetCheck>("connections", tags: [HealthApi.ReadyTag])
+            .AddCheck<DatabaseWritesCheck>("writes", tags: [HealthApi.ReadyTag]);
         services.AddOpenApi(o => o.AddJsonBodyDocumentation().AddConsistencyDocumentation());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<WidgetifyOptions>>((kestrel, widgetify) =>
@@ -149,7 +158,8 @@ public static class WidgetifyApplication
             kestrel.Limits.MaxRequestBodySize = widgetify.Value.Api.MaxRequestBodyBytes * 2;
         });
 
-        // In-flight requests get this long to finish on Ctrl-C/SIGTERM before the host gives up on them.
+        // The whole stop gets this long: the drain (Api:DrainDelay, at most 20 s, then up to 1 s for accepted connections'
+        // requests), in-flight requests' deadlines, the last flushes. Whatever is still running then is cut off.
         builder.Host.ConfigureHostOptions(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }
@@ -157,6 +167,8 @@ public static class WidgetifyApplication
     /// <summary>Adds the middleware and endpoints.</summary>
     public static WebApplication UseWidgetify(this WebApplication app)
     {
+        // First of all: while the instance stops, every response (sheds and errors included) closes its connection.
+        app.UseConnectionCloseWhileDraining();
         // Outermost, so a client that went away is recorded as 499 whatever the rest did: never a failure of ours.
         app.UseClientClosedStatus();
         // Next, so it sees every answer, sheds included: who was hurt during an incident.

@@ -117,4 +117,13 @@ public sealed class ApiOptions
     /// <value>Default 24 h; range 1 min to 30 days.</value>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>On stop (SIGTERM, Ctrl-C), how long the instance keeps accepting connections after <c>/health/ready</c>
+    /// has turned to fail, so a balancer's health check sees it and sends no more before the listener closes. Requests
+    /// that arrive meanwhile are served, with <c>Connection: close</c>. Zero when nothing balances the instance (what
+    /// <c>widgetify up</c> sets unless configured: it serves 127.0.0.1 only).</summary>
+    /// <value>Default 5 s; range 0 to 20 s: with the longest request deadline and the last flushes it must fit in the
+    /// host's 30 s shutdown timeout.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:20")]
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(5);
 }

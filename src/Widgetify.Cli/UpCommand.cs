@@ -158,6 +158,8 @@ internal static class UpCommand
         DefaultSetting(builder.Configuration, settings, "Monitoring:ExternalUrl", url);
         // What './widgetify review --apply --data-dir' writes; the service reads it without a restart.
         DefaultSetting(builder.Configuration, settings, "Review:SettingsFile", Path.GetFullPath(Path.Combine(dataDir, ReviewedSettingsFile.FileName)));
+        // Nothing balances a service on 127.0.0.1, so nothing needs time to see its readiness fail before it stops accepting.
+        DefaultSetting(builder.Configuration, settings, "Api:DrainDelay", "00:00:00");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
         builder.AddWidgetify();

@@ -36,6 +36,7 @@ public static class ObservabilityServiceCollectionExtensions
             // Three missed samples: one slow answer is not an outage.
             sp.GetRequiredService<MonitoringOptions>().DatabaseSampleInterval * 3, sp.GetRequiredService<ILogger<DatabaseSampler>>()));
         services.AddSingleton<DatabaseMetrics>();
+        services.TryAddSingleton<DatabaseWriteFailures>();
         services.AddWidgetifyTelemetry(configuration, serviceMeters);
         services.AddSingleton(sp =>
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Widgetify.Api.Tests.Infrastructure;
 using Widgetify.Observability.Signals;
@@ -29,6 +30,21 @@ public sealed class WidgetifyApplicationTests(ApiFixture fixture)
         var widget = await client.GetWidgetAsync(widgetId);
 
         widget.Name.ShouldBe("Kept");
+    }
+
+    [Fact]
+    public void AddWidgetify_HostedServices_StopTheServerFirstThenTheWritersInOrderAndTheLeaseLast()
+    {
+        // The host stops hosted services in the reverse of their registration order, one after the other.
+        var stopOrder = fixture.Server.Services.GetServices<IHostedService>().Select(s => s.GetType()).Reverse().ToList();
+        var names = stopOrder.Select(t => t.Name).ToList();
+
+        names[0].ShouldBe("GenericWebHostService", string.Join(", ", names));
+        names.IndexOf("ViewCountFlusher").ShouldBeLessThan(
+            names.IndexOf("MonitoringService"), "view counts are written before the incident outbox and pool history flush");
+        // OpenTelemetry puts its own first in the list (so it stops last); it writes nothing.
+        stopOrder.Last(t => t.Namespace!.StartsWith("Widgetify", StringComparison.Ordinal)).Name.ShouldBe(
+            "PoolGovernorService", "the connection-budget lease goes back last, once nothing needs a connection");
     }
 
     [Fact]

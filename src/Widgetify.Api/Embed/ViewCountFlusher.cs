@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
 using Widgetify.Core.Database;
+using Widgetify.Observability.Database;
 using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Embed;
@@ -9,7 +10,7 @@ namespace Widgetify.Api.Embed;
 /// shutdown after the server has stopped taking requests. Under overload the periodic flush is the first work shed
 /// (<see cref="RequestPriority.Background"/>): the counts stay buffered and are written once the load passes.</summary>
 internal sealed partial class ViewCountFlusher(
-    ViewCounter counter, WidgetStore store, AdmissionController admission, TimeProvider timeProvider,
+    ViewCounter counter, WidgetStore store, AdmissionController admission, DatabaseWriteFailures writeFailures, TimeProvider timeProvider,
     IOptions<WidgetifyOptions> options, ILogger<ViewCountFlusher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -81,6 +82,7 @@ internal sealed partial class ViewCountFlusher(
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
         {
             counter.Restore(batch);
+            writeFailures.Record(ex); // a full disk refuses the view counts too: counted with the API's writes
             var unavailable = DatabaseUnavailable.Is(ex, out var why);
             if (atStop)
             {

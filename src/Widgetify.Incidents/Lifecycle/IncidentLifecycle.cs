@@ -24,7 +24,8 @@ internal sealed class IncidentLifecycle
     // When several alerts fire in the same second, the incident is named after the one that says most about the
     // cause: "the database is down" before "the pool is full" before "it is slow" before "the budget burns".
     private static readonly string[] MostSpecificFirst =
-        ["DatabaseDown", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "ResponseTimeSpike", "SheddingActive", "ErrorBudgetBurn"];
+        ["DatabaseDown", "DatabaseWritesFailing", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "ResponseTimeSpike", "SheddingActive",
+            "ErrorBudgetBurn"];
 
     // Alert windows lag the per-second SLO check by a few seconds: a breach that ended just before the alert fired
     // still started the incident.

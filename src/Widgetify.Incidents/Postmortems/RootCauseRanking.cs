@@ -20,7 +20,7 @@ internal static class RootCauseRanking
     private static readonly string[] PoolAlerts = ["PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit"];
 
     public static IReadOnlyList<RootCauseCandidate> Rank(IncidentSeries series) =>
-        new[] { PoolSaturation(series), SlowQueries(series), TrafficSpike(series), DatabaseDown(series), PoolSettings(series) }
+        new[] { PoolSaturation(series), SlowQueries(series), TrafficSpike(series), DatabaseDown(series), DatabaseCannotWrite(series), PoolSettings(series) }
             .OrderByDescending(c => c.Score)
             .ThenBy(c => c.Name, StringComparer.Ordinal)
             .ToList();
@@ -237,6 +237,34 @@ internal static class RootCauseRanking
             [
                 "- [ ] Task: Find why PostgreSQL stopped answering (server log, OOM killer, disk full, failover) and follow docs/runbooks/DatabaseDown.md.",
                 "- [ ] Task: Review the replica and failover setup so that the primary is not a single point of failure.",
+            ]);
+    }
+
+    /// <summary>The server answered but refused writes for lack of disk, memory or connection slots, or by failing storage:
+    /// only the alert knows (the samples do not keep write failures), and its summary names the SQLSTATE.</summary>
+    private static RootCauseCandidate DatabaseCannotWrite(IncidentSeries s)
+    {
+        var @for = new List<string>();
+        var against = new List<string>();
+        double score = 0;
+        if (s.AlertFired("DatabaseWritesFailing"))
+        {
+            score += 90;
+            @for.Add(s.Report.Incident.DetectedBy == "DatabaseWritesFailing"
+                ? $"DatabaseWritesFailing detected the incident: {s.Report.Incident.DetectionSummary}"
+                : "DatabaseWritesFailing fired.");
+        }
+        else
+        {
+            against.Add("DatabaseWritesFailing did not fire: PostgreSQL refused no write for lack of resources or by failing storage.");
+        }
+
+        return new RootCauseCandidate("Database cannot write", Clamp(score),
+            "90 when DatabaseWritesFailing fired (PostgreSQL refused writes with SQLSTATE class 53 or 58).",
+            @for, against,
+            [
+                "- [ ] Task: Find what ran out on the database server (disk, memory, connection slots) or which storage failed, and follow docs/runbooks/DatabaseWritesFailing.md.",
+                "- [ ] Task: Alert on the database host's free disk space before writes fail (the server's filesystem metrics, e.g. node_exporter's).",
             ]);
     }
 

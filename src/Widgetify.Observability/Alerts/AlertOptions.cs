@@ -170,6 +170,25 @@ public sealed class AlertOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan DatabaseDownFor { get; set; } = TimeSpan.Zero;
 
+    // --- DatabaseWritesFailing ---
+
+    /// <summary>DatabaseWritesFailing: the window in which writes refused for lack of resources or by failing storage
+    /// (SQLSTATE class 53 or 58) are counted.</summary>
+    /// <value>Default 10 s; range 1 s to 10 min.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan DatabaseWritesFailingWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>DatabaseWritesFailing: refused writes in the window at or above which the alert fires. More than one, so a
+    /// single query that filled the temporary space with a sort does not page; a full disk refuses every write.</summary>
+    /// <value>Default 3; range 1 to 1,000,000.</value>
+    [Range(1, 1_000_000)]
+    public int DatabaseWritesFailingMinFailures { get; set; } = 3;
+
+    /// <summary>DatabaseWritesFailing: how long the condition must hold before the alert fires.</summary>
+    /// <value>Default 0; range 0 to 10 min.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan DatabaseWritesFailingFor { get; set; } = TimeSpan.Zero;
+
     /// <summary>The rule single-field ranges cannot state: a ticket threshold above the page threshold would never
     /// show, since a page wins. Both the configuration validator and <see cref="AlertEvaluator"/> apply it.</summary>
     /// <param name="validationContext">Unused.</param>

@@ -42,8 +42,10 @@ internal static class TelemetryServiceCollectionExtensions
                 .AddWidgetifyViews()
                 .AddReader(sp =>
                 {
-                    // The sampler's instruments must exist before the monitoring loop's first collection.
+                    // The sampler's instruments must exist before the monitoring loop's first collection, and the
+                    // write failures' series from the start, at 0.
                     sp.GetRequiredService<DatabaseMetrics>();
+                    sp.GetRequiredService<DatabaseWriteFailures>();
                     return sp.GetRequiredService<MetricsCollector>().Reader;
                 })
                 .AddPrometheusExporter(o =>

@@ -77,6 +77,7 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
             Commits = Delta(fresh?.Commits, previousDatabase?.Commits),
             Rollbacks = Delta(fresh?.Rollbacks, previousDatabase?.Rollbacks),
             Deadlocks = Delta(fresh?.Deadlocks, previousDatabase?.Deadlocks),
+            WriteFailures = CounterDeltasBy(metrics, "widgetify.database.write_failures", "sqlstate"),
         };
     }
 
@@ -183,6 +184,30 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
         }
 
         return sum;
+    }
+
+    /// <summary>The interval's increase of each series of a counter, summed by the value of <paramref name="tag"/>; only
+    /// the values that increased.</summary>
+    private Dictionary<string, long> CounterDeltasBy(MetricsSnapshot metrics, string name, string tag)
+    {
+        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (metrics.Find(name) is not { } family)
+        {
+            return sums;
+        }
+
+        foreach (var series in family.Series)
+        {
+            var key = Key(name, series);
+            var previous = _previousCounters.GetValueOrDefault(key);
+            _previousCounters[key] = series.Value;
+            if (series.Value > previous && series.Tag(tag) is { } value)
+            {
+                sums[value] = sums.GetValueOrDefault(value) + (long)(series.Value - previous);
+            }
+        }
+
+        return sums;
     }
 
     private static double Gauge(MetricsSnapshot metrics, string name, Func<MetricSeries, bool> include) =>

@@ -95,6 +95,11 @@ public sealed record SignalSnapshot
     /// <summary>Committed transactions in the interval.</summary>
     public long Commits { get; init; }
 
+    // --- Writes, from widgetify.database.write_failures ---
+
+    /// <summary>Writes PostgreSQL refused in the interval, by SQLSTATE (e.g. <c>53100</c>); empty when none was.</summary>
+    public IReadOnlyDictionary<string, long> WriteFailures { get; init; } = NoWriteFailures;
+
     /// <summary>Connection opens that waited in the interval: the one definition the ConnectionWaits alert and the
     /// postmortem's evidence share. An open waited when getting its connection took longer than
     /// <paramref name="thresholdSeconds"/> (counted from <see cref="AcquireWait"/>, the distribution whose p99 the
@@ -102,6 +107,8 @@ public sealed record SignalSnapshot
     /// least <see cref="PoolPending"/>.</summary>
     /// <param name="thresholdSeconds">The alert's acquire-wait threshold (<c>AlertOptions.AcquireWaitP99Seconds</c>).</param>
     public long OpensWaited(double thresholdSeconds) => Math.Max(AcquireWait.CountAbove(thresholdSeconds) + PoolTimeouts, PoolPending);
+
+    private static readonly IReadOnlyDictionary<string, long> NoWriteFailures = new Dictionary<string, long>();
 
     /// <summary>Requests that failed or were shed.</summary>
     public long BadRequests => ServerErrors + Shed;

@@ -16,6 +16,9 @@ internal sealed partial class AdmissionMiddleware(
     TimeProvider timeProvider,
     ILogger<AdmissionMiddleware> logger)
 {
+    /// <summary>What a request whose deadline ended its wait for a database connection is told.</summary>
+    internal const string WaitedForConnection = "It was waiting for a database connection, and all that this instance may use stayed busy.";
+
     private readonly AdmissionOptions _options = settings.Options;
 
     public async Task InvokeAsync(HttpContext context)
@@ -81,9 +84,16 @@ internal sealed partial class AdmissionMiddleware(
             }
             else
             {
-                // A wait that the deadline ended says which wait it was (the connection share names its settings);
-                // a command cancelled at the deadline says nothing beyond the deadline itself.
-                var cause = ex.InnerException is TimeoutException ? ex.Message : null;
+                // A wait that the deadline ended says which wait it was: the client is told it waited for a connection,
+                // the log gets the whole message (the share, the server's limits, the settings to change). A command
+                // cancelled at the deadline says nothing beyond the deadline itself.
+                string? cause = null;
+                if (ex.InnerException is TimeoutException)
+                {
+                    cause = WaitedForConnection;
+                    LogDeadlineWait(logger, context.Request.Path, ex.Message);
+                }
+
                 await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter(), cause);
             }
         }
@@ -125,6 +135,9 @@ internal sealed partial class AdmissionMiddleware(
         LogShed(logger, context.Request.Path, priority, reason);
         return ShedResponse.WriteAsync(context, priority, reason, retryAfter, cause);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The deadline of {Path} ended its wait: {Cause}")]
+    private static partial void LogDeadlineWait(ILogger logger, PathString path, string cause);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shed {Path} ({Priority}): {Reason}")]
     private static partial void LogShed(ILogger logger, PathString path, RequestPriority priority, RejectionReason reason);

@@ -20,7 +20,8 @@ internal static class ShedResponse
     /// <param name="priority">Its priority.</param>
     /// <param name="reason">Why it was shed.</param>
     /// <param name="retryAfter">When to come back.</param>
-    /// <param name="cause">What the request was waiting for when its deadline ended it, or null: such bodies are built
+    /// <param name="cause">What the request was waiting for when its deadline ended it, in the client's terms (the settings
+    /// and server limits behind it go to the log), or null: such bodies are built
     /// each time (they are rare, being for admitted requests), the others come from the cache.</param>
     public static Task WriteAsync(HttpContext context, RequestPriority priority, RejectionReason reason, TimeSpan retryAfter, string? cause = null)
     {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Observability.Database;
 using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Tests.Embed;
@@ -21,7 +22,7 @@ public sealed class ViewCountFlusherTests(ApiFixture fixture) : IDisposable
 
     private ViewCountFlusher CreateFlusher(ILogger<ViewCountFlusher>? logger = null) => new(
         _counter, fixture.Server.Services.GetRequiredService<WidgetStore>(), fixture.Server.Services.GetRequiredService<AdmissionController>(),
-        TimeProvider.System, fixture.Server.Services.GetRequiredService<IOptions<WidgetifyOptions>>(), logger ?? NullLogger<ViewCountFlusher>.Instance);
+        fixture.Server.Services.GetRequiredService<DatabaseWriteFailures>(), TimeProvider.System, fixture.Server.Services.GetRequiredService<IOptions<WidgetifyOptions>>(), logger ?? NullLogger<ViewCountFlusher>.Instance);
 
     [Fact]
     public async Task FlushAsync_BufferedViewsOfTwoWidgets_WritesEachCountOnceAndReturnsTheWidgets()

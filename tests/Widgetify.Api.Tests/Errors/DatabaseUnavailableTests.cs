@@ -19,6 +19,9 @@ public sealed class DatabaseDownFixture : IAsyncLifetime
 
     public Guid WidgetId { get; private set; }
 
+    /// <summary>The stopped server's port, which no 503 may reveal.</summary>
+    public string DatabasePort { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         _dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
@@ -34,6 +37,7 @@ public sealed class DatabaseDownFixture : IAsyncLifetime
 
         WidgetId = (await CachedTenant.Http.CreateWidgetAsync("Survivor")).Id;
 
+        DatabasePort = _dedicated.Postgres.Cluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await _dedicated.Postgres.Cluster.StopAsync();
     }
 
@@ -57,7 +61,7 @@ public sealed class DatabaseDownFixture : IAsyncLifetime
 
 public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : IClassFixture<DatabaseDownFixture>
 {
-    private static async Task ShouldBe503WithRetryAfterAsync(HttpResponseMessage response)
+    private async Task ShouldBe503WithRetryAfterAsync(HttpResponseMessage response)
     {
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable, "database");
         response.Headers.RetryAfter.ShouldNotBeNull("a 503 must say when to come back");
@@ -65,6 +69,8 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
         var seconds = (int)response.Headers.RetryAfter.Delta!.Value.TotalSeconds;
         seconds.ShouldBeInRange(5, 7, "5 s plus the default jitter of 0-2 s");
         problem.GetProperty("detail").GetString()!.ShouldContain($"Retry after {seconds} s");
+        // A pooled connection the stop closed says so (57P01) on its next use; a new one is refused.
+        problem.ShouldNotRevealInternals(fixture.DatabasePort).ShouldMatch(@"^The database (could not be reached|is restarting or shutting down)\. ");
     }
 
     [Fact]

@@ -38,6 +38,23 @@ public static class ProblemAssertions
         return problem;
     }
 
+    /// <summary>Asserts that a problem's detail tells the client nothing of the service's insides: no address or port, no
+    /// SQL, no exception type or stack, no setting or server limit (those are in the log); returns the detail.</summary>
+    /// <param name="problem">The problem document.</param>
+    /// <param name="alsoSecret">More text the detail must not contain (the database's port, say).</param>
+    public static string ShouldNotRevealInternals(this JsonElement problem, params string[] alsoSecret)
+    {
+        var detail = problem.GetProperty("detail").GetString().ShouldNotBeNull(problem.GetRawText());
+        string[] secrets = ["127.0.0.1", "localhost", "Exception", "Npgsql", "SQLSTATE", "SELECT ", "INSERT ", "UPDATE ", " at ", "Widgetify:",
+            "max_connections", "'Timeout'", "base/", "No space left", .. alsoSecret];
+        foreach (var secret in secrets)
+        {
+            detail.ShouldNotContain(secret, Case.Sensitive, $"a 503's detail must not reveal internals: {detail}");
+        }
+
+        return detail;
+    }
+
     /// <summary>The messages a validation problem gives for <paramref name="field"/>, joined.</summary>
     public static string ErrorsFor(this JsonElement problem, string field) =>
         string.Join(" ", problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(m => m.GetString()));

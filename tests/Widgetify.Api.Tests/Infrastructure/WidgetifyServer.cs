@@ -37,6 +37,8 @@ public sealed class WidgetifyServer : IAsyncDisposable
         {
             ["Widgetify:Database:ConnectionString"] = connectionString,
             ["Widgetify:Embed:ViewFlushInterval"] = "00:00:00.100",
+            // No balancer in front: a stop need not wait for one to see readiness fail.
+            ["Widgetify:Api:DrainDelay"] = "00:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

@@ -1,7 +1,7 @@
 namespace Widgetify.Deploy.Tests.Infrastructure;
 
 /// <summary>The metric names every Widgetify instance exposes at <c>GET /metrics</c> (issue 4's contract, issue 11's
-/// replicas, slots and autoscaler, and issue 12's pool settings review), plus the two series Prometheus makes itself. A rule or a panel may use these and the recording rules, nothing else.</summary>
+/// replicas, slots and autoscaler, issue 12's pool settings review and issue 13's refused writes), plus the two series Prometheus makes itself. A rule or a panel may use these and the recording rules, nothing else.</summary>
 public static class ExposedMetrics
 {
     private static readonly string[] Histograms =
@@ -23,6 +23,7 @@ public static class ExposedMetrics
         "db_client_connection_npgsql_timeouts_total",
         "postgresql_backends", "postgresql_connection_max", "postgresql_commits_total", "postgresql_rollbacks_total",
         "postgresql_deadlocks_total", "postgresql_longest_transaction_duration_seconds", "widgetify_database_up",
+        "widgetify_database_write_failures_total",
         "postgresql_replication_slot_wal_retained_bytes", "postgresql_replication_slot_safe_wal_size_bytes",
         "postgresql_replication_slot_wal_keep_size_max_bytes",
         "widgetify_replica_lag_seconds", "widgetify_replica_lag_bytes", "widgetify_routing_reads_total", "widgetify_routing_retries_total",

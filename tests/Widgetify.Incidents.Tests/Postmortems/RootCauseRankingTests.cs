@@ -26,6 +26,26 @@ public sealed class RootCauseRankingTests
     }
 
     [Fact]
+    public void Rank_DatabaseWritesFailingDetectedIt_RanksDatabaseCannotWriteFirstQuotingTheCause()
+    {
+        // Arrange: the service kept answering; PostgreSQL refused its writes.
+        var report = Reports.Build("DatabaseWritesFailing", ["DatabaseWritesFailing"], i => Reports.Sample(i));
+        report = report with
+        {
+            Incident = report.Incident with { DetectionSummary = "PostgreSQL refused 12 write(s) in the last 10 s: disk full (53100) x12." },
+        };
+
+        // Act
+        var ranking = RootCauseRanking.Rank(new IncidentSeries(report));
+
+        // Assert
+        ranking[0].Name.ShouldBe("Database cannot write");
+        ranking[0].Score.ShouldBe(90);
+        ranking[0].For.ShouldBe(["DatabaseWritesFailing detected the incident: PostgreSQL refused 12 write(s) in the last 10 s: disk full (53100) x12."]);
+        ranking[0].Tasks[0].ShouldContain("docs/runbooks/DatabaseWritesFailing.md");
+    }
+
+    [Fact]
     public void Rank_OpensWaitedWithNothingPendingAtTheSampleInstant_CountsThemForPoolSaturation()
     {
         // Arrange: 5 opens waited in each of the first 20 of 61 seconds, none pending when sampled: 25 x 20/61 = 8.2.
@@ -65,7 +85,7 @@ public sealed class RootCauseRankingTests
 
         // Assert
         ranking.Select(c => (c.Name, c.Score)).ShouldBe(
-            [("Database down", 0), ("Pool saturation / connection exhaustion", 0), ("Pool settings the server cannot take", 0), ("Slow queries / lock contention", 0), ("Traffic spike", 0)]);
+            [("Database cannot write", 0), ("Database down", 0), ("Pool saturation / connection exhaustion", 0), ("Pool settings the server cannot take", 0), ("Slow queries / lock contention", 0), ("Traffic spike", 0)]);
     }
 
     [Fact]

@@ -12,13 +12,15 @@ public sealed class AlertEvaluatorTests
     private static SignalSnapshot Down(SignalSnapshot s) => Healthy(s) with { DatabaseUp = false };
 
     [Fact]
-    public void RuleNames_Always_AreTheSevenRulesInOrder()
+    public void RuleNames_Always_AreTheEightRulesInOrder()
     {
         // Act
         var names = AlertEvaluator.RuleNames;
 
         // Assert
-        names.ShouldBe(["ResponseTimeSpike", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "SheddingActive", "ErrorBudgetBurn", "DatabaseDown"]);
+        names.ShouldBe(
+            ["ResponseTimeSpike", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "SheddingActive", "ErrorBudgetBurn", "DatabaseDown",
+                "DatabaseWritesFailing"]);
     }
 
     [Fact]

@@ -22,13 +22,14 @@ public sealed class SignalSamplerTests : IDisposable
     private readonly Histogram<double> _acquire;
     private readonly Histogram<double> _hold;
     private readonly SignalSampler _sampler = new("widgetify-primary", "widgetify");
+    private readonly DatabaseWriteFailures _writeFailures;
     private long _used;
 
     public SignalSamplerTests()
     {
         var services = new ServiceCollection().AddMetrics();
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Widgetify.AdmissionControl", "Widgetify.PoolGovernance", NpgsqlStandIn)
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Widgetify.AdmissionControl", "Widgetify.PoolGovernance", NpgsqlStandIn, DatabaseMetrics.MeterName)
             .AddWidgetifyViews()
             .AddReader(_collector.Reader));
         _services = services.BuildServiceProvider();
@@ -38,6 +39,7 @@ public sealed class SignalSamplerTests : IDisposable
         _shed = factory.Create("Widgetify.AdmissionControl").CreateCounter<long>("widgetify.admission.shed", "{request}");
         _acquire = factory.Create("Widgetify.PoolGovernance").CreateHistogram<double>("widgetify.pool.acquire.duration", "s");
         _hold = factory.Create("Widgetify.PoolGovernance").CreateHistogram<double>("widgetify.pool.hold.duration", "s");
+        _writeFailures = new DatabaseWriteFailures(factory, TimeProvider.System);
         // Npgsql's own meter is static and seen by every collector in the process (other tests open real pools):
         // the stand-in has another meter name; the sampler reads instruments by their name.
         factory.Create(NpgsqlStandIn).CreateObservableUpDownCounter("db.client.connection.count", () => new[]
@@ -118,6 +120,27 @@ public sealed class SignalSamplerTests : IDisposable
         snapshot.BadRequests.ShouldBe(1, "only the shed request");
         snapshot.ServedLatency.Count.ShouldBe(1, "only the 200");
         snapshot.Latency.Count.ShouldBe(4);
+    }
+
+    [Fact]
+    public void Sample_WritesRefused_CountsEachIntervalsRefusalsBySqlState()
+    {
+        // Arrange
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
+        _writeFailures.Record(new Npgsql.PostgresException("could not extend file", "ERROR", "ERROR", "53100"));
+        _writeFailures.Record(new Npgsql.PostgresException("could not extend file", "ERROR", "ERROR", "53100"));
+        _writeFailures.Record(new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01"));
+
+        // Act
+        var first = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
+        _writeFailures.Record(new Npgsql.PostgresException("could not extend file", "ERROR", "ERROR", "53100"));
+        var second = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(2)), T0.AddSeconds(2));
+        var third = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(3)), T0.AddSeconds(3));
+
+        // Assert: the codes reported at 0 from the start count nothing until they rise
+        first.WriteFailures.ShouldBe(new Dictionary<string, long> { ["53100"] = 2, ["40P01"] = 1 }, ignoreOrder: true);
+        second.WriteFailures.ShouldBe(new Dictionary<string, long> { ["53100"] = 1 });
+        third.WriteFailures.ShouldBeEmpty();
     }
 
     [Fact]

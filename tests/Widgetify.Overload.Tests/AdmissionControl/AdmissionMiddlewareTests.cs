@@ -158,6 +158,26 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task InvokeAsync_DeadlineEndsAWaitForAConnection_SaysSoWithoutTheSettingsBehindIt()
+    {
+        // Arrange
+        var server = await StartAsync(new AdmissionOptions { ReadTimeout = TimeSpan.FromMilliseconds(200) });
+
+        // Act
+        using var response = await server.Http.GetAsync("/wait-for-connection");
+
+        // Assert: the client learns what it waited for; the share, the limits and the settings stay in the log.
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        var problem = await ReadProblemAsync(response);
+        problem.GetProperty("reason").GetString().ShouldBe("deadline");
+        var detail = problem.GetProperty("detail").GetString().ShouldNotBeNull();
+        detail.ShouldEndWith(AdmissionMiddleware.WaitedForConnection);
+        detail.ShouldNotContain("Widgetify:");
+        detail.ShouldNotContain("max_connections");
+        detail.ShouldNotContain("share of the");
+    }
+
+    [Fact]
     public async Task InvokeAsync_DeadlineHitAfterTheResponseStarted_BreaksTheResponseInsteadOfEndingItCleanly()
     {
         // Arrange
@@ -383,6 +403,24 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
             app.MapGet("/stall", async (HttpContext context) =>
             {
                 await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                return Results.Ok();
+            });
+            app.MapGet("/wait-for-connection", async (HttpContext context) =>
+            {
+                // What the pool governor throws when the deadline ends a wait for the connection share.
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+                catch (OperationCanceledException ex)
+                {
+                    throw new OperationCanceledException(
+                        "It was waiting for one of the 3 connection(s) of this instance's share of the PostgreSQL connection budget: " +
+                        "raise max_connections or Widgetify:Admission:ReadTimeout (currently 0.2 s).",
+                        new TimeoutException("The connection share stayed full until the request's deadline.", ex),
+                        context.RequestAborted);
+                }
+
                 return Results.Ok();
             });
             app.MapGet("/stall-after-start", async (HttpContext context) =>

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Widgetify.Api.Tests.Infrastructure;
+
+namespace Widgetify.Api.Tests.Draining;
+
+/// <summary>The drain of a real server on Kestrel: readiness fails first, requests that still arrive are served and
+/// close their connection, then the listener closes. Under load, through 'widgetify up': Widgetify.Cli.Tests' UpDrainTests.</summary>
+[Collection(SharedApiServer.Name)]
+public sealed class ShutdownDrainTests(ApiFixture fixture)
+{
+    [Fact]
+    public async Task Stop_DuringDrainDelay_FailsReadinessAndServesRequestsWithConnectionClose()
+    {
+        // Arrange: a drain delay long enough to look at the instance while it drains.
+        var server = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Widgetify:Api:DrainDelay"] = "00:00:03",
+        });
+        await using (server)
+        {
+            using var client = server.CreateClient();
+            var before = await client.GetHealthAsync("/health/ready", HttpStatusCode.OK);
+            Drain(before).GetProperty("status").GetString().ShouldBe("pass");
+
+            // Act
+            var stopping = server.StopAsync();
+
+            // Assert: not ready, with the reason; still serving, each answer closing its connection.
+            JsonElement? draining = null;
+            await BoundedWait.UntilAsync(
+                async () =>
+                {
+                    using var response = await client.GetAsync("/health/ready");
+                    if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+                    {
+                        return false;
+                    }
+
+                    response.Headers.ConnectionClose.ShouldBe(true);
+                    using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    draining = document.RootElement.Clone();
+                    return true;
+                },
+                () => "ready", "readiness fails once the stop has begun");
+            draining!.Value.GetProperty("status").GetString().ShouldBe("fail");
+            Drain(draining.Value).GetProperty("status").GetString().ShouldBe("fail");
+            Drain(draining.Value).GetProperty("output").GetString().ShouldNotBeNull().ShouldContain("stopping");
+
+            using var live = await client.GetAsync("/health/live");
+            live.StatusCode.ShouldBe(HttpStatusCode.OK, "a draining instance still serves what reaches it");
+            live.Headers.ConnectionClose.ShouldBe(true, "and tells the client to take its next request elsewhere");
+
+            await stopping;
+            using var late = server.CreateClient();
+            var refused = await Should.ThrowAsync<HttpRequestException>(() => late.GetAsync("/health/live"));
+            refused.InnerException.ShouldBeOfType<SocketException>().SocketErrorCode.ShouldBe(SocketError.ConnectionRefused);
+        }
+    }
+
+    private static JsonElement Drain(JsonElement health) => health.GetProperty("checks").GetProperty("drain")[0];
+}
