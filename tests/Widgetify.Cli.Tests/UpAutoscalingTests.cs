@@ -33,7 +33,8 @@ public sealed class UpAutoscalingTests
         using var up = CliProcess.Start(
             FastScaling, "up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "5",
             "--replicas", "1", "--max-replicas", "2");
-        await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+        // The banner's last line: the sample embed's line is printed before it, and lines arrive one by one.
+        await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         var operatorKey = File.ReadAllText(Path.Combine(dataDir.Path, "operator-api-key")).Trim();
         var embed = System.Text.RegularExpressions.Regex.Match(up.StandardOutput, @"/w/[0-9a-f-]{36}").Value;
