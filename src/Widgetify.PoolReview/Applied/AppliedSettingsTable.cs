@@ -26,7 +26,7 @@ public sealed class AppliedSettingsTable(NpgsqlDataSource dataSource)
 
     private const string Columns = "setting, server, from_value, to_value, applied_at, applied_by, reason";
 
-    private volatile bool created;
+    private readonly TableCreation creation = new(dataSource, CreateSql);
 
     /// <summary>Records <paramref name="changes"/> in one transaction (their <see cref="AppliedSetting.At"/> is replaced by
     /// the database's clock) and returns them as stored.</summary>
@@ -91,30 +91,5 @@ public sealed class AppliedSettingsTable(NpgsqlDataSource dataSource)
         reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetInt32(3),
         reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5), reader.GetString(6));
 
-    /// <summary>Creates the table unless this process already saw it; a creation raced by another instance is retried
-    /// once, which finds the table (as <c>widgetify_pool_minutes</c> does).</summary>
-    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (created)
-        {
-            return;
-        }
-
-        try
-        {
-            await CreateAsync(cancellationToken);
-        }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
-        {
-            await CreateAsync(cancellationToken);
-        }
-
-        created = true;
-    }
-
-    private async Task CreateAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(CreateSql);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private Task EnsureCreatedAsync(CancellationToken cancellationToken) => creation.EnsureCreatedAsync(cancellationToken);
 }

@@ -31,33 +31,8 @@ internal sealed class PoolHistorySchema(NpgsqlDataSource dataSource)
         CREATE INDEX IF NOT EXISTS widgetify_pool_minutes_minute ON widgetify_pool_minutes (minute);
         """;
 
-    private volatile bool created;
+    private readonly TableCreation creation = new(dataSource, CreateSql);
 
-    /// <summary>Creates the table unless this process already saw it. Two instances starting together may race inside
-    /// CREATE ... IF NOT EXISTS, and the loser fails on the catalog although the table then exists: it tries once more,
-    /// which finds it, instead of every start taking a lock.</summary>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (created)
-        {
-            return;
-        }
-
-        try
-        {
-            await CreateAsync(cancellationToken);
-        }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
-        {
-            await CreateAsync(cancellationToken);
-        }
-
-        created = true;
-    }
-
-    private async Task CreateAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(CreateSql);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    /// <summary>Creates the table unless this process already saw it (<see cref="TableCreation"/>).</summary>
+    public Task EnsureCreatedAsync(CancellationToken cancellationToken) => creation.EnsureCreatedAsync(cancellationToken);
 }
