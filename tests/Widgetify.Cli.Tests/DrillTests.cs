@@ -24,7 +24,7 @@ public sealed class DrillTests
         ];
 
         // Act
-        var figures = DrillFigures.Of("db-kill", entries, faultAt: 10, lost: 0, duplicated: 0, Goal);
+        var figures = DrillFigures.Of("db-kill", entries, faultAt: 10, faultEndedAt: 10, lost: 0, duplicated: 0, Goal);
 
         // Assert
         figures.UnavailableSeconds.ShouldBe(1.5, 1e-9);
@@ -35,13 +35,50 @@ public sealed class DrillTests
     }
 
     [Fact]
+    public void Figures_FaultThatLasts_RecoveryCountsFromItsEndAndTheSlowestWriteIsKept()
+    {
+        // Arrange: a fault held from t=10 to t=20; shed from 10.5 to 21, acknowledged again at 22.5, one slow write.
+        LedgerEntry[] entries =
+        [
+            Entry(9.8, Outcome.Acknowledged),
+            Entry(10.5, Outcome.Shed),
+            Entry(21.0, Outcome.Shed),
+            Entry(22.5, Outcome.Acknowledged) with { SentAt = 19.5 },
+            Entry(23.0, Outcome.Acknowledged),
+        ];
+
+        // Act
+        var figures = DrillFigures.Of("lock", entries, faultAt: 10, faultEndedAt: 20, lost: 0, duplicated: 0, Goal);
+
+        // Assert: 2.5 s after the end of the fault, not 12.5 after its start.
+        figures.RecoverySeconds!.Value.ShouldBe(2.5, 1e-9);
+        figures.UnavailableSeconds.ShouldBe(10.5, 1e-9);
+        figures.SlowestAcknowledgedSeconds.ShouldBe(3.0, 1e-9);
+        figures.MeetsGoals.ShouldBeTrue();
+        figures.Print().ShouldContain("slowest_ack_s: 3.0");
+    }
+
+    [Fact]
+    public void Figures_RecoveredBeforeTheFaultEnded_RecoveryIsZero()
+    {
+        // Arrange: shed briefly at the start of a 10 s fault, then served throughout.
+        LedgerEntry[] entries = [Entry(10.5, Outcome.Shed), Entry(11.0, Outcome.Acknowledged), Entry(19.0, Outcome.Acknowledged)];
+
+        // Act
+        var figures = DrillFigures.Of("conn-leak", entries, faultAt: 10, faultEndedAt: 20, lost: 0, duplicated: 0, Goal);
+
+        // Assert
+        figures.RecoverySeconds.ShouldBe(0);
+    }
+
+    [Fact]
     public void Figures_NoAcknowledgedWriteAfterTheLastFailure_NeverRecovered()
     {
         // Arrange
         LedgerEntry[] entries = [Entry(9, Outcome.Acknowledged), Entry(11, Outcome.Shed), Entry(12, Outcome.Shed)];
 
         // Act
-        var figures = DrillFigures.Of("primary-lost", entries, faultAt: 10, lost: 0, duplicated: 0, TimeSpan.FromSeconds(30));
+        var figures = DrillFigures.Of("primary-lost", entries, faultAt: 10, faultEndedAt: 10, lost: 0, duplicated: 0, TimeSpan.FromSeconds(30));
 
         // Assert
         figures.RecoverySeconds.ShouldBeNull();
@@ -56,9 +93,9 @@ public sealed class DrillTests
         LedgerEntry[] entries = [Entry(9, Outcome.Acknowledged), Entry(11, Outcome.Acknowledged)];
 
         // Act
-        var lost = DrillFigures.Of("db-kill", entries, 10, lost: 1, duplicated: 0, Goal);
-        var duplicated = DrillFigures.Of("db-kill", entries, 10, lost: 0, duplicated: 2, Goal);
-        var clean = DrillFigures.Of("db-kill", entries, 10, lost: 0, duplicated: 0, Goal);
+        var lost = DrillFigures.Of("db-kill", entries, 10, 10, lost: 1, duplicated: 0, Goal);
+        var duplicated = DrillFigures.Of("db-kill", entries, 10, 10, lost: 0, duplicated: 2, Goal);
+        var clean = DrillFigures.Of("db-kill", entries, 10, 10, lost: 0, duplicated: 0, Goal);
 
         // Assert
         lost.MeetsGoals.ShouldBeFalse();
@@ -67,11 +104,13 @@ public sealed class DrillTests
         clean.Print().ShouldContain("goals: met");
     }
 
-    [Fact]
-    public async Task Drill_DbKillOnAFreshDeployment_LosesAndDuplicatesNothingAndFailsOnlyWith503()
+    [Theory]
+    [InlineData("db-kill")] // a crash the supervisor must restart
+    [InlineData("lock")] // a fault that lasts: every write queues behind it past the deadline
+    public async Task Drill_OnAFreshDeployment_LosesAndDuplicatesNothingAndFailsOnlyWith503(string fault)
     {
-        // Act: a real drill: a fresh 'up', kill -9 of its PostgreSQL under 8 writers, the ledger against the table.
-        var (exitCode, stdout, stderr) = await CliProcess.RunAsync("drill", "db-kill");
+        // Act: a real drill: a fresh 'up', the fault under 8 writers, the ledger against the table.
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync("drill", fault);
 
         // Assert: the figures are printed one per line; the ones about correctness, not speed, are checked here
         // (recovery time is measured in docs/benchmarks.md, not asserted on a noisy machine).
@@ -81,13 +120,25 @@ public sealed class DrillTests
             .Where(parts => parts.Length == 2)
             .GroupBy(parts => parts[0])
             .ToDictionary(g => g.Key, g => g.First()[1].Trim());
-        figures["fault"].ShouldBe("db-kill");
+        figures["fault"].ShouldBe(fault);
         figures["lost"].ShouldBe("0");
         figures["duplicated"].ShouldBe("0");
         figures["failed"].ShouldBe("0", stdout);
         int.Parse(figures["acknowledged"], CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
         figures.ShouldContainKey("recovery_s");
         figures.ShouldContainKey("unavailable_s");
+        figures.ShouldContainKey("shed_stored");
+    }
+
+    [Fact]
+    public async Task Drill_UnknownFault_ListsTheFaults()
+    {
+        // Act
+        var (exitCode, _, stderr) = await CliProcess.RunAsync("drill", "meteor");
+
+        // Assert
+        exitCode.ShouldNotBe(0);
+        stderr.ShouldContain("Unknown fault 'meteor': db-kill, db-slow, lock, disk-full, replica-kill, primary-lost, conn-leak.");
     }
 
     private static LedgerEntry Entry(double answeredAt, Outcome outcome, int status = -1) =>

@@ -1,12 +1,12 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Npgsql;
-using Widgetify.Postgres;
+using Widgetify.Cli.Drills.Faults;
 
 namespace Widgetify.Cli.Drills;
 
-/// <summary><c>widgetify drill db-kill|replica-kill|primary-lost [--data-dir DIR] [--writers N] [--synchronous-replication]</c>:
-/// injects a fault into an embedded deployment under a write load with a client-side ledger, and prints what it cost:
+/// <summary><c>widgetify drill FAULT [--data-dir DIR] [--writers N] [--synchronous-replication]</c>:
+/// injects a fault (<see cref="DrillFault.All"/>) into an embedded deployment under a write load with a client-side
+/// ledger, holds it for as long as it lasts, ends it, and prints what it cost:
 /// requests failed other than 503, seconds unavailable, seconds to recover, acknowledged writes lost and duplicated
 /// (issue 13). Exit 0 when every goal is met, 2 when one is missed, 1 when the drill could not run.</summary>
 internal static class DrillCommand
@@ -23,13 +23,13 @@ internal static class DrillCommand
     {
         var fault = new Argument<string>("fault")
         {
-            Description = "db-kill (kill -9 of the primary), replica-kill (kill -9 of a standby) or primary-lost (the primary's data directory deleted).",
+            Description = string.Join(", ", DrillFault.All.Select(f => $"{f.Name} ({f.Description})")) + ".",
         };
         fault.Validators.Add(r =>
         {
-            if (DrillFaults.Parse(r.GetValueOrDefault<string>() ?? "") is null)
+            if (DrillFault.Parse(r.GetValueOrDefault<string>() ?? "") is null)
             {
-                r.AddError($"Unknown fault '{r.GetValueOrDefault<string>()}': db-kill, replica-kill or primary-lost.");
+                r.AddError($"Unknown fault '{r.GetValueOrDefault<string>()}': {string.Join(", ", DrillFault.All.Select(f => f.Name))}.");
             }
         });
         var dataDir = new Option<string?>("--data-dir")
@@ -46,7 +46,7 @@ internal static class DrillCommand
             fault, dataDir, writers, synchronous,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            DrillFaults.Parse(parse.GetValue(fault)!)!.Value, parse.GetValue(dataDir), Math.Max(1, parse.GetValue(writers)), parse.GetValue(synchronous), cancellationToken));
+            DrillFault.Parse(parse.GetValue(fault)!)!, parse.GetValue(dataDir), Math.Max(1, parse.GetValue(writers)), parse.GetValue(synchronous), cancellationToken));
         return command;
     }
 
@@ -55,21 +55,27 @@ internal static class DrillCommand
         DrillFigures figures;
         try
         {
-            await using var deployment = await DrillDeployment.OpenAsync(dataDir, DrillFaults.StandbysNeeded(fault), synchronous, cancellationToken);
-            await Console.Error.WriteLineAsync($"widgetify drill: {DrillFaults.Name(fault)} against {deployment.Service} ({(deployment.Fresh ? "a fresh deployment" : "the running one")}, data in {deployment.DataDirectory}), {writers} writers");
+            await using var deployment = await DrillDeployment.OpenAsync(dataDir, fault.StandbysNeeded, synchronous, cancellationToken);
+            await Console.Error.WriteLineAsync($"widgetify drill: {fault.Name} ({fault.Description}) against {deployment.Service} ({(deployment.Fresh ? "a fresh deployment" : "the running one")}, data in {deployment.DataDirectory}), {writers} writers");
             var ledger = new WriteLedger(deployment.Service, deployment.ApiKey, Guid.NewGuid().ToString("N")[..8]);
             using var stopLoad = new CancellationTokenSource();
             var load = ledger.RunAsync(writers, stopLoad.Token);
             await Task.Delay(Warmup, cancellationToken);
             var faultAt = ledger.Now;
-            Inject(fault, deployment);
-            await WaitForRecoveryAsync(ledger, faultAt, DrillFaults.RecoveryGoal(fault) + TimeSpan.FromSeconds(30), cancellationToken);
-            await stopLoad.CancelAsync();
-            await load;
+            double faultEndedAt;
+            await using (var active = await fault.InjectAsync(deployment, cancellationToken))
+            {
+                await Task.Delay(fault.Duration, cancellationToken);
+                await active.EndAsync();
+                faultEndedAt = ledger.Now;
+                await WaitForRecoveryAsync(ledger, faultEndedAt, fault.RecoveryGoal + TimeSpan.FromSeconds(30), cancellationToken);
+                await stopLoad.CancelAsync();
+                await load;
+            }
 
             var entries = ledger.Entries;
-            var (lost, duplicated) = await CheckTableAsync(deployment, ledger, entries, cancellationToken);
-            figures = DrillFigures.Of(DrillFaults.Name(fault), entries, faultAt, lost, duplicated, DrillFaults.RecoveryGoal(fault));
+            var (lost, duplicated, shedStored) = await CheckTableAsync(deployment, ledger, entries, cancellationToken);
+            figures = DrillFigures.Of(fault.Name, entries, faultAt, faultEndedAt, lost, duplicated, fault.RecoveryGoal) with { ShedButStored = shedStored };
         }
         catch (Exception ex) when (ex is InvalidOperationException or NpgsqlException or IOException)
         {
@@ -79,30 +85,6 @@ internal static class DrillCommand
 
         Console.Write(figures.Print());
         return figures.MeetsGoals ? 0 : MissedExitCode;
-    }
-
-    private static void Inject(DrillFault fault, DrillDeployment deployment)
-    {
-        switch (fault)
-        {
-            case DrillFault.DbKill:
-                Kill(deployment.PrimaryPgData);
-                break;
-            case DrillFault.ReplicaKill:
-                Kill(deployment.StandbyPgDatas[0]);
-                break;
-            default:
-                // Lost for good: the files go, the postmaster may live on over deleted files until the supervisor sees it.
-                Directory.Delete(deployment.PrimaryPgData, recursive: true);
-                break;
-        }
-    }
-
-    private static void Kill(string pgData)
-    {
-        var pid = int.Parse(File.ReadLines(Path.Combine(pgData, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
-        using var process = Process.GetProcessById(pid);
-        process.Kill();
     }
 
     /// <summary>Waits until writes have been acknowledged without a failure for <see cref="SteadyAfterRecovery"/>, or the
@@ -121,13 +103,12 @@ internal static class DrillCommand
         }
     }
 
-    /// <summary>Acknowledged writes missing from the table, and writes stored more than once, read on the primary.</summary>
-    private static async Task<(int Lost, int Duplicated)> CheckTableAsync(
+    /// <summary>Acknowledged writes missing from the table, writes stored more than once, and writes answered 503 that
+    /// were stored all the same, read on the primary.</summary>
+    private static async Task<(int Lost, int Duplicated, int ShedStored)> CheckTableAsync(
         DrillDeployment deployment, WriteLedger ledger, IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
     {
-        // The cluster's own handle attaches to the running server (it does not own it, so it leaves it running).
-        await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = deployment.ClusterDirectory }, cancellationToken: cancellationToken);
-        await using var connection = new NpgsqlConnection(cluster.AppConnectionString);
+        await using var connection = new NpgsqlConnection(await deployment.AppConnectionStringAsync(cancellationToken));
         await connection.OpenAsync(cancellationToken);
         var acknowledged = entries.Where(e => e.Id is not null).Select(e => e.Id!.Value).ToArray();
         await using var lost = new NpgsqlCommand(
@@ -140,6 +121,13 @@ internal static class DrillCommand
         {
             Parameters = { new() { Value = ledger.NamePrefix } },
         };
-        return ((int)(await lost.ExecuteScalarAsync(cancellationToken))!, (int)(await duplicated.ExecuteScalarAsync(cancellationToken))!);
+        await using var shedStored = new NpgsqlCommand("SELECT count(*)::int FROM widgets WHERE name = ANY($1)", connection)
+        {
+            Parameters = { new() { Value = entries.Where(e => e.Outcome == Outcome.Shed).Select(e => e.Key).ToArray() } },
+        };
+        return (
+            (int)(await lost.ExecuteScalarAsync(cancellationToken))!,
+            (int)(await duplicated.ExecuteScalarAsync(cancellationToken))!,
+            (int)(await shedStored.ExecuteScalarAsync(cancellationToken))!);
     }
 }

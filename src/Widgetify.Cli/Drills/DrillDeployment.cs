@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Npgsql;
 using Widgetify.Postgres;
 
 namespace Widgetify.Cli.Drills;
@@ -18,6 +19,7 @@ internal sealed class DrillDeployment : IAsyncDisposable
     private readonly Process? child;
     private readonly StringBuilder childOutput = new();
     private readonly bool deleteAfter;
+    private PostgresCluster? cluster;
 
     private DrillDeployment(string dataDirectory, Uri service, Process? child, bool deleteAfter)
     {
@@ -115,6 +117,43 @@ internal sealed class DrillDeployment : IAsyncDisposable
         return deployment;
     }
 
+    /// <summary>The service's connection string on the primary.</summary>
+    public async Task<string> AppConnectionStringAsync(CancellationToken cancellationToken) =>
+        (await AttachAsync(cancellationToken)).AppConnectionString;
+
+    /// <summary>A connection with the cluster's administrative rights, which faults need to change the schema.</summary>
+    public async Task<NpgsqlConnection> OpenAdministratorAsync(CancellationToken cancellationToken)
+    {
+        var attached = await AttachAsync(cancellationToken);
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(attached.AdminConnectionString)
+        {
+            Database = new NpgsqlConnectionStringBuilder(attached.AppConnectionString).Database,
+            Pooling = false,
+        }.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>Runs one statement with administrative rights in the service's database.</summary>
+    public async Task ExecuteAsAdministratorAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAdministratorAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Reads one value with administrative rights in the service's database; default when there is no row.</summary>
+    public async Task<T?> QueryAsAdministratorAsync<T>(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAdministratorAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync(cancellationToken) is T value ? value : default;
+    }
+
+    /// <summary>A handle on the running primary; it does not own the server, so disposing it leaves it running.</summary>
+    public async Task<PostgresCluster> AttachAsync(CancellationToken cancellationToken) =>
+        cluster ??= await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = ClusterDirectory }, cancellationToken: cancellationToken);
+
     /// <summary>What the child <c>up</c> printed so far.</summary>
     public string Output
     {
@@ -130,6 +169,11 @@ internal sealed class DrillDeployment : IAsyncDisposable
     /// <summary>Stops a deployment the drill started (and deletes its temporary folder); leaves a running one alone.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (cluster is not null)
+        {
+            await cluster.DisposeAsync();
+        }
+
         if (child is null)
         {
             return;

@@ -9,26 +9,40 @@ internal sealed record DrillFigures(
     string Fault, int Requests, int Acknowledged, int Shed, int Failed, double UnavailableSeconds, double? RecoverySeconds, int Lost,
     int Duplicated, TimeSpan RecoveryGoal, IReadOnlyList<string> FailureSamples)
 {
-    /// <summary>Computes the figures of a ledger whose fault was injected at <paramref name="faultAt"/> (seconds on the
-    /// ledger's clock), given what the table holds.</summary>
+    /// <summary>The longest an acknowledged write took from the fault on, in seconds: what a fault that slows rather than
+    /// stops the service cost the writers that waited.</summary>
+    public double SlowestAcknowledgedSeconds { get; init; }
+
+    /// <summary>Writes answered 503 that are in the table all the same: allowed (a 503 promises nothing, and the
+    /// Idempotency-Key makes the client's retry find the stored one), shown so that nobody mistakes a 503 for "not
+    /// stored".</summary>
+    public int ShedButStored { get; init; }
+
+    /// <summary>Computes the figures of a ledger whose fault was injected at <paramref name="faultAt"/> and ended at
+    /// <paramref name="faultEndedAt"/> (seconds on the ledger's clock; the same for a fault that is over at once, such as
+    /// a kill), given what the table holds. Recovery is counted from the end of the fault.</summary>
     /// <param name="fault">The fault's name.</param>
     /// <param name="entries">The ledger.</param>
     /// <param name="faultAt">When the fault was injected.</param>
+    /// <param name="faultEndedAt">When it ended.</param>
     /// <param name="lost">Acknowledged writes missing from the table.</param>
     /// <param name="duplicated">Writes stored more than once.</param>
     /// <param name="goal">The recovery goal.</param>
-    public static DrillFigures Of(string fault, IReadOnlyList<LedgerEntry> entries, double faultAt, int lost, int duplicated, TimeSpan goal)
+    public static DrillFigures Of(
+        string fault, IReadOnlyList<LedgerEntry> entries, double faultAt, double faultEndedAt, int lost, int duplicated, TimeSpan goal)
     {
         var after = entries.Where(e => e.AnsweredAt >= faultAt).OrderBy(e => e.AnsweredAt).ToList();
         var bad = after.Where(e => e.Outcome != Outcome.Acknowledged).ToList();
         var unavailable = bad.Count == 0 ? 0 : bad[^1].AnsweredAt - bad[0].AnsweredAt;
 
-        // Recovered at the first acknowledged write answered after the last write that was not; never, if none came.
+        // Recovered at the first acknowledged write answered after the last write that was not, counted from the end of
+        // the fault (0 when the service was whole again before the fault ended); never, if none came.
         double? recovery = bad.Count == 0
             ? 0
             : after.FirstOrDefault(e => e.Outcome == Outcome.Acknowledged && e.AnsweredAt > bad[^1].AnsweredAt) is { } first
-                ? first.AnsweredAt - faultAt
+                ? Math.Max(0, first.AnsweredAt - faultEndedAt)
                 : null;
+        var slowest = after.Where(e => e.Outcome == Outcome.Acknowledged).Select(e => e.AnsweredAt - e.SentAt).DefaultIfEmpty(0).Max();
         var failures = entries.Where(e => e.Outcome == Outcome.Failed)
             .GroupBy(e => e.Error ?? $"HTTP {e.Status}")
             .Select(g => $"{g.Count()} x {g.Key}")
@@ -36,7 +50,10 @@ internal sealed record DrillFigures(
             .ToList();
         return new DrillFigures(
             fault, entries.Count, entries.Count(e => e.Outcome == Outcome.Acknowledged), entries.Count(e => e.Outcome == Outcome.Shed),
-            entries.Count(e => e.Outcome == Outcome.Failed), unavailable, recovery, lost, duplicated, goal, failures);
+            entries.Count(e => e.Outcome == Outcome.Failed), unavailable, recovery, lost, duplicated, goal, failures)
+        {
+            SlowestAcknowledgedSeconds = slowest,
+        };
     }
 
     /// <summary>Whether every goal is met.</summary>
@@ -51,9 +68,11 @@ internal sealed record DrillFigures(
         Line("requests", $"{Requests}");
         Line("acknowledged", $"{Acknowledged}");
         Line("shed_503", $"{Shed}");
+        Line("shed_stored", $"{ShedButStored}");
         Line("failed", $"{Failed}");
         Line("unavailable_s", $"{UnavailableSeconds:0.0}");
         Line("recovery_s", $"{(RecoverySeconds is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture) : "never")}");
+        Line("slowest_ack_s", $"{SlowestAcknowledgedSeconds:0.0}");
         Line("lost", $"{Lost}");
         Line("duplicated", $"{Duplicated}");
         foreach (var sample in FailureSamples)
@@ -79,7 +98,7 @@ internal sealed record DrillFigures(
 
         if (RecoverySeconds is not { } recovery || recovery > RecoveryGoal.TotalSeconds)
         {
-            missed.Add(string.Create(CultureInfo.InvariantCulture, $"recovery not within {RecoveryGoal.TotalSeconds:0} s"));
+            missed.Add(string.Create(CultureInfo.InvariantCulture, $"recovery not within {RecoveryGoal.TotalSeconds:0} s of the end of the fault"));
         }
 
         Line("goals", $"{(missed.Count == 0 ? "met" : "missed: " + string.Join("; ", missed))}");
