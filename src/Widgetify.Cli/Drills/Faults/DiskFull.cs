@@ -15,6 +15,10 @@ internal sealed class DiskFull : DrillFault
     // Room for the table's next pages to be refused by the filler, not by the size of the table itself.
     private const long SlackBytes = 256 * 1024;
 
+    // The tmpfs once the disk is "freed": far more than the rest of a drill can write (tmpfs takes memory only for what
+    // is written).
+    private const long GrownBytes = 256L * 1024 * 1024;
+
     public override string Name => "disk-full";
 
     public override string Description => "the widgets table's disk full for 10 s";
@@ -115,10 +119,13 @@ internal sealed class DiskFull : DrillFault
             return written;
         }
 
-        public override Task EndAsync()
+        /// <summary>Frees the filler and grows the filesystem, as an operator adding space would: freeing the filler
+        /// alone leaves only the slack, which a fast writer fills again within a second or two, and the drill would
+        /// measure a second full disk rather than the recovery from the first.</summary>
+        public override async Task EndAsync()
         {
             File.Delete(Filler);
-            return Task.CompletedTask;
+            await RunAsync("mount", ["-o", $"remount,size={GrownBytes / 1024}k", mount], CancellationToken.None);
         }
 
         protected override async ValueTask PutBackAsync()
