@@ -1,44 +1,44 @@
+using System.Globalization;
+using Widgetify.Postgres;
+
 namespace Widgetify.Cli.Drills.Faults;
 
-/// <summary>The primary's data directory deleted under it: a standby must take its place within 30 s.</summary>
+/// <summary>The primary lost for good, all at once, as a machine or disk that dies would be: its server frozen (the
+/// postmaster and every backend and WAL sender stopped with SIGSTOP, so nothing more is written or streamed), its data
+/// directory deleted, then every one of its processes killed with -9. A standby must take its place within 30 s.
+/// Freezing first is what makes the asynchronous loss bound visible: a primary whose files are merely deleted streams
+/// what it still has open until it is killed, and its standbys miss nothing.</summary>
 internal sealed class PrimaryLost : DrillFault
 {
     public override string Name => "primary-lost";
 
-    public override string Description => "the primary's data directory deleted";
+    public override string Description => "the primary's server frozen, its data directory deleted, then killed";
 
     public override int StandbysNeeded => 2;
 
     public override TimeSpan RecoveryGoal => TimeSpan.FromSeconds(30);
 
-    public override Task<ActiveFault> InjectAsync(DrillDeployment deployment, CancellationToken cancellationToken)
+    public override async Task<ActiveFault> InjectAsync(DrillDeployment deployment, CancellationToken cancellationToken)
     {
-        // Lost for good: the files go, the postmaster may live on over deleted files until the supervisor sees it.
-        DeleteWhileInUse(deployment.PrimaryPgData);
-        return Task.FromResult(ActiveFault.Over);
+        var postmaster = File.ReadLines(Path.Combine(deployment.PrimaryPgData, "postmaster.pid")).First().Trim();
+        _ = int.Parse(postmaster, CultureInfo.InvariantCulture); // a pid, not something to pass to kill blindly
+
+        // The postmaster first, so it forks nothing new; then its children (all direct: backends, WAL senders, the
+        // checkpointer). pkill's exit status 1 means "none matched", which is fine.
+        await SignalAsync("kill", ["-STOP", postmaster], cancellationToken);
+        await SignalAsync("pkill", ["-STOP", "-P", postmaster], cancellationToken);
+        Directory.Delete(deployment.PrimaryPgData, recursive: true); // nothing moves in it now
+        await SignalAsync("pkill", ["-KILL", "-P", postmaster], cancellationToken);
+        await SignalAsync("kill", ["-KILL", postmaster], cancellationToken);
+        return ActiveFault.Over;
     }
 
-    /// <summary>Deletes a data directory whose server still runs: PostgreSQL goes on creating and unlinking files (WAL
-    /// segments, relations being rewritten) while the tree is walked, so one pass can fail on a file that vanished
-    /// between listing and unlinking, or on a folder a new file made non-empty; and <c>up</c>'s supervisor may rename
-    /// the remains away meanwhile. Passes are repeated until nothing is left.</summary>
-    private static void DeleteWhileInUse(string path)
+    private static async Task SignalAsync(string command, string[] arguments, CancellationToken cancellationToken)
     {
-        for (var pass = 1; ; pass++)
+        var result = await ProcessRunner.RunAsync(command, arguments, workingDirectory: null, cancellationToken);
+        if (result.ExitCode is not (0 or 1))
         {
-            try
-            {
-                if (Directory.Exists(path))
-                {
-                    Directory.Delete(path, recursive: true);
-                }
-
-                return;
-            }
-            catch (IOException) when (pass < 50)
-            {
-                // Something changed under the walk: walk again (each pass removes what it found).
-            }
+            ProcessRunner.EnsureSuccess(result);
         }
     }
 }
