@@ -99,6 +99,10 @@ internal static partial class IncidentLog
         Message = "Could not write the incident spool {Path} (Widgetify:Monitoring:Incidents:SpoolFile): {Entries} timeline entries and {Samples} samples waiting for the database are lost. Check that the service may write to that folder and that the disk has room")]
     public static partial void SpoolWriteFailed(ILogger logger, Exception exception, string path, int entries, int samples);
 
+    [LoggerMessage(EventId = 28, Level = LogLevel.Warning,
+        Message = "Could not keep the incident timeline that waits for the database in {Path} (Widgetify:Monitoring:Incidents:SpoolFile; {Reason}): if this process is killed before the database returns, {Entries} entries and {Samples} samples are lost. Check that the service may write to that folder and that the disk has room")]
+    public static partial void CheckpointFailed(ILogger logger, string path, int entries, int samples, string reason);
+
     [LoggerMessage(EventId = 27, Level = LogLevel.Error,
         Message = "The database refused the incident spool {Path} (a retry would be refused too); moved it to {MovedTo} and went on without it: what it holds is not in the database (read it, then delete it)")]
     public static partial void SpoolRefused(ILogger logger, Exception exception, string path, string movedTo);

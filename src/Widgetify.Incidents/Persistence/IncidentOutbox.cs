@@ -127,6 +127,15 @@ internal sealed class IncidentOutbox(int sampleLimit)
         }
     }
 
+    /// <summary>A copy of everything pending, left in place: what the spool keeps while the database is away.</summary>
+    public OutboxBatch Snapshot()
+    {
+        lock (_lock)
+        {
+            return new OutboxBatch([.. _ops], [.. _states.Values], [.. _samples]);
+        }
+    }
+
     /// <summary>Takes everything pending; <see cref="Return"/> puts it back in front when the flush fails.</summary>
     public OutboxBatch Take()
     {

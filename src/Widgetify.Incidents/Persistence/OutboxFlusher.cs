@@ -11,9 +11,10 @@ namespace Widgetify.Incidents.Persistence;
 /// <summary>The record step of the incident lifecycle: every <see cref="IncidentOptions.FlushInterval"/> it writes what
 /// the outbox holds in one transaction, resolves incidents nobody reports on any more, and finishes stored resolutions
 /// (postmortem draft, then <see cref="IIncidentFlushObserver.ResolutionStored"/>). On failure everything stays queued
-/// and the next flush retries it: every write is idempotent, so a retry after a lost commit counts nothing twice. What
-/// the last flush at stop cannot write goes to the spool (<see cref="IncidentOptions.SpoolFile"/>), which the next start
-/// delivers before anything else.</summary>
+/// and the next flush retries it: every write is idempotent, so a retry after a lost commit counts nothing twice. What a
+/// flush cannot write goes to the spool (<see cref="IncidentOptions.SpoolFile"/>) as well, after every failed flush and
+/// at stop, so that neither a stop nor a kill before the database returns loses it; the next start delivers it before
+/// anything else.</summary>
 internal sealed class OutboxFlusher : IAsyncDisposable
 {
     /// <summary>How often this instance looks for abandoned incidents.</summary>
@@ -39,6 +40,10 @@ internal sealed class OutboxFlusher : IAsyncDisposable
     // What the last stop kept in the spool and the database has not taken yet, oldest first (under _flushGate).
     private readonly List<SpooledBatch> _spooled = [];
     private (int Entries, int Samples)? _spoolToDelete;
+
+    // The spool holds a copy of what the outbox still holds (written after a failed flush): deleted once all is written.
+    private bool _checkpointed;
+    private bool _checkpointFailing;
     private Task? _loop;
     private bool _schemaReady;
     private bool _reattachChecked;
@@ -171,8 +176,15 @@ internal sealed class OutboxFlusher : IAsyncDisposable
                     LogFlushFailed(ex);
                 }
 
+                if (!atStop)
+                {
+                    CheckpointWhatWaits();
+                }
+
                 return ex;
             }
+
+            DeleteCheckpoint();
 
             if (_flushFailing)
             {
@@ -359,6 +371,64 @@ internal sealed class OutboxFlusher : IAsyncDisposable
         catch (Exception moving) when (moving is IOException or UnauthorizedAccessException)
         {
             IncidentLog.SpoolNotMovedAside(_logger, _spool.Path, refusal.MessageText, moving.Message);
+        }
+    }
+
+    /// <summary>After a flush the database did not take: a copy of what waits (the spool not yet delivered, then the
+    /// outbox, which keeps it too) goes to the spool now rather than only at stop, so that a process killed before the
+    /// database returns (kill -9, the OOM killer) loses nothing either. Rewritten after every failed flush, and deleted
+    /// once a flush has written everything; a crash in between delivers it again at the next start, which stores nothing
+    /// twice.</summary>
+    private void CheckpointWhatWaits()
+    {
+        if (_spool is null)
+        {
+            return;
+        }
+
+        var waiting = new List<SpooledBatch>(_spooled);
+        if (_outbox.Snapshot() is { IsEmpty: false } queued)
+        {
+            waiting.Add(new SpooledBatch(_instance, queued));
+        }
+
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _spool.Write(_instance, waiting);
+            _checkpointed = true;
+            _checkpointFailing = false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (!_checkpointFailing)
+            {
+                _checkpointFailing = true;
+                IncidentLog.CheckpointFailed(_logger, _spool.Path, waiting.Sum(w => w.Entries), waiting.Sum(w => w.Samples), ex.Message);
+            }
+        }
+    }
+
+    /// <summary>After a flush that wrote everything: the spool's copy is in the database now.</summary>
+    private void DeleteCheckpoint()
+    {
+        if (!_checkpointed || _spool is null || _spooled.Count > 0)
+        {
+            return;
+        }
+
+        _checkpointed = false;
+        try
+        {
+            _spool.Delete();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            IncidentLog.SpoolNotDeleted(_logger, _spool.Path, ex.Message);
         }
     }
 

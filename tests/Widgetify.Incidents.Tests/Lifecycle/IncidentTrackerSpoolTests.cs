@@ -230,6 +230,85 @@ public sealed class IncidentTrackerSpoolTests(IncidentsCluster cluster)
         }
     }
 
+    [Fact]
+    public async Task FlushAsync_DatabaseDown_KeepsWhatWaitsInTheSpoolSoThatAKilledProcessLosesNothing()
+    {
+        // Arrange: a, cut off from the database, opens an incident and its flush fails; then a is killed. A kill runs no
+        // disposal, so what survives is the spool as the failed flush left it: copied before the test's own clean-up
+        // stops a gracefully (which writes the spool again), and put back after.
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        var folder = Directory.CreateTempSubdirectory("widgetify-spool-");
+        try
+        {
+            var spoolPath = Path.Combine(folder.FullName, "incidents.spool.json");
+            var options = new IncidentOptions { SpoolFile = spoolPath };
+            bool flushed;
+            byte[] atTheKill;
+            await using (var unreachable = NpgsqlDataSource.Create(UnreachableDatabase()))
+            {
+                await using var a = new Scenario(new IncidentStore(unreachable), options: options, instance: "a");
+                await a.Tracker.StartAsync(CancellationToken.None);
+                a.Seconds(11, 14, i => Second(i, latency: 2));
+                a.Second(Second(15, latency: 2), Fire("ResponseTimeSpike", 15));
+                a.Seconds(16, 20, i => Second(i, latency: 2));
+                flushed = await a.Tracker.FlushAsync(CancellationToken.None);
+                atTheKill = File.Exists(spoolPath) ? await File.ReadAllBytesAsync(spoolPath) : [];
+            }
+
+            File.Delete(spoolPath);
+            if (atTheKill.Length > 0)
+            {
+                await File.WriteAllBytesAsync(spoolPath, atTheKill);
+            }
+
+            // Act: the next process starts with the database back.
+            await using var b = new Scenario(store, options: options, instance: "b", time: new FakeTimeProvider(T0.AddSeconds(30)));
+            await b.Tracker.StartAsync(CancellationToken.None);
+
+            // Assert
+            flushed.ShouldBeFalse("the database is away");
+            atTheKill.ShouldNotBeEmpty("the failed flush kept what waits on disk, without waiting for a stop");
+            File.Exists(spoolPath).ShouldBeFalse("delivered, then deleted");
+            var incident = (await store.ListAsync(10, CancellationToken.None)).ShouldHaveSingleItem();
+            incident.DetectedBy.ShouldBe("ResponseTimeSpike");
+            incident.Instances.ShouldContain("a");
+            (await CountAsync(database, incident.Id)).Samples.ShouldBe(10, "a's seconds 11 to 20, none lost to the kill");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task FlushAsync_DatabaseBackAfterAFailedFlush_WritesTheTimelineAndDeletesTheSpoolCopy()
+    {
+        // Arrange: a server of its own, stopped while the incident opens.
+        await using var postgres = await TestPostgres.StartAsync(20);
+        var spoolPath = Path.Combine(postgres.Root, "widgetify-data", "incidents.spool.json");
+        await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+        var store = new IncidentStore(dataSource);
+        await using var s = new Scenario(store, options: new IncidentOptions { SpoolFile = spoolPath }, instance: "a");
+        await s.Tracker.StartAsync(CancellationToken.None);
+        await postgres.StopAsync();
+        s.Second(Second(15, databaseUp: false, requests: 0), Fire("DatabaseDown", 15, "no answer from PostgreSQL for 5 s"));
+        var failed = !await s.Tracker.FlushAsync(CancellationToken.None);
+        var copied = File.Exists(spoolPath);
+
+        // Act
+        await postgres.StartAgainAsync();
+        var flushed = await s.Tracker.FlushAsync(CancellationToken.None);
+
+        // Assert
+        failed.ShouldBeTrue("the database is down");
+        copied.ShouldBeTrue("what waits is on disk while the database is down");
+        flushed.ShouldBeTrue();
+        File.Exists(spoolPath).ShouldBeFalse("the database has it now; a copy left behind would be delivered again for nothing");
+        (await store.ListAsync(10, CancellationToken.None)).ShouldHaveSingleItem().DetectedBy.ShouldBe("DatabaseDown");
+    }
+
     private static async Task<(long Events, long Samples, long Instances, string Alerts)> CountAsync(ScratchDatabase database, Guid id) => (
         await database.ScalarAsync<long>($"SELECT count(*) FROM widgetify_incident_events WHERE incident_id = '{id}' AND instance = 'a'"),
         await database.ScalarAsync<long>($"SELECT count(*) FROM widgetify_incident_samples WHERE incident_id = '{id}' AND instance = 'a'"),
