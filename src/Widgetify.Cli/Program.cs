@@ -11,6 +11,8 @@ var root = new RootCommand("Widgetify: embeddable widgets that stay up when traf
     PostmortemCommand.Create(),
     ReviewCommand.Create(),
     DrillCommand.Create(),
+    BackupCommand.Create(),
+    RestoreCommand.Create(),
 };
 
 try

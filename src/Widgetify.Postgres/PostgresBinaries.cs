@@ -23,6 +23,9 @@ internal sealed class PostgresBinaries
     /// <summary>Copies a running primary into a standby's PGDATA; shipped with the server in the same folder.</summary>
     public string PgBaseBackup => Path.Combine(BinDirectory, "pg_basebackup");
 
+    /// <summary>Removes archived WAL segments older than a given one (backup retention).</summary>
+    public string PgArchiveCleanup => Path.Combine(BinDirectory, "pg_archivecleanup");
+
     /// <summary>
     /// Explicit option, then WIDGETIFY_PG_BINDIR, then pg_config --bindir (Debian's pg_config may point at
     /// /usr/bin, which lacks initdb), then the newest /usr/lib/postgresql/*/bin.
@@ -68,6 +71,13 @@ internal sealed class PostgresBinaries
             : throw new InvalidOperationException(
                 "PostgreSQL server programs (initdb, pg_ctl) were not found. Install PostgreSQL 15 " +
                 $"(e.g. 'apt-get install postgresql-15'), or set {BinDirectoryVariable} to the folder that holds initdb.");
+    }
+
+    /// <summary>The binaries of major <paramref name="version"/> (a backup's), with the same message as a cluster's pin when missing.</summary>
+    internal static Task<PostgresBinaries> ResolveForVersionAsync(string version, ClusterLayout layout, CancellationToken cancellationToken)
+    {
+        var configured = Environment.GetEnvironmentVariable(BinDirectoryVariable);
+        return string.IsNullOrWhiteSpace(configured) ? ResolvePinnedAsync(version, layout, cancellationToken) : ResolveAsync(configured, cancellationToken);
     }
 
     /// <summary>The major version in PGDATA/PG_VERSION ("15"), written by initdb and never changed except by pg_upgrade.</summary>
