@@ -28,7 +28,7 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
     public LocalStandbys? Standbys => _standbys;
 
     public static async Task<DatabaseTarget> OpenAsync(
-        string? databaseUrl, string dataDirectory, ILogger logger, CancellationToken cancellationToken)
+        string? databaseUrl, string dataDirectory, ILogger logger, CancellationToken cancellationToken, string? backupDirectory = null)
     {
         if (!string.IsNullOrWhiteSpace(databaseUrl))
         {
@@ -41,7 +41,7 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
             LogElsewhere(logger, why);
         }
 
-        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = clusterDirectory }, logger, cancellationToken);
+        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = clusterDirectory, BackupDirectory = backupDirectory }, logger, cancellationToken);
         return new DatabaseTarget(cluster.AppConnectionString, cluster);
     }
 

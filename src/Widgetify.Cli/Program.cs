@@ -4,13 +4,18 @@ using Npgsql;
 using Widgetify.Cli;
 using Widgetify.Cli.Drills;
 
+// 'drill restore' is its own command class: it restores the deployment rather than injecting a fault into it.
+var drill = DrillCommand.Create();
+drill.Subcommands.Add(RestoreDrillCommand.Create());
 var root = new RootCommand("Widgetify: embeddable widgets that stay up when traffic spikes.")
 {
     UpCommand.Create(),
     KeysCommand.Create(),
     PostmortemCommand.Create(),
     ReviewCommand.Create(),
-    DrillCommand.Create(),
+    drill,
+    BackupCommand.Create(),
+    RestoreCommand.Create(),
 };
 
 try

@@ -58,6 +58,11 @@ internal static class UpCommand
                 "(synchronous_standby_names over the streaming standbys, synchronous_commit remote_apply); needs --replicas. Writes " +
                 "then cost a round trip to a standby. Off: asynchronous, whose loss bound is the standbys' lag (docs/replicas.md).",
         };
+        var backupDir = new Option<string?>("--backup-dir")
+        {
+            Description = "Where the WAL archive and base backups go (default <data-dir>/backups, or the folder an earlier --backup-dir chose, " +
+                "which is remembered). The 'postgres' account must be able to write it. See docs/operations.md.",
+        };
         port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -73,7 +78,7 @@ internal static class UpCommand
             }
         });
 
-        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous };
+        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous, backupDir };
         command.Validators.Add(r =>
         {
             if (r.GetValue(replicas) > 0 && !string.IsNullOrWhiteSpace(r.GetValue(databaseUrl)))
@@ -111,16 +116,17 @@ internal static class UpCommand
         });
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(replicas), parse.GetValue(maxReplicas),
-            parse.GetValue(widgets), parse.GetValue(synchronous), cancellationToken));
+            parse.GetValue(widgets), parse.GetValue(synchronous), parse.GetValue(backupDir), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, CancellationToken cancellationToken)
+        int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, string? backupDir,
+        CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
-        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken);
+        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken, backupDir);
         // Before the service is built, so that it is configured with the standbys that stream. Also with 0: the standbys
         // of an earlier 'up --replicas' are then removed, because a stopped standby's slot holds WAL and rows on the primary.
         var standbys = database.Cluster is null ? null : await database.EnsureStandbysAsync(replicas, synchronous, logger, cancellationToken);
@@ -185,7 +191,7 @@ internal static class UpCommand
         Console.WriteLine($"""
 
             Widgetify is up at {url}
-              database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory}{(c.OwnsServer ? "; restarted if it dies" : "")})" : "")}{DescribeStandbys(standbys, builder.Configuration)}{DescribeAutoscaler(app.Services.GetRequiredService<IOptions<ScalingOptions>>().Value, url)}
+              database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory}{(c.OwnsServer ? "; restarted if it dies" : "")})\n  backups        {c.Backups.Root}   (WAL archived within 60 s; ./widgetify backup, ./widgetify restore --to TIME)" : "")}{DescribeStandbys(standbys, builder.Configuration)}{DescribeAutoscaler(app.Services.GetRequiredService<IOptions<ScalingOptions>>().Value, url)}
               demo tenant    '{WidgetifyAdministration.DemoTenant}'{(added > 0 ? $", {added:N0} widgets seeded now" : "")}
               demo API key   {demoKey}   (saved to {Path.Combine(dataDir, DemoKeyFile)})
               API            {url}/api/widgets   (Authorization: Bearer <key>)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Widgetify.Postgres.Backups;
 
 namespace Widgetify.Postgres;
 
@@ -12,8 +13,17 @@ public sealed class PostgresCluster : IAsyncDisposable
 {
     private readonly ServerHandle server;
 
-    private PostgresCluster(ClusterLayout layout, PostgresBinaries binaries, ServerHandle server, bool createdNow, ClusterCredentials credentials)
+    private PostgresCluster(
+        ClusterLayout layout,
+        PostgresBinaries binaries,
+        ServerHandle server,
+        bool createdNow,
+        ClusterCredentials credentials,
+        BackupLocation backups,
+        IReadOnlyDictionary<string, string> archiveSettings)
     {
+        Backups = backups;
+        ArchiveSettings = archiveSettings;
         Layout = layout;
         Binaries = binaries;
         Credentials = credentials;
@@ -41,6 +51,12 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     /// <summary>Role <c>widgetify</c> (login, not superuser), database <c>widgetify</c> that it owns, on 127.0.0.1.</summary>
     public string AppConnectionString => server.AppConnectionString;
+
+    /// <summary>Where this cluster's WAL archive and base backups are.</summary>
+    public BackupLocation Backups { get; }
+
+    /// <summary>The archiving settings the primary runs with; its standbys run with the same, so a promoted one archives on.</summary>
+    internal IReadOnlyDictionary<string, string> ArchiveSettings { get; }
 
     /// <summary>The postmaster as this handle holds it (what a supervisor watches).</summary>
     internal ServerHandle Server => server;
@@ -84,13 +100,22 @@ public sealed class PostgresCluster : IAsyncDisposable
         logger ??= NullLogger.Instance;
         var layout = new ClusterLayout(options.DataDirectory);
         var runner = ProcessRunner.Instance;
-        var binaries = await PostgresBinaries.ResolveAsync(options.BinDirectory, cancellationToken);
+        var binaries = await PostgresBinaries.ResolveAsync(options.BinDirectory, layout, cancellationToken);
+        var backups = BackupLocation.For(layout.Root, options.BackupDirectory);
+        IReadOnlyDictionary<string, string> archiveSettings = options.WalArchiving
+            ? WalArchive.Settings(backups, options.Durable)
+            : new Dictionary<string, string>();
+        options = options.With(archiveSettings);
         var controller = new ServerController(binaries, layout, runner);
         var initializer = new ClusterInitializer(binaries, layout, runner, logger);
 
         Directory.CreateDirectory(layout.Root);
         using var startLock = await StartLock.AcquireAsync(layout.LockFile, options.StartTimeout, cancellationToken);
         await initializer.PrepareLayoutAsync(cancellationToken);
+        if (options.WalArchiving)
+        {
+            await backups.EnsureCreatedAsync(runner, cancellationToken);
+        }
 
         var createdNow = false;
         ClusterCredentials credentials;
@@ -123,7 +148,7 @@ public sealed class PostgresCluster : IAsyncDisposable
             Log.ServerReady(logger, server.Port, layout.Root);
         }
 
-        return new PostgresCluster(layout, binaries, server, createdNow, credentials);
+        return new PostgresCluster(layout, binaries, server, createdNow, credentials, backups, archiveSettings);
     }
 
     /// <summary>

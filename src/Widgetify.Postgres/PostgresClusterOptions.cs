@@ -13,6 +13,7 @@ public sealed class PostgresClusterOptions
     /// <item><description><c>pg-credentials.json</c>: generated passwords, mode 0600, created on first init.</description></item>
     /// <item><description><c>owner.pid</c>: pid of the process that owns (and will stop) the running server.</description></item>
     /// <item><description><c>standbys/&lt;name&gt;/</c>: each standby (<see cref="Standbys.LocalStandbys"/>), laid out the same way.</description></item>
+    /// <item><description><c>backups/</c>: the WAL archive and base backups, unless <see cref="BackupDirectory"/> says elsewhere.</description></item>
     /// </list>
     /// </summary>
     public required string DataDirectory { get; set; }
@@ -43,6 +44,48 @@ public sealed class PostgresClusterOptions
     /// <summary>Extra server settings, passed as <c>-c name=value</c> when this call starts the server.</summary>
     public IDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// <see langword="true"/> (default) archives every WAL segment into the backup folder (<c>archive_mode=on</c>,
+    /// <c>archive_timeout</c> 60 s), which point-in-time restore needs. Settings given in <see cref="Settings"/> win.
+    /// </summary>
+    public bool WalArchiving { get; set; } = true;
+
+    /// <summary>
+    /// The backup folder (WAL archive and base backups). <see langword="null"/> (default) uses the one recorded by an
+    /// earlier start, else <c>backups/</c> in <see cref="DataDirectory"/>. A folder given here is recorded for later starts.
+    /// </summary>
+    public string? BackupDirectory { get; set; }
+
     /// <summary>How long to wait for the server to start and accept connections.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A copy with <paramref name="extra"/> added to <see cref="Settings"/> where the copy does not set them already.</summary>
+    internal PostgresClusterOptions With(IReadOnlyDictionary<string, string> extra)
+    {
+        var copy = new PostgresClusterOptions
+        {
+            DataDirectory = DataDirectory,
+            Port = Port,
+            BinDirectory = BinDirectory,
+            Durable = Durable,
+            MaxConnections = MaxConnections,
+            WalArchiving = WalArchiving,
+            BackupDirectory = BackupDirectory,
+            StartTimeout = StartTimeout,
+        };
+        foreach (var (name, value) in Settings)
+        {
+            copy.Settings[name] = value;
+        }
+
+        foreach (var (name, value) in extra)
+        {
+            if (!copy.Settings.Keys.Any(setting => string.Equals(setting, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                copy.Settings[name] = value;
+            }
+        }
+
+        return copy;
+    }
 }

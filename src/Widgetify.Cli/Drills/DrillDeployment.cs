@@ -166,6 +166,37 @@ internal sealed class DrillDeployment : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the <c>up</c> this drill started as an operator would (SIGTERM: requests drain, then PostgreSQL stops
+    /// cleanly), keeping its folder: for a drill that works on the stopped cluster (restore). Nothing for a running one.</summary>
+    public async Task StopServiceAsync()
+    {
+        if (cluster is not null)
+        {
+            await cluster.DisposeAsync();
+            cluster = null;
+        }
+
+        if (child is null || child.HasExited)
+        {
+            return;
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", child.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await child.WaitForExitAsync(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            child.Kill(entireProcessTree: true);
+        }
+    }
+
     /// <summary>Stops a deployment the drill started (and deletes its temporary folder); leaves a running one alone.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -179,24 +210,7 @@ internal sealed class DrillDeployment : IAsyncDisposable
             return;
         }
 
-        if (!child.HasExited)
-        {
-            using (var term = Process.Start("kill", ["-TERM", child.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            try
-            {
-                await child.WaitForExitAsync(stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                child.Kill(entireProcessTree: true);
-            }
-        }
-
+        await StopServiceAsync();
         child.Dispose();
         if (!deleteAfter)
         {

@@ -233,7 +233,8 @@ public sealed class PostgresStandby : IAsyncDisposable
         var server = await ServerHandle.AttachOrStartAsync(
             layout,
             new ServerController(primary.Binaries, layout, runner),
-            limits.ServerOptions(layout.Root, options),
+            // The primary's archiving: nothing is archived while the standby replays, and once promoted it archives where the primary did.
+            limits.ServerOptions(layout.Root, options).With(primary.ArchiveSettings),
             credentials,
             logger,
             // A server that was already running read the old port; primary_conninfo takes effect on a reload.
