@@ -38,20 +38,22 @@ public sealed class AlertEvaluator
             new ErrorBudgetBurnRule(options, slo),
             new DatabaseDownRule(options),
             new DatabaseWritesFailingRule(options),
+            new WalArchivingFailingRule(options),
         ];
         _lifecycles = [.. rules.Select(r => new AlertLifecycle(r, options.ResolveAfter))];
         _recentCapacity = options.RecentCapacity;
         _shortWindow = new[]
         {
             options.SpikeWindow, options.PoolSaturationWindow, options.ConnectionPendingWindow, options.ConnectionWaitWindow,
-            options.ShedWindow, options.DatabaseDownWindow, options.DatabaseWritesFailingWindow, TimeSpan.FromSeconds(1),
+            options.ShedWindow, options.DatabaseDownWindow, options.DatabaseWritesFailingWindow, options.WalArchivingFailingWindow,
+            TimeSpan.FromSeconds(1),
         }.Max();
     }
 
     /// <summary>The rules' names, which are also their alerts' names and runbooks' file names.</summary>
     public static IReadOnlyList<string> RuleNames { get; } =
         ["ResponseTimeSpike", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "SheddingActive", "ErrorBudgetBurn", "DatabaseDown",
-            "DatabaseWritesFailing"];
+            "DatabaseWritesFailing", "WalArchivingFailing"];
 
     /// <summary>Alerts that measure error budget already spent rather than harm happening now: they keep firing until
     /// the incident's failures leave their short window (5 min for the page), so an incident does not wait for them

@@ -189,6 +189,20 @@ public sealed class AlertOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan DatabaseWritesFailingFor { get; set; } = TimeSpan.Zero;
 
+    // --- WalArchivingFailing ---
+
+    /// <summary>WalArchivingFailing: the window in which the archiver must have failed again. The archiver retries a
+    /// failed segment three times, then waits up to a minute: a window of several minutes sees every stuck archiver.</summary>
+    /// <value>Default 5 min; range 1 min to 1 h.</value>
+    [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
+    public TimeSpan WalArchivingFailingWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>WalArchivingFailing: how long the archiver must stay failing before the alert fires; a failure the next
+    /// attempt cures (a full archive disk freed at once) does not page.</summary>
+    /// <value>Default 2 min; range 0 to 1 h.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan WalArchivingFailingFor { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>The rule single-field ranges cannot state: a ticket threshold above the page threshold would never
     /// show, since a page wins. Both the configuration validator and <see cref="AlertEvaluator"/> apply it.</summary>
     /// <param name="validationContext">Unused.</param>

@@ -38,7 +38,16 @@ internal sealed class DatabaseMetrics
             "WAL that can still be written before each slot is invalidated (negative: at the next checkpoint); none while max_slot_wal_keep_size is unlimited.");
         meter.CreateObservableGauge("postgresql.replication_slot.wal_keep_size.max", ObserveWalKeepSizeMax, "By",
             "The server's max_slot_wal_keep_size, the most WAL a slot may keep; none while unlimited (-1).");
+        meter.CreateObservableCounter("postgresql.wal.archived", () => ObserveArchiver(a => a.ArchivedCount), "{file}",
+            "WAL segments archived (pg_stat_archiver.archived_count); none when the server does not archive.");
+        meter.CreateObservableCounter("postgresql.wal.archive_failures", () => ObserveArchiver(a => a.FailedCount), "{failure}",
+            "Failed attempts to archive a WAL segment (pg_stat_archiver.failed_count); none when the server does not archive.");
+        meter.CreateObservableGauge("postgresql.wal.archive_failing", () => ObserveArchiver(a => a.Failing ? 1 : 0), unit: null,
+            "1 when the archiver's last attempt failed and nothing was archived since (last_failed_time after last_archived_time).");
     }
+
+    private IEnumerable<Measurement<long>> ObserveArchiver(Func<WalArchiverSample, long> value) =>
+        Complete?.Archiver is { } archiver ? [new Measurement<long>(value(archiver))] : [];
 
     // No series before the first sample (or with monitoring off): Prometheus's DatabaseDown "not_sampled" rule sees that
     // absence, where a 0 would claim the server cannot be reached.

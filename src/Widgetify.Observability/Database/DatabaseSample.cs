@@ -42,6 +42,9 @@ public sealed record DatabaseSample
     /// the disk is full.</summary>
     public long? MaxSlotWalKeepSize { get; init; }
 
+    /// <summary>The WAL archiver; null when the server does not archive (<c>archive_mode</c> off) or is in recovery.</summary>
+    public WalArchiverSample? Archiver { get; init; }
+
     /// <summary>All client connections on the server.</summary>
     public long TotalConnections => Backends.Sum(b => b.Count);
 

@@ -19,7 +19,7 @@ internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProv
     // Slots: pg_current_wal_lsn() raises an error on a standby, and the whole sample would fail with it. The control
     // connection reaches the primary, but after a failover the server at its address may be in recovery for a while,
     // and that must not read as "database down": a server in recovery reports no slots. A slot without restart_lsn
-    // (never used, or lost) keeps no WAL: 0.
+    // (never used, or lost) keeps no WAL: 0. The archiver: only where it archives (a standby in archive_mode 'on' does not).
     private const string Sql = """
         SELECT current_setting('max_connections')::int,
                d.xact_commit, d.xact_rollback, d.deadlocks,
@@ -38,6 +38,9 @@ internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProv
           FROM pg_replication_slots
          WHERE NOT pg_is_in_recovery()
          ORDER BY slot_name;
+        SELECT archived_count, failed_count, last_archived_time, last_failed_time, last_failed_wal
+          FROM pg_stat_archiver
+         WHERE current_setting('archive_mode') <> 'off' AND NOT pg_is_in_recovery();
         """;
 
     private volatile DatabaseSample? _latest;
@@ -132,8 +135,21 @@ internal sealed partial class DatabaseSampler(NpgsqlDataSource control, TimeProv
                 reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetInt64(4)));
         }
 
+        await reader.NextResultAsync(cancellationToken);
+        WalArchiverSample? archiver = null;
+        if (await reader.ReadAsync(cancellationToken))
+        {
+            archiver = new WalArchiverSample(
+                reader.GetInt64(0),
+                reader.GetInt64(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4));
+        }
+
         return new DatabaseSample
         {
+            Archiver = archiver,
             At = timeProvider.GetUtcNow(),
             Up = true,
             MaxConnections = maxConnections,

@@ -78,6 +78,9 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
             Rollbacks = Delta(fresh?.Rollbacks, previousDatabase?.Rollbacks),
             Deadlocks = Delta(fresh?.Deadlocks, previousDatabase?.Deadlocks),
             WriteFailures = CounterDeltasBy(metrics, "widgetify.database.write_failures", "sqlstate"),
+            WalArchiveFailing = fresh?.Archiver?.Failing,
+            WalArchiveFailures = Delta(fresh?.Archiver?.FailedCount, previousDatabase?.Archiver?.FailedCount),
+            WalArchiveFailedSegment = fresh?.Archiver?.LastFailedWal,
         };
     }
 

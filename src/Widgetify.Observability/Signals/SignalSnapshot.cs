@@ -100,6 +100,16 @@ public sealed record SignalSnapshot
     /// <summary>Writes PostgreSQL refused in the interval, by SQLSTATE (e.g. <c>53100</c>); empty when none was.</summary>
     public IReadOnlyDictionary<string, long> WriteFailures { get; init; } = NoWriteFailures;
 
+    /// <summary>Whether the primary's WAL archiver is failing (its last attempt failed, nothing archived since); null when
+    /// it does not archive or was not sampled.</summary>
+    public bool? WalArchiveFailing { get; init; }
+
+    /// <summary>Failed archiving attempts in this interval.</summary>
+    public long WalArchiveFailures { get; init; }
+
+    /// <summary>The segment the archiver last failed on, for the alert's summary.</summary>
+    public string? WalArchiveFailedSegment { get; init; }
+
     /// <summary>Connection opens that waited in the interval: the one definition the ConnectionWaits alert and the
     /// postmortem's evidence share. An open waited when getting its connection took longer than
     /// <paramref name="thresholdSeconds"/> (counted from <see cref="AcquireWait"/>, the distribution whose p99 the

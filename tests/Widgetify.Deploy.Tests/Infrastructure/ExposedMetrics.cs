@@ -26,6 +26,7 @@ public static class ExposedMetrics
         "widgetify_database_write_failures_total",
         "postgresql_replication_slot_wal_retained_bytes", "postgresql_replication_slot_safe_wal_size_bytes",
         "postgresql_replication_slot_wal_keep_size_max_bytes",
+        "postgresql_wal_archived_total", "postgresql_wal_archive_failures_total", "postgresql_wal_archive_failing",
         "widgetify_replica_lag_seconds", "widgetify_replica_lag_bytes", "widgetify_routing_reads_total", "widgetify_routing_retries_total",
         "widgetify_scaling_actions_total", "widgetify_replicas", "widgetify_scaling_saturation", "widgetify_scaling_leader",
         "widgetify_pool_review_findings", "widgetify_pool_review_runs_total",

@@ -12,7 +12,7 @@ public sealed class AlertEvaluatorTests
     private static SignalSnapshot Down(SignalSnapshot s) => Healthy(s) with { DatabaseUp = false };
 
     [Fact]
-    public void RuleNames_Always_AreTheEightRulesInOrder()
+    public void RuleNames_Always_AreTheNineRulesInOrder()
     {
         // Act
         var names = AlertEvaluator.RuleNames;
@@ -20,7 +20,7 @@ public sealed class AlertEvaluatorTests
         // Assert
         names.ShouldBe(
             ["ResponseTimeSpike", "PoolSaturation", "ConnectionWaits", "DbConnectionsNearLimit", "SheddingActive", "ErrorBudgetBurn", "DatabaseDown",
-                "DatabaseWritesFailing"]);
+                "DatabaseWritesFailing", "WalArchivingFailing"]);
     }
 
     [Fact]

@@ -164,6 +164,50 @@ public sealed class DatabaseSamplerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SampleAsync_ArchiveCommandFails_ReportsTheArchiverFailing()
+    {
+        // Arrange: an archive command that always fails, as a full or unmounted archive disk does.
+        await using var broken = await TestPostgres.StartAsync(settings: new Dictionary<string, string> { ["archive_command"] = "false" });
+        await using var control = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(broken.ConnectionString) { MaxPoolSize = 1 });
+        await using var admin = new NpgsqlConnection(broken.Cluster.AdminConnectionString);
+        await admin.OpenAsync();
+        await ExecuteAsync(admin, "CREATE TABLE filler AS SELECT 1 AS x; SELECT pg_switch_wal()");
+        var sampler = Sampler(control);
+
+        // Act
+        Widgetify.Observability.Database.WalArchiverSample? archiver = null;
+        await BoundedWait.UntilAsync(
+            async () => (archiver = (await sampler.SampleAsync(CancellationToken.None)).Archiver) is { Failing: true },
+            () => $"{archiver}",
+            "the archiver reports its failures",
+            TimeSpan.FromSeconds(30));
+
+        // Assert
+        archiver!.FailedCount.ShouldBeGreaterThan(0);
+        archiver.LastFailedWal.ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public async Task SampleAsync_ArchivingWorks_ReportsArchivedSegmentsAndNotFailing()
+    {
+        await using var control = Source("widgetify-control");
+        await using var admin = new NpgsqlConnection(Postgres.Cluster.AdminConnectionString);
+        await admin.OpenAsync();
+        await ExecuteAsync(admin, "CREATE TABLE filler_ok AS SELECT 1 AS x; SELECT pg_switch_wal()");
+        var sampler = Sampler(control);
+
+        Widgetify.Observability.Database.WalArchiverSample? archiver = null;
+        await BoundedWait.UntilAsync(
+            async () => (archiver = (await sampler.SampleAsync(CancellationToken.None)).Archiver) is { ArchivedCount: > 0 },
+            () => $"{archiver}",
+            "the archiver reports an archived segment",
+            TimeSpan.FromSeconds(30));
+
+        archiver!.Failing.ShouldBeFalse();
+        archiver.FailedCount.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task SampleAsync_UnlimitedWalKeepSize_ReportsNoBoundAndNoSafeSize()
     {
         // Arrange: PostgreSQL's default, -1: nothing stops a slot from keeping WAL until the disk is full.

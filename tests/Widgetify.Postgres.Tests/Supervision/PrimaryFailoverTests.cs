@@ -53,6 +53,17 @@ public sealed class PrimaryFailoverTests
             standbys.Standbys.Select(s => s.Name).ShouldBe([rebuilt.Name]);
             await StandbyTesting.WaitUntilReplayedAsync(primary, rebuilt.AppConnectionString);
             (await Sql.ScalarAsync(rebuilt.AppConnectionString, "SELECT count(*) FROM kept")).ShouldBe("101");
+
+            // Assert: the promoted standby archives where the primary did, its new timeline's history file first, and the
+            // standbys archived nothing twice meanwhile (each archived segment name exists once, from one writer).
+            var segment = await Sql.ScalarAsync(primary.AdminConnectionString, "SELECT pg_walfile_name(pg_switch_wal())");
+            segment.ShouldNotBeNull().ShouldStartWith("00000002");
+            await BoundedWait.UntilAsync(
+                () => File.Exists(Path.Combine(primary.Backups.WalDirectory, "00000002.history")) && File.Exists(Path.Combine(primary.Backups.WalDirectory, segment)),
+                () => string.Join(", ", Directory.GetFiles(primary.Backups.WalDirectory).Select(Path.GetFileName)),
+                "the promoted standby archives its timeline into the primary's archive",
+                TimeSpan.FromSeconds(30));
+            (await Sql.ScalarAsync(rebuilt.AdminConnectionString, "SELECT archived_count FROM pg_stat_archiver")).ShouldBe("0");
         }
         finally
         {
