@@ -99,7 +99,13 @@ public static partial class WidgetifyAdministration
         retire.Parameters.Add(new() { Value = keyId });
         retire.Parameters.Add(new() { Value = overlap });
         retire.Parameters.Add(new() { Value = newId });
-        var oldValidUntil = (DateTimeOffset)(await retire.ExecuteScalarAsync(cancellationToken))!;
+        DateTimeOffset oldValidUntil;
+        await using (var reader = await retire.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            oldValidUntil = reader.GetFieldValue<DateTimeOffset>(0);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return new RotatedApiKey(newId, newKey, newExpiresAt, oldValidUntil);
     }
