@@ -29,6 +29,7 @@ internal static class UpCommand
     public const string OperatorTenant = "operators";
     public const string PostmortemFolder = "postmortems";
     public const string IncidentSpoolFile = "incidents.spool.json";
+    public const string MetricsTokenFile = "metrics-token";
     public const string ReplicasSection = "Database:Replicas";
 
     public static Command Create()
@@ -58,6 +59,11 @@ internal static class UpCommand
                 "(synchronous_standby_names over the streaming standbys, synchronous_commit remote_apply); needs --replicas. Writes " +
                 "then cost a round trip to a standby. Off: asynchronous, whose loss bound is the standbys' lag (docs/replicas.md).",
         };
+        var protectMetrics = new Option<bool>("--protect-metrics")
+        {
+            Description = "/metrics requires 'Authorization: Bearer <token>': a token is made once and saved to <data-dir>/metrics-token " +
+                "(mode 0600) for Prometheus's credentials_file. Off by default: 'up' serves 127.0.0.1 only. Same as Widgetify:Monitoring:MetricsToken.",
+        };
         port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -73,7 +79,7 @@ internal static class UpCommand
             }
         });
 
-        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous };
+        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous, protectMetrics };
         command.Validators.Add(r =>
         {
             if (r.GetValue(replicas) > 0 && !string.IsNullOrWhiteSpace(r.GetValue(databaseUrl)))
@@ -111,12 +117,13 @@ internal static class UpCommand
         });
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(replicas), parse.GetValue(maxReplicas),
-            parse.GetValue(widgets), parse.GetValue(synchronous), cancellationToken));
+            parse.GetValue(widgets), parse.GetValue(synchronous), parse.GetValue(protectMetrics), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, CancellationToken cancellationToken)
+        int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, bool protectMetrics,
+        CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
@@ -160,6 +167,12 @@ internal static class UpCommand
         DefaultSetting(builder.Configuration, settings, "Review:SettingsFile", Path.GetFullPath(Path.Combine(dataDir, ReviewedSettingsFile.FileName)));
         // Nothing balances a service on 127.0.0.1, so nothing needs time to see its readiness fail before it stops accepting.
         DefaultSetting(builder.Configuration, settings, "Api:DrainDelay", "00:00:00");
+        var metricsTokenFile = Path.GetFullPath(Path.Combine(dataDir, MetricsTokenFile));
+        if (protectMetrics)
+        {
+            settings[$"{WidgetifyOptions.SectionName}:Monitoring:MetricsToken"] = EnsureMetricsToken(metricsTokenFile);
+        }
+
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
         builder.AddWidgetify();
@@ -170,7 +183,8 @@ internal static class UpCommand
         var (added, sampleId) = await app.Services.EnsureDemoWidgetsAsync(demoWidgets, cancellationToken);
         var demoKey = await EnsureKeyAsync(
             app.Services, WidgetifyAdministration.DemoTenant, ApiKeyRole.Tenant, Path.Combine(dataDir, DemoKeyFile), cancellationToken);
-        var operatorKey = await EnsureKeyAsync(app.Services, OperatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
+        // Saved, never printed: the dashboard and scripts read it from the file.
+        _ = await EnsureKeyAsync(app.Services, OperatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
 
         try
         {
@@ -191,10 +205,10 @@ internal static class UpCommand
               API            {url}/api/widgets   (Authorization: Bearer <key>)
               OpenAPI        {url}/openapi/v1.json
               health         {url}/health/live  {url}/health/ready
-              operator key   {operatorKey}   (saved to {Path.Combine(dataDir, OperatorKeyFile)})
-              dashboard      {url}/dashboard#key={operatorKey}
+              operator key   saved to {Path.Combine(dataDir, OperatorKeyFile)}   (not printed: shells and logs keep what is printed)
+              dashboard      {url}/dashboard   (asks for the operator key once per tab)
               alerts         {url}/api/alerts  {url}/api/incidents   (Authorization: Bearer <operator key>)
-              metrics        {url}/metrics   (Prometheus text format)
+              metrics        {url}/metrics   (Prometheus text format{MetricsAccess(app.Services, protectMetrics ? metricsTokenFile : null)})
               postmortems    {postmortems}   (drafts written when an incident resolves; or ./widgetify postmortem latest)
             {(sampleId is null ? "" : $"  sample embed   {url}/w/{sampleId}\n")}
             Try:  curl -H "Authorization: Bearer {demoKey}" "{url}/api/widgets?limit=3"
@@ -281,6 +295,25 @@ internal static class UpCommand
     }
 
     /// <summary>Reuses the saved key while it is still valid for this database, tenant and role; otherwise makes and saves a new one.</summary>
+    /// <summary>The token saved by an earlier 'up --protect-metrics', or a new one saved owner-only: Prometheus's
+    /// credentials_file keeps working across restarts.</summary>
+    private static string EnsureMetricsToken(string path)
+    {
+        if (SecretFile.TryRead(path) is { Length: >= 16 } saved)
+        {
+            return saved;
+        }
+
+        var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        SecretFile.Write(path, token);
+        return token;
+    }
+
+    private static string MetricsAccess(IServiceProvider services, string? tokenFile) =>
+        tokenFile is not null ? $"; Authorization: Bearer <token in {tokenFile}>"
+        : string.IsNullOrEmpty(services.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring.MetricsToken) ? "; open: --protect-metrics asks for a token"
+        : "; Authorization: Bearer <Monitoring:MetricsToken>";
+
     private static async Task<string> EnsureKeyAsync(
         IServiceProvider services, string tenant, ApiKeyRole role, string path, CancellationToken cancellationToken)
     {
