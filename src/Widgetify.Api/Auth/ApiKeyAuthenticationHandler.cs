@@ -56,6 +56,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
         else
         {
+            var generation = cache.Generation;
             var lookup = await tenants.LookupKeyAsync(key, Context.RequestAborted);
             metrics.Lookup(lookup.Rejection?.Reason.ToString().ToLowerInvariant() ?? "valid");
             if (lookup.Rejection is { } rejection)
@@ -65,7 +66,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             }
 
             identity = lookup.Identity!;
-            cache.RememberValid(fingerprint, identity);
+            cache.RememberValid(fingerprint, identity, generation);
         }
 
         usage.Record(identity.KeyId);

@@ -28,6 +28,7 @@ internal sealed class ApiKeyCache
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _validFor;
     private readonly TimeSpan _rejectedFor;
+    private long _generation;
 
     public ApiKeyCache(TimeProvider timeProvider, IOptions<WidgetifyOptions> options)
     {
@@ -38,6 +39,11 @@ internal sealed class ApiKeyCache
         _valid = new ExpiringCache<ApiKeyIdentity>(ValidCapacity, timeProvider);
         _rejected = new ExpiringCache<ApiKeyRejection>(api.RejectedKeyCacheSize, timeProvider);
     }
+
+    /// <summary>Moves on at every change heard. A lookup takes it before asking the database and hands it back to
+    /// <see cref="RememberValid"/>: a change heard meanwhile (a revoke committed while the lookup ran) may have made the
+    /// answer stale, and then it is not remembered.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     /// <summary>Rejected keys remembered now (the tests' and the benchmark's view).</summary>
     public int RejectedCount => _rejected.Count;
@@ -55,8 +61,13 @@ internal sealed class ApiKeyCache
 
     public bool TryGetRejected(UInt128 fingerprint, out ApiKeyRejection rejection) => _rejected.TryGet(fingerprint, out rejection);
 
-    public void RememberValid(UInt128 fingerprint, ApiKeyIdentity identity)
+    public void RememberValid(UInt128 fingerprint, ApiKeyIdentity identity, long generation)
     {
+        if (generation != Generation)
+        {
+            return; // a key changed while this one was looked up: the next request asks again
+        }
+
         var lifetime = _validFor;
         if (identity.ExpiresAt is { } expiresAt && expiresAt - _timeProvider.GetUtcNow() < lifetime)
         {
@@ -72,6 +83,7 @@ internal sealed class ApiKeyCache
     /// since the change may have made a rejected key valid.</summary>
     public void Forget(Guid keyId)
     {
+        Interlocked.Increment(ref _generation);
         _valid.RemoveWhere(identity => identity.KeyId == keyId);
         _rejected.Clear();
     }
@@ -79,6 +91,7 @@ internal sealed class ApiKeyCache
     /// <summary>Changes may have been missed (the listener reconnected): trust nothing remembered.</summary>
     public void ForgetAll()
     {
+        Interlocked.Increment(ref _generation);
         _valid.Clear();
         _rejected.Clear();
     }

@@ -26,8 +26,8 @@ public sealed class ApiKeyChangeListenerApplyTests : IDisposable
     public void Apply_UpdateOfOneKey_EvictsThatKeyAndEveryRefusalButKeepsOtherKeys()
     {
         var (revoked, kept) = (Guid.CreateVersion7(), Guid.CreateVersion7());
-        _cache.RememberValid(1, Identity(revoked));
-        _cache.RememberValid(2, Identity(kept));
+        _cache.RememberValid(1, Identity(revoked), _cache.Generation);
+        _cache.RememberValid(2, Identity(kept), _cache.Generation);
         _cache.RememberRejected(3, new ApiKeyRejection(ApiKeyRejectionReason.Unknown));
 
         _listener.Apply($"update:{revoked}");
@@ -43,7 +43,7 @@ public sealed class ApiKeyChangeListenerApplyTests : IDisposable
     [InlineData("something-newer")]
     public void Apply_PayloadNotUnderstood_ForgetsEverything(string payload)
     {
-        _cache.RememberValid(1, Identity(Guid.CreateVersion7()));
+        _cache.RememberValid(1, Identity(Guid.CreateVersion7()), _cache.Generation);
 
         _listener.Apply(payload);
 
@@ -53,12 +53,26 @@ public sealed class ApiKeyChangeListenerApplyTests : IDisposable
     [Fact]
     public void RememberValid_KeyExpiringBeforeTheCacheDuration_IsTrustedOnlyUntilItsExpiry()
     {
-        _cache.RememberValid(1, Identity(Guid.CreateVersion7(), _time.GetUtcNow().AddSeconds(5)));
+        _cache.RememberValid(1, Identity(Guid.CreateVersion7(), _time.GetUtcNow().AddSeconds(5)), _cache.Generation);
 
         _time.Advance(TimeSpan.FromSeconds(4.9));
         _cache.TryGetValid(1, out _).ShouldBeTrue();
         _time.Advance(TimeSpan.FromSeconds(0.1));
 
+        _cache.TryGetValid(1, out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void RememberValid_AChangeHeardWhileTheKeyWasLookedUp_IsNotRemembered()
+    {
+        // Arrange: a lookup starts; a revoke commits and is heard before its answer comes back.
+        var generation = _cache.Generation;
+        _listener.Apply($"update:{Guid.CreateVersion7()}");
+
+        // Act: the lookup's answer, read before the revoke committed.
+        _cache.RememberValid(1, Identity(Guid.CreateVersion7()), generation);
+
+        // Assert: the next request asks the database again.
         _cache.TryGetValid(1, out _).ShouldBeFalse();
     }
 
