@@ -74,10 +74,16 @@ public static class WidgetifyApplication
         services.AddSingleton<WidgetInputReader>();
         services.AddSingleton<ViewCounter>();
         services.AddHostedService<IdempotencyKeyCleaner>();
-        services.AddMemoryCache(o => o.SizeLimit = 100_000);
+        // API keys: what this instance remembers of them, the listener that evicts a changed key at once, and last use.
+        services.AddSingleton<AuthMetrics>();
+        services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<ApiKeyUsage>();
+        services.AddSingleton<ApiKeyChangeListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyChangeListener>());
+        services.AddHostedService<ApiKeyUsageFlusher>();
         services.AddObservability(
             builder.Configuration,
-            [AdmissionMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName, ScalingMetrics.MeterName, PoolReviewMetrics.MeterName],
+            [AdmissionMetrics.MeterName, AuthMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName, ScalingMetrics.MeterName, PoolReviewMetrics.MeterName],
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring,
             sp => new MonitoredService
             {

@@ -107,11 +107,30 @@ public sealed class ApiOptions
     [Range(16_384, 10_485_760)]
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
 
-    /// <summary>How long a validated API key is trusted before it is checked against the database again
-    /// (a revoked key stops working within this time).</summary>
+    /// <summary>How long a validated API key is trusted before it is checked against the database again. A revoke,
+    /// rotation or expiry change reaches every instance at once (PostgreSQL LISTEN/NOTIFY); this is the bound only while
+    /// an instance cannot hear those notifications.</summary>
     /// <value>Default 30 s; range 0 to 10 min.</value>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a refused API key (unknown, revoked, expired) is answered from memory, so a script repeating a
+    /// bad key costs no database lookup. Any key change (a key created, revoked, rotated) empties this cache on every
+    /// instance, so a key that becomes valid is never refused from memory. Zero turns it off.</summary>
+    /// <value>Default 10 s; range 0 to 5 min.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RejectedKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many refused API keys are remembered at most. When full, further bad keys are looked up (and cost
+    /// a database round trip, behind admission control) rather than growing memory.</summary>
+    /// <value>Default 10,000 (about 1 MB); range 0 to 1,000,000.</value>
+    [Range(0, 1_000_000)]
+    public int RejectedKeyCacheSize { get; set; } = 10_000;
+
+    /// <summary>How often each instance writes when its keys were last used (<c>keys list</c> shows it), in one statement.</summary>
+    /// <value>Default 1 min; range 1 s to 1 h.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan KeyUsageFlushInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long an <c>Idempotency-Key</c> is remembered.</summary>
     /// <value>Default 24 h; range 1 min to 30 days.</value>

@@ -29,6 +29,7 @@ internal static class UpCommand
     public const string OperatorTenant = "operators";
     public const string PostmortemFolder = "postmortems";
     public const string IncidentSpoolFile = "incidents.spool.json";
+    public const string MetricsTokenFile = "metrics-token";
     public const string ReplicasSection = "Database:Replicas";
 
     public static Command Create()
@@ -63,6 +64,11 @@ internal static class UpCommand
             Description = "Where the WAL archive and base backups go (default <data-dir>/backups, or the folder an earlier --backup-dir chose, " +
                 "which is remembered). The 'postgres' account must be able to write it. See docs/operations.md.",
         };
+        var protectMetrics = new Option<bool>("--protect-metrics")
+        {
+            Description = "/metrics requires 'Authorization: Bearer <token>': a token is made once and saved to <data-dir>/metrics-token " +
+                "(mode 0600) for Prometheus's credentials_file. Off by default: 'up' serves 127.0.0.1 only. Same as Widgetify:Monitoring:MetricsToken.",
+        };
         port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -78,7 +84,7 @@ internal static class UpCommand
             }
         });
 
-        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous, backupDir };
+        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous, backupDir, protectMetrics };
         command.Validators.Add(r =>
         {
             if (r.GetValue(replicas) > 0 && !string.IsNullOrWhiteSpace(r.GetValue(databaseUrl)))
@@ -116,12 +122,12 @@ internal static class UpCommand
         });
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(replicas), parse.GetValue(maxReplicas),
-            parse.GetValue(widgets), parse.GetValue(synchronous), parse.GetValue(backupDir), cancellationToken));
+            parse.GetValue(widgets), parse.GetValue(synchronous), parse.GetValue(backupDir), parse.GetValue(protectMetrics), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, string? backupDir,
+        int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, string? backupDir, bool protectMetrics,
         CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
@@ -166,6 +172,12 @@ internal static class UpCommand
         DefaultSetting(builder.Configuration, settings, "Review:SettingsFile", Path.GetFullPath(Path.Combine(dataDir, ReviewedSettingsFile.FileName)));
         // Nothing balances a service on 127.0.0.1, so nothing needs time to see its readiness fail before it stops accepting.
         DefaultSetting(builder.Configuration, settings, "Api:DrainDelay", "00:00:00");
+        var metricsTokenFile = Path.GetFullPath(Path.Combine(dataDir, MetricsTokenFile));
+        if (protectMetrics)
+        {
+            settings[$"{WidgetifyOptions.SectionName}:Monitoring:MetricsToken"] = EnsureMetricsToken(metricsTokenFile);
+        }
+
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
         builder.AddWidgetify();
@@ -176,7 +188,8 @@ internal static class UpCommand
         var (added, sampleId) = await app.Services.EnsureDemoWidgetsAsync(demoWidgets, cancellationToken);
         var demoKey = await EnsureKeyAsync(
             app.Services, WidgetifyAdministration.DemoTenant, ApiKeyRole.Tenant, Path.Combine(dataDir, DemoKeyFile), cancellationToken);
-        var operatorKey = await EnsureKeyAsync(app.Services, OperatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
+        // Saved, never printed: the dashboard and scripts read it from the file.
+        _ = await EnsureKeyAsync(app.Services, OperatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
 
         try
         {
@@ -197,10 +210,10 @@ internal static class UpCommand
               API            {url}/api/widgets   (Authorization: Bearer <key>)
               OpenAPI        {url}/openapi/v1.json
               health         {url}/health/live  {url}/health/ready
-              operator key   {operatorKey}   (saved to {Path.Combine(dataDir, OperatorKeyFile)})
-              dashboard      {url}/dashboard#key={operatorKey}
+              operator key   saved to {Path.Combine(dataDir, OperatorKeyFile)}   (not printed: shells and logs keep what is printed)
+              dashboard      {url}/dashboard   (asks for the operator key once per tab)
               alerts         {url}/api/alerts  {url}/api/incidents   (Authorization: Bearer <operator key>)
-              metrics        {url}/metrics   (Prometheus text format)
+              metrics        {url}/metrics   (Prometheus text format{MetricsAccess(app.Services, protectMetrics ? metricsTokenFile : null)})
               postmortems    {postmortems}   (drafts written when an incident resolves; or ./widgetify postmortem latest)
             {(sampleId is null ? "" : $"  sample embed   {url}/w/{sampleId}\n")}
             Try:  curl -H "Authorization: Bearer {demoKey}" "{url}/api/widgets?limit=3"
@@ -287,6 +300,25 @@ internal static class UpCommand
     }
 
     /// <summary>Reuses the saved key while it is still valid for this database, tenant and role; otherwise makes and saves a new one.</summary>
+    /// <summary>The token saved by an earlier 'up --protect-metrics', or a new one saved owner-only: Prometheus's
+    /// credentials_file keeps working across restarts.</summary>
+    private static string EnsureMetricsToken(string path)
+    {
+        if (SecretFile.TryRead(path) is { Length: >= 16 } saved)
+        {
+            return saved;
+        }
+
+        var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        SecretFile.Write(path, token);
+        return token;
+    }
+
+    private static string MetricsAccess(IServiceProvider services, string? tokenFile) =>
+        tokenFile is not null ? $"; Authorization: Bearer <token in {tokenFile}>"
+        : string.IsNullOrEmpty(services.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring.MetricsToken) ? "; open: --protect-metrics asks for a token"
+        : "; Authorization: Bearer <Monitoring:MetricsToken>";
+
     private static async Task<string> EnsureKeyAsync(
         IServiceProvider services, string tenant, ApiKeyRole role, string path, CancellationToken cancellationToken)
     {

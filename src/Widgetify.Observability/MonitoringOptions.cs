@@ -28,6 +28,13 @@ public sealed class MonitoringOptions
     /// <value>Default null: the host name and process id.</value>
     public string? InstanceName { get; set; }
 
+    /// <summary>When set, <c>/metrics</c> answers only requests with <c>Authorization: Bearer &lt;this token&gt;</c> (401
+    /// otherwise), compared in constant time. Prometheus sends it with <c>authorization: credentials_file</c>. Unset, the
+    /// endpoint is open, for a network where only the scraper reaches it.</summary>
+    /// <value>Default null (open); at least 16 characters when set.</value>
+    [MinLength(16)]
+    public string? MetricsToken { get; set; }
+
     /// <summary>The URL operators reach this instance at, used in notification links.</summary>
     /// <value>Default null: links are relative.</value>
     public string? ExternalUrl { get; set; }

@@ -49,6 +49,32 @@ public sealed class WidgetifyOptionsValidatorTests
         result.FailureMessage!.ShouldContain("twice HeartbeatInterval");
     }
 
+    [Fact]
+    public void Validate_MetricsTokenShorterThan16_FailsNamingIt()
+    {
+        var options = Configured();
+        options.Monitoring.MetricsToken = "short";
+
+        var result = new WidgetifyOptionsValidator().Validate(null, options);
+
+        result.Failed.ShouldBeTrue();
+        result.FailureMessage!.ShouldContain("MetricsToken");
+    }
+
+    [Fact]
+    public void Validate_RejectedKeyCacheAboveItsRange_FailsNamingIt()
+    {
+        var options = Configured();
+        options.Api.RejectedKeyCacheDuration = TimeSpan.FromHours(1);
+        options.Api.RejectedKeyCacheSize = -1;
+
+        var result = new WidgetifyOptionsValidator().Validate(null, options);
+
+        result.Failed.ShouldBeTrue();
+        result.FailureMessage!.ShouldContain("RejectedKeyCacheDuration");
+        result.FailureMessage!.ShouldContain("RejectedKeyCacheSize");
+    }
+
     /// <summary>The defaults plus the one setting without a default, so only the rule under test can fail.</summary>
     private static WidgetifyOptions Configured() => new() { Database = { ConnectionString = "Host=127.0.0.1" } };
 }

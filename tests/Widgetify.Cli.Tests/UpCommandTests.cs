@@ -194,6 +194,33 @@ public sealed class UpCommandTests
         stderr.ShouldContain("lowercase letters, digits");
     }
 
+    [Fact]
+    public async Task Up_ProtectMetrics_BannerShowsNoOperatorKeyAndMetricsNeedTheSavedToken()
+    {
+        using var dataDir = new TempDataDir();
+        var port = CliProcess.FreePort();
+        using var up = StartUp(dataDir, port, "--protect-metrics");
+        await up.WaitForOutputAsync("Ctrl-C stops", StartTimeout);
+
+        // The operator key is in its file, never in the banner (shells and CI logs keep what is printed).
+        var operatorKey = File.ReadAllText(Path.Combine(dataDir.Path, "operator-api-key")).Trim();
+        up.StandardOutput.ShouldNotContain(operatorKey);
+        up.StandardOutput.ShouldNotContain("#key=");
+        up.StandardOutput.ShouldContain($"dashboard      http://127.0.0.1:{port}/dashboard   (asks for the operator key");
+
+        // /metrics needs the token saved owner-only for Prometheus's credentials_file.
+        var tokenFile = Path.Combine(dataDir.Path, "metrics-token");
+        File.GetUnixFileMode(tokenFile).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        up.StandardOutput.ShouldContain(Path.GetFullPath(tokenFile));
+        using var anonymous = Client(port, null);
+        (await anonymous.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        using var scraper = Client(port, File.ReadAllText(tokenFile).Trim());
+        (await scraper.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        up.Terminate();
+        (await up.WaitForExitAsync(StopTimeout)).ShouldBe(0, up.StandardError);
+    }
+
     private static CliProcess StartUp(TempDataDir dataDir, int port, params string[] more) => CliProcess.Start(
         ["up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "40", .. more]);
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Data;
 
@@ -7,7 +5,7 @@ namespace Widgetify.Api.Administration;
 
 /// <summary>What the operator commands (<c>widgetify up</c>, <c>widgetify keys</c>) do to a Widgetify database: the
 /// one public door to tenants, keys and the demo data, so that the commands need none of the service's internals.</summary>
-public static class WidgetifyAdministration
+public static partial class WidgetifyAdministration
 {
     /// <summary>The tenant that owns the demo widgets.</summary>
     public const string DemoTenant = DemoData.TenantName;
@@ -16,20 +14,20 @@ public static class WidgetifyAdministration
     /// one connection of the ones kept for other clients, with no share of the connection budget. Migrates first.</summary>
     /// <returns>The key, which is shown once (only its hash is stored).</returns>
     public static async Task<string> CreateKeyAsync(
-        string connectionString, string tenantName, ApiKeyRole role, CancellationToken cancellationToken)
-    {
-        var options = new WidgetifyOptions
-        {
-            Database = { ConnectionString = connectionString, ApplicationName = "widgetify-keys", MaxPoolSize = 1 },
-            ConnectionBudget = { Enabled = false },
-        };
-        await using var governor = WidgetifyDataSources.CreateGovernor(options, TimeProvider.System, NullLoggerFactory.Instance);
-        await using var dataSources = new WidgetifyDataSources(Options.Create(options), governor, NullLoggerFactory.Instance);
-        await new MigrationRunner(dataSources.Control, NullLogger<MigrationRunner>.Instance).MigrateAsync(cancellationToken);
+        string connectionString, string tenantName, ApiKeyRole role, CancellationToken cancellationToken) =>
+        (await CreateKeyAsync(connectionString, tenantName, role, expiresAt: null, cancellationToken)).Key;
 
-        var tenants = new TenantStore(dataSources);
+    /// <summary>Creates <paramref name="tenantName"/> if needed and a new key for it that stops working at
+    /// <paramref name="expiresAt"/> (never when null), as a one-off client. Migrates first.</summary>
+    /// <returns>The key's id and the key, which is shown once (only its hash is stored).</returns>
+    public static async Task<CreatedApiKey> CreateKeyAsync(
+        string connectionString, string tenantName, ApiKeyRole role, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        await using var database = await OneOffDatabase.OpenAsync(connectionString, cancellationToken);
+        var tenants = new TenantStore(database.DataSources);
         var tenantId = await tenants.EnsureTenantAsync(tenantName, cancellationToken);
-        return await tenants.CreateKeyAsync(tenantId, role, cancellationToken);
+        var (id, key) = await tenants.CreateKeyAsync(tenantId, role, expiresAt, cancellationToken);
+        return new CreatedApiKey(id, key, expiresAt);
     }
 
     /// <summary>Makes sure the demo tenant has <paramref name="widgetCount"/> widgets (adds what is missing).</summary>

@@ -22,11 +22,17 @@ internal static class MonitoringApi
         // OpenTelemetry's Prometheus exporter, in the text format 0.0.4 whatever the scraper prefers: Prometheus 2.42
         // asks for OpenMetrics first, which would add a _created series per counter and histogram and make the
         // bytes Prometheus ingests differ from what `promtool check metrics` lints.
-        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: static branch => branch.Use(static (context, next) =>
+        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: static branch => branch.Use(static async (context, next) =>
             {
-                context.Request.Headers.Accept = "text/plain; version=0.0.4";
                 context.Response.Headers.CacheControl = "no-store";
-                return next(context);
+                if (!MetricsToken.Allows(context))
+                {
+                    await MetricsToken.ChallengeAsync(context);
+                    return;
+                }
+
+                context.Request.Headers.Accept = "text/plain; version=0.0.4";
+                await next(context);
             }), optionsName: null)
             .WithTags("Monitoring")
             .ExcludeFromDescription()

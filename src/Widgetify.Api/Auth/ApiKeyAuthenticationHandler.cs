@@ -1,22 +1,23 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
 using Widgetify.Api.Errors;
 
 namespace Widgetify.Api.Auth;
 
-/// <summary>Authenticates <c>Authorization: Bearer &lt;api key&gt;</c>. Valid keys are cached for a short time so
-/// that a busy client does not cost one database round trip per request.</summary>
+/// <summary>Authenticates <c>Authorization: Bearer &lt;api key&gt;</c>. Valid keys and refused ones are remembered
+/// (<see cref="ApiKeyCache"/>) so that neither a busy client nor a script repeating a bad key costs a database round
+/// trip per request.</summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     TenantStore tenants,
-    IMemoryCache cache,
-    IOptions<WidgetifyOptions> options)
+    ApiKeyCache cache,
+    ApiKeyUsage usage,
+    AuthMetrics metrics)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -43,25 +44,35 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Fail($"The API key is malformed: Widgetify keys start with '{ApiKey.Prefix}' and are {ApiKey.Length} characters long.");
         }
 
-        var cacheKey = ("apikey", Convert.ToBase64String(ApiKey.Hash(key)));
-        if (!cache.TryGetValue(cacheKey, out ApiKeyIdentity? identity))
+        var fingerprint = cache.Fingerprint(key);
+        if (cache.TryGetValid(fingerprint, out var identity))
         {
-            identity = await tenants.FindKeyAsync(key, Context.RequestAborted);
-            if (identity is null)
+            metrics.CacheHit(valid: true);
+        }
+        else if (cache.TryGetRejected(fingerprint, out var remembered))
+        {
+            metrics.CacheHit(valid: false);
+            return Fail(remembered.Detail);
+        }
+        else
+        {
+            var generation = cache.Generation;
+            var lookup = await tenants.LookupKeyAsync(key, Context.RequestAborted);
+            metrics.Lookup(lookup.Rejection?.Reason.ToString().ToLowerInvariant() ?? "valid");
+            if (lookup.Rejection is { } rejection)
             {
-                return Fail("The API key is unknown or has been revoked.");
+                cache.RememberRejected(fingerprint, rejection);
+                return Fail(rejection.Detail);
             }
 
-            var duration = options.Value.Api.ApiKeyCacheDuration;
-            if (duration > TimeSpan.Zero)
-            {
-                cache.Set(cacheKey, identity, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = duration, Size = 1 });
-            }
+            identity = lookup.Identity!;
+            cache.RememberValid(fingerprint, identity, generation);
         }
 
+        usage.Record(identity.KeyId);
         var principal = new ClaimsPrincipal(new ClaimsIdentity(
             [
-                new Claim(WidgetifyClaims.TenantId, identity!.TenantId.ToString()),
+                new Claim(WidgetifyClaims.TenantId, identity.TenantId.ToString()),
                 new Claim(WidgetifyClaims.TenantName, identity.TenantName),
                 new Claim(ClaimTypes.Role, identity.Role.ToDatabase()),
             ],

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Widgetify.Api.Data;
+using Widgetify.Core.Database;
 
 namespace Widgetify.Api.Health;
 
 /// <summary>Ready means: the database answers and has every migration this build needs.</summary>
-internal sealed class DatabaseReadyCheck(WidgetifyDataSources dataSources) : IHealthCheck
+internal sealed partial class DatabaseReadyCheck(WidgetifyDataSources dataSources, ILogger<DatabaseReadyCheck> logger) : IHealthCheck
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
 
@@ -34,7 +35,15 @@ internal sealed class DatabaseReadyCheck(WidgetifyDataSources dataSources) : IHe
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"Database unreachable: {ex.Message}", ex);
+            // The probe's body is served to whoever can reach /health/ready (a balancer, but not only): Npgsql's message
+            // names the host and port, so the body says what happened in general terms and the log gets the rest.
+            LogUnreachable(logger, DatabaseUnavailable.Is(ex, out var why) ? why : ex.Message);
+            return HealthCheckResult.Unhealthy(ex is TimeoutException or OperationCanceledException or NpgsqlException { InnerException: TimeoutException }
+                ? "Database unreachable: no answer within the readiness budget. The service log has the reason."
+                : "Database unreachable: the connection failed. The service log has the reason.");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not ready: the database is unreachable: {Reason}")]
+    private static partial void LogUnreachable(ILogger logger, string reason);
 }

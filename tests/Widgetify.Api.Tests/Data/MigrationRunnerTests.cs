@@ -82,6 +82,7 @@ public sealed class MigrationRunnerTests(ApiFixture fixture)
         await Should.ThrowAsync<InvalidOperationException>(() => NewRunner(database).MigrateAsync());
         await database.ExecuteAsync("DELETE FROM schema_migrations");
         await database.ExecuteAsync("DROP TABLE idempotency_keys, widgets, api_keys, tenants");
+        await database.ExecuteAsync("DROP FUNCTION widgetify_api_keys_notify()");
 
         var applied = await NewRunner(database).MigrateAsync().WaitAsync(TimeSpan.FromSeconds(30));
 

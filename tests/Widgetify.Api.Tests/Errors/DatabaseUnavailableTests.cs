@@ -177,3 +177,23 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
         await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "limit");
     }
 }
+
+/// <summary>What the readiness probe, which anyone who reaches the service can call, says while the database is down.</summary>
+public sealed class ReadinessWhileDatabaseDownTests(DatabaseDownFixture fixture) : IClassFixture<DatabaseDownFixture>
+{
+    [Fact]
+    public async Task Ready_DatabaseDown_503BodySaysUnreachableWithoutTheAddressOrTheExceptionText()
+    {
+        using var client = fixture.CreateClient();
+
+        using var response = await client.GetAsync("/health/ready");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        var body = await response.Content.ReadAsStringAsync();
+        body.ShouldContain("Database unreachable");
+        foreach (var secret in new[] { fixture.DatabasePort, "Failed to connect", "Connection refused", "Npgsql", "Exception" })
+        {
+            body.ShouldNotContain(secret, Case.Sensitive, $"the probe's body must not reveal internals: {body}");
+        }
+    }
+}
