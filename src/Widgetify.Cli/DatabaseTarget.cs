@@ -21,6 +21,10 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The embedded cluster's login for migrations (its superuser over the Unix socket, as the schema's owner);
+    /// null with --database-url, whose migrations run as configured (Widgetify:Database:MigrationConnectionString).</summary>
+    public string? MigrationConnectionString => _cluster?.MigrationConnectionString;
+
     /// <summary>The embedded cluster, when there is one.</summary>
     public PostgresCluster? Cluster => _cluster;
 

@@ -35,7 +35,8 @@ internal static partial class KeysCommand
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken);
-        var key = await WidgetifyAdministration.CreateKeyAsync(database.ConnectionString, tenantName, role, cancellationToken);
+        var key = await WidgetifyAdministration.CreateKeyAsync(
+            database.ConnectionString, tenantName, role, cancellationToken, database.MigrationConnectionString);
         await Console.Error.WriteLineAsync($"Created {(role == ApiKeyRole.Operator ? "an operator" : "a tenant")} key for tenant '{tenantName}'. It is shown once; store it now:");
         Console.WriteLine(key);
         return 0;

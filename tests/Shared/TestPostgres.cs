@@ -20,7 +20,11 @@ public sealed class TestPostgres : IAsyncDisposable
 
     public string Root { get; }
 
+    /// <summary>The runtime role <c>widgetify</c>: rows only, no DDL.</summary>
     public string ConnectionString => Cluster.AppConnectionString;
+
+    /// <summary>The superuser over the Unix socket acting as the schema owner <c>widgetify_owner</c>, for migrations.</summary>
+    public string MigrationConnectionString => Cluster.MigrationConnectionString;
 
     /// <param name="maxConnections">The server's max_connections.</param>
     /// <param name="settings">Server settings that replace the embedded server's defaults (e.g. max_slot_wal_keep_size).</param>

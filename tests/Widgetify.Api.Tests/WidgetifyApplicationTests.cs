@@ -17,14 +17,14 @@ public sealed class WidgetifyApplicationTests(ApiFixture fixture)
     {
         Guid widgetId;
         string key;
-        await using (var first = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString))
+        await using (var first = await WidgetifyServer.StartAsync(fixture.Postgres))
         {
             using var tenant = await first.CreateTenantAsync();
             key = tenant.Key;
             widgetId = (await tenant.Http.CreateWidgetAsync("Kept")).Id;
         }
 
-        await using var second = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString);
+        await using var second = await WidgetifyServer.StartAsync(fixture.Postgres);
         using var client = second.CreateClient("Bearer " + key);
 
         var widget = await client.GetWidgetAsync(widgetId);
@@ -52,7 +52,7 @@ public sealed class WidgetifyApplicationTests(ApiFixture fixture)
     {
         using var owner = await fixture.Server.CreateTenantAsync();
         var widget = await owner.Http.CreateWidgetAsync("Viewed before shutdown");
-        var server = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString, new Dictionary<string, string?>
+        var server = await WidgetifyServer.StartAsync(fixture.Postgres, new Dictionary<string, string?>
         {
             ["Widgetify:Embed:ViewFlushInterval"] = "00:01:00", // nothing is flushed on the timer during this test
         });
@@ -76,7 +76,7 @@ public sealed class WidgetifyApplicationTests(ApiFixture fixture)
     {
         // Arrange: an instance of its own name, so the other tests' instances on this database are left out.
         var instance = "history-" + Guid.NewGuid().ToString("N")[..8];
-        var server = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString, new Dictionary<string, string?>
+        var server = await WidgetifyServer.StartAsync(fixture.Postgres, new Dictionary<string, string?>
         {
             ["Widgetify:Monitoring:InstanceName"] = instance,
         });

@@ -13,11 +13,17 @@ public static class WidgetifyAdministration
     public const string DemoTenant = DemoData.TenantName;
 
     /// <summary>Creates <paramref name="tenantName"/> if needed and a new key for it, as a one-off client like psql: on
-    /// one connection of the ones kept for other clients, with no share of the connection budget. Migrates first.</summary>
+    /// one connection of the ones kept for other clients, with no share of the connection budget. Migrates first, as the
+    /// schema's owner when <paramref name="migrationConnectionString"/> is given (the embedded cluster's).</summary>
     /// <returns>The key, which is shown once (only its hash is stored).</returns>
     public static async Task<string> CreateKeyAsync(
-        string connectionString, string tenantName, ApiKeyRole role, CancellationToken cancellationToken)
+        string connectionString, string tenantName, ApiKeyRole role, CancellationToken cancellationToken, string? migrationConnectionString = null)
     {
+        if (!string.IsNullOrEmpty(migrationConnectionString))
+        {
+            await OwnedSchema.ApplyAsync(migrationConnectionString, NullLogger<MigrationRunner>.Instance, cancellationToken);
+        }
+
         var options = new WidgetifyOptions
         {
             Database = { ConnectionString = connectionString, ApplicationName = "widgetify-keys", MaxPoolSize = 1 },

@@ -33,13 +33,18 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await ExecuteAsync(connection, transaction, """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version    integer     PRIMARY KEY,
-                name       text        NOT NULL,
-                checksum   text        NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now())
-            """, cancellationToken);
+        // Created only when missing: even CREATE TABLE IF NOT EXISTS needs CREATE on the schema, which a runtime role
+        // (row privileges only) lacks, and it must still find out that nothing is pending.
+        if (!await ExistsAsync(connection, transaction, cancellationToken))
+        {
+            await ExecuteAsync(connection, transaction, """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    integer     PRIMARY KEY,
+                    name       text        NOT NULL,
+                    checksum   text        NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now())
+                """, cancellationToken);
+        }
 
         var applied = await ReadAppliedAsync(connection, transaction, cancellationToken);
         var pending = new List<Migration>();
@@ -59,7 +64,16 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
 
         foreach (var migration in pending)
         {
-            await ApplyAsync(connection, transaction, migration, cancellationToken);
+            try
+            {
+                await ApplyAsync(connection, transaction, migration, cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                throw new InvalidOperationException(
+                    $"Migration {migration.Name} needs the role that owns the schema, and this login may only read and write rows: " +
+                    "set Widgetify:Database:MigrationConnectionString to the owner's login (or one that can SET ROLE to it).", ex);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -85,6 +99,12 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
         record.Parameters.AddWithValue("name", migration.Name);
         record.Parameters.AddWithValue("checksum", migration.Checksum);
         await record.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT to_regclass('schema_migrations') IS NOT NULL", connection, transaction);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task<Dictionary<int, string>> ReadAppliedAsync(
