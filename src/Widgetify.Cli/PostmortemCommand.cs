@@ -34,14 +34,7 @@ internal static class PostmortemCommand
         var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = "widgetify-postmortem", MaxPoolSize = 1 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = new IncidentStore(dataSource);
-        if (database.MigrationConnectionString is { } migration)
-        {
-            // The runtime role may not create tables: the embedded cluster's are made as the schema's owner, as at the
-            // service's start, so a database no service has run on yet answers "no incident" rather than an error.
-            await using var owner = NpgsqlDataSource.Create(migration);
-            await new IncidentStore(owner).EnsureSchemaAsync(cancellationToken);
-        }
-
+        await database.CreateAsOwnerAsync((owner, token) => new IncidentStore(owner).EnsureSchemaAsync(token), cancellationToken);
         await store.EnsureSchemaAsync(cancellationToken);
 
         Incident? incident;

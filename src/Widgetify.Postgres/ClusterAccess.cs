@@ -51,11 +51,32 @@ internal static class ClusterAccess
             await UnixAccount.ChownToPostgresAsync([layout.SocketDirectory], cancellationToken);
         }
 
+        RemoveStaleSocketLocks(layout);
+
         // The PGDATA of a cluster is 0700 (initdb's, pg_basebackup's); a wider one the server refuses, so check it here
         // where the cause can be named rather than in the server log.
         EnsureOwnerOnly(layout.PgData);
         await WriteIfChangedAsync(layout.HbaFile, HbaConf, runner, cancellationToken);
         await WriteIfChangedAsync(layout.IdentFile, IdentConf(Environment.UserName), runner, cancellationToken);
+    }
+
+    /// <summary>
+    /// A killed postmaster leaves its socket's lock file behind, naming its pid. PostgreSQL takes a pid that still answers
+    /// kill(0) for a live server, and a killed one that nobody reaped (a zombie, when the container's init does not reap)
+    /// does: the restart after kill -9, or the promoted standby started in a lost primary's place, would be refused. Only
+    /// called before a start, under the start lock; a lock of a postmaster that serves this PGDATA is left alone.
+    /// </summary>
+    private static void RemoveStaleSocketLocks(ClusterLayout layout)
+    {
+        foreach (var lockFile in Directory.EnumerateFiles(layout.SocketDirectory, ".s.PGSQL.*.lock"))
+        {
+            var firstLine = File.ReadLines(lockFile).FirstOrDefault();
+            if (!int.TryParse(firstLine, out var pid) || !ProcessInspector.IsPostmasterFor(pid, layout.PgData))
+            {
+                File.Delete(lockFile);
+                File.Delete(lockFile[..^".lock".Length]);
+            }
+        }
     }
 
     [UnsupportedOSPlatform("windows")]
