@@ -5,7 +5,7 @@ namespace Widgetify.Postgres;
 /// <summary>
 /// Who may log in, and how: pg_hba.conf and pg_ident.conf, written before every start of a server (primary or standby),
 /// so a cluster made by an older version, whose superuser logged in with a password over TCP, is converted by its next
-/// start. The superuser logs in only over the Unix socket, as the OS account that runs the server, as root or as the
+/// start. The superuser logs in only over the Unix socket (also for replication connections: a local base backup), as the OS account that runs the server, as root or as the
 /// user who runs Widgetify (peer authentication mapped by <see cref="IdentMap"/>): no password of it exists to leak.
 /// Over loopback TCP, the replication role may only stream and every other role needs its SCRAM password.
 /// </summary>
@@ -20,6 +20,7 @@ internal static class ClusterAccess
         # Written by Widgetify before every start (ClusterAccess): edits here are replaced.
         # TYPE  DATABASE     USER                        ADDRESS        METHOD
         local   all          {ClusterDatabase.AdminUser}                             peer map={IdentMap}
+        local   replication  {ClusterDatabase.AdminUser}                             peer map={IdentMap}
         host    replication  {ClusterDatabase.ReplicationUser}   127.0.0.1/32   scram-sha-256
         host    all          {ClusterDatabase.AdminUser}             127.0.0.1/32   reject
         host    all          {ClusterDatabase.ReplicationUser}   127.0.0.1/32   reject

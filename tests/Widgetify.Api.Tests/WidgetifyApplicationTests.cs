@@ -13,6 +13,27 @@ namespace Widgetify.Api.Tests;
 public sealed class WidgetifyApplicationTests(ApiFixture fixture)
 {
     [Fact]
+    public async Task Start_EmbeddedCluster_ServesAsTheRuntimeRoleAndEveryTableIsTheOwners()
+    {
+        // The fixture's server started with the cluster's runtime login and its migration login, as 'up' starts it.
+        await using var connection = new NpgsqlConnection(fixture.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT current_user || ' ' || string_agg(DISTINCT tableowner, ',') || ' ' ||
+                   bool_and(has_table_privilege(current_user, format('%I', tablename), 'SELECT, INSERT, UPDATE, DELETE'))
+            FROM pg_tables WHERE schemaname = 'public'
+            """, connection);
+
+        // The features' own tables too (leases, incidents, autoscaler, pool review): made at the start, as the owner.
+        (await command.ExecuteScalarAsync()).ShouldBe("widgetify widgetify_owner true");
+        await using var tables = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_tables WHERE tablename IN ('widgetify_pool_leases', 'widgetify_incidents', 'widgetify_scaling_decisions', 'widgetify_pool_minutes', 'widgetify_applied_settings')",
+            connection);
+        (await tables.ExecuteScalarAsync()).ShouldBe(5L);
+    }
+
+    [Fact]
     public async Task Restart_NewServerOnSameDatabase_KeepsWidgetsAndKeys()
     {
         Guid widgetId;

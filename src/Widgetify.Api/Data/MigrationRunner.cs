@@ -19,7 +19,23 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
     public static int LatestVersion => Known[^1].Version;
 
     /// <summary>Applies pending migrations and returns how many were applied.</summary>
+    /// <exception cref="InvalidOperationException">Something is pending and this login may not change the schema; the
+    /// message names the setting to give.</exception>
     public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await MigrateCoreAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new InvalidOperationException(
+                $"Migrations are pending and this login may only read and write rows ({ex.MessageText}): set " +
+                "Widgetify:Database:MigrationConnectionString to the login of the role that owns the schema (or of one that can SET ROLE to it).", ex);
+        }
+    }
+
+    private async Task<int> MigrateCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One transaction holds a transaction-scoped advisory lock: it is released however the run ends (even
@@ -64,16 +80,7 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
 
         foreach (var migration in pending)
         {
-            try
-            {
-                await ApplyAsync(connection, transaction, migration, cancellationToken);
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-            {
-                throw new InvalidOperationException(
-                    $"Migration {migration.Name} needs the role that owns the schema, and this login may only read and write rows: " +
-                    "set Widgetify:Database:MigrationConnectionString to the owner's login (or one that can SET ROLE to it).", ex);
-            }
+            await ApplyAsync(connection, transaction, migration, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
