@@ -133,4 +133,31 @@ public sealed class ClusterDatabaseTests
             """);
         await Sql.ExecuteAsync(cluster.AdminConnectionString, "DROP ROLE widgetify_owner; DROP ROLE widgetify_replication; REVOKE pg_monitor FROM widgetify");
     }
+
+    [Fact]
+    public async Task StartAsync_DataDirectoryOpenedToItsGroup_IsOwnerOnlyAgain()
+    {
+        await using var directory = new TempClusterDirectory();
+        await using (await PostgresCluster.StartAsync(directory.Options()))
+        {
+        }
+
+        // PostgreSQL itself accepts 0750 (group read access); Widgetify's data stays the server account's alone.
+        File.SetUnixFileMode(directory.PgData, (UnixFileMode)0b111_101_000);
+
+        await using var cluster = await PostgresCluster.StartAsync(directory.Options());
+
+        File.GetUnixFileMode(directory.PgData).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    [Fact]
+    public void SocketDirectory_RootTooDeepForASocketPath_IsAShortFolderOfItsOwn()
+    {
+        var shallow = new ClusterLayout("/srv/widgetify");
+        var deep = new ClusterLayout("/srv/" + new string('d', 100));
+
+        shallow.SocketDirectory.ShouldBe("/srv/widgetify/run");
+        Path.Combine(deep.SocketDirectory, ".s.PGSQL.65535.lock").Length.ShouldBeLessThanOrEqualTo(107);
+        deep.SocketDirectory.ShouldNotBe(new ClusterLayout("/srv/" + new string('e', 100)).SocketDirectory);
+    }
 }
