@@ -203,12 +203,24 @@ public static class WidgetifyApplication
     }
 
     /// <summary>Prepares the database before serving: applies pending migrations and creates the autoscaler's tables
-    /// (both safe when several instances start at once), then takes this instance's lease of the fleet-wide connection budget, which sizes the pool.</summary>
+    /// (both safe when several instances start at once; as the schema's owner when
+    /// <see cref="DatabaseOptions.MigrationConnectionString"/> is set, with the other features' tables too), then takes this instance's lease of the fleet-wide connection budget, which sizes the pool.</summary>
     /// <returns>The number of migrations applied.</returns>
     public static async Task<int> MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
-        var applied = await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
-        await services.GetRequiredService<ScalingDecisionLog>().EnsureTablesAsync(cancellationToken);
+        var migration = services.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.MigrationConnectionString;
+        int applied;
+        if (migration.Length == 0)
+        {
+            // One role owns the schema and serves: the features create their tables themselves on first use.
+            applied = await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+            await services.GetRequiredService<ScalingDecisionLog>().EnsureTablesAsync(cancellationToken);
+        }
+        else
+        {
+            applied = await OwnedSchema.ApplyAsync(migration, services.GetRequiredService<ILogger<MigrationRunner>>(), cancellationToken);
+        }
+
         await services.GetRequiredService<ConnectionShareWiring>().StartAsync(cancellationToken);
         return applied;
     }

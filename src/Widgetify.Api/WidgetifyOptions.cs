@@ -53,6 +53,14 @@ public sealed class DatabaseOptions
     [Required]
     public string ConnectionString { get; set; } = "";
 
+    /// <summary>Npgsql connection string with which migrations (and the features' own tables) are created, as the role
+    /// that owns the schema; <see cref="ConnectionString"/> then needs only row privileges (a leaked copy of it cannot drop
+    /// a table). Empty: migrations run on <see cref="ConnectionString"/>, whose role must then own the schema. The embedded
+    /// cluster sets it to its superuser over the Unix socket acting as <c>widgetify_owner</c> (<c>Options=-c role=...</c>),
+    /// a login with no password.</summary>
+    /// <value>Default empty.</value>
+    public string MigrationConnectionString { get; set; } = "";
+
     /// <summary>Seconds to wait to open a connection (TCP connect or pool wait) before answering 503.</summary>
     /// <value>Default 3; range 1 to 60. Npgsql's own default (15 s) would hold a visitor's request for 15 s
     /// when the database is down.</value>

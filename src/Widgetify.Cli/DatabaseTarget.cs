@@ -21,6 +21,22 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The embedded cluster's login for migrations (its superuser over the Unix socket, as the schema's owner);
+    /// null with --database-url, whose migrations run as configured (Widgetify:Database:MigrationConnectionString).</summary>
+    public string? MigrationConnectionString => _cluster?.MigrationConnectionString;
+
+    /// <summary>Runs <paramref name="create"/> on the embedded cluster as the schema's owner, for tables a verb reads that
+    /// the service creates at its start (the runtime role may not create them), so a database no service has run on yet
+    /// reads as empty rather than failing; nothing with --database-url.</summary>
+    public async Task CreateAsOwnerAsync(Func<NpgsqlDataSource, CancellationToken, Task> create, CancellationToken cancellationToken)
+    {
+        if (MigrationConnectionString is { } migration)
+        {
+            await using var owner = NpgsqlDataSource.Create(migration);
+            await create(owner, cancellationToken);
+        }
+    }
+
     /// <summary>The embedded cluster, when there is one.</summary>
     public PostgresCluster? Cluster => _cluster;
 

@@ -233,8 +233,26 @@ internal static partial class KeysCommand
     private static readonly ILoggerFactory Logs =
         LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 
-    private static Task<DatabaseTarget> OpenAsync(string? databaseUrl, string dataDir, CancellationToken cancellationToken) =>
-        DatabaseTarget.OpenAsync(databaseUrl, dataDir, Logs.CreateLogger("widgetify"), cancellationToken);
+    /// <summary>The database, migrated by the schema's owner when the embedded cluster gives one: the key verbs log in as
+    /// the runtime role, which may not change the schema.</summary>
+    private static async Task<DatabaseTarget> OpenAsync(string? databaseUrl, string dataDir, CancellationToken cancellationToken)
+    {
+        var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, Logs.CreateLogger("widgetify"), cancellationToken);
+        try
+        {
+            if (database.MigrationConnectionString is { } owner)
+            {
+                await WidgetifyAdministration.MigrateAsOwnerAsync(owner, cancellationToken);
+            }
+
+            return database;
+        }
+        catch
+        {
+            await database.DisposeAsync();
+            throw;
+        }
+    }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex TenantName();

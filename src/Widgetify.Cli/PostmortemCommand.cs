@@ -34,6 +34,7 @@ internal static class PostmortemCommand
         var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = "widgetify-postmortem", MaxPoolSize = 1 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = new IncidentStore(dataSource);
+        await database.CreateAsOwnerAsync((owner, token) => new IncidentStore(owner).EnsureSchemaAsync(token), cancellationToken);
         await store.EnsureSchemaAsync(cancellationToken);
 
         Incident? incident;

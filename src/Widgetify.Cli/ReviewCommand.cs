@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using System.Globalization;
 using Widgetify.Api.Review;
+using Widgetify.PoolReview;
 using Widgetify.PoolReview.Applied;
 using Widgetify.PoolReview.Rules;
 
@@ -70,6 +71,7 @@ internal static class ReviewCommand
             PoolSettingsReview.Validate(BuildConfiguration(request.ConfigFile, [], settingsFile: null));
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
             await using var database = await DatabaseTarget.OpenAsync(request.DatabaseUrl, request.DataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken);
+            await database.CreateAsOwnerAsync(PoolReviewTables.CreateAsync, cancellationToken);
             await using var control = OwnConnection(database.ConnectionString);
             var table = new AppliedSettingsTable(control);
             var settingsFile = database.Cluster is null ? null : Path.GetFullPath(Path.Combine(request.DataDir, ReviewedSettingsFile.FileName));

@@ -144,6 +144,11 @@ internal static class UpCommand
         {
             [$"{WidgetifyOptions.SectionName}:Database:ConnectionString"] = database.ConnectionString,
         };
+        if (database.MigrationConnectionString is { } migration)
+        {
+            settings[$"{WidgetifyOptions.SectionName}:Database:MigrationConnectionString"] = migration;
+        }
+
         foreach (var (standby, index) in (standbys?.Streaming ?? []).Select((standby, index) => (standby, index)))
         {
             settings[$"{WidgetifyOptions.SectionName}:{ReplicasSection}:{index}:ConnectionString"] = standby.AppConnectionString;

@@ -28,6 +28,11 @@ internal sealed class TableCreation(NpgsqlDataSource dataSource, string createSq
         {
             await CreateAsync(cancellationToken);
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            // A runtime role with row privileges only: the schema's owner created the table with the migrations
+            // (PoolReviewTables), and even CREATE ... IF NOT EXISTS needs CREATE on the schema.
+        }
 
         created = true;
     }

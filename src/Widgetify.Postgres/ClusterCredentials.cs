@@ -5,14 +5,28 @@ using System.Text.Json;
 
 namespace Widgetify.Postgres;
 
-/// <summary>The generated passwords, kept in pg-credentials.json (mode 0600) next to PGDATA.</summary>
-internal sealed record ClusterCredentials(string AdminPassword, string AppPassword)
+/// <summary>
+/// The generated passwords, kept in pg-credentials.json (mode 0600) next to PGDATA: the runtime role's, which the service
+/// logs in with, and the replication role's, which standbys stream with. No superuser password: local administration
+/// logs in as the superuser over the Unix socket with peer authentication (<see cref="ClusterAccess"/>).
+/// </summary>
+/// <param name="AppPassword">The runtime role <c>widgetify</c>'s.</param>
+/// <param name="ReplicationPassword">The replication role <c>widgetify_replication</c>'s.</param>
+/// <param name="AdminPassword">Only read: a file written before the role split held the superuser's password, which
+/// the next start removes from the file and from the role (<see cref="WithoutAdminPassword"/>).</param>
+internal sealed record ClusterCredentials(string AppPassword, string? ReplicationPassword = null, string? AdminPassword = null)
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>True when the file still holds what an older version wrote: a superuser password, or no replication password.</summary>
+    public bool NeedsRewrite => AdminPassword is not null || ReplicationPassword is null;
+
     /// <summary>URL-safe base64 of 24 random bytes: 192 bits, and no quote or backslash to escape in SQL.</summary>
-    public static ClusterCredentials Generate() =>
-        new(Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24)), Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24)));
+    public static ClusterCredentials Generate() => new(NewPassword(), NewPassword());
+
+    /// <summary>These passwords as this version keeps them: a replication password (a new one when the file had none), and
+    /// no superuser password.</summary>
+    public ClusterCredentials WithoutAdminPassword() => new(AppPassword, ReplicationPassword ?? NewPassword());
 
     public static ClusterCredentials? TryLoad(string path)
     {
@@ -22,9 +36,9 @@ internal sealed record ClusterCredentials(string AdminPassword, string AppPasswo
         }
 
         var credentials = JsonSerializer.Deserialize(File.ReadAllText(path), CredentialsJsonContext.Default.ClusterCredentials);
-        return credentials is { AdminPassword.Length: > 0, AppPassword.Length: > 0 }
+        return credentials is { AppPassword.Length: > 0 }
             ? credentials
-            : throw new InvalidOperationException($"'{path}' does not hold both adminPassword and appPassword.");
+            : throw new InvalidOperationException($"'{path}' does not hold appPassword.");
     }
 
     /// <summary>
@@ -52,5 +66,7 @@ internal sealed record ClusterCredentials(string AdminPassword, string AppPasswo
     }
 
     /// <summary>Records print their members by default; keep the passwords out of logs and exception messages.</summary>
-    public override string ToString() => "ClusterCredentials { AdminPassword = ***, AppPassword = *** }";
+    public override string ToString() => "ClusterCredentials { AppPassword = ***, ReplicationPassword = *** }";
+
+    private static string NewPassword() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
 }

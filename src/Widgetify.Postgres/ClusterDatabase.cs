@@ -3,11 +3,13 @@ using Npgsql;
 
 namespace Widgetify.Postgres;
 
-/// <summary>Talks to the server as the superuser: readiness probe and creation of the app role and database.</summary>
+/// <summary>Talks to the server as the superuser: readiness probe and creation of the roles and the app database.</summary>
 internal static class ClusterDatabase
 {
     public const string AdminUser = "widgetify_admin";
     public const string AppUser = "widgetify";
+    public const string OwnerUser = "widgetify_owner";
+    public const string ReplicationUser = "widgetify_replication";
     public const string AppDatabase = "widgetify";
 
     /// <summary>
@@ -29,8 +31,9 @@ internal static class ClusterDatabase
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
             {
                 throw new InvalidOperationException(
-                    $"PostgreSQL rejected the {AdminUser} login: pg-credentials.json does not match this cluster. " +
-                    "Restore the file, or delete the data directory to create a new cluster.", ex);
+                    $"PostgreSQL rejected the {AdminUser} login over its Unix socket (peer authentication, map {ClusterAccess.IdentMap}): " +
+                    $"this OS user ({Environment.UserName}) is not in the data directory's pg_ident.conf, which Widgetify writes before " +
+                    "starting the server. Run as root or as the user who started it.", ex);
             }
             catch (NpgsqlException) when (DateTime.UtcNow < deadline)
             {
@@ -45,36 +48,49 @@ internal static class ClusterDatabase
     }
 
     /// <summary>
-    /// Creates the login role and its database when missing. Checked every start, so a crash between initdb
-    /// and this step heals the next time.
+    /// Creates the roles and the database when missing, and converts a cluster made before the role split (the runtime
+    /// role owned every table, the superuser had a password). Checked every start of the primary, so a crash between
+    /// initdb and this step heals the next time, and every statement is a no-op once done.
     /// </summary>
-    /// <returns>True when something was created.</returns>
-    public static async Task<bool> EnsureAppRoleAndDatabaseAsync(
-        string adminConnectionString, string appPassword, ILogger logger, CancellationToken cancellationToken)
+    /// <returns>True when the database was created.</returns>
+    public static async Task<bool> EnsureRolesAndDatabaseAsync(
+        string adminConnectionString, ClusterCredentials credentials, ILogger logger, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(Unpooled(adminConnectionString));
-        await connection.OpenAsync(cancellationToken);
-
         var created = false;
-        if (!await ExistsAsync(connection, "SELECT 1 FROM pg_roles WHERE rolname = $1", AppUser, cancellationToken))
+        await using (var connection = new NpgsqlConnection(Unpooled(adminConnectionString)))
         {
-            // DDL takes no parameters. The password is URL-safe base64 (no quotes), escaped all the same.
-            await ExecuteAsync(
-                connection,
-                $"CREATE ROLE {AppUser} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{appPassword.Replace("'", "''", StringComparison.Ordinal)}'",
-                cancellationToken);
-            created = true;
+            await connection.OpenAsync(cancellationToken);
+            if (!await ExistsAsync(connection, "SELECT 1 FROM pg_roles WHERE rolname = $1", OwnerUser, cancellationToken))
+            {
+                // No login: only a session that is a member (the superuser over the socket) can become it, with SET ROLE.
+                await ExecuteAsync(connection, $"CREATE ROLE {OwnerUser} NOLOGIN", cancellationToken);
+            }
+
+            await EnsureLoginAsync(connection, AppUser, "NOREPLICATION", credentials.AppPassword, cancellationToken);
+            await EnsureLoginAsync(connection, ReplicationUser, "REPLICATION", credentials.ReplicationPassword!, cancellationToken);
+
+            if (!await ExistsAsync(connection, "SELECT 1 FROM pg_database WHERE datname = $1", AppDatabase, cancellationToken))
+            {
+                await ExecuteAsync(connection, $"CREATE DATABASE {AppDatabase} OWNER {OwnerUser}", cancellationToken);
+                created = true;
+            }
+
+            await ExecuteAsync(connection, $"""
+                ALTER DATABASE {AppDatabase} OWNER TO {OwnerUser};
+                REVOKE ALL ON DATABASE {AppDatabase} FROM PUBLIC;
+                GRANT CONNECT, TEMPORARY ON DATABASE {AppDatabase} TO {AppUser};
+                -- Every session's state in pg_stat_activity and the statistics views (monitoring samples them), not superuser.
+                GRANT pg_monitor TO {AppUser};
+                -- A cluster made before the split logged its superuser in with a password, kept in pg-credentials.json.
+                ALTER ROLE {AdminUser} PASSWORD NULL;
+                """, cancellationToken);
         }
 
-        if (!await ExistsAsync(connection, "SELECT 1 FROM pg_database WHERE datname = $1", AppDatabase, cancellationToken))
+        await using (var database = new NpgsqlConnection(Unpooled(new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = AppDatabase }.ConnectionString)))
         {
-            await ExecuteAsync(connection, $"CREATE DATABASE {AppDatabase} OWNER {AppUser}", cancellationToken);
-            created = true;
+            await database.OpenAsync(cancellationToken);
+            await ExecuteAsync(database, PrivilegesSql, cancellationToken);
         }
-
-        // Lets the app role see every session's state in pg_stat_activity (monitoring samples connections by state), and
-        // nothing more; granting again is a no-op, so clusters made before this get it too.
-        await ExecuteAsync(connection, $"GRANT pg_read_all_stats TO {AppUser}", cancellationToken);
 
         if (created)
         {
@@ -83,6 +99,63 @@ internal static class ClusterDatabase
 
         return created;
     }
+
+    /// <summary>
+    /// In the app database: the owner owns the schema and everything in it (what the runtime role owned before the split
+    /// is handed over); the runtime role may use the schema and read and write rows, but not create, alter or drop; tables
+    /// and sequences the owner creates later (every migration's) get the same grants by default.
+    /// </summary>
+    internal const string PrivilegesSql = $"""
+        ALTER SCHEMA public OWNER TO {OwnerUser};
+        REVOKE ALL ON SCHEMA public FROM PUBLIC;
+        REVOKE ALL ON SCHEMA public FROM {AppUser};
+        GRANT USAGE ON SCHEMA public TO {AppUser};
+        DO $$
+        DECLARE item record;
+        BEGIN
+            -- Sequences of serial and identity columns move with their table, and may not be moved alone.
+            FOR item IN
+                SELECT c.oid::regclass AS name FROM pg_class c
+                WHERE c.relnamespace = 'public'::regnamespace AND c.relowner <> '{OwnerUser}'::regrole
+                  AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i') AND c.relkind = 'S')
+            LOOP
+                EXECUTE format('ALTER TABLE %s OWNER TO {OwnerUser}', item.name);
+            END LOOP;
+            FOR item IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+                        WHERE p.pronamespace = 'public'::regnamespace AND p.proowner <> '{OwnerUser}'::regrole
+            LOOP
+                EXECUTE format('ALTER ROUTINE %s OWNER TO {OwnerUser}', item.name);
+            END LOOP;
+        END $$;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {AppUser};
+        GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {AppUser};
+        ALTER DEFAULT PRIVILEGES FOR ROLE {OwnerUser} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {AppUser};
+        ALTER DEFAULT PRIVILEGES FOR ROLE {OwnerUser} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {AppUser};
+        """;
+
+    /// <summary>Creates a login role, or makes an existing one exactly that: not superuser, cannot create databases or
+    /// roles, the password of the file (DDL takes no parameters; the password is URL-safe base64, escaped all the same).</summary>
+    private static async Task EnsureLoginAsync(
+        NpgsqlConnection connection, string role, string replication, string password, CancellationToken cancellationToken)
+    {
+        var verb = await ExistsAsync(connection, "SELECT 1 FROM pg_roles WHERE rolname = $1", role, cancellationToken) ? "ALTER" : "CREATE";
+        await ExecuteAsync(
+            connection,
+            $"{verb} ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS {replication} PASSWORD '{password.Replace("'", "''", StringComparison.Ordinal)}'",
+            cancellationToken);
+    }
+
+    /// <summary>The superuser on the server's Unix socket: peer authentication, no password (<see cref="ClusterAccess"/>).</summary>
+    public static string BuildAdminConnectionString(string socketDirectory, int port, string database) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = socketDirectory,
+            Port = port,
+            Username = AdminUser,
+            Database = database,
+        }.ConnectionString;
 
     /// <summary>A connection string for one of the cluster's roles on a loopback port.</summary>
     public static string BuildConnectionString(int port, string user, string password, string database) =>

@@ -53,43 +53,33 @@ internal sealed class ClusterInitializer
         await UnixAccount.ChownToPostgresAsync(owned, cancellationToken);
     }
 
-    /// <summary>Runs initdb with the admin password; PGDATA must not hold a complete cluster.</summary>
-    public async Task InitializeAsync(ClusterCredentials credentials, bool durable, CancellationToken cancellationToken)
+    /// <summary>Runs initdb; PGDATA must not hold a complete cluster. The superuser gets no password: it logs in only over
+    /// the Unix socket with peer authentication (<see cref="ClusterAccess"/> writes the rules before the first start).</summary>
+    public async Task InitializeAsync(bool durable, CancellationToken cancellationToken)
     {
         Log.RunningInitDb(logger, layout.PgData, binaries.BinDirectory);
         await CreateEmptyPgDataAsync(cancellationToken);
-
-        // initdb reads the password as postgres, but it must never be readable by anyone else, so it goes
-        // into its own 0600 file (chowned to postgres when root) that is deleted as soon as initdb is done.
-        var passwordFile = Path.Combine(layout.Root, $".initdb-pw-{Guid.NewGuid():N}");
-        try
+        var result = await RunInitDbAsync("C.UTF-8", durable, cancellationToken);
+        if (!result.Succeeded && (result.StandardError + result.StandardOutput).Contains("locale", StringComparison.OrdinalIgnoreCase))
         {
-            await ServerUserFile.WriteAsync(passwordFile, credentials.AdminPassword + "\n", runner, cancellationToken);
-            var result = await RunInitDbAsync(passwordFile, "C.UTF-8", durable, cancellationToken);
-            if (!result.Succeeded && (result.StandardError + result.StandardOutput).Contains("locale", StringComparison.OrdinalIgnoreCase))
-            {
-                // Minimal images may lack the C.UTF-8 locale; plain C sorts bytewise and is always there.
-                Log.InitDbLocaleFallback(logger);
-                await CreateEmptyPgDataAsync(cancellationToken);
-                result = await RunInitDbAsync(passwordFile, "C", durable, cancellationToken);
-            }
+            // Minimal images may lack the C.UTF-8 locale; plain C sorts bytewise and is always there.
+            Log.InitDbLocaleFallback(logger);
+            await CreateEmptyPgDataAsync(cancellationToken);
+            result = await RunInitDbAsync("C", durable, cancellationToken);
+        }
 
-            ProcessRunner.EnsureSuccess(result);
-        }
-        finally
-        {
-            File.Delete(passwordFile);
-        }
+        ProcessRunner.EnsureSuccess(result);
     }
 
-    private Task<ProcessResult> RunInitDbAsync(string passwordFile, string locale, bool durable, CancellationToken cancellationToken)
+    private Task<ProcessResult> RunInitDbAsync(string locale, bool durable, CancellationToken cancellationToken)
     {
         List<string> arguments =
         [
             "-D", layout.PgData,
             "-U", ClusterDatabase.AdminUser,
-            "--auth=scram-sha-256",
-            $"--pwfile={passwordFile}",
+            // Until ClusterAccess replaces pg_hba.conf before the first start; nothing can log in with a password meanwhile.
+            "--auth-local=peer",
+            "--auth-host=reject",
             "-E", "UTF8",
             $"--locale={locale}",
         ];

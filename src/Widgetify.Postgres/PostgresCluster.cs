@@ -46,10 +46,12 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// <summary>True when initdb created the cluster during this <see cref="StartAsync"/>.</summary>
     public bool CreatedNow { get; }
 
-    /// <summary>Superuser <c>widgetify_admin</c>, database <c>postgres</c>, on 127.0.0.1.</summary>
+    /// <summary>Superuser <c>widgetify_admin</c>, database <c>postgres</c>, over the server's Unix socket with peer
+    /// authentication: no password; only root, the server's OS account and the user who started it may log in so.</summary>
     public string AdminConnectionString => server.AdminConnectionString;
 
-    /// <summary>Role <c>widgetify</c> (login, not superuser), database <c>widgetify</c> that it owns, on 127.0.0.1.</summary>
+    /// <summary>The runtime role <c>widgetify</c> (login, not superuser) on database <c>widgetify</c>, on 127.0.0.1: it may
+    /// read and write rows of every table, but not create, alter or drop one.</summary>
     public string AppConnectionString => server.AppConnectionString;
 
     /// <summary>Where this cluster's WAL archive and base backups are.</summary>
@@ -57,6 +59,16 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     /// <summary>The archiving settings the primary runs with; its standbys run with the same, so a promoted one archives on.</summary>
     internal IReadOnlyDictionary<string, string> ArchiveSettings { get; }
+
+    /// <summary>For migrations: the superuser over the Unix socket on database <c>widgetify</c>, acting as the owner role
+    /// <c>widgetify_owner</c> (<c>SET ROLE</c> at login), so every object a migration creates is the owner's, and the
+    /// runtime role gets its row privileges by default.</summary>
+    public string MigrationConnectionString =>
+        new Npgsql.NpgsqlConnectionStringBuilder(server.AdminConnectionString)
+        {
+            Database = ClusterDatabase.AppDatabase,
+            Options = $"-c role={ClusterDatabase.OwnerUser}",
+        }.ConnectionString;
 
     /// <summary>The postmaster as this handle holds it (what a supervisor watches).</summary>
     internal ServerHandle Server => server;
@@ -72,7 +84,7 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     /// <summary>
     /// Creates the cluster when the data directory has none, then attaches to its running server or starts one,
-    /// and makes sure the app role and database exist.
+    /// and makes sure the roles (owner, runtime, replication) and the app database exist with their privileges.
     /// </summary>
     /// <param name="options">Where the cluster lives and how to run it.</param>
     /// <param name="logger">Receives initdb, start, attach and stop events; none when null.</param>
@@ -123,15 +135,22 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
             credentials = ClusterCredentials.TryLoad(layout.CredentialsFile)
                 ?? throw new InvalidOperationException(
-                    $"'{layout.PgData}' holds a cluster but '{layout.CredentialsFile}' is missing, so nobody can log in. " +
+                    $"'{layout.PgData}' holds a cluster but '{layout.CredentialsFile}' is missing, so the service cannot log in. " +
                     $"Restore the file, or delete '{layout.Root}' to create a new cluster.");
+            if (credentials.NeedsRewrite)
+            {
+                // Written by a version before the role split: drop the superuser password (the role loses it below, at
+                // EnsureRolesAndDatabaseAsync) and add the replication role's.
+                credentials = credentials.WithoutAdminPassword();
+                credentials.Save(layout.CredentialsFile);
+            }
         }
         else
         {
             // Reuse passwords from an interrupted first run, so a config that already copied them stays valid.
             credentials = ClusterCredentials.TryLoad(layout.CredentialsFile) ?? ClusterCredentials.Generate();
             credentials.Save(layout.CredentialsFile);
-            await initializer.InitializeAsync(credentials, options.Durable, cancellationToken);
+            await initializer.InitializeAsync(options.Durable, cancellationToken);
             createdNow = true;
         }
 
@@ -141,7 +160,7 @@ public sealed class PostgresCluster : IAsyncDisposable
             options,
             credentials,
             logger,
-            (started, token) => ClusterDatabase.EnsureAppRoleAndDatabaseAsync(started.AdminConnectionString, credentials.AppPassword, logger, token),
+            (started, token) => ClusterDatabase.EnsureRolesAndDatabaseAsync(started.AdminConnectionString, credentials, logger, token),
             cancellationToken);
         if (server.StartedNow)
         {

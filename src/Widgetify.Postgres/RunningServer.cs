@@ -7,12 +7,12 @@ namespace Widgetify.Postgres;
 /// </summary>
 /// <param name="PostmasterPid">The postmaster's pid, from <c>postmaster.pid</c>, checked to be alive and to serve this folder.</param>
 /// <param name="Port">The loopback port it listens on.</param>
-/// <param name="AdminConnectionString">The superuser (<c>widgetify_admin</c>) on its <c>postgres</c> database, with the
-/// password from the folder's <c>pg-credentials.json</c>.</param>
+/// <param name="AdminConnectionString">The superuser (<c>widgetify_admin</c>) on its <c>postgres</c> database, over the
+/// server's Unix socket with peer authentication (no password).</param>
 public sealed record RunningServer(int PostmasterPid, int Port, string AdminConnectionString)
 {
     /// <summary>The server running for <paramref name="root"/>; null when none runs there (no pid file, or one left by a
-    /// server that is gone) or the folder has no credentials.</summary>
+    /// server that is gone).</summary>
     /// <param name="root">The server's root folder: the one holding <c>pg/</c> and <c>pg-credentials.json</c>.</param>
     /// <returns>The running server, or null.</returns>
     public static RunningServer? Find(string root)
@@ -20,14 +20,12 @@ public sealed record RunningServer(int PostmasterPid, int Port, string AdminConn
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         var layout = new ClusterLayout(root);
         if (PostmasterPidFile.TryRead(layout.PostmasterPidFile) is not { Port: > 0 } pidFile
-            || !ProcessInspector.IsPostmasterFor(pidFile.Pid, layout.PgData)
-            || ClusterCredentials.TryLoad(layout.CredentialsFile) is not { } credentials)
+            || !ProcessInspector.IsPostmasterFor(pidFile.Pid, layout.PgData))
         {
             return null;
         }
 
-        return new RunningServer(
-            pidFile.Pid, pidFile.Port, ClusterDatabase.BuildConnectionString(pidFile.Port, ClusterDatabase.AdminUser, credentials.AdminPassword, "postgres"));
+        return new RunningServer(pidFile.Pid, pidFile.Port, ClusterDatabase.BuildAdminConnectionString(layout.SocketDirectory, pidFile.Port, "postgres"));
     }
 
     /// <summary>Records print their members by default; keep the password out of logs and exception messages.</summary>

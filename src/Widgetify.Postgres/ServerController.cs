@@ -22,6 +22,7 @@ internal sealed class ServerController
     public async Task StartAsync(int port, PostgresClusterOptions options, CancellationToken cancellationToken)
     {
         var timeoutSeconds = Math.Max(1, (int)Math.Ceiling(options.StartTimeout.TotalSeconds));
+        await ClusterAccess.PrepareAsync(layout, runner, cancellationToken);
         var result = await runner.RunServerCommandAsync(
             binaries.PgCtl,
             [
@@ -30,7 +31,7 @@ internal sealed class ServerController
                 "-w",
                 "-t", timeoutSeconds.ToString(CultureInfo.InvariantCulture),
                 "start",
-                "-o", ServerOptionsBuilder.Build(port, options),
+                "-o", ServerOptionsBuilder.Build(port, options, layout.SocketDirectory),
             ],
             layout.Root,
             cancellationToken);

@@ -28,7 +28,7 @@ internal sealed class ServerHandle
         this.options = options;
         this.logger = logger;
         this.state = state;
-        AdminConnectionString = ClusterDatabase.BuildConnectionString(state.Port, ClusterDatabase.AdminUser, credentials.AdminPassword, "postgres");
+        AdminConnectionString = ClusterDatabase.BuildAdminConnectionString(layout.SocketDirectory, state.Port, "postgres");
         AppConnectionString = ClusterDatabase.BuildConnectionString(state.Port, ClusterDatabase.AppUser, credentials.AppPassword, ClusterDatabase.AppDatabase);
     }
 

@@ -27,14 +27,15 @@ internal static class ServerOptionsBuilder
         new("recovery_init_sync_method", "syncfs"),
     ];
 
-    public static string Build(int port, PostgresClusterOptions options)
+    public static string Build(int port, PostgresClusterOptions options, string socketDirectory)
     {
         List<KeyValuePair<string, string>> settings =
         [
             // Loopback TCP only: nothing outside the machine can reach the newcomer/test server.
             new("listen_addresses", "127.0.0.1"),
-            // No Unix socket: /var/run/postgresql may not exist or be writable, and two clusters would clash there.
-            new("unix_socket_directories", string.Empty),
+            // The cluster's own socket folder (not /var/run/postgresql, which may not exist or be writable, and where two
+            // clusters would clash): the superuser logs in only through it, with peer authentication (ClusterAccess).
+            new("unix_socket_directories", socketDirectory),
             new("max_connections", options.MaxConnections.ToString(CultureInfo.InvariantCulture)),
         ];
         if (!options.Durable)

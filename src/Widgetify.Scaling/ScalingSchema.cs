@@ -50,6 +50,12 @@ internal static class ScalingSchema
             catch (PostgresException ex) when (attempt == 1 && ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
             {
             }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                // A runtime role with row privileges only: the schema's owner created the tables with the migrations
+                // (ScalingDecisionLog.CreateTablesAsync), and even CREATE ... IF NOT EXISTS needs CREATE on the schema.
+                return;
+            }
         }
     }
 }

@@ -20,7 +20,15 @@ public sealed class TestPostgres : IAsyncDisposable
 
     public string Root { get; }
 
+    /// <summary>The runtime role <c>widgetify</c>: rows only, no DDL.</summary>
     public string ConnectionString => Cluster.AppConnectionString;
+
+    /// <summary>The superuser over the Unix socket acting as the schema owner <c>widgetify_owner</c>, for migrations.</summary>
+    public string MigrationConnectionString => Cluster.MigrationConnectionString;
+
+    /// <summary>A pool on <see cref="MigrationConnectionString"/>: what creates the tables a feature's test then uses as
+    /// the runtime role, as the service's start does.</summary>
+    public Npgsql.NpgsqlDataSource CreateOwnerDataSource() => Npgsql.NpgsqlDataSource.Create(MigrationConnectionString);
 
     /// <param name="maxConnections">The server's max_connections.</param>
     /// <param name="settings">Server settings that replace the embedded server's defaults (e.g. max_slot_wal_keep_size).</param>

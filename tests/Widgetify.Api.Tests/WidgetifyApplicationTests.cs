@@ -13,18 +13,39 @@ namespace Widgetify.Api.Tests;
 public sealed class WidgetifyApplicationTests(ApiFixture fixture)
 {
     [Fact]
+    public async Task Start_EmbeddedCluster_ServesAsTheRuntimeRoleAndEveryTableIsTheOwners()
+    {
+        // The fixture's server started with the cluster's runtime login and its migration login, as 'up' starts it.
+        await using var connection = new NpgsqlConnection(fixture.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT current_user || ' ' || string_agg(DISTINCT tableowner, ',') || ' ' ||
+                   bool_and(has_table_privilege(current_user, format('%I', tablename), 'SELECT, INSERT, UPDATE, DELETE'))
+            FROM pg_tables WHERE schemaname = 'public'
+            """, connection);
+
+        // The features' own tables too (leases, incidents, autoscaler, pool review): made at the start, as the owner.
+        (await command.ExecuteScalarAsync()).ShouldBe("widgetify widgetify_owner true");
+        await using var tables = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_tables WHERE tablename IN ('widgetify_pool_leases', 'widgetify_incidents', 'widgetify_scaling_decisions', 'widgetify_pool_minutes', 'widgetify_applied_settings')",
+            connection);
+        (await tables.ExecuteScalarAsync()).ShouldBe(5L);
+    }
+
+    [Fact]
     public async Task Restart_NewServerOnSameDatabase_KeepsWidgetsAndKeys()
     {
         Guid widgetId;
         string key;
-        await using (var first = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString))
+        await using (var first = await WidgetifyServer.StartAsync(fixture.Postgres))
         {
             using var tenant = await first.CreateTenantAsync();
             key = tenant.Key;
             widgetId = (await tenant.Http.CreateWidgetAsync("Kept")).Id;
         }
 
-        await using var second = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString);
+        await using var second = await WidgetifyServer.StartAsync(fixture.Postgres);
         using var client = second.CreateClient("Bearer " + key);
 
         var widget = await client.GetWidgetAsync(widgetId);
@@ -52,7 +73,7 @@ public sealed class WidgetifyApplicationTests(ApiFixture fixture)
     {
         using var owner = await fixture.Server.CreateTenantAsync();
         var widget = await owner.Http.CreateWidgetAsync("Viewed before shutdown");
-        var server = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString, new Dictionary<string, string?>
+        var server = await WidgetifyServer.StartAsync(fixture.Postgres, new Dictionary<string, string?>
         {
             ["Widgetify:Embed:ViewFlushInterval"] = "00:01:00", // nothing is flushed on the timer during this test
         });
@@ -76,7 +97,7 @@ public sealed class WidgetifyApplicationTests(ApiFixture fixture)
     {
         // Arrange: an instance of its own name, so the other tests' instances on this database are left out.
         var instance = "history-" + Guid.NewGuid().ToString("N")[..8];
-        var server = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString, new Dictionary<string, string?>
+        var server = await WidgetifyServer.StartAsync(fixture.Postgres, new Dictionary<string, string?>
         {
             ["Widgetify:Monitoring:InstanceName"] = instance,
         });

@@ -24,7 +24,7 @@ public sealed class PostmortemCommandTests
         // Arrange: an embedded cluster in the data dir, running (the CLI attaches to it), with one resolved incident.
         using var dataDir = new TempDataDir();
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
-        var id = await RecordIncidentAsync(cluster.AppConnectionString, resolve: true);
+        var id = await RecordIncidentAsync(cluster, resolve: true);
         var output = Path.Combine(dataDir.Path, "elsewhere", "feb15.md");
 
         // Act
@@ -58,7 +58,7 @@ public sealed class PostmortemCommandTests
 
         // Act
         var none = await CliProcess.RunAsync("postmortem", "latest", "--data-dir", dataDir.Path);
-        var id = await RecordIncidentAsync(cluster.AppConnectionString, resolve: false);
+        var id = await RecordIncidentAsync(cluster, resolve: false);
         var unknown = await CliProcess.RunAsync("postmortem", "ffffffff", "--data-dir", dataDir.Path);
         var invalid = await CliProcess.RunAsync("postmortem", "nope", "--data-dir", dataDir.Path);
         var open = await CliProcess.RunAsync("postmortem", "latest", "--data-dir", dataDir.Path);
@@ -79,9 +79,14 @@ public sealed class PostmortemCommandTests
     }
 
     /// <summary>Drives the real tracker: 10 slow seconds, the alert, then (optionally) recovery until resolved.</summary>
-    private static async Task<Guid> RecordIncidentAsync(string connectionString, bool resolve)
+    private static async Task<Guid> RecordIncidentAsync(PostgresCluster cluster, bool resolve)
     {
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using (var owner = NpgsqlDataSource.Create(cluster.MigrationConnectionString))
+        {
+            await new IncidentStore(owner).EnsureSchemaAsync(CancellationToken.None); // as the service's start does
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(cluster.AppConnectionString);
         var store = new IncidentStore(dataSource);
         var options = new IncidentOptions { ResolveAfter = TimeSpan.FromSeconds(20) };
         var clients = new ClientImpactTracker(options, TimeProvider.System);

@@ -40,7 +40,8 @@ public sealed class PostgresClusterTests
         await using var directory = new TempClusterDirectory();
         await using (var first = await PostgresCluster.StartAsync(directory.Options()))
         {
-            await Sql.ExecuteAsync(first.AppConnectionString, "CREATE TABLE widgets (name text); INSERT INTO widgets VALUES ('sprocket')");
+            await Sql.ExecuteAsync(first.MigrationConnectionString, "CREATE TABLE widgets (name text)");
+            await Sql.ExecuteAsync(first.AppConnectionString, "INSERT INTO widgets VALUES ('sprocket')");
         }
 
         File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
@@ -156,7 +157,7 @@ public sealed class PostgresClusterTests
     }
 
     [Fact]
-    public async Task StopAsync_CalledTwice_IsIdempotentAndCredentialsAreOwnerOnly()
+    public async Task StopAsync_CalledTwice_IsIdempotentAndCredentialsAreOwnerOnlyWithoutSuperuserPassword()
     {
         await using var directory = new TempClusterDirectory();
         var cluster = await PostgresCluster.StartAsync(directory.Options());
@@ -164,8 +165,9 @@ public sealed class PostgresClusterTests
         File.GetUnixFileMode(directory.CredentialsFile).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
         using (var json = JsonDocument.Parse(await File.ReadAllTextAsync(directory.CredentialsFile)))
         {
-            json.RootElement.GetProperty("adminPassword").GetString().ShouldNotBeNullOrWhiteSpace();
+            json.RootElement.TryGetProperty("adminPassword", out _).ShouldBeFalse("the superuser logs in over the socket, with no password");
             json.RootElement.GetProperty("appPassword").GetString().ShouldNotBeNullOrWhiteSpace();
+            json.RootElement.GetProperty("replicationPassword").GetString().ShouldNotBeNullOrWhiteSpace();
         }
 
         Directory.GetFiles(directory.Path, ".initdb-pw-*").ShouldBeEmpty();

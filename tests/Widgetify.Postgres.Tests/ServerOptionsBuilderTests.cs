@@ -8,9 +8,9 @@ public sealed class ServerOptionsBuilderTests
         var options = new PostgresClusterOptions { DataDirectory = "/unused", Durable = false, MaxConnections = 7 };
         options.Settings["application_name"] = "it's";
 
-        var built = ServerOptionsBuilder.Build(5433, options);
+        var built = ServerOptionsBuilder.Build(5433, options, "/tmp/run");
 
-        built.ShouldStartWith("-p 5433 -c 'listen_addresses=127.0.0.1' -c 'unix_socket_directories=' -c 'max_connections=7'");
+        built.ShouldStartWith("-p 5433 -c 'listen_addresses=127.0.0.1' -c 'unix_socket_directories=/tmp/run' -c 'max_connections=7'");
         built.ShouldContain("-c 'fsync=off' -c 'synchronous_commit=off' -c 'full_page_writes=off'");
         built.ShouldEndWith("-c 'application_name=it'\\''s'");
     }
@@ -20,7 +20,7 @@ public sealed class ServerOptionsBuilderTests
     {
         var options = new PostgresClusterOptions { DataDirectory = "/unused" };
 
-        ServerOptionsBuilder.Build(5433, options).ShouldNotContain("fsync");
+        ServerOptionsBuilder.Build(5433, options, "/tmp/run").ShouldNotContain("fsync");
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class ServerOptionsBuilderTests
     {
         var options = new PostgresClusterOptions { DataDirectory = "/unused" };
 
-        var built = ServerOptionsBuilder.Build(5433, options);
+        var built = ServerOptionsBuilder.Build(5433, options, "/tmp/run");
 
         built.ShouldContain("-c 'wal_level=replica' -c 'max_wal_senders=10' -c 'max_replication_slots=10' -c 'max_slot_wal_keep_size=1GB'");
     }
@@ -39,7 +39,7 @@ public sealed class ServerOptionsBuilderTests
         var options = new PostgresClusterOptions { DataDirectory = "/unused" };
         options.Settings["MAX_WAL_SENDERS"] = "2";
 
-        var built = ServerOptionsBuilder.Build(5433, options);
+        var built = ServerOptionsBuilder.Build(5433, options, "/tmp/run");
 
         built.ShouldNotContain("max_wal_senders=10");
         built.ShouldEndWith("-c 'MAX_WAL_SENDERS=2'");
@@ -54,6 +54,6 @@ public sealed class ServerOptionsBuilderTests
         var options = new PostgresClusterOptions { DataDirectory = "/unused" };
         options.Settings[name] = "1";
 
-        Should.Throw<ArgumentException>(() => ServerOptionsBuilder.Build(5433, options));
+        Should.Throw<ArgumentException>(() => ServerOptionsBuilder.Build(5433, options, "/tmp/run"));
     }
 }

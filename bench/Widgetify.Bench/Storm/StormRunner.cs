@@ -430,9 +430,14 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     private async Task<ReadyService> StartServiceAsync(
         RunContext context, IReadOnlyDictionary<string, string> environment, string databaseUrl, string logName, CancellationToken cancellationToken)
     {
+        // --database-url is the runtime role (rows only): migrations run as the schema's owner, as 'up' does on its own cluster.
+        var withOwner = new Dictionary<string, string>(environment)
+        {
+            ["Widgetify__Database__MigrationConnectionString"] = context.Cluster.MigrationConnectionString,
+        };
         var launch = new ServiceLaunch(
             context.ServiceDll, databaseUrl, FreePort.Pick(), context.ServiceDataDirectory, settings.DemoWidgets,
-            Path.Combine(settings.OutputDirectory, logName), environment);
+            Path.Combine(settings.OutputDirectory, logName), withOwner);
         var process = ServiceProcess.Start(launch);
         try
         {

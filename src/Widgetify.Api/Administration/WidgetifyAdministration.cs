@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Data;
 
@@ -10,8 +11,15 @@ public static partial class WidgetifyAdministration
     /// <summary>The tenant that owns the demo widgets.</summary>
     public const string DemoTenant = DemoData.TenantName;
 
+    /// <summary>Applies the migrations and creates the features' tables as the schema's owner (the embedded cluster's
+    /// <c>MigrationConnectionString</c>), before a one-off command that logs in as the runtime role, which may not.</summary>
+    /// <returns>The number of migrations applied.</returns>
+    public static Task<int> MigrateAsOwnerAsync(string migrationConnectionString, CancellationToken cancellationToken) =>
+        OwnedSchema.ApplyAsync(migrationConnectionString, NullLogger<MigrationRunner>.Instance, cancellationToken);
+
     /// <summary>Creates <paramref name="tenantName"/> if needed and a new key for it, as a one-off client like psql: on
-    /// one connection of the ones kept for other clients, with no share of the connection budget. Migrates first.</summary>
+    /// one connection of the ones kept for other clients, with no share of the connection budget. Migrates first (as the
+    /// login: see <see cref="MigrateAsOwnerAsync"/> where that may not change the schema).</summary>
     /// <returns>The key, which is shown once (only its hash is stored).</returns>
     public static async Task<string> CreateKeyAsync(
         string connectionString, string tenantName, ApiKeyRole role, CancellationToken cancellationToken) =>

@@ -19,7 +19,23 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
     public static int LatestVersion => Known[^1].Version;
 
     /// <summary>Applies pending migrations and returns how many were applied.</summary>
+    /// <exception cref="InvalidOperationException">Something is pending and this login may not change the schema; the
+    /// message names the setting to give.</exception>
     public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await MigrateCoreAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new InvalidOperationException(
+                $"Migrations are pending and this login may only read and write rows ({ex.MessageText}): set " +
+                "Widgetify:Database:MigrationConnectionString to the login of the role that owns the schema (or of one that can SET ROLE to it).", ex);
+        }
+    }
+
+    private async Task<int> MigrateCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One transaction holds a transaction-scoped advisory lock: it is released however the run ends (even
@@ -33,13 +49,18 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await ExecuteAsync(connection, transaction, """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version    integer     PRIMARY KEY,
-                name       text        NOT NULL,
-                checksum   text        NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now())
-            """, cancellationToken);
+        // Created only when missing: even CREATE TABLE IF NOT EXISTS needs CREATE on the schema, which a runtime role
+        // (row privileges only) lacks, and it must still find out that nothing is pending.
+        if (!await ExistsAsync(connection, transaction, cancellationToken))
+        {
+            await ExecuteAsync(connection, transaction, """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    integer     PRIMARY KEY,
+                    name       text        NOT NULL,
+                    checksum   text        NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now())
+                """, cancellationToken);
+        }
 
         var applied = await ReadAppliedAsync(connection, transaction, cancellationToken);
         var pending = new List<Migration>();
@@ -85,6 +106,12 @@ internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogg
         record.Parameters.AddWithValue("name", migration.Name);
         record.Parameters.AddWithValue("checksum", migration.Checksum);
         await record.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT to_regclass('schema_migrations') IS NOT NULL", connection, transaction);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task<Dictionary<int, string>> ReadAppliedAsync(

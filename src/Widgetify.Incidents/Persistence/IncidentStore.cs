@@ -50,9 +50,16 @@ public sealed class IncidentStore
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await IncidentSchema.LockAsync(connection, transaction, cancellationToken);
-        await using (var command = new NpgsqlCommand(IncidentSchema.CreateSql, connection, transaction))
+        try
         {
+            await using var command = new NpgsqlCommand(IncidentSchema.CreateSql, connection, transaction);
             await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            // A runtime role with row privileges only: the schema's owner ran this with the service's migrations (a store
+            // on the owner's connection), and even CREATE ... IF NOT EXISTS needs CREATE on the schema.
+            return;
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -46,9 +46,16 @@ internal static class LeaseTable
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockAsync(connection, transaction, cancellationToken);
-        await using (var command = new NpgsqlCommand(CreateSql, connection, transaction))
+        try
         {
+            await using var command = new NpgsqlCommand(CreateSql, connection, transaction);
             await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            // A runtime role with row privileges only: the schema's owner created the table with the migrations
+            // (PoolGovernor.CreateLeaseTableAsync), and even CREATE ... IF NOT EXISTS needs CREATE on the schema.
+            return;
         }
 
         await transaction.CommitAsync(cancellationToken);

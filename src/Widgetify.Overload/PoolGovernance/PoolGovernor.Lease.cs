@@ -5,6 +5,18 @@ namespace Widgetify.Overload.PoolGovernance;
 /// <summary>The lease protocol: one renewal per heartbeat, each in one transaction under the lease lock.</summary>
 public sealed partial class PoolGovernor
 {
+    /// <summary>Creates the lease table if missing on <paramref name="owner"/>: the connection of the role that owns the
+    /// schema, with which the service runs its migrations, when its own role may only read and write rows.</summary>
+    /// <param name="owner">The schema owner's connection.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>A task that completes when the table exists.</returns>
+    public static async Task CreateLeaseTableAsync(NpgsqlDataSource owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        await using var connection = await owner.OpenConnectionAsync(cancellationToken);
+        await LeaseTable.EnsureCreatedAsync(connection, cancellationToken);
+    }
+
     /// <summary>Renews the lease once, in turn with other lease work; failures are thrown, not retried. The heartbeat
     /// loop retries; callers (tests, the API's wiring tests) use it to step the protocol without waiting for a heartbeat.</summary>
     public async Task RenewAsync(CancellationToken cancellationToken)

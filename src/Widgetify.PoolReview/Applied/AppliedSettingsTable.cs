@@ -91,5 +91,5 @@ public sealed class AppliedSettingsTable(NpgsqlDataSource dataSource)
         reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetInt32(3),
         reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5), reader.GetString(6));
 
-    private Task EnsureCreatedAsync(CancellationToken cancellationToken) => creation.EnsureCreatedAsync(cancellationToken);
+    internal Task EnsureCreatedAsync(CancellationToken cancellationToken) => creation.EnsureCreatedAsync(cancellationToken);
 }

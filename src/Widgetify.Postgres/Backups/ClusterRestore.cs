@@ -37,9 +37,11 @@ public static partial class ClusterRestore
         var location = BackupLocation.For(layout.Root);
         RefuseWhileRunning(layout);
         var backup = ChooseBackup(location, options);
-        var credentials = ClusterCredentials.TryLoad(layout.CredentialsFile)
-            ?? throw new RestoreRefusedException(
+        if (ClusterCredentials.TryLoad(layout.CredentialsFile) is null)
+        {
+            throw new RestoreRefusedException(
                 $"'{layout.CredentialsFile}' is missing: the restored cluster's logins are the ones it holds. Put the file back, then restore again.");
+        }
 
         var runner = ProcessRunner.Instance;
         // The backup's own version runs the replay (the PG_VERSION pin): a backup can only be restored by the version that wrote it.
@@ -62,14 +64,14 @@ public static partial class ClusterRestore
         RecoveryEnd end;
         try
         {
-            end = await ReplayAsync(controller, layout, location, credentials, options, options.Target, logger, cancellationToken);
+            end = await ReplayAsync(controller, layout, location, options, options.Target, logger, cancellationToken);
         }
         catch (TargetNotReachedException)
         {
             // No commit after the target is in the WAL, so everything there is, is exactly the state at the target.
             reachedTarget = false;
             LogTargetBeyondWal(logger, options.Target!.Value);
-            end = await ReplayAsync(controller, layout, location, credentials, options, null, logger, cancellationToken);
+            end = await ReplayAsync(controller, layout, location, options, null, logger, cancellationToken);
         }
 
         return new RestoreResult(backup, options.Target, reachedTarget, end.LastReplayed, end.Timeline, movedAside, clock.Elapsed);
@@ -192,7 +194,6 @@ public static partial class ClusterRestore
         ServerController controller,
         ClusterLayout layout,
         BackupLocation location,
-        ClusterCredentials credentials,
         RestoreOptions options,
         DateTimeOffset? target,
         ILogger logger,
@@ -226,7 +227,7 @@ public static partial class ClusterRestore
 
         try
         {
-            return await WaitForPromotionAsync(controller, layout, credentials, port, options, cancellationToken);
+            return await WaitForPromotionAsync(controller, layout, port, options, cancellationToken);
         }
         finally
         {
@@ -236,9 +237,9 @@ public static partial class ClusterRestore
     }
 
     private static async Task<RecoveryEnd> WaitForPromotionAsync(
-        ServerController controller, ClusterLayout layout, ClusterCredentials credentials, int port, RestoreOptions options, CancellationToken cancellationToken)
+        ServerController controller, ClusterLayout layout, int port, RestoreOptions options, CancellationToken cancellationToken)
     {
-        var connectionString = BackupConnection.Administration(credentials, port);
+        var connectionString = BackupConnection.Administration(layout, port);
         // A real server replays in real time: the wait is measured on the machine's clock, the injected one only dates things.
         var waited = Stopwatch.StartNew();
         while (true)

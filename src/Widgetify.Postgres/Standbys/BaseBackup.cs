@@ -8,8 +8,9 @@ internal static class BaseBackup
     /// <summary>
     /// Runs <c>pg_basebackup -R -C -S slot -X stream</c> as the server user: <c>-C -S</c> creates the standby's slot as
     /// the copy starts, so no WAL it needs is removed in between; <c>-X stream</c> copies the WAL written meanwhile;
-    /// <c>-R</c> writes standby.signal and primary_conninfo (with the admin password, inside the 0700 PGDATA, as
-    /// the standby needs it to reconnect). <c>--checkpoint=fast</c>, because the default spread checkpoint can make
+    /// <c>-R</c> writes standby.signal and primary_conninfo (with the replication role's password, inside the 0700 PGDATA,
+    /// as the standby needs it to reconnect). It logs in as <c>widgetify_replication</c>, which has the REPLICATION
+    /// attribute and nothing else: enough to copy the cluster and create its slot over the replication protocol. <c>--checkpoint=fast</c>, because the default spread checkpoint can make
     /// the copy wait minutes before it starts.
     /// </summary>
     public static async Task RunAsync(
@@ -24,7 +25,7 @@ internal static class BaseBackup
         // No password in the arguments, which any user can read with ps: the server user's environment is its own.
         var connection = string.Create(
             CultureInfo.InvariantCulture,
-            $"host=127.0.0.1 port={primary.Port} user={ClusterDatabase.AdminUser} application_name={name}");
+            $"host=127.0.0.1 port={primary.Port} user={ClusterDatabase.ReplicationUser} application_name={name}");
         List<string> arguments =
         [
             "-D", standby.PgData,
@@ -50,7 +51,7 @@ internal static class BaseBackup
                 primary.Binaries.PgBaseBackup,
                 arguments,
                 standby.Root,
-                new Dictionary<string, string> { ["PGPASSWORD"] = primary.Credentials.AdminPassword },
+                new Dictionary<string, string> { ["PGPASSWORD"] = primary.Credentials.ReplicationPassword! },
                 linked.Token);
         }
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

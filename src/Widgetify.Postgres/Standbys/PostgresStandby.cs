@@ -223,8 +223,9 @@ public sealed class PostgresStandby : IAsyncDisposable
 
         var limits = await HotStandbyLimits.ReadAsync(primary.AdminConnectionString, cancellationToken);
         var createdNow = await EnsureMadeAsync(primary, name, layout, initializer, limits, options, logger, cancellationToken);
-        var credentials = ClusterCredentials.TryLoad(layout.CredentialsFile) ?? CopyCredentials(primary, layout);
-        var repointed = await PrimaryConnInfo.PointAtAsync(layout, primary.Port, cancellationToken);
+        // Always the primary's: a copy written by an older version held the superuser password.
+        var credentials = CopyCredentials(primary, layout);
+        var repointed = await PrimaryConnInfo.PointAtAsync(layout, primary.Port, credentials.ReplicationPassword!, cancellationToken);
         if (repointed)
         {
             StandbyLog.Repointed(logger, name, primary.Port);

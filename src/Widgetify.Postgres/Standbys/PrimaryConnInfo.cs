@@ -14,33 +14,43 @@ internal static partial class PrimaryConnInfo
 {
     private const string AutoConfFileName = "postgresql.auto.conf";
 
-    /// <summary>Writes <paramref name="primaryPort"/> into the standby's primary_conninfo when it names another port.</summary>
+    /// <summary>Writes <paramref name="primaryPort"/> into the standby's primary_conninfo when it names another port, and the
+    /// replication role and its password when it names another login (a standby made before the role split streamed as the
+    /// superuser, which may no longer log in over TCP).</summary>
     /// <returns>True when the file changed: a running standby must then reload its configuration.</returns>
-    public static async Task<bool> PointAtAsync(ClusterLayout standby, int primaryPort, CancellationToken cancellationToken)
+    public static async Task<bool> PointAtAsync(ClusterLayout standby, int primaryPort, string replicationPassword, CancellationToken cancellationToken)
     {
         var path = Path.Combine(standby.PgData, AutoConfFileName);
         var text = await File.ReadAllTextAsync(path, cancellationToken);
-        var match = PortInConnInfo().Match(text);
-        if (!match.Success)
+        var match = ConnInfo().Match(text);
+        if (!match.Success || !match.Groups["value"].Value.Contains("port=", StringComparison.Ordinal))
         {
             throw new InvalidOperationException(
                 $"'{path}' has no primary_conninfo with a port, which pg_basebackup -R writes: this is not a standby made by Widgetify. " +
                 $"Remove '{standby.Root}' to let a new standby be made there.");
         }
 
-        var port = primaryPort.ToString(CultureInfo.InvariantCulture);
-        if (match.Groups["port"].Value == port)
+        var value = match.Groups["value"].Value;
+        var updated = Keyword("port").Replace(value, "port=" + primaryPort.ToString(CultureInfo.InvariantCulture));
+        updated = Keyword("user").Replace(updated, "user=" + ClusterDatabase.ReplicationUser);
+        // Quoted as pg_basebackup quotes a value with a '-' in it, doubled for the quotes of the setting around it.
+        var password = $"password=''{replicationPassword}''";
+        updated = Keyword("password").IsMatch(updated) ? Keyword("password").Replace(updated, password) : $"{updated} {password}";
+        if (updated == value)
         {
             return false;
         }
 
-        var updated = string.Concat(text.AsSpan(0, match.Groups["port"].Index), port, text.AsSpan(match.Groups["port"].Index + match.Groups["port"].Length));
-        // It holds the admin password, like the file pg_basebackup wrote: 0600 and the server user's.
-        await ServerUserFile.WriteAsync(path, updated, ProcessRunner.Instance, cancellationToken);
+        var group = match.Groups["value"];
+        // It holds the replication password, like the file pg_basebackup wrote: 0600 and the server user's.
+        await ServerUserFile.WriteAsync(path, string.Concat(text.AsSpan(0, group.Index), updated, text.AsSpan(group.Index + group.Length)), ProcessRunner.Instance, cancellationToken);
         return true;
     }
 
-    // Passwords are URL-safe base64 and other values hold no '=', so "port=" is found only as the keyword.
-    [GeneratedRegex(@"^primary_conninfo\s*=\s*'[^\n]*?\bport=(?<port>\d+)", RegexOptions.Multiline)]
-    private static partial Regex PortInConnInfo();
+    // A value is bare, or quoted (its quotes doubled inside the setting's own: ''value''). Passwords are URL-safe base64
+    // and other values hold no space or quote, so "name=" is found only as the keyword.
+    private static Regex Keyword(string name) => new($@"\b{name}=(?:''[^']*''|[^\s']+)", RegexOptions.CultureInvariant);
+
+    [GeneratedRegex(@"^primary_conninfo\s*=\s*'(?<value>(?:[^'\n]|'')*)'", RegexOptions.Multiline)]
+    private static partial Regex ConnInfo();
 }

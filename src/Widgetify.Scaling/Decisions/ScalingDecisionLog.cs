@@ -27,6 +27,14 @@ public sealed class ScalingDecisionLog
     /// <param name="cancellationToken">Cancels the work.</param>
     public Task EnsureTablesAsync(CancellationToken cancellationToken) => ScalingSchema.EnsureCreatedAsync(controlConnection, cancellationToken);
 
+    /// <summary>Creates the autoscaler's tables if missing on <paramref name="owner"/>: the connection of the role that owns
+    /// the schema, with which the service runs its migrations, when its own role may only read and write rows.</summary>
+    /// <param name="owner">The schema owner's connection.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>A task that completes when the tables exist.</returns>
+    public static Task CreateTablesAsync(NpgsqlDataSource owner, CancellationToken cancellationToken) =>
+        ScalingSchema.EnsureCreatedAsync(owner, cancellationToken);
+
     /// <summary>This instance's decisions, newest first: what it decided while it led.</summary>
     public IReadOnlyList<ScalingDecisionRecord> Recent
     {

@@ -164,7 +164,7 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
     {
         // A server of its own whose views are not flushed during the test, so the view counted by the first GET
         // cannot change the ETag before the second: the only right answer is 304.
-        await using var server = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString, new Dictionary<string, string?>
+        await using var server = await WidgetifyServer.StartAsync(fixture.Postgres, new Dictionary<string, string?>
         {
             ["Widgetify:Embed:ViewFlushInterval"] = "00:01:00", // the most allowed; the test takes well under a second
         });

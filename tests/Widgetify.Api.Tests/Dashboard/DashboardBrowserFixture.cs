@@ -59,7 +59,7 @@ public sealed class DashboardBrowserFixture : IAsyncLifetime, IAsyncDisposable
 
         var standby = _standbys.Standbys.ShouldHaveSingleItem();
         StandbyName = standby.Name;
-        _server = await WidgetifyServer.StartAsync(_postgres.ConnectionString, new Dictionary<string, string?>
+        _server = await WidgetifyServer.StartAsync(_postgres, new Dictionary<string, string?>
         {
             ["Widgetify:Database:Replicas:0:ConnectionString"] = standby.AppConnectionString,
             ["Widgetify:Database:Replicas:0:Name"] = standby.Name,

@@ -15,7 +15,13 @@ public sealed class ConnectionShareWiringTests : IAsyncLifetime
 
     private TestPostgres Postgres => _postgres!;
 
-    public async Task InitializeAsync() => _postgres = await TestPostgres.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _postgres = await TestPostgres.StartAsync();
+        // As the service's start does: the runtime role these instances log in with may not create the table.
+        await using var owner = NpgsqlDataSource.Create(_postgres.MigrationConnectionString);
+        await PoolGovernor.CreateLeaseTableAsync(owner, CancellationToken.None);
+    }
 
     public async Task DisposeAsync()
     {

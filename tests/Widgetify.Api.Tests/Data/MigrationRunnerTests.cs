@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using Widgetify.Api.Data;
 using Widgetify.Api.Tests.Infrastructure;
 
@@ -19,6 +20,43 @@ public sealed class MigrationRunnerTests(ApiFixture fixture)
         versions.ShouldBe(versions.Order().Distinct());
         MigrationRunner.LatestVersion.ShouldBe(versions[^1]);
         MigrationRunner.Known.ShouldAllBe(m => m.Checksum.Length == 64);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_RuntimeRoleOnMigratedDatabase_AppliesNothingWithoutNeedingCreate()
+    {
+        // The cluster's own database, migrated by the fixture's server as the owner; the runtime role may not CREATE.
+        await using var runtime = NpgsqlDataSource.Create(fixture.Postgres.ConnectionString);
+
+        var applied = await new MigrationRunner(runtime, NullLogger<MigrationRunner>.Instance).MigrateAsync();
+
+        applied.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_RuntimeRoleWithMigrationsPending_ThrowsNamingTheMigrationSetting()
+    {
+        // A database as the cluster makes its own: the owner owns the schema, the runtime role may only connect.
+        var name = "owned_" + Guid.NewGuid().ToString("N")[..12];
+        var admin = new NpgsqlConnectionStringBuilder(fixture.Postgres.Cluster.AdminConnectionString) { Pooling = false };
+        await ExecuteAsync(admin.ConnectionString, $"CREATE DATABASE {name} OWNER widgetify_owner");
+        try
+        {
+            await ExecuteAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name }.ConnectionString,
+                "ALTER SCHEMA public OWNER TO widgetify_owner; REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO widgetify");
+            await using var runtime = NpgsqlDataSource.Create(
+                new NpgsqlConnectionStringBuilder(fixture.Postgres.ConnectionString) { Database = name, Pooling = false }.ConnectionString);
+
+            var error = await Should.ThrowAsync<InvalidOperationException>(
+                () => new MigrationRunner(runtime, NullLogger<MigrationRunner>.Instance).MigrateAsync());
+
+            error.Message.ShouldContain("Widgetify:Database:MigrationConnectionString");
+            error.Message.ShouldContain("permission denied");
+        }
+        finally
+        {
+            await ExecuteAsync(admin.ConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        }
     }
 
     [Fact]
@@ -87,5 +125,13 @@ public sealed class MigrationRunnerTests(ApiFixture fixture)
         var applied = await NewRunner(database).MigrateAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
         applied.ShouldBe(MigrationRunner.Known.Count, "a failed run must not leave the advisory lock held");
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 }

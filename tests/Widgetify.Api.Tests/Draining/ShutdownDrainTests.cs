@@ -14,7 +14,7 @@ public sealed class ShutdownDrainTests(ApiFixture fixture)
     public async Task Stop_DuringDrainDelay_FailsReadinessAndServesRequestsWithConnectionClose()
     {
         // Arrange: a drain delay long enough to look at the instance while it drains.
-        var server = await WidgetifyServer.StartAsync(fixture.Postgres.ConnectionString, new Dictionary<string, string?>
+        var server = await WidgetifyServer.StartAsync(fixture.Postgres, new Dictionary<string, string?>
         {
             ["Widgetify:Api:DrainDelay"] = "00:00:03",
         });

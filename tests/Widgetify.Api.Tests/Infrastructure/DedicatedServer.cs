@@ -22,7 +22,7 @@ public sealed class DedicatedServer : IAsyncDisposable
         var postgres = await TestPostgres.StartAsync(maxConnections);
         try
         {
-            return new DedicatedServer(postgres, await WidgetifyServer.StartAsync(postgres.ConnectionString, settings, mapTestEndpoints));
+            return new DedicatedServer(postgres, await WidgetifyServer.StartAsync(postgres, settings, mapTestEndpoints));
         }
         catch
         {

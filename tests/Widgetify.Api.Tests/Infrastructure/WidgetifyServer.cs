@@ -26,6 +26,18 @@ public sealed class WidgetifyServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The service on the cluster's database as in production: it serves as the runtime role (rows only) and
+    /// migrates as the schema's owner.</summary>
+    public static Task<WidgetifyServer> StartAsync(
+        TestPostgres postgres, IDictionary<string, string?>? settings = null, Action<WebApplication>? mapTestEndpoints = null)
+    {
+        var withOwner = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["Widgetify:Database:MigrationConnectionString"] = postgres.MigrationConnectionString,
+        };
+        return StartAsync(postgres.ConnectionString, withOwner, mapTestEndpoints);
+    }
+
     /// <param name="connectionString">The PostgreSQL to use.</param>
     /// <param name="settings">Settings over the test defaults.</param>
     /// <param name="mapTestEndpoints">Maps endpoints only a test has, after Widgetify's own (same pipeline).</param>

@@ -131,7 +131,7 @@ public sealed class PoolReviewInServiceTests
     {
         // Arrange: two instances on one server, each with the Feb 15 pool; the budget splits the server between them.
         await using var dedicated = await DedicatedServer.StartAsync(settings: Feb15);
-        await using var second = await WidgetifyServer.StartAsync(dedicated.Postgres.ConnectionString, Feb15);
+        await using var second = await WidgetifyServer.StartAsync(dedicated.Postgres, Feb15);
         await using var own = NpgsqlDataSource.Create(dedicated.Postgres.ConnectionString);
         await new AppliedSettingsTable(own).RecordAsync(
             [new AppliedSetting(RunTimeSettings.MaxPoolSize, "primary", 1000, 9, DateTimeOffset.UtcNow, "test", "the Feb 15 pool")], CancellationToken.None);

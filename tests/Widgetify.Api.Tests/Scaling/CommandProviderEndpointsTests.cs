@@ -35,7 +35,7 @@ public sealed class CommandProviderEndpointsTests
             esac
             """);
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        await using var server = await WidgetifyServer.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        await using var server = await WidgetifyServer.StartAsync(postgres, new Dictionary<string, string?>
         {
             ["Widgetify:Scaling:MinReplicas"] = "0",
             ["Widgetify:Scaling:MaxReplicas"] = "1",

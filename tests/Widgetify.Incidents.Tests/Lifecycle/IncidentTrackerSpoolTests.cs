@@ -26,6 +26,11 @@ public sealed class IncidentTrackerSpoolTests(IncidentsCluster cluster)
     {
         // Arrange: a server of its own, stopped before the incident opens and started again only after the service stopped.
         await using var postgres = await TestPostgres.StartAsync(20);
+        await using (var owner = postgres.CreateOwnerDataSource())
+        {
+            await new IncidentStore(owner).EnsureSchemaAsync(CancellationToken.None); // as the service's start does
+        }
+
         var spoolPath = Path.Combine(postgres.Root, "widgetify-data", "incidents.spool.json");
         var stopLog = new FakeLogger<IncidentTracker>();
         Guid id;

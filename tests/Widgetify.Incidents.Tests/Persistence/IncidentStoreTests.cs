@@ -255,6 +255,11 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
         var server = await PostgresCluster.StartAsync(options);
         try
         {
+            await using (var owner = NpgsqlDataSource.Create(server.MigrationConnectionString))
+            {
+                await new IncidentStore(owner).EnsureSchemaAsync(CancellationToken.None); // as the service's start does
+            }
+
             await using var dataSource = NpgsqlDataSource.Create(server.AppConnectionString);
             var store = new IncidentStore(dataSource);
             await using var s = new Scenario(store);

@@ -82,7 +82,9 @@ public sealed class DatabaseSamplerTests : IAsyncLifetime
     {
         await using var control = Source("widgetify-control");
         var sampler = Sampler(control);
-        await using (var setup = await Source("setup").OpenConnectionAsync())
+        // The table as a migration makes it: the service's runtime role may not create one.
+        await using (var owner = NpgsqlDataSource.Create(Postgres.MigrationConnectionString))
+        await using (var setup = await owner.OpenConnectionAsync())
         await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS deadlock_probe (id int PRIMARY KEY); INSERT INTO deadlock_probe VALUES (1), (2) ON CONFLICT DO NOTHING", setup))
         {
             await create.ExecuteNonQueryAsync();

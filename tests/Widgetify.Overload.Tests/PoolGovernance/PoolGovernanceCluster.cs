@@ -21,7 +21,11 @@ public sealed class PoolGovernanceCluster : IAsyncLifetime
     public string AdminOnAppDatabase =>
         new NpgsqlConnectionStringBuilder(Postgres.Cluster.AdminConnectionString) { Database = "widgetify", Pooling = false }.ConnectionString;
 
-    public async Task InitializeAsync() => postgres = await TestPostgres.StartAsync(MaxConnections);
+    public async Task InitializeAsync()
+    {
+        postgres = await TestPostgres.StartAsync(MaxConnections);
+        await ResetLeasesAsync();
+    }
 
     public async Task DisposeAsync()
     {
@@ -53,12 +57,17 @@ public sealed class PoolGovernanceCluster : IAsyncLifetime
             MaxPoolSize = maxPoolSize,
         });
 
-    /// <summary>Creates the lease table the way a governor does (so the app role owns it) and empties it.</summary>
+    /// <summary>Creates the lease table the way the service's start does (as the schema's owner; the governors' runtime
+    /// role may only read and write its rows) and empties it.</summary>
     public async Task ResetLeasesAsync()
     {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AppConnectionString) { Pooling = false }.ConnectionString);
+        await using (var owner = Postgres.CreateOwnerDataSource())
+        {
+            await PoolGovernor.CreateLeaseTableAsync(owner, CancellationToken.None);
+        }
+
+        await using var connection = new NpgsqlConnection(AdminOnAppDatabase);
         await connection.OpenAsync();
-        await LeaseTable.EnsureCreatedAsync(connection, CancellationToken.None);
         await using var truncate = new NpgsqlCommand("TRUNCATE widgetify_pool_leases", connection);
         await truncate.ExecuteNonQueryAsync();
     }

@@ -198,6 +198,11 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     {
         // Arrange: a server of its own, stopped under the running governor, as when the service stops during an outage.
         await using var postgres = await TestPostgres.StartAsync(PoolGovernanceCluster.MaxConnections);
+        await using (var owner = postgres.CreateOwnerDataSource())
+        {
+            await PoolGovernor.CreateLeaseTableAsync(owner, CancellationToken.None);
+        }
+
         var logs = new RecordingLoggerFactory();
         var name = UniqueName();
         await using var governor = new PoolGovernor(
@@ -221,6 +226,11 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     {
         // Arrange: the renewal that a size change makes at once meets a stopped server, as every heartbeat of an outage does.
         await using var postgres = await TestPostgres.StartAsync(PoolGovernanceCluster.MaxConnections);
+        await using (var owner = postgres.CreateOwnerDataSource())
+        {
+            await PoolGovernor.CreateLeaseTableAsync(owner, CancellationToken.None);
+        }
+
         var logs = new RecordingLoggerFactory();
         var name = UniqueName();
         await using var governor = new PoolGovernor(

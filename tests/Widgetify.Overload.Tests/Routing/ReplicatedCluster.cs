@@ -26,7 +26,7 @@ public sealed class ReplicatedCluster : IAsyncLifetime, IAsyncDisposable
             throw new InvalidOperationException("Standbys did not start: " + string.Join("; ", outcome.Failures.Select(f => f.Reason)));
         }
 
-        await ExecuteAsync(Primary.ConnectionString, "CREATE TABLE IF NOT EXISTS routed (id int PRIMARY KEY, v text)");
+        await ExecuteAsync(Primary.MigrationConnectionString, "CREATE TABLE IF NOT EXISTS routed (id int PRIMARY KEY, v text)");
         await WaitForReplayAsync();
     }
 

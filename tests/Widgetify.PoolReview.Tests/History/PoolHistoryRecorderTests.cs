@@ -145,6 +145,11 @@ public sealed class PoolHistoryRecorderTests(PoolHistoryDatabase cluster)
     {
         // Arrange: a server of its own, stopped and started again on the same port.
         await using var postgres = await TestPostgres.StartAsync(20);
+        await using (var owner = postgres.CreateOwnerDataSource())
+        {
+            await PoolReviewTables.CreateAsync(owner, CancellationToken.None); // as the service's start does
+        }
+
         await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
         await using var r = new Recording(dataSource);
         r.Run(1, 61, n => Second(n));

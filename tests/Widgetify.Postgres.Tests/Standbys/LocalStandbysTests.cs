@@ -36,7 +36,7 @@ public sealed class LocalStandbysTests
         standby.Name.ShouldBe("standby-1");
         standby.CreatedNow.ShouldBeFalse();
         File.Exists(marker).ShouldBeTrue();
-        await Sql.ExecuteAsync(restarted.AppConnectionString, "CREATE TABLE after_restart (id int); INSERT INTO after_restart VALUES (1)");
+        await Sql.ExecuteAsync(restarted.MigrationConnectionString, "CREATE TABLE after_restart (id int); INSERT INTO after_restart VALUES (1)");
         await StandbyTesting.WaitUntilReplayedAsync(restarted, standby.AppConnectionString);
         (await Sql.ScalarAsync(standby.AppConnectionString, "SELECT count(*) FROM after_restart")).ShouldBe("1");
     }

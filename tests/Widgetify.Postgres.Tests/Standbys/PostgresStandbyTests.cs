@@ -28,7 +28,7 @@ public sealed class PostgresStandbyTests
         (await Sql.ScalarAsync(primary.AdminConnectionString, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'"))
             .ShouldBe("standby-1");
 
-        await Sql.ExecuteAsync(primary.AppConnectionString, "CREATE TABLE marks (name text); INSERT INTO marks VALUES ('written on the primary')");
+        await Sql.ExecuteAsync(primary.MigrationConnectionString, "CREATE TABLE marks (name text); INSERT INTO marks VALUES ('written on the primary')");
         await StandbyTesting.WaitUntilReplayedAsync(primary, standby.AppConnectionString);
 
         (await Sql.ScalarAsync(standby.AppConnectionString, "SELECT name FROM marks")).ShouldBe("written on the primary");

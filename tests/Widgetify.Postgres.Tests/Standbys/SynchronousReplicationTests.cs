@@ -23,7 +23,7 @@ public sealed class SynchronousReplicationTests
             // Assert: named, and the app's sessions commit with remote_apply.
             (await Sql.ScalarAsync(primary.AdminConnectionString, "SHOW synchronous_standby_names")).ShouldBe("ANY 1 (\"standby-1\")");
             (await Sql.ScalarAsync(primary.AppConnectionString, "SHOW synchronous_commit")).ShouldBe("remote_apply");
-            await Sql.ExecuteAsync(primary.AppConnectionString, "CREATE TABLE t (id int)");
+            await Sql.ExecuteAsync(primary.MigrationConnectionString, "CREATE TABLE t (id int)");
 
             // Act: the standby stops; a commit now waits for it.
             await standbys.Standbys[0].StopAsync();

@@ -22,7 +22,7 @@ public sealed class PrimaryFailoverTests
         {
             var outcome = await standbys.EnsureAsync(2);
             outcome.Streaming.Count.ShouldBe(2, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
-            await Sql.ExecuteAsync(primary.AppConnectionString, "CREATE TABLE kept (id int PRIMARY KEY); INSERT INTO kept SELECT generate_series(1, 100)");
+            await Sql.ExecuteAsync(primary.MigrationConnectionString, "CREATE TABLE kept (id int PRIMARY KEY); INSERT INTO kept SELECT generate_series(1, 100)");
             foreach (var standby in standbys.Standbys)
             {
                 await StandbyTesting.WaitUntilReplayedAsync(primary, standby.AppConnectionString);
