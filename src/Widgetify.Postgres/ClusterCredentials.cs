@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Widgetify.Postgres;
 
@@ -19,6 +20,7 @@ internal sealed record ClusterCredentials(string AppPassword, string? Replicatio
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>True when the file still holds what an older version wrote: a superuser password, or no replication password.</summary>
+    [JsonIgnore]
     public bool NeedsRewrite => AdminPassword is not null || ReplicationPassword is null;
 
     /// <summary>URL-safe base64 of 24 random bytes: 192 bits, and no quote or backslash to escape in SQL.</summary>

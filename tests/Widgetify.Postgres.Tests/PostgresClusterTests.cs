@@ -168,6 +168,7 @@ public sealed class PostgresClusterTests
             json.RootElement.TryGetProperty("adminPassword", out _).ShouldBeFalse("the superuser logs in over the socket, with no password");
             json.RootElement.GetProperty("appPassword").GetString().ShouldNotBeNullOrWhiteSpace();
             json.RootElement.GetProperty("replicationPassword").GetString().ShouldNotBeNullOrWhiteSpace();
+            json.RootElement.EnumerateObject().Select(p => p.Name).ShouldBe(["appPassword", "replicationPassword"]);
         }
 
         Directory.GetFiles(directory.Path, ".initdb-pw-*").ShouldBeEmpty();
