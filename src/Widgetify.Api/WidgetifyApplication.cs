@@ -76,6 +76,7 @@ public static class WidgetifyApplication
         services.AddHostedService(sp => sp.GetRequiredService<TenantLimitsCache>());
         services.AddSingleton<WriteRateLimiter>();
         services.AddSingleton<RateLimitMetrics>();
+        services.AddSingleton<TenantQuotas>();
         services.AddSingleton<DemoData>();
         services.AddSingleton<WidgetInputReader>();
         services.AddSingleton<ViewCounter>();

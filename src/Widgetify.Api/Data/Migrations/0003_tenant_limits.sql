@@ -23,20 +23,47 @@ CREATE FUNCTION widget_stored_bytes(name text, config jsonb) RETURNS bigint
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN octet_length(name) + octet_length(config::text);
 
+-- Besides keeping the usage, enforces the quota a write asks for: the service sets 'widgetify.quota' to
+-- 'max_widgets,max_stored_bytes' for its transaction (set_config(..., true)), so the check runs while this row's lock
+-- is held. A write that adds a widget over max_widgets (WQ001) or grows the bytes over max_stored_bytes (WQ002) fails
+-- with the usage before it and the limit at the end of its message (not in DETAIL, which
+-- Npgsql redacts). Without the setting (COPY of the demo data, hand-written SQL)
+-- nothing is enforced, only counted.
 CREATE FUNCTION tenant_usage_track() RETURNS trigger
     LANGUAGE plpgsql AS $$
+DECLARE
+    quota        text := current_setting('widgetify.quota', true);
+    added_bytes  bigint := 0;
+    added        bigint := 0;
+    total        bigint;
+    total_bytes  bigint;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         INSERT INTO tenant_usage AS u (tenant_id, widgets, stored_bytes)
         VALUES (OLD.tenant_id, -1, -widget_stored_bytes(OLD.name, OLD.config))
         ON CONFLICT (tenant_id) DO UPDATE
             SET widgets = u.widgets + EXCLUDED.widgets, stored_bytes = u.stored_bytes + EXCLUDED.stored_bytes;
+        added := -1;
+        added_bytes := -widget_stored_bytes(OLD.name, OLD.config);
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         INSERT INTO tenant_usage AS u (tenant_id, widgets, stored_bytes)
         VALUES (NEW.tenant_id, 1, widget_stored_bytes(NEW.name, NEW.config))
         ON CONFLICT (tenant_id) DO UPDATE
-            SET widgets = u.widgets + EXCLUDED.widgets, stored_bytes = u.stored_bytes + EXCLUDED.stored_bytes;
+            SET widgets = u.widgets + EXCLUDED.widgets, stored_bytes = u.stored_bytes + EXCLUDED.stored_bytes
+        RETURNING widgets, stored_bytes INTO total, total_bytes;
+        added := added + 1;
+        added_bytes := added_bytes + widget_stored_bytes(NEW.name, NEW.config);
+        IF quota IS NOT NULL AND quota <> '' THEN
+            IF added > 0 AND total > split_part(quota, ',', 1)::bigint THEN
+                RAISE EXCEPTION 'widget quota exceeded (used,limit): %,%', total - added, split_part(quota, ',', 1)
+                    USING ERRCODE = 'WQ001';
+            END IF;
+            IF added_bytes > 0 AND total_bytes > split_part(quota, ',', 2)::bigint THEN
+                RAISE EXCEPTION 'stored bytes quota exceeded (used,limit): %,%', total_bytes - added_bytes, split_part(quota, ',', 2)
+                    USING ERRCODE = 'WQ002';
+            END IF;
+        END IF;
     END IF;
     RETURN NULL;
 END
