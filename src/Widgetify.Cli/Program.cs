@@ -8,6 +8,7 @@ var root = new RootCommand("Widgetify: embeddable widgets that stay up when traf
 {
     UpCommand.Create(),
     KeysCommand.Create(),
+    TenantsCommand.Create(),
     PostmortemCommand.Create(),
     ReviewCommand.Create(),
     DrillCommand.Create(),
