@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Widgetify.Api.Data;
@@ -56,6 +57,8 @@ public sealed class QuotaTests(QuotaServer fixture) : IClassFixture<QuotaServer>
         problem.GetProperty("limit").GetInt64().ShouldBe(3);
         problem.GetProperty("detail").GetString()!.ShouldContain($"tenants set-limits --tenant {tenant.Name} --max-widgets N");
         (await Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(3);
+        using var anonymous = Server.CreateClient();
+        Regex.IsMatch(await anonymous.GetStringAsync("/metrics"), "widgetify_rate_limit_rejections_total\\{[^}]*reason=\"quota_widgets\"").ShouldBeTrue("the 409 is counted by reason");
     }
 
     [Fact]

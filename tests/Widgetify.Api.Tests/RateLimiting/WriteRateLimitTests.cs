@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Data;
@@ -70,6 +71,9 @@ public sealed class WriteRateLimitTests(RateLimitedServer fixture) : IClassFixtu
         }
 
         (await Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(granted, "a refused write writes nothing");
+        using var anonymous = Server.CreateClient();
+        await BoundedWait.UntilAsync(async () => Regex.IsMatch(await anonymous.GetStringAsync("/metrics"), "widgetify_rate_limit_rejections_total\\{[^}]*reason=\"rate\""),
+            () => "no rejections series", "the 429 is counted by reason");
     }
 
     [Fact]
