@@ -10,10 +10,17 @@ namespace Widgetify.Api.RateLimiting;
 internal sealed class WriteRateLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<WritePartition> _limiter;
+    private int _liveBuckets;
 
     public WriteRateLimiter(TimeProvider timeProvider) =>
-        _limiter = PartitionedRateLimiter.Create<WritePartition, WritePartition>(
-            partition => RateLimitPartition.Get(partition, p => new WriteTokenBucket(p.Limit, timeProvider)));
+        _limiter = PartitionedRateLimiter.Create<WritePartition, WritePartition>(partition => RateLimitPartition.Get(partition, p =>
+        {
+            Interlocked.Increment(ref _liveBuckets);
+            return new WriteTokenBucket(p.Limit, timeProvider, () => Interlocked.Decrement(ref _liveBuckets));
+        }));
+
+    /// <summary>Buckets held now: one per key that wrote recently.</summary>
+    internal int LiveBuckets => Volatile.Read(ref _liveBuckets);
 
     /// <summary>Takes one write from the key's bucket; never waits.</summary>
     public RateLimitLease Acquire(Guid keyHash, WriteLimit limit) => _limiter.AttemptAcquire(new WritePartition(keyHash, limit));

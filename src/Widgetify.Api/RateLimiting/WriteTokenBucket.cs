@@ -31,11 +31,17 @@ internal sealed class WriteTokenBucket : RateLimiter
     private readonly long _ticksToFill;
     private long _level;
     private long _updatedAt; // TimeProvider timestamp at which _level was exact
+    private readonly Action? _onDisposed;
     private long _acquired;
     private long _rejected;
+    private int _disposed;
 
-    public WriteTokenBucket(WriteLimit limit, TimeProvider timeProvider)
+    /// <param name="limit">The bucket's rate and size.</param>
+    /// <param name="timeProvider">The clock it refills by.</param>
+    /// <param name="onDisposed">Called once when the bucket is dropped (the partitioned limiter's housekeeping).</param>
+    public WriteTokenBucket(WriteLimit limit, TimeProvider timeProvider, Action? onDisposed = null)
     {
+        _onDisposed = onDisposed;
         ArgumentOutOfRangeException.ThrowIfLessThan(limit.WritesPerSecond, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit.Burst, 1);
         _timeProvider = timeProvider;
@@ -103,6 +109,16 @@ internal sealed class WriteTokenBucket : RateLimiter
     // Writes are never queued: a client over its rate is told when to come back instead of holding a connection open.
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
         ValueTask.FromResult(AttemptAcquireCore(permitCount));
+
+    protected override void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _onDisposed?.Invoke();
+        }
+
+        base.Dispose(disposing);
+    }
 
     private void Refill()
     {
