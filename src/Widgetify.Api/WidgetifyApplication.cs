@@ -11,6 +11,7 @@ using Widgetify.Api.Draining;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
+using Widgetify.Api.RateLimiting;
 using Widgetify.Api.Review;
 using Widgetify.Api.Scaling;
 using Widgetify.Core.Traffic;
@@ -70,6 +71,12 @@ public static class WidgetifyApplication
         services.AddSingleton<WidgetIdGenerator>();
         services.AddSingleton<WidgetStore>();
         services.AddSingleton<TenantStore>();
+        services.AddSingleton<TenantLimitsStore>();
+        services.AddSingleton<TenantLimitsCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<TenantLimitsCache>());
+        services.AddSingleton<WriteRateLimiter>();
+        services.AddSingleton<RateLimitMetrics>();
+        services.AddSingleton<TenantQuotas>();
         services.AddSingleton<DemoData>();
         services.AddSingleton<WidgetInputReader>();
         services.AddSingleton<ViewCounter>();
@@ -83,7 +90,7 @@ public static class WidgetifyApplication
         services.AddHostedService<ApiKeyUsageFlusher>();
         services.AddObservability(
             builder.Configuration,
-            [AdmissionMetrics.MeterName, AuthMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName, ScalingMetrics.MeterName, PoolReviewMetrics.MeterName],
+            [AdmissionMetrics.MeterName, AuthMetrics.MeterName, RateLimitMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName, ScalingMetrics.MeterName, PoolReviewMetrics.MeterName],
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring,
             sp => new MonitoredService
             {
@@ -187,6 +194,8 @@ public static class WidgetifyApplication
         // After routing (the endpoint says its priority), before authentication (an API-key lookup is database work).
         app.UseAdmissionControl();
         app.UseAuthentication();
+        // Right after authentication: a write over its key's rate is refused before its body is read or the database touched.
+        app.UseMiddleware<WriteRateLimitMiddleware>();
         app.UseAuthorization();
         // Reads honour the client's Widgetify-Consistency token; writes answer with theirs.
         app.UseConsistencyTokens();

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Widgetify.Api.RateLimiting;
 using Widgetify.Incidents;
 using Widgetify.Observability;
 using Widgetify.Overload.AdmissionControl;
@@ -34,6 +35,10 @@ public sealed class WidgetifyOptions
     /// <summary>Admission control in front of the database work (overload protection).</summary>
     [ValidateObjectMembers]
     public AdmissionOptions Admission { get; set; } = new();
+
+    /// <summary>Per-key write rate limits and per-tenant quotas.</summary>
+    [ValidateObjectMembers]
+    public RateLimitOptions RateLimits { get; set; } = new();
 
     /// <summary>Metrics, alerts and notifications.</summary>
     [ValidateObjectMembers]

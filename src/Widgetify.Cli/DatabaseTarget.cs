@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Widgetify.Api.Administration;
 using Widgetify.Postgres;
 using Widgetify.Postgres.Standbys;
 
@@ -34,6 +35,17 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
         {
             await using var owner = NpgsqlDataSource.Create(migration);
             await create(owner, cancellationToken);
+        }
+    }
+
+    /// <summary>Applies the migrations on the embedded cluster as the schema's owner, for a verb that then logs in as the
+    /// runtime role, which may not change the schema; nothing with --database-url (the verb migrates as its login, which
+    /// says which setting to give when it may not).</summary>
+    public async Task MigrateAsOwnerAsync(CancellationToken cancellationToken)
+    {
+        if (MigrationConnectionString is { } migration)
+        {
+            await WidgetifyAdministration.MigrateAsOwnerAsync(migration, cancellationToken);
         }
     }
 

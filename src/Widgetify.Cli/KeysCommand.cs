@@ -240,11 +240,7 @@ internal static partial class KeysCommand
         var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, Logs.CreateLogger("widgetify"), cancellationToken);
         try
         {
-            if (database.MigrationConnectionString is { } owner)
-            {
-                await WidgetifyAdministration.MigrateAsOwnerAsync(owner, cancellationToken);
-            }
-
+            await database.MigrateAsOwnerAsync(cancellationToken);
             return database;
         }
         catch

@@ -11,6 +11,7 @@ var root = new RootCommand("Widgetify: embeddable widgets that stay up when traf
 {
     UpCommand.Create(),
     KeysCommand.Create(),
+    TenantsCommand.Create(),
     PostmortemCommand.Create(),
     ReviewCommand.Create(),
     drill,

@@ -10,6 +10,29 @@ public sealed class DrillTests
     private static readonly TimeSpan Goal = TimeSpan.FromSeconds(5);
 
     [Fact]
+    public void Figures_ThrottledWrites_CountApartAndAreNeitherFailedNorUnavailable()
+    {
+        // Arrange: a writer over its key's write rate limit meets 429s before and after the fault, which costs nothing.
+        LedgerEntry[] entries =
+        [
+            Entry(9.8, Outcome.Acknowledged),
+            Entry(10.2, Outcome.Throttled, status: 429),
+            Entry(10.4, Outcome.Acknowledged),
+            Entry(10.6, Outcome.Throttled, status: 429),
+            Entry(11.0, Outcome.Acknowledged),
+        ];
+
+        // Act
+        var figures = DrillFigures.Of("db-kill", entries, faultAt: 10, faultEndedAt: 10, lost: 0, duplicated: 0, Goal);
+
+        // Assert
+        (figures.Acknowledged, figures.Shed, figures.Failed, figures.Throttled).ShouldBe((3, 0, 0, 2));
+        figures.UnavailableSeconds.ShouldBe(0);
+        figures.MeetsGoals.ShouldBeTrue();
+        figures.Print().ShouldContain("throttled_429: 2");
+    }
+
+    [Fact]
     public void Figures_OutageThenRecovery_MeasureFromTheFault()
     {
         // Arrange: the fault at t=10; acknowledged before, shed from 10.5 to 12, acknowledged again from 12.5.

@@ -23,4 +23,8 @@ internal enum Outcome
     /// <summary>Due while every client connection already had a request outstanding: not sent, counted as an
     /// error so that a saturated generator cannot hide the service's slowness.</summary>
     NotSent = 5,
+
+    /// <summary>429 Too Many Requests: the API key's write rate limit, which says when to come back. Not an error of the
+    /// service and not a shed either: the client asked for more than its key may have.</summary>
+    Throttled = 6,
 }

@@ -10,9 +10,10 @@ internal static class ResponseClassifier
     {
         >= 200 and < 300 or 304 => Outcome.Success,
         503 => Outcome.Shed,
+        429 => Outcome.Throttled,
         _ => Outcome.ErrorStatus,
     };
 
-    /// <summary>True for the outcomes that count as errors: neither success nor shed.</summary>
-    public static bool IsError(Outcome outcome) => outcome is not (Outcome.Success or Outcome.Shed);
+    /// <summary>True for the outcomes that count as errors: neither success, shed nor throttled.</summary>
+    public static bool IsError(Outcome outcome) => outcome is not (Outcome.Success or Outcome.Shed or Outcome.Throttled);
 }

@@ -24,6 +24,7 @@ internal static class ResultBuilder
             Successes = merged.Count(Outcome.Success),
             Shed = merged.Count(Outcome.Shed),
             ShedWithRetryAfter = merged.ShedWithRetryAfter,
+            Throttled = merged.Count(Outcome.Throttled),
             ErrorStatuses = merged.Count(Outcome.ErrorStatus),
             Timeouts = merged.Count(Outcome.Timeout),
             ConnectionErrors = merged.Count(Outcome.ConnectionError),

@@ -135,6 +135,10 @@ internal sealed record PhaseResult
 
     public required long ShedWithRetryAfter { get; init; }
 
+    /// <summary>429s: an API key over its write rate limit (off in the service the bench starts; on against a deployment
+    /// that keeps it): neither shed nor errors.</summary>
+    public long Throttled { get; init; }
+
     public required long ErrorStatuses { get; init; }
 
     public required long Timeouts { get; init; }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Data;
+using Widgetify.Api.RateLimiting;
 
 namespace Widgetify.Api.Administration;
 
@@ -36,6 +37,49 @@ public static partial class WidgetifyAdministration
         var tenantId = await tenants.EnsureTenantAsync(tenantName, cancellationToken);
         var (id, key) = await tenants.CreateKeyAsync(tenantId, role, expiresAt, cancellationToken);
         return new CreatedApiKey(id, key, expiresAt);
+    }
+
+    /// <summary>Overrides the given limits of <paramref name="tenantName"/> (null: leave as they are), as a one-off client.
+    /// Running instances apply them within <c>Widgetify:RateLimits:LimitsRefreshInterval</c> (5 s by default).</summary>
+    /// <returns>The tenant's limits and usage after the change, or null when there is no such tenant.</returns>
+    public static async Task<TenantLimitsReport?> SetTenantLimitsAsync(
+        string connectionString, string tenantName, int? writesPerSecond, int? burst, long? maxWidgets, long? maxStoredBytes,
+        CancellationToken cancellationToken)
+    {
+        await using var database = await OneOffDatabase.OpenAsync(connectionString, cancellationToken);
+        if (await new TenantStore(database.DataSources).FindTenantAsync(tenantName, cancellationToken) is not { } tenantId)
+        {
+            return null;
+        }
+
+        await new TenantLimitsStore(database.DataSources).SetAsync(tenantId, new TenantLimits(writesPerSecond, burst, maxWidgets, maxStoredBytes), cancellationToken);
+        return await ReadReportAsync(database.DataSources, tenantName, tenantId, cancellationToken);
+    }
+
+    /// <summary>The limits that apply to <paramref name="tenantName"/> (its overrides over the built-in defaults) and what it
+    /// stores, or null when there is no such tenant.</summary>
+    public static async Task<TenantLimitsReport?> GetTenantLimitsAsync(string connectionString, string tenantName, CancellationToken cancellationToken)
+    {
+        await using var database = await OneOffDatabase.OpenAsync(connectionString, cancellationToken);
+        return await new TenantStore(database.DataSources).FindTenantAsync(tenantName, cancellationToken) is { } tenantId
+            ? await ReadReportAsync(database.DataSources, tenantName, tenantId, cancellationToken)
+            : null;
+    }
+
+    private static async Task<TenantLimitsReport> ReadReportAsync(
+        WidgetifyDataSources dataSources, string tenantName, Guid tenantId, CancellationToken cancellationToken)
+    {
+        var (overrides, usage) = (await new TenantLimitsStore(dataSources).ReadAsync(tenantId, cancellationToken))!.Value;
+        var defaults = new RateLimitOptions();
+        var limits = overrides.Over(defaults);
+        return new TenantLimitsReport(
+            tenantName,
+            new(limits.Write.WritesPerSecond, overrides.WritesPerSecond is null),
+            new(limits.Write.Burst, overrides.Burst is null),
+            new(limits.Quota.MaxWidgets, overrides.MaxWidgets is null),
+            new(limits.Quota.MaxStoredBytes, overrides.MaxStoredBytes is null),
+            usage.Widgets,
+            usage.StoredBytes);
     }
 
     /// <summary>Makes sure the demo tenant has <paramref name="widgetCount"/> widgets (adds what is missing).</summary>

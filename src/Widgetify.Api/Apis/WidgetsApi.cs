@@ -7,6 +7,7 @@ using Widgetify.Api.Auth;
 using Widgetify.Api.Consistency;
 using Widgetify.Api.Data;
 using Widgetify.Api.Errors;
+using Widgetify.Api.RateLimiting;
 
 namespace Widgetify.Api.Apis;
 
@@ -31,7 +32,9 @@ internal static class WidgetsApi
             .Produces<WidgetResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WritesConsistencyToken()
             .WithSummary("Create a widget. Send an Idempotency-Key header to make retries safe.");
         api.MapGet("/", ListAsync)
@@ -51,20 +54,23 @@ internal static class WidgetsApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WritesConsistencyToken()
             .WithSummary("Replace a widget. If-Match with the ETag of the version you edited is required.");
         api.MapDelete("/{id}", DeleteAsync)
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WritesConsistencyToken()
             .WithSummary("Delete a widget; If-Match is optional.");
         return api;
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request, ClaimsPrincipal user, WidgetInputReader reader, WidgetStore store, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, WidgetInputReader reader, WidgetStore store, TenantQuotas quotas, CancellationToken cancellationToken)
     {
         IdempotencyRequest? idempotency = null;
         string? idempotencyKey = null;
@@ -88,7 +94,7 @@ internal static class WidgetsApi
             idempotency = new IdempotencyRequest(idempotencyKey, SHA256.HashData(input.RawBody));
         }
 
-        var outcome = await store.CreateAsync(user.GetTenantId(), input.Draft!, idempotency, cancellationToken);
+        var outcome = await store.CreateAsync(user.GetTenantId(), input.Draft!, idempotency, quotas.For(user), cancellationToken);
 
         switch (outcome)
         {
@@ -99,6 +105,8 @@ internal static class WidgetsApi
                 request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
                 SetETag(request.HttpContext, replayed.Widget.Version); // the widget as created: version 1
                 return TypedResults.Created(Location(replayed.Widget.Id), WidgetResponse.From(replayed.Widget));
+            case CreateOutcome.QuotaExceeded over:
+                return quotas.Refuse(user, over.Breach);
             case CreateOutcome.KeyReused:
                 return Problems.Result(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                     "This Idempotency-Key was already used with a different request body. Use a new key for a new widget.");
@@ -175,7 +183,8 @@ internal static class WidgetsApi
     }
 
     private static async Task<IResult> UpdateAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, WidgetInputReader reader, WidgetStore store, CancellationToken cancellationToken)
+        string id, HttpRequest request, ClaimsPrincipal user, WidgetInputReader reader, WidgetStore store, TenantQuotas quotas,
+        CancellationToken cancellationToken)
     {
         if (!TryParseId(id, out var widgetId, out var invalid))
         {
@@ -194,9 +203,10 @@ internal static class WidgetsApi
             return input.Error;
         }
 
-        return await store.UpdateAsync(user.GetTenantId(), widgetId, input.Draft!, expected, cancellationToken) switch
+        return await store.UpdateAsync(user.GetTenantId(), widgetId, input.Draft!, expected, quotas.For(user), cancellationToken) switch
         {
             UpdateOutcome.Done done => OkWithETag(request.HttpContext, done.Widget),
+            UpdateOutcome.QuotaExceeded over => quotas.Refuse(user, over.Breach),
             UpdateOutcome.VersionMismatch mismatch => VersionMismatch(mismatch.CurrentVersion),
             _ => WidgetNotFound(widgetId),
         };

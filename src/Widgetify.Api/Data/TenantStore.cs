@@ -21,6 +21,15 @@ internal sealed class TenantStore(WidgetifyDataSources dataSources)
         return (Guid)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>The id of the tenant named <paramref name="name"/>, or null when there is none.</summary>
+    public async Task<Guid?> FindTenantAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        await using var command = connection.CreateCommand("SELECT id FROM tenants WHERE name = $1");
+        command.Parameters.Add(new() { Value = name });
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
     /// <summary>Creates a key for the tenant and returns it; this is the only time the plain key exists.</summary>
     public async Task<string> CreateKeyAsync(Guid tenantId, ApiKeyRole role, CancellationToken cancellationToken) =>
         (await CreateKeyAsync(tenantId, role, expiresAt: null, cancellationToken)).Key;

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Widgetify.Api.RateLimiting;
 
 namespace Widgetify.Api.Data;
 
@@ -69,9 +71,11 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     }
 
     /// <summary>Creates a widget. With an idempotency key, the key, its request hash and the response are
-    /// recorded in the same transaction: a concurrent retry waits on the key's row, then replays.</summary>
+    /// recorded in the same transaction: a concurrent retry waits on the key's row, then replays. With
+    /// <paramref name="quota"/>, the usage trigger refuses a widget over the tenant's quota in the same transaction, so
+    /// two writers at the edge cannot both pass (null: counted, not enforced).</summary>
     public async Task<CreateOutcome> CreateAsync(
-        Guid tenantId, WidgetDraft draft, IdempotencyRequest? idempotency, CancellationToken cancellationToken)
+        Guid tenantId, WidgetDraft draft, IdempotencyRequest? idempotency, Quota? quota, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -96,18 +100,29 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         }
 
         var now = timeProvider.GetUtcNow();
-        await using var insert = new NpgsqlCommand($"""
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddQuota(batch, quota);
+        var insert = new NpgsqlBatchCommand($"""
             INSERT INTO widgets (id, tenant_id, name, kind, config, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $6)
             RETURNING {Columns}
-            """, connection, transaction);
+            """);
         insert.Parameters.Add(new() { Value = ids.Next() });
         insert.Parameters.Add(new() { Value = tenantId });
         insert.Parameters.Add(new() { Value = draft.Name });
         insert.Parameters.Add(new() { Value = draft.Kind });
         insert.Parameters.Add(new() { Value = draft.ConfigJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
         insert.Parameters.Add(new() { Value = now });
-        var widget = (await ReadSingleAsync(insert, cancellationToken))!;
+        batch.BatchCommands.Add(insert);
+        Widget widget;
+        try
+        {
+            widget = (await ReadLastSingleAsync(batch, cancellationToken))!;
+        }
+        catch (PostgresException ex) when (QuotaBreach.From(ex) is { } breach)
+        {
+            return new CreateOutcome.QuotaExceeded(breach); // the transaction rolls back: nothing written, the key unclaimed
+        }
 
         if (idempotency is not null)
         {
@@ -159,10 +174,13 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     /// <summary>Replaces the editable fields if the stored version is still <paramref name="expectedVersion"/>
     /// (null: whatever the version).</summary>
     public async Task<UpdateOutcome> UpdateAsync(
-        Guid tenantId, Guid id, WidgetDraft draft, int? expectedVersion, CancellationToken cancellationToken)
+        Guid tenantId, Guid id, WidgetDraft draft, int? expectedVersion, Quota? quota, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
-        await using var command = connection.CreateCommand($"""
+        // One batch is one implicit transaction: the quota setting lasts for the update and its trigger only.
+        await using var batch = new NpgsqlBatch(connection);
+        AddQuota(batch, quota);
+        var command = new NpgsqlBatchCommand($"""
             UPDATE widgets SET name = $3, kind = $4, config = $5, updated_at = $6, version = version + 1
             WHERE tenant_id = $1 AND id = $2 AND ($7::integer IS NULL OR version = $7)
             RETURNING {Columns}
@@ -174,7 +192,47 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         command.Parameters.Add(new() { Value = draft.ConfigJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() });
         command.Parameters.Add(new() { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        return await RunConditionalAsync(command, tenantId, id, cancellationToken);
+        batch.BatchCommands.Add(command);
+        Widget? updated;
+        try
+        {
+            updated = await ReadLastSingleAsync(batch, cancellationToken);
+        }
+        catch (PostgresException ex) when (QuotaBreach.From(ex) is { } breach)
+        {
+            return new UpdateOutcome.QuotaExceeded(breach);
+        }
+
+        return await ConditionalOutcomeAsync(updated, connection, tenantId, id, cancellationToken);
+    }
+
+    /// <summary>Asks the usage trigger to enforce <paramref name="quota"/> for this transaction only.</summary>
+    private static void AddQuota(NpgsqlBatch batch, Quota? quota)
+    {
+        if (quota is { } q)
+        {
+            var setting = new NpgsqlBatchCommand("SELECT set_config('widgetify.quota', $1, true)");
+            setting.Parameters.Add(new() { Value = string.Create(CultureInfo.InvariantCulture, $"{q.MaxWidgets},{q.MaxStoredBytes}") });
+            batch.BatchCommands.Add(setting);
+        }
+    }
+
+    /// <summary>The row the batch's last command returned, if any.</summary>
+    private static async Task<Widget?> ReadLastSingleAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        for (var i = 1; i < batch.BatchCommands.Count; i++)
+        {
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        var widget = await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        // Errors of the batch (a quota the trigger refused) surface as the reader is consumed to its end.
+        while (await reader.NextResultAsync(cancellationToken))
+        {
+        }
+
+        return widget;
     }
 
     /// <summary>Deletes a widget; with <paramref name="expectedVersion"/>, only if it is still that version.</summary>
@@ -246,17 +304,21 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
 
     /// <summary>Runs a conditional UPDATE/DELETE ... RETURNING; when it matched nothing, tells a missing widget
     /// (or another tenant's) from one whose version moved on.</summary>
-    private async Task<UpdateOutcome> RunConditionalAsync(NpgsqlCommand command, Guid tenantId, Guid id, CancellationToken cancellationToken)
+    private async Task<UpdateOutcome> RunConditionalAsync(NpgsqlCommand command, Guid tenantId, Guid id, CancellationToken cancellationToken) =>
+        await ConditionalOutcomeAsync(await ReadSingleAsync(command, cancellationToken), command.Connection!, tenantId, id, cancellationToken);
+
+    private async Task<UpdateOutcome> ConditionalOutcomeAsync(
+        Widget? changed, NpgsqlConnection connection, Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
-        if (await ReadSingleAsync(command, cancellationToken) is { } widget)
+        if (changed is { } widget)
         {
-            await dataSources.NoteWriteAsync(command.Connection!, cancellationToken);
+            await dataSources.NoteWriteAsync(connection, cancellationToken);
             return new UpdateOutcome.Done(widget);
         }
 
         // On the same connection: a request holds at most one connection at a time, which is what lets the
         // admission limit (requests) bound the connections in use.
-        var current = await GetVersionAsync(command.Connection!, tenantId, id, cancellationToken);
+        var current = await GetVersionAsync(connection, tenantId, id, cancellationToken);
         return current is null ? new UpdateOutcome.NotFound() : new UpdateOutcome.VersionMismatch(current.Value);
     }
 
@@ -307,6 +369,9 @@ internal abstract record CreateOutcome
     public sealed record KeyReused : CreateOutcome;
 
     public sealed record InFlight : CreateOutcome;
+
+    /// <summary>The widget would take the tenant over its quota; nothing was written.</summary>
+    public sealed record QuotaExceeded(QuotaBreach Breach) : CreateOutcome;
 }
 
 /// <summary>What an update or delete did.</summary>
@@ -319,4 +384,7 @@ internal abstract record UpdateOutcome
     public sealed record NotFound : UpdateOutcome;
 
     public sealed record VersionMismatch(int CurrentVersion) : UpdateOutcome;
+
+    /// <summary>The change would take the tenant over its stored-bytes quota; nothing was written.</summary>
+    public sealed record QuotaExceeded(QuotaBreach Breach) : UpdateOutcome;
 }

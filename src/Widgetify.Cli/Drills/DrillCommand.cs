@@ -95,7 +95,7 @@ internal static class DrillCommand
         {
             await Task.Delay(200, cancellationToken);
             var after = ledger.Entries.Where(e => e.AnsweredAt >= faultAt + 0.5).ToList();
-            var lastBad = after.Where(e => e.Outcome != Outcome.Acknowledged).Select(e => e.AnsweredAt).DefaultIfEmpty(faultAt).Max();
+            var lastBad = after.Where(e => e.Outcome is Outcome.Shed or Outcome.Failed).Select(e => e.AnsweredAt).DefaultIfEmpty(faultAt).Max();
             if (ledger.Now - lastBad >= SteadyAfterRecovery.TotalSeconds && after.Any(e => e.Outcome == Outcome.Acknowledged && e.AnsweredAt > lastBad))
             {
                 return;

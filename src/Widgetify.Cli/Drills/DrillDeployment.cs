@@ -95,6 +95,9 @@ internal sealed class DrillDeployment : IAsyncDisposable
             start.ArgumentList.Add("--synchronous-replication");
         }
 
+        // A drill measures a fault, not the per-key write limit its writers would meet at full speed.
+        start.Environment["Widgetify__RateLimits__Enabled"] = "false";
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start 'widgetify up'.");
         var deployment = new DrillDeployment(directory, new Uri($"http://127.0.0.1:{port}"), process, fresh);
         process.OutputDataReceived += (_, e) => deployment.Append(e.Data);

@@ -18,6 +18,9 @@ internal sealed record DrillFigures(
     /// stored".</summary>
     public int ShedButStored { get; init; }
 
+    /// <summary>Writes answered 429 (the key's write rate limit): counted apart from 503s and failures.</summary>
+    public int Throttled { get; init; }
+
     /// <summary>Computes the figures of a ledger whose fault was injected at <paramref name="faultAt"/> and ended at
     /// <paramref name="faultEndedAt"/> (seconds on the ledger's clock; the same for a fault that is over at once, such as
     /// a kill), given what the table holds. Recovery is counted from the end of the fault.</summary>
@@ -32,7 +35,8 @@ internal sealed record DrillFigures(
         string fault, IReadOnlyList<LedgerEntry> entries, double faultAt, double faultEndedAt, int lost, int duplicated, TimeSpan goal)
     {
         var after = entries.Where(e => e.AnsweredAt >= faultAt).OrderBy(e => e.AnsweredAt).ToList();
-        var bad = after.Where(e => e.Outcome != Outcome.Acknowledged).ToList();
+        // A 429 is the client over its key's limit while the service serves: not unavailability.
+        var bad = after.Where(e => e.Outcome is Outcome.Shed or Outcome.Failed).ToList();
         var unavailable = bad.Count == 0 ? 0 : bad[^1].AnsweredAt - bad[0].AnsweredAt;
 
         // Recovered at the first acknowledged write answered after the last write that was not, counted from the end of
@@ -53,6 +57,7 @@ internal sealed record DrillFigures(
             entries.Count(e => e.Outcome == Outcome.Failed), unavailable, recovery, lost, duplicated, goal, failures)
         {
             SlowestAcknowledgedSeconds = slowest,
+            Throttled = entries.Count(e => e.Outcome == Outcome.Throttled),
         };
     }
 
@@ -69,6 +74,7 @@ internal sealed record DrillFigures(
         Line("acknowledged", $"{Acknowledged}");
         Line("shed_503", $"{Shed}");
         Line("shed_stored", $"{ShedButStored}");
+        Line("throttled_429", $"{Throttled}");
         Line("failed", $"{Failed}");
         Line("unavailable_s", $"{UnavailableSeconds:0.0}");
         Line("recovery_s", $"{(RecoverySeconds is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture) : "never")}");

@@ -69,8 +69,20 @@ internal sealed class WriteLedger(Uri service, string apiKey, string run)
                 else
                 {
                     var status = (int)response.StatusCode;
-                    entry = new LedgerEntry(key, sent, Now, status == 503 ? Outcome.Shed : Outcome.Failed, status, null);
-                    if (status == 503)
+                    var outcome = status switch
+                    {
+                        503 => Outcome.Shed,
+                        429 => Outcome.Throttled,
+                        _ => Outcome.Failed,
+                    };
+                    entry = new LedgerEntry(key, sent, Now, outcome, status, null);
+                    if (outcome == Outcome.Throttled)
+                    {
+                        // The key's write limit (a running 'up' the drill attached to): come back when told, within reason.
+                        var retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                        await Task.Delay(retryAfter > TimeSpan.FromSeconds(2) ? TimeSpan.FromSeconds(2) : retryAfter, CancellationToken.None);
+                    }
+                    else if (status == 503)
                     {
                         // A shed write is told when to come back; a drill's writers back off a little rather than spin.
                         await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
@@ -102,6 +114,9 @@ internal enum Outcome
 
     /// <summary>Anything else: another status, a reset, a refused connection, a timeout.</summary>
     Failed,
+
+    /// <summary>429: the API key's write rate limit; nothing stored, the service available: neither shed nor failed.</summary>
+    Throttled,
 }
 
 /// <summary>One write of the ledger.</summary>

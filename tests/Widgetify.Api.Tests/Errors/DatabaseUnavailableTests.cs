@@ -115,11 +115,14 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
     }
 
     [Fact]
-    public async Task Post_CachedKey_Returns503WithRetryAfter()
+    public async Task Post_CachedKey_Returns503WithRetryAfterAndRateLimitFields()
     {
         using var response = await fixture.CachedTenant.Http.PostAsync("/api/widgets", WidgetHttp.Json(new { name = "x", kind = "poll" }));
 
         await ShouldBe503WithRetryAfterAsync(response);
+        // The write passed its key's rate limit, so its 503, written by the exception handler, still says where it stands.
+        response.Headers.GetValues("RateLimit-Policy").ShouldHaveSingleItem().ShouldBe("\"writes\";q=200;w=2");
+        response.Headers.GetValues("RateLimit").ShouldHaveSingleItem().ShouldStartWith("\"writes\";r=");
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class ResponseClassifierTests
     [InlineData(503, Outcome.Shed)]
     [InlineData(500, Outcome.ErrorStatus)]
     [InlineData(502, Outcome.ErrorStatus)]
-    [InlineData(429, Outcome.ErrorStatus)]
+    [InlineData(429, Outcome.Throttled)]
     [InlineData(404, Outcome.ErrorStatus)]
     [InlineData(302, Outcome.ErrorStatus)]
     public void Classify_Status_Outcome(int status, object expected)
@@ -27,7 +27,8 @@ public sealed class ResponseClassifierTests
     [InlineData(Outcome.Timeout, true)]
     [InlineData(Outcome.ConnectionError, true)]
     [InlineData(Outcome.NotSent, true)]
-    public void IsError_Outcome_OnlyNeitherSuccessNorShed(object outcome, bool expected)
+    [InlineData(Outcome.Throttled, false)]
+    public void IsError_Outcome_OnlyNeitherSuccessShedNorThrottled(object outcome, bool expected)
     {
         ResponseClassifier.IsError((Outcome)outcome).ShouldBe(expected);
     }

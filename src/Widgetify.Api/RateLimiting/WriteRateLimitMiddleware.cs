@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using Widgetify.Api.Auth;
+using Widgetify.Api.Errors;
+using Widgetify.Core.Traffic;
+
+namespace Widgetify.Api.RateLimiting;
+
+/// <summary>Limits each API key's writes (POST, PUT, PATCH, DELETE under <c>/api/</c>) with a token bucket, and puts
+/// <c>RateLimit-Policy</c> and <c>RateLimit</c> on every response to such a write, 429 or not.</summary>
+/// <remarks>
+/// It sits after authentication (the bucket is the key's, its size the key's tenant's, and an unknown key must not get a
+/// bucket at all: random keys would fill memory) and before authorization and the endpoint, so a refused write has read
+/// no body and touched no database: it costs a cached key lookup and a lock. It is after admission control, which comes
+/// before authentication because a key lookup may be database work; so a burst of writes over the limit still takes
+/// admission slots, but each for microseconds. Reads are never limited here: under a read storm admission control sheds
+/// them with 503 and Retry-After, which is the honest answer when the service, not the client, is the bottleneck.
+/// Not ASP.NET Core's <c>UseRateLimiter</c>: the static admission mode already owns its global limiter, and its
+/// middleware gives the endpoint no access to the lease, which the headers of a served write need.
+/// </remarks>
+internal sealed class WriteRateLimitMiddleware(
+    RequestDelegate next, WriteRateLimiter limiter, TenantLimitsCache limits, RateLimitMetrics metrics, IOptions<WidgetifyOptions> options)
+{
+    private readonly bool _enabled = options.Value.RateLimits.Enabled;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!_enabled || !IsLimited(context) || KeyHash(context) is not { } keyHash)
+        {
+            return next(context);
+        }
+
+        var tenantId = context.User.GetTenantId();
+        var limit = limits.For(tenantId).Write;
+        using var lease = limiter.Acquire(keyHash, limit);
+        lease.TryGetMetadata(WriteTokenBucket.Remaining, out var remaining);
+        lease.TryGetMetadata(WriteTokenBucket.UntilFull, out var untilFull);
+        var fields = new Fields(RateLimitFields.Policy(limit), RateLimitFields.State(remaining, untilFull));
+        // On starting, not now: the exception handler clears the headers of a response it replaces (a 503 when the
+        // database is away), and that response answers a rate-limited request too.
+        context.Response.OnStarting(static state =>
+        {
+            var (response, fields) = ((HttpResponse, Fields))state;
+            response.Headers[RateLimitFields.PolicyHeader] = fields.Policy;
+            response.Headers[RateLimitFields.StateHeader] = fields.State;
+            return Task.CompletedTask;
+        }, (context.Response, fields));
+
+        if (lease.IsAcquired)
+        {
+            return next(context);
+        }
+
+        metrics.RecordRejection(RejectionKind.Rate);
+        lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter);
+        return RejectAsync(context, limit, Math.Max(1, RateLimitFields.WholeSeconds(retryAfter)));
+    }
+
+    private static Task RejectAsync(HttpContext context, WriteLimit limit, int retryAfterSeconds)
+    {
+        var tenant = context.User.FindFirst(WidgetifyClaims.TenantName)?.Value ?? "NAME";
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too many writes", string.Create(CultureInfo.InvariantCulture,
+            $"This API key has used up its write rate limit: {limit.WritesPerSecond} writes per second with bursts of {limit.Burst} " +
+            $"(policy \"{RateLimitFields.PolicyName}\"; see the RateLimit and RateLimit-Policy headers). Nothing was written. Retry after " +
+            $"{retryAfterSeconds} s. Reads are not limited. An operator raises the limit of this tenant with './widgetify tenants set-limits " +
+            $"--tenant {tenant} --writes-per-second N --burst N', or of every tenant with the settings Widgetify:RateLimits:WritesPerSecond and Burst."));
+    }
+
+    private static bool IsLimited(HttpContext context)
+    {
+        var method = context.Request.Method;
+        return (HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method))
+            && context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+            && !context.GetEndpoint().IsForOperators()
+            && context.User.Identity?.IsAuthenticated == true;
+    }
+
+    /// <summary>The bucket's name: the first 128 bits of the key's SHA-256, so the key itself is never held.</summary>
+    private static Guid? KeyHash(HttpContext context)
+    {
+        string? header = context.Request.Headers.Authorization;
+        if (header is null || header.Length <= "Bearer ".Length)
+        {
+            return null;
+        }
+
+        var key = header.AsSpan("Bearer ".Length).Trim();
+        if (key.Length > 256)
+        {
+            return null; // authentication accepted it, so it is a well-formed key, far shorter than this
+        }
+
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(key.Length)];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(key, utf8)], hash);
+        return new Guid(hash[..16]);
+    }
+
+    private sealed record Fields(string Policy, string State);
+}
