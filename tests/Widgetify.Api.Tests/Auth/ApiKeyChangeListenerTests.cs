@@ -25,8 +25,8 @@ public sealed class ApiKeyChangeListenerTests : IAsyncLifetime
     {
         _postgres = await TestPostgres.StartAsync();
         var settings = new Dictionary<string, string?>(ApiFixture.NeverShed) { ["Widgetify:Api:ApiKeyCacheDuration"] = "00:10:00" };
-        _first = await WidgetifyServer.StartAsync(_postgres.ConnectionString, settings);
-        _second = await WidgetifyServer.StartAsync(_postgres.ConnectionString, settings);
+        _first = await WidgetifyServer.StartAsync(_postgres, settings);
+        _second = await WidgetifyServer.StartAsync(_postgres, settings);
         await WaitUntilListeningAsync(First);
         await WaitUntilListeningAsync(Second);
     }

@@ -292,6 +292,11 @@ public sealed class IncidentTrackerSpoolTests(IncidentsCluster cluster)
     {
         // Arrange: a server of its own, stopped while the incident opens.
         await using var postgres = await TestPostgres.StartAsync(20);
+        await using (var owner = postgres.CreateOwnerDataSource())
+        {
+            await new IncidentStore(owner).EnsureSchemaAsync(CancellationToken.None); // as the service's start does
+        }
+
         var spoolPath = Path.Combine(postgres.Root, "widgetify-data", "incidents.spool.json");
         await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
         var store = new IncidentStore(dataSource);

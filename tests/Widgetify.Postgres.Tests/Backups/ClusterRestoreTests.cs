@@ -15,7 +15,7 @@ public sealed class ClusterRestoreTests
         BackupManifest backup;
         await using (var cluster = await PostgresCluster.StartAsync(directory.Options()))
         {
-            await Sql.ExecuteAsync(cluster.AppConnectionString, "CREATE TABLE ledger (id int PRIMARY KEY)");
+            await Sql.ExecuteAsync(cluster.MigrationConnectionString, "CREATE TABLE ledger (id int PRIMARY KEY)"); // as the owner: the app role may not create
             await InsertAsync(cluster, 1, 10);
             backup = (await ClusterBackups.BackupAsync(cluster, keep: null, time, CancellationToken.None)).Backup;
             await InsertAsync(cluster, 11, 15);
@@ -49,7 +49,7 @@ public sealed class ClusterRestoreTests
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using (var cluster = await PostgresCluster.StartAsync(directory.Options()))
         {
-            await Sql.ExecuteAsync(cluster.AppConnectionString, "CREATE TABLE ledger (id int PRIMARY KEY)");
+            await Sql.ExecuteAsync(cluster.MigrationConnectionString, "CREATE TABLE ledger (id int PRIMARY KEY)"); // as the owner: the app role may not create
             await ClusterBackups.BackupAsync(cluster, keep: null, time, CancellationToken.None);
             // No WAL switch: these rows are only in the old pg_wal when the server stops.
             await InsertAsync(cluster, 1, 5);
