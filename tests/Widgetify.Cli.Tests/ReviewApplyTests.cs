@@ -28,7 +28,7 @@ public sealed class ReviewApplyTests
         using var dataDir = new TempDataDir();
         var port = CliProcess.FreePort();
         using var up = CliProcess.Start(Feb15, "up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "0");
-        await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+        await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
             "Bearer", File.ReadAllText(Path.Combine(dataDir.Path, "operator-api-key")).Trim());

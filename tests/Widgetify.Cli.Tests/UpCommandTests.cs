@@ -25,7 +25,7 @@ public sealed class UpCommandTests
         Guid created;
         using (var up = StartUp(dataDir, port))
         {
-            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
             demoKey = File.ReadAllText(Path.Combine(dataDir.Path, "demo-api-key")).Trim();
             up.StandardOutput.ShouldContain(demoKey);
             File.GetUnixFileMode(Path.Combine(dataDir.Path, "demo-api-key")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -66,7 +66,7 @@ public sealed class UpCommandTests
         port = CliProcess.FreePort();
         using (var up = StartUp(dataDir, port))
         {
-            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
             File.ReadAllText(Path.Combine(dataDir.Path, "demo-api-key")).Trim().ShouldBe(demoKey);
             up.StandardOutput.ShouldNotContain("seeded now");
 
@@ -87,7 +87,7 @@ public sealed class UpCommandTests
         using var dataDir = new TempDataDir();
         using (var up = StartUp(dataDir, CliProcess.FreePort()))
         {
-            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
             up.Crash(); // SIGKILL: the CLI dies, its PostgreSQL is orphaned and keeps running
             await up.WaitForExitAsync(StopTimeout);
         }
@@ -98,7 +98,7 @@ public sealed class UpCommandTests
         // The next run adopts the orphaned server, and stops it on SIGTERM like one it started.
         using (var up = StartUp(dataDir, CliProcess.FreePort()))
         {
-            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
             dataDir.RunningPostmasterPid().ShouldBe(orphan);
             up.Terminate();
             (await up.WaitForExitAsync(StopTimeout)).ShouldBe(0);
@@ -111,7 +111,7 @@ public sealed class UpCommandTests
         var port = CliProcess.FreePort();
         using (var up = StartUp(dataDir, port))
         {
-            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
             using var http = Client(port, null);
             (await http.GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
             up.Terminate();
@@ -143,7 +143,7 @@ public sealed class UpCommandTests
         var port = CliProcess.FreePort();
         using (var up = StartUp(dataDir, port, "--replicas", "1"))
         {
-            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
             up.StandardOutput.ShouldContain("pg_basebackup");
             up.StandardOutput.ShouldMatch(@"standby-1\s+127\.0\.0\.1:\d+, streaming");
             File.Exists(Path.Combine(standbyPgData, "standby.signal")).ShouldBeTrue();
@@ -165,7 +165,7 @@ public sealed class UpCommandTests
         // The next 'up' starts the same standby again: no new base backup.
         using (var up = StartUp(dataDir, CliProcess.FreePort(), "--replicas", "1"))
         {
-            await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+            await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
             up.StandardOutput.ShouldNotContain("pg_basebackup");
             up.StandardOutput.ShouldMatch(@"standby-1\s+127\.0\.0\.1:\d+, streaming");
             up.Terminate();

@@ -47,7 +47,7 @@ public sealed class UpDrainTests(ITestOutputHelper output)
         using var dataDir = new TempDataDir();
         var port = CliProcess.FreePort();
         using var up = CliProcess.Start(Settings, "up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "40");
-        await up.WaitForOutputAsync("Widgetify is up", StartTimeout);
+        await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
         var key = File.ReadAllText(Path.Combine(dataDir.Path, "demo-api-key")).Trim();
 
         using var stop = new CancellationTokenSource();
