@@ -304,7 +304,6 @@ internal static class UpCommand
         }
     }
 
-    /// <summary>Reuses the saved key while it is still valid for this database, tenant and role; otherwise makes and saves a new one.</summary>
     /// <summary>The token saved by an earlier 'up --protect-metrics', or a new one saved owner-only: Prometheus's
     /// credentials_file keeps working across restarts.</summary>
     private static string EnsureMetricsToken(string path)
@@ -324,6 +323,7 @@ internal static class UpCommand
         : string.IsNullOrEmpty(services.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring.MetricsToken) ? "; open: --protect-metrics asks for a token"
         : "; Authorization: Bearer <Monitoring:MetricsToken>";
 
+    /// <summary>Reuses the saved key while it is still valid for this database, tenant and role; otherwise makes and saves a new one.</summary>
     private static async Task<string> EnsureKeyAsync(
         IServiceProvider services, string tenant, ApiKeyRole role, string path, CancellationToken cancellationToken)
     {

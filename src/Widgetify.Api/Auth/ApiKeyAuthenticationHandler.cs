@@ -61,7 +61,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             metrics.Lookup(lookup.Rejection?.Reason.ToString().ToLowerInvariant() ?? "valid");
             if (lookup.Rejection is { } rejection)
             {
-                cache.RememberRejected(fingerprint, rejection);
+                cache.RememberRejected(fingerprint, rejection, generation);
                 return Fail(rejection.Detail);
             }
 
@@ -74,6 +74,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             [
                 new Claim(WidgetifyClaims.TenantId, identity.TenantId.ToString()),
                 new Claim(WidgetifyClaims.TenantName, identity.TenantName),
+                new Claim(WidgetifyClaims.KeyId, identity.KeyId.ToString()),
                 new Claim(ClaimTypes.Role, identity.Role.ToDatabase()),
             ],
             SchemeName));

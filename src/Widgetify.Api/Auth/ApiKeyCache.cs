@@ -75,9 +75,31 @@ internal sealed class ApiKeyCache
         }
 
         _valid.Set(fingerprint, identity, lifetime);
+
+        // Forget bumps the generation before it removes: one that ran between the check above and the Set has removed
+        // nothing yet or already, so look again after the Set, or a revoked key would be trusted for the whole lifetime.
+        if (generation != Generation)
+        {
+            _valid.Remove(fingerprint);
+        }
     }
 
-    public void RememberRejected(UInt128 fingerprint, ApiKeyRejection rejection) => _rejected.Set(fingerprint, rejection, _rejectedFor);
+    /// <summary>Remembers a refusal unless a key changed during the lookup (<paramref name="generation"/> is the one
+    /// read before it): the change may have made this key valid, and its notification has already emptied the
+    /// refusals, so remembering the old answer would refuse a valid key for the whole lifetime.</summary>
+    public void RememberRejected(UInt128 fingerprint, ApiKeyRejection rejection, long generation)
+    {
+        if (generation != Generation)
+        {
+            return;
+        }
+
+        _rejected.Set(fingerprint, rejection, _rejectedFor);
+        if (generation != Generation)
+        {
+            _rejected.Remove(fingerprint);
+        }
+    }
 
     /// <summary>A key changed (revoked, rotated, expiry moved, deleted or created): forget it, and every rejection,
     /// since the change may have made a rejected key valid.</summary>

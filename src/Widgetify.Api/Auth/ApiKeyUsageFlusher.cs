@@ -46,7 +46,10 @@ internal sealed partial class ApiKeyUsageFlusher(
 
         try
         {
-            await tenants.RecordKeyUsageAsync([.. batch.Keys], [.. batch.Values], cancellationToken);
+            // One snapshot for both columns: a request that read the dictionary before Drain swapped it may still be adding
+            // to it, and two separate snapshots could then pair a time with the wrong key.
+            var pairs = batch.ToArray();
+            await tenants.RecordKeyUsageAsync([.. pairs.Select(p => p.Key)], [.. pairs.Select(p => p.Value)], cancellationToken);
             return batch.Count;
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)

@@ -65,6 +65,8 @@ internal sealed class ExpiringCache<TValue>(int capacity, TimeProvider timeProvi
 
     public void Clear() => _entries.Clear();
 
+    public void Remove(UInt128 key) => _entries.TryRemove(key, out _);
+
     // A full cache under a flood of new keys would otherwise scan every entry on every request: at most once a second.
     private void SweepExpired(long now)
     {

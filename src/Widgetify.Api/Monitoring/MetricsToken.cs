@@ -34,8 +34,9 @@ internal static class MetricsToken
     {
         context.Response.Headers.WWWAuthenticate = "Bearer realm=\"widgetify-metrics\"";
         return Problems.Write(context, StatusCodes.Status401Unauthorized, "Unauthorized",
-            "/metrics requires 'Authorization: Bearer <metrics token>' (Monitoring:MetricsToken is set). In Prometheus, put the token in " +
-            "a file and set 'authorization: { credentials_file: FILE }' on the scrape job; './widgetify up --protect-metrics' saves it " +
-            "to <data-dir>/metrics-token.");
+            // Whoever reaches the port unauthenticated learns that a token is needed, not where it is kept or which
+            // setting holds it (docs/monitoring.md tells the operator).
+            "/metrics requires 'Authorization: Bearer <metrics token>'. Ask the operator for the token; Prometheus sends it with " +
+            "'authorization: { credentials_file: FILE }' on the scrape job.");
     }
 }

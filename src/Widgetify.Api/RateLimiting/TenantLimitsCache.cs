@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Widgetify.Api.Data;
 using Widgetify.Core.Database;
 
@@ -39,6 +40,12 @@ internal sealed partial class TenantLimitsCache(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
+            }
+            catch (NpgsqlException ex)
+            {
+                // Any other refusal (a statement timeout, a privilege missing on an operator's own database): the limits
+                // stay as last read, and a background service that threw would stop the whole host.
+                LogRefreshFailed(logger, ex.Message);
             }
 
             try

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Auth;
@@ -28,14 +26,14 @@ internal sealed class WriteRateLimitMiddleware(
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (!_enabled || !IsLimited(context) || KeyHash(context) is not { } keyHash)
+        if (!_enabled || !IsLimited(context) || KeyIdOf(context) is not { } keyId)
         {
             return next(context);
         }
 
         var tenantId = context.User.GetTenantId();
         var limit = limits.For(tenantId).Write;
-        using var lease = limiter.Acquire(keyHash, limit);
+        using var lease = limiter.Acquire(keyId, limit);
         lease.TryGetMetadata(WriteTokenBucket.Remaining, out var remaining);
         lease.TryGetMetadata(WriteTokenBucket.UntilFull, out var untilFull);
         var fields = new Fields(RateLimitFields.Policy(limit), RateLimitFields.State(remaining, untilFull));
@@ -79,26 +77,9 @@ internal sealed class WriteRateLimitMiddleware(
             && context.User.Identity?.IsAuthenticated == true;
     }
 
-    /// <summary>The bucket's name: the first 128 bits of the key's SHA-256, so the key itself is never held.</summary>
-    private static Guid? KeyHash(HttpContext context)
-    {
-        string? header = context.Request.Headers.Authorization;
-        if (header is null || header.Length <= "Bearer ".Length)
-        {
-            return null;
-        }
-
-        var key = header.AsSpan("Bearer ".Length).Trim();
-        if (key.Length > 256)
-        {
-            return null; // authentication accepted it, so it is a well-formed key, far shorter than this
-        }
-
-        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(key.Length)];
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(key, utf8)], hash);
-        return new Guid(hash[..16]);
-    }
+    /// <summary>The bucket's name: the authenticated key's id, never the key or its hash.</summary>
+    private static Guid? KeyIdOf(HttpContext context) =>
+        Guid.TryParse(context.User.FindFirst(WidgetifyClaims.KeyId)?.Value, out var keyId) ? keyId : null;
 
     private sealed record Fields(string Policy, string State);
 }

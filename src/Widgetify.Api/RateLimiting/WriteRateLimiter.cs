@@ -23,10 +23,10 @@ internal sealed class WriteRateLimiter : IDisposable
     internal int LiveBuckets => Volatile.Read(ref _liveBuckets);
 
     /// <summary>Takes one write from the key's bucket; never waits.</summary>
-    public RateLimitLease Acquire(Guid keyHash, WriteLimit limit) => _limiter.AttemptAcquire(new WritePartition(keyHash, limit));
+    public RateLimitLease Acquire(Guid keyId, WriteLimit limit) => _limiter.AttemptAcquire(new WritePartition(keyId, limit));
 
     public void Dispose() => _limiter.Dispose();
 
     /// <summary>A key (by a hash of it: never the key itself) and the limit it is under.</summary>
-    private readonly record struct WritePartition(Guid KeyHash, WriteLimit Limit);
+    private readonly record struct WritePartition(Guid KeyId, WriteLimit Limit);
 }

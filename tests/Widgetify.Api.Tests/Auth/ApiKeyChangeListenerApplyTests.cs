@@ -28,7 +28,7 @@ public sealed class ApiKeyChangeListenerApplyTests : IDisposable
         var (revoked, kept) = (Guid.CreateVersion7(), Guid.CreateVersion7());
         _cache.RememberValid(1, Identity(revoked), _cache.Generation);
         _cache.RememberValid(2, Identity(kept), _cache.Generation);
-        _cache.RememberRejected(3, new ApiKeyRejection(ApiKeyRejectionReason.Unknown));
+        _cache.RememberRejected(3, new ApiKeyRejection(ApiKeyRejectionReason.Unknown), _cache.Generation);
 
         _listener.Apply($"update:{revoked}");
 
@@ -74,6 +74,20 @@ public sealed class ApiKeyChangeListenerApplyTests : IDisposable
 
         // Assert: the next request asks the database again.
         _cache.TryGetValid(1, out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void RememberRejected_AChangeHeardWhileTheKeyWasLookedUp_IsNotRemembered()
+    {
+        // Arrange: a lookup starts; the key is created (or un-revoked) and heard before the lookup's answer comes back.
+        var generation = _cache.Generation;
+        _listener.Apply($"insert:{Guid.CreateVersion7()}");
+
+        // Act: the lookup's answer, read before the key existed.
+        _cache.RememberRejected(1, new ApiKeyRejection(ApiKeyRejectionReason.Unknown), generation);
+
+        // Assert: the next request asks the database again instead of being refused from memory.
+        _cache.TryGetRejected(1, out _).ShouldBeFalse();
     }
 
     private static ApiKeyIdentity Identity(Guid keyId, DateTimeOffset? expiresAt = null) =>

@@ -28,15 +28,18 @@ public sealed class MetricsTokenTests : IAsyncLifetime
     [InlineData("Bearer wrong-token-of-the-same-length-0123456789")]
     [InlineData("Bearer a-metrics-token-of-some-length-012345678")] // one character short
     [InlineData("Basic YTpi")]
-    public async Task Metrics_WithoutTheToken_Returns401ProblemNamingTheSetting(string? authorization)
+    public async Task Metrics_WithoutTheToken_Returns401ProblemThatTellsNoStranger_WhereTheTokenIsKept(string? authorization)
     {
         using var client = authorization is null ? _dedicated!.Server.CreateClient() : _dedicated!.Server.CreateClient(authorization);
 
         using var response = await client.GetAsync("/metrics");
 
-        await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "Monitoring:MetricsToken");
+        await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "Authorization: Bearer <metrics token>");
         response.Headers.WwwAuthenticate.Select(h => h.Scheme).ShouldBe(["Bearer"]);
-        (await response.Content.ReadAsStringAsync()).ShouldNotContain("widgetify_");
+        var body = await response.Content.ReadAsStringAsync();
+        body.ShouldNotContain("widgetify_");
+        body.ShouldNotContain("Monitoring:MetricsToken", Case.Insensitive, "the setting is for the operator's docs, not for whoever reaches the port");
+        body.ShouldNotContain("metrics-token", Case.Insensitive, "nor where the token file is");
     }
 
     [Fact]
