@@ -23,12 +23,22 @@ public sealed class ApiKeyChangeListenerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _postgres = await TestPostgres.StartAsync();
-        var settings = new Dictionary<string, string?>(ApiFixture.NeverShed) { ["Widgetify:Api:ApiKeyCacheDuration"] = "00:10:00" };
-        _first = await WidgetifyServer.StartAsync(_postgres, settings);
-        _second = await WidgetifyServer.StartAsync(_postgres, settings);
-        await WaitUntilListeningAsync(First);
-        await WaitUntilListeningAsync(Second);
+        try
+        {
+            _postgres = await TestPostgres.StartAsync();
+            var settings = new Dictionary<string, string?>(ApiFixture.NeverShed) { ["Widgetify:Api:ApiKeyCacheDuration"] = "00:10:00" };
+            _first = await WidgetifyServer.StartAsync(_postgres, settings);
+            _second = await WidgetifyServer.StartAsync(_postgres, settings);
+            await WaitUntilListeningAsync(First);
+            await WaitUntilListeningAsync(Second);
+        }
+        catch
+        {
+            // xUnit does not dispose a class whose InitializeAsync threw: without this, each failed set-up left a
+            // PostgreSQL server running after the test run (seen after a CI run whose servers failed to migrate).
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
