@@ -48,6 +48,7 @@ internal sealed partial class PoolReviewLoop(
         {
             Volatile.Write(ref wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             TimeSpan wait;
+            Task? delay = null;
             try
             {
                 wait = review.Interval;
@@ -64,6 +65,10 @@ internal sealed partial class PoolReviewLoop(
                 var backoff = FirstRetry * Math.Pow(2, Math.Min(failures - 1, 10));
                 wait = new[] { backoff, MaxRetry, review.Interval }.Min();
                 var next = timeProvider.GetUtcNow() + wait;
+
+                // The timer before the news: whoever reads NextAt and moves the clock there (a fake clock in a test) must
+                // find the timer already counting, or it would count from the moved clock and wait a retry too long.
+                delay = Task.Delay(wait, timeProvider, stoppingToken);
                 latest.Failed(ex.Message, next);
                 metrics.Failed();
                 LogFailed(logger, ex.Message, wait);
@@ -71,7 +76,7 @@ internal sealed partial class PoolReviewLoop(
 
             try
             {
-                await Task.WhenAny(Task.Delay(wait, timeProvider, stoppingToken), Volatile.Read(ref wake).Task).WaitAsync(stoppingToken);
+                await Task.WhenAny(delay ?? Task.Delay(wait, timeProvider, stoppingToken), Volatile.Read(ref wake).Task).WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
