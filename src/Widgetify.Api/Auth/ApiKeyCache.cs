@@ -63,41 +63,36 @@ internal sealed class ApiKeyCache
 
     public void RememberValid(UInt128 fingerprint, ApiKeyIdentity identity, long generation)
     {
-        if (generation != Generation)
-        {
-            return; // a key changed while this one was looked up: the next request asks again
-        }
-
         var lifetime = _validFor;
         if (identity.ExpiresAt is { } expiresAt && expiresAt - _timeProvider.GetUtcNow() < lifetime)
         {
             lifetime = expiresAt - _timeProvider.GetUtcNow(); // a key expiring in 5 s is trusted for 5 s, not 30
         }
 
-        _valid.Set(fingerprint, identity, lifetime);
-
-        // Forget bumps the generation before it removes: one that ran between the check above and the Set has removed
-        // nothing yet or already, so look again after the Set, or a revoked key would be trusted for the whole lifetime.
-        if (generation != Generation)
-        {
-            _valid.Remove(fingerprint);
-        }
+        RememberUnlessChanged(_valid, fingerprint, identity, lifetime, generation);
     }
 
-    /// <summary>Remembers a refusal unless a key changed during the lookup (<paramref name="generation"/> is the one
-    /// read before it): the change may have made this key valid, and its notification has already emptied the
-    /// refusals, so remembering the old answer would refuse a valid key for the whole lifetime.</summary>
-    public void RememberRejected(UInt128 fingerprint, ApiKeyRejection rejection, long generation)
+    /// <summary>Remembers a refusal unless a key changed during the lookup: the change may have made this key valid, and
+    /// its notification has already emptied the refusals, so remembering the old answer would refuse a valid key for the
+    /// whole lifetime.</summary>
+    public void RememberRejected(UInt128 fingerprint, ApiKeyRejection rejection, long generation) =>
+        RememberUnlessChanged(_rejected, fingerprint, rejection, _rejectedFor, generation);
+
+    /// <summary>Remembers a lookup's answer unless a key changed while it was looked up (<paramref name="generation"/> is
+    /// the one read before the lookup): the next request then asks again. Forget bumps the generation before it removes,
+    /// so one that ran between the first check and the Set is caught by the second, or a revoked key would be trusted
+    /// (a valid one refused) for the whole lifetime.</summary>
+    private void RememberUnlessChanged<TValue>(ExpiringCache<TValue> cache, UInt128 fingerprint, TValue value, TimeSpan lifetime, long generation)
     {
         if (generation != Generation)
         {
             return;
         }
 
-        _rejected.Set(fingerprint, rejection, _rejectedFor);
+        cache.Set(fingerprint, value, lifetime);
         if (generation != Generation)
         {
-            _rejected.Remove(fingerprint);
+            cache.Remove(fingerprint);
         }
     }
 
