@@ -206,6 +206,7 @@ internal sealed class DrillDeployment : IAsyncDisposable
         if (cluster is not null)
         {
             await cluster.DisposeAsync();
+            cluster = null; // StopServiceAsync below must not dispose it again
         }
 
         if (child is null)
