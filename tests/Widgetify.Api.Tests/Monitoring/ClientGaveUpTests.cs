@@ -105,7 +105,10 @@ public sealed class ClientGaveUpTests : IAsyncLifetime
         var tracker = Server.Services.GetRequiredService<IncidentTracker>();
         await using var held = await HoldPutOnALockAsync();
         await BoundedWait.UntilAsync(
-            () => tracker.Current is not null, () => "no incident", "the held PUT saturates the pool and PoolSaturation opens an incident",
+            // Not just any incident: SheddingActive (the view-count flush shed behind the held PUT) can open it first
+            () => tracker.Current?.Alerts.Contains("PoolSaturation") == true,
+            () => tracker.Current is { } open ? $"incident open with [{string.Join(", ", open.Alerts)}]" : "no incident",
+            "the held PUT saturates the pool and PoolSaturation fires in an open incident",
             TimeSpan.FromSeconds(60));
 
         // Act: the client gives up during the incident; the pool is free again, so the incident then resolves
