@@ -54,8 +54,9 @@ internal static class EmbedApi
             return TypedResults.Json(WidgetRenderer.RenderJson(widget));
         }
 
-        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *";
-        return TypedResults.Content(WidgetRenderer.RenderHtml(widget), "text/html; charset=utf-8");
+        var page = WidgetRenderer.RenderHtml(widget);
+        headers.ContentSecurityPolicy = page.ContentSecurityPolicy;
+        return TypedResults.Content(page.Html, "text/html; charset=utf-8");
     }
 
     /// <summary>JSON when the client ranks application/json above text/html (browsers rank HTML first).</summary>
