@@ -5,7 +5,8 @@ namespace Widgetify.Deploy.Tests.Kubernetes;
 /// <summary>The fleet's connection budget against the database's limits (docs/overload.md, docs/scaling.md): with as
 /// many API pods as there can be (HPA maxReplicas + the rollout's maxSurge), every pod still gets at least the
 /// concurrency limit's floor (<c>Admission:MinLimit</c>) of the primary and of each replica, after its own control or
-/// probe connection. And the arithmetic written in each kustomization.yaml is the one the rendered objects give.</summary>
+/// probe connection; each pod's API-key listener fits in the room kept for other clients. And the arithmetic written in
+/// each kustomization.yaml is the one the rendered objects give.</summary>
 public sealed class ConnectionBudgetManifestsTests
 {
     public static TheoryData<string> Kustomizations => RenderedKustomization.All;
@@ -20,6 +21,8 @@ public sealed class ConnectionBudgetManifestsTests
         budget.Primary.ShouldBeGreaterThanOrEqualTo(budget.Pods * (budget.MinShare + 1) + 1, budget.PrimaryLine);
         // ReadServerMonitor: the replica's budget divided by the pods, less each pod's probe connection.
         ((budget.Replica / budget.Pods) - 1).ShouldBeGreaterThanOrEqualTo(budget.MinShare, budget.ReplicaLine);
+        // ApiKeyChangeListener: one LISTEN connection per pod outside the share, out of the room for other clients.
+        budget.ReservedOnPrimary.ShouldBeGreaterThanOrEqualTo(budget.Pods + FleetBudget.OtherClients, budget.OthersLine);
     }
 
     [Theory]
@@ -33,6 +36,7 @@ public sealed class ConnectionBudgetManifestsTests
         text.ShouldContain(budget.PodsLine, Case.Sensitive, $"deploy/kubernetes/{directory}/kustomization.yaml should state the pods");
         text.ShouldContain(budget.PrimaryLine, Case.Sensitive, $"deploy/kubernetes/{directory}/kustomization.yaml should state the primary's budget");
         text.ShouldContain(budget.ReplicaLine, Case.Sensitive, $"deploy/kubernetes/{directory}/kustomization.yaml should state the replicas' budget");
+        text.ShouldContain(budget.OthersLine, Case.Sensitive, $"deploy/kubernetes/{directory}/kustomization.yaml should state the room for other clients");
     }
 
     /// <summary>The figures of the budget arithmetic, read from the rendered objects.</summary>
@@ -40,6 +44,10 @@ public sealed class ConnectionBudgetManifestsTests
         int MaxConnections, int SuperuserReserved, int Reserved, int ReservedOnPrimary, int ReservedOnReplica,
         int MaxReplicas, int MaxSurge, int MinShare)
     {
+        /// <summary>Room for clients that are not Widgetify's pools or listeners (psql, monitoring, backups, the operator's
+        /// own connections): <c>ConnectionBudget:ReservedForOtherClients</c>' shipped default.</summary>
+        public const int OtherClients = 10;
+
         public int Pods => MaxReplicas + MaxSurge;
 
         public int Primary => MaxConnections - SuperuserReserved - Reserved - ReservedOnPrimary;
@@ -53,6 +61,8 @@ public sealed class ConnectionBudgetManifestsTests
 
         public string ReplicaLine => $"#   replica: {MaxConnections} - {SuperuserReserved} - {Reserved} - {ReservedOnReplica} = {Replica} >= " +
             $"{Pods} x ({MinShare} + 1) = {Pods * (MinShare + 1)}";
+
+        public string OthersLine => $"#   others:  ReservedForOtherClients {ReservedOnPrimary} >= {Pods} listeners + {OtherClients} = {Pods + OtherClients}";
 
         public static FleetBudget Of(RenderedKustomization rendered)
         {
