@@ -52,6 +52,9 @@ internal sealed partial class ApiContainer
 
     public YamlNode Container { get; }
 
+    /// <summary>Every variable the process gets, from the ConfigMap and the container's env.</summary>
+    public IEnumerable<string> Names => settings.Keys;
+
     /// <summary>The setting's value as the process sees it; fails naming the setting when it is not configured.</summary>
     public string Setting(string name) =>
         settings.TryGetValue(name, out var value) ? value : throw new ShouldAssertException($"the API container has no {name}");
