@@ -69,7 +69,7 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Get_BannerWithHttpsLink_RendersLink()
+    public async Task Get_BannerWithHttpsLink_LinksThroughTheClickEndpoint()
     {
         using var tenant = await fixture.Server.CreateTenantAsync();
         var widget = await tenant.Http.CreateWidgetAsync("Sale", "banner", new { text = "Click me", link = "https://example.com/sale?a=1&b=2" });
@@ -77,8 +77,8 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
         using var response = await _anonymous.GetAsync($"/w/{widget.Id}");
 
         var html = await response.Content.ReadAsStringAsync();
-        html.ShouldContain("href=\"https://example.com/sale?a=1&amp;b=2\"");
-        html.ShouldContain("rel=\"noopener\"");
+        html.ShouldContain($"href=\"/w/{widget.Id}/click\"");
+        html.ShouldContain("target=\"_blank\" rel=\"noopener\"");
     }
 
     [Theory]
