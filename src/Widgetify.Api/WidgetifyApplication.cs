@@ -10,6 +10,7 @@ using Widgetify.Api.Data;
 using Widgetify.Api.Draining;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Embed.Clicks;
+using Widgetify.Api.Embed.Weather;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
 using Widgetify.Api.RateLimiting;
@@ -82,6 +83,7 @@ public static class WidgetifyApplication
         services.AddSingleton<WidgetInputReader>();
         services.AddSingleton<ViewCounter>();
         services.AddSingleton<BannerClicks>();
+        services.AddWeather(builder.Configuration);
         services.AddHostedService<IdempotencyKeyCleaner>();
         // API keys: what this instance remembers of them, the listener that evicts a changed key at once, and last use.
         services.AddSingleton<AuthMetrics>();
