@@ -9,6 +9,8 @@ using Widgetify.Api.Dashboard;
 using Widgetify.Api.Data;
 using Widgetify.Api.Draining;
 using Widgetify.Api.Embed;
+using Widgetify.Api.Embed.Clicks;
+using Widgetify.Api.Embed.Weather;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
 using Widgetify.Api.RateLimiting;
@@ -80,6 +82,8 @@ public static class WidgetifyApplication
         services.AddSingleton<DemoData>();
         services.AddSingleton<WidgetInputReader>();
         services.AddSingleton<ViewCounter>();
+        services.AddSingleton<BannerClicks>();
+        services.AddWeather(builder.Configuration);
         services.AddHostedService<IdempotencyKeyCleaner>();
         // API keys: what this instance remembers of them, the listener that evicts a changed key at once, and last use.
         services.AddSingleton<AuthMetrics>();
@@ -204,6 +208,7 @@ public static class WidgetifyApplication
         app.MapHealthApi();
         app.MapWidgetsApi();
         app.MapEmbedApi();
+        app.MapBannerClickApi();
         app.MapDashboard();
         app.MapMonitoringApi();
         app.MapScalingApi();
