@@ -7,25 +7,31 @@ internal static class SharePlanner
     /// register the lease that makes the others shrink) without the fleet exceeding the budget.</summary>
     internal const int SeatsKeptForNewcomers = 1;
 
+    /// <summary>Connections every instance holds outside its request pool: the control connection (leases, the
+    /// monitoring query, incidents) and the notification listener (a LISTEN session, which pins its connection for as
+    /// long as it listens). Both count against the budget, or a fleet of N would open 2N more than it was granted.</summary>
+    internal const int OwnConnectionsPerInstance = 2;
+
     /// <summary>Computes this instance's target and share.</summary>
     /// <param name="budget">Connections the server allows the whole fleet.</param>
     /// <param name="self">This instance's id.</param>
     /// <param name="wanted">This instance's configured Max Pool Size.</param>
     /// <param name="peers">The other live leases.</param>
-    /// <returns>The plan; its share never makes the sum of <c>granted + 1</c> over all leases exceed the budget.</returns>
+    /// <returns>The plan; its share never makes the sum of <c>granted + OwnConnectionsPerInstance</c> over all leases exceed the budget.</returns>
     public static SharePlan Plan(int budget, Guid self, int wanted, IReadOnlyList<PeerLease> peers)
     {
         ArgumentNullException.ThrowIfNull(peers);
         var everyone = peers.Select(p => (p.InstanceId, p.Wanted)).Append((self, wanted)).OrderBy(p => p.Item1).ToArray();
         var selfIndex = Array.FindIndex(everyone, p => p.Item1 == self);
 
-        // Every instance pays one control connection, so only the rest is divided.
-        var targets = FairShare.Allocate(budget - everyone.Length - SeatsKeptForNewcomers, [.. everyone.Select(p => p.Item2)]);
+        // Every instance pays its own connections, so only the rest is divided.
+        var targets = FairShare.Allocate(
+            budget - (everyone.Length * OwnConnectionsPerInstance) - SeatsKeptForNewcomers, [.. everyone.Select(p => p.Item2)]);
         var target = targets[selfIndex];
 
         // Peers shrink on their own heartbeat, not ours: until then only what they leave free may be taken.
-        var peersCost = peers.Sum(p => p.Granted + 1);
-        var free = budget - SeatsKeptForNewcomers - peersCost - 1;
+        var peersCost = peers.Sum(p => p.Granted + OwnConnectionsPerInstance);
+        var free = budget - SeatsKeptForNewcomers - peersCost - OwnConnectionsPerInstance;
         return new SharePlan(target, Math.Max(0, Math.Min(target, free)), everyone.Length);
     }
 }
