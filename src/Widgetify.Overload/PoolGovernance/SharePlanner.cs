@@ -3,14 +3,16 @@ namespace Widgetify.Overload.PoolGovernance;
 /// <summary>Turns the budget and the live leases into this instance's share. Pure, so it is tested without a server.</summary>
 internal static class SharePlanner
 {
-    /// <summary>Connections no share may use, so that the next instance to start can open its control connection (and
-    /// register the lease that makes the others shrink) without the fleet exceeding the budget.</summary>
-    internal const int SeatsKeptForNewcomers = 1;
-
     /// <summary>Connections every instance holds outside its request pool: the control connection (leases, the
     /// monitoring query, incidents) and the notification listener (a LISTEN session, which pins its connection for as
-    /// long as it listens). Both count against the budget, or a fleet of N would open 2N more than it was granted.</summary>
+    /// long as it listens). Both count against the budget, or a fleet of N would open N more than it was granted.</summary>
     internal const int OwnConnectionsPerInstance = 2;
+
+    /// <summary>Connections no share may use, so that the next instance to start can open its own connections (the
+    /// control connection that registers the lease which makes the others shrink, and the listener its start opens)
+    /// while its peers still hold their shares, without the fleet exceeding the budget. One seat would fit the control
+    /// connection alone: the newcomer's listener would then be the budget's one connection too many.</summary>
+    internal const int SeatsKeptForNewcomers = OwnConnectionsPerInstance;
 
     /// <summary>Computes this instance's target and share.</summary>
     /// <param name="budget">Connections the server allows the whole fleet.</param>
