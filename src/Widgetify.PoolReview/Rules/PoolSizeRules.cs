@@ -18,18 +18,22 @@ internal static class PoolSizeRules
     internal static int WithHeadroom(int needed) => needed + Math.Max(2, (int)Math.Ceiling(needed * 0.25));
 
     /// <summary>The largest per-instance pool the server affords once other clients have their room: as the budget divides
-    /// it (<c>SharePlanner</c>), each instance pays its own connections (<see cref="OwnConnections"/>) and one seat stays
-    /// free for the next instance to start.</summary>
+    /// it (<c>SharePlanner</c>), each instance pays its own connections (<see cref="OwnConnections"/>) and as many seats
+    /// stay free for the next instance to open its own (<see cref="SeatsKeptForNewcomers"/>).</summary>
     internal static int SafePerInstance(ServerFacts facts, ServerSettings settings, int instances)
     {
         var budget = facts.AcceptsForOrdinaryRoles - RoomForOthers(facts, settings);
-        return Math.Max(0, (budget - (instances * OwnConnections(settings)) - 1) / instances);
+        return Math.Max(0, (budget - (instances * OwnConnections(settings)) - SeatsKeptForNewcomers(settings)) / instances);
     }
 
     /// <summary>What each instance holds on this server outside its pool, as the budget counts it: on the primary the
     /// control connection and the notification listener (<c>SharePlanner.OwnConnectionsPerInstance</c>), on a standby
     /// the probe.</summary>
     internal static int OwnConnections(ServerSettings settings) => settings.IsPrimary ? 2 : 1;
+
+    /// <summary>Seats kept free so that the next instance to start can open its own connections here
+    /// (<c>SharePlanner.SeatsKeptForNewcomers</c>): as many as one instance's own connections.</summary>
+    internal static int SeatsKeptForNewcomers(ServerSettings settings) => OwnConnections(settings);
 
     private static int RoomForOthers(ServerFacts facts, ServerSettings settings) => Math.Max(settings.ReservedForOtherClients, facts.OtherClients);
 
@@ -53,7 +57,7 @@ internal static class PoolSizeRules
             ? F("{0} per instance fits, leaving {1} for other clients ({2} {3}, {4} connected now)",
                 safe, room, settings.ReservedForOtherClientsSetting, settings.ReservedForOtherClients, facts.OtherClients)
             : F("no pool fits: raise postgresql:max_connections to at least {0}",
-                facts.MaxConnections - facts.AcceptsForOrdinaryRoles + room + (instances * (1 + OwnConnections(settings))) + 1);
+                facts.MaxConnections - facts.AcceptsForOrdinaryRoles + room + (instances * (1 + OwnConnections(settings))) + SeatsKeptForNewcomers(settings));
         var clamp = settings.BudgetEnforced
             ? "the budget clamps it at run time, but the setting stays wrong"
             : "nothing clamps it at run time (ConnectionBudget:Enabled is false)";
