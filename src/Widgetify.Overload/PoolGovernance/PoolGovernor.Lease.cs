@@ -149,8 +149,8 @@ public sealed partial class PoolGovernor
     }
 
     /// <summary>The pool this instance asks the budget for: the configured Max Pool Size, or, when none is set, all the
-    /// budget less this instance's own connections (control and listener), so the default pool follows the server instead of Npgsql's fixed 100 (which
-    /// the embedded server's budget of 87 clamped, with a warning, at every start).</summary>
+    /// budget less this instance's own connections (control and listener), so the default pool follows the server instead
+    /// of Npgsql's fixed 100 (which the embedded server's budget of 87 clamped, with a warning, at every start).</summary>
     private int Wanted(int? budget) => configuredMaxPoolSize ?? (budget is { } b ? Math.Max(1, b - SharePlanner.OwnConnectionsPerInstance) : NpgsqlDefaultMaxPoolSize);
 
     /// <summary>Npgsql's Max Pool Size when the connection string sets none.</summary>
