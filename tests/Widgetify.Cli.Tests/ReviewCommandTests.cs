@@ -18,7 +18,8 @@ public sealed class ReviewCommandTests
         // Act
         var (exitCode, stdout, stderr) = await ReviewAsync(dataDir, """{"Widgetify":{"Database":{"MaxPoolSize":1000}}}""", "json");
 
-        // Assert: what fits is (97 accepted - the room for other clients - 3 own connections - 1 seat for a newcomer) / 3.
+        // Assert: what fits is (97 accepted - the room for other clients - 3 x 2 own connections (control, listener) - 2 seats
+        // for a newcomer's own) / 3.
         exitCode.ShouldBe(2, stderr);
         using var document = JsonDocument.Parse(stdout);
         var root = document.RootElement;
@@ -30,7 +31,7 @@ public sealed class ReviewCommandTests
         critical.GetProperty("severity").GetString().ShouldBe("critical");
         critical.GetProperty("setting").GetString().ShouldBe("Database:MaxPoolSize");
         critical.GetProperty("current").GetInt32().ShouldBe(1000);
-        critical.GetProperty("recommended").GetInt32().ShouldBe((97 - room - 3 - 1) / 3);
+        critical.GetProperty("recommended").GetInt32().ShouldBe((97 - room - (3 * 2) - 2) / 3);
         critical.GetProperty("reason").GetString()!.ShouldContain("max_connections 100");
         dataDir.RunningPostmasterPid().ShouldNotBeNull(); // the review shared the server, it did not stop it
     }
@@ -55,7 +56,8 @@ public sealed class ReviewCommandTests
     [Fact]
     public async Task Review_WellSizedConfigurationAsMarkdown_ExitsZero()
     {
-        // Arrange: 20 per instance for 3 instances: 3 x 21 = 63 of the 97 accepted, within the budget's 27 each.
+        // Arrange: 20 per instance for 3 instances: 3 x (20 + 2) = 66 of the 97 accepted, within the budget's
+        // (97 - 10 - 3 x 2 - 2) / 3 = 26 each.
         using var dataDir = new TempDataDir();
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
 

@@ -11,8 +11,8 @@ namespace Widgetify.Api.Auth;
 /// listening resumes: staleness is bounded by the cache duration while disconnected and by one notification's delivery
 /// while connected. Reconnects back off from 1 s to 30 s on the injected <see cref="TimeProvider"/>.</para>
 /// <para>The connection is this instance's second long-lived one besides the control connection, outside the request
-/// pool and its budget (it runs no queries but a keep-alive): it comes out of
-/// <c>Widgetify:ConnectionBudget:ReservedForOtherClients</c>.</para></summary>
+/// pool (it runs no queries but a keep-alive); the connection budget counts both for every instance
+/// (<c>SharePlanner.OwnConnectionsPerInstance</c>), so a fleet never opens more than it was granted.</para></summary>
 internal sealed partial class ApiKeyChangeListener(
     ApiKeyCache cache, TimeProvider timeProvider, IOptions<WidgetifyOptions> options, ILogger<ApiKeyChangeListener> logger)
     : BackgroundService

@@ -50,11 +50,14 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
         {
             // As large as the budget lets one instance be, not just the size applied now: the gate bounds what is used,
             // and a size raised at run time (the pool review's --apply) must not find Npgsql's pool smaller. Npgsql opens
-            // connections on demand, so a larger bound costs nothing. With the budget disabled, the size applied.
+            // connections on demand, so a larger bound costs nothing. With the budget disabled, the size applied. The
+            // budget less the control connection and the key listener, which are outside this pool.
             var budget = governor.Current;
             var csb = new NpgsqlConnectionStringBuilder(connectionString)
             {
-                MaxPoolSize = budget.Budget is { } b ? Math.Max(budget.AppliedMaxPoolSize, b - 1) : budget.AppliedMaxPoolSize,
+                MaxPoolSize = budget.Budget is { } b
+                    ? Math.Max(budget.AppliedMaxPoolSize, b - PoolGovernor.OwnConnectionsPerInstance)
+                    : budget.AppliedMaxPoolSize,
             };
             // The name tags Npgsql's metrics (db.client.connection.pool.name); without one it would be the connection string.
             var builder = new NpgsqlDataSourceBuilder(csb.ConnectionString) { Name = PrimaryPoolName };

@@ -11,11 +11,11 @@ internal static class BudgetReason
         Format(
             "{0}, {1} applied: PostgreSQL allows max_connections {2} - superuser_reserved_connections {3} " +
             "- reserved_connections {4} - {5} kept for other clients (Widgetify:ConnectionBudget:ReservedForOtherClients) = {6}, " +
-            "shared by {7} instance(s), one of which this instance's control connection uses. Share {8} of a fair {9}, " +
-            "with {10} kept free for the next instance to start{11}.",
+            "shared by {7} instance(s), {12} per instance going to its control connection and notification listener. " +
+            "Share {8} of a fair {9}, with {10} kept free for the next instance to start (its control connection and listener){11}.",
             Configured(configured), applied, limits.MaxConnections, limits.SuperuserReservedConnections, limits.ReservedConnections,
             reservedForOtherClients, budget, plan.Instances, plan.Share, plan.Target, SharePlanner.SeatsKeptForNewcomers,
-            Outlook(budget, plan));
+            Outlook(budget, plan), SharePlanner.OwnConnectionsPerInstance);
 
     /// <summary>Why the pool is unbounded.</summary>
     public static string Disabled(int configured) =>
@@ -45,7 +45,7 @@ internal static class BudgetReason
 
     private static string Outlook(int budget, SharePlan plan)
     {
-        if (budget - 1 - SharePlanner.SeatsKeptForNewcomers < 1)
+        if (budget - SharePlanner.OwnConnectionsPerInstance - SharePlanner.SeatsKeptForNewcomers < 1)
         {
             return "; that leaves no connection for this instance even alone: raise max_connections or lower " +
                 "Widgetify:ConnectionBudget:ReservedForOtherClients";

@@ -4,18 +4,18 @@ namespace Widgetify.Overload.PoolGovernance;
 public sealed record PoolBudgetSnapshot
 {
     /// <summary>The Max Pool Size the app's settings ask for, or, when they set none (<see cref="FollowsBudget"/>), the
-    /// budget less the control connection; also what this instance's lease wants.</summary>
+    /// budget less this instance's own connections (control and listener); also what this instance's lease wants.</summary>
     public required int ConfiguredMaxPoolSize { get; init; }
 
     /// <summary>Whether no Max Pool Size is set, so the pool asks for what the budget allows rather than a fixed size.</summary>
     public bool FollowsBudget { get; init; }
 
     /// <summary>The Max Pool Size to build the app's Npgsql pool with: the configured size, but never more than the
-    /// budget less this instance's control connection. At least 1 once started, because Npgsql needs one (<see cref="Share"/>
+    /// budget less this instance's own connections (control and listener). At least 1 once started, because Npgsql needs one (<see cref="Share"/>
     /// still bounds what is used); 0 before <see cref="PoolGovernor.StartAsync"/>.</summary>
     public required int AppliedMaxPoolSize { get; init; }
 
-    /// <summary>Connections the server allows the whole fleet, control connections included; null when the budget is
+    /// <summary>Connections the server allows the whole fleet, control connections and listeners included; null when the budget is
     /// disabled or not read yet.</summary>
     public required int? Budget { get; init; }
 

@@ -34,7 +34,7 @@ public sealed class PoolGovernanceMetrics
             "widgetify.pool.hold.duration", "s", "Time a connection was held before it was closed or returned.", tags: null, advice);
         meter.CreateObservableGauge(
             "widgetify.pool.budget", () => Observe(g => g.Current.Budget), "{connection}",
-            "Connections PostgreSQL allows the whole fleet, control connections included.");
+            "Connections PostgreSQL allows the whole fleet, control connections and listeners included.");
         meter.CreateObservableGauge(
             "widgetify.pool.share", () => Observe(g => g.Current.Share), "{connection}", "Connections this instance may hold.");
         meter.CreateObservableGauge(

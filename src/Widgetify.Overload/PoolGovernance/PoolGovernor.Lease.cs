@@ -149,9 +149,9 @@ public sealed partial class PoolGovernor
     }
 
     /// <summary>The pool this instance asks the budget for: the configured Max Pool Size, or, when none is set, all the
-    /// budget less the control connection, so the default pool follows the server instead of Npgsql's fixed 100 (which
-    /// the embedded server's budget of 87 clamped, with a warning, at every start).</summary>
-    private int Wanted(int? budget) => configuredMaxPoolSize ?? (budget is { } b ? Math.Max(1, b - 1) : NpgsqlDefaultMaxPoolSize);
+    /// budget less this instance's own connections (control and listener), so the default pool follows the server instead
+    /// of Npgsql's fixed 100 (which the embedded server's budget of 87 clamped, with a warning, at every start).</summary>
+    private int Wanted(int? budget) => configuredMaxPoolSize ?? (budget is { } b ? Math.Max(1, b - SharePlanner.OwnConnectionsPerInstance) : NpgsqlDefaultMaxPoolSize);
 
     /// <summary>Npgsql's Max Pool Size when the connection string sets none.</summary>
     private const int NpgsqlDefaultMaxPoolSize = 100;
@@ -159,8 +159,8 @@ public sealed partial class PoolGovernor
     private PoolBudgetSnapshot Leased(
         ServerConnectionLimits limits, int budget, int wanted, SharePlan plan, DateTimeOffset? renewedAt, bool leaseValid)
     {
-        // The app's pool plus this instance's control connection must fit the budget even if all else were idle.
-        var applied = Math.Max(1, Math.Min(wanted, budget - 1));
+        // The app's pool plus this instance's own connections must fit the budget even if all else were idle.
+        var applied = Math.Max(1, Math.Min(wanted, budget - SharePlanner.OwnConnectionsPerInstance));
         return new PoolBudgetSnapshot
         {
             ConfiguredMaxPoolSize = wanted,

@@ -93,6 +93,10 @@ public sealed partial class PoolGovernor : IAsyncDisposable
     /// <summary>The control connection's pool name in Npgsql's metrics.</summary>
     public const string ControlPoolName = "widgetify-control";
 
+    /// <summary>Connections each instance holds on the primary outside its request pool and that the budget counts: the
+    /// control connection and the app's notification listener. A pool sized to the budget leaves these out.</summary>
+    public const int OwnConnectionsPerInstance = SharePlanner.OwnConnectionsPerInstance;
+
     /// <summary>This instance's part of the budget as of the last renewal.</summary>
     public PoolBudgetSnapshot Current => Volatile.Read(ref current);
 

@@ -18,17 +18,27 @@ internal static class PoolSizeRules
     internal static int WithHeadroom(int needed) => needed + Math.Max(2, (int)Math.Ceiling(needed * 0.25));
 
     /// <summary>The largest per-instance pool the server affords once other clients have their room: as the budget divides
-    /// it (<c>SharePlanner</c>), each instance pays one connection of its own (the control connection on the primary, the
-    /// probe on a standby) and one seat stays free for the next instance to start.</summary>
+    /// it (<c>SharePlanner</c>), each instance pays its own connections (<see cref="OwnConnections"/>) and as many seats
+    /// stay free for the next instance to open its own (<see cref="SeatsKeptForNewcomers"/>).</summary>
     internal static int SafePerInstance(ServerFacts facts, ServerSettings settings, int instances)
     {
         var budget = facts.AcceptsForOrdinaryRoles - RoomForOthers(facts, settings);
-        return Math.Max(0, (budget - instances - 1) / instances);
+        return Math.Max(0, (budget - (instances * OwnConnections(settings)) - SeatsKeptForNewcomers(settings)) / instances);
     }
+
+    /// <summary>What each instance holds on this server outside its pool, as the budget counts it: on the primary the
+    /// control connection and the notification listener (<c>SharePlanner.OwnConnectionsPerInstance</c>), on a standby
+    /// the probe.</summary>
+    internal static int OwnConnections(ServerSettings settings) => settings.IsPrimary ? 2 : 1;
+
+    /// <summary>Seats kept free so that the next instance to start can open its own connections here
+    /// (<c>SharePlanner.SeatsKeptForNewcomers</c>): as many as one instance's own connections.</summary>
+    internal static int SeatsKeptForNewcomers(ServerSettings settings) => OwnConnections(settings);
 
     private static int RoomForOthers(ServerFacts facts, ServerSettings settings) => Math.Max(settings.ReservedForOtherClients, facts.OtherClients);
 
-    private static string OwnConnection(ServerSettings settings) => settings.IsPrimary ? "control" : "probe";
+    private static string OwnConnectionsText(ServerSettings settings) =>
+        settings.IsPrimary ? "2 control and listener connections" : "1 probe connection";
 
     /// <summary>Can the instances' pools together exceed what the server accepts?</summary>
     public static IEnumerable<Finding> Capacity(ServerReviewInput server, int instances, string instancesSource)
@@ -41,13 +51,13 @@ internal static class PoolSizeRules
 
         var safe = SafePerInstance(facts, settings, instances);
         var accepts = facts.AcceptsForOrdinaryRoles - facts.OtherClients;
-        var fleet = instances * (pool + 1);
+        var fleet = instances * (pool + OwnConnections(settings));
         var room = RoomForOthers(facts, settings);
         var fits = safe >= 1
             ? F("{0} per instance fits, leaving {1} for other clients ({2} {3}, {4} connected now)",
                 safe, room, settings.ReservedForOtherClientsSetting, settings.ReservedForOtherClients, facts.OtherClients)
             : F("no pool fits: raise postgresql:max_connections to at least {0}",
-                facts.MaxConnections - facts.AcceptsForOrdinaryRoles + room + (2 * instances) + 1);
+                facts.MaxConnections - facts.AcceptsForOrdinaryRoles + room + (instances * (1 + OwnConnections(settings))) + SeatsKeptForNewcomers(settings));
         var clamp = settings.BudgetEnforced
             ? "the budget clamps it at run time, but the setting stays wrong"
             : "nothing clamps it at run time (ConnectionBudget:Enabled is false)";
@@ -55,10 +65,10 @@ internal static class PoolSizeRules
         {
             yield return new Finding(
                 FindingSeverity.Critical, settings.Server, settings.MaxPoolSizeSetting, pool, safe >= 1 ? safe : null,
-                F("{0} instance(s) ({1}) x (Max Pool Size {2} + 1 {3} connection) = {4} connections can exceed the {5} this server " +
+                F("{0} instance(s) ({1}) x (Max Pool Size {2} + {3}) = {4} connections can exceed the {5} this server " +
                   "accepts (max_connections {6} - superuser_reserved_connections {7} - reserved_connections {8} - {9} other clients " +
                   "connected now); {10}; {11}.",
-                  instances, instancesSource, pool, OwnConnection(settings), fleet, accepts, facts.MaxConnections,
+                  instances, instancesSource, pool, OwnConnectionsText(settings), fleet, accepts, facts.MaxConnections,
                   facts.SuperuserReservedConnections, facts.ReservedConnections, facts.OtherClients, fits, clamp));
         }
         else if (pool > safe)
@@ -66,9 +76,9 @@ internal static class PoolSizeRules
             yield return new Finding(
                 settings.BudgetEnforced ? FindingSeverity.Info : FindingSeverity.Warning, settings.Server, settings.MaxPoolSizeSetting,
                 pool, safe >= 1 ? safe : null,
-                F("{0} instance(s) x (Max Pool Size {1} + 1 {2} connection) = {3} connections fit the {4} the server accepts but not " +
+                F("{0} instance(s) x (Max Pool Size {1} + {2}) = {3} connections fit the {4} the server accepts but not " +
                   "the room kept for other clients; {5}; {6}.",
-                  instances, pool, OwnConnection(settings), fleet, accepts, fits, clamp));
+                  instances, pool, OwnConnectionsText(settings), fleet, accepts, fits, clamp));
         }
     }
 

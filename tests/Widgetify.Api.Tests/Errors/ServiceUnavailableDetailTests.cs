@@ -13,8 +13,8 @@ namespace Widgetify.Api.Tests.Errors;
 /// DatabaseUnavailableTests; a full disk: in DiskFullTests.</summary>
 public sealed class ServiceUnavailableDetailTests : IAsyncLifetime
 {
-    // max_connections 20 - superuser_reserved_connections 3 - 13 kept for other clients = a budget of 4: the control
-    // connection, a share of 2 and one kept free for the next instance.
+    // max_connections 20 - superuser_reserved_connections 3 - 11 kept for other clients = a budget of 6: the control
+    // connection, the key listener, a share of 2 and two kept free for the next instance's own two.
     private const int MaxConnections = 20;
 
     private DedicatedServer? _dedicated;
@@ -24,7 +24,7 @@ public sealed class ServiceUnavailableDetailTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync(MaxConnections, new Dictionary<string, string?>
     {
-        ["Widgetify:ConnectionBudget:ReservedForOtherClients"] = "13",
+        ["Widgetify:ConnectionBudget:ReservedForOtherClients"] = "11",
         // A read's deadline comes before the pool's 3 s timeout; a write's after the 1 s one.
         ["Widgetify:Admission:ReadTimeout"] = "00:00:00.500",
         ["Widgetify:Admission:WriteTimeout"] = "00:00:30",

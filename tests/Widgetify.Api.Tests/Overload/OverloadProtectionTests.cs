@@ -9,10 +9,10 @@ namespace Widgetify.Api.Tests.Overload;
 /// (pg_stat_activity) sampled throughout.</summary>
 public sealed class OverloadProtectionTests : IAsyncLifetime
 {
-    // max_connections 20 − superuser_reserved_connections 3 − 13 kept for other clients = a budget of 4: this
-    // instance's control connection plus a pool share of 3.
+    // max_connections 20 − superuser_reserved_connections 3 − 11 kept for other clients = a budget of 6: this
+    // instance's control connection and key listener, a pool share of 2, and 2 seats kept free for a newcomer's own two.
     private const int MaxConnections = 20;
-    private const int ReservedForOthers = 13;
+    private const int ReservedForOthers = 11;
     private const int Budget = MaxConnections - 3 - ReservedForOthers;
 
     private DedicatedServer? _dedicated;
@@ -98,8 +98,8 @@ public sealed class OverloadProtectionTests : IAsyncLifetime
         var data = connections.GetProperty("observedValue");
         data.GetProperty("configuredMaxPoolSize").GetInt32().ShouldBe(1000);
         data.GetProperty("connectionBudget").GetInt32().ShouldBe(Budget);
-        data.GetProperty("appliedMaxPoolSize").GetInt32().ShouldBe(Budget - 1);
-        data.GetProperty("connectionShare").GetInt32().ShouldBe(Budget - 2, "one seat stays free so a newcomer's control connection fits");
+        data.GetProperty("appliedMaxPoolSize").GetInt32().ShouldBe(Budget - 2, "the control connection and the listener are outside the pool");
+        data.GetProperty("connectionShare").GetInt32().ShouldBe(Budget - 4, "two seats stay free so a newcomer's control connection and listener fit");
         var reason = connections.GetProperty("output").GetString();
         reason.ShouldNotBeNull();
         reason.ShouldContain("1000");

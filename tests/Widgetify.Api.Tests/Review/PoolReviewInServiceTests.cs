@@ -42,7 +42,8 @@ public sealed class PoolReviewInServiceTests
         using var response = await operators.Http.GetAsync("/api/review");
         var metrics = await server.CreateClient().GetStringAsync("/metrics");
 
-        // Assert: one instance leased, 97 accepted, 10 kept for others: (97 - 10 - 1 - 1) / 1 = 85 fits.
+        // Assert: one instance leased, 97 accepted, 10 kept for others: (97 - 10 - 2 own connections (control, listener)
+        // - 2 seats for a newcomer's) / 1 = 83 fits.
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -52,7 +53,7 @@ public sealed class PoolReviewInServiceTests
         critical.GetProperty("severity").GetString().ShouldBe("critical");
         critical.GetProperty("setting").GetString().ShouldBe("Database:MaxPoolSize");
         critical.GetProperty("current").GetInt32().ShouldBe(1000);
-        critical.GetProperty("recommended").GetInt32().ShouldBe(85);
+        critical.GetProperty("recommended").GetInt32().ShouldBe(83);
         root.GetProperty("applied").GetArrayLength().ShouldBe(0);
         root.GetProperty("nextReviewAt").GetDateTimeOffset().ShouldBeGreaterThan(DateTimeOffset.UtcNow);
         metrics.ShouldContain("widgetify_pool_review_findings{severity=\"critical\"");
@@ -94,12 +95,13 @@ public sealed class PoolReviewInServiceTests
     [Fact]
     public async Task AppliedInPostgres_ChangesTheRunningPoolWithoutARestart_AndUndoingRestoresIt()
     {
-        // Arrange: the service runs with the Feb 15 pool, clamped to the budget's 85.
+        // Arrange: the service runs with the Feb 15 pool, clamped to its share of the budget: 100 - 3 - 10 = 87, less its
+        // 2 own connections (control, listener) and 2 seats for a newcomer's = 83.
         await using var dedicated = await DedicatedServer.StartAsync(settings: Feb15);
         var server = dedicated.Server;
         var governor = server.Services.GetRequiredService<PoolGovernor>();
         governor.Current.ConfiguredMaxPoolSize.ShouldBe(1000);
-        governor.Current.Share.ShouldBe(85);
+        governor.Current.Share.ShouldBe(83);
         await using var own = NpgsqlDataSource.Create(dedicated.Postgres.ConnectionString);
         await new AppliedSettingsTable(own).RecordAsync(
             [new AppliedSetting(RunTimeSettings.MaxPoolSize, "primary", 1000, 7, DateTimeOffset.UtcNow, "test", "the Feb 15 pool")], CancellationToken.None);
@@ -123,7 +125,7 @@ public sealed class PoolReviewInServiceTests
 
         // Assert
         governor.Current.ConfiguredMaxPoolSize.ShouldBe(1000);
-        governor.Current.Share.ShouldBe(85);
+        governor.Current.Share.ShouldBe(83);
     }
 
     [Fact]

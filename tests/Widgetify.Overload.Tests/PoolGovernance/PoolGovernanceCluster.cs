@@ -72,8 +72,9 @@ public sealed class PoolGovernanceCluster : IAsyncLifetime
         await truncate.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Sum of granted + 1 over the recorded leases: what the fleet may use by the table's account.</summary>
-    public Task<long> LeaseCostAsync() => AdminScalarAsync<long>("SELECT COALESCE(sum(granted + 1), 0) FROM widgetify_pool_leases");
+    /// <summary>Sum of granted + 2 (each instance's control connection and notification listener) over the recorded
+    /// leases: what the fleet may use by the table's account.</summary>
+    public Task<long> LeaseCostAsync() => AdminScalarAsync<long>("SELECT COALESCE(sum(granted + 2), 0) FROM widgetify_pool_leases");
 
     public Task<long> LeaseCountAsync() => AdminScalarAsync<long>("SELECT count(*) FROM widgetify_pool_leases");
 

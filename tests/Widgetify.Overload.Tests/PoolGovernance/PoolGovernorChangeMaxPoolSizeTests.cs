@@ -21,7 +21,7 @@ public sealed class PoolGovernorChangeMaxPoolSizeTests(PoolGovernanceCluster clu
     [Fact]
     public async Task ChangeMaxPoolSizeAsync_Lowered1000To5_ShareAndLeaseAreFiveAtOnceAndASixthOpenWaits()
     {
-        // Arrange: budget 20 - 3 - 7 = 10; alone, a share of 8. The Npgsql pool is built as large as the budget allows.
+        // Arrange: budget 20 - 3 - 7 = 10; alone, a share of 10 - 2 own connections (control, listener) - 2 seats = 6. The Npgsql pool is built as large as the budget allows.
         var name = UniqueName();
         await using var governor = cluster.Governor(name, 1000, PoolGovernanceCluster.Options(reservedForOtherClients: 7), _time);
         await governor.StartAsync(CancellationToken.None);
@@ -43,7 +43,7 @@ public sealed class PoolGovernorChangeMaxPoolSizeTests(PoolGovernanceCluster clu
         await using var admitted = await sixth.WaitAsync(Bound);
 
         // Assert
-        (before.Share, before.ConfiguredMaxPoolSize).ShouldBe((8, 1000));
+        (before.Share, before.ConfiguredMaxPoolSize).ShouldBe((6, 1000));
         (after.Share, after.ConfiguredMaxPoolSize, after.FollowsBudget, after.LeaseValid).ShouldBe((5, 5, false, true));
         governor.Current.ShouldBeSameAs(after);
         after.Reason.ShouldStartWith("Max Pool Size 5 configured, 5 applied:");
@@ -78,11 +78,12 @@ public sealed class PoolGovernorChangeMaxPoolSizeTests(PoolGovernanceCluster clu
         var after = await governor.ChangeMaxPoolSizeAsync(null, CancellationToken.None);
         held.Add(await sixth.WaitAsync(Bound));
 
-        // Assert: the budget of 10 less the control connection is asked for; the share is 8 again, as at start.
+        // Assert: the budget of 10 less the control connection and the listener, 10 - 2 = 8, is asked for; the share is
+        // 10 - 2 - 2 seats = 6 again, as at start.
         waitingBefore.ShouldBe(1);
-        (after.Share, after.ConfiguredMaxPoolSize, after.FollowsBudget).ShouldBe((8, 9, true));
-        after.Reason.ShouldStartWith("Max Pool Size not set (Widgetify:Database:MaxPoolSize), so the pool follows the budget, 9 applied:");
-        (await LeaseAsync(governor)).ShouldBe((9, 8));
+        (after.Share, after.ConfiguredMaxPoolSize, after.FollowsBudget).ShouldBe((6, 8, true));
+        after.Reason.ShouldStartWith("Max Pool Size not set (Widgetify:Database:MaxPoolSize), so the pool follows the budget, 8 applied:");
+        (await LeaseAsync(governor)).ShouldBe((8, 6));
         (governor.Gate.Held, governor.Gate.Waiting).ShouldBe((6, 0));
         foreach (var connection in held)
         {
@@ -93,23 +94,24 @@ public sealed class PoolGovernorChangeMaxPoolSizeTests(PoolGovernanceCluster clu
     [Fact]
     public async Task ChangeMaxPoolSizeAsync_LoweredBesideAPeer_ThePeerGrowsIntoWhatWasFreedOnItsNextRenewal()
     {
-        // Arrange: budget 20 - 3 - 6 = 11 for two instances: 11 - 2 control connections - 1 seat = 8, so 4 each.
-        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6);
+        // Arrange: budget 20 - 3 - 5 = 12 for two instances: 12 - 2 x 2 own connections (control, listener) - 2 seats = 6,
+        // so 3 each.
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 5);
         await using var a = cluster.Governor(UniqueName(), 1000, options, _time);
         await using var b = cluster.Governor(UniqueName(), 1000, options, _time);
         await a.StartAsync(CancellationToken.None);
         await b.StartAsync(CancellationToken.None);
         await a.RenewAsync(CancellationToken.None);
         await b.RenewAsync(CancellationToken.None);
-        (a.Current.Share, b.Current.Share).ShouldBe((4, 4));
+        (a.Current.Share, b.Current.Share).ShouldBe((3, 3));
 
         // Act: a takes 1 and renews its lease as it does; b renews once.
         await a.ChangeMaxPoolSizeAsync(1, CancellationToken.None);
         await b.RenewAsync(CancellationToken.None);
 
-        // Assert: 8 divided as 1 and 7.
-        (a.Current.Share, b.Current.Share).ShouldBe((1, 7));
-        (await cluster.LeaseCostAsync()).ShouldBeLessThanOrEqualTo(11);
+        // Assert: 6 divided as 1 and 5.
+        (a.Current.Share, b.Current.Share).ShouldBe((1, 5));
+        (await cluster.LeaseCostAsync()).ShouldBeLessThanOrEqualTo(12);
     }
 
     [Fact]
@@ -159,7 +161,7 @@ public sealed class PoolGovernorChangeMaxPoolSizeTests(PoolGovernanceCluster clu
         // Assert
         error.ParamName.ShouldBe("size");
         governor.Current.ShouldBeSameAs(before);
-        (await LeaseAsync(governor)).ShouldBe((1000, 8));
+        (await LeaseAsync(governor)).ShouldBe((1000, 6)); // 10 - 2 own connections - 2 seats
     }
 
     private static string UniqueName() => "resize-" + Guid.NewGuid().ToString("N")[..8];

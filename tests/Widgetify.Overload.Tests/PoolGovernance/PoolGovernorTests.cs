@@ -24,7 +24,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task StartAsync_ConfiguredAboveBudget_AppliesBudgetLessControlConnectionAndSaysWhy()
+    public async Task StartAsync_ConfiguredAboveBudget_AppliesBudgetLessItsOwnConnectionsAndSaysWhy()
     {
         // Arrange
         var logs = new RecordingLoggerFactory();
@@ -33,12 +33,14 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         // Act
         await governor.StartAsync(CancellationToken.None);
 
-        // Assert: 20 - 3 - 0 - 7 = 10; the pool may use 9 beside the control connection, the share keeps one seat free.
+        // Assert: 20 - 3 - 0 - 7 = 10; the pool may use 10 - 2 = 8 beside the control connection and the notification
+        // listener, the share keeps two seats free for a newcomer's own two: 8 - 2 = 6.
         var snapshot = governor.Current;
-        (snapshot.Budget, snapshot.AppliedMaxPoolSize, snapshot.Share, snapshot.Instances, snapshot.LeaseValid).ShouldBe((10, 9, 8, 1, true));
+        (snapshot.Budget, snapshot.AppliedMaxPoolSize, snapshot.Share, snapshot.Instances, snapshot.LeaseValid).ShouldBe((10, 8, 6, 1, true));
         snapshot.Reason.ShouldStartWith(
-            "Max Pool Size 1000 configured, 9 applied: PostgreSQL allows max_connections 20 - superuser_reserved_connections 3 " +
-            "- reserved_connections 0 - 7 kept for other clients (Widgetify:ConnectionBudget:ReservedForOtherClients) = 10, shared by 1 instance(s)");
+            "Max Pool Size 1000 configured, 8 applied: PostgreSQL allows max_connections 20 - superuser_reserved_connections 3 " +
+            "- reserved_connections 0 - 7 kept for other clients (Widgetify:ConnectionBudget:ReservedForOtherClients) = 10, shared by 1 instance(s), " +
+            "2 per instance going to its control connection and notification listener.");
         logs.Entries.ShouldContain((LogLevel.Warning, snapshot.Reason));
     }
 
@@ -52,10 +54,11 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         // Act
         await governor.StartAsync(CancellationToken.None);
 
-        // Assert: the budget of 10 less the control connection, as a clamped 1000 gets, but asked for rather than clamped.
+        // Assert: the budget of 10 less the control connection and the listener, 10 - 2 = 8, as a clamped 1000 gets, but
+        // asked for rather than clamped; the share is 10 - 2 - 2 newcomer seats = 6.
         var snapshot = governor.Current;
-        (snapshot.FollowsBudget, snapshot.ConfiguredMaxPoolSize, snapshot.AppliedMaxPoolSize, snapshot.Share).ShouldBe((true, 9, 9, 8));
-        snapshot.Reason.ShouldStartWith("Max Pool Size not set (Widgetify:Database:MaxPoolSize), so the pool follows the budget, 9 applied:");
+        (snapshot.FollowsBudget, snapshot.ConfiguredMaxPoolSize, snapshot.AppliedMaxPoolSize, snapshot.Share).ShouldBe((true, 8, 8, 6));
+        snapshot.Reason.ShouldStartWith("Max Pool Size not set (Widgetify:Database:MaxPoolSize), so the pool follows the budget, 8 applied:");
         logs.Entries.ShouldContain((LogLevel.Information, snapshot.Reason));
         logs.Entries.ShouldNotContain(e => e.Level >= LogLevel.Warning);
     }
@@ -80,15 +83,16 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     [Fact]
     public async Task StartAsync_TwoInstancesAtOnce_NeverExceedBudgetAndReachFairSharesWithinTwoRenewals()
     {
-        // Arrange: budget 17 - 6 = 11; two instances: 11 - 2 control connections - 1 newcomer seat = 8, so 4 each.
-        const int budget = 11;
-        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6, heartbeatMs: 200, leaseMs: 2000);
+        // Arrange: budget 17 - 5 = 12; two instances: 12 - 2 x 2 own connections (control, listener) - 2 newcomer seats
+        // = 6, so 3 each.
+        const int budget = 12;
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 5, heartbeatMs: 200, leaseMs: 2000);
         await using var a = Governor(UniqueName(), 100, options);
         await using var b = Governor(UniqueName(), 100, options);
         using var stop = new CancellationTokenSource();
         var maxSnapshotCost = 0;
         var tableSampler = QuerySampler.SampleMaxAsync(
-            cluster.AdminOnAppDatabase, "SELECT COALESCE(sum(granted + 1), 0) FROM widgetify_pool_leases", [], stop.Token);
+            cluster.AdminOnAppDatabase, "SELECT COALESCE(sum(granted + 2), 0) FROM widgetify_pool_leases", [], stop.Token);
         void Sample(PoolBudgetSnapshot _) => InterlockedMax(ref maxSnapshotCost, SnapshotCost(a, b));
         a.ShareChanged += Sample;
         b.ShareChanged += Sample;
@@ -111,7 +115,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         }
 
         // Then two heartbeats' worth of renewals, both instances at once each time. Whichever order the lock serves them
-        // in, the first to start shrinks to 4 in its first renewal and the other grows into what that freed by its second.
+        // in, the first to start shrinks to 3 in its first renewal and the other grows into what that freed by its second.
         for (var beat = 0; beat < 2; beat++)
         {
             _time.Advance(options.HeartbeatInterval);
@@ -122,31 +126,31 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         var maxTableCost = await tableSampler;
 
         // Assert
-        (a.Current.Share, a.Current.Target, b.Current.Share, b.Current.Target).ShouldBe((4, 4, 4, 4));
+        (a.Current.Share, a.Current.Target, b.Current.Share, b.Current.Target).ShouldBe((3, 3, 3, 3));
         maxTableCost.ShouldBeLessThanOrEqualTo(budget);
         maxSnapshotCost.ShouldBeLessThanOrEqualTo(budget);
-        (await cluster.LeaseCostAsync()).ShouldBe(10);
+        (await cluster.LeaseCostAsync()).ShouldBe(10); // (3 + 2) + (3 + 2): the 2 newcomer seats stay free
     }
 
     [Fact]
     public async Task StopAsync_OneOfTwoStops_TheOtherGrowsToTheWholeBudgetOnItsNextRenewal()
     {
-        // Arrange
-        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6);
+        // Arrange: budget 17 - 5 = 12; two instances: (12 - 2 x 2 own connections - 2 newcomer seats) / 2 = 3 each.
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 5);
         await using var a = Governor(UniqueName(), 100, options);
         await using var b = Governor(UniqueName(), 100, options);
         await a.StartAsync(CancellationToken.None);
         await b.StartAsync(CancellationToken.None);
         await a.RenewAsync(CancellationToken.None);
         await b.RenewAsync(CancellationToken.None);
-        (a.Current.Share, b.Current.Share).ShouldBe((4, 4));
+        (a.Current.Share, b.Current.Share).ShouldBe((3, 3));
 
         // Act
         await b.StopAsync(CancellationToken.None);
         await a.RenewAsync(CancellationToken.None);
 
-        // Assert: alone, 11 - 1 control connection - 1 newcomer seat = 9.
-        (a.Current.Share, a.Current.Instances).ShouldBe((9, 1));
+        // Assert: alone, 12 - 2 own connections (control, listener) - 2 newcomer seats = 8.
+        (a.Current.Share, a.Current.Instances).ShouldBe((8, 1));
         (b.Current.Share, b.Current.LeaseValid).ShouldBe((0, false));
         (await cluster.LeaseCountAsync()).ShouldBe(1);
     }
@@ -251,16 +255,16 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     [Fact]
     public async Task RunHeartbeatsAsync_PeerDiesWithoutStopping_ItsLeaseCountsUntilItExpiresAndTheSurvivorGrowsOnTheNextBeat()
     {
-        // Arrange: both leased at 08:00:00 for 1 s.
-        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6, heartbeatMs: 200, leaseMs: 1000);
+        // Arrange: both leased at 08:00:00 for 1 s; budget 17 - 5 = 12.
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 5, heartbeatMs: 200, leaseMs: 1000);
         var logs = new RecordingLoggerFactory();
         await using var survivor = Governor(UniqueName(), 100, options, logs);
         var doomed = Governor(UniqueName(), 100, options);
         await survivor.StartAsync(CancellationToken.None);
         await doomed.StartAsync(CancellationToken.None);
         await survivor.RenewAsync(CancellationToken.None);
-        survivor.Current.Share.ShouldBe(4);
-        var grown = ShareChangesTo(survivor, 9);
+        survivor.Current.Share.ShouldBe(3); // (12 - 2 x 2 own connections - 2 seats) / 2
+        var grown = ShareChangesTo(survivor, 8); // alone: 12 - 2 own connections - 2 seats
         using var stop = new CancellationTokenSource();
 
         // Act: disposing without StopAsync closes its connection but leaves its lease, as a crash would. At 08:00:01,
@@ -276,7 +280,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         await heartbeats;
 
         // Assert
-        shareAtExpiry.ShouldBe(4);
+        shareAtExpiry.ShouldBe(3);
         (afterBeat.Instances, afterBeat.LastRenewedAt).ShouldBe((1, Start + options.LeaseDuration + options.HeartbeatInterval));
         (await cluster.LeaseCountAsync()).ShouldBe(1);
         logs.Entries.ShouldContain(e => e.Message.StartsWith("Removed 1 expired connection-budget lease(s)", StringComparison.Ordinal));
@@ -294,7 +298,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         await blocker.OpenAsync();
         await Execute(blocker, $"SELECT pg_advisory_lock({LeaseTable.AdvisoryLockKey})");
         var lost = ShareChangesTo(governor, 0);
-        var regained = ShareChangesTo(governor, 9);
+        var regained = ShareChangesTo(governor, 7); // 17 - 6 = 11, less 2 own connections and 2 newcomer seats
         using var stop = new CancellationTokenSource();
         var heartbeats = governor.RunHeartbeatsAsync(stop.Token);
 
@@ -319,7 +323,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         lostSnapshot.LeaseValid.ShouldBeFalse();
         lostSnapshot.Reason.ShouldContain("Widgetify:ConnectionBudget:LeaseDuration");
         (regainedSnapshot.LeaseValid, regainedSnapshot.LastRenewedAt).ShouldBe((true, Start + options.LeaseDuration + options.HeartbeatInterval));
-        governor.Gate.Limit.ShouldBe(9);
+        governor.Gate.Limit.ShouldBe(7);
     }
 
     [Fact]
@@ -359,20 +363,20 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     [Fact]
     public async Task OpenConnectionAsync_ShareLoweredBelowHeld_WaitsUntilHoldersDropBelowTheNewShare()
     {
-        // Arrange: alone with a share of 9, holding 6.
+        // Arrange: budget 17 - 5 = 12; alone with a share of 12 - 2 own connections - 2 seats = 8, holding 5.
         var name = UniqueName();
-        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 6);
+        var options = PoolGovernanceCluster.Options(reservedForOtherClients: 5);
         await using var governor = Governor(name, 100, options);
         await using var peer = Governor(UniqueName(), 100, options);
         await governor.StartAsync(CancellationToken.None);
         await using var pool = cluster.AppPool(name, maxPoolSize: 15);
         var held = new List<NpgsqlConnection>();
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 5; i++)
         {
             held.Add(await governor.OpenConnectionAsync(pool, CancellationToken.None));
         }
 
-        // Act: a peer arrives, the share drops to 4, the table keeps counting the 6 held.
+        // Act: a peer arrives, the share drops to (12 - 2 x 2 - 2) / 2 = 3, the table keeps counting the 5 held.
         await peer.StartAsync(CancellationToken.None);
         await governor.RenewAsync(CancellationToken.None);
         var recorded = await cluster.AdminScalarAsync<int>("SELECT granted FROM widgetify_pool_leases WHERE instance_id = $1", governor.Current.InstanceId);
@@ -380,15 +384,15 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
         var pending = governor.OpenConnectionAsync(pool, CancellationToken.None).AsTask();
         await held[0].DisposeAsync();
         await held[1].DisposeAsync();
-        var waitingAtFour = governor.Gate.Waiting;
+        var waitingAtThree = governor.Gate.Waiting;
         await held[2].DisposeAsync();
         await using var admitted = await pending.WaitAsync(Bound);
 
         // Assert
-        (governor.Current.Share, recorded).ShouldBe((4, 6));
-        peer.Current.Share.ShouldBe(2); // 11 - 1 seat - (6 + 1) - 1: it may not take what is still held
-        waitingAtFour.ShouldBe(1);
-        governor.Gate.Held.ShouldBe(4);
+        (governor.Current.Share, recorded).ShouldBe((3, 5));
+        peer.Current.Share.ShouldBe(1); // 12 - 2 seats - (5 + 2) - 2: it may not take what is still held
+        waitingAtThree.ShouldBe(1);
+        governor.Gate.Held.ShouldBe(3);
         foreach (var connection in held.Skip(3))
         {
             await connection.DisposeAsync();
@@ -477,7 +481,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     private Task UntilOneTimerArmedAsync(string because) =>
         BoundedWait.UntilAsync(() => _time.ArmedTimers == 1, () => $"{_time.ArmedTimers} timer(s) armed", because, Bound);
 
-    /// <summary>Σ(share + 1) over both snapshots, read a, b, a until a did not change in between: each snapshot is
+    /// <summary>Σ(share + 2: the control connection and the listener) over both snapshots, read a, b, a until a did not change in between: each snapshot is
     /// read alone, and a pair read across a concurrent shrink-then-grow could add a stale value to a fresh one.</summary>
     private static int SnapshotCost(PoolGovernor a, PoolGovernor b)
     {
@@ -487,7 +491,7 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
             var second = b.Current;
             if (ReferenceEquals(first, a.Current))
             {
-                return first.Share + 1 + second.Share + 1;
+                return first.Share + 2 + second.Share + 2;
             }
         }
     }

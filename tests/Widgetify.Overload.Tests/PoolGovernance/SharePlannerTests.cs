@@ -9,7 +9,7 @@ public sealed class SharePlannerTests
     private static readonly Guid Third = Guid.Parse("00000000-0000-0000-0000-000000000003");
 
     [Fact]
-    public void Plan_Alone_GetsBudgetLessControlConnectionAndNewcomerSeat()
+    public void Plan_Alone_GetsBudgetLessItsOwnConnectionsAndNewcomerSeats()
     {
         // Arrange
         const int budget = 87;
@@ -17,23 +17,25 @@ public sealed class SharePlannerTests
         // Act
         var plan = SharePlanner.Plan(budget, First, 1000, []);
 
-        // Assert
-        plan.ShouldBe(new SharePlan(Target: 85, Share: 85, Instances: 1));
+        // Assert: 87 - its control connection and notification listener - 2 seats for a newcomer's own two = 83
+        plan.ShouldBe(new SharePlan(Target: 83, Share: 83, Instances: 1));
     }
 
     [Fact]
     public void Plan_NewcomerWhilePeerHoldsItsWholeShare_GetsZeroAndStaysWithinBudget()
     {
         // Arrange
-        PeerLease[] peers = [new(First, 1000, 85)];
+        PeerLease[] peers = [new(First, 1000, 83)];
 
         // Act
         var plan = SharePlanner.Plan(87, Second, 1000, peers);
 
-        // Assert
+        // Assert: 87 - 2 x 2 own connections - 2 seats = 81, split 41 (First, the lower id) and 40. The peer's 83 + 2 and the
+        // newcomer's control connection and listener make exactly 87: the seats are what let it open both.
         plan.Share.ShouldBe(0);
-        plan.Target.ShouldBe(42);
-        (peers.Sum(p => p.Granted + 1) + plan.Share + 1).ShouldBeLessThanOrEqualTo(87);
+        plan.Target.ShouldBe(40);
+        (peers.Sum(p => p.Granted + SharePlanner.OwnConnectionsPerInstance) + plan.Share + SharePlanner.OwnConnectionsPerInstance)
+            .ShouldBeLessThanOrEqualTo(87);
     }
 
     [Fact]
@@ -46,7 +48,7 @@ public sealed class SharePlannerTests
         var plan = SharePlanner.Plan(87, First, 1000, peers);
 
         // Assert
-        plan.ShouldBe(new SharePlan(Target: 42, Share: 42, Instances: 2));
+        plan.ShouldBe(new SharePlan(Target: 41, Share: 41, Instances: 2)); // (87 - 2 x 2 own - 2 seats) = 81, the lower id gets 41
     }
 
     [Fact]
@@ -67,16 +69,16 @@ public sealed class SharePlannerTests
             }
         }
 
-        // Assert: 20 - 3 control connections - 1 newcomer seat = 16, split 6/5/5.
-        granted.Values.Order().ShouldBe([5, 5, 6]);
-        granted.Values.Sum(g => g + 1).ShouldBe(budget - SharePlanner.SeatsKeptForNewcomers);
+        // Assert: 20 - 3 x 2 own connections (control, listener) - 2 newcomer seats = 12, split 4/4/4.
+        granted.Values.Order().ShouldBe([4, 4, 4]);
+        granted.Values.Sum(g => g + SharePlanner.OwnConnectionsPerInstance).ShouldBe(budget - SharePlanner.SeatsKeptForNewcomers);
     }
 
     [Fact]
     public void Plan_BudgetTooSmallForAnyConnection_GivesZero()
     {
         // Act
-        var plan = SharePlanner.Plan(2, First, 10, []);
+        var plan = SharePlanner.Plan(4, First, 10, []); // 2 own connections + 2 seats for a newcomer's leave nothing
 
         // Assert
         plan.Share.ShouldBe(0);

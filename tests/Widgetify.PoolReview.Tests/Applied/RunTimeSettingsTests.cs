@@ -11,7 +11,8 @@ public sealed class RunTimeSettingsTests
     [Fact]
     public void Plan_Feb15PoolOf1000OnThreeInstances_OneChangeToTheSafeValue()
     {
-        // Arrange: the Feb 15 configuration; the review recommends 27 per instance.
+        // Arrange: the Feb 15 configuration; the review recommends (100 - 3 - 10 - 3 x 2 own connections - 2 seats) / 3 = 26
+        // per instance.
         var report = SettingsReview.Review(Input(Primary(maxPoolSize: 1000), Facts(maxConnections: 100), instances: 3));
 
         // Act
@@ -20,7 +21,7 @@ public sealed class RunTimeSettingsTests
         // Assert
         var change = plan.Changes.ShouldHaveSingleItem();
         (change.Setting, change.Server, change.From, change.To, change.At, change.By).ShouldBe(
-            ("Database:MaxPoolSize", "primary", (int?)1000, 27, At, By));
+            ("Database:MaxPoolSize", "primary", (int?)1000, 26, At, By));
         change.Reason.ShouldBe(report.Findings.Single(f => f.Severity == FindingSeverity.Critical).Reason);
         change.ConfigurationKey.ShouldBe("Widgetify:Database:MaxPoolSize");
         plan.NotApplied.ShouldBeEmpty();
@@ -29,7 +30,7 @@ public sealed class RunTimeSettingsTests
     [Fact]
     public void Plan_PoolFollowsTheBudgetAndAnHourOfHistorySaysItIsFarTooLarge_AppliesTheHistoryRecommendation()
     {
-        // Arrange: unset, the pool takes the 85 the budget allows; Little's law says 5, plus headroom 7.
+        // Arrange: unset, the pool takes the 100 - 3 - 10 - 2 own connections - 2 seats = 83 the budget allows; Little's law says 5, plus headroom 7.
         var history = Recorded(minutes: 60, peakInUse: 4, openRate: 10, holdP99: 0.5);
         var report = SettingsReview.Review(Input(Primary(), Facts(), history));
 
@@ -46,7 +47,7 @@ public sealed class RunTimeSettingsTests
     [Fact]
     public void Plan_CriticalAndHistoryFindings_AppliesTheSmallestRecommendation()
     {
-        // Arrange: Feb 15 on three instances (27 fits) with an hour of history that needs 7.
+        // Arrange: Feb 15 on three instances (26 fits) with an hour of history that needs 7.
         var history = Recorded(minutes: 60, peakInUse: 4, openRate: 10, holdP99: 0.5);
         var report = SettingsReview.Review(Input(Primary(maxPoolSize: 1000), Facts(), history, instances: 3));
 
@@ -54,7 +55,7 @@ public sealed class RunTimeSettingsTests
         var plan = RunTimeSettings.Plan(report, By);
 
         // Assert
-        report.For("Database:MaxPoolSize").Select(f => f.Recommended).ShouldBe([27, 7], ignoreOrder: true);
+        report.For("Database:MaxPoolSize").Select(f => f.Recommended).ShouldBe([26, 7], ignoreOrder: true);
         var change = plan.Changes.ShouldHaveSingleItem();
         (change.From, change.To).ShouldBe(((int?)1000, 7));
         change.Reason.ShouldContain("Little's law");
@@ -80,7 +81,7 @@ public sealed class RunTimeSettingsTests
     [Fact]
     public void Plan_RecommendationAboveWhatTheServerAffords_ClampedToTheSafeSize()
     {
-        // Arrange: a recommendation of 50 where (100 - 3 - 10 - 3 - 1) / 3 = 27 fit.
+        // Arrange: a recommendation of 50 where (100 - 3 - 10 - 3 x 2 own connections - 2 seats) / 3 = 26 fit.
         var reviewed = SettingsReview.Review(Input(Primary(maxPoolSize: 1000), Facts(), instances: 3));
         var report = reviewed with
         {
@@ -91,17 +92,17 @@ public sealed class RunTimeSettingsTests
         var plan = RunTimeSettings.Plan(report, By);
 
         // Assert
-        (plan.Changes.ShouldHaveSingleItem().From, plan.Changes[0].To).ShouldBe(((int?)1000, 27));
+        (plan.Changes.ShouldHaveSingleItem().From, plan.Changes[0].To).ShouldBe(((int?)1000, 26));
     }
 
     [Fact]
     public void Plan_RecommendationEqualToTheValueInEffect_NoChange()
     {
         // Arrange
-        var reviewed = SettingsReview.Review(Input(Primary(maxPoolSize: 27), Facts(), instances: 3));
+        var reviewed = SettingsReview.Review(Input(Primary(maxPoolSize: 26), Facts(), instances: 3));
         var report = reviewed with
         {
-            Findings = [new Finding(FindingSeverity.Warning, "primary", "Database:MaxPoolSize", 27, 27, "Already right.") { DrawnFromHistoryMinutes = 120 }],
+            Findings = [new Finding(FindingSeverity.Warning, "primary", "Database:MaxPoolSize", 26, 26, "Already right.") { DrawnFromHistoryMinutes = 120 }],
         };
 
         // Act
@@ -133,7 +134,9 @@ public sealed class RunTimeSettingsTests
     [Fact]
     public void Plan_StandbyPoolTooLarge_NotAppliedWhileThePrimaryIsChanged()
     {
-        // Arrange: both pools of 1000 on three instances; only the primary's is applied at run time.
+        // Arrange: both pools of 1000 on three instances; only the primary's is applied at run time. The primary affords
+        // (100 - 3 - 10 - 3 x 2 own connections (control, listener) - 2 seats) / 3 = 26, the standby, where each instance
+        // holds only its probe and a newcomer needs one seat, (100 - 3 - 10 - 3 x 1 - 1) / 3 = 27.
         var standby = Primary(maxPoolSize: 1000) with { Server = "standby-1", MaxPoolSizeSetting = "Database:Replicas:0:MaxPoolSize" };
         var input = Input(Primary(maxPoolSize: 1000), Facts(), instances: 3) with
         {
@@ -151,7 +154,7 @@ public sealed class RunTimeSettingsTests
         // Assert
         report.Findings.Count(f => f.Severity == FindingSeverity.Critical).ShouldBe(2);
         var change = plan.Changes.ShouldHaveSingleItem();
-        (change.Server, change.Setting, change.To).ShouldBe(("primary", "Database:MaxPoolSize", 27));
+        (change.Server, change.Setting, change.To).ShouldBe(("primary", "Database:MaxPoolSize", 26));
         plan.NotApplied.ShouldBe(
             ["Database:Replicas:0:MaxPoolSize on standby-1: 27 is not changed at run time; set it in the configuration (it takes effect at the next start)."]);
     }

@@ -30,7 +30,7 @@ public sealed class ReviewDocumentTests
         critical.GetProperty("severity").GetString().ShouldBe("critical");
         critical.GetProperty("setting").GetString().ShouldBe("Database:MaxPoolSize");
         critical.GetProperty("current").GetInt32().ShouldBe(1000);
-        critical.GetProperty("recommended").GetInt32().ShouldBe(27);
+        critical.GetProperty("recommended").GetInt32().ShouldBe(26); // (100 - 3 - 10 - 3 x 2 own connections - 2 seats) / 3
     }
 
     [Fact]

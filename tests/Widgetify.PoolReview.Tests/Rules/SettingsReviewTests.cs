@@ -14,14 +14,15 @@ public sealed class SettingsReviewTests
         // Act
         var report = SettingsReview.Review(input);
 
-        // Assert: (100 - 3 - 10 kept for others - 3 own connections - 1 seat for a newcomer) / 3 = 27.
+        // Assert: (100 - 3 - 10 kept for others - 3 x 2 own connections (control, listener) - 2 seats for a newcomer's) / 3 = 26;
+        // the fleet is 3 x (1000 + 2) = 3006.
         report.HasCritical.ShouldBeTrue();
         var critical = report.Findings[0];
         critical.Severity.ShouldBe(FindingSeverity.Critical);
         critical.Setting.ShouldBe("Database:MaxPoolSize");
         critical.Current.ShouldBe(1000);
-        critical.Recommended.ShouldBe(27);
-        critical.Reason.ShouldContain("3 instance(s) (--instances) x (Max Pool Size 1000 + 1 control connection) = 3003 connections");
+        critical.Recommended.ShouldBe(26);
+        critical.Reason.ShouldContain("3 instance(s) (--instances) x (Max Pool Size 1000 + 2 control and listener connections) = 3006 connections");
         critical.Reason.ShouldContain("max_connections 100");
     }
 
@@ -29,7 +30,7 @@ public sealed class SettingsReviewTests
     public void Review_SafeValueRecommended_NoLongerCritical()
     {
         // Arrange: the recommendation of the Feb 15 review, applied.
-        var input = Input(Primary(maxPoolSize: 27), Facts(maxConnections: 100), instances: 3);
+        var input = Input(Primary(maxPoolSize: 26), Facts(maxConnections: 100), instances: 3);
 
         // Act
         var report = SettingsReview.Review(input);
@@ -42,16 +43,35 @@ public sealed class SettingsReviewTests
     [Fact]
     public void Review_OtherClientsConnected_TheirConnectionsCountAgainstWhatTheServerAccepts()
     {
-        // Arrange: 2 x (40 + 1) = 82 fits 97 alone, not beside 20 other clients.
+        // Arrange: 2 x (40 + 2 own connections) = 84 fits 97 alone, not beside 20 other clients.
         var input = Input(Primary(maxPoolSize: 40), Facts(otherClients: 20), instances: 2);
 
         // Act
         var report = SettingsReview.Review(input);
 
-        // Assert: (97 - 20 - 2 - 1) / 2 = 37; the room kept for others (10) is short of the 20 connected.
+        // Assert: (97 - 20 - 2 x 2 own connections - 2 seats) / 2 = 35; the room kept for others (10) is short of the 20 connected.
         var critical = report.Findings.Single(f => f.Severity == FindingSeverity.Critical);
-        critical.Recommended.ShouldBe(37);
+        critical.Recommended.ShouldBe(35);
         report.For("ConnectionBudget:ReservedForOtherClients").Single().Recommended.ShouldBe(20);
+    }
+
+    [Fact]
+    public void Review_NoPoolFits_NamesTheLeastMaxConnectionsThatWould()
+    {
+        // Arrange: max_connections 10 on three instances: 10 - 3 = 7 accepted, 10 kept for others, nothing left.
+        var input = Input(Primary(maxPoolSize: 1000), Facts(maxConnections: 10), instances: 3);
+
+        // Act
+        var report = SettingsReview.Review(input);
+
+        // Assert: 3 superuser-reserved + 10 for others + 3 x (1 pooled + 2 own connections) + 2 seats for a newcomer's own
+        // = 24; at 24 the budget is 24 - 3 - 10 = 11 and (11 - 3 x 2 - 2) / 3 = 1 per instance fits, at 23 none does.
+        var critical = report.Findings.Single(f => f.Severity == FindingSeverity.Critical);
+        critical.Recommended.ShouldBeNull();
+        critical.Reason.ShouldContain("no pool fits: raise postgresql:max_connections to at least 24");
+        SettingsReview.Review(Input(Primary(maxPoolSize: 1), Facts(maxConnections: 24), instances: 3)).HasCritical.ShouldBeFalse();
+        SettingsReview.Review(Input(Primary(maxPoolSize: 1), Facts(maxConnections: 23), instances: 3))
+            .For("Database:MaxPoolSize").ShouldContain(f => f.Reason.Contains("no pool fits", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -68,13 +88,13 @@ public sealed class SettingsReviewTests
     [Fact]
     public void Review_BudgetDisabledAndPoolAboveTheRoomForOthers_WarningNotCritical()
     {
-        // Arrange: 1 x (90 + 1) fits 97, but not with the 10 kept for others, and nothing clamps it.
+        // Arrange: 1 x (90 + 2 own connections) fits 97, but not with the 10 kept for others, and nothing clamps it.
         var report = SettingsReview.Review(Input(Primary(maxPoolSize: 90, budget: false), Facts()));
 
         // Assert
         var finding = report.For("Database:MaxPoolSize").First();
         finding.Severity.ShouldBe(FindingSeverity.Warning);
-        finding.Recommended.ShouldBe(85);
+        finding.Recommended.ShouldBe(83); // 97 - 10 - 2 own connections - 2 seats
         finding.Reason.ShouldContain("ConnectionBudget:Enabled is false");
     }
 
@@ -117,7 +137,7 @@ public sealed class SettingsReviewTests
         // Act
         var report = SettingsReview.Review(Input(Primary(maxPoolSize: 10), Facts(), history));
 
-        // Assert: Little's law 40 x 0.25 = 10, +headroom 3 = 13; the 6 waiting ask for 16, within the 85 that fit.
+        // Assert: Little's law 40 x 0.25 = 10, +headroom 3 = 13; the 6 waiting ask for 16, within the 83 that fit.
         var finding = report.For("Database:MaxPoolSize").Single();
         finding.Severity.ShouldBe(FindingSeverity.Warning);
         finding.Recommended.ShouldBe(16);
