@@ -11,6 +11,7 @@ using Widgetify.Api.Draining;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
+using Widgetify.Api.Polls;
 using Widgetify.Api.RateLimiting;
 using Widgetify.Api.Review;
 using Widgetify.Api.Scaling;
@@ -80,6 +81,7 @@ public static class WidgetifyApplication
         services.AddSingleton<DemoData>();
         services.AddSingleton<WidgetInputReader>();
         services.AddSingleton<ViewCounter>();
+        services.AddPolls(); // its vote writer drains at stop before the governor's lease goes back
         services.AddHostedService<IdempotencyKeyCleaner>();
         // API keys: what this instance remembers of them, the listener that evicts a changed key at once, and last use.
         services.AddSingleton<AuthMetrics>();
@@ -204,6 +206,7 @@ public static class WidgetifyApplication
         app.MapHealthApi();
         app.MapWidgetsApi();
         app.MapEmbedApi();
+        app.MapVoteApi();
         app.MapDashboard();
         app.MapMonitoringApi();
         app.MapScalingApi();

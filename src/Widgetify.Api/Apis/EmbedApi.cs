@@ -4,6 +4,7 @@ using Microsoft.Net.Http.Headers;
 using Widgetify.Api.Consistency;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
+using Widgetify.Api.Polls;
 
 namespace Widgetify.Api.Apis;
 
@@ -21,8 +22,8 @@ internal static class EmbedApi
             .WithSummary("A widget's public rendering: HTML for an iframe, or JSON with Accept: application/json.");
 
     private static async Task<IResult> RenderAsync(
-        string id, HttpContext context, WidgetStore store, ViewCounter views, IOptions<WidgetifyOptions> options,
-        CancellationToken cancellationToken)
+        string id, HttpContext context, WidgetStore store, ViewCounter views, PollStore polls, TimeProvider timeProvider,
+        IOptions<WidgetifyOptions> options, CancellationToken cancellationToken)
     {
         if (!WidgetsApi.TryParseId(id, out var widgetId, out var invalid))
         {
@@ -36,6 +37,11 @@ internal static class EmbedApi
         }
 
         views.Add(widget.Id);
+        if (widget.Kind == PollConfig.Kind)
+        {
+            // A poll shows the visitor's own vote: private, and no ETag (votes move it, the widget's version does not).
+            return await PollEmbed.RenderAsync(widget, context, polls, timeProvider, WantsJson(context.Request), cancellationToken);
+        }
 
         var headers = context.Response.Headers;
         // Weak: the rendering shows the view count, which moves between edits without changing what the widget is.
@@ -60,7 +66,7 @@ internal static class EmbedApi
     }
 
     /// <summary>JSON when the client ranks application/json above text/html (browsers rank HTML first).</summary>
-    private static bool WantsJson(HttpRequest request)
+    internal static bool WantsJson(HttpRequest request)
     {
         if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted))
         {

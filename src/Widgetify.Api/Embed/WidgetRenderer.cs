@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed.Kinds;
+using Widgetify.Api.Polls;
 
 namespace Widgetify.Api.Embed;
 
@@ -13,9 +14,12 @@ internal static class WidgetRenderer
 {
     private const string Style =
         "body{margin:0;font:14px system-ui,sans-serif}.widgetify{padding:8px;border:1px solid #ccd;border-radius:6px}" +
-        ".widgetify h3{margin:0 0 4px;font-size:15px}.count{font-size:24px;font-weight:600}";
+        ".widgetify h3{margin:0 0 4px;font-size:15px}.count{font-size:24px;font-weight:600}" +
+        ".results,.options{list-style:none;padding:0;margin:4px 0}.results .bar{height:4px;background:#58c;margin:2px 0 6px}";
 
-    public static EmbedPage RenderHtml(Widget widget)
+    /// <param name="widget">The widget.</param>
+    /// <param name="poll">A poll's state for the visitor asking (results, their vote); null for other kinds.</param>
+    public static EmbedPage RenderHtml(Widget widget, PollPage? poll = null)
     {
         var html = HtmlEncoder.Default;
         var scripts = new List<InlineScript>();
@@ -28,7 +32,7 @@ internal static class WidgetRenderer
                 CounterView.AppendBody(body, widget, scripts);
                 break;
             case "poll":
-                PollView.AppendBody(body, widget, scripts);
+                PollView.AppendBody(body, widget, scripts, poll);
                 break;
             case "banner":
                 BannerView.AppendBody(body, widget, scripts);
@@ -49,13 +53,27 @@ internal static class WidgetRenderer
             scripts);
     }
 
-    /// <summary>The public JSON view: no tenant, no timestamps.</summary>
-    public static object RenderJson(Widget widget) => new
-    {
-        id = widget.Id,
-        name = widget.Name,
-        kind = widget.Kind,
-        config = widget.Config,
-        viewCount = widget.ViewCount,
-    };
+    /// <summary>The public JSON view: no tenant, no timestamps; a poll's adds its results (<see cref="PollResultsJson"/>).</summary>
+    public static object RenderJson(Widget widget, PollPage? poll = null) => poll is null
+        ? new
+        {
+            id = widget.Id,
+            name = widget.Name,
+            kind = widget.Kind,
+            config = widget.Config,
+            viewCount = widget.ViewCount,
+        }
+        : new
+        {
+            id = widget.Id,
+            name = widget.Name,
+            kind = widget.Kind,
+            config = widget.Config,
+            viewCount = widget.ViewCount,
+            results = poll.ToJson().Results,
+            totalVotes = poll.ToJson().TotalVotes,
+            closed = poll.Closed,
+            resultsHidden = poll.ResultsHidden,
+            yourVote = poll.Tally.VisitorChoice,
+        };
 }
