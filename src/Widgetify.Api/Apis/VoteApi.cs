@@ -22,7 +22,6 @@ internal static class VoteApi
     public static IEndpointConventionBuilder MapVoteApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/w/{id}/vote", VoteAsync)
             .WithTags("Embed")
-            .Accepts<VoteForm>("application/x-www-form-urlencoded")
             .Produces(StatusCodes.Status303SeeOther)
             .Produces<PollResultsJson>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -33,6 +32,8 @@ internal static class VoteApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("A visitor's vote on a poll (form field 'option', the 0-based index): 303 to the embed, or the results as JSON.");
 
+    // No .Accepts(form) metadata: routing would then answer any other content type with a bare 415 before this handler
+    // could say what to send instead.
     private static async Task<IResult> VoteAsync(
         string id, HttpContext context, WidgetStore widgets, PollStore polls, VoteWriter writer, VoteRateLimiter ceiling,
         TimeProvider timeProvider, CancellationToken cancellationToken)
@@ -146,8 +147,3 @@ internal static class VoteApi
             $"{what} It was not counted: send it again in {RetryAfterSeconds} second(s); it will count once.");
     }
 }
-
-/// <summary>The form of a vote: the chosen option's 0-based index, and the visitor token when the browser keeps no cookie.</summary>
-/// <param name="Option">0-based index of the chosen option.</param>
-/// <param name="Visitor">The embed's visitor token (hidden field), used when the cookie is missing.</param>
-internal sealed record VoteForm(int Option, string? Visitor);
