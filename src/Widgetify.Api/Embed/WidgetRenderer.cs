@@ -54,26 +54,26 @@ internal static class WidgetRenderer
     }
 
     /// <summary>The public JSON view: no tenant, no timestamps; a poll's adds its results (<see cref="PollResultsJson"/>).</summary>
-    public static object RenderJson(Widget widget, PollPage? poll = null) => poll is null
-        ? new
+    public static object RenderJson(Widget widget, PollPage? poll = null)
+    {
+        if (poll is null)
         {
-            id = widget.Id,
-            name = widget.Name,
-            kind = widget.Kind,
-            config = widget.Config,
-            viewCount = widget.ViewCount,
+            return new { id = widget.Id, name = widget.Name, kind = widget.Kind, config = widget.Config, viewCount = widget.ViewCount };
         }
-        : new
+
+        var results = poll.ToJson();
+        return new
         {
             id = widget.Id,
             name = widget.Name,
             kind = widget.Kind,
             config = widget.Config,
             viewCount = widget.ViewCount,
-            results = poll.ToJson().Results,
-            totalVotes = poll.ToJson().TotalVotes,
-            closed = poll.Closed,
-            resultsHidden = poll.ResultsHidden,
-            yourVote = poll.Tally.VisitorChoice,
+            results = results.Results,
+            totalVotes = results.TotalVotes,
+            closed = results.Closed,
+            resultsHidden = results.ResultsHidden,
+            yourVote = results.YourVote,
         };
+    }
 }

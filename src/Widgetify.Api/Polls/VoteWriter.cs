@@ -127,8 +127,10 @@ internal sealed partial class VoteWriter : BackgroundService
                 Volatile.Write(ref _largestBatch, batch.Count); // one writer: no race
             }
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // Whatever went wrong, every vote of the batch is answered: a request must never wait for an answer that
+            // will not come, and a vote that is not known to be committed is never acknowledged.
             _writeFailures.Record(ex);
             var why = DatabaseUnavailable.Is(ex, out var reason) ? reason : ex.Message;
             LogBatchFailed(_logger, batch.Count, why ?? ex.GetType().Name);
