@@ -13,6 +13,7 @@ using Widgetify.Api.Embed.Clicks;
 using Widgetify.Api.Embed.Weather;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
+using Widgetify.Api.Polls;
 using Widgetify.Api.RateLimiting;
 using Widgetify.Api.Review;
 using Widgetify.Api.Scaling;
@@ -84,6 +85,7 @@ public static class WidgetifyApplication
         services.AddSingleton<ViewCounter>();
         services.AddSingleton<BannerClicks>();
         services.AddWeather(builder.Configuration);
+        services.AddPolls(); // its vote writer drains at stop before the governor's lease goes back
         services.AddHostedService<IdempotencyKeyCleaner>();
         // API keys: what this instance remembers of them, the listener that evicts a changed key at once, and last use.
         services.AddSingleton<AuthMetrics>();
@@ -209,6 +211,7 @@ public static class WidgetifyApplication
         app.MapWidgetsApi();
         app.MapEmbedApi();
         app.MapBannerClickApi();
+        app.MapVoteApi();
         app.MapDashboard();
         app.MapMonitoringApi();
         app.MapScalingApi();

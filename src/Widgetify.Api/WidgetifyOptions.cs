@@ -24,6 +24,10 @@ public sealed class WidgetifyOptions
     [ValidateObjectMembers]
     public EmbedOptions Embed { get; set; } = new();
 
+    /// <summary>Poll voting: group commit of votes and the per-IP ceiling.</summary>
+    [ValidateObjectMembers]
+    public Polls.PollOptions Polls { get; set; } = new();
+
     /// <summary>Management API settings.</summary>
     [ValidateObjectMembers]
     public ApiOptions Api { get; set; } = new();

@@ -5,6 +5,7 @@ using Widgetify.Api.Consistency;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Embed.Weather;
+using Widgetify.Api.Polls;
 
 namespace Widgetify.Api.Apis;
 
@@ -22,7 +23,7 @@ internal static class EmbedApi
             .WithSummary("A widget's public rendering: HTML for an iframe, or JSON with Accept: application/json.");
 
     private static async Task<IResult> RenderAsync(
-        string id, HttpContext context, WidgetStore store, ViewCounter views, IOptions<WidgetifyOptions> options,
+        string id, HttpContext context, WidgetStore store, ViewCounter views, PollStore polls, IOptions<WidgetifyOptions> options,
         TimeProvider timeProvider, WeatherReports weather, CancellationToken cancellationToken)
     {
         if (!WidgetsApi.TryParseId(id, out var widgetId, out var invalid))
@@ -37,6 +38,11 @@ internal static class EmbedApi
         }
 
         views.Add(widget.Id);
+        if (widget.Kind == PollConfig.Kind)
+        {
+            // A poll shows the visitor's own vote: private, and no ETag (votes move it, the widget's version does not).
+            return await PollEmbed.RenderAsync(widget, context, polls, timeProvider, WantsJson(context.Request), cancellationToken);
+        }
 
         var headers = context.Response.Headers;
         headers.Vary = "Accept";
@@ -77,7 +83,7 @@ internal static class EmbedApi
     private static bool IsLive(Widget widget) => widget.Kind is "clock" or "weather";
 
     /// <summary>JSON when the client ranks application/json above text/html (browsers rank HTML first).</summary>
-    private static bool WantsJson(HttpRequest request)
+    internal static bool WantsJson(HttpRequest request)
     {
         if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted))
         {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed.Kinds;
+using Widgetify.Api.Polls;
 
 namespace Widgetify.Api.Embed;
 
@@ -13,11 +14,13 @@ internal static class WidgetRenderer
 {
     private const string Style =
         "body{margin:0;font:14px system-ui,sans-serif}.widgetify{padding:8px;border:1px solid #ccd;border-radius:6px}" +
-        ".widgetify h3{margin:0 0 4px;font-size:15px}.count{font-size:24px;font-weight:600}";
+        ".widgetify h3{margin:0 0 4px;font-size:15px}.count{font-size:24px;font-weight:600}" +
+        ".results,.options{list-style:none;padding:0;margin:4px 0}.results .bar{height:4px;background:#58c;margin:2px 0 6px}";
 
     /// <param name="widget">The widget to render.</param>
     /// <param name="context">The time and provider data the live kinds (clock, weather) show.</param>
-    public static EmbedPage RenderHtml(Widget widget, EmbedContext context)
+    /// <param name="poll">A poll's state for the visitor asking (results, their vote); null for other kinds.</param>
+    public static EmbedPage RenderHtml(Widget widget, EmbedContext context, PollPage? poll = null)
     {
         var html = HtmlEncoder.Default;
         var scripts = new List<InlineScript>();
@@ -30,7 +33,7 @@ internal static class WidgetRenderer
                 CounterView.AppendBody(body, widget, scripts);
                 break;
             case "poll":
-                PollView.AppendBody(body, widget, scripts);
+                PollView.AppendBody(body, widget, scripts, poll);
                 break;
             case "banner":
                 BannerView.AppendBody(body, widget, scripts);
@@ -51,13 +54,27 @@ internal static class WidgetRenderer
             scripts);
     }
 
-    /// <summary>The public JSON view: no tenant, no timestamps.</summary>
-    public static object RenderJson(Widget widget) => new
+    /// <summary>The public JSON view: no tenant, no timestamps; a poll's adds its results (<see cref="PollResultsJson"/>).</summary>
+    public static object RenderJson(Widget widget, PollPage? poll = null)
     {
-        id = widget.Id,
-        name = widget.Name,
-        kind = widget.Kind,
-        config = widget.Config,
-        viewCount = widget.ViewCount,
-    };
+        if (poll is null)
+        {
+            return new { id = widget.Id, name = widget.Name, kind = widget.Kind, config = widget.Config, viewCount = widget.ViewCount };
+        }
+
+        var results = poll.ToJson();
+        return new
+        {
+            id = widget.Id,
+            name = widget.Name,
+            kind = widget.Kind,
+            config = widget.Config,
+            viewCount = widget.ViewCount,
+            results = results.Results,
+            totalVotes = results.TotalVotes,
+            closed = results.Closed,
+            resultsHidden = results.ResultsHidden,
+            yourVote = results.YourVote,
+        };
+    }
 }

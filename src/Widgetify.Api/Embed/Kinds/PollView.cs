@@ -1,27 +1,83 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using Widgetify.Api.Data;
+using Widgetify.Api.Polls;
 
 namespace Widgetify.Api.Embed.Kinds;
 
-/// <summary>A poll: its question and options.</summary>
+/// <summary>A poll: its question and a plain HTML form to vote (radio buttons, a submit button: no script needed), or,
+/// once the visitor voted or the poll closed, the results with counts and percentages (unless the owner hides them
+/// until it closes).</summary>
 internal static class PollView
 {
-    /// <summary>Appends the widget's body; an inline script it needs goes into <paramref name="scripts"/>.</summary>
-    public static void AppendBody(StringBuilder body, Widget widget, ICollection<InlineScript> scripts)
+    /// <summary>Appends the widget's body; an inline script it needs goes into <paramref name="scripts"/>.
+    /// <paramref name="page"/> is the visitor's view of the poll (results, their vote); without it only the form shows.</summary>
+    public static void AppendBody(StringBuilder body, Widget widget, ICollection<InlineScript> scripts, PollPage? page = null)
     {
         var html = HtmlEncoder.Default;
-        body.Append(CultureInfo.InvariantCulture, $"<p>{html.Encode(WidgetConfig.Text(widget.Config, "question") ?? "")}</p><ul>");
-        if (widget.Config.TryGetProperty("options", out var options) && options.ValueKind == JsonValueKind.Array)
+        var config = page?.Config ?? PollConfig.Read(widget.Config);
+        body.Append(CultureInfo.InvariantCulture, $"<p class=\"question\">{html.Encode(config.Question)}</p>");
+        if (page is { ShowsResults: true })
         {
-            foreach (var option in options.EnumerateArray().Where(o => o.ValueKind == JsonValueKind.String).Take(20))
-            {
-                body.Append(CultureInfo.InvariantCulture, $"<li>{html.Encode(option.GetString()!)}</li>");
-            }
+            AppendResults(body, page, html);
+        }
+        else
+        {
+            AppendForm(body, widget.Id, config, page?.VisitorToken, html);
+        }
+    }
+
+    private static void AppendForm(StringBuilder body, Guid pollId, PollConfig config, string? visitor, HtmlEncoder html)
+    {
+        // Relative to the embed's own origin: the form posts back to where the iframe came from (CSP form-action 'self').
+        body.Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"/w/{pollId}/vote\"><ul class=\"options\">");
+        for (var i = 0; i < config.Options.Count; i++)
+        {
+            body.Append(CultureInfo.InvariantCulture,
+                $"<li><label><input type=\"radio\" name=\"option\" value=\"{i}\" required> {html.Encode(config.Options[i])}</label></li>");
         }
 
         body.Append("</ul>");
+        if (visitor is not null)
+        {
+            // For browsers that keep no cookie for a third-party frame: a resubmitted form still names the same visitor.
+            body.Append(CultureInfo.InvariantCulture, $"<input type=\"hidden\" name=\"{VisitorToken.FormField}\" value=\"{html.Encode(visitor)}\">");
+        }
+
+        body.Append("<button type=\"submit\">Vote</button></form>");
+    }
+
+    private static void AppendResults(StringBuilder body, PollPage page, HtmlEncoder html)
+    {
+        var options = page.Config.Options;
+        if (page.Tally.VisitorChoice is { } choice && choice < options.Count)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<p class=\"your-vote\">You voted for <strong>{html.Encode(options[choice])}</strong>.</p>");
+        }
+
+        if (page.Closed)
+        {
+            body.Append("<p class=\"closed\">This poll is closed.</p>");
+        }
+
+        if (page.ResultsHidden)
+        {
+            body.Append("<p class=\"hidden-results\">Results are shown when the poll closes.</p>");
+            return;
+        }
+
+        var total = page.TotalVotes;
+        body.Append("<ul class=\"results\">");
+        for (var i = 0; i < options.Count; i++)
+        {
+            var votes = page.Tally.VotesByOption.GetValueOrDefault(i);
+            var percent = total == 0 ? 0 : (int)Math.Round(100.0 * votes / total, MidpointRounding.AwayFromZero);
+            body.Append(CultureInfo.InvariantCulture,
+                $"<li><span class=\"option\">{html.Encode(options[i])}</span> <span class=\"votes\">{votes} {(votes == 1 ? "vote" : "votes")} ({percent}%)</span>" +
+                $"<div class=\"bar\" style=\"width:{percent}%\"></div></li>");
+        }
+
+        body.Append(CultureInfo.InvariantCulture, $"</ul><p class=\"total\">{total} {(total == 1 ? "vote" : "votes")}</p>");
     }
 }

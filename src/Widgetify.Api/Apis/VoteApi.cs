@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Widgetify.Api.Data;
+using Widgetify.Api.Errors;
+using Widgetify.Api.Polls;
+
+namespace Widgetify.Api.Apis;
+
+/// <summary>A visitor's vote, <c>POST /w/{id}/vote</c>: a plain HTML form post from the poll's embed (no key, no
+/// JavaScript needed), answered 303 back to the embed, which then shows the results; or with
+/// <c>Accept: application/json</c>, 200 with the results. The answer comes only after the vote's batch committed
+/// (<see cref="VoteWriter"/>).</summary>
+/// <remarks>No antiforgery token: a vote is not a privileged act of a signed-in user; the visitor token is the identity,
+/// and a page that makes a browser post a vote casts at most that browser's one vote (and the per-IP ceiling holds).
+/// The embed's CSP limits its own form to this origin (<c>form-action 'self'</c>).</remarks>
+internal static class VoteApi
+{
+    /// <summary>Seconds a visitor is asked to wait before retrying a vote that was not recorded.</summary>
+    private const int RetryAfterSeconds = 1;
+
+    public static IEndpointConventionBuilder MapVoteApi(this IEndpointRouteBuilder app) =>
+        app.MapPost("/w/{id}/vote", VoteAsync)
+            .WithTags("Embed")
+            .Produces(StatusCodes.Status303SeeOther)
+            .Produces<PollResultsJson>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithSummary("A visitor's vote on a poll (form field 'option', the 0-based index): 303 to the embed, or the results as JSON.");
+
+    // No .Accepts(form) metadata: routing would then answer any other content type with a bare 415 before this handler
+    // could say what to send instead.
+    private static async Task<IResult> VoteAsync(
+        string id, HttpContext context, WidgetStore widgets, PollStore polls, VoteWriter writer, VoteRateLimiter ceiling,
+        TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        if (!WidgetsApi.TryParseId(id, out var pollId, out var invalid))
+        {
+            return invalid;
+        }
+
+        using (var permit = ceiling.AttemptAcquire(context.Connection.RemoteIpAddress, pollId))
+        {
+            if (!permit.IsAcquired)
+            {
+                var wait = permit.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 60;
+                context.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
+                return Problems.Result(StatusCodes.Status429TooManyRequests, "Too many votes",
+                    $"Too many votes on this poll came from your network address in the last minute. Try again in {wait} seconds.");
+            }
+        }
+
+        var request = context.Request;
+        if (!request.HasFormContentType)
+        {
+            return Problems.Result(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send the vote as a form (Content-Type: application/x-www-form-urlencoded) with the field 'option', the 0-based index of the chosen option.");
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            return Problems.BadRequest("The form could not be read. Send 'option=<index>' as application/x-www-form-urlencoded.");
+        }
+
+        var widget = await widgets.GetPublicAsync(pollId, cancellationToken);
+        if (widget is null || widget.Kind != PollConfig.Kind)
+        {
+            return Problems.NotFound($"No poll {pollId}. It may have been deleted, or the widget is not a poll.");
+        }
+
+        var poll = PollConfig.Read(widget.Config);
+        if (poll.IsClosed(timeProvider.GetUtcNow()))
+        {
+            return Problems.Result(StatusCodes.Status409Conflict, "Poll closed",
+                $"This poll closed at {poll.ClosesAt!.Value.UtcDateTime:u}; it takes no more votes. GET /w/{pollId} shows its results.");
+        }
+
+        if (!int.TryParse(form["option"], NumberStyles.None, CultureInfo.InvariantCulture, out var option) || option >= poll.Options.Count)
+        {
+            return BadOption(poll.Options.Count, form["option"]);
+        }
+
+        var cookie = VisitorToken.FromCookie(request);
+        var field = form[VisitorToken.FormField].ToString();
+        var visitor = cookie ?? (VisitorToken.IsWellFormed(field) ? field : VisitorToken.New());
+        var vote = new PendingVote(pollId, visitor, option);
+        if (!writer.TrySubmit(vote))
+        {
+            return NotRecorded(context, "Too many votes are waiting to be written right now.");
+        }
+
+        VoteOutcome outcome;
+        try
+        {
+            outcome = await vote.Written.WaitAsync(cancellationToken);
+        }
+        catch (VoteNotRecordedException)
+        {
+            return NotRecorded(context, "The vote could not be recorded.");
+        }
+
+        if (outcome == VoteOutcome.PollGone)
+        {
+            return Problems.NotFound($"No poll {pollId}. It was deleted.");
+        }
+
+        if (cookie is null)
+        {
+            VisitorToken.SetCookie(context.Response, visitor, request.IsHttps);
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        if (EmbedApi.WantsJson(request))
+        {
+            var page = await PollEmbed.ReadPageAsync(widget, visitor, polls, timeProvider, cancellationToken);
+            return TypedResults.Json(page.ToJson(counted: outcome == VoteOutcome.Counted));
+        }
+
+        context.Response.Headers.Location = $"/w/{pollId}";
+        return TypedResults.StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    private static ProblemHttpResult BadOption(int options, string? sent) => TypedResults.Problem(new HttpValidationProblemDetails(
+        new Dictionary<string, string[]>
+        {
+            ["option"] = [$"'{(sent is { Length: > 20 } ? sent[..20] + "…" : sent)}' is not an option of this poll: send the 0-based index of the chosen option, 0 to {options - 1}."],
+        })
+    {
+        Status = StatusCodes.Status422UnprocessableEntity,
+        Title = "Validation failed",
+        Detail = "The vote names no option of this poll; see 'errors'.",
+    });
+
+    private static ProblemHttpResult NotRecorded(HttpContext context, string what)
+    {
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.Result(StatusCodes.Status503ServiceUnavailable, "Vote not recorded",
+            $"{what} It was not counted: send it again in {RetryAfterSeconds} second(s); it will count once.");
+    }
+}

@@ -1,0 +1,44 @@
+using Widgetify.Api.Data;
+using Widgetify.Api.Embed;
+
+namespace Widgetify.Api.Polls;
+
+/// <summary>The embed of a poll (<c>GET /w/{id}</c> of a poll): unlike other kinds it shows the visitor's own state (their
+/// vote, the results once they voted), so it is never <c>Cache-Control: public</c>, and it gives a visitor without a
+/// token one.</summary>
+internal static class PollEmbed
+{
+    public static async Task<IResult> RenderAsync(
+        Widget widget, HttpContext context, PollStore polls, TimeProvider timeProvider, bool wantsJson, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        var visitor = VisitorToken.FromCookie(request);
+        if (visitor is null)
+        {
+            visitor = VisitorToken.New();
+            VisitorToken.SetCookie(context.Response, visitor, request.IsHttps);
+        }
+
+        var page = await ReadPageAsync(widget, visitor, polls, timeProvider, cancellationToken);
+        var headers = context.Response.Headers;
+        headers.CacheControl = "private, no-store";
+        headers.Vary = "Accept, Cookie";
+        headers.XContentTypeOptions = "nosniff";
+        if (wantsJson)
+        {
+            return TypedResults.Json(WidgetRenderer.RenderJson(widget, page));
+        }
+
+        var html = WidgetRenderer.RenderHtml(widget, new EmbedContext(timeProvider.GetUtcNow()), page);
+        headers.ContentSecurityPolicy = html.ContentSecurityPolicy;
+        return TypedResults.Content(html.Html, "text/html; charset=utf-8");
+    }
+
+    public static async Task<PollPage> ReadPageAsync(
+        Widget widget, string visitor, PollStore polls, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var config = PollConfig.Read(widget.Config);
+        var tally = await polls.ReadTallyAsync(widget.Id, visitor, cancellationToken);
+        return new PollPage(config, tally, config.IsClosed(timeProvider.GetUtcNow()), visitor);
+    }
+}
