@@ -4,8 +4,9 @@ namespace Widgetify.Deploy.Tests.Kubernetes;
 
 /// <summary>The fleet's connection budget against the database's limits (docs/overload.md, docs/scaling.md): with as
 /// many API pods as there can be (HPA maxReplicas + the rollout's maxSurge), every pod still gets at least the
-/// concurrency limit's floor (<c>Admission:MinLimit</c>) of the primary and of each replica, after its own control or
-/// probe connection; each pod's API-key listener fits in the room kept for other clients. And the arithmetic written in
+/// concurrency limit's floor (<c>Admission:MinLimit</c>) of the primary and of each replica, after its own connections
+/// (on the primary its control connection and API-key listener, on a replica its probe), and the room kept for other
+/// clients is the shipped one. And the arithmetic written in
 /// each kustomization.yaml is the one the rendered objects give.</summary>
 public sealed class ConnectionBudgetManifestsTests
 {
@@ -17,12 +18,12 @@ public sealed class ConnectionBudgetManifestsTests
     {
         var budget = FleetBudget.Of(await RenderedKustomization.RenderAsync(directory));
 
-        // SharePlanner: every pod pays its control connection and one seat stays free for a newcomer; the rest is split.
-        budget.Primary.ShouldBeGreaterThanOrEqualTo(budget.Pods * (budget.MinShare + 1) + 1, budget.PrimaryLine);
+        // SharePlanner: every pod pays its control connection and listener, and a newcomer's two seats stay free; the rest is split.
+        budget.Primary.ShouldBeGreaterThanOrEqualTo(budget.Pods * (budget.MinShare + 2) + 2, budget.PrimaryLine);
         // ReadServerMonitor: the replica's budget divided by the pods, less each pod's probe connection.
         ((budget.Replica / budget.Pods) - 1).ShouldBeGreaterThanOrEqualTo(budget.MinShare, budget.ReplicaLine);
-        // ApiKeyChangeListener: one LISTEN connection per pod outside the share, out of the room for other clients.
-        budget.ReservedOnPrimary.ShouldBeGreaterThanOrEqualTo(budget.Pods + FleetBudget.OtherClients, budget.OthersLine);
+        // The room for other clients holds at least the shipped default: the pods' own connections are in the budget.
+        budget.ReservedOnPrimary.ShouldBeGreaterThanOrEqualTo(FleetBudget.OtherClients, budget.OthersLine);
     }
 
     [Theory]
@@ -44,8 +45,8 @@ public sealed class ConnectionBudgetManifestsTests
         int MaxConnections, int SuperuserReserved, int Reserved, int ReservedOnPrimary, int ReservedOnReplica,
         int MaxReplicas, int MaxSurge, int MinShare)
     {
-        /// <summary>Room for clients that are not Widgetify's pools or listeners (psql, monitoring, backups, the operator's
-        /// own connections): <c>ConnectionBudget:ReservedForOtherClients</c>' shipped default.</summary>
+        /// <summary>Room for clients that are not Widgetify's instances (psql, monitoring, backups, a starting pod's
+        /// migration connection, the operator's own): <c>ConnectionBudget:ReservedForOtherClients</c>' shipped default.</summary>
         public const int OtherClients = 10;
 
         public int Pods => MaxReplicas + MaxSurge;
@@ -57,12 +58,12 @@ public sealed class ConnectionBudgetManifestsTests
         public string PodsLine => $"at most {Pods} API pods (HPA maxReplicas {MaxReplicas} + maxSurge {MaxSurge}), MinLimit {MinShare}";
 
         public string PrimaryLine => $"#   primary: {MaxConnections} - {SuperuserReserved} - {Reserved} - {ReservedOnPrimary} = {Primary} >= " +
-            $"{Pods} x ({MinShare} + 1) + 1 = {(Pods * (MinShare + 1)) + 1}";
+            $"{Pods} x ({MinShare} + 2) + 2 = {(Pods * (MinShare + 2)) + 2}";
 
         public string ReplicaLine => $"#   replica: {MaxConnections} - {SuperuserReserved} - {Reserved} - {ReservedOnReplica} = {Replica} >= " +
             $"{Pods} x ({MinShare} + 1) = {Pods * (MinShare + 1)}";
 
-        public string OthersLine => $"#   others:  ReservedForOtherClients {ReservedOnPrimary} >= {Pods} listeners + {OtherClients} = {Pods + OtherClients}";
+        public string OthersLine => $"#   others:  ReservedForOtherClients {ReservedOnPrimary} >= {OtherClients}";
 
         public static FleetBudget Of(RenderedKustomization rendered)
         {
