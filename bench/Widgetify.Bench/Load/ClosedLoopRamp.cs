@@ -34,7 +34,7 @@ internal static class ClosedLoopRamp
             var tasks = new Task[workers];
             for (var w = 0; w < workers; w++)
             {
-                var mix = new RequestMix(seed + w, requests.WidgetCount);
+                var mix = new RequestMix(seed + w, requests.WidgetCount, pollCount: requests.PollCount);
                 tasks[w] = Task.Run(
                     async () =>
                     {

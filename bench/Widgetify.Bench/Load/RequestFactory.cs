@@ -10,13 +10,22 @@ internal sealed class RequestFactory
     // Valid for WidgetInputReader: name 1-100 chars, a known kind, config a JSON object.
     private static readonly byte[] CreateBody = """{"name":"bench","kind":"counter","config":{"label":"storm"}}"""u8.ToArray();
 
+    // Every vote is a new visitor (a viral poll's crowd), so every one is a write; the option rotates.
+    private const int OptionsVotedOn = 2;
+
     private readonly Uri[] embedUris;
+    private readonly Uri[] voteUris;
+    private long votes;
     private readonly Uri[] apiUris;
     private readonly Uri listUri;
     private readonly Uri createUri;
     private readonly string authorization;
 
-    public RequestFactory(Uri baseAddress, string apiKey, IReadOnlyList<Guid> widgetIds)
+    /// <param name="baseAddress">The service.</param>
+    /// <param name="apiKey">The tenant key of the API requests.</param>
+    /// <param name="widgetIds">The widgets embeds and API gets choose from.</param>
+    /// <param name="pollIds">The polls votes choose from; none leaves votes out of the mix.</param>
+    public RequestFactory(Uri baseAddress, string apiKey, IReadOnlyList<Guid> widgetIds, IReadOnlyList<Guid>? pollIds = null)
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
         ArgumentNullException.ThrowIfNull(widgetIds);
@@ -33,6 +42,7 @@ internal sealed class RequestFactory
             apiUris[i] = new Uri(baseAddress, $"/api/widgets/{widgetIds[i]}");
         }
 
+        voteUris = [.. (pollIds ?? []).Select(id => new Uri(baseAddress, $"/w/{id}/vote"))];
         listUri = new Uri(baseAddress, "/api/widgets?limit=20");
         createUri = new Uri(baseAddress, "/api/widgets");
         authorization = "Bearer " + apiKey;
@@ -40,6 +50,9 @@ internal sealed class RequestFactory
 
     /// <summary>Number of widgets the mix chooses from.</summary>
     public int WidgetCount => embedUris.Length;
+
+    /// <summary>Number of polls votes choose from (0: no votes in the mix).</summary>
+    public int PollCount => voteUris.Length;
 
     public HttpRequestMessage Create(RequestKind kind, int widget)
     {
@@ -55,6 +68,16 @@ internal sealed class RequestFactory
             case RequestKind.ApiList:
                 request = new HttpRequestMessage(HttpMethod.Get, listUri);
                 break;
+            case RequestKind.Vote:
+                // A visitor's form post, asking for JSON (200 with the results) rather than the 303 back to the embed.
+                var n = Interlocked.Increment(ref votes);
+                var vote = new FormUrlEncodedContent([
+                    new("option", (n % OptionsVotedOn).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    new("visitor", "bench-visitor-" + Guid.NewGuid().ToString("N")),
+                ]);
+                var post = new HttpRequestMessage(HttpMethod.Post, voteUris[widget]) { Content = vote, Version = HttpVersion.Version11 };
+                post.Headers.TryAddWithoutValidation("Accept", "application/json");
+                return post;
             default:
                 var content = new ByteArrayContent(CreateBody);
                 content.Headers.TryAddWithoutValidation("Content-Type", "application/json");

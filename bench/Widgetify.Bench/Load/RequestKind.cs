@@ -14,4 +14,8 @@ internal enum RequestKind
 
     /// <summary><c>POST /api/widgets</c>, a small counter widget (5%).</summary>
     ApiCreate = 3,
+
+    /// <summary><c>POST /w/{id}/vote</c> on a poll, a new visitor each time: a viral poll's write storm, each vote
+    /// acknowledged only after its group commit (5%).</summary>
+    Vote = 4,
 }

@@ -1,35 +1,46 @@
 namespace Widgetify.Bench.Load;
 
-/// <summary>Draws the next request of the mix (by default the storm's: 80% embed, 10% API get, 5% list, 5% create) and
+/// <summary>Draws the next request of the mix (by default the storm's: 75% embed, 10% API get, 5% list, 5% vote, 5% create) and
 /// the widget it targets, from a seeded <see cref="Random"/> so that every configuration sees the same sequence. Not
 /// thread-safe: one instance per pacing loop or worker.</summary>
-internal sealed class RequestMix(int seed, int widgetCount, RequestWeights? weights = null)
+internal sealed class RequestMix(int seed, int widgetCount, RequestWeights? weights = null, int pollCount = 0)
 {
     private readonly Random random = new(seed);
-    private readonly RequestWeights weights = weights ?? RequestWeights.Storm;
+    private readonly RequestWeights weights = (weights ?? RequestWeights.Storm).WithoutVotesIf(pollCount == 0);
 
-    /// <summary>Next request kind; <paramref name="widget"/> is an index into the widget ids (0 for list and create).</summary>
+    /// <summary>Next request kind; <paramref name="widget"/> is an index into the widget ids (for a vote, into the
+    /// polls' ids; 0 for list and create).</summary>
     public RequestKind Next(out int widget)
     {
         var roll = random.Next(100);
         var kind = roll < weights.Embed ? RequestKind.Embed
             : roll < weights.Embed + weights.ApiGet ? RequestKind.ApiGet
             : roll < weights.Embed + weights.ApiGet + weights.ApiList ? RequestKind.ApiList
+            : roll < weights.Embed + weights.ApiGet + weights.ApiList + weights.Vote ? RequestKind.Vote
             : RequestKind.ApiCreate;
-        widget = kind is RequestKind.Embed or RequestKind.ApiGet ? random.Next(widgetCount) : 0;
+        widget = kind switch
+        {
+            RequestKind.Embed or RequestKind.ApiGet => random.Next(widgetCount),
+            RequestKind.Vote => random.Next(pollCount),
+            _ => 0,
+        };
         return kind;
     }
 }
 
-/// <summary>Percentages of a <see cref="RequestMix"/>; what the three leave of 100 is <see cref="RequestKind.ApiCreate"/>.</summary>
+/// <summary>Percentages of a <see cref="RequestMix"/>; what the four leave of 100 is <see cref="RequestKind.ApiCreate"/>.</summary>
 /// <param name="Embed">Share of <c>GET /w/{id}</c>.</param>
 /// <param name="ApiGet">Share of <c>GET /api/widgets/{id}</c>.</param>
 /// <param name="ApiList">Share of <c>GET /api/widgets?limit=20</c>.</param>
-internal readonly record struct RequestWeights(int Embed, int ApiGet, int ApiList)
+/// <param name="Vote">Share of <c>POST /w/{id}/vote</c> on a poll.</param>
+internal readonly record struct RequestWeights(int Embed, int ApiGet, int ApiList, int Vote = 0)
 {
-    /// <summary>The storm's mix: 80 / 10 / 5, and 5% creates.</summary>
-    public static readonly RequestWeights Storm = new(80, 10, 5);
+    /// <summary>The storm's mix: 75 / 10 / 5, 5% votes on polls (a viral poll's write storm) and 5% creates.</summary>
+    public static readonly RequestWeights Storm = new(75, 10, 5, 5);
 
-    /// <summary>Reads only, the requests the router sends to standbys: 85 / 10 / 5, no creates.</summary>
+    /// <summary>Reads only, the requests the router sends to standbys: 85 / 10 / 5, no writes.</summary>
     public static readonly RequestWeights ReadsOnly = new(85, 10, 5);
+
+    /// <summary>With no poll to vote on, the votes' share goes to the embeds.</summary>
+    public RequestWeights WithoutVotesIf(bool noPolls) => noPolls ? this with { Embed = Embed + Vote, Vote = 0 } : this;
 }

@@ -94,6 +94,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         // The benchmarks measure the service under load, as they did before per-key write limits existed; a write storm by
         // one key would otherwise measure the limiter. A launch may still turn it on.
         start.Environment["Widgetify__RateLimits__Enabled"] = "false";
+        // Likewise the per-IP vote ceiling: every voter of the storm is on 127.0.0.1, so 100 a minute would measure the
+        // ceiling (429s) instead of the votes' group commit.
+        start.Environment["Widgetify__Polls__VotesPerMinutePerIp"] = "1000000"; // the most it takes
         foreach (var (name, value) in launch.Environment)
         {
             start.Environment[name] = value;
@@ -186,10 +189,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Every widget id of the key's tenant, following <c>nextCursor</c> page by page (100 per page).</summary>
-    public async Task<IReadOnlyList<Guid>> ListWidgetIdsAsync(HttpClient client, string apiKey, int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Guid>> ListWidgetIdsAsync(HttpClient client, string apiKey, int max, CancellationToken cancellationToken) =>
+        (await ListWidgetsAsync(client, apiKey, max, cancellationToken)).Select(w => w.Id).ToList();
+
+    /// <summary>Every widget of the key's tenant with its kind, following <c>nextCursor</c> page by page (100 per page).</summary>
+    public async Task<IReadOnlyList<(Guid Id, string Kind)>> ListWidgetsAsync(HttpClient client, string apiKey, int max, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var ids = new List<Guid>();
+        var ids = new List<(Guid Id, string Kind)>();
         string? cursor = null;
         do
         {
@@ -206,7 +213,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             using var page = JsonDocument.Parse(body);
             foreach (var item in page.RootElement.GetProperty("items").EnumerateArray())
             {
-                ids.Add(item.GetProperty("id").GetGuid());
+                ids.Add((item.GetProperty("id").GetGuid(), item.GetProperty("kind").GetString() ?? ""));
             }
 
             cursor = page.RootElement.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;

@@ -113,7 +113,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         PostgresCluster Cluster, PgActivitySampler Sampler, string WorkDirectory, string ServiceDataDirectory, string ServiceDll);
 
     /// <summary>A running, ready service with what the load needs from it.</summary>
-    private sealed record ReadyService(ServiceProcess Process, string ApiKey, IReadOnlyList<Guid> WidgetIds, int? Budget);
+    private sealed record ReadyService(ServiceProcess Process, string ApiKey, IReadOnlyList<Guid> WidgetIds, IReadOnlyList<Guid> PollIds, int? Budget);
 
     private async Task<CapacityResult> MeasureCapacityAsync(RunContext context, CancellationToken cancellationToken)
     {
@@ -138,7 +138,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
             process = service.Process;
             using var client = BenchHttpClients.Load(Math.Max(64, settings.RampWorkers.Max()), settings.ClientTimeout);
-            var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds);
+            var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds, service.PollIds);
             // One unrecorded step first, so that JIT and pool warm-up do not count against the smallest step.
             await ClosedLoopRamp.RunAsync(client, requests, [settings.RampWorkers[0]], settings.RampStep, settings.Seed, cancellationToken);
             var steps = await ClosedLoopRamp.RunAsync(client, requests, settings.RampWorkers, settings.RampStep, settings.Seed, cancellationToken);
@@ -218,7 +218,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         double baselineRate, double stormRate, CancellationToken cancellationToken)
     {
         using var client = BenchHttpClients.Load(settings.Clients, settings.ClientTimeout);
-        var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds);
+        var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds, service.PollIds);
         var generator = new OpenLoopGenerator(client, requests, settings.Clients, settings.Seed);
         // A cold service (JIT, an empty pool) hit at once by an open-loop rate can spiral before it is warm, and
         // then the baseline would measure a cold start rather than normal traffic. So the warm-up's first half is
@@ -445,9 +445,11 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             using var ready = await process.WaitUntilReadyAsync(control, ReadyTimeout, cancellationToken);
             var budget = ReportedBudget(ready.RootElement);
             var key = process.ReadApiKey();
-            var ids = await process.ListWidgetIdsAsync(control, key, settings.DemoWidgets, cancellationToken);
-            Say(F($"  service pid {process.ProcessId} ready on {process.BaseAddress}{(budget is { } b ? $" (connection budget {b})" : "")}; {ids.Count} widgets"));
-            return new ReadyService(process, key, ids, budget);
+            var widgets = await process.ListWidgetsAsync(control, key, settings.DemoWidgets, cancellationToken);
+            var ids = widgets.Select(w => w.Id).ToList();
+            var polls = widgets.Where(w => w.Kind == "poll").Select(w => w.Id).ToList();
+            Say(F($"  service pid {process.ProcessId} ready on {process.BaseAddress}{(budget is { } b ? $" (connection budget {b})" : "")}; {ids.Count} widgets, {polls.Count} polls"));
+            return new ReadyService(process, key, ids, polls, budget);
         }
         catch
         {

@@ -7,28 +7,45 @@ public sealed class RequestMixTests
     [Fact]
     public void Next_ManyDraws_FollowsTheMix()
     {
-        var mix = new RequestMix(seed: 1, widgetCount: 50);
-        var counts = new int[4];
+        var mix = new RequestMix(seed: 1, widgetCount: 50, pollCount: 10);
+        var counts = new int[5];
         const int draws = 200_000;
 
         for (var i = 0; i < draws; i++)
         {
             var kind = mix.Next(out var widget);
             counts[(int)kind]++;
-            widget.ShouldBeInRange(0, 49);
+            widget.ShouldBeInRange(0, kind == RequestKind.Vote ? 9 : 49);
         }
 
-        (counts[(int)RequestKind.Embed] / (double)draws).ShouldBe(0.80, 0.01);
+        (counts[(int)RequestKind.Embed] / (double)draws).ShouldBe(0.75, 0.01);
         (counts[(int)RequestKind.ApiGet] / (double)draws).ShouldBe(0.10, 0.01);
         (counts[(int)RequestKind.ApiList] / (double)draws).ShouldBe(0.05, 0.01);
+        (counts[(int)RequestKind.Vote] / (double)draws).ShouldBe(0.05, 0.01);
         (counts[(int)RequestKind.ApiCreate] / (double)draws).ShouldBe(0.05, 0.01);
     }
 
     [Fact]
-    public void Next_ReadsOnly_NeverACreate()
+    public void Next_NoPolls_TheVotesShareGoesToEmbeds()
     {
-        var mix = new RequestMix(seed: 1, widgetCount: 8, RequestWeights.ReadsOnly);
-        var counts = new int[4];
+        var mix = new RequestMix(seed: 1, widgetCount: 50);
+        var counts = new int[5];
+        const int draws = 100_000;
+
+        for (var i = 0; i < draws; i++)
+        {
+            counts[(int)mix.Next(out _)]++;
+        }
+
+        counts[(int)RequestKind.Vote].ShouldBe(0);
+        (counts[(int)RequestKind.Embed] / (double)draws).ShouldBe(0.80, 0.01);
+    }
+
+    [Fact]
+    public void Next_ReadsOnly_NeverAWrite()
+    {
+        var mix = new RequestMix(seed: 1, widgetCount: 8, RequestWeights.ReadsOnly, pollCount: 3);
+        var counts = new int[5];
         const int draws = 100_000;
 
         for (var i = 0; i < draws; i++)
@@ -37,6 +54,7 @@ public sealed class RequestMixTests
         }
 
         counts[(int)RequestKind.ApiCreate].ShouldBe(0);
+        counts[(int)RequestKind.Vote].ShouldBe(0);
         (counts[(int)RequestKind.Embed] / (double)draws).ShouldBe(0.85, 0.01);
         (counts[(int)RequestKind.ApiGet] / (double)draws).ShouldBe(0.10, 0.01);
         (counts[(int)RequestKind.ApiList] / (double)draws).ShouldBe(0.05, 0.01);
