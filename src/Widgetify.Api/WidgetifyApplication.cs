@@ -14,6 +14,7 @@ using Widgetify.Api.Health;
 using Widgetify.Api.RateLimiting;
 using Widgetify.Api.Review;
 using Widgetify.Api.Scaling;
+using Widgetify.Api.Stats;
 using Widgetify.Core.Traffic;
 using Widgetify.Incidents;
 using Widgetify.Incidents.Impact;
@@ -80,6 +81,8 @@ public static class WidgetifyApplication
         services.AddSingleton<DemoData>();
         services.AddSingleton<WidgetInputReader>();
         services.AddSingleton<ViewCounter>();
+        services.AddSingleton<WidgetActivityStore>();
+        services.AddHostedService<ActivityRetention>();
         services.AddHostedService<IdempotencyKeyCleaner>();
         // API keys: what this instance remembers of them, the listener that evicts a changed key at once, and last use.
         services.AddSingleton<AuthMetrics>();
@@ -204,6 +207,8 @@ public static class WidgetifyApplication
         app.MapHealthApi();
         app.MapWidgetsApi();
         app.MapEmbedApi();
+        app.MapWidgetStatsApi();
+        app.MapEmbedSnippetApi();
         app.MapDashboard();
         app.MapMonitoringApi();
         app.MapScalingApi();

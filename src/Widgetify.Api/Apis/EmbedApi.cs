@@ -60,7 +60,7 @@ internal static class EmbedApi
     }
 
     /// <summary>JSON when the client ranks application/json above text/html (browsers rank HTML first).</summary>
-    private static bool WantsJson(HttpRequest request)
+    internal static bool WantsJson(HttpRequest request)
     {
         if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted))
         {
