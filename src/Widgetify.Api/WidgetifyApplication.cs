@@ -164,7 +164,7 @@ public static class WidgetifyApplication
             .AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag])
             .AddCheck<ConnectionBudgetCheck>("connections", tags: [HealthApi.ReadyTag])
             .AddCheck<DatabaseWritesCheck>("writes", tags: [HealthApi.ReadyTag]);
-        services.AddOpenApi(o => o.AddJsonBodyDocumentation().AddConsistencyDocumentation());
+        services.AddOpenApi(o => o.AddJsonBodyDocumentation().AddConsistencyDocumentation().AddWidgetConfigDocumentation());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<WidgetifyOptions>>((kestrel, widgetify) =>
         {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Consistency;
 using Widgetify.Api.Data;
@@ -19,8 +20,21 @@ internal static class EmbedSnippetApi
         app.MapGet("/api/widgets/{id}/embed", GetSnippetAsync)
             .RequireAuthorization(AuthorizationPolicies.Tenant)
             .WithTags("Widgets")
-            .Produces(StatusCodes.Status200OK, contentType: "text/html")
             .Produces<EmbedSnippet>(StatusCodes.Status200OK, "application/json")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // One 200, two representations: Produces() keeps only the last content type given for a status.
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+                {
+                    response.Content ??= new Dictionary<string, OpenApiMediaType>();
+                    response.Content["text/html"] = new OpenApiMediaType
+                    {
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The iframe snippet (the 'iframe' of the JSON form)." },
+                    };
+                }
+
+                return Task.CompletedTask;
+            })
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)

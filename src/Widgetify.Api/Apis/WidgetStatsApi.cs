@@ -1,6 +1,8 @@
 using System.Security.Claims;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Consistency;
 using Widgetify.Api.Errors;
@@ -26,7 +28,25 @@ internal static class WidgetStatsApi
             .WithDescription(
                 "Buckets are whole hours or whole UTC days (00:00 to 24:00 UTC); a from/to inside a bucket is widened to its edges " +
                 "and the range used is returned. Buckets without activity are zeros. At most 744 hourly or 400 daily buckets. " +
-                "Hours older than Widgetify:Stats:RetentionDays (default 400) are deleted: 'retainedFrom' says where kept data starts.");
+                "Hours older than Widgetify:Stats:RetentionDays (default 400) are deleted: 'retainedFrom' says where kept data starts.")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                foreach (var parameter in (operation.Parameters ?? []).OfType<OpenApiParameter>())
+                {
+                    (parameter.Description, parameter.Schema) = parameter.Name switch
+                    {
+                        "from" => ("Start, ISO 8601 (e.g. 2026-12-06T00:00:00Z or 2026-12-06; no offset means UTC). Default: 24 hours (hour) or 30 days (day) before 'to'.",
+                            new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" }),
+                        "to" => ("End (exclusive), ISO 8601. Default: the end of the current hour or UTC day.",
+                            new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" }),
+                        "interval" => ("Bucket width: hour (at most 744 buckets) or day (a UTC day, at most 400). Default hour.",
+                            new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("hour"), JsonValue.Create("day")], Default = JsonValue.Create("hour") }),
+                        _ => (parameter.Description, parameter.Schema),
+                    };
+                }
+
+                return Task.CompletedTask;
+            });
 
     private static async Task<IResult> GetAsync(
         string id, HttpContext context, ClaimsPrincipal user, WidgetActivityStore store, TimeProvider timeProvider,
