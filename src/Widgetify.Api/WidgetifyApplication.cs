@@ -9,6 +9,8 @@ using Widgetify.Api.Dashboard;
 using Widgetify.Api.Data;
 using Widgetify.Api.Draining;
 using Widgetify.Api.Embed;
+using Widgetify.Api.Embed.Clicks;
+using Widgetify.Api.Embed.Weather;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
 using Widgetify.Api.RateLimiting;
@@ -83,6 +85,8 @@ public static class WidgetifyApplication
         services.AddSingleton<ViewCounter>();
         services.AddSingleton<WidgetActivityStore>();
         services.AddHostedService<ActivityRetention>();
+        services.AddSingleton<BannerClicks>();
+        services.AddWeather(builder.Configuration);
         services.AddHostedService<IdempotencyKeyCleaner>();
         // API keys: what this instance remembers of them, the listener that evicts a changed key at once, and last use.
         services.AddSingleton<AuthMetrics>();
@@ -209,6 +213,7 @@ public static class WidgetifyApplication
         app.MapEmbedApi();
         app.MapWidgetStatsApi();
         app.MapEmbedSnippetApi();
+        app.MapBannerClickApi();
         app.MapDashboard();
         app.MapMonitoringApi();
         app.MapScalingApi();

@@ -4,6 +4,7 @@ using Microsoft.Net.Http.Headers;
 using Widgetify.Api.Consistency;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
+using Widgetify.Api.Embed.Weather;
 
 namespace Widgetify.Api.Apis;
 
@@ -22,7 +23,7 @@ internal static class EmbedApi
 
     private static async Task<IResult> RenderAsync(
         string id, HttpContext context, WidgetStore store, ViewCounter views, IOptions<WidgetifyOptions> options,
-        CancellationToken cancellationToken)
+        TimeProvider timeProvider, WeatherReports weather, CancellationToken cancellationToken)
     {
         if (!WidgetsApi.TryParseId(id, out var widgetId, out var invalid))
         {
@@ -38,26 +39,42 @@ internal static class EmbedApi
         views.Add(widget.Id);
 
         var headers = context.Response.Headers;
-        // Weak: the rendering shows the view count, which moves between edits without changing what the widget is.
-        var etag = string.Create(CultureInfo.InvariantCulture, $"W/\"{widget.Version}-{widget.ViewCount}\"");
-        headers.ETag = etag;
-        headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"public, max-age={options.Value.Embed.CacheMaxAgeSeconds}");
         headers.Vary = "Accept";
         headers.XContentTypeOptions = "nosniff";
-        if (ETags.NoneMatchHits(context.Request.Headers.IfNoneMatch, etag))
+        var json = WantsJson(context.Request);
+        if (!json && IsLive(widget))
         {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+            // A clock shows the time and a weather widget the latest report: the weak ETag of version and views would
+            // answer 304 with a stale time. Every load is rendered afresh (the clock's script ticks it from there).
+            headers.CacheControl = "no-cache";
+        }
+        else
+        {
+            // Weak: the rendering shows the view count, which moves between edits without changing what the widget is.
+            var etag = string.Create(CultureInfo.InvariantCulture, $"W/\"{widget.Version}-{widget.ViewCount}\"");
+            headers.ETag = etag;
+            headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"public, max-age={options.Value.Embed.CacheMaxAgeSeconds}");
+            if (ETags.NoneMatchHits(context.Request.Headers.IfNoneMatch, etag))
+            {
+                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+            }
         }
 
-        if (WantsJson(context.Request))
+        if (json)
         {
             return TypedResults.Json(WidgetRenderer.RenderJson(widget));
         }
 
-        var page = WidgetRenderer.RenderHtml(widget);
+        var report = widget.Kind == "weather" && WeatherQuery.From(widget.Config) is { } query
+            ? await weather.GetAsync(query, cancellationToken)
+            : null;
+        var page = WidgetRenderer.RenderHtml(widget, new EmbedContext(timeProvider.GetUtcNow(), report));
         headers.ContentSecurityPolicy = page.ContentSecurityPolicy;
         return TypedResults.Content(page.Html, "text/html; charset=utf-8");
     }
+
+    /// <summary>Kinds whose HTML changes with time, not only with edits and views (their JSON is the config: it does not).</summary>
+    private static bool IsLive(Widget widget) => widget.Kind is "clock" or "weather";
 
     /// <summary>JSON when the client ranks application/json above text/html (browsers rank HTML first).</summary>
     internal static bool WantsJson(HttpRequest request)

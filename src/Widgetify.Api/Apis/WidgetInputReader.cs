@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Widgetify.Api.Apis.KindConfigs;
 using Widgetify.Api.Data;
 using Widgetify.Api.Errors;
 
@@ -63,7 +64,14 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         {
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
             var draft = Validate(document.RootElement, errors);
-            return errors.Count > 0 ? WidgetInput.Invalid(Problems.Validation(errors)) : WidgetInput.Valid(draft!, body);
+            if (errors.Count > 0)
+            {
+                return WidgetInput.Invalid(Problems.Validation(errors));
+            }
+
+            var config = document.RootElement.TryGetProperty("config", out var given) ? given : default;
+            KindConfigRules.Validate(draft!.Kind, config, errors);
+            return errors.Count > 0 ? WidgetInput.Invalid(Problems.Unprocessable(errors)) : WidgetInput.Valid(draft, body);
         }
     }
 

@@ -16,7 +16,9 @@ internal static class WidgetRenderer
         "body{margin:0;font:14px system-ui,sans-serif}.widgetify{padding:8px;border:1px solid #ccd;border-radius:6px}" +
         ".widgetify h3{margin:0 0 4px;font-size:15px}.count{font-size:24px;font-weight:600}";
 
-    public static EmbedPage RenderHtml(Widget widget)
+    /// <param name="widget">The widget to render.</param>
+    /// <param name="context">The time and provider data the live kinds (clock, weather) show.</param>
+    public static EmbedPage RenderHtml(Widget widget, EmbedContext context)
     {
         var html = HtmlEncoder.Default;
         var scripts = new List<InlineScript>();
@@ -35,10 +37,10 @@ internal static class WidgetRenderer
                 BannerView.AppendBody(body, widget, scripts);
                 break;
             case "clock":
-                ClockView.AppendBody(body, widget, scripts);
+                ClockView.AppendBody(body, widget, scripts, context.Now);
                 break;
             case "weather":
-                WeatherView.AppendBody(body, widget, scripts);
+                WeatherView.AppendBody(body, widget, scripts, context.Weather);
                 break;
         }
 

@@ -18,6 +18,16 @@ internal static class Problems
     public static ValidationProblem Validation(IDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, detail: "The request has invalid fields; see 'errors'.", title: "Validation failed");
 
+    /// <summary>422 with an <c>errors</c> member: the body is a well-formed widget, but what it asks for cannot be
+    /// (a poll with one option, a clock in a zone that does not exist).</summary>
+    public static ProblemHttpResult Unprocessable(IDictionary<string, string[]> errors) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "Invalid widget config",
+            Detail = "The widget's config breaks its kind's rules; see 'errors' (docs/widgets.md lists them).",
+        });
+
     public static ValidationProblem Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Apis;
@@ -152,7 +153,7 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     {
         var name = string.Concat(Enumerable.Repeat(unit, 100));
 
-        var widget = await ShouldAcceptAsync(WidgetHttp.Json(new { name, kind = "poll" }));
+        var widget = await ShouldAcceptAsync(WidgetHttp.Json(new { name, kind = "counter" }));
 
         widget.Name.ShouldBe(name);
     }
@@ -160,7 +161,7 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     [Fact]
     public async Task Post_NameOfOneCharacter_IsAccepted()
     {
-        (await ShouldAcceptAsync(WidgetHttp.Json(new { name = "x", kind = "poll" }))).Name.ShouldBe("x");
+        (await ShouldAcceptAsync(WidgetHttp.Json(new { name = "x", kind = "counter" }))).Name.ShouldBe("x");
     }
 
     [Theory]
@@ -216,12 +217,12 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     public async Task Post_ConfigWithNestedValues_IsStoredAsSent()
     {
         var widget = await ShouldAcceptAsync("""
-            {"name":"Poll","kind":"poll","config":{"question":"Tabs?","options":["Tabs","Spaces"],"n":1.5,"flag":true,"none":null}}
+            {"name":"Poll","kind":"poll","config":{"question":"Tabs?","options":["Tabs","Spaces"],"hideResultsUntilClosed":true,"closesAt":null}}
             """);
 
         widget.Config.GetProperty("options").EnumerateArray().Select(o => o.GetString()).ShouldBe(["Tabs", "Spaces"]);
-        widget.Config.GetProperty("n").GetDouble().ShouldBe(1.5);
-        widget.Config.GetProperty("flag").GetBoolean().ShouldBeTrue();
+        widget.Config.GetProperty("hideResultsUntilClosed").GetBoolean().ShouldBeTrue();
+        widget.Config.GetProperty("closesAt").ValueKind.ShouldBe(JsonValueKind.Null);
     }
 
     [Theory]
@@ -252,7 +253,7 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
         var foreignId = Guid.CreateVersion7();
 
         var widget = await ShouldAcceptAsync($$"""
-            {"id":"{{foreignId}}","name":"x","kind":"poll","config":{},"version":42,"viewCount":1000,
+            {"id":"{{foreignId}}","name":"x","kind":"counter","config":{},"version":42,"viewCount":1000,
              "createdAt":"2000-01-01T00:00:00Z","updatedAt":"2000-01-01T00:00:00Z"}
             """);
 
@@ -385,7 +386,7 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     public async Task Post_JsonMediaTypeVariants_AreAccepted(string contentType)
     {
         using var tenant = await fixture.Server.CreateTenantAsync();
-        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"name":"x","kind":"poll"}"""));
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"name":"x","kind":"counter"}"""));
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
 
         using var response = await tenant.Http.PostAsync("/api/widgets", content);
@@ -396,7 +397,7 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     /// <summary>A valid widget body padded with trailing white space to exactly <paramref name="bytes"/> bytes.</summary>
     private static string PaddedBody(int bytes)
     {
-        const string body = """{"name":"Padded","kind":"poll"}""";
+        const string body = """{"name":"Padded","kind":"counter"}""";
         return body + new string(' ', bytes - body.Length);
     }
 }

@@ -8,7 +8,7 @@ namespace Widgetify.Api.Tests.Apis;
 [Collection(SharedApiServer.Name)]
 public sealed class WidgetsApiIdempotencyTests(ApiFixture fixture)
 {
-    private const string Body = """{"name":"Retry me","kind":"poll","config":{"question":"Again?"}}""";
+    private const string Body = """{"name":"Retry me","kind":"banner","config":{"text":"Again?"}}""";
 
     private static async Task<HttpResponseMessage> PostAsync(TenantClient tenant, string body, string key)
     {
@@ -44,7 +44,7 @@ public sealed class WidgetsApiIdempotencyTests(ApiFixture fixture)
         using var first = await PostAsync(tenant, Body, key);
         var original = await first.ShouldBeWidgetAsync(HttpStatusCode.Created);
 
-        using var second = await PostAsync(tenant, """{"name":"Something else","kind":"poll"}""", key);
+        using var second = await PostAsync(tenant, """{"name":"Something else","kind":"counter"}""", key);
 
         await second.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "Idempotency-Key");
         (await tenant.Http.ListAllWidgetsAsync()).Select(w => w.Id).ShouldBe([original.Id]);

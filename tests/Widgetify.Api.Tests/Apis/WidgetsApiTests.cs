@@ -29,11 +29,11 @@ public sealed class WidgetsApiTests(ApiFixture fixture)
     {
         using var tenant = await fixture.Server.CreateTenantAsync();
 
-        using var response = await tenant.Http.PostAsync("/api/widgets", WidgetHttp.Json(new { name = "Poll", kind = "poll" }));
+        using var response = await tenant.Http.PostAsync("/api/widgets", WidgetHttp.Json(new { name = "Counter", kind = "counter" }));
 
         var widget = await response.ShouldBeWidgetAsync(HttpStatusCode.Created);
         widget.Id.Version.ShouldBe(7, "ids are UUIDv7");
-        widget.Kind.ShouldBe("poll");
+        widget.Kind.ShouldBe("counter");
         widget.Config.ValueKind.ShouldBe(JsonValueKind.Object, "config defaults to {}");
         widget.Config.EnumerateObject().ShouldBeEmpty();
         widget.Version.ShouldBe(1);
@@ -154,7 +154,7 @@ public sealed class WidgetsApiTests(ApiFixture fixture)
         using var tenant = await fixture.Server.CreateTenantAsync();
         var id = Guid.CreateVersion7();
 
-        using var response = await tenant.Http.PutWidgetAsync(id, new { name = "x", kind = "poll" }, "\"1\"");
+        using var response = await tenant.Http.PutWidgetAsync(id, new { name = "x", kind = "counter" }, "\"1\"");
 
         await response.ShouldBeProblemAsync(HttpStatusCode.NotFound, id.ToString());
     }
@@ -170,7 +170,7 @@ public sealed class WidgetsApiTests(ApiFixture fixture)
         request.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
         if (method == "PUT")
         {
-            request.Content = WidgetHttp.Json(new { name = "x", kind = "poll" });
+            request.Content = WidgetHttp.Json(new { name = "x", kind = "counter" });
         }
 
         using var response = await tenant.Http.SendAsync(request);

@@ -29,7 +29,7 @@ public sealed class ApiKeyAuthenticationTests(ApiFixture fixture)
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (method is "POST" or "PUT")
         {
-            request.Content = WidgetHttp.Json(new { name = "x", kind = "poll" });
+            request.Content = WidgetHttp.Json(new { name = "x", kind = "counter" });
         }
 
         using var response = await client.SendAsync(request);
@@ -136,7 +136,7 @@ public sealed class ApiKeyAuthenticationTests(ApiFixture fixture)
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (method == "POST")
         {
-            request.Content = WidgetHttp.Json(new { name = "x", kind = "poll" });
+            request.Content = WidgetHttp.Json(new { name = "x", kind = "counter" });
         }
 
         using var response = await operatorClient.Http.SendAsync(request);

@@ -22,11 +22,11 @@ public sealed class ConsistencyTokenTests(ApiFixture fixture)
         using var tenant = await fixture.Server.CreateTenantAsync();
 
         // Act
-        using var created = await tenant.Http.PostAsJsonAsync("/api/widgets", new { name = "Votes", kind = "poll" });
+        using var created = await tenant.Http.PostAsJsonAsync("/api/widgets", new { name = "Votes", kind = "counter" });
         var createdToken = TokenOf(created);
         var afterCreate = await PrimaryInsertPositionAsync();
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/widgets/{id}") { Content = JsonContent.Create(new { name = "Votes 2", kind = "poll" }) };
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/widgets/{id}") { Content = JsonContent.Create(new { name = "Votes 2", kind = "counter" }) };
         put.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
         using var updated = await tenant.Http.SendAsync(put);
         var updatedToken = TokenOf(updated);

@@ -117,7 +117,7 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
     [Fact]
     public async Task Post_CachedKey_Returns503WithRetryAfterAndRateLimitFields()
     {
-        using var response = await fixture.CachedTenant.Http.PostAsync("/api/widgets", WidgetHttp.Json(new { name = "x", kind = "poll" }));
+        using var response = await fixture.CachedTenant.Http.PostAsync("/api/widgets", WidgetHttp.Json(new { name = "x", kind = "counter" }));
 
         await ShouldBe503WithRetryAfterAsync(response);
         // The write passed its key's rate limit, so its 503, written by the exception handler, still says where it stands.
@@ -128,7 +128,7 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
     [Fact]
     public async Task Post_WithIdempotencyKey_Returns503WithRetryAfter()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/widgets") { Content = WidgetHttp.Json(new { name = "x", kind = "poll" }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/widgets") { Content = WidgetHttp.Json(new { name = "x", kind = "counter" }) };
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
 
         using var response = await fixture.CachedTenant.Http.SendAsync(request);

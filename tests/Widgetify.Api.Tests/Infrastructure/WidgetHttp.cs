@@ -20,12 +20,22 @@ public static class WidgetHttp
     /// <summary>A JSON body serialized from <paramref name="value"/>.</summary>
     public static StringContent Json(object value) => Json(JsonSerializer.Serialize(value, JsonSerializerOptions.Web));
 
-    /// <summary>Creates a widget and asserts 201; returns it.</summary>
+    /// <summary>Creates a widget and asserts 201; returns it. Without <paramref name="config"/>, the smallest config
+    /// its kind accepts (<see cref="ValidConfig"/>).</summary>
     public static async Task<WidgetDto> CreateWidgetAsync(this HttpClient http, string name = "Widget", string kind = "counter", object? config = null)
     {
-        using var response = await http.PostAsync("/api/widgets", Json(new { name, kind, config = config ?? new { } }));
+        using var response = await http.PostAsync("/api/widgets", Json(new { name, kind, config = config ?? ValidConfig(kind) }));
         return await response.ShouldBeWidgetAsync(HttpStatusCode.Created);
     }
+
+    /// <summary>A config that <paramref name="kind"/>'s rules accept (a poll needs its question and options, a weather
+    /// widget its location; the other kinds' fields are optional).</summary>
+    public static object ValidConfig(string kind) => kind switch
+    {
+        "poll" => new { question = "Tabs or spaces?", options = (string[])["Tabs", "Spaces"] },
+        "weather" => new { location = "Lisbon" },
+        _ => new { },
+    };
 
     /// <summary>Asserts the status and JSON content type, and reads the widget.</summary>
     public static async Task<WidgetDto> ShouldBeWidgetAsync(this HttpResponseMessage response, HttpStatusCode status = HttpStatusCode.OK)

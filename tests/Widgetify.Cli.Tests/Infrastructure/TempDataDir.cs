@@ -24,7 +24,29 @@ public sealed class TempDataDir : IDisposable
         }
 
         var pid = int.Parse(File.ReadLines(pidFile).First(), System.Globalization.CultureInfo.InvariantCulture);
-        return Directory.Exists($"/proc/{pid}") ? pid : null;
+        return IsLivePostgres(pid) ? pid : null;
+    }
+
+    /// <summary>Whether <paramref name="pid"/> is a postgres process that has not exited. A server killed with -9 leaves
+    /// its postmaster.pid behind, and on a busy machine its pid is soon another process's (or a thread's: /proc/TID
+    /// exists too), so the pid alone would report a server that is gone as running.</summary>
+    private static bool IsLivePostgres(int pid)
+    {
+        try
+        {
+            var status = File.ReadAllLines($"/proc/{pid}/status");
+            var isProcess = status.Any(line => line == $"Tgid:\t{pid}");
+            var exited = status.Any(line => line.StartsWith("State:\tZ", StringComparison.Ordinal) || line.StartsWith("State:\tX", StringComparison.Ordinal));
+            return isProcess && !exited && File.ReadAllText($"/proc/{pid}/cmdline").Contains("postgres", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false; // gone between the checks
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public void Dispose()

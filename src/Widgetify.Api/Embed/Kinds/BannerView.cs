@@ -1,10 +1,13 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using Widgetify.Api.Data;
 
 namespace Widgetify.Api.Embed.Kinds;
 
-/// <summary>A banner: its text, linked to its http(s) link when it has one.</summary>
+/// <summary>A banner: its text, linked when it has an http(s) link. The href is the click endpoint
+/// (<c>/w/{id}/click</c>), which counts the click and redirects to the link: the link itself never has to be in the
+/// page, and what the visitor reaches is what the owner stored.</summary>
 internal static class BannerView
 {
     /// <summary>Appends the widget's body; an inline script it needs goes into <paramref name="scripts"/>.</summary>
@@ -12,8 +15,8 @@ internal static class BannerView
     {
         var html = HtmlEncoder.Default;
         var text = html.Encode(WidgetConfig.Text(widget.Config, "text") ?? widget.Name);
-        body.Append(WidgetConfig.SafeLink(WidgetConfig.Text(widget.Config, "link")) is { } link
-            ? $"<p><a href=\"{html.Encode(link)}\" target=\"_blank\" rel=\"noopener\">{text}</a></p>"
+        body.Append(WidgetConfig.SafeLink(WidgetConfig.Text(widget.Config, "link")) is not null
+            ? string.Create(CultureInfo.InvariantCulture, $"<p><a href=\"/w/{widget.Id}/click\" target=\"_blank\" rel=\"noopener\">{text}</a></p>")
             : $"<p>{text}</p>");
     }
 }
