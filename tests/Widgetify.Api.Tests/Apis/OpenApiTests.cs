@@ -69,6 +69,7 @@ public sealed class OpenApiTests(ApiFixture fixture)
         embed.TryGetProperty("text/html", out _).ShouldBeTrue(embed.GetRawText());
         embed.TryGetProperty("application/json", out _).ShouldBeTrue(embed.GetRawText());
         paths.GetProperty("/embed.js").TryGetProperty("get", out _).ShouldBeTrue();
+        paths.GetProperty("/w/{id}/click").TryGetProperty("get", out _).ShouldBeTrue("the banner's click endpoint is a visitor endpoint too");
     }
 
     [Fact]
