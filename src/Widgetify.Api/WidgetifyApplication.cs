@@ -17,6 +17,7 @@ using Widgetify.Api.Polls;
 using Widgetify.Api.RateLimiting;
 using Widgetify.Api.Review;
 using Widgetify.Api.Scaling;
+using Widgetify.Api.Stats;
 using Widgetify.Core.Traffic;
 using Widgetify.Incidents;
 using Widgetify.Incidents.Impact;
@@ -83,6 +84,8 @@ public static class WidgetifyApplication
         services.AddSingleton<DemoData>();
         services.AddSingleton<WidgetInputReader>();
         services.AddSingleton<ViewCounter>();
+        services.AddSingleton<WidgetActivityStore>();
+        services.AddHostedService<ActivityRetention>();
         services.AddSingleton<BannerClicks>();
         services.AddWeather(builder.Configuration);
         services.AddPolls(); // its vote writer drains at stop before the governor's lease goes back
@@ -167,7 +170,7 @@ public static class WidgetifyApplication
             .AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag])
             .AddCheck<ConnectionBudgetCheck>("connections", tags: [HealthApi.ReadyTag])
             .AddCheck<DatabaseWritesCheck>("writes", tags: [HealthApi.ReadyTag]);
-        services.AddOpenApi(o => o.AddJsonBodyDocumentation().AddConsistencyDocumentation());
+        services.AddOpenApi(o => o.AddJsonBodyDocumentation().AddConsistencyDocumentation().AddWidgetConfigDocumentation());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<WidgetifyOptions>>((kestrel, widgetify) =>
         {
@@ -210,6 +213,8 @@ public static class WidgetifyApplication
         app.MapHealthApi();
         app.MapWidgetsApi();
         app.MapEmbedApi();
+        app.MapWidgetStatsApi();
+        app.MapEmbedSnippetApi();
         app.MapBannerClickApi();
         app.MapVoteApi();
         app.MapDashboard();

@@ -16,6 +16,10 @@ public sealed class WidgetifyOptions
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Widgetify";
 
+    /// <summary>The owner's statistics (<c>GET /api/widgets/{id}/stats</c>) and how long their hourly rollups are kept.</summary>
+    [ValidateObjectMembers]
+    public Stats.StatsOptions Stats { get; set; } = new();
+
     /// <summary>Database connection settings.</summary>
     [ValidateObjectMembers]
     public DatabaseOptions Database { get; set; } = new();
@@ -114,6 +118,13 @@ public sealed class EmbedOptions
     /// <value>Default 10; range 0 to 86,400.</value>
     [Range(0, 86_400)]
     public int CacheMaxAgeSeconds { get; set; } = 10;
+
+    /// <summary>The origin visitors reach the embeds at (e.g. <c>https://widgets.example.com</c>), used in the snippets of
+    /// <c>GET /api/widgets/{id}/embed</c>. Empty: the scheme and host the snippet was requested at, which is right unless a
+    /// proxy in front rewrites them.</summary>
+    /// <value>Default empty; an absolute http(s) URL without query or fragment.</value>
+    [RegularExpression(@"^(https?://[^/?#\s]+(/[^?#\s]*)?)?$", ErrorMessage = "Widgetify:Embed:PublicBaseUrl must be an absolute http(s) URL such as https://widgets.example.com, or empty.")]
+    public string PublicBaseUrl { get; set; } = "";
 }
 
 /// <summary>Settings of the management API.</summary>

@@ -250,15 +250,27 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     }
 
     /// <summary>Adds buffered view counts in one statement, however many widgets were viewed.</summary>
-    public async Task AddViewsAsync(Guid[] ids, long[] counts, CancellationToken cancellationToken)
+    public async Task AddViewsAsync(Guid[] ids, DateTimeOffset[] hours, long[] counts, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
+        // One statement, so one transaction: the totals and the hourly rollups move together. Only the widgets the UPDATE
+        // found (and locked against a concurrent delete) get hourly rows: a view of a widget deleted since is dropped, not
+        // a foreign-key error that would fail the whole batch again on every retry.
         await using var command = connection.CreateCommand("""
-            UPDATE widgets AS w SET view_count = w.view_count + v.n
-            FROM unnest($1::uuid[], $2::bigint[]) AS v(id, n)
-            WHERE w.id = v.id
+            WITH v AS (
+                SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS v(id, hour, n)
+            ), totals AS (
+                UPDATE widgets AS w SET view_count = w.view_count + t.n
+                FROM (SELECT id, sum(n) AS n FROM v GROUP BY id ORDER BY id) AS t
+                WHERE w.id = t.id
+                RETURNING w.id
+            )
+            INSERT INTO widget_activity_hourly AS a (widget_id, hour, views)
+            SELECT v.id, v.hour, v.n FROM v JOIN totals USING (id)
+            ON CONFLICT (widget_id, hour) DO UPDATE SET views = a.views + excluded.views
             """);
         command.Parameters.Add(new() { Value = ids });
+        command.Parameters.Add(new() { Value = hours });
         command.Parameters.Add(new() { Value = counts });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -64,8 +64,10 @@ internal sealed partial class ViewCountFlusher(
         await FlushAsync(cancellationToken, atStop: true);
     }
 
-    /// <summary>Writes what is buffered; on failure puts it back for the next attempt (at stop there is none: the log
+    /// <summary>Writes what is buffered, to each widget's total and to the hours the views were counted in, in one
+    /// transaction; on failure puts it back for the next attempt (at stop there is none: the log
     /// says how many widgets' counts are lost).</summary>
+    /// <returns>The number of distinct widgets written.</returns>
     internal async Task<int> FlushAsync(CancellationToken cancellationToken, bool atStop = false)
     {
         var batch = counter.Drain();
@@ -74,10 +76,11 @@ internal sealed partial class ViewCountFlusher(
             return 0;
         }
 
+        var widgets = batch.Keys.Select(k => k.WidgetId).Distinct().Count();
         try
         {
-            await store.AddViewsAsync([.. batch.Keys], [.. batch.Values], cancellationToken);
-            return batch.Count;
+            await store.AddViewsAsync([.. batch.Keys.Select(k => k.WidgetId)], [.. batch.Keys.Select(k => k.Hour)], [.. batch.Values], cancellationToken);
+            return widgets;
         }
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
         {
@@ -86,11 +89,11 @@ internal sealed partial class ViewCountFlusher(
             var unavailable = DatabaseUnavailable.Is(ex, out var why);
             if (atStop)
             {
-                LogLostAtStop(logger, batch.Count, batch.Values.Sum(), unavailable ? $"the database is unavailable ({why})" : ex.Message);
+                LogLostAtStop(logger, widgets, batch.Values.Sum(), unavailable ? $"the database is unavailable ({why})" : ex.Message);
             }
             else
             {
-                LogFlushFailed(logger, batch.Count, why ?? ex.Message);
+                LogFlushFailed(logger, widgets, why ?? ex.Message);
             }
 
             return 0;

@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed.Kinds;
 using Widgetify.Api.Polls;
+using Widgetify.Api.Embed.Snippets;
 
 namespace Widgetify.Api.Embed;
 
@@ -47,6 +48,7 @@ internal static class WidgetRenderer
         }
 
         body.Append("</div>");
+        scripts.Add(AutoHeightScript.Script); // every kind: the snippet sizes its iframe from it
         body.AppendJoin("", scripts.Select(s => s.Element));
         return new EmbedPage(
             $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.Encode(widget.Name)}</title>" +

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Apis;
@@ -45,12 +48,19 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
 
         var html = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        html.ShouldNotContain("<script", Case.Insensitive);
+        html.ShouldNotContain("<script>alert", Case.Insensitive);
         html.ShouldNotContain("<img", Case.Insensitive);
         html.ShouldNotContain("<b>", Case.Insensitive);
         html.ShouldContain("&lt;script&gt;alert(1)&lt;/script&gt;");
         response.Headers.TryGetValues("Content-Security-Policy", out var csp).ShouldBeTrue();
         string.Join(";", csp!).ShouldContain("default-src 'none'");
+        // The only scripts are the page's own constants (auto-height, the kind's), each allowed by its hash.
+        var scripts = Regex.Matches(html, "<script>(.*?)</script>", RegexOptions.Singleline);
+        html.Split("<script", StringSplitOptions.None).Length.ShouldBe(scripts.Count + 1);
+        foreach (var script in scripts.Cast<Match>())
+        {
+            string.Join(";", csp!).ShouldContain(ScriptHash(script.Groups[1].Value));
+        }
         response.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"]);
     }
 
@@ -263,4 +273,8 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
         using var document = JsonDocument.Parse(await json.Content.ReadAsStringAsync());
         document.RootElement.GetProperty("viewCount").GetInt64().ShouldBe(1, "the embed shows the flushed count");
     }
+
+    /// <summary>The CSP source expression of a script, computed here independently of InlineScript.</summary>
+    internal static string ScriptHash(string source) =>
+        $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(source)))}'";
 }

@@ -50,6 +50,68 @@ public sealed class OpenApiTests(ApiFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Document_OwnerEndpoints_DescribeStatsEmbedSnippetAndEmbedJs()
+    {
+        var paths = await GetPathsAsync();
+
+        var stats = paths.GetProperty("/api/widgets/{id}/stats").GetProperty("get");
+        var parameters = stats.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.Clone());
+        parameters["from"].GetProperty("schema").GetProperty("format").GetString().ShouldBe("date-time");
+        parameters["to"].GetProperty("schema").GetProperty("format").GetString().ShouldBe("date-time");
+        parameters["interval"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()).ShouldBe(["hour", "day"]);
+        stats.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema")
+            .GetProperty("$ref").GetString().ShouldBe("#/components/schemas/WidgetStats");
+        stats.GetProperty("responses").TryGetProperty("400", out _).ShouldBeTrue();
+        stats.GetProperty("responses").TryGetProperty("404", out _).ShouldBeTrue();
+
+        var embed = paths.GetProperty("/api/widgets/{id}/embed").GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content");
+        embed.TryGetProperty("text/html", out _).ShouldBeTrue(embed.GetRawText());
+        embed.TryGetProperty("application/json", out _).ShouldBeTrue(embed.GetRawText());
+        paths.GetProperty("/embed.js").TryGetProperty("get", out _).ShouldBeTrue();
+        paths.GetProperty("/w/{id}/click").TryGetProperty("get", out _).ShouldBeTrue("the banner's click endpoint is a visitor endpoint too");
+        paths.GetProperty("/w/{id}/vote").TryGetProperty("post", out _).ShouldBeTrue("the poll's vote endpoint is a visitor endpoint too");
+    }
+
+    [Fact]
+    public async Task Document_WidgetBody_IsDiscriminatedByKindWithEachKindsConfig()
+    {
+        using var client = fixture.Server.CreateClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        var paths = document.RootElement.GetProperty("paths");
+
+        // Act: the body of POST and PUT
+        var bodies = new[] { WidgetsCollection(paths).GetProperty("post"), paths.GetProperty("/api/widgets/{id}").GetProperty("put") }
+            .Select(o => o.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+
+        // Assert
+        bodies.ShouldAllBe(r => r == "#/components/schemas/WidgetRequest");
+        var request = schemas.GetProperty("WidgetRequest");
+        request.GetProperty("discriminator").GetProperty("propertyName").GetString().ShouldBe("kind");
+        request.GetProperty("oneOf").GetArrayLength().ShouldBe(5);
+        foreach (var kind in new[] { "counter", "poll", "banner", "clock", "weather" })
+        {
+            request.GetProperty("discriminator").GetProperty("mapping").GetProperty(kind).GetString().ShouldNotBeNull().ShouldEndWith("WidgetRequest");
+        }
+
+        Properties(schemas, "CounterConfig").ShouldBe(["label"]);
+        Properties(schemas, "PollConfig").ShouldBe(["question", "options", "closesAt", "hideResultsUntilClosed"]);
+        Properties(schemas, "BannerConfig").ShouldBe(["text", "link"]);
+        Properties(schemas, "ClockConfig").ShouldBe(["timeZone"]);
+        Properties(schemas, "WeatherConfig").ShouldBe(["location"]);
+        var options = schemas.GetProperty("PollConfig").GetProperty("properties").GetProperty("options");
+        options.GetProperty("minItems").GetInt32().ShouldBe(2);
+        options.GetProperty("maxItems").GetInt32().ShouldBe(20);
+        options.GetProperty("uniqueItems").GetBoolean().ShouldBeTrue();
+        options.GetProperty("items").GetProperty("minLength").GetInt32().ShouldBe(1);
+        schemas.GetProperty("PollConfig").GetProperty("properties").GetProperty("closesAt").GetProperty("format").GetString().ShouldBe("date-time");
+        schemas.GetProperty("BannerConfig").GetProperty("properties").GetProperty("link").GetProperty("format").GetString().ShouldBe("uri");
+    }
+
+    private static List<string> Properties(JsonElement schemas, string name) =>
+        [.. schemas.GetProperty(name).GetProperty("properties").EnumerateObject().Select(p => p.Name)];
+
     private async Task<JsonElement> GetPathsAsync()
     {
         using var client = fixture.Server.CreateClient();

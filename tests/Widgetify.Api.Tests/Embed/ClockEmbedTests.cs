@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
 using Widgetify.Api.Embed.Kinds;
+using Widgetify.Api.Embed.Snippets;
 using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Embed;
@@ -32,10 +33,10 @@ public sealed partial class ClockEmbedTests(ApiFixture fixture)
         var page = WidgetRenderer.RenderHtml(Clock(zone), new EmbedContext(now));
 
         page.Html.ShouldContain($"<time class=\"count\" datetime=\"{datetime}\" data-time-zone=\"{zone ?? "UTC"}\">{text}</time>");
-        page.Scripts.ShouldBe([ClockView.TickScript]);
+        page.Scripts.ShouldBe([ClockView.TickScript, AutoHeightScript.Script]); // every kind's page also posts its height
         page.Html.ShouldContain(ClockView.TickScript.Element);
-        page.ContentSecurityPolicy.ShouldContain($"script-src {ClockView.TickScript.HashSource};");
-        ScriptSources(page.ContentSecurityPolicy).ShouldBe(ClockView.TickScript.HashSource);
+        page.ContentSecurityPolicy.ShouldContain($"script-src {ClockView.TickScript.HashSource} {AutoHeightScript.Script.HashSource};");
+        ScriptSources(page.ContentSecurityPolicy).ShouldBe($"{ClockView.TickScript.HashSource} {AutoHeightScript.Script.HashSource}");
     }
 
     [Fact]
@@ -52,12 +53,14 @@ public sealed partial class ClockEmbedTests(ApiFixture fixture)
         response.Headers.ETag.ShouldBeNull("a version ETag would answer 304 with the time of an earlier load");
         response.Headers.CacheControl.ShouldNotBeNull().NoCache.ShouldBeTrue();
         html.ShouldContain("data-time-zone=\"Europe/Lisbon\"");
-        var script = ScriptBody().Match(html).Groups[1].Value;
-        script.ShouldNotBeEmpty();
-        var hash = $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(script)))}'";
+        // The clock's script and the auto-height script every embed carries, each allowed by the hash of the bytes served.
+        var scripts = ScriptBody().Matches(html).Select(m => m.Groups[1].Value).ToList();
+        scripts.Count.ShouldBe(2);
+        scripts.ShouldAllBe(s => s.Length > 0);
+        var hashes = string.Join(' ', scripts.Select(s => $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(s)))}'"));
         var policy = response.Headers.GetValues("Content-Security-Policy").ShouldHaveSingleItem();
-        policy.ShouldContain($"script-src {hash};");
-        ScriptSources(policy).ShouldBe(hash, "the script is allowed by its hash alone, never 'unsafe-inline'");
+        policy.ShouldContain($"script-src {hashes};");
+        ScriptSources(policy).ShouldBe(hashes, "the scripts are allowed by their hashes alone, never 'unsafe-inline'");
     }
 
     [Fact]

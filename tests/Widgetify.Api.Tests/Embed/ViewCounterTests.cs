@@ -1,12 +1,41 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Widgetify.Api.Embed;
 
 namespace Widgetify.Api.Tests.Embed;
 
 public sealed class ViewCounterTests
 {
-    private static ViewCounter NewCounter(int maxBufferedWidgets = 50_000) =>
-        new(Options.Create(new WidgetifyOptions { Embed = new EmbedOptions { MaxBufferedWidgets = maxBufferedWidgets } }));
+    private static readonly DateTimeOffset Hour = new(2026, 12, 6, 23, 0, 0, TimeSpan.Zero);
+
+    private readonly FakeTimeProvider _time = new(Hour.AddMinutes(59));
+
+    private ViewCounter NewCounter(int maxBufferedWidgets = 50_000) =>
+        new(Options.Create(new WidgetifyOptions { Embed = new EmbedOptions { MaxBufferedWidgets = maxBufferedWidgets } }), _time);
+
+    [Fact]
+    public void Drain_AddsEitherSideOfAnHour_KeepsEachHoursViewsApart()
+    {
+        using var counter = NewCounter();
+        var widget = Guid.NewGuid();
+        counter.Add(widget, 2);
+        _time.Advance(TimeSpan.FromMinutes(2)); // 00:01 the next day
+        counter.Add(widget);
+        counter.Add(widget, 4);
+
+        var drained = counter.Drain();
+
+        drained.Count.ShouldBe(2);
+        drained[new HourlyViews(widget, Hour)].ShouldBe(2);
+        drained[new HourlyViews(widget, Hour.AddHours(1))].ShouldBe(5);
+    }
+
+    [Fact]
+    public void HourOf_InstantWithAnOffset_IsTheUtcHour()
+    {
+        HourlyViews.HourOf(new DateTimeOffset(2026, 12, 7, 1, 30, 15, TimeSpan.FromHours(2)))
+            .ShouldBe(new DateTimeOffset(2026, 12, 6, 23, 0, 0, TimeSpan.Zero));
+    }
 
     [Fact]
     public void Drain_AfterAdds_ReturnsSumPerWidget()
@@ -21,8 +50,8 @@ public sealed class ViewCounterTests
         var drained = counter.Drain();
 
         drained.Count.ShouldBe(2);
-        drained[a].ShouldBe(5);
-        drained[b].ShouldBe(5);
+        drained[new HourlyViews(a, Hour)].ShouldBe(5);
+        drained[new HourlyViews(b, Hour)].ShouldBe(5);
     }
 
     [Fact]
@@ -58,8 +87,8 @@ public sealed class ViewCounterTests
         counter.Restore(failedBatch);
 
         var drained = counter.Drain();
-        drained[a].ShouldBe(5);
-        drained[b].ShouldBe(1);
+        drained[new HourlyViews(a, Hour)].ShouldBe(5);
+        drained[new HourlyViews(b, Hour)].ShouldBe(1);
     }
 
     [Fact]
