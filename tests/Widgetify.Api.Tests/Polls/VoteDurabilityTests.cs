@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 using Widgetify.Api.Tests.Infrastructure;
@@ -28,7 +27,7 @@ public sealed class VoteDurabilityTests(ITestOutputHelper output)
             poll = (await tenant.Http.CreateWidgetAsync("Drinks", "poll", new { question = "What do you drink?", options = (string[])["Tea", "Coffee"] })).Id;
         }
 
-        var port = FreePort();
+        var port = Widgetify.Postgres.FreePort.Pick();
         using var service = StartService(postgres, port, out var log);
         using var visitors = PollHttp.CreateVisitorClient(new Uri($"http://127.0.0.1:{port}"));
         await BoundedWait.UntilAsync(async () => await IsLiveAsync(visitors), () => log.ToString(), "the service answers", TimeSpan.FromSeconds(60));
@@ -110,13 +109,6 @@ public sealed class VoteDurabilityTests(ITestOutputHelper output)
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<HashSet<string>> StoredVisitorsAsync(string connectionString, Guid poll)
