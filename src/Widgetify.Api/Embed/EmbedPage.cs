@@ -6,7 +6,7 @@ namespace Widgetify.Api.Embed;
 internal sealed record EmbedPage(string Html, IReadOnlyList<InlineScript> Scripts)
 {
     /// <summary>Nothing loads from anywhere (<c>default-src 'none'</c>); inline styles only; scripts only those of this
-    /// page, by hash; forms post only back to this origin; any site may frame it (that is what an embed is for).</summary>
+    /// page, by hash, calling back only to this origin and only when one of them needs to; forms post only back to this origin; any site may frame it (that is what an embed is for).</summary>
     public string ContentSecurityPolicy
     {
         get
@@ -15,6 +15,11 @@ internal sealed record EmbedPage(string Html, IReadOnlyList<InlineScript> Script
             if (Scripts.Count > 0)
             {
                 policy.Append("script-src ").AppendJoin(' ', Scripts.Select(s => s.HashSource).Distinct()).Append("; ");
+            }
+
+            if (Scripts.Any(s => s.FetchesOwnOrigin))
+            {
+                policy.Append("connect-src 'self'; ");
             }
 
             return policy.Append("form-action 'self'; base-uri 'none'; frame-ancestors *").ToString();

@@ -8,9 +8,13 @@ namespace Widgetify.Api.Embed;
 /// got past the encoder. The source must be a constant: a script that varies per widget would need a hash per page.</summary>
 internal sealed class InlineScript
 {
-    public InlineScript(string source)
+    /// <param name="source">The JavaScript.</param>
+    /// <param name="fetchesOwnOrigin">Whether it calls back to the embed's own origin (fetch), which the page's CSP then
+    /// allows with <c>connect-src 'self'</c>; nothing else may be fetched.</param>
+    public InlineScript(string source, bool fetchesOwnOrigin = false)
     {
         Source = source;
+        FetchesOwnOrigin = fetchesOwnOrigin;
         HashSource = $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(source)))}'";
     }
 
@@ -19,6 +23,9 @@ internal sealed class InlineScript
 
     /// <summary>The CSP source expression that allows it, e.g. <c>'sha256-…'</c>.</summary>
     public string HashSource { get; }
+
+    /// <summary>Whether the page must allow <c>connect-src 'self'</c> for it.</summary>
+    public bool FetchesOwnOrigin { get; }
 
     /// <summary>The element to put in the page.</summary>
     public string Element => $"<script>{Source}</script>";

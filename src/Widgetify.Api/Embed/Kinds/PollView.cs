@@ -11,6 +11,22 @@ namespace Widgetify.Api.Embed.Kinds;
 /// until it closes).</summary>
 internal static class PollView
 {
+    /// <summary>Progressive enhancement of the form: with script, the vote is posted with fetch (as a form, so the server
+    /// sees the same request) and the results the 303 leads to replace the form in place, without a page load; a refusal
+    /// (409 closed, 429 over the ceiling, 503 not recorded) shows its ProblemDetails' detail beside the button, which
+    /// may be pressed again. Without script the plain form does the same with a page load.</summary>
+    internal static readonly InlineScript EnhanceScript = new(
+        "document.querySelectorAll('form[data-vote]').forEach(function(f){f.addEventListener('submit',function(e){" +
+        "e.preventDefault();var b=f.querySelector('button');b.disabled=true;" +
+        "fetch(f.action,{method:'POST',body:new URLSearchParams(new FormData(f)),credentials:'same-origin'})" +
+        ".then(function(r){return r.text().then(function(t){if(!r.ok){var d;try{d=JSON.parse(t).detail}catch(x){}" +
+        "throw new Error(d||'The vote was not recorded: try again.')}" +
+        "var n=new DOMParser().parseFromString(t,'text/html').querySelector('.widgetify'),o=document.querySelector('.widgetify');" +
+        "if(n&&o){o.replaceWith(n)}else{location.reload()}})})" +
+        ".catch(function(x){b.disabled=false;var a=f.querySelector('[role=alert]');if(!a){a=document.createElement('p');" +
+        "a.setAttribute('role','alert');f.appendChild(a)}a.textContent=x.message})})})",
+        fetchesOwnOrigin: true);
+
     /// <summary>Appends the widget's body; an inline script it needs goes into <paramref name="scripts"/>.
     /// <paramref name="page"/> is the visitor's view of the poll (results, their vote); without it only the form shows.</summary>
     public static void AppendBody(StringBuilder body, Widget widget, ICollection<InlineScript> scripts, PollPage? page = null)
@@ -25,13 +41,14 @@ internal static class PollView
         else
         {
             AppendForm(body, widget.Id, config, page?.VisitorToken, html);
+            scripts.Add(EnhanceScript);
         }
     }
 
     private static void AppendForm(StringBuilder body, Guid pollId, PollConfig config, string? visitor, HtmlEncoder html)
     {
         // Relative to the embed's own origin: the form posts back to where the iframe came from (CSP form-action 'self').
-        body.Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"/w/{pollId}/vote\"><ul class=\"options\">");
+        body.Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"/w/{pollId}/vote\" data-vote><ul class=\"options\">");
         for (var i = 0; i < config.Options.Count; i++)
         {
             body.Append(CultureInfo.InvariantCulture,
