@@ -11,9 +11,11 @@ namespace Widgetify.Api.Apis;
 /// JavaScript needed), answered 303 back to the embed, which then shows the results; or with
 /// <c>Accept: application/json</c>, 200 with the results. The answer comes only after the vote's batch committed
 /// (<see cref="VoteWriter"/>).</summary>
-/// <remarks>No antiforgery token: a vote is not a privileged act of a signed-in user; the visitor token is the identity,
-/// and a page that makes a browser post a vote casts at most that browser's one vote (and the per-IP ceiling holds).
-/// The embed's CSP limits its own form to this origin (<c>form-action 'self'</c>).</remarks>
+/// <remarks>No antiforgery token: a vote is not a privileged act of a signed-in user; the visitor token is the identity.
+/// But another site's page could post votes from its visitors' browsers without any token (each would mint a new
+/// visitor), so a post that the browser says came from another site (<c>Sec-Fetch-Site</c> other than
+/// <c>same-origin</c>, or an <c>Origin</c> other than this one) is refused with 403: the embed's own form and script
+/// post from this origin. Clients that send neither header (curl, servers) are not browsers a page can drive.</remarks>
 internal static class VoteApi
 {
     /// <summary>Seconds a visitor is asked to wait before retrying a vote that was not recorded.</summary>
@@ -24,6 +26,7 @@ internal static class VoteApi
             .WithTags("Embed")
             .Produces(StatusCodes.Status303SeeOther)
             .Produces<PollResultsJson>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -41,6 +44,12 @@ internal static class VoteApi
         if (!WidgetsApi.TryParseId(id, out var pollId, out var invalid))
         {
             return invalid;
+        }
+
+        if (FromAnotherSite(context.Request))
+        {
+            return Problems.Result(StatusCodes.Status403Forbidden, "Vote from another site",
+                "Votes are accepted only from the poll's own embed. Vote in the poll's frame on the page that shows it.");
         }
 
         using (var permit = ceiling.AttemptAcquire(context.Connection.RemoteIpAddress, pollId))
@@ -66,8 +75,9 @@ internal static class VoteApi
         {
             form = await request.ReadFormAsync(cancellationToken);
         }
-        catch (InvalidDataException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !context.RequestAborted.IsCancellationRequested)
         {
+            // A malformed or truncated body (a multipart one without its closing boundary throws IOException).
             return Problems.BadRequest("The form could not be read. Send 'option=<index>' as application/x-www-form-urlencoded.");
         }
 
@@ -145,5 +155,20 @@ internal static class VoteApi
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return Problems.Result(StatusCodes.Status503ServiceUnavailable, "Vote not recorded",
             $"{what} It was not counted: send it again in {RetryAfterSeconds} second(s); it will count once.");
+    }
+
+    /// <summary>Whether the browser says the post came from a page of another site: Fetch Metadata when sent (every
+    /// current browser), else the Origin header.</summary>
+    private static bool FromAnotherSite(HttpRequest request)
+    {
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
+        if (site.Length > 0)
+        {
+            return !string.Equals(site, "same-origin", StringComparison.OrdinalIgnoreCase);
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length > 0 && !string.Equals(origin, "null", StringComparison.Ordinal)
+            && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
     }
 }

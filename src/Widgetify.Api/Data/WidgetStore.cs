@@ -255,7 +255,9 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
         // One statement, so one transaction: the totals and the hourly rollups move together. Only the widgets the UPDATE
         // found (and locked against a concurrent delete) get hourly rows: a view of a widget deleted since is dropped, not
-        // a foreign-key error that would fail the whole batch again on every retry.
+        // a foreign-key error that would fail the whole batch again on every retry. The hourly rows are written in
+        // (widget, hour) order, the order a vote batch locks them in too: in any other order a flush and a vote batch
+        // touching the same two polls could each hold the row the other waits for (a deadlock, and 503s for the votes).
         await using var command = connection.CreateCommand("""
             WITH v AS (
                 SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS v(id, hour, n)
@@ -266,7 +268,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
                 RETURNING w.id
             )
             INSERT INTO widget_activity_hourly AS a (widget_id, hour, views)
-            SELECT v.id, v.hour, v.n FROM v JOIN totals USING (id)
+            SELECT v.id, v.hour, v.n FROM v JOIN totals USING (id) ORDER BY v.id, v.hour
             ON CONFLICT (widget_id, hour) DO UPDATE SET views = a.views + excluded.views
             """);
         command.Parameters.Add(new() { Value = ids });

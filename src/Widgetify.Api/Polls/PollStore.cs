@@ -20,6 +20,7 @@ internal sealed class PollStore(WidgetifyDataSources dataSources)
             SELECT v.widget_id, v.visitor, v.option, $4
             FROM unnest($1::uuid[], $2::text[], $3::integer[]) AS v(widget_id, visitor, option)
             WHERE v.widget_id IN (SELECT id FROM live)
+            ORDER BY v.widget_id, v.visitor
             ON CONFLICT (widget_id, visitor) DO NOTHING
             RETURNING widget_id, visitor, option
         ),

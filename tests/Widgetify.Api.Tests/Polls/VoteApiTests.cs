@@ -153,6 +153,49 @@ public sealed class VoteApiTests(ApiFixture fixture) : IDisposable
         problem.GetProperty("detail").GetString()!.ShouldContain("x-www-form-urlencoded");
     }
 
+    [Theory]
+    [InlineData("Sec-Fetch-Site", "cross-site")]
+    [InlineData("Sec-Fetch-Site", "same-site")]
+    [InlineData("Origin", "https://ballot-stuffer.example")]
+    public async Task Vote_PostedFromAnotherSitesPage_Returns403AndCountsNothing(string header, string value)
+    {
+        var poll = await CreatePollAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/w/{poll}/vote") { Content = new FormUrlEncodedContent([new("option", "0")]) };
+        request.Headers.Add(header, value);
+        request.Headers.Add("Accept", "application/json");
+
+        using var response = await _visitor.SendAsync(request);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "own embed");
+        using var embed = await _visitor.GetEmbedAsync(poll, PollHttp.NewVisitor(), json: true);
+        JsonDocument.Parse(await embed.Content.ReadAsStringAsync()).RootElement.GetProperty("totalVotes").GetInt64().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Vote_FromTheEmbedsOwnOrigin_IsCounted()
+    {
+        var poll = await CreatePollAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/w/{poll}/vote") { Content = new FormUrlEncodedContent([new("option", "0")]) };
+        request.Headers.Add("Sec-Fetch-Site", "same-origin");
+        request.Headers.Add("Origin", _visitor.BaseAddress!.GetLeftPart(UriPartial.Authority));
+
+        using var response = await _visitor.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.SeeOther, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Vote_TruncatedMultipartBody_Returns400NotA500()
+    {
+        var poll = await CreatePollAsync();
+        using var content = new ByteArrayContent("--x\r\nContent-Disposition: form-data; name=\"option\"\r\n\r\n1"u8.ToArray());
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
+
+        using var response = await _visitor.PostAsync($"/w/{poll}/vote", content);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "form");
+    }
+
     [Fact]
     public async Task Embed_HiddenResults_ShowNoCountsUntilClosed()
     {

@@ -39,9 +39,10 @@ internal sealed partial class WeatherClient(HttpClient http, IOptions<WeatherOpt
 
             return new WeatherReport(reading.Temperature, reading.Unit, timeProvider.GetUtcNow());
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException or Polly.Timeout.TimeoutRejectedException
-                                   && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            // Whatever the provider did (a refused connection, a timeout, JSON that is not what we read): the widget
+            // shows "Weather unavailable", and the failure is cached briefly, never a faulted task every view rethrows.
             LogFailed(logger, query.Location, ex.Message);
             return null;
         }
@@ -51,16 +52,17 @@ internal sealed partial class WeatherClient(HttpClient http, IOptions<WeatherOpt
     {
         if (root.ValueKind != JsonValueKind.Object
             || !root.TryGetProperty("current", out var current) || current.ValueKind != JsonValueKind.Object
-            || !current.TryGetProperty("temperature_2m", out var temperature) || temperature.ValueKind != JsonValueKind.Number)
+            || !current.TryGetProperty("temperature_2m", out var temperature) || temperature.ValueKind != JsonValueKind.Number
+            || !temperature.TryGetDouble(out var degrees) || !double.IsFinite(degrees))
         {
-            return null;
+            return null; // absent, or a number no thermometer gives (1e400 does not fit a double)
         }
 
         var unit = root.TryGetProperty("current_units", out var units) && units.ValueKind == JsonValueKind.Object
             && units.TryGetProperty("temperature_2m", out var given) && given.ValueKind == JsonValueKind.String
             ? given.GetString()!
             : "°C";
-        return (temperature.GetDouble(), unit.Length <= 8 ? unit : unit[..8]);
+        return (degrees, unit.Length <= 8 ? unit : unit[..8]);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Weather for '{Location}' is unavailable: the provider failed ({Reason})")]

@@ -49,6 +49,6 @@ internal sealed class WeatherReports(WeatherClient client, IOptions<WeatherOptio
     {
         public bool IsFresh(DateTimeOffset now, WeatherOptions options) =>
             !Report.IsCompleted
-            || now - StartedAt < (Report.Result is null ? options.FailureCacheDuration : options.CacheDuration);
+            || now - StartedAt < (Report.IsCompletedSuccessfully && Report.Result is not null ? options.CacheDuration : options.FailureCacheDuration);
     }
 }
