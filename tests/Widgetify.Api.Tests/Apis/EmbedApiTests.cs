@@ -87,7 +87,9 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
         using var response = await _anonymous.GetAsync($"/w/{widget.Id}");
 
         var html = await response.Content.ReadAsStringAsync();
-        html.ShouldContain($"href=\"/w/{widget.Id}/click\"");
+        // Relative to the embed's own /w/{id}, so it keeps any path prefix the service is published under.
+        html.ShouldContain($"href=\"{widget.Id}/click\"");
+        new Uri(new Uri($"https://widgets.example/prefix/w/{widget.Id}"), $"{widget.Id}/click").AbsolutePath.ShouldBe($"/prefix/w/{widget.Id}/click");
         html.ShouldContain("target=\"_blank\" rel=\"noopener\"");
     }
 

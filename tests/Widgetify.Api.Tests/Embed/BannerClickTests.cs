@@ -36,7 +36,8 @@ public sealed partial class BannerClickTests(ApiFixture fixture) : IDisposable
         using var tenant = await fixture.Server.CreateTenantAsync();
         var banner = await tenant.Http.CreateWidgetAsync("Sale", "banner", new { text = "Spring sale", link = Link });
         var html = await _visitor.GetStringAsync($"/w/{banner.Id}");
-        var href = Href().Match(html).Groups[1].Value;
+        // Resolved against the embed's own address, as a browser does (the href is relative to /w/{id}).
+        var href = new Uri(new Uri(_visitor.BaseAddress!, $"/w/{banner.Id}"), Href().Match(html).Groups[1].Value);
 
         for (var i = 0; i < 3; i++)
         {

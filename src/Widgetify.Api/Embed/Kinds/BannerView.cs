@@ -6,7 +6,8 @@ using Widgetify.Api.Data;
 namespace Widgetify.Api.Embed.Kinds;
 
 /// <summary>A banner: its text, linked when it has an http(s) link. The href is the click endpoint
-/// (<c>/w/{id}/click</c>), which counts the click and redirects to the link: the link itself never has to be in the
+/// (<c>/w/{id}/click</c>, relative to the embed's own <c>/w/{id}</c> so that a service under a path prefix, see
+/// <c>Embed:PublicBaseUrl</c>, keeps it), which counts the click and redirects to the link: the link itself never has to be in the
 /// page, and what the visitor reaches is what the owner stored.</summary>
 internal static class BannerView
 {
@@ -16,7 +17,7 @@ internal static class BannerView
         var html = HtmlEncoder.Default;
         var text = html.Encode(WidgetConfig.Text(widget.Config, "text") ?? widget.Name);
         body.Append(WidgetConfig.SafeLink(WidgetConfig.Text(widget.Config, "link")) is not null
-            ? string.Create(CultureInfo.InvariantCulture, $"<p><a href=\"/w/{widget.Id}/click\" target=\"_blank\" rel=\"noopener\">{text}</a></p>")
+            ? string.Create(CultureInfo.InvariantCulture, $"<p><a href=\"{widget.Id}/click\" target=\"_blank\" rel=\"noopener\">{text}</a></p>")
             : $"<p>{text}</p>");
     }
 }
