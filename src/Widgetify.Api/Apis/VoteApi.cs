@@ -102,6 +102,13 @@ internal static class VoteApi
         var cookie = VisitorToken.FromCookie(request);
         var field = form[VisitorToken.FormField].ToString();
         var visitor = cookie ?? (VisitorToken.IsWellFormed(field) ? field : VisitorToken.New());
+        if (cookie is null)
+        {
+            // Before the vote is queued, so that a 503 (whose batch may yet have committed) still leaves the visitor
+            // holding the token it was counted under: the retry then counts once.
+            VisitorToken.SetCookie(context, visitor);
+        }
+
         var vote = new PendingVote(pollId, visitor, option);
         if (!writer.TrySubmit(vote))
         {
@@ -123,10 +130,6 @@ internal static class VoteApi
             return Problems.NotFound($"No poll {pollId}. It was deleted.");
         }
 
-        if (cookie is null)
-        {
-            VisitorToken.SetCookie(context.Response, visitor, request.IsHttps);
-        }
 
         context.Response.Headers.CacheControl = "no-store";
         if (EmbedApi.WantsJson(request))

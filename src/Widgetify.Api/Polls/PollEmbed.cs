@@ -16,7 +16,7 @@ internal static class PollEmbed
         if (visitor is null)
         {
             visitor = VisitorToken.New();
-            VisitorToken.SetCookie(context.Response, visitor, request.IsHttps);
+            VisitorToken.SetCookie(context, visitor);
         }
 
         var page = await ReadPageAsync(widget, visitor, polls, timeProvider, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 
 namespace Widgetify.Api.Polls;
 
@@ -31,6 +32,17 @@ internal static class VisitorToken
     /// site's iframe, and <c>Partitioned</c> (CHIPS) so browsers that block third-party cookies still keep it, per
     /// embedding site. Over plain http (a local <c>widgetify up</c>) <c>Secure</c> would make the browser drop it, and
     /// <c>SameSite=None</c> requires <c>Secure</c>, so it is <c>Lax</c> there. HttpOnly: no script needs it.</summary>
+    public static void SetCookie(HttpContext context, string token) =>
+        SetCookie(context.Response, token, ServedOverTls(context));
+
+    /// <summary>Whether the visitor reached the embed over TLS: this request's scheme (a TLS-terminating proxy's
+    /// <c>X-Forwarded-Proto</c> counts when forwarded headers are on: <c>ASPNETCORE_FORWARDEDHEADERS_ENABLED=true</c>),
+    /// or an https <c>Embed:PublicBaseUrl</c>, which says the embed is published over TLS whatever reaches this process.</summary>
+    private static bool ServedOverTls(HttpContext context) =>
+        context.Request.IsHttps
+        || context.RequestServices.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Embed.PublicBaseUrl
+            .StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
     public static void SetCookie(HttpResponse response, string token, bool https) =>
         response.Headers.Append("Set-Cookie", https
             ? $"{CookieName}={token}; Path=/w; Max-Age={CookieMaxAgeSeconds}; HttpOnly; SameSite=None; Secure; Partitioned"

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Widgetify.Api.Polls;
 
 namespace Widgetify.Api.Tests.Polls;
@@ -32,6 +34,26 @@ public sealed class VisitorTokenTests
         cookie.ShouldContain("SameSite=Lax");
         cookie.ShouldNotContain("Secure");
         cookie.ShouldNotContain("Partitioned");
+    }
+
+    [Theory]
+    [InlineData("", false, false)]
+    [InlineData("", true, true)]
+    [InlineData("https://widgets.example", false, true)] // TLS ends at a proxy in front: the browser still sees https
+    [InlineData("http://widgets.example", false, false)]
+    public void SetCookie_ForARequest_SecureWhenTheRequestOrThePublishedEmbedIsHttps(string publicBaseUrl, bool requestIsHttps, bool secure)
+    {
+        var options = Options.Create(new Widgetify.Api.WidgetifyOptions());
+        options.Value.Embed.PublicBaseUrl = publicBaseUrl;
+        var context = new DefaultHttpContext
+        {
+            RequestServices = new ServiceCollection().AddSingleton(options).BuildServiceProvider(),
+        };
+        context.Request.Scheme = requestIsHttps ? "https" : "http";
+
+        VisitorToken.SetCookie(context, "abcdefghijklmnopqrstuv");
+
+        context.Response.Headers.SetCookie.ToString().Contains("; Secure", StringComparison.Ordinal).ShouldBe(secure);
     }
 
     [Theory]
