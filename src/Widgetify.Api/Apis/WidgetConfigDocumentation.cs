@@ -19,26 +19,36 @@ internal static class WidgetConfigDocumentation
             {
                 ["counter"] = Object("A counter of embed views.", ("label", Text("Shown under the count, e.g. 'visitors so far'."))),
                 ["poll"] = Object("A poll visitors vote in from the embed (POST /w/{id}/vote).",
-                    ("question", Text("The question above the options.")),
+                    ("question", Text("The question above the options.", minLength: 1, maxLength: KindConfigs.PollConfigRules.MaxQuestionLength)),
                     ("options", new OpenApiSchema
                     {
                         Type = JsonSchemaType.Array,
-                        Description = "2 to 20 distinct, non-empty answers; a vote names one by its 0-based index.",
-                        MinItems = 2,
-                        MaxItems = 20,
+                        Description = "2 to 20 answers, distinct after trimming and ignoring case, none empty; a vote names one by its 0-based index.",
+                        MinItems = KindConfigs.PollConfigRules.MinOptions,
+                        MaxItems = KindConfigs.PollConfigRules.MaxOptions,
                         UniqueItems = true,
-                        Items = Text("An answer, not empty.", minLength: 1),
+                        Items = Text("An answer, not empty.", minLength: 1, maxLength: KindConfigs.PollConfigRules.MaxOptionLength),
                     }),
                     ("closesAt", new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "When voting closes (ISO 8601); absent: never." }),
                     ("hideResultsUntilClosed", new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "Show results only once the poll has closed; default false." })),
                 ["banner"] = Object("A banner whose link is counted (GET /w/{id}/click) and opened in a new tab.",
                     ("text", Text("The banner's text.")),
-                    ("link", new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri", Pattern = "^[Hh][Tt][Tt][Pp][Ss]?://", Description = "An absolute http or https URL; nothing else is ever a click's target." })),
+                    ("link", new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri", MaxLength = KindConfigs.BannerConfigRules.MaxLinkLength, Pattern = "^[Hh][Tt][Tt][Pp][Ss]?://", Description = "An absolute http or https URL; nothing else is ever a click's target." })),
                 ["clock"] = Object("A clock that ticks in its time zone.",
                     ("timeZone", Text("An IANA time zone such as Europe/Paris; unknown zones are refused (422)."))),
-                ["weather"] = Object("Current weather from the provider the operator configured.",
-                    ("location", Text("A place name the provider understands, e.g. Paris."))),
+                ["weather"] = Object("Current weather from the provider the operator configured (docs/widgets.md).",
+                    ("location", Text("The place shown, e.g. Paris; sent to the provider when no coordinates are given.", minLength: 1, maxLength: KindConfigs.WeatherConfigRules.MaxLocationLength)),
+                    ("latitude", new OpenApiSchema { Type = JsonSchemaType.Number, Minimum = "-90", Maximum = "90", Description = "With longitude, or neither: the provider is asked for these coordinates." }),
+                    ("longitude", new OpenApiSchema { Type = JsonSchemaType.Number, Minimum = "-180", Maximum = "180", Description = "With latitude, or neither." })),
             };
+
+            // What each kind must have; any field not listed is refused with 422 (AdditionalPropertiesAllowed false).
+            configs["poll"].Required = new HashSet<string>(StringComparer.Ordinal) { "question", "options" };
+            configs["weather"].Required = new HashSet<string>(StringComparer.Ordinal) { "location" };
+            foreach (var config in configs.Values)
+            {
+                config.AdditionalPropertiesAllowed = false;
+            }
 
             var variants = new List<IOpenApiSchema>();
             var mapping = new Dictionary<string, OpenApiSchemaReference>(StringComparer.Ordinal);

@@ -99,7 +99,11 @@ public sealed class OpenApiTests(ApiFixture fixture)
         Properties(schemas, "PollConfig").ShouldBe(["question", "options", "closesAt", "hideResultsUntilClosed"]);
         Properties(schemas, "BannerConfig").ShouldBe(["text", "link"]);
         Properties(schemas, "ClockConfig").ShouldBe(["timeZone"]);
-        Properties(schemas, "WeatherConfig").ShouldBe(["location"]);
+        Properties(schemas, "WeatherConfig").ShouldBe(["location", "latitude", "longitude"]);
+        // As the write-time rules: required fields, and no field a kind does not read (422 at write time)
+        schemas.GetProperty("PollConfig").GetProperty("required").EnumerateArray().Select(r => r.GetString()).ShouldBe(["question", "options"], ignoreOrder: true);
+        schemas.GetProperty("WeatherConfig").GetProperty("required").EnumerateArray().Select(r => r.GetString()).ShouldBe(["location"]);
+        schemas.GetProperty("BannerConfig").GetProperty("additionalProperties").GetBoolean().ShouldBeFalse();
         var options = schemas.GetProperty("PollConfig").GetProperty("properties").GetProperty("options");
         options.GetProperty("minItems").GetInt32().ShouldBe(2);
         options.GetProperty("maxItems").GetInt32().ShouldBe(20);
