@@ -87,6 +87,7 @@ public static class WidgetifyApplication
         services.AddSingleton<WidgetActivityStore>();
         services.AddHostedService<ActivityRetention>();
         services.AddSingleton<BannerClicks>();
+        services.AddSingleton<ClickCeiling>();
         services.AddWeather(builder.Configuration);
         services.AddPolls(); // its vote writer drains at stop before the governor's lease goes back
         services.AddHostedService<IdempotencyKeyCleaner>();

@@ -114,6 +114,12 @@ public sealed class EmbedOptions
     [Range(1, 10_000_000)]
     public int MaxBufferedWidgets { get; set; } = 50_000;
 
+    /// <summary>Clicks of one banner counted per minute from one IP address (IPv6: per /64), per instance; past it the
+    /// visitor is still redirected, the click is not counted, so that one machine cannot inflate a banner's count.</summary>
+    /// <value>Default 20; range 1 to 1,000,000.</value>
+    [Range(1, 1_000_000)]
+    public int ClicksPerMinutePerIp { get; set; } = 20;
+
     /// <summary>Seconds browsers and CDNs may cache an embed (<c>Cache-Control: max-age</c>).</summary>
     /// <value>Default 10; range 0 to 86,400.</value>
     [Range(0, 86_400)]

@@ -8,7 +8,8 @@ namespace Widgetify.Api.Apis;
 
 /// <summary><c>GET /w/{id}/click</c>: a banner's link goes through here, to count the click, then redirects (302) to
 /// the banner's own http(s) link. The target is only ever the stored link, validated when it was written: there is no
-/// parameter that names a target, so this can never be an open redirect.</summary>
+/// parameter that names a target, so this can never be an open redirect. Past <see cref="EmbedOptions.ClicksPerMinutePerIp"/>
+/// from one address the visitor still gets there, uncounted.</summary>
 internal static partial class BannerClickApi
 {
     public static IEndpointConventionBuilder MapBannerClickApi(this IEndpointRouteBuilder app) =>
@@ -19,7 +20,8 @@ internal static partial class BannerClickApi
             .WithSummary("Counts a click on a banner and redirects (302) to the banner's configured http(s) link.");
 
     private static async Task<IResult> ClickAsync(
-        string id, HttpContext context, WidgetStore store, BannerClicks clicks, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string id, HttpContext context, WidgetStore store, BannerClicks clicks, ClickCeiling ceiling, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         if (!WidgetsApi.TryParseId(id, out var widgetId, out var invalid))
         {
@@ -37,9 +39,13 @@ internal static partial class BannerClickApi
             return Errors.Problems.NotFound($"Banner {widgetId} has no link to follow. Its owner can set 'config.link' to an http(s) URL.");
         }
 
+        using var permit = ceiling.AttemptAcquire(context.Connection.RemoteIpAddress, widget.Id);
         try
         {
-            await clicks.AddAsync(widget.Id, cancellationToken);
+            if (permit.IsAcquired)
+            {
+                await clicks.AddAsync(widget.Id, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
