@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Playwright;
-using Widgetify.Api.Tests.Dashboard;
 using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Embed;
@@ -15,31 +14,23 @@ public sealed class EmbedSnippetBrowserTests(ApiFixture fixture) : IAsyncLifetim
 {
     private const string OwnerPage = "http://localhost:1/owner.html";
 
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private HeadlessChromium? _chromium;
 
-    public async Task InitializeAsync()
-    {
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = DashboardBrowserFixture.ChromiumPath,
-            Headless = true,
-            // Tests run as root, where Chromium refuses its own sandbox. The owner's page is served by Playwright, which
-            // Chromium counts as a public site, and the service listens on loopback: local-network-access checks would
-            // block the frame and /embed.js, as they would not for a real site framing a real public Widgetify.
-            Args = ["--no-sandbox", "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults"],
-        });
-    }
+    private IBrowser Browser => _chromium?.Browser ?? throw new InvalidOperationException("Chromium not started.");
+
+    // The owner's page is served by Playwright, which Chromium counts as a public site, and the service listens on
+    // loopback: local-network-access checks would block the frame and /embed.js, as they would not for a real site
+    // framing a real public Widgetify.
+    public async Task InitializeAsync() => _chromium = await HeadlessChromium.LaunchAsync(
+        "The embed snippet browser tests",
+        "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults");
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_chromium is not null)
         {
-            await _browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
-
-        _playwright?.Dispose();
     }
 
     public static TheoryData<string, object, string> Snippets => new()
@@ -64,7 +55,7 @@ public sealed class EmbedSnippetBrowserTests(ApiFixture fixture) : IAsyncLifetim
         using var response = await tenant.Http.SendAsync(request);
         using var snippet = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var html = $"<!doctype html><html><body><p>Before</p>{snippet.RootElement.GetProperty(form).GetString()}<p>After</p></body></html>";
-        await using var context = await _browser!.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var errors = new ConcurrentQueue<string>();
         page.Console += (_, message) =>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Playwright;
-using Widgetify.Api.Tests.Dashboard;
 using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Polls;
@@ -11,33 +10,18 @@ namespace Widgetify.Api.Tests.Polls;
 [Collection(SharedApiServer.Name)]
 public sealed class PollBrowserTests(ApiFixture fixture) : IAsyncLifetime
 {
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private HeadlessChromium? _chromium;
 
-    public async Task InitializeAsync()
-    {
-        if (!File.Exists(DashboardBrowserFixture.ChromiumPath))
-        {
-            throw new InvalidOperationException($"The poll browser test needs Chromium at {DashboardBrowserFixture.ChromiumPath}: apt-get install -y chromium fonts-dejavu-core.");
-        }
+    private IBrowser Browser => _chromium?.Browser ?? throw new InvalidOperationException("Chromium not started.");
 
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = DashboardBrowserFixture.ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox"], // tests run as root, where Chromium refuses to start with its sandbox
-        });
-    }
+    public async Task InitializeAsync() => _chromium = await HeadlessChromium.LaunchAsync("The poll browser test");
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_chromium is not null)
         {
-            await _browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
-
-        _playwright?.Dispose();
     }
 
     [Fact]
@@ -46,7 +30,7 @@ public sealed class PollBrowserTests(ApiFixture fixture) : IAsyncLifetime
         // Arrange
         using var tenant = await fixture.Server.CreateTenantAsync();
         var poll = await tenant.Http.CreateWidgetAsync("Drinks", "poll", new { question = "Tea or coffee?", options = (string[])["Tea", "Coffee"] });
-        var page = await _browser!.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         var console = new ConcurrentQueue<string>();
         page.Console += (_, message) => console.Enqueue($"{message.Type}: {message.Text}");
         page.PageError += (_, error) => console.Enqueue("pageerror: " + error);
