@@ -21,8 +21,16 @@ public static class ChildProcess
         var stderr = process.StandardError.ReadToEndAsync();
         if (input is not null)
         {
-            await process.StandardInput.WriteAsync(input);
-            process.StandardInput.Close();
+            try
+            {
+                await process.StandardInput.WriteAsync(input);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // It exited (or closed its input) without reading it all, e.g. a script refusing its settings before it
+                // reads its action: a broken pipe, not a failure of the run; its exit code and output say what happened.
+            }
         }
 
         using var timeout = new CancellationTokenSource(bound);
