@@ -363,7 +363,8 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         _ => "missing value",
     };
 
-    private static string Article(JsonValueKind kind) => Describe(kind) switch
+    /// <summary>A JSON value's kind as an error message names it: "an object", "a string", "null".</summary>
+    internal static string Article(JsonValueKind kind) => Describe(kind) switch
     {
         "null" => "null",
         var name when "aeiou".Contains(name[0], StringComparison.Ordinal) => "an " + name,

@@ -35,7 +35,7 @@ internal sealed class ConfigFields(JsonElement config, Dictionary<string, string
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            Error(field, $"Must be a string, not {Describe(value.ValueKind)}.");
+            Error(field, $"Must be a string, not {WidgetInputReader.Article(value.ValueKind)}.");
             return null;
         }
 
@@ -73,14 +73,4 @@ internal sealed class ConfigFields(JsonElement config, Dictionary<string, string
             Error(property.Name, $"Unknown field: a {kind}'s config has {known}.");
         }
     }
-
-    public static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 }

@@ -21,7 +21,7 @@ internal static partial class PollConfigRules
         ValidateClosesAt(fields);
         if (fields.Get("hideResultsUntilClosed") is { } hide && hide.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
         {
-            fields.Error("hideResultsUntilClosed", $"Must be true or false, not {ConfigFields.Describe(hide.ValueKind)}.");
+            fields.Error("hideResultsUntilClosed", $"Must be true or false, not {WidgetInputReader.Article(hide.ValueKind)}.");
         }
 
         fields.RefuseUnknown("poll");
@@ -39,7 +39,7 @@ internal static partial class PollConfigRules
 
         if (options.ValueKind != JsonValueKind.Array)
         {
-            fields.Error("options", $"Must be {expected}, not {ConfigFields.Describe(options.ValueKind)}.");
+            fields.Error("options", $"Must be {expected}, not {WidgetInputReader.Article(options.ValueKind)}.");
             return;
         }
 
@@ -57,7 +57,7 @@ internal static partial class PollConfigRules
             var at = string.Create(CultureInfo.InvariantCulture, $"Option {index}");
             if (option.ValueKind != JsonValueKind.String)
             {
-                fields.Error("options", $"{at} must be a string, not {ConfigFields.Describe(option.ValueKind)}.");
+                fields.Error("options", $"{at} must be a string, not {WidgetInputReader.Article(option.ValueKind)}.");
                 return;
             }
 
