@@ -68,9 +68,5 @@ internal sealed class ViewCounter(IOptions<WidgetifyOptions> options, TimeProvid
 internal readonly record struct HourlyViews(Guid WidgetId, DateTimeOffset Hour)
 {
     /// <summary>The start of the UTC hour that holds <paramref name="instant"/>.</summary>
-    public static DateTimeOffset HourOf(DateTimeOffset instant)
-    {
-        var utc = instant.ToUniversalTime();
-        return new DateTimeOffset(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerHour), TimeSpan.Zero);
-    }
+    public static DateTimeOffset HourOf(DateTimeOffset instant) => Stats.StatsInterval.Hour.Floor(instant);
 }
