@@ -22,7 +22,7 @@ internal static class ClosedLoopRamp
 {
     public static async Task<IReadOnlyList<RampStep>> RunAsync(
         HttpClient client, RequestFactory requests, IReadOnlyList<int> workerCounts, TimeSpan stepDuration, int seed,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, RequestWeights? weights = null)
     {
         ArgumentNullException.ThrowIfNull(workerCounts);
         var steps = new List<RampStep>(workerCounts.Count);
@@ -34,7 +34,7 @@ internal static class ClosedLoopRamp
             var tasks = new Task[workers];
             for (var w = 0; w < workers; w++)
             {
-                var mix = new RequestMix(seed + w, requests.WidgetCount, pollCount: requests.PollCount);
+                var mix = new RequestMix(seed + w, requests.WidgetCount, weights, requests.PollCount, requests.UpdateCount);
                 tasks[w] = Task.Run(
                     async () =>
                     {

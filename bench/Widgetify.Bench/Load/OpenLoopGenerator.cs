@@ -68,7 +68,7 @@ internal sealed class OpenLoopGenerator(HttpClient client, RequestFactory reques
 
     private void Pace(OpenLoopSchedule schedule, LoadRecorder recorder, CancellationToken stop, CancellationToken cancellationToken)
     {
-        var mix = new RequestMix(seed, requests.WidgetCount, weights, requests.PollCount);
+        var mix = new RequestMix(seed, requests.WidgetCount, weights, requests.PollCount, requests.UpdateCount);
         var start = Stopwatch.GetTimestamp();
         StartTimestamp = start;
         started.TrySetResult(start);

@@ -15,6 +15,7 @@ internal sealed class RequestFactory
 
     private readonly Uri[] embedUris;
     private readonly Uri[] voteUris;
+    private readonly Uri[] updateUris;
     private long votes;
     private readonly Uri[] apiUris;
     private readonly Uri listUri;
@@ -25,7 +26,9 @@ internal sealed class RequestFactory
     /// <param name="apiKey">The tenant key of the API requests.</param>
     /// <param name="widgetIds">The widgets embeds and API gets choose from.</param>
     /// <param name="pollIds">The polls votes choose from; none leaves votes out of the mix.</param>
-    public RequestFactory(Uri baseAddress, string apiKey, IReadOnlyList<Guid> widgetIds, IReadOnlyList<Guid>? pollIds = null)
+    /// <param name="counterIds">The counters updates replace; none leaves updates out of the mix.</param>
+    public RequestFactory(
+        Uri baseAddress, string apiKey, IReadOnlyList<Guid> widgetIds, IReadOnlyList<Guid>? pollIds = null, IReadOnlyList<Guid>? counterIds = null)
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
         ArgumentNullException.ThrowIfNull(widgetIds);
@@ -43,6 +46,7 @@ internal sealed class RequestFactory
         }
 
         voteUris = [.. (pollIds ?? []).Select(id => new Uri(baseAddress, $"/w/{id}/vote"))];
+        updateUris = [.. (counterIds ?? []).Select(id => new Uri(baseAddress, $"/api/widgets/{id}"))];
         listUri = new Uri(baseAddress, "/api/widgets?limit=20");
         createUri = new Uri(baseAddress, "/api/widgets");
         authorization = "Bearer " + apiKey;
@@ -53,6 +57,9 @@ internal sealed class RequestFactory
 
     /// <summary>Number of polls votes choose from (0: no votes in the mix).</summary>
     public int PollCount => voteUris.Length;
+
+    /// <summary>Number of counters updates choose from (0: no updates in the mix).</summary>
+    public int UpdateCount => updateUris.Length;
 
     public HttpRequestMessage Create(RequestKind kind, int widget)
     {
@@ -78,6 +85,14 @@ internal sealed class RequestFactory
                 var post = new HttpRequestMessage(HttpMethod.Post, voteUris[widget]) { Content = vote, Version = HttpVersion.Version11 };
                 post.Headers.TryAddWithoutValidation("Accept", "application/json");
                 return post;
+            case RequestKind.ApiUpdate:
+                // A replace of a counter by a counter (the kind stays), If-Match: * so that concurrent updates of one
+                // widget never conflict (412) and each is a real write.
+                var replacement = new ByteArrayContent(CreateBody);
+                replacement.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+                request = new HttpRequestMessage(HttpMethod.Put, updateUris[widget]) { Content = replacement };
+                request.Headers.TryAddWithoutValidation("If-Match", "*");
+                break;
             default:
                 var content = new ByteArrayContent(CreateBody);
                 content.Headers.TryAddWithoutValidation("Content-Type", "application/json");

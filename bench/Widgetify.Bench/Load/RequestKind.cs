@@ -18,4 +18,8 @@ internal enum RequestKind
     /// <summary><c>POST /w/{id}/vote</c> on a poll, a new visitor each time: a viral poll's write storm, each vote
     /// acknowledged only after its group commit (5%).</summary>
     Vote = 4,
+
+    /// <summary><c>PUT /api/widgets/{id}</c> of a counter widget with the key and <c>If-Match: *</c> (the writes storm):
+    /// a replace that never conflicts, so every one is a real write.</summary>
+    ApiUpdate = 5,
 }

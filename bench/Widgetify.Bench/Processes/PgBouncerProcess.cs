@@ -33,6 +33,9 @@ internal sealed class PgBouncerProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The started process: pgbouncer itself, or runuser with pgbouncer as its child.</summary>
+    public int ProcessId => process.Id;
+
     /// <summary>What the service connects with: the app role through PgBouncer. Npgsql's DISCARD ALL on close
     /// would be sent to whichever server connection the next transaction gets, so it is turned off
     /// (<c>No Reset On Close</c>), as Npgsql's docs advise behind a transaction-mode pooler.</summary>

@@ -21,6 +21,10 @@ internal sealed record ServiceLaunch(
 {
     /// <summary>More options of <c>up</c>, after the others (<c>--replicas 0 --max-replicas 2</c>).</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>Cores to run on (a taskset list such as "1"); null: wherever the scheduler likes. Set before the
+    /// process starts, so that every thread it ever has inherits it.</summary>
+    public string? Cores { get; init; }
 }
 
 /// <summary>The service failed to start or to become ready; the message carries its log's tail.</summary>
@@ -75,6 +79,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         foreach (var argument in (string[])[
             "-c", "log=\"$1\"; shift; exec \"$@\" >\"$log\" 2>&1", "sh", launch.LogPath,
+            .. (launch.Cores is null ? (string[])[] : ["taskset", "-c", launch.Cores]),
             "dotnet", launch.ServiceDll, "up",
             .. (launch.DatabaseUrl is null ? (string[])[] : ["--database-url", launch.DatabaseUrl]),
             "--port", launch.Port.ToString(CultureInfo.InvariantCulture),

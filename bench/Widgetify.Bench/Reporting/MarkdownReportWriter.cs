@@ -26,6 +26,7 @@ internal static class MarkdownReportWriter
         }
 
         Line(md, $"- Phases: {report.WarmupSeconds} s warm-up (not recorded: half closed loop with {StormRunner.WarmupWorkers} workers, half open loop at the baseline rate), {report.BaselineSeconds} s baseline at {report.BaselineRate:0} req/s, {report.StormSeconds} s storm at {report.StormRate:0} req/s, {report.RecoverySeconds} s recovery at {report.BaselineRate:0} req/s");
+        ShapeMarkdown.Write(md, report);
         Text(md);
         Text(md, "## Storm phase");
         Text(md);

@@ -36,6 +36,15 @@ internal sealed record StormReport
     public required IReadOnlyList<TargetCheck> Targets { get; init; }
 
     public required IReadOnlyList<string> Notes { get; init; }
+
+    /// <summary>Where the generator and the system under test ran (issue 15's fairness of CPU).</summary>
+    public string Affinity { get; init; } = "not pinned";
+
+    /// <summary>Times the reference peak each shape's storm offers.</summary>
+    public double Overload { get; init; }
+
+    /// <summary>One storm per shape, every configuration in each (issue 15).</summary>
+    public IReadOnlyList<ShapeReport> Shapes { get; init; } = [];
 }
 
 /// <summary>The machine the run measured.</summary>

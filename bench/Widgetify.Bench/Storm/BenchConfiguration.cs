@@ -13,6 +13,12 @@ internal sealed record BenchConfiguration(int Number, string Name, string Descri
     /// <summary>The configuration that reaches PostgreSQL through PgBouncer.</summary>
     public const int PgBouncerNumber = 4;
 
+    /// <summary>The configuration with ASP.NET Core's ConcurrencyLimiter.</summary>
+    public const int ConcurrencyLimiterNumber = 3;
+
+    /// <summary>Widgetify without its guard: differs from <see cref="WidgetifyNumber"/> only in admission control (off).</summary>
+    public const int UnguardedNumber = 6;
+
     private const string AdmissionMode = "Widgetify__Admission__Mode";
     private const string BudgetEnabled = "Widgetify__ConnectionBudget__Enabled";
 
@@ -32,6 +38,9 @@ internal sealed record BenchConfiguration(int Number, string Name, string Descri
             UsesPgBouncer: true),
         new(WidgetifyNumber, "Widgetify", "Widgetify's defaults: connection budget and adaptive admission control",
             new Dictionary<string, string>(),
+            UsesPgBouncer: false),
+        new(UnguardedNumber, "Widgetify unguarded", "as 5 but admission control off (Admission:Mode=Off), the connection budget kept: the guard's overhead",
+            new Dictionary<string, string> { [AdmissionMode] = "Off" },
             UsesPgBouncer: false),
     ];
 

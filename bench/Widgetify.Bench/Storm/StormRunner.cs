@@ -52,22 +52,36 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             await using var sampler = new PgActivitySampler(cluster.AdminConnectionString, TimeSpan.FromMilliseconds(100));
             await sampler.StartAsync(cancellationToken);
             var serviceVersion = await ServiceBuild.VersionAsync(settings.ServiceDll, cancellationToken);
-            var context = new RunContext(cluster, sampler, work, Path.Combine(work, "service-data"), ServiceBuild.Snapshot(settings.ServiceDll, work));
+            var postmaster = await PostmasterPidAsync(cluster.AdminConnectionString, cancellationToken);
+            var context = new RunContext(cluster, sampler, work, Path.Combine(work, "service-data"), ServiceBuild.Snapshot(settings.ServiceDll, work), postmaster);
             Directory.CreateDirectory(context.ServiceDataDirectory);
 
-            var capacity = settings.Capacity is { } given
-                ? new CapacityResult(given, Measured: false, [])
-                : await MeasureCapacityAsync(context, cancellationToken);
-            var baselineRate = settings.BaselineRate ?? Math.Max(1, StormSettings.BaselineCapacityShare * capacity.RequestsPerSecond);
-            var stormRate = Math.Max(StormSettings.StormCapacityMultiple * capacity.RequestsPerSecond, settings.StormRate ?? 0);
-            Say(F($"capacity {capacity.RequestsPerSecond:0} req/s; baseline {baselineRate:0} req/s, storm {stormRate:0} req/s, {settings.Clients} clients"));
+            var plan = AffinityPlan.For(Environment.ProcessorCount, settings.Pin);
+            await PinAsync(plan, context, cancellationToken);
+            notes.Add("CPU: " + plan.Reason + ".");
 
+            // The reference (Widgetify, 5) runs first: its peak of each shape sets that shape's rates for everyone.
+            var order = settings.Configurations.OrderBy(n => n == BenchConfiguration.WidgetifyNumber ? 0 : 1).ThenBy(n => n).ToList();
+            var shapes = new ShapeRates(settings);
             var results = new List<ConfigurationResult>();
-            foreach (var number in settings.Configurations)
+            var runs = new Dictionary<StormShape, List<ShapeRun>>();
+            foreach (var number in order)
             {
                 var configuration = BenchConfiguration.All[number - 1];
-                results.Add(await RunConfigurationAsync(context, configuration, baselineRate, stormRate, cancellationToken));
+                var (legacy, shapeRuns) = await RunConfigurationAsync(context, configuration, plan, shapes, limits, cancellationToken);
+                results.Add(legacy);
+                foreach (var (shape, run) in shapeRuns)
+                {
+                    (runs.TryGetValue(shape, out var list) ? list : runs[shape] = []).Add(run);
+                }
             }
+
+            results.Sort((a, b) => a.Number.CompareTo(b.Number));
+            var legacyShape = settings.Shapes.Contains(StormShape.Mixed) ? StormShape.Mixed : settings.Shapes[0];
+            var capacity = shapes.Capacity(legacyShape);
+            var baselineRate = shapes.Baseline(legacyShape);
+            var stormRate = shapes.Offered(legacyShape);
+            var shapeReports = settings.Shapes.Select(shape => BuildShape(shape, shapes, runs.GetValueOrDefault(shape) ?? [], context.WidgetCount)).ToList();
 
             var widgetify = results.Find(r => r.Number == BenchConfiguration.WidgetifyNumber);
             var reported = widgetify?.ReportedBudget;
@@ -99,6 +113,9 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
                 Configurations = results,
                 Targets = StormTargets.Evaluate(widgetify, results, capacity.RequestsPerSecond, budget, reported is not null),
                 Notes = notes,
+                Affinity = plan.Reason,
+                Overload = settings.Overload,
+                Shapes = shapeReports,
             };
             await WriteReportsAsync(report, cancellationToken);
             return report;
@@ -110,62 +127,71 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     }
 
     private sealed record RunContext(
-        PostgresCluster Cluster, PgActivitySampler Sampler, string WorkDirectory, string ServiceDataDirectory, string ServiceDll);
-
-    /// <summary>A running, ready service with what the load needs from it.</summary>
-    private sealed record ReadyService(ServiceProcess Process, string ApiKey, IReadOnlyList<Guid> WidgetIds, IReadOnlyList<Guid> PollIds, int? Budget);
-
-    private async Task<CapacityResult> MeasureCapacityAsync(RunContext context, CancellationToken cancellationToken)
+        PostgresCluster Cluster, PgActivitySampler Sampler, string WorkDirectory, string ServiceDataDirectory, string ServiceDll, int PostmasterPid)
     {
-        var configuration = BenchConfiguration.All[BenchConfiguration.WidgetifyNumber - 1];
-        Say($"capacity: closed-loop ramp against configuration {configuration.Number} ({configuration.Name}), " +
-            $"{string.Join('/', settings.RampWorkers)} workers, {settings.RampStep.TotalSeconds:0} s each");
-        ServiceProcess? process = null;
-        try
-        {
-            ReadyService service;
-            try
-            {
-                service = await StartServiceAsync(
-                    context, WithApplicationName(configuration.Environment, "widgetify-bench-capacity"), context.Cluster.AppConnectionString,
-                    "service-capacity.log", cancellationToken);
-            }
-            catch (ServiceStartException ex)
-            {
-                throw new ServiceStartException($"The capacity ramp runs against configuration {configuration.Number}, which did not start " +
-                    $"(pass --capacity <req/s> to skip the ramp). {ex.Message}");
-            }
-
-            process = service.Process;
-            using var client = BenchHttpClients.Load(Math.Max(64, settings.RampWorkers.Max()), settings.ClientTimeout);
-            var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds, service.PollIds);
-            // One unrecorded step first, so that JIT and pool warm-up do not count against the smallest step.
-            await ClosedLoopRamp.RunAsync(client, requests, [settings.RampWorkers[0]], settings.RampStep, settings.Seed, cancellationToken);
-            var steps = await ClosedLoopRamp.RunAsync(client, requests, settings.RampWorkers, settings.RampStep, settings.Seed, cancellationToken);
-            foreach (var step in steps)
-            {
-                Say(F($"  {step.Workers,3} workers: {step.Goodput,7:0} req/s 2xx, {step.Failures} failures"));
-            }
-
-            var best = steps.Max(s => s.Goodput);
-            return new CapacityResult(best, Measured: true, [.. steps.Select(s => new RampStepResult(s.Workers, s.Seconds, s.Successes, s.Failures, s.Goodput))]);
-        }
-        finally
-        {
-            await StopServiceAsync(context, process, bouncer: null);
-        }
+        /// <summary>Widgets the demo tenant has (set once a service has listed them).</summary>
+        public int WidgetCount { get; set; }
     }
 
-    private async Task<ConfigurationResult> RunConfigurationAsync(
-        RunContext context, BenchConfiguration configuration, double baselineRate, double stormRate, CancellationToken cancellationToken)
+    /// <summary>A running, ready service with what the load needs from it.</summary>
+    private sealed record ReadyService(
+        ServiceProcess Process, string ApiKey, IReadOnlyList<Guid> WidgetIds, IReadOnlyList<Guid> PollIds, IReadOnlyList<Guid> CounterIds, int? Budget);
+
+    /// <summary>This configuration's closed-loop peak of one shape: one unrecorded step (JIT, pools), then the ramp;
+    /// the best 2xx goodput. Closed loop cannot overload by much, so it finds what the configuration sustains.</summary>
+    private async Task<CapacityResult> MeasurePeakAsync(RequestFactory requests, StormShape shape, CancellationToken cancellationToken)
+    {
+        if (settings.Capacity is { } given)
+        {
+            return new CapacityResult(given, Measured: false, []);
+        }
+
+        using var client = BenchHttpClients.Load(Math.Max(64, settings.RampWorkers.Max()), settings.ClientTimeout);
+        var weights = StormShapes.Weights(shape);
+        await ClosedLoopRamp.RunAsync(client, requests, [settings.RampWorkers[0]], settings.RampStep, settings.Seed, cancellationToken, weights);
+        var steps = await ClosedLoopRamp.RunAsync(client, requests, settings.RampWorkers, settings.RampStep, settings.Seed, cancellationToken, weights);
+        Say("  peak ramp: " + string.Join(", ", steps.Select(s => F($"{s.Workers} workers {s.Goodput:0} req/s{(s.Failures > 0 ? F($" ({s.Failures} failed)") : "")}"))));
+        return new CapacityResult(steps.Max(s => s.Goodput), Measured: true, [.. steps.Select(s => new RampStepResult(s.Workers, s.Seconds, s.Successes, s.Failures, s.Goodput))]);
+    }
+
+    /// <summary>Pins this process to the generator's cores and PostgreSQL (postmaster and children; new backends
+    /// inherit it) to the service's; a failure is reported and the run goes on unpinned.</summary>
+    private Task PinAsync(AffinityPlan plan, RunContext context, CancellationToken cancellationToken)
+    {
+        _ = cancellationToken;
+        if (!plan.Pinned)
+        {
+            return Task.CompletedTask;
+        }
+
+        var failures = new List<string>();
+        if (CpuPinning.Pin(Environment.ProcessId, plan.GeneratorCores!) is { } self)
+        {
+            failures.Add(self);
+        }
+
+        failures.AddRange(CpuPinning.PinTree(context.PostmasterPid, plan.ServiceCores!));
+        foreach (var failure in failures)
+        {
+            Say("pinning: " + failure);
+            notes.Add("Pinning failed: " + failure);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task<(ConfigurationResult Legacy, List<(StormShape Shape, ShapeRun Run)> Runs)> RunConfigurationAsync(
+        RunContext context, BenchConfiguration configuration, AffinityPlan plan, ShapeRates rates, ServerConnectionLimits limits,
+        CancellationToken cancellationToken)
     {
         Say($"configuration {configuration.Number} '{configuration.Name}': {configuration.Description}");
         var environment = WithApplicationName(configuration.Environment, configuration.ApplicationName);
         environment[IncidentResolveAfterVariable] = Format(settings.IncidentResolveAfter);
         PgBouncerProcess? bouncer = null;
         ServiceProcess? process = null;
+        var runs = new List<(StormShape, ShapeRun)>();
+        ConfigurationResult? legacy = null;
         var leftovers = 0;
-        ConfigurationResult result;
         try
         {
             var databaseUrl = context.Cluster.AppConnectionString;
@@ -173,18 +199,89 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             {
                 bouncer = await PgBouncerProcess.StartAsync(context.Cluster.AppConnectionString, context.WorkDirectory, cancellationToken);
                 databaseUrl = bouncer.ClientConnectionString;
+                if (plan.Pinned)
+                {
+                    foreach (var failure in CpuPinning.PinTree(bouncer.ProcessId, plan.ServiceCores!))
+                    {
+                        Say("  pinning: " + failure);
+                    }
+                }
+
                 Say(F($"  PgBouncer on 127.0.0.1:{bouncer.Port} (transaction pooling, default_pool_size {PgBouncerProcess.DefaultPoolSize}, max_client_conn {PgBouncerProcess.MaxClientConnections})"));
             }
 
-            var service = await StartServiceAsync(context, environment, databaseUrl, $"service-{configuration.Number}.log", cancellationToken);
+            var service = await StartServiceAsync(context, environment, databaseUrl, $"service-{configuration.Number}.log", plan.ServiceCores, cancellationToken);
             process = service.Process;
-            result = await RunLoadAsync(context, configuration, environment, service, baselineRate, stormRate, cancellationToken);
+            var budget = service.Budget ?? StormTargets.ComputedBudget(limits);
+            var roots = new Dictionary<string, int>
+            {
+                [CpuSampler.Generator] = Environment.ProcessId,
+                [CpuSampler.Service] = process.ProcessId,
+                [CpuSampler.Postgres] = context.PostmasterPid,
+            };
+            if (bouncer is not null)
+            {
+                roots[CpuSampler.PgBouncer] = bouncer.ProcessId;
+            }
+
+            await using var cpu = new CpuSampler(roots, TimeSpan.FromMilliseconds(200));
+            cpu.Start();
+            // The mixed storm first, on a fresh service as before the shapes (with the detection polling), then the others.
+            foreach (var shape in settings.Shapes.OrderBy(s => s == StormShape.Mixed ? 0 : 1).ThenBy(s => s))
+            {
+                var requests = StormShapes.Factory(shape, process.BaseAddress, service.ApiKey, service.WidgetIds, service.PollIds, service.CounterIds);
+                Say($"  shape {StormShapes.Name(shape)}: {StormShapes.Describe(shape, service.WidgetIds.Count)}");
+                CapacityResult peak;
+                try
+                {
+                    peak = await MeasurePeakAsync(requests, shape, cancellationToken);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is InvalidOperationException or HttpRequestException or IOException)
+                {
+                    runs.Add((shape, new ShapeRun { Number = configuration.Number, Name = configuration.Name, Failure = "peak ramp failed: " + ex.Message, Budget = budget }));
+                    continue;
+                }
+
+                rates.Offer(shape, configuration.Number, peak);
+                var baselineRate = rates.Baseline(shape);
+                var stormRate = rates.Offered(shape);
+                var detect = shape == (settings.Shapes.Contains(StormShape.Mixed) ? StormShape.Mixed : settings.Shapes.Min());
+                var (result, cores) = await RunLoadAsync(
+                    context, configuration, environment, service, requests, StormShapes.Weights(shape), baselineRate, stormRate, detect, cpu, cancellationToken);
+                var run = new ShapeRun
+                {
+                    Number = configuration.Number,
+                    Name = configuration.Name,
+                    Peak = peak.RequestsPerSecond,
+                    PeakMeasured = peak.Measured,
+                    PeakSteps = peak.Steps,
+                    Baseline = result.Baseline,
+                    Storm = result.Storm,
+                    Recovery = result.Recovery,
+                    SecondsToRecover = result.SecondsToRecover,
+                    PeakPgConnections = result.PeakPgConnections,
+                    Budget = budget,
+                    Cores = cores,
+                    Series = result.Series,
+                };
+                runs.Add((shape, run));
+                var storm = result.Storm!;
+                Say(F($"  {StormShapes.Name(shape)}: peak {run.Peak:0} req/s, offered {storm.OfferedRate:0} (k {run.K:0.0}), goodput {storm.Goodput:0} req/s ({run.GoodputShare:0.00} of min(peak, offered)), p99 {storm.P99Ms:0.0} ms vs unloaded {result.Baseline!.P99Ms:0.0}, {run.ErrorsOther} errors other than 503, peak PG {run.PeakPgConnections}/{budget}; cores in storm: {Cores(cores, "storm")}"));
+                if (detect)
+                {
+                    legacy = result;
+                }
+            }
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested &&
             ex is ServiceStartException or InvalidOperationException or HttpRequestException or IOException or JsonException or NpgsqlException or TaskCanceledException)
         {
             Say($"  FAILED: {ex.Message}");
-            result = new ConfigurationResult
+            legacy = null;
+            var done = runs.Select(r => r.Item1).ToHashSet();
+            runs.AddRange(settings.Shapes.Where(s => !done.Contains(s)).Select(s =>
+                (s, new ShapeRun { Number = configuration.Number, Name = configuration.Name, Failure = ex.Message })));
+            legacy = new ConfigurationResult
             {
                 Number = configuration.Number,
                 Name = configuration.Name,
@@ -198,35 +295,61 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             leftovers = await StopServiceAsync(context, process, bouncer);
         }
 
-        if (result.Detection is { } detection)
+        legacy ??= new ConfigurationResult
         {
-            result = result with { DetectionTargets = StormTargets.EvaluateDetection(result) };
-            Say("  detection: " + DetectionSummary(result.Detection!));
+            Number = configuration.Number,
+            Name = configuration.Name,
+            Description = configuration.Description,
+            Environment = environment,
+            Failure = "no storm measured",
+        };
+        if (legacy.Detection is { } detection)
+        {
+            legacy = legacy with { DetectionTargets = StormTargets.EvaluateDetection(legacy) };
+            Say("  detection: " + DetectionSummary(detection));
         }
 
-        if (result.Succeeded)
-        {
-            var storm = result.Storm!;
-            Say(F($"  storm: goodput {storm.Goodput:0} req/s, {storm.SuccessPercent:0.0}% ok, {storm.ShedPercent:0.0}% 503, {storm.ErrorPercent:0.0}% errors, p99 {storm.P99Ms:0.0} ms, peak PG {result.PeakPgConnections}, recovery {(result.SecondsToRecover is { } s ? s + " s" : "not within " + settings.RecoverySeconds + " s")}"));
-        }
-
-        return result with { LeftoverConnectionsTerminated = leftovers };
+        return (legacy with { LeftoverConnectionsTerminated = leftovers }, runs);
     }
 
-    private async Task<ConfigurationResult> RunLoadAsync(
+    private static string Cores(IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> cores, string phase) =>
+        cores.TryGetValue(phase, out var byGroup) ? string.Join(", ", byGroup.Select(g => F($"{g.Key} {g.Value:0.00}"))) : "n/a";
+
+    /// <summary>One shape's table: the runs, the guard's overhead and the goals, all computed from the measurements.</summary>
+    private static ShapeReport BuildShape(StormShape shape, ShapeRates rates, IReadOnlyList<ShapeRun> runs, int widgets)
+    {
+        var report = new ShapeReport
+        {
+            Shape = StormShapes.Name(shape),
+            Description = StormShapes.Describe(shape, widgets),
+            ReferenceNumber = rates.ReferenceNumber(shape),
+            ReferencePeak = rates.ReferencePeak(shape),
+            BaselineRate = rates.Baseline(shape),
+            OfferedRate = rates.Offered(shape),
+            Runs = [.. runs.OrderBy(r => r.Number)],
+            GuardOverhead = ShapeGoals.OverheadOf(runs),
+        };
+        return report with { Goals = ShapeGoals.Evaluate(report) };
+    }
+
+    private async Task<(ConfigurationResult Result, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Cores)> RunLoadAsync(
         RunContext context, BenchConfiguration configuration, IReadOnlyDictionary<string, string> environment, ReadyService service,
-        double baselineRate, double stormRate, CancellationToken cancellationToken)
+        RequestFactory requests, RequestWeights weights, double baselineRate, double stormRate, bool detect, CpuSampler cpu,
+        CancellationToken cancellationToken)
     {
         using var client = BenchHttpClients.Load(settings.Clients, settings.ClientTimeout);
-        var requests = new RequestFactory(service.Process.BaseAddress, service.ApiKey, service.WidgetIds, service.PollIds);
-        var generator = new OpenLoopGenerator(client, requests, settings.Clients, settings.Seed);
+        var generator = new OpenLoopGenerator(client, requests, settings.Clients, settings.Seed, weights);
         // A cold service (JIT, an empty pool) hit at once by an open-loop rate can spiral before it is warm, and
         // then the baseline would measure a cold start rather than normal traffic. So the warm-up's first half is
         // closed loop with a few workers (it cannot overload anything), its second half open loop at the
         // baseline rate. Neither is recorded.
-        await WaitForNoOpenIncidentAsync(service, cancellationToken);
+        if (detect)
+        {
+            await WaitForNoOpenIncidentAsync(service, cancellationToken);
+        }
+
         await ClosedLoopRamp.RunAsync(
-            client, requests, [WarmupWorkers], TimeSpan.FromSeconds((settings.WarmupSeconds + 1) / 2), settings.Seed, cancellationToken);
+            client, requests, [WarmupWorkers], TimeSpan.FromSeconds((settings.WarmupSeconds + 1) / 2), settings.Seed, cancellationToken, weights);
         var openWarmup = settings.WarmupSeconds / 2;
         var schedule = new OpenLoopSchedule(
         [
@@ -239,7 +362,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         var recorder = new LoadRecorder(openWarmup, recorded);
         Say(F($"  load: {settings.WarmupSeconds} s warm-up ({WarmupWorkers} closed-loop workers, then the baseline rate), {settings.BaselineSeconds} s baseline, {settings.StormSeconds} s storm, {settings.RecoverySeconds} s recovery ({schedule.TotalRequests:N0} requests due)"));
         using var control = BenchHttpClients.Control();
-        using var poller = StartDetection(service, control);
+        using var poller = detect ? StartDetection(service, control) : null;
         var polling = poller?.RunAsync(OnsetAsync(generator, schedule.StartOf(Phase.Storm)), cancellationToken);
         var ownCpuBefore = Environment.CpuUsage.TotalTime;
         var serviceCpuBefore = service.Process.CpuTime;
@@ -288,10 +411,20 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         var storm = ResultBuilder.Phase(recorder, Phase.Storm, settings.BaselineSeconds, settings.StormSeconds, stormRate);
         var recoveryStart = settings.BaselineSeconds + settings.StormSeconds;
         var recovery = ResultBuilder.Phase(recorder, Phase.Recovery, recoveryStart, settings.RecoverySeconds, baselineRate);
-        var detection = polling is null
+        // Cores of each group per phase, from the generator's time zero and the schedule's phase starts.
+        var at = (double seconds) => start + (long)(seconds * Stopwatch.Frequency);
+        var recoveryEnd = schedule.StartOf(Phase.Recovery) + settings.RecoverySeconds;
+        var cores = new Dictionary<string, IReadOnlyDictionary<string, double>>
+        {
+            ["baseline"] = cpu.CoresBetween(at(schedule.StartOf(Phase.Baseline)), at(schedule.StartOf(Phase.Storm))),
+            ["storm"] = cpu.CoresBetween(at(schedule.StartOf(Phase.Storm)), at(schedule.StartOf(Phase.Recovery))),
+            ["recovery"] = cpu.CoresBetween(at(schedule.StartOf(Phase.Recovery)), at(recoveryEnd)),
+        };
+        DetectionResult? detection = !detect ? null
+            : polling is null
             ? new DetectionResult { NotMeasured = "the service wrote no operator-api-key, so /api/alerts and /api/incidents could not be read" }
             : KeepPostmortem(await DetectionAsync(polling));
-        return new ConfigurationResult
+        return (new ConfigurationResult
         {
             Number = configuration.Number,
             Name = configuration.Name,
@@ -310,7 +443,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             GeneratorCpuSeconds = ownCpu,
             ServiceCpuSeconds = serviceCpu,
             Detection = detection,
-        };
+        }, cores);
     }
 
     /// <summary>An incident the previous configuration's service left open is re-attached by this one (for the service, a
@@ -427,8 +560,19 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
     private static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
 
+    /// <summary>The postmaster's pid: the parent of the backend serving this connection.</summary>
+    private static async Task<int> PostmasterPidAsync(string adminConnectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var backend = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return ProcStat.ParentOf(backend) ?? throw new InvalidOperationException($"Could not read the parent of PostgreSQL backend {backend} from /proc.");
+    }
+
     private async Task<ReadyService> StartServiceAsync(
-        RunContext context, IReadOnlyDictionary<string, string> environment, string databaseUrl, string logName, CancellationToken cancellationToken)
+        RunContext context, IReadOnlyDictionary<string, string> environment, string databaseUrl, string logName, string? cores,
+        CancellationToken cancellationToken)
     {
         // --database-url is the runtime role (rows only): migrations run as the schema's owner, as 'up' does on its own cluster.
         var withOwner = new Dictionary<string, string>(environment)
@@ -437,7 +581,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
         };
         var launch = new ServiceLaunch(
             context.ServiceDll, databaseUrl, FreePort.Pick(), context.ServiceDataDirectory, settings.DemoWidgets,
-            Path.Combine(settings.OutputDirectory, logName), withOwner);
+            Path.Combine(settings.OutputDirectory, logName), withOwner) { Cores = cores };
         var process = ServiceProcess.Start(launch);
         try
         {
@@ -448,8 +592,10 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             var widgets = await process.ListWidgetsAsync(control, key, settings.DemoWidgets, cancellationToken);
             var ids = widgets.Select(w => w.Id).ToList();
             var polls = widgets.Where(w => w.Kind == "poll").Select(w => w.Id).ToList();
-            Say(F($"  service pid {process.ProcessId} ready on {process.BaseAddress}{(budget is { } b ? $" (connection budget {b})" : "")}; {ids.Count} widgets, {polls.Count} polls"));
-            return new ReadyService(process, key, ids, polls, budget);
+            var counters = widgets.Where(w => w.Kind == "counter").Select(w => w.Id).ToList();
+            context.WidgetCount = ids.Count;
+            Say(F($"  service pid {process.ProcessId} ready on {process.BaseAddress}{(budget is { } b ? $" (connection budget {b})" : "")}{(cores is null ? "" : $", on core {cores}")}; {ids.Count} widgets, {polls.Count} polls, {counters.Count} counters"));
+            return new ReadyService(process, key, ids, polls, counters, budget);
         }
         catch
         {

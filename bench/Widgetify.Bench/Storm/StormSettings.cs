@@ -3,11 +3,11 @@ namespace Widgetify.Bench.Storm;
 /// <summary>What one storm run does; built from the command line by <see cref="StormCommand"/>.</summary>
 internal sealed record StormSettings
 {
-    /// <summary>Storm rate = this many times the measured capacity (unless --storm-rate asks for more).</summary>
-    public const double StormCapacityMultiple = 10;
+    public const double DefaultOverload = 5;
+    public const double DefaultBaselinePeakShare = 0.3;
 
-    /// <summary>Baseline rate = this share of the measured capacity (unless --baseline-rate says otherwise).</summary>
-    public const double BaselineCapacityShare = 0.2;
+    /// <summary>Quick ramps: fewer, 1 s steps (a best of three is enough to tell a peak within a short run).</summary>
+    public static readonly IReadOnlyList<int> QuickRampWorkers = [8, 24, 64];
 
     public const int DefaultClients = 2000;
     public const int DefaultClientTimeoutSeconds = 5;
@@ -22,7 +22,7 @@ internal sealed record StormSettings
     // --quick: all five configurations in 2-3 minutes (each waits up to QuickIncidentResolveAfterSeconds + QuickResolutionMarginSeconds for its incident).
     public const int QuickWarmupSeconds = 2;
     public const int QuickBaselineSeconds = 3;
-    public const int QuickStormSeconds = 4;
+    public const int QuickStormSeconds = 5;
     public const int QuickRecoverySeconds = 5;
     public const int QuickRampStepSeconds = 1;
 
@@ -44,13 +44,28 @@ internal sealed record StormSettings
 
     public IReadOnlyList<int> Configurations { get; init; } = [1, 2, 3, 4, 5];
 
-    /// <summary>Requests per second in warm-up, baseline and recovery; null: 20% of capacity.</summary>
+    /// <summary>The storms, each its own shape (the command's default is all five; the mixed storm alone here, as before
+    /// the shapes).</summary>
+    public IReadOnlyList<StormShape> Shapes { get; init; } = [StormShape.Mixed];
+
+    /// <summary>Pin the generator to core 0 and the system under test to the others (the command's default; off here, so
+    /// that a test running the storm in its own process does not pin the test host).</summary>
+    public bool Pin { get; init; }
+
+    /// <summary>Storm rate of each shape = this many times the reference configuration's closed-loop peak of the shape
+    /// (unless --storm-rate asks for more).</summary>
+    public double Overload { get; init; } = DefaultOverload;
+
+    /// <summary>Baseline rate of each shape = this share of the reference configuration's peak of the shape.</summary>
+    public double BaselinePeakShare { get; init; } = DefaultBaselinePeakShare;
+
+    /// <summary>Requests per second in warm-up, baseline and recovery; null: <see cref="BaselinePeakShare"/> of each shape's reference peak.</summary>
     public double? BaselineRate { get; init; }
 
-    /// <summary>Lower bound of the storm's rate; the rate is max(10 × capacity, this).</summary>
+    /// <summary>Lower bound of the storm's rate; the rate is max(<see cref="Overload"/> × the shape's reference peak, this).</summary>
     public double? StormRate { get; init; }
 
-    /// <summary>Skips the capacity ramp and uses this capacity (req/s).</summary>
+    /// <summary>Skips the peak ramps and uses this peak (req/s) for every configuration and shape.</summary>
     public double? Capacity { get; init; }
 
     /// <summary>Client connections, and so the most requests outstanding at once.</summary>
@@ -70,6 +85,8 @@ internal sealed record StormSettings
 
     public TimeSpan RampStep { get; init; } = TimeSpan.FromSeconds(DefaultRampStepSeconds);
 
+    /// <summary>Widgets seeded for the demo tenant: the random shape chooses among all of them, so they must be more than
+    /// a cache holds (the command asks for 20,000).</summary>
     public int DemoWidgets { get; init; } = 2000;
 
     /// <summary>Seeds the request mix, so every configuration sees the same request sequence.</summary>
