@@ -17,9 +17,9 @@ internal static class MarkdownReportWriter
             F($"Storm: 15 February 2024 reproduced, {report.Configurations.Count} configurations compared"), report.CommandLine, report.StartedAt,
             report.ServiceVersion);
         var m = report.Machine;
-        Line(md, $"- Machine: {m.Cores} cores, {m.OperatingSystem}, {m.DotNet}; PostgreSQL {m.PostgresVersion} (embedded, fsync off), max_connections {m.MaxConnections}, superuser_reserved_connections {m.SuperuserReservedConnections}; one server shared by every configuration, the load generator on the same cores");
+        Line(md, $"- Machine: {m.Cores} cores, {m.OperatingSystem}, {m.DotNet}; PostgreSQL {m.PostgresVersion} (embedded, fsync off), max_connections {m.MaxConnections}, superuser_reserved_connections {m.SuperuserReservedConnections}; one server shared by every configuration; {report.Affinity}");
         Line(md, $"- Capacity: {report.Capacity.RequestsPerSecond:0} req/s {CapacitySource(report.Capacity)}");
-        Line(md, $"- Load: open loop (requests sent at their due time, latency measured from it, so client-side queueing is counted); 80% GET /w/{{id}}, 10% GET /api/widgets/{{id}}, 5% GET /api/widgets?limit=20, 5% POST /api/widgets; {report.Clients} client connections (HTTP/1.1), {report.ClientTimeoutSeconds:0.#} s timeout");
+        Line(md, $"- Load: open loop (requests sent at their due time, latency measured from it, so client-side queueing is counted); {report.Clients} client connections (HTTP/1.1), {report.ClientTimeoutSeconds:0.#} s timeout. Below the shapes, the tables of the mixed storm (75% GET /w/{{id}}, 10% GET /api/widgets/{{id}}, 5% GET /api/widgets?limit=20, 5% votes, 5% POST /api/widgets), judged as before issue 15 against the capacity above (Widgetify's peak of that shape)");
         if (DetectionSummary(report) is { } detection)
         {
             Text(md, "- Detection: " + detection);

@@ -105,7 +105,7 @@ internal static class StormCommand
                 StormSeconds = Math.Max(1, parse.GetValue(storm) ?? (isQuick ? StormSettings.QuickStormSeconds : StormSettings.DefaultStormSeconds)),
                 RecoverySeconds = Math.Max(1, parse.GetValue(recovery) ?? (isQuick ? StormSettings.QuickRecoverySeconds : StormSettings.DefaultRecoverySeconds)),
                 RampStep = TimeSpan.FromSeconds(isQuick ? StormSettings.QuickRampStepSeconds : StormSettings.DefaultRampStepSeconds),
-                RampWorkers = isQuick ? StormSettings.QuickRampWorkers : [4, 8, 16, 32, 64],
+                RampWorkers = isQuick ? StormSettings.QuickRampWorkers : StormSettings.DefaultRampWorkers,
                 Shapes = StormShapes.TryParse(parse.GetValue(shapes), out var chosen) ? chosen : StormShapes.All,
                 Pin = !parse.GetValue(noPin),
                 Overload = parse.GetValue(overload),

@@ -72,4 +72,36 @@ public sealed class RequestMixTests
             widgetA.ShouldBe(widgetB);
         }
     }
+
+    [Fact]
+    public void Next_Updates_ChooseAmongTheCounters()
+    {
+        var mix = new RequestMix(seed: 1, widgetCount: 50, new RequestWeights(0, 0, 0, Vote: 0, Update: 40), updateCount: 3);
+        var counts = new int[6];
+        const int draws = 100_000;
+
+        for (var i = 0; i < draws; i++)
+        {
+            var kind = mix.Next(out var widget);
+            counts[(int)kind]++;
+            if (kind == RequestKind.ApiUpdate)
+            {
+                widget.ShouldBeInRange(0, 2);
+            }
+        }
+
+        (counts[(int)RequestKind.ApiUpdate] / (double)draws).ShouldBe(0.40, 0.01);
+        (counts[(int)RequestKind.ApiCreate] / (double)draws).ShouldBe(0.60, 0.01);
+    }
+
+    [Fact]
+    public void Next_UpdatesWithoutCounters_BecomeCreates()
+    {
+        var mix = new RequestMix(seed: 1, widgetCount: 50, new RequestWeights(0, 0, 0, Vote: 0, Update: 40));
+
+        for (var i = 0; i < 1000; i++)
+        {
+            mix.Next(out _).ShouldBe(RequestKind.ApiCreate);
+        }
+    }
 }
