@@ -34,6 +34,14 @@ internal static class ShapeMarkdown
                 md,
                 ["#", "configuration", "peak req/s", "offered → sent req/s", "k", "goodput req/s", "goodput / min(peak, offered)", "goodput / reference peak", "p99 unloaded ms", "p99 served in storm ms", "ratio", "recovery", "errors other than 503 (not sent)", "peak PG conns / budget", "cores in storm (gen / svc / pg / bouncer)"],
                 shape.Runs.Select(r => Row(r, shape.ReferencePeak)));
+            Text(md);
+            Table(
+                md,
+                ["#", "cores in baseline (gen / svc / pg / bouncer)", "in storm", "in recovery", "service CPU per request in baseline ms"],
+                shape.Runs.Where(r => r.Succeeded).Select(r => new[]
+                {
+                    N(r.Number), CoresCell(r, "baseline"), CoresCell(r, "storm"), CoresCell(r, "recovery"), Number(r.ServiceCpuMsPerRequest, "0.000"),
+                }));
             if (shape.GuardOverhead is { } o)
             {
                 Text(md);
@@ -62,12 +70,12 @@ internal static class ShapeMarkdown
             F($"{s.Goodput:0}"), Number(r.GoodputShare, "0.00"), Number(ShapeFigures.Share(s.Goodput, referencePeak), "0.00"),
             F($"{r.Baseline!.P99Ms:0.0}"), s.Successes > 0 ? F($"{s.P99Ms:0.0}") : "-", s.Successes > 0 ? Number(r.P99Ratio, "0.0") + "x" : "-",
             r.SecondsToRecover is { } rec ? F($"{rec} s") : F($"not within {r.Recovery!.Seconds} s"),
-            F($"{r.ErrorsOther} ({r.NotSent})"), F($"{r.PeakPgConnections} / {r.Budget}"), CoresCell(r),
+            F($"{r.ErrorsOther} ({r.NotSent})"), F($"{r.PeakPgConnections} / {r.Budget}"), CoresCell(r, "storm"),
         ];
     }
 
-    private static string CoresCell(ShapeRun r) =>
-        r.Cores.TryGetValue("storm", out var c)
+    private static string CoresCell(ShapeRun r, string phase) =>
+        r.Cores.TryGetValue(phase, out var c)
             ? string.Join(" / ", Groups.Select(g => c.TryGetValue(g, out var v) ? F($"{v:0.00}") : "-"))
             : "-";
 

@@ -138,7 +138,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
     private sealed record ReadyService(
         ServiceProcess Process, string ApiKey, IReadOnlyList<Guid> WidgetIds, IReadOnlyList<Guid> PollIds, IReadOnlyList<Guid> CounterIds, int? Budget);
 
-    /// <summary>This configuration's closed-loop peak of one shape: one unrecorded step (JIT, pools), then the ramp;
+    /// <summary>This configuration's closed-loop peak of one shape: one unrecorded step (JIT, pools, connections), then the ramp;
     /// the best 2xx goodput. Closed loop cannot overload by much, so it finds what the configuration sustains.</summary>
     private async Task<CapacityResult> MeasurePeakAsync(RequestFactory requests, StormShape shape, CancellationToken cancellationToken)
     {
@@ -149,7 +149,8 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
         using var client = BenchHttpClients.Load(Math.Max(64, settings.RampWorkers.Max()), settings.ClientTimeout);
         var weights = StormShapes.Weights(shape);
-        await ClosedLoopRamp.RunAsync(client, requests, [settings.RampWorkers[0]], settings.RampStep, settings.Seed, cancellationToken, weights);
+        // The unrecorded step runs with the most workers, so that every connection of the ramp is open before it is measured.
+        await ClosedLoopRamp.RunAsync(client, requests, [settings.RampWorkers.Max()], settings.RampStep, settings.Seed, cancellationToken, weights);
         var steps = await ClosedLoopRamp.RunAsync(client, requests, settings.RampWorkers, settings.RampStep, settings.Seed, cancellationToken, weights);
         Say("  peak ramp: " + string.Join(", ", steps.Select(s => F($"{s.Workers} workers {s.Goodput:0} req/s{(s.Failures > 0 ? F($" ({s.Failures} failed)") : "")}"))));
         return new CapacityResult(steps.Max(s => s.Goodput), Measured: true, [.. steps.Select(s => new RampStepResult(s.Workers, s.Seconds, s.Successes, s.Failures, s.Goodput))]);
