@@ -26,7 +26,7 @@ internal static class StormCommand
         var output = new Option<string?>("--output") { Description = "Output folder (default artifacts/bench/storm-<UTC timestamp>)." };
         var quick = new Option<bool>("--quick")
         {
-            Description = $"Short phases ({StormSettings.QuickWarmupSeconds}/{StormSettings.QuickBaselineSeconds}/{StormSettings.QuickStormSeconds}/{StormSettings.QuickRecoverySeconds} s) and {StormSettings.QuickRampStepSeconds} s ramp steps, incidents resolved after {StormSettings.QuickIncidentResolveAfterSeconds} s: each shape's storm 5 s: all six configurations and five shapes in about 13 minutes, 3,4,5,6 in about 9.",
+            Description = $"Short phases ({StormSettings.QuickWarmupSeconds}/{StormSettings.QuickBaselineSeconds}/{StormSettings.QuickStormSeconds}/{StormSettings.QuickRecoverySeconds} s) and {StormSettings.QuickRampStepSeconds} s ramp steps, incidents resolved after {StormSettings.QuickIncidentResolveAfterSeconds} s, no wait for an earlier configuration's incident: each shape's storm 5 s (see docs/benchmarks.md for how long a run takes).",
         };
         var service = new Option<string?>("--service") { Description = "widgetify.dll to run (default src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll)." };
         var resolveAfter = new Option<int?>("--resolve-after")
@@ -113,6 +113,7 @@ internal static class StormCommand
                 Seed = parse.GetValue(seed),
                 IncidentResolveAfter = TimeSpan.FromSeconds(resolveAfterSeconds),
                 ResolutionWait = TimeSpan.FromSeconds(waitSeconds),
+                IncidentWait = isQuick ? TimeSpan.Zero : null,
             };
             return run(settings, cancellationToken);
         });

@@ -484,7 +484,12 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
         using var control = BenchHttpClients.Control();
         var monitoring = new MonitoringClient(control, service.Process.BaseAddress, operatorKey, control.Timeout, TimeProvider.System);
-        var bound = settings.IncidentResolveAfter + TimeSpan.FromSeconds(15);
+        var bound = settings.IncidentWait ?? settings.IncidentResolveAfter + TimeSpan.FromSeconds(15);
+        if (bound <= TimeSpan.Zero)
+        {
+            return;
+        }
+
         var started = Stopwatch.GetTimestamp();
         PolledIncident? open = null;
         while (true)
