@@ -58,7 +58,7 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
             await SeedAsync(context, cancellationToken);
             var plan = AffinityPlan.For(Environment.ProcessorCount, settings.Pin);
-            await PinAsync(plan, context, cancellationToken);
+            Pin(plan, context);
             notes.Add("CPU: " + plan.Reason + ".");
 
             // The reference (Widgetify, 5) runs first: its peak of each shape sets that shape's rates for everyone.
@@ -182,12 +182,11 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
 
     /// <summary>Pins this process to the generator's cores and PostgreSQL (postmaster and children; new backends
     /// inherit it) to the service's; a failure is reported and the run goes on unpinned.</summary>
-    private Task PinAsync(AffinityPlan plan, RunContext context, CancellationToken cancellationToken)
+    private void Pin(AffinityPlan plan, RunContext context)
     {
-        _ = cancellationToken;
         if (!plan.Pinned)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var failures = new List<string>();
@@ -202,8 +201,6 @@ internal sealed class StormRunner(StormSettings settings, TextWriter console)
             Say("pinning: " + failure);
             notes.Add("Pinning failed: " + failure);
         }
-
-        return Task.CompletedTask;
     }
 
     private async Task<(ConfigurationResult Legacy, List<(StormShape Shape, ShapeRun Run)> Runs)> RunConfigurationAsync(
