@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Widgetify.Bench.Processes;
 using Widgetify.Bench.Scale;
+using Widgetify.Bench.ShedCost;
 using Widgetify.Bench.Storm;
 
 // Ctrl-C and SIGTERM cancel the run; the runners' finally blocks then stop the service, PgBouncer and
@@ -60,6 +61,24 @@ var root = new RootCommand("Widgetify's load benchmarks.")
         {
             // The service has been stopped by now; say what failed without a stack trace.
             await Console.Error.WriteLineAsync($"scale: failed: {ex.Message}");
+            return 1;
+        }
+    }),
+    ShedCostCommand.Create(async (settings, _) =>
+    {
+        try
+        {
+            var rows = await new ShedCostRunner(settings, Console.Out).RunAsync(stop.Token);
+            return rows.Any(r => r.Unexpected > r.Requests / 100) ? 1 : 0;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("shed-cost: cancelled; the service and PostgreSQL it started have been stopped.");
+            return 130;
+        }
+        catch (Exception ex) when (ex is ServiceStartException or InvalidOperationException or IOException or HttpRequestException or Npgsql.NpgsqlException)
+        {
+            await Console.Error.WriteLineAsync($"shed-cost: failed: {ex.Message}");
             return 1;
         }
     }),

@@ -187,11 +187,24 @@ public static class WidgetifyApplication
         return builder;
     }
 
+    /// <summary>The paths the pre-routing shed may refuse: the embed and its clicks and votes, and the tenant API. Every
+    /// endpoint under them takes its admission priority from its HTTP method.</summary>
+    internal static readonly string[] ShedBeforeRoutingPaths = ["/w", "/api/widgets"];
+
     /// <summary>Adds the middleware and endpoints.</summary>
     public static WebApplication UseWidgetify(this WebApplication app)
     {
         // First of all: while the instance stops, every response (sheds and errors included) closes its connection.
         app.UseConnectionCloseWhileDraining();
+        // Then, before anything else costs a storm's sheds anything (issue 15): a request that admission would certainly
+        // refuse is refused here, before routing, authentication, body reading and logging, with a pre-built 503. After
+        // the drain's Connection: close, which a shed needs too (a draining instance's clients must go elsewhere); before
+        // the client-closed status (a shed never waits for the client, so it has no abandoned request to record) and the
+        // impact tracking, which hears of each shed through OnShed instead of wrapping it. Only the paths whose endpoints
+        // all take their priority from the method: health probes, /metrics, the dashboard and the operator API never
+        // match, and the guard test (PreRoutingShedTests) fails if a marked or operators' endpoint is added under them.
+        var impact = app.Services.GetRequiredService<ClientImpactTracker>();
+        app.UseShedBeforeRouting(new PreRoutingShedOptions { GovernedPaths = ShedBeforeRoutingPaths, OnShed = impact.RecordShed });
         // Outermost, so a client that went away is recorded as 499 whatever the rest did: never a failure of ours.
         app.UseClientClosedStatus();
         // Next, so it sees every answer, sheds included: who was hurt during an incident.

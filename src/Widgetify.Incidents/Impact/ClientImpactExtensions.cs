@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Widgetify.Incidents.Impact;
@@ -16,5 +17,16 @@ public static class ClientImpactExtensions
         ArgumentNullException.ThrowIfNull(app);
         var tracker = app.ApplicationServices.GetRequiredService<ClientImpactTracker>();
         return app.UseMiddleware<ClientImpactMiddleware>(tracker);
+    }
+
+    /// <summary>Records a request answered before this tracking middleware saw it (a shed before routing) as the
+    /// middleware would have: its client, hurt (a 503). For a caller that answers ahead of the pipeline.</summary>
+    /// <param name="tracker">The tracker.</param>
+    /// <param name="context">The request that was shed.</param>
+    public static void RecordShed(this ClientImpactTracker tracker, HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tracker);
+        ArgumentNullException.ThrowIfNull(context);
+        tracker.Record(ClientImpactMiddleware.ClientKey(context), bad: true);
     }
 }

@@ -44,8 +44,9 @@ internal sealed class ClientImpactMiddleware(RequestDelegate next, ClientImpactT
             remote = remote.MapToIPv4();
         }
 
+        // Indexed rather than FirstOrDefault(), which boxes the StringValues on every request from a local proxy.
         if (remote is not null && IPAddress.IsLoopback(remote)
-            && context.Request.Headers["X-Forwarded-For"].FirstOrDefault() is { Length: > 0 } forwarded)
+            && context.Request.Headers["X-Forwarded-For"] is { Count: > 0 } values && values[0] is { Length: > 0 } forwarded)
         {
             var comma = forwarded.IndexOf(',', StringComparison.Ordinal);
             var first = (comma < 0 ? forwarded : forwarded[..comma]).Trim();

@@ -113,6 +113,13 @@ public sealed class AdmissionOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan RetryAfterJitter { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary><see cref="AdmissionMode.Adaptive"/> only: refuse, before routing, a request that admission would certainly
+    /// refuse anyway (see <see cref="PreRoutingShedExtensions.UseShedBeforeRouting"/>), with a pre-built 503. Off, every
+    /// shed goes through routing and the admission middleware first, as before issue 15 (the shed-cost benchmark compares
+    /// the two).</summary>
+    /// <value>Default true.</value>
+    public bool ShedBeforeRouting { get; set; } = true;
+
     /// <summary><see cref="AdmissionMode.Static"/> only: ASP.NET Core ConcurrencyLimiter's permit count.</summary>
     /// <value>Default 50; range 1 to 10,000.</value>
     [Range(1, 10_000)]

@@ -61,6 +61,10 @@ internal sealed class AdmissionQueue
         return false;
     }
 
+    /// <summary>Whether <see cref="TryMakeRoom"/> would refuse a newcomer of <paramref name="priority"/> now: the queue is
+    /// full and nobody in it is of lower priority. Changes nothing, for the controller's lock-free refusal snapshot.</summary>
+    public bool WouldRefuse(RequestPriority priority) => Count >= _capacity && LowestNonEmptyPriority() <= (int)priority;
+
     /// <summary>Makes room for a newcomer of <paramref name="priority"/>, evicting a lower-priority waiter when full.
     /// Called before the newcomer's waiter exists, so a refused request (most of them under a storm) allocates none.</summary>
     /// <param name="priority">The newcomer's priority.</param>

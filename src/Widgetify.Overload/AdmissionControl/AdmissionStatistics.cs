@@ -48,6 +48,10 @@ public sealed class AdmissionStatistics
     /// by itself, since the client may simply have gone away.</summary>
     public long TotalCancelledWhileQueued { get; init; }
 
+    /// <summary>Requests shed before routing (<see cref="AdmissionController.CountShedBeforeRouting"/>); already counted in
+    /// <see cref="TotalQueueFull"/> or <see cref="TotalNoCapacity"/>, so part of <see cref="TotalShed"/>, not added to it.</summary>
+    public long TotalShedBeforeRouting { get; init; }
+
     /// <summary>Requests shed by admission control: queue full, queue timeout, no capacity, evicted and reported
     /// deadlines. Excludes cancellations the caller did not report as deadlines.</summary>
     public long TotalShed => TotalQueueFull + TotalQueueTimeouts + TotalNoCapacity + TotalEvicted + TotalDeadlineExceeded;

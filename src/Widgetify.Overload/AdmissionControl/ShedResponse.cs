@@ -54,7 +54,7 @@ internal static class ShedResponse
                $"Retry after {seconds} s.";
     }
 
-    private static byte[] Build(RequestPriority priority, RejectionReason reason, int seconds, string? cause)
+    internal static byte[] Build(RequestPriority priority, RejectionReason reason, int seconds, string? cause)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))

@@ -1,0 +1,258 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Widgetify.Core.Traffic;
+using Widgetify.Overload.AdmissionControl;
+
+namespace Widgetify.Overload.Tests.AdmissionControl;
+
+/// <summary>The pre-routing shed over real HTTP (Kestrel on loopback, no database). The test takes admission's slots
+/// itself (<see cref="AdmissionController.TryAcquire"/>), so "reads are refused" is a state it builds, not a race. Whether
+/// a 503 came from before routing is told by what only that path does: <see cref="AdmissionStatistics.TotalShedBeforeRouting"/>
+/// and the <see cref="PreRoutingShedOptions.OnShed"/> call, which sees no endpoint because routing has not run.</summary>
+public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
+{
+    private static readonly AdmissionOptions ReadsAtTwo = new()
+    {
+        InitialLimit = 4, MinLimit = 4, MaxLimit = 4, ReadShare = 0.5, QueueCapacity = 0,
+    };
+
+    private readonly List<(string Path, bool Routed)> _shedSeen = [];
+    private readonly List<AdmissionLease> _leases = [];
+    private WebApplication? _app;
+    private HttpClient? _http;
+
+    private AdmissionController Controller => _app!.Services.GetRequiredService<AdmissionController>();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lease in _leases)
+        {
+            lease.Complete(AdmissionOutcome.Ignored);
+        }
+
+        _http?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ReadsRefused_WritesWellFormed503ProblemBeforeRouting()
+    {
+        // Arrange
+        await StartAsync(ReadsAtTwo);
+        Take(RequestPriority.Read, 2);
+
+        // Act
+        using var shed = await _http!.GetAsync("/api/things/1");
+
+        // Assert
+        shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        var retryAfter = shed.Headers.RetryAfter?.Delta?.TotalSeconds;
+        retryAfter.ShouldNotBeNull("a shed request must say when to come back");
+        retryAfter.Value.ShouldBeInRange(1, 3);
+        shed.Headers.CacheControl.ShouldNotBeNull("a shed response must not be cached").NoStore.ShouldBe(true);
+        var bytes = await shed.Content.ReadAsByteArrayAsync();
+        shed.Content.Headers.ContentLength.ShouldBe(bytes.Length);
+        shed.Content.Headers.ContentType.ShouldNotBeNull().MediaType.ShouldBe("application/problem+json");
+        using var problem = JsonDocument.Parse(bytes);
+        problem.RootElement.GetProperty("status").GetInt32().ShouldBe(503);
+        problem.RootElement.GetProperty("type").GetString().ShouldBe("https://tools.ietf.org/html/rfc9110#section-15.6.4");
+        problem.RootElement.GetProperty("reason").GetString().ShouldBe("queue_full");
+        problem.RootElement.GetProperty("detail").GetString().ShouldNotBeNull().ShouldContain("read");
+        problem.RootElement.GetProperty("retryAfterSeconds").GetInt32().ShouldBe((int)shed.Headers.RetryAfter!.Delta!.Value.TotalSeconds);
+        Controller.GetStatistics().TotalShedBeforeRouting.ShouldBe(1);
+        _shedSeen.ShouldHaveSingleItem().ShouldBe(("/api/things/1", false), "shed before routing chose an endpoint");
+    }
+
+    [Fact]
+    public async Task InvokeAsync_OnlyReadsRefused_WriteIsNotRefusedBeforeRouting()
+    {
+        // Arrange: 2 reads in flight use the reads' share; writes still have 2 of their 4 slots
+        await StartAsync(ReadsAtTwo);
+        Take(RequestPriority.Read, 2);
+
+        // Act
+        using var write = await _http!.PostAsync("/api/things", null);
+        using var read = await _http.GetAsync("/api/things");
+
+        // Assert
+        write.StatusCode.ShouldBe(HttpStatusCode.OK, "a write outranks the reads being shed");
+        read.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        Controller.GetStatistics().TotalShedBeforeRouting.ShouldBe(1, "only the read");
+    }
+
+    [Fact]
+    public async Task InvokeAsync_WritesRefused_WriteShedBeforeRoutingSaysWrite()
+    {
+        // Arrange
+        await StartAsync(ReadsAtTwo);
+        Take(RequestPriority.Write, 4);
+
+        // Act
+        using var write = await _http!.PostAsync("/api/things", null);
+
+        // Assert
+        write.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await ReadProblemAsync(write)).GetProperty("detail").GetString().ShouldNotBeNull().ShouldContain("write");
+        Controller.GetStatistics().TotalShedBeforeRouting.ShouldBe(1);
+    }
+
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/metrics")]
+    [InlineData("/dashboard")]
+    [InlineData("/api/incidents")]
+    public async Task InvokeAsync_ShareZero_PathsOutsideTheGovernedOnesAreNeverShed(string path)
+    {
+        // Arrange: a connection share of 0 refuses every priority, Critical included
+        await StartAsync(ReadsAtTwo);
+        Controller.SetCeiling(0);
+
+        // Act
+        using var exempt = await _http!.GetAsync(path);
+        using var governed = await _http.GetAsync("/api/things");
+
+        // Assert
+        exempt.StatusCode.ShouldBe(HttpStatusCode.OK);
+        governed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await ReadProblemAsync(governed)).GetProperty("reason").GetString().ShouldBe("no_capacity");
+        Controller.GetStatistics().TotalShedBeforeRouting.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ThreeSheds_SpreadRetryAfterOverTheJitter()
+    {
+        // Arrange: RetryAfter 1 s + jitter 2 s: 1, 2 or 3
+        await StartAsync(ReadsAtTwo);
+        Controller.SetCeiling(0);
+
+        // Act
+        var seconds = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var shed = await _http!.GetAsync("/api/things");
+            seconds.Add(shed.Headers.RetryAfter!.Delta!.Value.TotalSeconds);
+        }
+
+        // Assert
+        seconds.Order().ToList().ShouldBe([1.0, 2.0, 3.0], "clients shed together are spread evenly over the jitter");
+    }
+
+    [Fact]
+    public async Task InvokeAsync_Shed_CountedInTheShedMetricWithPriorityAndReason()
+    {
+        // Arrange
+        await StartAsync(ReadsAtTwo);
+        using var shedMetric = new MetricCollector<long>(_app!.Services.GetRequiredService<IMeterFactory>(), AdmissionMetrics.MeterName, "widgetify.admission.shed");
+        Take(RequestPriority.Read, 2);
+
+        // Act
+        using var shed = await _http!.GetAsync("/api/things");
+
+        // Assert
+        shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        var measurement = shedMetric.GetMeasurementSnapshot().ShouldHaveSingleItem();
+        measurement.Tags["widgetify.priority"].ShouldBe("read");
+        measurement.Tags["widgetify.shed.reason"].ShouldBe("queue_full");
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ShedBeforeRoutingOff_AdmissionAfterRoutingShedsAsBefore()
+    {
+        // Arrange
+        await StartAsync(new AdmissionOptions
+        {
+            InitialLimit = 4, MinLimit = 4, MaxLimit = 4, ReadShare = 0.5, QueueCapacity = 0, ShedBeforeRouting = false,
+        });
+        Take(RequestPriority.Read, 2);
+
+        // Act
+        using var shed = await _http!.GetAsync("/api/things");
+
+        // Assert
+        shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await ReadProblemAsync(shed)).GetProperty("reason").GetString().ShouldBe("queue_full");
+        var statistics = Controller.GetStatistics();
+        statistics.TotalShedBeforeRouting.ShouldBe(0);
+        statistics.TotalQueueFull.ShouldBe(1);
+        _shedSeen.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void UseShedBeforeRouting_GovernedPathEndingInSlash_ThrowsNamingThePath()
+    {
+        // Arrange
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.Services.AddAdmissionControl(_ => new AdmissionOptions());
+        using var app = builder.Build();
+
+        // Act
+        var thrown = Should.Throw<System.ComponentModel.DataAnnotations.ValidationException>(
+            () => app.UseShedBeforeRouting(new PreRoutingShedOptions { GovernedPaths = ["/api/"] }));
+
+        // Assert
+        thrown.Message.ShouldContain("'/api/'");
+    }
+
+    private void Take(RequestPriority priority, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Controller.TryAcquire(priority, out var lease).ShouldBeTrue();
+            _leases.Add(lease);
+        }
+    }
+
+    private async Task StartAsync(AdmissionOptions options)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddProblemDetails();
+        builder.Services.AddMetrics();
+        builder.Services.AddAdmissionControl(_ => options);
+        _app = builder.Build();
+        _app.UseShedBeforeRouting(new PreRoutingShedOptions
+        {
+            GovernedPaths = ["/api/things"],
+            OnShed = context =>
+            {
+                lock (_shedSeen)
+                {
+                    _shedSeen.Add((context.Request.Path.Value!, context.GetEndpoint() is not null));
+                }
+            },
+        });
+        _app.UseRouting();
+        _app.UseAdmissionControl();
+        _app.MapMethods("/api/things", [HttpMethods.Get, HttpMethods.Post], () => Results.Ok());
+        _app.MapGet("/api/things/{id}", (int id) => Results.Ok(id));
+        _app.MapGet("/health/live", () => Results.Ok()).ForOperators();
+        _app.MapGet("/metrics", () => Results.Ok()).ForOperators();
+        _app.MapGet("/dashboard", () => Results.Ok()).ForOperators();
+        _app.MapGet("/api/incidents", () => Results.Ok()).ForOperators();
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    private static async Task<JsonElement> ReadProblemAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        response.Content.Headers.ContentType.ShouldNotBeNull(text).MediaType.ShouldBe("application/problem+json", text);
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+}
