@@ -7,7 +7,10 @@ namespace Widgetify.Overload.AdmissionControl;
 /// <summary>
 /// Adaptive admission control in front of the database: an adaptive concurrency limit (<see cref="GradientLimit"/>),
 /// a CoDel queue with adaptive LIFO (<see cref="AdmissionQueue"/>), priority shares (<see cref="PriorityAllowance"/>)
-/// and jittered <c>Retry-After</c> values (<see cref="RetryAfterPolicy"/>). docs/overload.md explains the laws.
+/// jittered <c>Retry-After</c> values (<see cref="RetryAfterPolicy"/>), and shares between tenants: each request names
+/// its tenant's partition (<see cref="IAdmissionPartitioner"/>), the queue serves the partitions of a priority in turn,
+/// a partition at its share of the limit is passed over while another below it waits, and a full queue sheds from the
+/// partition most over its share of the queue. docs/overload.md explains the laws.
 /// </summary>
 /// <remarks>
 /// One lock guards all state; waiters are completed after it is released. A slot that frees goes to the
@@ -37,6 +40,11 @@ public sealed class AdmissionController : IDisposable
     private readonly IDisposable? _metricsSubscription;
     private readonly double _readShare;
     private readonly double _backgroundShare;
+    private readonly bool _tenantShares;
+    private readonly int _minTenantShare;
+    private readonly int _queueCapacity;
+    private readonly Dictionary<string, AdmissionPartition> _partitions = new(StringComparer.Ordinal); // active ones only
+    private readonly Stack<AdmissionPartition> _idlePartitions = new(); // reused, so a tenant's arrival allocates nothing
     private int _inFlight;
     private long _admitted;
     private long _queueFull;
@@ -45,6 +53,7 @@ public sealed class AdmissionController : IDisposable
     private long _evicted;
     private long _deadlineExceeded;
     private long _cancelledWhileQueued;
+    private long _overShare;
     private bool _disposed;
 
     /// <summary>Creates a controller.</summary>
@@ -66,6 +75,9 @@ public sealed class AdmissionController : IDisposable
         _retryAfter = new RetryAfterPolicy(options.RetryAfter, options.RetryAfterJitter, random);
         _readShare = options.ReadShare;
         _backgroundShare = options.BackgroundShare;
+        _tenantShares = options.TenantShares;
+        _minTenantShare = options.MinTenantShare;
+        _queueCapacity = options.QueueCapacity;
         _metrics = metrics;
         _metricsSubscription = metrics?.Observe(GetStatistics);
     }
@@ -82,13 +94,27 @@ public sealed class AdmissionController : IDisposable
         }
     }
 
-    /// <summary>Admits the request at once if its priority's allowance has room and no waiter of the same or higher
-    /// priority is queued (it must not overtake them). Never queues, never counts a rejection, never allocates
-    /// unless admitting; on false, call <see cref="AcquireAsync"/>.</summary>
+    /// <summary>The partition key of requests that name none, and of every request while tenant shares are off.</summary>
+    internal const string SharedPartitionKey = "";
+
+    /// <summary>Most idle partitions kept for reuse.</summary>
+    private const int IdlePartitionsKept = 256;
+
+    /// <summary><see cref="TryAcquire(RequestPriority, string?, out AdmissionLease?)"/> in the shared partition.</summary>
     /// <param name="priority">The request's priority.</param>
     /// <param name="lease">The lease when admitted.</param>
     /// <returns>True when admitted.</returns>
-    public bool TryAcquire(RequestPriority priority, [NotNullWhen(true)] out AdmissionLease? lease)
+    public bool TryAcquire(RequestPriority priority, [NotNullWhen(true)] out AdmissionLease? lease) =>
+        TryAcquire(priority, null, out lease);
+
+    /// <summary>Admits the request at once if its priority's allowance has room and no waiter of the same or higher
+    /// priority is queued (it must not overtake them). Never queues, never counts a rejection, never allocates
+    /// unless admitting; on false, call <see cref="AcquireAsync(RequestPriority, string?, CancellationToken)"/>.</summary>
+    /// <param name="priority">The request's priority.</param>
+    /// <param name="partitionKey">The request's tenant (<see cref="IAdmissionPartitioner"/>); null for the shared partition.</param>
+    /// <param name="lease">The lease when admitted.</param>
+    /// <returns>True when admitted.</returns>
+    public bool TryAcquire(RequestPriority priority, string? partitionKey, [NotNullWhen(true)] out AdmissionLease? lease)
     {
         ThrowIfUndefined(priority);
         lock (_lock)
@@ -100,27 +126,37 @@ public sealed class AdmissionController : IDisposable
                 return false;
             }
 
-            lease = Grant(priority, _timeProvider.GetTimestamp());
+            lease = Grant(priority, PartitionFor(KeyOf(partitionKey)), _timeProvider.GetTimestamp());
         }
 
         _metrics?.RecordAdmitted(priority);
         return true;
     }
 
-    /// <summary>Admits, queues or rejects the request. Rejections are results, never exceptions: with the ceiling at 0,
-    /// <see cref="RejectionReason.NoCapacity"/>; with a full queue, <see cref="RejectionReason.QueueFull"/> (or a
-    /// lower-priority waiter is <see cref="RejectionReason.Evicted"/>); after waiting the CoDel timeout,
-    /// <see cref="RejectionReason.QueueTimeout"/>; when <paramref name="cancellationToken"/> fires while queued (or
-    /// before), <see cref="RejectionReason.Deadline"/>.</summary>
+    /// <summary><see cref="AcquireAsync(RequestPriority, string?, CancellationToken)"/> in the shared partition.</summary>
     /// <param name="priority">The request's priority.</param>
     /// <param name="cancellationToken">The request's deadline and client-abort token.</param>
     /// <returns>The lease, or the reason and a jittered <c>Retry-After</c>.</returns>
-    public ValueTask<AdmissionResult> AcquireAsync(RequestPriority priority, CancellationToken cancellationToken)
+    public ValueTask<AdmissionResult> AcquireAsync(RequestPriority priority, CancellationToken cancellationToken) =>
+        AcquireAsync(priority, null, cancellationToken);
+
+    /// <summary>Admits, queues or rejects the request. Rejections are results, never exceptions: with the ceiling at 0,
+    /// <see cref="RejectionReason.NoCapacity"/>; with a full queue, <see cref="RejectionReason.QueueFull"/> (or a
+    /// waiter of lower priority, or of the same priority from a partition over its share, is
+    /// <see cref="RejectionReason.Evicted"/>); after waiting the CoDel timeout, <see cref="RejectionReason.QueueTimeout"/>;
+    /// when <paramref name="cancellationToken"/> fires while queued (or before), <see cref="RejectionReason.Deadline"/>.</summary>
+    /// <param name="priority">The request's priority.</param>
+    /// <param name="partitionKey">The request's tenant (<see cref="IAdmissionPartitioner"/>); null for the shared partition.</param>
+    /// <param name="cancellationToken">The request's deadline and client-abort token.</param>
+    /// <returns>The lease, or the reason and a jittered <c>Retry-After</c>.</returns>
+    public ValueTask<AdmissionResult> AcquireAsync(RequestPriority priority, string? partitionKey, CancellationToken cancellationToken)
     {
         ThrowIfUndefined(priority);
         var batch = default(WaiterBatch);
         AdmissionResult result;
         AdmissionWaiter? waiter = null;
+        var overShare = false;
+        var key = KeyOf(partitionKey);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -131,7 +167,7 @@ public sealed class AdmissionController : IDisposable
             }
             else if (CanAdmitNow(priority))
             {
-                result = AdmissionResult.Admitted(Grant(priority, now));
+                result = AdmissionResult.Admitted(Grant(priority, PartitionFor(key), now));
             }
             else if (cancellationToken.IsCancellationRequested)
             {
@@ -141,18 +177,23 @@ public sealed class AdmissionController : IDisposable
             {
                 result = Reject(RejectionReason.QueueTimeout); // QueueTargetDelay 0: a standing queue admits no waiting
             }
-            else if (!_queue.TryMakeRoom(priority, out var evicted))
+            else if (!_queue.TryMakeRoom(priority, ExistingPartition(key), QueueShare(key), out var evicted, out overShare))
             {
                 result = Reject(RejectionReason.QueueFull);
+                CountOverShare(overShare);
             }
             else
             {
                 if (evicted is not null)
                 {
+                    evicted.OverShare = overShare; // recorded with the evicted waiter's priority when it is completed
+                    CountOverShare(overShare);
+                    overShare = false;
                     Decide(evicted, RejectionReason.Evicted, now, ref batch);
                 }
 
-                waiter = new AdmissionWaiter(priority, now, timeout) { Owner = this };
+                // After the eviction, which may have left the newcomer's own partition idle and forgotten.
+                waiter = new AdmissionWaiter(priority, now, timeout, PartitionFor(key)) { Owner = this };
                 _queue.Enqueue(waiter, now);
                 waiter.Timer = _timeProvider.CreateTimer(s_onTimeout, waiter, timeout, Timeout.InfiniteTimeSpan);
 
@@ -171,6 +212,11 @@ public sealed class AdmissionController : IDisposable
         }
 
         RecordImmediate(priority, result);
+        if (overShare)
+        {
+            _metrics?.RecordOverShare(priority);
+        }
+
         return new ValueTask<AdmissionResult>(result);
     }
 
@@ -263,6 +309,8 @@ public sealed class AdmissionController : IDisposable
                 TotalEvicted = _evicted,
                 TotalDeadlineExceeded = _deadlineExceeded,
                 TotalCancelledWhileQueued = _cancelledWhileQueued,
+                ActivePartitions = _partitions.Count,
+                TotalOverShare = _overShare,
             };
         }
     }
@@ -295,11 +343,14 @@ public sealed class AdmissionController : IDisposable
         {
             var now = _timeProvider.GetTimestamp();
             _inFlight--;
+            lease.Partition.InFlight--;
             if (!_disposed)
             {
                 _limit.OnCompleted(outcome, _timeProvider.GetElapsedTime(lease.GrantedTimestamp, now), _inFlight);
                 Drain(now, ref batch);
             }
+
+            ForgetIfIdle(lease.Partition);
 
             AssertInvariants();
         }
@@ -329,13 +380,15 @@ public sealed class AdmissionController : IDisposable
     {
         waiter.QueueDuration = _timeProvider.GetElapsedTime(waiter.EnqueuedTimestamp, now);
         waiter.Result = reason == RejectionReason.None
-            ? AdmissionResult.Admitted(Grant(waiter.Priority, now))
+            ? AdmissionResult.Admitted(Grant(waiter.Priority, waiter.Partition, now))
             : Reject(reason);
+        ForgetIfIdle(waiter.Partition);
         batch.Add(waiter);
     }
 
-    /// <summary>Gives free slots to waiters: highest priority first, each only within its allowance. A waiter found
-    /// past its timeout (its timer has not run yet) is timed out instead (lazy expiry).</summary>
+    /// <summary>Gives free slots to waiters: highest priority first, each only within its allowance, and within a
+    /// priority to the partitions in turn, passing over those at their in-flight share while another waits. A waiter
+    /// found past its timeout (its timer has not run yet) is timed out instead (lazy expiry).</summary>
     /// <remarks>One pass from Critical down is enough: granting only raises the in-flight count, so a priority whose
     /// allowance is used up stays so for the rest of the pass, and a queue once emptied stays empty.</remarks>
     private void Drain(long now, ref WaiterBatch batch)
@@ -344,7 +397,7 @@ public sealed class AdmissionController : IDisposable
         {
             while (_queue.CountOf(priority) > 0 && _inFlight < AllowanceOf(priority))
             {
-                var waiter = _queue.TryDequeue(priority, now)!;
+                var waiter = _queue.TryDequeue(priority, now, InFlightShare(priority))!;
                 var expired = waiter.IsExpired(_timeProvider, now);
                 Decide(waiter, expired ? RejectionReason.QueueTimeout : RejectionReason.None, now, ref batch);
             }
@@ -368,13 +421,70 @@ public sealed class AdmissionController : IDisposable
     private int AllowanceOf(RequestPriority priority) =>
         PriorityAllowance.For(priority, _limit.Limit, _limit.Ceiling, _readShare, _backgroundShare);
 
-    private AdmissionLease Grant(RequestPriority priority, long now)
+    private AdmissionLease Grant(RequestPriority priority, AdmissionPartition partition, long now)
     {
         _inFlight++;
         _admitted++;
+        partition.InFlight++;
         _limit.OnAdmitted(_inFlight);
-        return new AdmissionLease(this, priority, now);
+        return new AdmissionLease(this, priority, partition, now);
     }
+
+    private string KeyOf(string? partitionKey) => _tenantShares && partitionKey is not null ? partitionKey : SharedPartitionKey;
+
+    private AdmissionPartition? ExistingPartition(string key) => _partitions.GetValueOrDefault(key);
+
+    private AdmissionPartition PartitionFor(string key)
+    {
+        if (!_partitions.TryGetValue(key, out var partition))
+        {
+            if (_idlePartitions.TryPop(out partition))
+            {
+                partition.Reuse(key);
+            }
+            else
+            {
+                partition = new AdmissionPartition(key);
+            }
+
+            _partitions.Add(key, partition);
+        }
+
+        return partition;
+    }
+
+    /// <summary>A partition with nothing in flight or queued is forgotten: the active ones are what shares divide by.</summary>
+    private void ForgetIfIdle(AdmissionPartition partition)
+    {
+        if (partition.IsIdle && _partitions.Remove(partition.Key) && _idlePartitions.Count < IdlePartitionsKept)
+        {
+            _idlePartitions.Push(partition);
+        }
+    }
+
+    /// <summary>Slots of <paramref name="priority"/>'s allowance one partition may hold while another partition waits:
+    /// an equal split among the active partitions, at least <see cref="AdmissionOptions.MinTenantShare"/>. Only a
+    /// preference when slots free up (who goes next), never a cap on a partition alone: work-conserving.</summary>
+    private int InFlightShare(RequestPriority priority) =>
+        _tenantShares ? Math.Max(_minTenantShare, CeilingDivide(AllowanceOf(priority), Math.Max(1, _partitions.Count))) : int.MaxValue;
+
+    /// <summary>Waiters one partition may hold when the queue is full, counting the newcomer's partition as active; no
+    /// bound for a partition alone (nobody to be fair to).</summary>
+    private int QueueShare(string key)
+    {
+        var active = _partitions.Count + (_partitions.ContainsKey(key) ? 0 : 1);
+        return _tenantShares && active > 1 ? Math.Max(_minTenantShare, CeilingDivide(_queueCapacity, active)) : int.MaxValue;
+    }
+
+    private void CountOverShare(bool overShare)
+    {
+        if (overShare)
+        {
+            _overShare++;
+        }
+    }
+
+    private static int CeilingDivide(int dividend, int divisor) => (dividend + divisor - 1) / divisor;
 
     /// <summary>Counts the rejection and draws its <c>Retry-After</c> (under the lock: <see cref="Random"/> is not
     /// thread-safe).</summary>
@@ -405,6 +515,10 @@ public sealed class AdmissionController : IDisposable
             {
                 _metrics.RecordQueueDuration(waiter.Priority, waiter.Result.Reason, waiter.QueueDuration);
                 RecordImmediate(waiter.Priority, waiter.Result);
+                if (waiter.OverShare)
+                {
+                    _metrics.RecordOverShare(waiter.Priority);
+                }
             }
 
             waiter = next;
@@ -441,5 +555,6 @@ public sealed class AdmissionController : IDisposable
     {
         Debug.Assert(_inFlight >= 0, "In-flight count is never negative.");
         Debug.Assert(_queue.Count >= 0, "Queued count is never negative.");
+        Debug.Assert(_partitions.Count <= _inFlight + _queue.Count, "Only active partitions are remembered.");
     }
 }
