@@ -173,7 +173,7 @@ public sealed class AdmissionController : IDisposable
             {
                 result = Reject(RejectionReason.Deadline);
             }
-            else if (_queue.TimeoutFor(now) is var timeout && timeout <= TimeSpan.Zero)
+            else if (_queue.TimeoutFor(ExistingPartition(key), now) is var timeout && timeout <= TimeSpan.Zero)
             {
                 result = Reject(RejectionReason.QueueTimeout); // QueueTargetDelay 0: a standing queue admits no waiting
             }

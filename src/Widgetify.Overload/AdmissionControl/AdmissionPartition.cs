@@ -25,6 +25,10 @@ internal sealed class AdmissionPartition
     /// <summary>Waiters of this partition, every priority.</summary>
     public int Queued { get; private set; }
 
+    /// <summary>When this partition's own queue last went from empty to non-empty: CoDel's state is kept per partition
+    /// (as fq_codel keeps it per flow), so a flood's standing queue does not cut a quiet tenant's wait to the target delay.</summary>
+    public long LastEmptyTimestamp { get; set; }
+
     /// <summary>Neither in flight nor queued: the controller forgets it.</summary>
     public bool IsIdle => InFlight == 0 && Queued == 0;
 

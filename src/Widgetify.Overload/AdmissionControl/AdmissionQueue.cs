@@ -8,7 +8,8 @@ namespace Widgetify.Overload.AdmissionControl;
 /// 2015). Not thread-safe: the controller calls it under its lock.
 /// </summary>
 /// <remarks>
-/// <para><b>Standing queue.</b> The queue remembers the last time it was empty. When it has not been empty for
+/// <para><b>Standing queue.</b> Each partition remembers the last time its own queue was empty (one partition: the
+/// whole queue; with tenants, CoDel per tenant as fq_codel runs it per flow). When it has not been empty for
 /// <see cref="AdmissionOptions.QueueInterval"/> (100 ms) it is a standing queue: demand exceeds capacity, and waiting
 /// longer only makes every request late. Then a new waiter may wait only <see cref="AdmissionOptions.QueueTargetDelay"/>
 /// (5 ms) and each partition is served newest first (LIFO), because the newest request is the one whose client is
@@ -56,6 +57,18 @@ internal sealed class AdmissionQueue
 
     /// <summary>How long a waiter arriving now may wait: QueueTargetDelay in a standing queue, else QueueInterval.</summary>
     public TimeSpan TimeoutFor(long timestamp) => IsStanding(timestamp) ? _targetDelay : _interval;
+
+    /// <summary>True when <paramref name="partition"/>'s own waiters have been queued without a break for at least
+    /// QueueInterval. With one partition this is <see cref="IsStanding(long)"/>.</summary>
+    public bool IsStanding(AdmissionPartition partition, long timestamp) =>
+        partition.Queued > 0 && _timeProvider.GetElapsedTime(partition.LastEmptyTimestamp, timestamp) >= _interval;
+
+    /// <summary>How long a waiter of <paramref name="partition"/> (null: one with nothing queued) arriving now may wait:
+    /// QueueTargetDelay if that partition's queue is standing, else QueueInterval. Per partition, as fq_codel runs CoDel
+    /// per flow: the flood's standing queue is the flood's, and a tenant whose requests arrive one at a time still gets
+    /// the burst allowance.</summary>
+    public TimeSpan TimeoutFor(AdmissionPartition? partition, long timestamp) =>
+        partition is not null && IsStanding(partition, timestamp) ? _targetDelay : _interval;
 
     /// <summary>True when a waiter of <paramref name="priority"/> or higher is queued, so a newcomer of that priority
     /// must not overtake it.</summary>
@@ -138,6 +151,11 @@ internal sealed class AdmissionQueue
 
         var priority = waiter.Priority;
         var partition = waiter.Partition;
+        if (partition.Queued == 0)
+        {
+            partition.LastEmptyTimestamp = timestamp;
+        }
+
         if (partition.CountOf(priority) == 0)
         {
             Link(partition, priority);
@@ -179,7 +197,7 @@ internal sealed class AdmissionQueue
         }
 
         var list = chosen.ListOf(priority);
-        var waiter = IsStanding(timestamp) ? list.Last! : list.First!;
+        var waiter = IsStanding(chosen, timestamp) ? list.Last! : list.First!;
         _cursors[(int)priority] = chosen.NextIn(priority); // round-robin: the next partition has the next turn
         Remove(waiter);
         return waiter;

@@ -196,6 +196,52 @@ public sealed class AdmissionControllerTenantSharesTests : IDisposable
         floodWaiter.IsCompleted.ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task AcquireAsync_FloodsQueueStanding_OtherTenantStillWaitsQueueIntervalAndFifo()
+    {
+        // Arrange: the flood has kept waiters queued for 100 ms without a break: its queue is standing
+        var controller = Create();
+        Fill(controller, Flood, 7);
+        _ = Acquire(controller, Flood);
+        _clock.Advance(TimeSpan.FromMilliseconds(50));
+        _ = Acquire(controller, Flood); // keeps the flood's queue non-empty when the first times out at 100 ms
+        _clock.Advance(TimeSpan.FromMilliseconds(50));
+
+        // Act: CoDel per tenant, as fq_codel runs it per flow
+        var flood = Acquire(controller, Flood);
+        var trickle = Acquire(controller, Trickle);
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+        var floodAt5 = flood.IsCompleted;
+        var trickleAt5 = trickle.IsCompleted;
+        _clock.Advance(TimeSpan.FromMilliseconds(95));
+
+        // Assert: the flood's newcomer gets the target delay (5 ms), the other tenant the burst allowance (100 ms)
+        floodAt5.ShouldBeTrue();
+        (await flood).Reason.ShouldBe(RejectionReason.QueueTimeout);
+        trickleAt5.ShouldBeFalse();
+        (await trickle).Reason.ShouldBe(RejectionReason.QueueTimeout);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_StandingQueueAndTenantSharesOff_EveryNewcomerWaitsTargetDelay()
+    {
+        // Arrange
+        var controller = Create(o => o.TenantShares = false);
+        Fill(controller, Flood, 7);
+        _ = Acquire(controller, Flood);
+        _clock.Advance(TimeSpan.FromMilliseconds(50));
+        _ = Acquire(controller, Flood); // keeps the flood's queue non-empty when the first times out at 100 ms
+        _clock.Advance(TimeSpan.FromMilliseconds(50));
+
+        // Act
+        var trickle = Acquire(controller, Trickle);
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+
+        // Assert: one queue, one CoDel state, as before
+        trickle.IsCompleted.ShouldBeTrue();
+        (await trickle).Reason.ShouldBe(RejectionReason.QueueTimeout);
+    }
+
     private AdmissionController Create(Action<AdmissionOptions>? configure = null)
     {
         var options = new AdmissionOptions { InitialLimit = 8, MinLimit = 2 };
