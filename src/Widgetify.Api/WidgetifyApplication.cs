@@ -18,6 +18,7 @@ using Widgetify.Api.RateLimiting;
 using Widgetify.Api.Review;
 using Widgetify.Api.Scaling;
 using Widgetify.Api.Stats;
+using Widgetify.Api.TenantShares;
 using Widgetify.Core.Traffic;
 using Widgetify.Incidents;
 using Widgetify.Incidents.Impact;
@@ -72,6 +73,10 @@ public static class WidgetifyApplication
         services.AddHostedService<PoolGovernorService>();
         services.AddHostedService<ReadRoutingService>();
         services.AddAdmissionControl(sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Admission);
+        // Tenants' shares of the admission limit: who a request is for, from memory only. The widget cache replaces the
+        // lookup (TryAdd: a registration made before this one wins) so embeds are partitioned by tenant, not by widget.
+        services.TryAddSingleton<IWidgetTenantLookup, NoWidgetTenantLookup>();
+        services.AddAdmissionPartitioner<TenantPartitioner>();
         services.AddSingleton<WidgetIdGenerator>();
         services.AddSingleton<WidgetStore>();
         services.AddSingleton<TenantStore>();

@@ -7,7 +7,10 @@ namespace Widgetify.Overload.AdmissionControl;
 /// <summary>
 /// Adaptive admission control in front of the database: an adaptive concurrency limit (<see cref="GradientLimit"/>),
 /// a CoDel queue with adaptive LIFO (<see cref="AdmissionQueue"/>), priority shares (<see cref="PriorityAllowance"/>)
-/// and jittered <c>Retry-After</c> values (<see cref="RetryAfterPolicy"/>). docs/overload.md explains the laws.
+/// jittered <c>Retry-After</c> values (<see cref="RetryAfterPolicy"/>), and shares between tenants: each request names
+/// its tenant's partition (<see cref="IAdmissionPartitioner"/>), the queue serves the partitions of a priority in turn,
+/// a partition at its share of the limit is passed over while another below it waits, and a full queue sheds from the
+/// partition most over its share of the queue. docs/overload.md explains the laws.
 /// </summary>
 /// <remarks>
 /// One lock guards all state; waiters are completed after it is released. A slot that frees goes to the
@@ -37,6 +40,11 @@ public sealed class AdmissionController : IDisposable
     private readonly IDisposable? _metricsSubscription;
     private readonly double _readShare;
     private readonly double _backgroundShare;
+    private readonly bool _tenantShares;
+    private readonly int _minTenantShare;
+    private readonly int _queueCapacity;
+    private readonly Dictionary<string, AdmissionPartition> _partitions = new(StringComparer.Ordinal); // active ones only
+    private readonly Stack<AdmissionPartition> _idlePartitions = new(); // reused, so a tenant's arrival allocates nothing
     private int _inFlight;
     private long _admitted;
     private long _queueFull;
@@ -45,6 +53,7 @@ public sealed class AdmissionController : IDisposable
     private long _evicted;
     private long _deadlineExceeded;
     private long _cancelledWhileQueued;
+    private long _overShare;
     private bool _disposed;
 
     // The lock-free answer to "would a request of this priority be refused right now?" (WouldRefuse), rewritten under the
@@ -75,6 +84,9 @@ public sealed class AdmissionController : IDisposable
         _retryAfter = new RetryAfterPolicy(options.RetryAfter, options.RetryAfterJitter, random);
         _readShare = options.ReadShare;
         _backgroundShare = options.BackgroundShare;
+        _tenantShares = options.TenantShares;
+        _minTenantShare = options.MinTenantShare;
+        _queueCapacity = options.QueueCapacity;
         _metrics = metrics;
         _metricsSubscription = metrics?.Observe(GetStatistics);
     }
@@ -91,13 +103,27 @@ public sealed class AdmissionController : IDisposable
         }
     }
 
-    /// <summary>Admits the request at once if its priority's allowance has room and no waiter of the same or higher
-    /// priority is queued (it must not overtake them). Never queues, never counts a rejection, never allocates
-    /// unless admitting; on false, call <see cref="AcquireAsync"/>.</summary>
+    /// <summary>The partition key of requests that name none, and of every request while tenant shares are off.</summary>
+    internal const string SharedPartitionKey = "";
+
+    /// <summary>Most idle partitions kept for reuse.</summary>
+    private const int IdlePartitionsKept = 256;
+
+    /// <summary><see cref="TryAcquire(RequestPriority, string?, out AdmissionLease?)"/> in the shared partition.</summary>
     /// <param name="priority">The request's priority.</param>
     /// <param name="lease">The lease when admitted.</param>
     /// <returns>True when admitted.</returns>
-    public bool TryAcquire(RequestPriority priority, [NotNullWhen(true)] out AdmissionLease? lease)
+    public bool TryAcquire(RequestPriority priority, [NotNullWhen(true)] out AdmissionLease? lease) =>
+        TryAcquire(priority, null, out lease);
+
+    /// <summary>Admits the request at once if its priority's allowance has room and no waiter of the same or higher
+    /// priority is queued (it must not overtake them). Never queues, never counts a rejection, never allocates
+    /// unless admitting; on false, call <see cref="AcquireAsync(RequestPriority, string?, CancellationToken)"/>.</summary>
+    /// <param name="priority">The request's priority.</param>
+    /// <param name="partitionKey">The request's tenant (<see cref="IAdmissionPartitioner"/>); null for the shared partition.</param>
+    /// <param name="lease">The lease when admitted.</param>
+    /// <returns>True when admitted.</returns>
+    public bool TryAcquire(RequestPriority priority, string? partitionKey, [NotNullWhen(true)] out AdmissionLease? lease)
     {
         ThrowIfUndefined(priority);
         lock (_lock)
@@ -109,7 +135,7 @@ public sealed class AdmissionController : IDisposable
                 return false;
             }
 
-            lease = Grant(priority, _timeProvider.GetTimestamp());
+            lease = Grant(priority, PartitionFor(KeyOf(partitionKey)), _timeProvider.GetTimestamp());
             PublishRefusal();
         }
 
@@ -120,7 +146,7 @@ public sealed class AdmissionController : IDisposable
     /// <summary>Whether a request of <paramref name="priority"/> arriving now would be refused at once, without queueing:
     /// this instance's connection share is 0 (<see cref="RejectionReason.NoCapacity"/>), or the queue is full of requests
     /// at least as important while the priority's allowance is used up (<see cref="RejectionReason.QueueFull"/>). Lock-free
-    /// (one volatile read), for a check that runs before routing on every request; <see cref="AcquireAsync"/> at that
+    /// (one volatile read), for a check that runs before routing on every request; <see cref="AcquireAsync(RequestPriority, string?, CancellationToken)"/> at that
     /// instant would refuse it for the same reason. Counts nothing: a caller that sheds on this answer calls
     /// <see cref="CountShedBeforeRouting"/>.</summary>
     /// <param name="priority">The highest priority the request could turn out to have.</param>
@@ -155,20 +181,30 @@ public sealed class AdmissionController : IDisposable
         return count;
     }
 
-    /// <summary>Admits, queues or rejects the request. Rejections are results, never exceptions: with the ceiling at 0,
-    /// <see cref="RejectionReason.NoCapacity"/>; with a full queue, <see cref="RejectionReason.QueueFull"/> (or a
-    /// lower-priority waiter is <see cref="RejectionReason.Evicted"/>); after waiting the CoDel timeout,
-    /// <see cref="RejectionReason.QueueTimeout"/>; when <paramref name="cancellationToken"/> fires while queued (or
-    /// before), <see cref="RejectionReason.Deadline"/>.</summary>
+    /// <summary><see cref="AcquireAsync(RequestPriority, string?, CancellationToken)"/> in the shared partition.</summary>
     /// <param name="priority">The request's priority.</param>
     /// <param name="cancellationToken">The request's deadline and client-abort token.</param>
     /// <returns>The lease, or the reason and a jittered <c>Retry-After</c>.</returns>
-    public ValueTask<AdmissionResult> AcquireAsync(RequestPriority priority, CancellationToken cancellationToken)
+    public ValueTask<AdmissionResult> AcquireAsync(RequestPriority priority, CancellationToken cancellationToken) =>
+        AcquireAsync(priority, null, cancellationToken);
+
+    /// <summary>Admits, queues or rejects the request. Rejections are results, never exceptions: with the ceiling at 0,
+    /// <see cref="RejectionReason.NoCapacity"/>; with a full queue, <see cref="RejectionReason.QueueFull"/> (or a
+    /// waiter of lower priority, or of the same priority from a partition over its share, is
+    /// <see cref="RejectionReason.Evicted"/>); after waiting the CoDel timeout, <see cref="RejectionReason.QueueTimeout"/>;
+    /// when <paramref name="cancellationToken"/> fires while queued (or before), <see cref="RejectionReason.Deadline"/>.</summary>
+    /// <param name="priority">The request's priority.</param>
+    /// <param name="partitionKey">The request's tenant (<see cref="IAdmissionPartitioner"/>); null for the shared partition.</param>
+    /// <param name="cancellationToken">The request's deadline and client-abort token.</param>
+    /// <returns>The lease, or the reason and a jittered <c>Retry-After</c>.</returns>
+    public ValueTask<AdmissionResult> AcquireAsync(RequestPriority priority, string? partitionKey, CancellationToken cancellationToken)
     {
         ThrowIfUndefined(priority);
         var batch = default(WaiterBatch);
         AdmissionResult result;
         AdmissionWaiter? waiter = null;
+        var overShare = false;
+        var key = KeyOf(partitionKey);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -179,28 +215,33 @@ public sealed class AdmissionController : IDisposable
             }
             else if (CanAdmitNow(priority))
             {
-                result = AdmissionResult.Admitted(Grant(priority, now));
+                result = AdmissionResult.Admitted(Grant(priority, PartitionFor(key), now));
             }
             else if (cancellationToken.IsCancellationRequested)
             {
                 result = Reject(RejectionReason.Deadline);
             }
-            else if (_queue.TimeoutFor(now) is var timeout && timeout <= TimeSpan.Zero)
+            else if (_queue.TimeoutFor(ExistingPartition(key), now) is var timeout && timeout <= TimeSpan.Zero)
             {
                 result = Reject(RejectionReason.QueueTimeout); // QueueTargetDelay 0: a standing queue admits no waiting
             }
-            else if (!_queue.TryMakeRoom(priority, out var evicted))
+            else if (!_queue.TryMakeRoom(priority, ExistingPartition(key), QueueShare(key), out var evicted, out overShare))
             {
                 result = Reject(RejectionReason.QueueFull);
+                CountOverShare(overShare);
             }
             else
             {
                 if (evicted is not null)
                 {
+                    evicted.OverShare = overShare; // recorded with the evicted waiter's priority when it is completed
+                    CountOverShare(overShare);
+                    overShare = false;
                     Decide(evicted, RejectionReason.Evicted, now, ref batch);
                 }
 
-                waiter = new AdmissionWaiter(priority, now, timeout) { Owner = this };
+                // After the eviction, which may have left the newcomer's own partition idle and forgotten.
+                waiter = new AdmissionWaiter(priority, now, timeout, PartitionFor(key)) { Owner = this };
                 _queue.Enqueue(waiter, now);
                 waiter.Timer = _timeProvider.CreateTimer(s_onTimeout, waiter, timeout, Timeout.InfiniteTimeSpan);
 
@@ -220,6 +261,11 @@ public sealed class AdmissionController : IDisposable
         }
 
         RecordImmediate(priority, result);
+        if (overShare)
+        {
+            _metrics?.RecordOverShare(priority);
+        }
+
         return new ValueTask<AdmissionResult>(result);
     }
 
@@ -314,6 +360,8 @@ public sealed class AdmissionController : IDisposable
                 TotalDeadlineExceeded = _deadlineExceeded,
                 TotalCancelledWhileQueued = _cancelledWhileQueued,
                 TotalShedBeforeRouting = Interlocked.Read(ref _shedBeforeRoutingQueueFull) + Interlocked.Read(ref _shedBeforeRoutingNoCapacity),
+                ActivePartitions = _partitions.Count,
+                TotalOverShare = _overShare,
             };
         }
     }
@@ -347,13 +395,16 @@ public sealed class AdmissionController : IDisposable
         {
             var now = _timeProvider.GetTimestamp();
             _inFlight--;
+            lease.Partition.InFlight--;
             if (!_disposed)
             {
                 _limit.OnCompleted(outcome, _timeProvider.GetElapsedTime(lease.GrantedTimestamp, now), _inFlight);
                 Drain(now, ref batch);
             }
 
+            ForgetIfIdle(lease.Partition);
             PublishRefusal();
+
             AssertInvariants();
         }
 
@@ -383,13 +434,15 @@ public sealed class AdmissionController : IDisposable
     {
         waiter.QueueDuration = _timeProvider.GetElapsedTime(waiter.EnqueuedTimestamp, now);
         waiter.Result = reason == RejectionReason.None
-            ? AdmissionResult.Admitted(Grant(waiter.Priority, now))
+            ? AdmissionResult.Admitted(Grant(waiter.Priority, waiter.Partition, now))
             : Reject(reason);
+        ForgetIfIdle(waiter.Partition);
         batch.Add(waiter);
     }
 
-    /// <summary>Gives free slots to waiters: highest priority first, each only within its allowance. A waiter found
-    /// past its timeout (its timer has not run yet) is timed out instead (lazy expiry).</summary>
+    /// <summary>Gives free slots to waiters: highest priority first, each only within its allowance, and within a
+    /// priority to the partitions in turn, passing over those at their in-flight share while another waits. A waiter
+    /// found past its timeout (its timer has not run yet) is timed out instead (lazy expiry).</summary>
     /// <remarks>One pass from Critical down is enough: granting only raises the in-flight count, so a priority whose
     /// allowance is used up stays so for the rest of the pass, and a queue once emptied stays empty.</remarks>
     private void Drain(long now, ref WaiterBatch batch)
@@ -398,7 +451,7 @@ public sealed class AdmissionController : IDisposable
         {
             while (_queue.CountOf(priority) > 0 && _inFlight < AllowanceOf(priority))
             {
-                var waiter = _queue.TryDequeue(priority, now)!;
+                var waiter = _queue.TryDequeue(priority, now, InFlightShare(priority))!;
                 var expired = waiter.IsExpired(_timeProvider, now);
                 Decide(waiter, expired ? RejectionReason.QueueTimeout : RejectionReason.None, now, ref batch);
             }
@@ -422,13 +475,69 @@ public sealed class AdmissionController : IDisposable
     private int AllowanceOf(RequestPriority priority) =>
         PriorityAllowance.For(priority, _limit.Limit, _limit.Ceiling, _readShare, _backgroundShare);
 
-    private AdmissionLease Grant(RequestPriority priority, long now)
+    private AdmissionLease Grant(RequestPriority priority, AdmissionPartition partition, long now)
     {
         _inFlight++;
         _admitted++;
+        partition.InFlight++;
         _limit.OnAdmitted(_inFlight);
-        return new AdmissionLease(this, priority, now);
+        return new AdmissionLease(this, priority, partition, now);
     }
+
+    private string KeyOf(string? partitionKey) => _tenantShares && partitionKey is not null ? partitionKey : SharedPartitionKey;
+
+    private AdmissionPartition? ExistingPartition(string key) => _partitions.GetValueOrDefault(key);
+
+    private AdmissionPartition PartitionFor(string key)
+    {
+        if (!_partitions.TryGetValue(key, out var partition))
+        {
+            if (_idlePartitions.TryPop(out partition))
+            {
+                partition.Reuse(key);
+            }
+            else
+            {
+                partition = new AdmissionPartition(key);
+            }
+
+            _partitions.Add(key, partition);
+        }
+
+        return partition;
+    }
+
+    /// <summary>A partition with nothing in flight or queued is forgotten: the active ones are what shares divide by.</summary>
+    private void ForgetIfIdle(AdmissionPartition partition)
+    {
+        if (partition.IsIdle && _partitions.Remove(partition.Key) && _idlePartitions.Count < IdlePartitionsKept)
+        {
+            _idlePartitions.Push(partition);
+        }
+    }
+
+    /// <summary>Slots of <paramref name="priority"/>'s allowance one partition may hold while another partition waits:
+    /// an equal split among the active partitions, at least <see cref="AdmissionOptions.MinTenantShare"/>. Only a
+    /// preference when slots free up (who goes next), never a cap on a partition alone: work-conserving.</summary>
+    private int InFlightShare(RequestPriority priority) =>
+        _tenantShares ? Math.Max(_minTenantShare, CeilingDivide(AllowanceOf(priority), Math.Max(1, _partitions.Count))) : int.MaxValue;
+
+    /// <summary>Waiters one partition may hold when the queue is full, counting the newcomer's partition as active; no
+    /// bound for a partition alone (nobody to be fair to).</summary>
+    private int QueueShare(string key) => QueueShareAmong(_partitions.Count + (_partitions.ContainsKey(key) ? 0 : 1));
+
+    private int QueueShareAmong(int active) =>
+        _tenantShares && active > 1 ? Math.Max(_minTenantShare, CeilingDivide(_queueCapacity, active)) : int.MaxValue;
+
+    private void CountOverShare(bool overShare)
+    {
+        if (overShare)
+        {
+            _overShare++;
+        }
+    }
+
+    private static int CeilingDivide(int dividend, int divisor) => (dividend + divisor - 1) / divisor;
 
     /// <summary>Counts the rejection and draws its <c>Retry-After</c> (under the lock: <see cref="Random"/> is not
     /// thread-safe).</summary>
@@ -459,6 +568,10 @@ public sealed class AdmissionController : IDisposable
             {
                 _metrics.RecordQueueDuration(waiter.Priority, waiter.Result.Reason, waiter.QueueDuration);
                 RecordImmediate(waiter.Priority, waiter.Result);
+                if (waiter.OverShare)
+                {
+                    _metrics.RecordOverShare(waiter.Priority);
+                }
             }
 
             waiter = next;
@@ -485,7 +598,7 @@ public sealed class AdmissionController : IDisposable
     /// <summary>Rewrites the snapshot <see cref="WouldRefuse"/> reads; called under the lock after every change. Refusal is
     /// monotone in priority (a less important request has a smaller allowance, more waiters ahead of it and fewer waiters
     /// it could evict), so one threshold describes it. A queue whose timeout is 0 (QueueTargetDelay 0 in a standing queue)
-    /// also refuses at once, but that depends on the clock at arrival, so it is left to <see cref="AcquireAsync"/>.</summary>
+    /// also refuses at once, but that depends on the clock at arrival, so it is left to <see cref="AcquireAsync(RequestPriority, string?, CancellationToken)"/>.</summary>
     private void PublishRefusal()
     {
         // Once disposed nothing is refused here: AcquireAsync says so (ObjectDisposedException) rather than shedding as if overloaded.
@@ -502,7 +615,7 @@ public sealed class AdmissionController : IDisposable
         {
             for (var priority = RequestPriority.Critical; priority <= RequestPriority.Background; priority++)
             {
-                if (_queue.WouldRefuse(priority) && !CanAdmitNow(priority))
+                if (_queue.WouldRefuse(priority, QueueShareAmong(_partitions.Count + 1)) && !CanAdmitNow(priority))
                 {
                     refusal = Refusal(priority, RejectionReason.QueueFull);
                     break;
@@ -531,5 +644,6 @@ public sealed class AdmissionController : IDisposable
     {
         Debug.Assert(_inFlight >= 0, "In-flight count is never negative.");
         Debug.Assert(_queue.Count >= 0, "Queued count is never negative.");
+        Debug.Assert(_partitions.Count <= _inFlight + _queue.Count, "Only active partitions are remembered.");
     }
 }

@@ -8,15 +8,19 @@ public sealed class AdmissionLease : IDisposable
     private readonly AdmissionController _owner;
     private int _released;
 
-    internal AdmissionLease(AdmissionController owner, RequestPriority priority, long grantedTimestamp)
+    internal AdmissionLease(AdmissionController owner, RequestPriority priority, AdmissionPartition partition, long grantedTimestamp)
     {
         _owner = owner;
+        Partition = partition;
         Priority = priority;
         GrantedTimestamp = grantedTimestamp;
     }
 
     /// <summary>The priority the request was admitted with.</summary>
     public RequestPriority Priority { get; }
+
+    /// <summary>The tenant's partition whose slot this is.</summary>
+    internal AdmissionPartition Partition { get; }
 
     /// <summary>When the slot was granted (<see cref="TimeProvider.GetTimestamp"/>): time queued is not latency.</summary>
     internal long GrantedTimestamp { get; }

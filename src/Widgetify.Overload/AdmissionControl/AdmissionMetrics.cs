@@ -16,6 +16,11 @@ namespace Widgetify.Overload.AdmissionControl;
 /// is not shed: <c>deadline</c> is only counted when reported by <see cref="AdmissionController.ReportDeadlineExceeded"/>.</item>
 /// <item><c>widgetify.admission.queue.duration</c> (histogram, s, by <c>widgetify.priority</c> and
 /// <c>widgetify.admission.result</c>: admitted or the rejection reason): time spent queued.</item>
+/// <item><c>widgetify.admission.over_share</c> (counter, {request}, by <c>widgetify.priority</c>): of the shed, those
+/// refused at a full queue or evicted from it because their tenant held more than its share of the queue. No tenant
+/// label: tenants are unbounded, and a label per tenant would be a series per tenant.</item>
+/// <item><c>widgetify.admission.partitions</c> (gauge, {partition}): tenants with a request in flight or queued, among
+/// which the shares are divided.</item>
 /// </list>
 /// Work is skipped unless an instrument is listened to.
 /// </summary>
@@ -31,6 +36,7 @@ public sealed class AdmissionMetrics
     private readonly Counter<long> _admitted;
     private readonly Counter<long> _shed;
     private readonly Histogram<double> _queueDuration;
+    private readonly Counter<long> _overShare;
     private Func<AdmissionStatistics>[] _sources = []; // copy-on-write: collection reads it without the lock
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
@@ -49,6 +55,10 @@ public sealed class AdmissionMetrics
             "Requests admitted, immediately or after queueing.");
         _shed = meter.CreateCounter<long>("widgetify.admission.shed", "{request}",
             "Requests rejected by admission control to protect the database.");
+        _overShare = meter.CreateCounter<long>("widgetify.admission.over_share", "{request}",
+            "Requests shed at a full queue because their tenant held more than its share of it (counted in shed too).");
+        meter.CreateObservableGauge("widgetify.admission.partitions", ObservePartitions, "{partition}",
+            "Tenants with a request in flight or queued: the shares of the limit and the queue are split among them.");
         _queueDuration = meter.CreateHistogram("widgetify.admission.queue.duration", "s",
             "Time a request waited in the admission queue, whatever became of it.",
             tags: null,
@@ -73,6 +83,14 @@ public sealed class AdmissionMetrics
         if (_admitted.Enabled)
         {
             _admitted.Add(1, new KeyValuePair<string, object?>("widgetify.priority", PriorityName(priority)));
+        }
+    }
+
+    internal void RecordOverShare(RequestPriority priority)
+    {
+        if (_overShare.Enabled)
+        {
+            _overShare.Add(1, new KeyValuePair<string, object?>("widgetify.priority", PriorityName(priority)));
         }
     }
 
@@ -128,6 +146,14 @@ public sealed class AdmissionMetrics
         foreach (var source in Volatile.Read(ref _sources))
         {
             yield return new Measurement<int>(source().Limit);
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObservePartitions()
+    {
+        foreach (var source in Volatile.Read(ref _sources))
+        {
+            yield return new Measurement<int>(source().ActivePartitions);
         }
     }
 

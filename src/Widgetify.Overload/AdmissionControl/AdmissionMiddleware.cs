@@ -12,6 +12,7 @@ namespace Widgetify.Overload.AdmissionControl;
 internal sealed partial class AdmissionMiddleware(
     RequestDelegate next,
     AdmissionController controller,
+    IAdmissionPartitioner partitioner,
     AdmissionServiceCollectionExtensions.AdmissionModeHolder settings,
     TimeProvider timeProvider,
     ILogger<AdmissionMiddleware> logger)
@@ -38,7 +39,9 @@ internal sealed partial class AdmissionMiddleware(
         // queue's own timeouts (CoDel: at most QueueInterval) bound the wait; the deadline, which counts from arrival,
         // is checked once admitted. No timer is armed for a request that ends up shed: shedding must stay cheap when
         // it is most of the traffic.
-        var result = await controller.AcquireAsync(priority, clientAborted);
+        // The tenant's partition (TenantShares): asked only when shares are on, since it runs for shed requests too.
+        var partition = _options.TenantShares ? partitioner.GetPartitionKey(context) : null;
+        var result = await controller.AcquireAsync(priority, partition, clientAborted);
         if (result.Lease is not { } lease)
         {
             if (!clientAborted.IsCancellationRequested)

@@ -92,6 +92,19 @@ public sealed class AdmissionOptions : IValidatableObject
     [Range(0.05, 1.0)]
     public double BackgroundShare { get; set; } = 0.5;
 
+    /// <summary>Shares between tenants: each request's tenant (<see cref="IAdmissionPartitioner"/>) is a partition; while
+    /// the limit is contended the queue serves the partitions of a priority in turn, a partition holding its share of the
+    /// limit is passed over while another waits, and a full queue sheds from the partition most over its share. Off, every
+    /// request is in one partition, as before (kept for comparison: docs/benchmarks.md).</summary>
+    /// <value>Default true.</value>
+    public bool TenantShares { get; set; } = true;
+
+    /// <summary>The smallest share of a priority's slots, and of the queue, that a tenant is entitled to however many
+    /// tenants are active (the share is otherwise an equal split among the active ones).</summary>
+    /// <value>Default 1; range 1 to 10,000.</value>
+    [Range(1, 10_000)]
+    public int MinTenantShare { get; set; } = 1;
+
     /// <summary>Time budget of a read, from arrival to response; no database command outlives it.</summary>
     /// <value>Default 2 s; range 10 ms to 5 min.</value>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]

@@ -1,6 +1,6 @@
 namespace Widgetify.Overload.AdmissionControl;
 
-/// <summary>The answer of <see cref="AdmissionController.AcquireAsync"/>: a lease, or the reason the request was
+/// <summary>The answer of <see cref="AdmissionController.AcquireAsync(RequestPriority, string?, CancellationToken)"/>: a lease, or the reason the request was
 /// not admitted and how long its client should wait before retrying.</summary>
 /// <param name="Lease">The slot to release when the work ends; null when rejected.</param>
 /// <param name="Reason"><see cref="RejectionReason.None"/> when admitted, otherwise why not.</param>

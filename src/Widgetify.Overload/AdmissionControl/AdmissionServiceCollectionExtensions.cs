@@ -16,6 +16,7 @@ public static class AdmissionServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.TryAddSingleton(TimeProvider.System); // the host registers none; an app's own clock (tests) wins
         services.AddSingleton<AdmissionMetrics>();
+        services.TryAddSingleton<IAdmissionPartitioner, SharedPartitioner>(); // the application's own, registered before, wins
         // Resolved once, here: the controller, the middleware (deadlines) and the pipeline's shape all read this copy.
         services.AddSingleton(sp => new AdmissionModeHolder(options(sp)));
         services.AddSingleton(sp => new AdmissionController(
@@ -63,6 +64,17 @@ public static class AdmissionServiceCollectionExtensions
     public static TBuilder WithAdmissionPriority<TBuilder>(this TBuilder builder, RequestPriority priority)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AdmissionEndpointMetadata(priority));
+
+    /// <summary>Registers <typeparamref name="TPartitioner"/> as the tenant partitioner, in place of any other.</summary>
+    public static IServiceCollection AddAdmissionPartitioner<TPartitioner>(this IServiceCollection services)
+        where TPartitioner : class, IAdmissionPartitioner =>
+        services.Replace(ServiceDescriptor.Singleton<IAdmissionPartitioner, TPartitioner>());
+
+    /// <summary>Every request in the one shared partition: what an application that names no tenants gets.</summary>
+    private sealed class SharedPartitioner : IAdmissionPartitioner
+    {
+        public string? GetPartitionKey(HttpContext context) => null;
+    }
 
     /// <summary>The options as resolved once, so the pipeline shape and the limiter agree.</summary>
     internal sealed record AdmissionModeHolder(AdmissionOptions Options);

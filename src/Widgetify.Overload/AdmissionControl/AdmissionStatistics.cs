@@ -52,6 +52,14 @@ public sealed class AdmissionStatistics
     /// <see cref="TotalQueueFull"/> or <see cref="TotalNoCapacity"/>, so part of <see cref="TotalShed"/>, not added to it.</summary>
     public long TotalShedBeforeRouting { get; init; }
 
+    /// <summary>Tenants' partitions with a request in flight or queued (<see cref="IAdmissionPartitioner"/>): what the
+    /// shares of the limit and of the queue are divided by. 1 or 0 while tenant shares are off.</summary>
+    public int ActivePartitions { get; init; }
+
+    /// <summary>Requests refused at a full queue, or evicted from it, because their tenant's partition held more than its
+    /// share of the queue; counted in <see cref="TotalQueueFull"/> or <see cref="TotalEvicted"/> too.</summary>
+    public long TotalOverShare { get; init; }
+
     /// <summary>Requests shed by admission control: queue full, queue timeout, no capacity, evicted and reported
     /// deadlines. Excludes cancellations the caller did not report as deadlines.</summary>
     public long TotalShed => TotalQueueFull + TotalQueueTimeouts + TotalNoCapacity + TotalEvicted + TotalDeadlineExceeded;

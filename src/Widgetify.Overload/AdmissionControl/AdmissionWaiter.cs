@@ -8,9 +8,10 @@ internal sealed class AdmissionWaiter
     private readonly TaskCompletionSource<AdmissionResult> _completion =
         new(TaskCreationOptions.RunContinuationsAsynchronously); // never run the caller's continuation under our lock
 
-    public AdmissionWaiter(RequestPriority priority, long enqueuedTimestamp, TimeSpan timeout)
+    public AdmissionWaiter(RequestPriority priority, long enqueuedTimestamp, TimeSpan timeout, AdmissionPartition partition)
     {
         Priority = priority;
+        Partition = partition;
         EnqueuedTimestamp = enqueuedTimestamp;
         Timeout = timeout;
     }
@@ -18,6 +19,9 @@ internal sealed class AdmissionWaiter
     public RequestPriority Priority { get; }
 
     public long EnqueuedTimestamp { get; }
+
+    /// <summary>The tenant it waits for; granted, it holds a slot of this partition.</summary>
+    public AdmissionPartition Partition { get; }
 
     /// <summary>How long it may wait, fixed on arrival by the CoDel rule.</summary>
     public TimeSpan Timeout { get; }
@@ -33,6 +37,9 @@ internal sealed class AdmissionWaiter
 
     /// <summary>Decided under the controller's lock; delivered by <see cref="Complete"/>.</summary>
     public AdmissionResult Result { get; set; }
+
+    /// <summary>True when it was evicted because its partition held more than its share of the full queue.</summary>
+    public bool OverShare { get; set; }
 
     /// <summary>Time spent queued, fixed when the result was decided.</summary>
     public TimeSpan QueueDuration { get; set; }

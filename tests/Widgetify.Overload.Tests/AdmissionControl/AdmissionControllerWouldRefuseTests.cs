@@ -4,7 +4,7 @@ using Widgetify.Overload.AdmissionControl;
 namespace Widgetify.Overload.Tests.AdmissionControl;
 
 /// <summary><see cref="AdmissionController.WouldRefuse"/>, the lock-free snapshot the pre-routing shed reads: it must say
-/// "refused" only when <see cref="AdmissionController.AcquireAsync"/> would refuse at that instant too.</summary>
+/// "refused" only when <see cref="AdmissionController.AcquireAsync(RequestPriority, string?, CancellationToken)"/> would refuse at that instant too.</summary>
 public sealed class AdmissionControllerWouldRefuseTests : IDisposable
 {
     private readonly FakeTimeProvider _clock = new();
@@ -91,6 +91,34 @@ public sealed class AdmissionControllerWouldRefuseTests : IDisposable
         controller.WouldRefuse(RequestPriority.Read, out _).ShouldBeFalse();
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task WouldRefuse_QueueFullOfOneTenantsReads_RefusesReadsOnlyWithoutTenantShares(bool tenantShares, bool expectRefused)
+    {
+        // Arrange: every slot taken, tenant a's reads fill the queue of 4; with shares, another tenant's read would evict one
+        var controller = Create(queueCapacity: 4, tenantShares);
+        var leases = Take(controller, RequestPriority.Write, 4);
+        var queued = Enumerable.Range(0, 4).Select(_ => controller.AcquireAsync(RequestPriority.Read, "a", CancellationToken.None).AsTask()).ToList();
+
+        // Act
+        var refused = controller.WouldRefuse(RequestPriority.Read, out _);
+        var other = controller.AcquireAsync(RequestPriority.Read, "b", CancellationToken.None).AsTask();
+
+        // Assert
+        refused.ShouldBe(expectRefused);
+        (other.IsCompletedSuccessfully && !(await other).IsAdmitted).ShouldBe(expectRefused, "the snapshot must agree with what admission does to a tenant with nothing queued");
+        Release(leases);
+        _clock.Advance(TimeSpan.FromSeconds(11));
+        foreach (var waiter in queued.Append(other))
+        {
+            if ((await waiter).Lease is { } lease)
+            {
+                lease.Complete(AdmissionOutcome.Ignored);
+            }
+        }
+    }
+
     [Fact]
     public void WouldRefuse_CeilingZero_RefusesEveryPriorityForNoCapacity()
     {
@@ -145,13 +173,13 @@ public sealed class AdmissionControllerWouldRefuseTests : IDisposable
         }
     }
 
-    private AdmissionController Create(int queueCapacity)
+    private AdmissionController Create(int queueCapacity, bool tenantShares = true)
     {
         var controller = new AdmissionController(
             new AdmissionOptions
             {
                 InitialLimit = 4, MinLimit = 4, MaxLimit = 4, ReadShare = 0.5, QueueCapacity = queueCapacity,
-                QueueInterval = TimeSpan.FromSeconds(10),
+                QueueInterval = TimeSpan.FromSeconds(10), TenantShares = tenantShares,
             },
             _clock,
             new Random(1));

@@ -17,6 +17,8 @@ public sealed class AdmissionMetricsTests : IDisposable
     private readonly MetricCollector<int> _limit;
     private readonly MetricCollector<int> _inFlight;
     private readonly MetricCollector<int> _queued;
+    private readonly MetricCollector<long> _overShare;
+    private readonly MetricCollector<int> _partitions;
 
     public AdmissionMetricsTests()
     {
@@ -27,6 +29,8 @@ public sealed class AdmissionMetricsTests : IDisposable
         _limit = Collect<int>("widgetify.admission.limit");
         _inFlight = Collect<int>("widgetify.admission.in_flight");
         _queued = Collect<int>("widgetify.admission.queued");
+        _overShare = Collect<long>("widgetify.admission.over_share");
+        _partitions = Collect<int>("widgetify.admission.partitions");
     }
 
     public void Dispose()
@@ -37,6 +41,8 @@ public sealed class AdmissionMetricsTests : IDisposable
         _limit.Dispose();
         _inFlight.Dispose();
         _queued.Dispose();
+        _overShare.Dispose();
+        _partitions.Dispose();
         _services.Dispose();
     }
 
@@ -56,6 +62,31 @@ public sealed class AdmissionMetricsTests : IDisposable
         shed.Value.ShouldBe(1);
         shed.Tags["widgetify.priority"].ShouldBe("read");
         shed.Tags["widgetify.shed.reason"].ShouldBe("queue_full");
+    }
+
+    [Fact]
+    public async Task AcquireAsync_FullQueueHeldByOneTenant_RecordsOverShareWithoutTenantLabelAndActivePartitions()
+    {
+        // Arrange: tenant a holds every slot (7 reads) and the whole queue (2); tenant b arrives
+        var controller = Create(o => o.QueueCapacity = 2);
+        for (var i = 0; i < 7; i++)
+        {
+            controller.TryAcquire(RequestPriority.Read, "a", out _).ShouldBeTrue();
+        }
+
+        var queued = new[] { controller.AcquireAsync(RequestPriority.Read, "a", CancellationToken.None).AsTask(),
+            controller.AcquireAsync(RequestPriority.Read, "a", CancellationToken.None).AsTask() };
+
+        // Act: b evicts a's newest, so a is shed for being over its share (1 of 2 places with two tenants active)
+        _ = controller.AcquireAsync(RequestPriority.Read, "b", CancellationToken.None).AsTask();
+        (await queued[1]).Reason.ShouldBe(RejectionReason.Evicted);
+        _partitions.RecordObservableInstruments();
+
+        // Assert
+        var overShare = _overShare.GetMeasurementSnapshot().ShouldHaveSingleItem();
+        overShare.Value.ShouldBe(1);
+        overShare.Tags.Keys.ShouldBe(["widgetify.priority"], "no tenant label: tenants are unbounded");
+        _partitions.LastMeasurement!.Value.ShouldBe(2);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ public class AdmissionQueueTests
     private static readonly TimeSpan Target = TimeSpan.FromMilliseconds(5);
 
     private readonly FakeTimeProvider _clock = new();
+    private readonly AdmissionPartition _tenant = new("tenant");
 
     [Fact]
     public void TryDequeue_QueueYoungerThanInterval_ServesOldestFirst()
@@ -191,7 +192,8 @@ public class AdmissionQueueTests
 
     private AdmissionQueue CreateQueue(int capacity = 100) => new(capacity, Interval, Target, _clock);
 
-    private AdmissionWaiter Waiter(RequestPriority priority) => new(priority, _clock.GetTimestamp(), Interval);
+    private AdmissionWaiter Waiter(RequestPriority priority, AdmissionPartition? partition = null) =>
+        new(priority, _clock.GetTimestamp(), Interval, partition ?? _tenant);
 
     private AdmissionWaiter Enqueue(AdmissionQueue queue, RequestPriority priority)
     {

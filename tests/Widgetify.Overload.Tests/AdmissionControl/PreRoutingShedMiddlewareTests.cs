@@ -15,7 +15,7 @@ using Widgetify.Overload.AdmissionControl;
 namespace Widgetify.Overload.Tests.AdmissionControl;
 
 /// <summary>The pre-routing shed over real HTTP (Kestrel on loopback, no database). The test takes admission's slots
-/// itself (<see cref="AdmissionController.TryAcquire"/>), so "reads are refused" is a state it builds, not a race. Whether
+/// itself (<see cref="AdmissionController.TryAcquire(RequestPriority, string?, out AdmissionLease?)"/>), so "reads are refused" is a state it builds, not a race. Whether
 /// a 503 came from before routing is told by what only that path does: <see cref="AdmissionStatistics.TotalShedBeforeRouting"/>
 /// and the <see cref="PreRoutingShedOptions.OnShed"/> call, which sees no endpoint because routing has not run.</summary>
 public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable

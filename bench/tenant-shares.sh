@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# One tenant's viral widget (issue 15; docs/benchmarks.md, "One tenant's viral widget"): one widget's embed flooded by
+# FLOOD clients as fast as they can, while another tenant's widget gets a steady trickle (2 clients at RATE req/s each),
+# with Widgetify:Admission:TenantShares off and then on, on a fresh data dir each. Loopback only, bounded by SECONDS.
+# Prints a Markdown table: the trickle's success rate and latency, and the flood's served and shed rates.
+#   bench/tenant-shares.sh [SECONDS=15] [FLOOD=200] [RATE=25]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
+SECONDS_PER_RUN=${1:-15}
+FLOOD=${2:-200}
+RATE=${3:-25}
+CLI="$ROOT/src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll"
+command -v hey >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hey; } >&2
+
+run() {
+  local label=$1 shares=$2 work port base pid key other viral quiet
+  work=$(mktemp -d /tmp/widgetify-tenant-shares.XXXXXX)
+  chmod 755 "$work"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  base="http://127.0.0.1:$port"
+  Widgetify__Admission__TenantShares=$shares dotnet "$CLI" up --port "$port" --data-dir "$work/data" --demo-widgets 0 >"$work/up.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    curl -fs "$base/health/ready" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { cat "$work/up.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  key=$(cat "$work/data/demo-api-key")
+  other=$(dotnet "$CLI" keys create --tenant other --data-dir "$work/data" 2>/dev/null | tail -1)
+  viral=$(curl -fs -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+    -d '{"name":"viral","kind":"counter","config":{}}' "$base/api/widgets" | sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p')
+  quiet=$(curl -fs -H "Authorization: Bearer $other" -H 'Content-Type: application/json' \
+    -d '{"name":"quiet","kind":"counter","config":{}}' "$base/api/widgets" | sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p')
+  [ -n "$viral" ] && [ -n "$quiet" ] || { echo "could not create the widgets" >&2; cat "$work/up.log" >&2; exit 1; }
+
+  hey -z "${SECONDS_PER_RUN}s" -c "$FLOOD" -o csv "$base/w/$viral" >"$work/flood.csv" &
+  local flood_pid=$!
+  hey -z "${SECONDS_PER_RUN}s" -c 2 -q "$RATE" -o csv "$base/w/$quiet" >"$work/trickle.csv"
+  wait "$flood_pid"
+  local shed_over_share partitions
+  shed_over_share=$(curl -fs "$base/metrics" | awk '/^widgetify_admission_over_share/ {s += $NF} END {print s + 0}')
+  python3 - "$label" "$work/trickle.csv" "$work/flood.csv" "$SECONDS_PER_RUN" "$shed_over_share" <<'PY'
+import csv, sys
+label, trickle_path, flood_path, seconds, over_share = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
+def load(path):
+    return [(r["status-code"], float(r["response-time"]) * 1000) for r in csv.DictReader(open(path))]
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))] if values else float("nan")
+trickle, flood = load(trickle_path), load(flood_path)
+ok = [t for s, t in trickle if s == "200"]
+flood_ok = sum(1 for s, _ in flood if s == "200")
+flood_503 = sum(1 for s, _ in flood if s == "503")
+other = len(flood) - flood_ok - flood_503 + sum(1 for s, _ in trickle if s not in ("200", "503"))
+offered = len(flood) / seconds
+k = len(flood) / max(flood_ok, 1)
+print(f"| {label} | {len(trickle)} | {100 * len(ok) / max(len(trickle), 1):.1f}% | {pct(ok, 50):.1f} | {pct(ok, 99):.1f} "
+      f"| {pct([t for _, t in trickle], 99):.1f} | {offered:,.0f} | {flood_ok / seconds:,.0f} | {flood_503 / seconds:,.0f} | {k:.1f} "
+      f"| {over_share} | {other} |")
+PY
+  kill -TERM "$pid"
+  wait "$pid" || true
+  rm -rf "$work"
+}
+
+echo "| Admission:TenantShares | trickle requests | trickle served (200) | trickle served p50 ms | trickle served p99 ms | trickle p99 ms (all answers) | flood offered req/s | flood served req/s | flood shed req/s | overload k (offered / served) | over_share sheds | other statuses |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+run "false (one queue for all, as before)" false
+run "true (the default)" true
