@@ -36,9 +36,9 @@ internal static class ClusterStatus
             i.Pid,
             i.Port,
             i.Pid is { } pid && ClusterState.IsAlive(pid) ? await ReadinessAsync(http, i.Port, cancellationToken) : "stopped",
-            shares.Shares?.GetValueOrDefault(ClusterInstances.ApplicationName(i.Name)),
+            shares.Shares is { } granted && granted.TryGetValue(ClusterInstances.ApplicationName(i.Name), out var share) ? share : null,
             i.Restarts)));
-        var servers = state.Servers.Select(s => new ServerStatus(s.Name, s.Role, s.Port, Accepts(s.Port) ? "running" : "down")).ToList();
+        var servers = state.Servers.Select(s => new ServerStatus(s.Name, s.Role, PostmasterPid(s.DataDirectory), s.Port, Accepts(s.Port) ? "running" : "down")).ToList();
 
         IReadOnlyList<BalancedServer> backends = [];
         string balancerState;
@@ -113,6 +113,28 @@ internal static class ClusterStatus
         return (int)(await command.ExecuteScalarAsync(cancellationToken))! - new Overload.PoolGovernance.ConnectionBudgetOptions().ReservedForOtherClients;
     }
 
+    /// <summary>The postmaster's pid: the first line of postmaster.pid in PGDATA (the folder itself, or its pg/).</summary>
+    private static int? PostmasterPid(string? dataDirectory)
+    {
+        foreach (var file in dataDirectory is null ? [] : (string[])[Path.Combine(dataDirectory, "postmaster.pid"), Path.Combine(dataDirectory, "pg", "postmaster.pid")])
+        {
+            try
+            {
+                return int.TryParse(File.ReadLines(file).FirstOrDefault(), out var pid) && ClusterState.IsAlive(pid) ? pid : null;
+            }
+            catch (IOException)
+            {
+                // not this layout, or the server is stopped
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
     private static bool Accepts(int port)
     {
         try
@@ -140,10 +162,10 @@ internal static class ClusterStatus
 
         text.AppendLine(CultureInfo.InvariantCulture, $"connection budget {report.Budget?.ToString(CultureInfo.InvariantCulture) ?? "?"}{(report.SharesUnknown is { } why ? $" ({why})" : "")}");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"SERVER",-14} {"ROLE",-8} {"PORT",-6} STATE");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"SERVER",-14} {"ROLE",-8} {"PID",-8} {"PORT",-6} STATE");
         foreach (var s in report.Servers)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{s.Name,-14} {s.Role,-8} {s.Port,-6} {s.State}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{s.Name,-14} {s.Role,-8} {s.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} {s.Port,-6} {s.State}");
         }
 
         text.AppendLine();
@@ -158,7 +180,7 @@ internal sealed record StatusReport(
 
 internal sealed record InstanceStatus(string Name, int? Pid, int Port, string State, int? BudgetShare, int Restarts);
 
-internal sealed record ServerStatus(string Name, string Role, int Port, string State);
+internal sealed record ServerStatus(string Name, string Role, int? Pid, int Port, string State);
 
 internal sealed record BalancerStatus(int? Pid, string Url, string TlsUrl, string State, string Config, IReadOnlyList<BackendStatus> Servers);
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Widgetify.Api.Administration;
+using Widgetify.Api.Auth;
 using Widgetify.Postgres;
 using Widgetify.Postgres.Supervision;
 
@@ -79,7 +81,7 @@ internal sealed partial class Fleet : IDisposable
             _instanceEnvironment = InstanceEnvironment(standbys.Streaming.Select(s => (s.Name, s.AppConnectionString)));
             var certificate = SelfSignedCertificate.Ensure(_folder, _settings.TlsCertFile, _settings.TlsKeyFile, _timeProvider);
 
-            await StartInstancesAsync(stopping.Token);
+            await StartInstancesAsync(database, stopping.Token);
             await StartBalancerAsync(certificate, stopping.Token);
             WriteState();
             PrintBanner(database, certificate);
@@ -141,12 +143,12 @@ internal sealed partial class Fleet : IDisposable
         }
     }
 
-    /// <summary>On a fresh data folder the first instance seeds the demo data and saves the keys alone, then the others
-    /// start together; once the keys are saved, all start together (and share the connection budget as they come).</summary>
-    private async Task StartInstancesAsync(CancellationToken cancellationToken)
+    /// <summary>All instances start together and share the connection budget as they come. The keys are made first, here,
+    /// so that no two instances make them at once; the first instance seeds the demo widgets, as 'up' does.</summary>
+    private async Task StartInstancesAsync(DatabaseTarget database, CancellationToken cancellationToken)
     {
-        var seeded = File.Exists(Path.Combine(_settings.DataDirectory, UpCommand.DemoKeyFile))
-            && File.Exists(Path.Combine(_settings.DataDirectory, UpCommand.OperatorKeyFile));
+        await EnsureKeyFileAsync(database, WidgetifyAdministration.DemoTenant, ApiKeyRole.Tenant, UpCommand.DemoKeyFile, cancellationToken);
+        await EnsureKeyFileAsync(database, UpCommand.OperatorTenant, ApiKeyRole.Operator, UpCommand.OperatorKeyFile, cancellationToken);
         var ports = new HashSet<int> { _settings.Port, _settings.TlsPort };
         foreach (var slot in _slots)
         {
@@ -159,21 +161,23 @@ internal sealed partial class Fleet : IDisposable
             slot.Port = port;
         }
 
-        var rest = _slots.AsEnumerable();
-        if (!seeded)
+        foreach (var slot in _slots)
         {
-            StartInstance(_slots[0], _settings.DemoWidgets);
-            await WaitUntilReadyAsync(_slots[0], cancellationToken);
-            rest = _slots.Skip(1);
+            StartInstance(slot, demoWidgets: slot == _slots[0] ? _settings.DemoWidgets : 0);
         }
 
-        var started = rest.ToList();
-        foreach (var slot in started)
-        {
-            StartInstance(slot, demoWidgets: seeded && slot == _slots[0] ? _settings.DemoWidgets : 0);
-        }
+        await Task.WhenAll(_slots.Select(slot => WaitUntilReadyAsync(slot, cancellationToken)));
+    }
 
-        await Task.WhenAll(started.Select(slot => WaitUntilReadyAsync(slot, cancellationToken)));
+    /// <summary>A saved key is kept (each instance checks it against the database at its start, as 'up' does, and replaces
+    /// one that is no longer valid); a missing one is made and saved owner-only.</summary>
+    private async Task EnsureKeyFileAsync(DatabaseTarget database, string tenant, ApiKeyRole role, string file, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_settings.DataDirectory, file);
+        if (SecretFile.TryRead(path) is not { Length: > 0 })
+        {
+            SecretFile.Write(path, await WidgetifyAdministration.CreateKeyAsync(database.ConnectionString, tenant, role, cancellationToken));
+        }
     }
 
     private void StartInstance(Slot slot, int demoWidgets)

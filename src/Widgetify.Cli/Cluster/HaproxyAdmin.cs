@@ -23,7 +23,7 @@ internal sealed class HaproxyAdmin(string socketPath)
     }
 
     /// <summary>The backend's servers as HAProxy sees them: status (UP, DOWN, DRAIN, MAINT, with "n/m" while a check is
-    /// changing it) and current sessions (requests in flight to it).</summary>
+    /// changing it), current sessions (requests in flight to it) and sessions since HAProxy started.</summary>
     public async Task<IReadOnlyList<BalancedServer>> ServersAsync(CancellationToken cancellationToken)
     {
         var csv = (await SendAsync("show stat", cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -34,11 +34,11 @@ internal sealed class HaproxyAdmin(string socketPath)
 
         var header = csv[0][2..].Split(',');
         int Column(string name) => Array.IndexOf(header, name);
-        var (proxy, server, sessions, status) = (Column("pxname"), Column("svname"), Column("scur"), Column("status"));
+        var (proxy, server, sessions, total, status) = (Column("pxname"), Column("svname"), Column("scur"), Column("stot"), Column("status"));
         return [.. csv.Skip(1)
             .Select(line => line.Split(','))
             .Where(f => f.Length > status && f[proxy] == ClusterInstances.Backend && f[server] is not ("BACKEND" or "FRONTEND"))
-            .Select(f => new BalancedServer(f[server], f[status], int.TryParse(f[sessions], out var n) ? n : 0))];
+            .Select(f => new BalancedServer(f[server], f[status], int.TryParse(f[sessions], out var n) ? n : 0, long.TryParse(f[total], out var t) ? t : 0))];
     }
 
     /// <summary>ready, drain or maint: <c>set server api/NAME state ...</c>; throws with HAProxy's answer when refused.</summary>
@@ -53,7 +53,7 @@ internal sealed class HaproxyAdmin(string socketPath)
 }
 
 /// <summary>A server of the balancer's backend.</summary>
-internal sealed record BalancedServer(string Name, string Status, int CurrentSessions)
+internal sealed record BalancedServer(string Name, string Status, int CurrentSessions, long TotalSessions)
 {
     public bool IsUp => Status == "UP";
 }
