@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Widgetify.Cli;
+using Widgetify.Cli.Cluster;
 using Widgetify.Cli.Drills;
 
 // 'drill restore' is its own command class: it restores the deployment rather than injecting a fault into it.
@@ -10,6 +11,7 @@ drill.Subcommands.Add(RestoreDrillCommand.Create());
 var root = new RootCommand("Widgetify: embeddable widgets that stay up when traffic spikes.")
 {
     UpCommand.Create(),
+    ClusterCommand.Create(),
     KeysCommand.Create(),
     TenantsCommand.Create(),
     PostmortemCommand.Create(),

@@ -69,6 +69,12 @@ internal static class UpCommand
             Description = "/metrics requires 'Authorization: Bearer <token>': a token is made once and saved to <data-dir>/metrics-token " +
                 "(mode 0600) for Prometheus's credentials_file. Off by default: 'up' serves 127.0.0.1 only. Same as Widgetify:Monitoring:MetricsToken.",
         };
+        // Set by 'cluster up' for each API process it runs (Cluster/ClusterCommand.cs); not an operator's option.
+        var clusterInstance = new Option<string?>("--cluster-instance")
+        {
+            Description = "Run as the named instance of a 'cluster up' fleet: its PostgreSQL, standbys and keys are the fleet's.",
+            Hidden = true,
+        };
         port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -84,7 +90,7 @@ internal static class UpCommand
             }
         });
 
-        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous, backupDir, protectMetrics };
+        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous, backupDir, protectMetrics, clusterInstance };
         command.Validators.Add(r =>
         {
             if (r.GetValue(replicas) > 0 && !string.IsNullOrWhiteSpace(r.GetValue(databaseUrl)))
@@ -122,20 +128,25 @@ internal static class UpCommand
         });
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(replicas), parse.GetValue(maxReplicas),
-            parse.GetValue(widgets), parse.GetValue(synchronous), parse.GetValue(backupDir), parse.GetValue(protectMetrics), cancellationToken));
+            parse.GetValue(widgets), parse.GetValue(synchronous), parse.GetValue(backupDir), parse.GetValue(protectMetrics), parse.GetValue(clusterInstance),
+            cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
         int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, string? backupDir, bool protectMetrics,
-        CancellationToken cancellationToken)
+        string? clusterInstance, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
         await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken, backupDir);
         // Before the service is built, so that it is configured with the standbys that stream. Also with 0: the standbys
         // of an earlier 'up --replicas' are then removed, because a stopped standby's slot holds WAL and rows on the primary.
-        var standbys = database.Cluster is null ? null : await database.EnsureStandbysAsync(replicas, synchronous, logger, cancellationToken);
+        // An instance of a 'cluster up' fleet leaves the standbys to the fleet's process, which runs them and names them in
+        // this process's environment (Widgetify__Database__Replicas__N__...): several instances must not add or remove them.
+        var standbys = database.Cluster is null || clusterInstance is not null
+            ? null
+            : await database.EnsureStandbysAsync(replicas, synchronous, logger, cancellationToken);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
@@ -177,6 +188,13 @@ internal static class UpCommand
         DefaultSetting(builder.Configuration, settings, "Review:SettingsFile", Path.GetFullPath(Path.Combine(dataDir, ReviewedSettingsFile.FileName)));
         // Nothing balances a service on 127.0.0.1, so nothing needs time to see its readiness fail before it stops accepting.
         DefaultSetting(builder.Configuration, settings, "Api:DrainDelay", "00:00:00");
+        if (clusterInstance is not null)
+        {
+            // The lease table, pg_stat_activity, logs and metrics tell the fleet's instances apart by these names.
+            settings[$"{WidgetifyOptions.SectionName}:Monitoring:InstanceName"] = clusterInstance;
+            settings[$"{WidgetifyOptions.SectionName}:Database:ApplicationName"] = Cluster.ClusterInstances.ApplicationName(clusterInstance);
+        }
+
         var metricsTokenFile = Path.GetFullPath(Path.Combine(dataDir, MetricsTokenFile));
         if (protectMetrics)
         {
@@ -225,10 +243,21 @@ internal static class UpCommand
             Ctrl-C stops the service (in-flight requests finish) and then {(standbys?.Streaming.Count > 0 ? "the standbys and " : "")}PostgreSQL.
             """);
 
-        // Where a drill (or an operator's script) finds this service; gone when it stops.
+        // Where a drill (or an operator's script) finds this service; gone when it stops. A fleet's instances share the data
+        // folder, and the fleet is found through its own file (Cluster/ClusterState.cs).
         var serviceFile = Path.Combine(dataDir, Drills.DrillDeployment.ServiceFile);
-        await File.WriteAllTextAsync(serviceFile, System.Text.Json.JsonSerializer.Serialize(new { url, pid = Environment.ProcessId }), cancellationToken);
-        using var removeServiceFile = app.Lifetime.ApplicationStopping.Register(() => File.Delete(serviceFile));
+        if (clusterInstance is null)
+        {
+            await File.WriteAllTextAsync(serviceFile, System.Text.Json.JsonSerializer.Serialize(new { url, pid = Environment.ProcessId }), cancellationToken);
+        }
+
+        using var removeServiceFile = app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            if (clusterInstance is null)
+            {
+                File.Delete(serviceFile);
+            }
+        });
 
         // The servers this process started are kept running: one that dies is restarted on its port. The supervisor
         // stops as soon as the host begins to stop, so that it never restarts a server the shutdown is stopping.

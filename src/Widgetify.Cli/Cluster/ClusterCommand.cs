@@ -1,0 +1,124 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+
+namespace Widgetify.Cli.Cluster;
+
+/// <summary><c>widgetify cluster up|status|restart</c>: a fleet of API instances behind HAProxy on one machine, sharing one
+/// PostgreSQL and its connection budget (docs/operations.md, docs/scaling.md).</summary>
+internal static class ClusterCommand
+{
+    /// <summary>The TLS port is the HTTP port plus this (8080 gives 8443), unless --tls-port says otherwise.</summary>
+    public const int TlsPortOffset = 363;
+
+    public static Command Create() => new("cluster", "Run several instances behind HAProxy on this machine: up, status, restart.")
+    {
+        UpVerb(), StatusVerb(), RestartVerb(),
+    };
+
+    private static Command UpVerb()
+    {
+        var instances = new Option<int>("--instances") { Description = "API processes to run, each on its own loopback port (1 to 32).", DefaultValueFactory = _ => 2 };
+        instances.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 32)
+            {
+                r.AddError("--instances must be from 1 to 32.");
+            }
+        });
+        var replicas = new Option<int>("--replicas")
+        {
+            Description = "Streaming standbys of the embedded PostgreSQL; every instance reads from them (as with 'up --replicas').",
+            DefaultValueFactory = _ => 0,
+        };
+        replicas.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 8)
+            {
+                r.AddError("--replicas must be from 0 to 8.");
+            }
+        });
+        var maxReplicas = new Option<int?>("--max-replicas")
+        {
+            Description = "Not available with 'cluster up' yet (the autoscaler's local provider runs standbys inside one 'up' process); use 'up --max-replicas'.",
+        };
+        maxReplicas.Validators.Add(r => r.AddError(
+            "--max-replicas is not supported by 'cluster up' yet: the read-replica autoscaler's local provider adds standbys as children of one " +
+            "'up' process, which a fleet's instances are not. Run the fleet with a fixed --replicas, or one instance with './widgetify up --max-replicas'."));
+        var port = PortOption("--port", "HAProxy's plain-HTTP port on 127.0.0.1.", 8080);
+        var tlsPort = new Option<int?>("--tls-port") { Description = $"HAProxy's TLS port on 127.0.0.1 (default --port + {TlsPortOffset})." };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (chain) for the TLS port; default: a self-signed one made under <data-dir>/cluster/." };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
+        var widgets = new Option<int>("--demo-widgets") { Description = "Widgets to seed for the demo tenant on first run (0: none).", DefaultValueFactory = _ => 10_000 };
+        var dataDir = CommonOptions.DataDir();
+        var command = new Command("up", "Start PostgreSQL, N instances and HAProxy; Ctrl-C stops all of it in order.")
+        {
+            instances, replicas, maxReplicas, port, tlsPort, tlsCert, tlsKey, widgets, dataDir,
+        };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(tlsCert) is null != r.GetValue(tlsKey) is null)
+            {
+                r.AddError("--tls-cert and --tls-key go together: give both, or neither for a self-signed certificate.");
+            }
+
+            foreach (var file in (string?[])[r.GetValue(tlsCert), r.GetValue(tlsKey)])
+            {
+                if (file is not null && !File.Exists(file))
+                {
+                    r.AddError($"'{file}' does not exist: give the path of a PEM file.");
+                }
+            }
+
+            var tls = r.GetValue(tlsPort) ?? r.GetValue(port) + TlsPortOffset;
+            if (tls is < 1 or > 65535 || tls == r.GetValue(port))
+            {
+                r.AddError($"--tls-port ({tls}) must be from 1 to 65535 and differ from --port.");
+            }
+        });
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+            var settings = new FleetSettings(
+                parse.GetValue(dataDir)!, parse.GetValue(instances), parse.GetValue(replicas), parse.GetValue(port),
+                parse.GetValue(tlsPort) ?? parse.GetValue(port) + TlsPortOffset, parse.GetValue(widgets), parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            _ = Fleet.HaproxyBinary();
+            using var fleet = new Fleet(settings, ClusterOptions.FromEnvironment(), TimeProvider.System, loggerFactory.CreateLogger("widgetify.cluster"));
+            return await fleet.RunAsync(cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command StatusVerb()
+    {
+        var format = new Option<string>("--format") { Description = "table (default) or json.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var dataDir = CommonOptions.DataDir();
+        var command = new Command("status", "Every process of the running cluster: instances (state, connection share), PostgreSQL servers, HAProxy.")
+        {
+            format, dataDir,
+        };
+        command.SetAction((parse, cancellationToken) => ClusterStatus.RunAsync(parse.GetValue(dataDir)!, parse.GetValue(format) == "json", cancellationToken));
+        return command;
+    }
+
+    private static Command RestartVerb()
+    {
+        var dataDir = CommonOptions.DataDir();
+        var command = new Command("restart", "Restart the instances one at a time, each drained first: no request fails.") { dataDir };
+        command.SetAction((parse, cancellationToken) => RollingRestart.RunAsync(parse.GetValue(dataDir)!, TimeProvider.System, cancellationToken));
+        return command;
+    }
+
+    private static Option<int> PortOption(string name, string description, int defaultValue)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 65535)
+            {
+                r.AddError($"{name} must be from 1 to 65535.");
+            }
+        });
+        return option;
+    }
+}

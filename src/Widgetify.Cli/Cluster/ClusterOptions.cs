@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+
+namespace Widgetify.Cli.Cluster;
+
+/// <summary>How 'cluster up' runs its fleet (configuration section <c>Widgetify:Cluster</c>, read from the environment,
+/// e.g. <c>Widgetify__Cluster__RestartDelay=00:00:05</c>). The command-line options say what to run; these say how.</summary>
+public sealed class ClusterOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Widgetify:Cluster";
+
+    /// <summary>How long the supervisor waits before it starts again an instance that crashed (died of a signal or a
+    /// failure), so a process that dies at once is not restarted in a tight loop. An instance that stopped cleanly
+    /// (<c>cluster restart</c>, or an operator's SIGTERM) is started again at once.</summary>
+    /// <value>Default 2 s; range 0 to 10 min.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RestartDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long an instance gets to answer 200 on <c>/health/ready</c> after it is started.</summary>
+    /// <value>Default 3 min; range 5 s to 30 min.</value>
+    [Range(typeof(TimeSpan), "00:00:05", "00:30:00")]
+    public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>How often HAProxy checks each instance's <c>/health/ready</c>; two failed checks take an instance out,
+    /// two passed ones put it back.</summary>
+    /// <value>Default 500 ms; range 100 ms to 10 s.</value>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The instances' <c>Widgetify:Api:DrainDelay</c> unless the environment sets it: on a stop, how long an
+    /// instance keeps serving after its readiness fails, which must cover HAProxy's two failed checks.</summary>
+    /// <value>Default 2 s; range 0 to 20 s.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:20")]
+    public TimeSpan InstanceDrainDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The options in this process's environment, validated.</summary>
+    /// <exception cref="InvalidOperationException">A setting is out of range; the message names it.</exception>
+    internal static ClusterOptions FromEnvironment()
+    {
+        var options = new ClusterOptions();
+        new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection(SectionName).Bind(options);
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+        {
+            throw new InvalidOperationException(
+                $"{SectionName} is not valid: {string.Join("; ", results.Select(r => $"{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"))}. " +
+                "Fix the Widgetify__Cluster__* environment variables.");
+        }
+
+        if (options.InstanceDrainDelay < 2 * options.HealthCheckInterval)
+        {
+            throw new InvalidOperationException(
+                $"{SectionName}:InstanceDrainDelay ({options.InstanceDrainDelay}) must be at least twice HealthCheckInterval " +
+                $"({options.HealthCheckInterval}), or HAProxy still sends requests to an instance that has closed: raise it.");
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,460 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Widgetify.Api.Administration;
+using Widgetify.Api.Auth;
+using Widgetify.Postgres;
+using Widgetify.Postgres.Supervision;
+
+namespace Widgetify.Cli.Cluster;
+
+/// <summary>What 'cluster up' runs: the embedded PostgreSQL and its standbys (as 'up' runs them, through
+/// <see cref="DatabaseTarget"/>), N API instances (each a real 'widgetify up --cluster-instance NAME' process on its own
+/// loopback port, attached to that PostgreSQL) and HAProxy in front. It supervises them until SIGINT/SIGTERM, then stops
+/// them in order: the instances drain, then HAProxy, then the standbys and the primary.</summary>
+internal sealed partial class Fleet : IDisposable
+{
+    private static readonly TimeSpan InstanceStopBound = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan BalancerStopBound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SupervisionInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly FleetSettings _settings;
+    private readonly ClusterOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly string _folder;
+    private readonly Slot[] _slots;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private FleetProcess? _balancer;
+    private IReadOnlyList<ServerRecord> _servers = [];
+    private IReadOnlyDictionary<string, string> _instanceEnvironment = new Dictionary<string, string>();
+
+    public Fleet(FleetSettings settings, ClusterOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        _settings = settings;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _folder = ClusterState.Folder(settings.DataDirectory);
+        _slots = [.. Enumerable.Range(1, settings.Instances).Select(i => new Slot(ClusterInstances.Name(i)))];
+    }
+
+    private string Url => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{_settings.Port}");
+
+    private string TlsUrl => string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{_settings.TlsPort}");
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        if (ClusterState.TryRead(_settings.DataDirectory).State is { } running)
+        {
+            await Console.Error.WriteLineAsync(
+                $"widgetify: a cluster already runs in '{Path.GetFullPath(_settings.DataDirectory)}' (pid {running.CoordinatorPid}, {running.Url}): " +
+                "stop it (Ctrl-C in its terminal, or kill -TERM that pid) or use another --data-dir.");
+            return 2;
+        }
+
+        foreach (var port in (int[])[_settings.Port, _settings.TlsPort])
+        {
+            if (!FreePort.IsFree(port))
+            {
+                await Console.Error.WriteLineAsync($"widgetify: port {port} on 127.0.0.1 is already in use: stop what listens there or pass --port/--tls-port.");
+                return 2;
+            }
+        }
+
+        Directory.CreateDirectory(_folder);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Ctrl-C and SIGTERM end the supervision; the stop below then runs in order. Cancel = true: the runtime must not
+        // end the process before that.
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+        await using var database = await DatabaseTarget.OpenAsync(null, _settings.DataDirectory, _logger, stopping.Token);
+        try
+        {
+            var standbys = await database.EnsureStandbysAsync(_settings.Replicas, synchronous: false, _logger, stopping.Token);
+            // Once, before any instance: five instances migrating at once would only queue on the migrations' lock.
+            await database.MigrateAsOwnerAsync(stopping.Token);
+            var cluster = database.Cluster!;
+            _servers = [new ServerRecord("primary", "primary", cluster.Port, cluster.DataDirectory),
+                .. standbys.Streaming.Select(s => new ServerRecord(s.Name, "standby", s.Port, s.DataDirectory))];
+            _instanceEnvironment = InstanceEnvironment(standbys.Streaming.Select(s => (s.Name, s.AppConnectionString)));
+            var certificate = SelfSignedCertificate.Ensure(_folder, _settings.TlsCertFile, _settings.TlsKeyFile, _timeProvider);
+
+            await StartInstancesAsync(database, stopping.Token);
+            await StartBalancerAsync(certificate, stopping.Token);
+            WriteState();
+            PrintBanner(database, certificate);
+
+            using var supervising = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+            var postgres = cluster.OwnsServer
+                ? new ServerSupervisor(cluster, database.Standbys, _timeProvider, _logger).RunAsync(supervising.Token)
+                : Task.CompletedTask;
+            await SuperviseAsync(stopping.Token);
+            await supervising.CancelAsync();
+            await postgres;
+            return 0;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return 0; // stopped while starting: what was started is stopped below
+        }
+        finally
+        {
+            await StopAsync();
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            LogStopRequested(_logger, context.Signal);
+            stopping.Cancel();
+        }
+    }
+
+    /// <summary>Settings every instance runs with, in its environment (settings given to 'cluster up' in the environment
+    /// win: the instances inherit it).</summary>
+    private Dictionary<string, string> InstanceEnvironment(IEnumerable<(string Name, string ConnectionString)> standbys)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            // HAProxy sets X-Forwarded-For and X-Forwarded-Proto; the instances listen on loopback only, where nothing but
+            // the balancer (and the operator) reaches them, so the headers are trusted from any peer.
+            ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true",
+        };
+        Default("Widgetify__Api__DrainDelay", _options.InstanceDrainDelay.ToString("c", CultureInfo.InvariantCulture));
+        Default("Widgetify__Monitoring__ExternalUrl", Url);
+        var index = 0;
+        foreach (var (name, connectionString) in standbys)
+        {
+            environment[$"Widgetify__Database__Replicas__{index}__ConnectionString"] = connectionString;
+            environment[$"Widgetify__Database__Replicas__{index}__Name"] = name;
+            index++;
+        }
+
+        return environment;
+
+        void Default(string name, string value)
+        {
+            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name)))
+            {
+                environment[name] = value;
+            }
+        }
+    }
+
+    /// <summary>All instances start together and share the connection budget as they come. The keys are made first, here,
+    /// so that no two instances make them at once; the first instance seeds the demo widgets, as 'up' does.</summary>
+    private async Task StartInstancesAsync(DatabaseTarget database, CancellationToken cancellationToken)
+    {
+        await EnsureKeyFileAsync(database, WidgetifyAdministration.DemoTenant, ApiKeyRole.Tenant, UpCommand.DemoKeyFile, cancellationToken);
+        await EnsureKeyFileAsync(database, UpCommand.OperatorTenant, ApiKeyRole.Operator, UpCommand.OperatorKeyFile, cancellationToken);
+        var ports = new HashSet<int> { _settings.Port, _settings.TlsPort };
+        foreach (var slot in _slots)
+        {
+            int port;
+            do
+            {
+                port = FreePort.Pick();
+            }
+            while (!ports.Add(port));
+            slot.Port = port;
+        }
+
+        foreach (var slot in _slots)
+        {
+            StartInstance(slot, demoWidgets: slot == _slots[0] ? _settings.DemoWidgets : 0);
+        }
+
+        await Task.WhenAll(_slots.Select(slot => WaitUntilReadyAsync(slot, cancellationToken)));
+    }
+
+    /// <summary>A saved key is kept (each instance checks it against the database at its start, as 'up' does, and replaces
+    /// one that is no longer valid); a missing one is made and saved owner-only.</summary>
+    private async Task EnsureKeyFileAsync(DatabaseTarget database, string tenant, ApiKeyRole role, string file, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_settings.DataDirectory, file);
+        if (SecretFile.TryRead(path) is not { Length: > 0 })
+        {
+            SecretFile.Write(path, await WidgetifyAdministration.CreateKeyAsync(database.ConnectionString, tenant, role, cancellationToken));
+        }
+    }
+
+    private void StartInstance(Slot slot, int demoWidgets)
+    {
+        var cli = typeof(Fleet).Assembly.Location;
+        var host = Environment.ProcessPath ?? "dotnet";
+        List<string> command = Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, cli] : [host];
+        command.AddRange([
+            "up", "--cluster-instance", slot.Name, "--data-dir", Path.GetFullPath(_settings.DataDirectory),
+            "--port", slot.Port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", demoWidgets.ToString(CultureInfo.InvariantCulture),
+        ]);
+        slot.Process?.Dispose();
+        slot.Process = FleetProcess.Start(Path.Combine(_folder, "logs", slot.Name + ".log"), _instanceEnvironment, command);
+        slot.CrashedAt = null;
+        LogInstanceStarted(_logger, slot.Name, slot.Process.Id, slot.Port);
+    }
+
+    private async Task WaitUntilReadyAsync(Slot slot, CancellationToken cancellationToken)
+    {
+        var deadline = _timeProvider.GetTimestamp();
+        while (!await IsReadyAsync(slot.Port, cancellationToken))
+        {
+            if (slot.Process!.HasExited)
+            {
+                throw new InvalidOperationException(
+                    $"Instance {slot.Name} exited with code {slot.Process.ExitCode} while starting; the end of {slot.Process.LogFile}:\n{slot.Process.LogTail()}");
+            }
+
+            if (_timeProvider.GetElapsedTime(deadline) > _options.ReadyTimeout)
+            {
+                throw new InvalidOperationException(
+                    $"Instance {slot.Name} was not ready within {_options.ReadyTimeout} ({ClusterOptions.SectionName}:ReadyTimeout); " +
+                    $"the end of {slot.Process.LogFile}:\n{slot.Process.LogTail()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _timeProvider, cancellationToken);
+        }
+    }
+
+    private async Task<bool> IsReadyAsync(int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/ready"), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task StartBalancerAsync(string certificate, CancellationToken cancellationToken)
+    {
+        var configFile = Path.Combine(_folder, "haproxy.cfg");
+        var socket = Path.Combine(_folder, "haproxy.sock");
+        await File.WriteAllTextAsync(
+            configFile,
+            HaproxyConfig.Render(_settings.Port, _settings.TlsPort, certificate, socket, [.. _slots.Select(s => s.Record)], _options),
+            cancellationToken);
+        StartBalancer();
+        var admin = new HaproxyAdmin(socket);
+        var started = _timeProvider.GetTimestamp();
+        while (true)
+        {
+            if (_balancer!.HasExited)
+            {
+                throw new InvalidOperationException(
+                    $"HAProxy exited with code {_balancer.ExitCode} at its start; the end of {_balancer.LogFile}:\n{_balancer.LogTail()}");
+            }
+
+            try
+            {
+                var servers = await admin.ServersAsync(cancellationToken);
+                if (servers.Count == _slots.Length && servers.All(s => s.IsUp))
+                {
+                    return;
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // not listening on its socket yet
+            }
+
+            if (_timeProvider.GetElapsedTime(started) > _options.ReadyTimeout)
+            {
+                throw new InvalidOperationException($"HAProxy did not see every instance ready within {_options.ReadyTimeout}; the end of {_balancer.LogFile}:\n{_balancer.LogTail()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _timeProvider, cancellationToken);
+        }
+    }
+
+    private void StartBalancer()
+    {
+        _balancer?.Dispose();
+        // -db: in the foreground, so this process sees it exit; -f: the configuration generated above.
+        _balancer = FleetProcess.Start(Path.Combine(_folder, "logs", "haproxy.log"), new Dictionary<string, string>(),
+            [HaproxyBinary(), "-db", "-f", Path.Combine(_folder, "haproxy.cfg")]);
+        LogBalancerStarted(_logger, _balancer.Id, _settings.Port, _settings.TlsPort);
+    }
+
+    internal static string HaproxyBinary() =>
+        File.Exists("/usr/sbin/haproxy") ? "/usr/sbin/haproxy"
+        : throw new InvalidOperationException("HAProxy is not installed (/usr/sbin/haproxy): run './widgetify cluster up', which installs it, or 'apt-get install haproxy'.");
+
+    /// <summary>Starts again what exited: an instance that stopped cleanly at once (a rolling restart stopped it), one that
+    /// crashed after <see cref="ClusterOptions.RestartDelay"/>; HAProxy at once.</summary>
+    private async Task SuperviseAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(SupervisionInterval, _timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var changed = false;
+                foreach (var slot in _slots.Where(s => s.Process is { HasExited: true }))
+                {
+                    var code = slot.Process!.ExitCode;
+                    if (code != 0 && slot.CrashedAt is null)
+                    {
+                        slot.CrashedAt = _timeProvider.GetTimestamp();
+                        LogInstanceCrashed(_logger, slot.Name, slot.Process.Id, code, _options.RestartDelay.TotalSeconds);
+                        WriteState(exited: slot);
+                    }
+
+                    if (code == 0 || _timeProvider.GetElapsedTime(slot.CrashedAt!.Value) >= _options.RestartDelay)
+                    {
+                        if (code == 0)
+                        {
+                            LogInstanceStopped(_logger, slot.Name, slot.Process.Id);
+                        }
+
+                        slot.Restarts++;
+                        StartInstance(slot, demoWidgets: 0);
+                        changed = true;
+                    }
+                }
+
+                if (_balancer is { HasExited: true })
+                {
+                    LogBalancerExited(_logger, _balancer.Id, _balancer.ExitCode);
+                    StartBalancer();
+                    changed = true;
+                }
+
+                if (changed)
+                {
+                    WriteState();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl-C or SIGTERM
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        ClusterState.Remove(_settings.DataDirectory);
+        var running = _slots.Where(s => s.Process is { HasExited: false }).ToList();
+        LogStopping(_logger, running.Count);
+        foreach (var slot in running)
+        {
+            slot.Process!.Signal("TERM");
+        }
+
+        foreach (var slot in running)
+        {
+            if (!await slot.Process!.WaitForExitAsync(InstanceStopBound))
+            {
+                LogKilled(_logger, slot.Name, InstanceStopBound.TotalSeconds);
+            }
+        }
+
+        if (_balancer is { HasExited: false })
+        {
+            // SIGUSR1: HAProxy's soft stop, it stops listening and ends when the requests in flight have their answers.
+            _balancer.Signal("USR1");
+            if (!await _balancer.WaitForExitAsync(BalancerStopBound))
+            {
+                LogKilled(_logger, "haproxy", BalancerStopBound.TotalSeconds);
+            }
+        }
+
+        foreach (var slot in _slots)
+        {
+            slot.Process?.Dispose();
+        }
+
+        _balancer?.Dispose();
+        LogStopped(_logger);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private void WriteState(Slot? exited = null) => new ClusterState
+    {
+        CoordinatorPid = Environment.ProcessId,
+        Url = Url,
+        TlsUrl = TlsUrl,
+        BalancerConfig = Path.Combine(_folder, "haproxy.cfg"),
+        BalancerSocket = Path.Combine(_folder, "haproxy.sock"),
+        BalancerPid = _balancer?.Id,
+        Instances = [.. _slots.Select(s => s == exited ? s.Record with { Pid = null } : s.Record)],
+        Servers = _servers,
+    }.Write(_settings.DataDirectory);
+
+    private void PrintBanner(DatabaseTarget database, string certificate)
+    {
+        var instances = string.Join("\n", _slots.Select(s =>
+            string.Create(CultureInfo.InvariantCulture, $"  {s.Name,-14} http://127.0.0.1:{s.Port}   pid {s.Process!.Id}   log {s.Process.LogFile}")));
+        var servers = string.Join("\n", _servers.Select(s => string.Create(CultureInfo.InvariantCulture, $"  {s.Name,-14} 127.0.0.1:{s.Port} ({s.Role})")));
+        var demoKey = SecretFile.TryRead(Path.Combine(_settings.DataDirectory, UpCommand.DemoKeyFile));
+        Console.WriteLine($"""
+
+            Widgetify cluster is up at {Url} and {TlsUrl}
+              balancer       HAProxy pid {_balancer!.Id}, configuration {Path.Combine(_folder, "haproxy.cfg")}
+              TLS            {(_settings.TlsCertFile is null ? "self-signed certificate for localhost and 127.0.0.1" : "certificate " + _settings.TlsCertFile)} ({certificate}); HSTS on
+            {instances}
+            {servers}
+              database       {database.Describe()}
+              demo API key   {demoKey}   (saved to {Path.Combine(_settings.DataDirectory, UpCommand.DemoKeyFile)})
+              operator key   saved to {Path.Combine(_settings.DataDirectory, UpCommand.OperatorKeyFile)}   (not printed)
+              status         ./widgetify cluster status --data-dir {_settings.DataDirectory}
+              restart        ./widgetify cluster restart --data-dir {_settings.DataDirectory}   (one instance at a time, no request lost)
+
+            Try:  curl -H "Authorization: Bearer {demoKey}" "{Url}/api/widgets?limit=3"
+            Ctrl-C stops the instances (they drain), then HAProxy, then PostgreSQL. An instance that dies is started again.
+            """);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started instance {Name} (pid {Pid}) on 127.0.0.1:{Port}")]
+    private static partial void LogInstanceStarted(ILogger logger, string name, int pid, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {Name} (pid {Pid}) died with exit code {ExitCode}; it is started again in {DelaySeconds} s (Widgetify:Cluster:RestartDelay)")]
+    private static partial void LogInstanceCrashed(ILogger logger, string name, int pid, int exitCode, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {Name} (pid {Pid}) stopped cleanly; starting it again")]
+    private static partial void LogInstanceStopped(ILogger logger, string name, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started HAProxy (pid {Pid}) on 127.0.0.1:{Port} and, with TLS, 127.0.0.1:{TlsPort}")]
+    private static partial void LogBalancerStarted(ILogger logger, int pid, int port, int tlsPort);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HAProxy (pid {Pid}) exited with code {ExitCode}; starting it again")]
+    private static partial void LogBalancerExited(ILogger logger, int pid, int exitCode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping the cluster")]
+    private static partial void LogStopRequested(ILogger logger, PosixSignal signal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping {Count} instance(s) (they drain), then HAProxy, then PostgreSQL")]
+    private static partial void LogStopping(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Name} did not stop within {Seconds} s and was killed")]
+    private static partial void LogKilled(ILogger logger, string name, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The instances and HAProxy have stopped")]
+    private static partial void LogStopped(ILogger logger);
+
+    /// <summary>One instance's place in the fleet: its name and port stay, its process changes when it is started again.</summary>
+    private sealed class Slot(string name)
+    {
+        public string Name { get; } = name;
+
+        public int Port { get; set; }
+
+        public FleetProcess? Process { get; set; }
+
+        public long? CrashedAt { get; set; }
+
+        public int Restarts { get; set; }
+
+        public InstanceRecord Record => new(Name, Port, Process?.Id, Restarts);
+    }
+}
+
+/// <summary>What the operator asked 'cluster up' for.</summary>
+internal sealed record FleetSettings(
+    string DataDirectory, int Instances, int Replicas, int Port, int TlsPort, int DemoWidgets, string? TlsCertFile, string? TlsKeyFile);

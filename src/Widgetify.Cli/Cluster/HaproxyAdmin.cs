@@ -1,0 +1,59 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Widgetify.Cli.Cluster;
+
+/// <summary>HAProxy's admin socket (its runtime API): one command per connection, the answer read to the end.</summary>
+internal sealed class HaproxyAdmin(string socketPath)
+{
+    public async Task<string> SendAsync(string command, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), SocketFlags.None, cancellationToken);
+        var answer = new StringBuilder();
+        var buffer = new byte[8192];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)) > 0)
+        {
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        return answer.ToString();
+    }
+
+    /// <summary>The backend's servers as HAProxy sees them: status (UP, DOWN, DRAIN, MAINT, with "n/m" while a check is
+    /// changing it), current sessions (requests in flight to it) and sessions since HAProxy started.</summary>
+    public async Task<IReadOnlyList<BalancedServer>> ServersAsync(CancellationToken cancellationToken)
+    {
+        var csv = (await SendAsync("show stat", cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (csv.Length == 0 || !csv[0].StartsWith("# ", StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        var header = csv[0][2..].Split(',');
+        int Column(string name) => Array.IndexOf(header, name);
+        var (proxy, server, sessions, total, status) = (Column("pxname"), Column("svname"), Column("scur"), Column("stot"), Column("status"));
+        return [.. csv.Skip(1)
+            .Select(line => line.Split(','))
+            .Where(f => f.Length > status && f[proxy] == ClusterInstances.Backend && f[server] is not ("BACKEND" or "FRONTEND"))
+            .Select(f => new BalancedServer(f[server], f[status], int.TryParse(f[sessions], out var n) ? n : 0, long.TryParse(f[total], out var t) ? t : 0))];
+    }
+
+    /// <summary>ready, drain or maint: <c>set server api/NAME state ...</c>; throws with HAProxy's answer when refused.</summary>
+    public async Task SetStateAsync(string server, string state, CancellationToken cancellationToken)
+    {
+        var answer = (await SendAsync($"set server {ClusterInstances.Backend}/{server} state {state}", cancellationToken)).Trim();
+        if (answer.Length > 0)
+        {
+            throw new InvalidOperationException($"HAProxy refused to set {server} to {state}: {answer}");
+        }
+    }
+}
+
+/// <summary>A server of the balancer's backend.</summary>
+internal sealed record BalancedServer(string Name, string Status, int CurrentSessions, long TotalSessions)
+{
+    public bool IsUp => Status == "UP";
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+
+namespace Widgetify.Cli.Cluster;
+
+/// <summary><c>widgetify cluster restart</c>: one instance at a time, HAProxy stops sending it requests (<c>set server
+/// ... state drain</c>), the requests it has in flight finish, it is stopped with SIGTERM (it drains itself too: readiness
+/// fails, the listener closes, connections close after their last answer), the cluster's supervisor starts it again
+/// because it stopped cleanly, and once it is ready and HAProxy's checks have it UP it gets requests again. Then the next.
+/// With the balancer's retries of idempotent requests, no request fails (tests/Widgetify.Cli.Tests/ClusterTests).</summary>
+internal static class RollingRestart
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan InFlightBound = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan UpBound = TimeSpan.FromMinutes(3);
+
+    public static async Task<int> RunAsync(string dataDirectory, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var (state, why) = ClusterState.TryRead(dataDirectory);
+        if (state is null)
+        {
+            await Console.Error.WriteLineAsync($"widgetify: {why}.");
+            return 3;
+        }
+
+        var admin = new HaproxyAdmin(state.BalancerSocket);
+        foreach (var instance in state.Instances)
+        {
+            var started = timeProvider.GetTimestamp();
+            var before = ClusterState.TryRead(dataDirectory).State?.Instances.First(i => i.Name == instance.Name);
+            if (before?.Pid is not { } pid)
+            {
+                await Console.Error.WriteLineAsync($"widgetify: {instance.Name} is not running (the supervisor is starting it again); run 'cluster restart' when 'cluster status' shows it ready.");
+                return 1;
+            }
+
+            Say($"{instance.Name}: draining (pid {pid})");
+            await admin.SetStateAsync(instance.Name, "drain", cancellationToken);
+            try
+            {
+                await UntilAsync(
+                    async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { CurrentSessions: 0 },
+                    InFlightBound, $"{instance.Name}'s requests in flight finished", timeProvider, cancellationToken);
+                using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)]))
+                {
+                    await kill.WaitForExitAsync(cancellationToken);
+                }
+
+                await UntilAsync(
+                    () => Task.FromResult(ClusterState.TryRead(dataDirectory).State?.Instances.First(i => i.Name == instance.Name).Pid is { } next && next != pid),
+                    UpBound, $"{instance.Name} was started again", timeProvider, cancellationToken);
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+                await UntilAsync(() => ReadyAsync(http, instance.Port, cancellationToken), UpBound, $"{instance.Name} was ready", timeProvider, cancellationToken);
+            }
+            finally
+            {
+                // Also when something above failed: an instance left in drain would never get requests again.
+                await admin.SetStateAsync(instance.Name, "ready", CancellationToken.None);
+            }
+
+            await UntilAsync(
+                async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { IsUp: true },
+                UpBound, $"HAProxy had {instance.Name} UP", timeProvider, cancellationToken);
+            Say(string.Create(CultureInfo.InvariantCulture, $"{instance.Name}: restarted and back in the balancer ({timeProvider.GetElapsedTime(started).TotalSeconds:0.0} s)"));
+        }
+
+        Say($"all {state.Instances.Count} instance(s) restarted");
+        return 0;
+    }
+
+    private static async Task<bool> ReadyAsync(HttpClient http, int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/ready"), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan bound, string what, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        while (!await condition())
+        {
+            if (timeProvider.GetElapsedTime(started) > bound)
+            {
+                throw new InvalidOperationException($"Gave up after {bound.TotalSeconds} s waiting until {what}: see <data-dir>/cluster/logs/ and 'cluster status'.");
+            }
+
+            await Task.Delay(Poll, timeProvider, cancellationToken);
+        }
+    }
+
+    private static void Say(string line) => Console.WriteLine($"widgetify: {line}");
+}
