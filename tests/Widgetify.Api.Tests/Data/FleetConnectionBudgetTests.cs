@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Widgetify.Api.Auth;
+using Widgetify.Api.Notifications;
 using Widgetify.Api.Data;
 using Widgetify.Api.Tests.Infrastructure;
 using Widgetify.Overload.PoolGovernance;
@@ -64,7 +64,7 @@ public sealed class FleetConnectionBudgetTests : IAsyncLifetime
         var instances = new[] { _first!, _second! };
         foreach (var server in instances)
         {
-            var listener = server.Services.GetRequiredService<ApiKeyChangeListener>();
+            var listener = server.Services.GetRequiredService<NotificationListener>();
             await BoundedWait.UntilAsync(() => listener.IsListening, () => "not listening", "the key listener holds its connection", Bound);
         }
 
