@@ -272,7 +272,7 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
 
         await tenant.Http.WaitForViewCountAsync(widget.Id, 1, "the view is flushed");
 
-        // The cached embed's count trails the database's by up to Embed:Cache:ViewCountRefresh (2 s), then one request
+        // The cached embed's count trails the database's by up to Embed:Cache:ViewCountRefresh (10 s), then one request
         // re-reads it: the flushed count shows within that bound, not necessarily on the very next request.
         long shown = -1;
         await BoundedWait.UntilAsync(
@@ -284,7 +284,8 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
                 return shown >= 1;
             },
             () => $"viewCount {shown}",
-            "the embed shows the flushed count once its cached count is refreshed");
+            "the embed shows the flushed count once its cached count is refreshed",
+            TimeSpan.FromSeconds(20));
     }
 
     /// <summary>The CSP source expression of a script, computed here independently of InlineScript.</summary>

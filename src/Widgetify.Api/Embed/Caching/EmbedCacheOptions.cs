@@ -13,10 +13,12 @@ public sealed class EmbedCacheOptions : IValidatableObject
 
     /// <summary>How far the view count (and a poll's totals) an embed shows may trail the database: an entry older than
     /// this is still served while one request re-reads it in the background. Every embed counts a view, so a served
-    /// entry's count is always moving; this is the price of not reading it per request.</summary>
-    /// <value>Default 2 s; range 100 ms to 10 min, at most <see cref="MaxStaleness"/>.</value>
+    /// entry's count is always moving; this is the price of not reading it per request. The default matches the 10 s
+    /// browsers and CDNs may already keep an embed (<see cref="EmbedOptions.CacheMaxAgeSeconds"/>); shorter makes a
+    /// widget requested less often than once per interval cost a read per request again (measured: docs/benchmarks.md).</summary>
+    /// <value>Default 10 s; range 100 ms to 10 min, at most <see cref="MaxStaleness"/>.</value>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
-    public TimeSpan ViewCountRefresh { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ViewCountRefresh { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The oldest entry ever served: past it a request waits for the re-read. It bounds how long an edit can go
     /// unseen when its notification was missed and the background re-reads fail (the database unreachable), after which
