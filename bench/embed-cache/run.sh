@@ -13,14 +13,14 @@ port=18391
 ids="$data/ids.txt"
 pid=""
 # SIGTERM to the service itself (the script's child): a background job of a non-interactive shell ignores SIGINT.
-stop() { if [ -n "$pid" ]; then for child in $(pgrep -P "$pid"); do kill -TERM "$child" 2>/dev/null || true; done; wait "$pid" 2>/dev/null || true; pid=""; fi; }
+stop() { if [ -n "$pid" ]; then for child in "$pid" $(pgrep -P "$pid"); do kill -TERM "$child" 2>/dev/null || true; done; wait "$pid" 2>/dev/null || true; pid=""; fi; }
 trap 'stop; rm -rf "$data"' EXIT
 
 start() { # $1: Embed:Cache:Enabled
   Widgetify__Embed__Cache__Enabled=$1 Widgetify__Admission__MaxLimit=1000 \
     "$root/widgetify" up --data-dir "$data/db" --port $port --demo-widgets 1000 >"$data/up-$1.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 300); do
     curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && return 0
     sleep 1
   done
