@@ -9,10 +9,12 @@ using Widgetify.Api.Dashboard;
 using Widgetify.Api.Data;
 using Widgetify.Api.Draining;
 using Widgetify.Api.Embed;
+using Widgetify.Api.Embed.Caching;
 using Widgetify.Api.Embed.Clicks;
 using Widgetify.Api.Embed.Weather;
 using Widgetify.Api.Errors;
 using Widgetify.Api.Health;
+using Widgetify.Api.Notifications;
 using Widgetify.Api.Polls;
 using Widgetify.Api.RateLimiting;
 using Widgetify.Api.Review;
@@ -100,12 +102,15 @@ public static class WidgetifyApplication
         services.AddSingleton<AuthMetrics>();
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<ApiKeyUsage>();
-        services.AddSingleton<ApiKeyChangeListener>();
-        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyChangeListener>());
+        services.AddSingleton<INotificationSubscriber, ApiKeyChangeSubscriber>();
+        // The rendered-widget cache (issue 15), which hears widget changes on the same listening connection as the keys.
+        services.AddEmbedCache();
+        services.AddSingleton<NotificationListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationListener>());
         services.AddHostedService<ApiKeyUsageFlusher>();
         services.AddObservability(
             builder.Configuration,
-            [AdmissionMetrics.MeterName, AuthMetrics.MeterName, RateLimitMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName, ScalingMetrics.MeterName, PoolReviewMetrics.MeterName],
+            [AdmissionMetrics.MeterName, AuthMetrics.MeterName, RateLimitMetrics.MeterName, PoolGovernanceMetrics.MeterName, RoutingMetrics.MeterName, ScalingMetrics.MeterName, PoolReviewMetrics.MeterName, EmbedCacheMetrics.MeterName],
             sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Monitoring,
             sp => new MonitoredService
             {

@@ -131,6 +131,10 @@ public sealed class EmbedOptions
     /// <value>Default empty; an absolute http(s) URL without query or fragment.</value>
     [RegularExpression(@"^(https?://[^/?#\s]+(/[^?#\s]*)?)?$", ErrorMessage = "Widgetify:Embed:PublicBaseUrl must be an absolute http(s) URL such as https://widgets.example.com, or empty.")]
     public string PublicBaseUrl { get; set; } = "";
+
+    /// <summary>The rendered-widget cache: what bounds its staleness and its memory (<c>Widgetify:Embed:Cache</c>).</summary>
+    [ValidateObjectMembers]
+    public Embed.Caching.EmbedCacheOptions Cache { get; set; } = new();
 }
 
 /// <summary>Settings of the management API.</summary>

@@ -26,6 +26,32 @@ public sealed class WidgetifyOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_EmbedCacheRefreshAboveMaxStaleness_FailsNamingBothSettings()
+    {
+        var options = Configured();
+        options.Embed.Cache.ViewCountRefresh = TimeSpan.FromSeconds(40);
+        options.Embed.Cache.MaxStaleness = TimeSpan.FromSeconds(30);
+
+        var result = new WidgetifyOptionsValidator().Validate(null, options);
+
+        result.Failed.ShouldBeTrue();
+        result.FailureMessage!.ShouldContain("Widgetify:Embed:Cache:ViewCountRefresh");
+        result.FailureMessage!.ShouldContain("MaxStaleness");
+    }
+
+    [Fact]
+    public void Validate_EmbedCacheSizeBelowOneMebibyte_Fails()
+    {
+        var options = Configured();
+        options.Embed.Cache.SizeLimitBytes = 1000;
+
+        var result = new WidgetifyOptionsValidator().Validate(null, options);
+
+        result.Failed.ShouldBeTrue();
+        result.FailureMessage!.ShouldContain("SizeLimitBytes");
+    }
+
+    [Fact]
     public void Validate_InitialLimitOutsideBounds_Fails()
     {
         var options = Configured();

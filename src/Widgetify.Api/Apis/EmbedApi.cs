@@ -2,10 +2,11 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Widgetify.Api.Consistency;
-using Widgetify.Api.Data;
 using Widgetify.Api.Embed;
+using Widgetify.Api.Embed.Caching;
 using Widgetify.Api.Embed.Weather;
 using Widgetify.Api.Polls;
+using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Api.Apis;
 
@@ -23,7 +24,7 @@ internal static class EmbedApi
             .WithSummary("A widget's public rendering: HTML for an iframe, or JSON with Accept: application/json.");
 
     private static async Task<IResult> RenderAsync(
-        string id, HttpContext context, WidgetStore store, ViewCounter views, PollStore polls, IOptions<WidgetifyOptions> options,
+        string id, HttpContext context, EmbedCache cache, ViewCounter views, PollStore polls, IOptions<WidgetifyOptions> options,
         TimeProvider timeProvider, WeatherReports weather, CancellationToken cancellationToken)
     {
         if (!WidgetsApi.TryParseId(id, out var widgetId, out var invalid))
@@ -31,56 +32,56 @@ internal static class EmbedApi
             return invalid;
         }
 
-        var widget = await store.GetPublicAsync(widgetId, cancellationToken);
-        if (widget is null)
+        // From memory when this instance holds the widget (Embed/Caching): a hot widget's embed costs no database read.
+        var entry = await cache.GetAsync(
+            widgetId, ConsistencyFeature.Of(context)?.Requested, RequestDeadline.Of(context), cancellationToken);
+        if (entry is null)
         {
             return Errors.Problems.NotFound($"No widget {widgetId}. It may have been deleted.");
         }
 
+        var widget = entry.Widget;
         views.Add(widget.Id);
         if (widget.Kind == PollConfig.Kind)
         {
             // A poll shows the visitor's own vote: private, and no ETag (votes move it, the widget's version does not).
-            return await PollEmbed.RenderAsync(widget, context, polls, timeProvider, WantsJson(context.Request), cancellationToken);
+            return await PollEmbed.RenderAsync(widget, entry.Tally, context, polls, timeProvider, WantsJson(context.Request), cancellationToken);
         }
 
         var headers = context.Response.Headers;
         headers.Vary = "Accept";
         headers.XContentTypeOptions = "nosniff";
         var json = WantsJson(context.Request);
-        if (!json && IsLive(widget))
+        if (!json && CachedWidget.IsLive(widget))
         {
             // A clock shows the time and a weather widget the latest report: the weak ETag of version and views would
-            // answer 304 with a stale time. Every load is rendered afresh (the clock's script ticks it from there).
+            // answer 304 with a stale time. Every load is rendered afresh (the clock's script ticks it from there), from
+            // the cached row.
             headers.CacheControl = "no-cache";
+            var report = widget.Kind == "weather" && WeatherQuery.From(widget.Config) is { } query
+                ? await weather.GetAsync(query, cancellationToken)
+                : null;
+            var page = WidgetRenderer.RenderHtml(widget, new EmbedContext(timeProvider.GetUtcNow(), report));
+            headers.ContentSecurityPolicy = page.ContentSecurityPolicy;
+            return TypedResults.Content(page.Html, "text/html; charset=utf-8");
         }
-        else
+
+        // Weak: the rendering shows the view count, which moves between edits without changing what the widget is.
+        headers.ETag = entry.ETag;
+        headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"public, max-age={options.Value.Embed.CacheMaxAgeSeconds}");
+        if (ETags.NoneMatchHits(context.Request.Headers.IfNoneMatch, entry.ETag))
         {
-            // Weak: the rendering shows the view count, which moves between edits without changing what the widget is.
-            var etag = string.Create(CultureInfo.InvariantCulture, $"W/\"{widget.Version}-{widget.ViewCount}\"");
-            headers.ETag = etag;
-            headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"public, max-age={options.Value.Embed.CacheMaxAgeSeconds}");
-            if (ETags.NoneMatchHits(context.Request.Headers.IfNoneMatch, etag))
-            {
-                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-            }
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
         if (json)
         {
-            return TypedResults.Json(WidgetRenderer.RenderJson(widget));
+            return TypedResults.Bytes(entry.Json!, "application/json; charset=utf-8");
         }
 
-        var report = widget.Kind == "weather" && WeatherQuery.From(widget.Config) is { } query
-            ? await weather.GetAsync(query, cancellationToken)
-            : null;
-        var page = WidgetRenderer.RenderHtml(widget, new EmbedContext(timeProvider.GetUtcNow(), report));
-        headers.ContentSecurityPolicy = page.ContentSecurityPolicy;
-        return TypedResults.Content(page.Html, "text/html; charset=utf-8");
+        headers.ContentSecurityPolicy = entry.ContentSecurityPolicy;
+        return TypedResults.Bytes(entry.Html!, "text/html; charset=utf-8");
     }
-
-    /// <summary>Kinds whose HTML changes with time, not only with edits and views (their JSON is the config: it does not).</summary>
-    private static bool IsLive(Widget widget) => widget.Kind is "clock" or "weather";
 
     /// <summary>JSON when the client ranks application/json above text/html (browsers rank HTML first).</summary>
     internal static bool WantsJson(HttpRequest request)

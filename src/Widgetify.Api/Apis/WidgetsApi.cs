@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Widgetify.Api.Auth;
 using Widgetify.Api.Consistency;
 using Widgetify.Api.Data;
+using Widgetify.Api.Embed.Caching;
 using Widgetify.Api.Errors;
 using Widgetify.Api.RateLimiting;
 
@@ -185,7 +186,7 @@ internal static class WidgetsApi
 
     private static async Task<IResult> UpdateAsync(
         string id, HttpRequest request, ClaimsPrincipal user, WidgetInputReader reader, WidgetStore store, TenantQuotas quotas,
-        CancellationToken cancellationToken)
+        EmbedCache embeds, CancellationToken cancellationToken)
     {
         if (!TryParseId(id, out var widgetId, out var invalid))
         {
@@ -206,7 +207,9 @@ internal static class WidgetsApi
 
         return await store.UpdateAsync(user.GetTenantId(), widgetId, input.Draft!, expected, quotas.For(user), cancellationToken) switch
         {
-            UpdateOutcome.Done done => OkWithETag(request.HttpContext, done.Widget),
+            // This instance's embeds change before the response: the owner's next view shows the edit without waiting for
+            // the notification, which tells the rest of the fleet.
+            UpdateOutcome.Done done => Invalidated(embeds, done.Widget.Id, done.Widget.Version, OkWithETag(request.HttpContext, done.Widget)),
             UpdateOutcome.QuotaExceeded over => quotas.Refuse(user, over.Breach),
             UpdateOutcome.VersionMismatch mismatch => VersionMismatch(mismatch.CurrentVersion),
             _ => WidgetNotFound(widgetId),
@@ -214,7 +217,7 @@ internal static class WidgetsApi
     }
 
     private static async Task<IResult> DeleteAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, WidgetStore store, CancellationToken cancellationToken)
+        string id, HttpRequest request, ClaimsPrincipal user, WidgetStore store, EmbedCache embeds, CancellationToken cancellationToken)
     {
         if (!TryParseId(id, out var widgetId, out var invalid))
         {
@@ -229,10 +232,16 @@ internal static class WidgetsApi
 
         return await store.DeleteAsync(user.GetTenantId(), widgetId, expected, cancellationToken) switch
         {
-            UpdateOutcome.Done => TypedResults.NoContent(),
+            UpdateOutcome.Done => Invalidated(embeds, widgetId, VersionFloors.Deleted, TypedResults.NoContent()),
             UpdateOutcome.VersionMismatch mismatch => VersionMismatch(mismatch.CurrentVersion),
             _ => WidgetNotFound(widgetId),
         };
+    }
+
+    private static IResult Invalidated(EmbedCache embeds, Guid id, int version, IResult result)
+    {
+        embeds.Invalidate(id, version, "change");
+        return result;
     }
 
     /// <summary>The version a PUT or DELETE is conditional on (null: any), or the response that refuses it.</summary>

@@ -11,7 +11,7 @@ namespace Widgetify.Api.Auth;
 /// nothing to replay or to match against <c>api_keys</c>.
 /// <list type="bullet">
 /// <item>Valid keys, for <see cref="ApiOptions.ApiKeyCacheDuration"/> (never past the key's expiry). A revoke, a rotation
-/// or an expiry change evicts the key at once through <see cref="ApiKeyChangeListener"/>; the duration only bounds how
+/// or an expiry change evicts the key at once through <see cref="ApiKeyChangeSubscriber"/>; the duration only bounds how
 /// stale an instance can be while that listener is disconnected.</item>
 /// <item>Rejected keys (unknown, revoked, expired), for <see cref="ApiOptions.RejectedKeyCacheDuration"/>, at most
 /// <see cref="ApiOptions.RejectedKeyCacheSize"/> of them. Any key change empties this half, so a key inserted or

@@ -10,7 +10,7 @@ namespace Widgetify.Api.Data;
 /// so another tenant's widget is simply not found.</summary>
 internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGenerator ids, TimeProvider timeProvider)
 {
-    private const string Columns = "id, tenant_id, name, kind, config, created_at, updated_at, version, view_count";
+    internal const string Columns = "id, tenant_id, name, kind, config, created_at, updated_at, version, view_count";
 
     // The widget as created, kept with its Idempotency-Key so a retry gets the same widget back. This is the row, not a
     // response: how a widget is rendered is the API's business. Web defaults (camelCase) read the rows written when the
@@ -350,7 +350,7 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    private static Widget Read(NpgsqlDataReader reader) => new(
+    internal static Widget Read(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetGuid(1),
         reader.GetString(2),

@@ -8,18 +8,36 @@ namespace Widgetify.Api.Polls;
 /// token one.</summary>
 internal static class PollEmbed
 {
+    /// <param name="widget">The poll.</param>
+    /// <param name="totals">The poll's totals as the embed cache holds them: a first-time visitor (no token yet, so no
+    /// vote) is answered from them without a database read. A returning visitor's page reads their vote from the
+    /// primary, with the totals, as it always did: right after voting they must see it.</param>
+    /// <param name="context">The request.</param>
+    /// <param name="polls">Reads a returning visitor's vote.</param>
+    /// <param name="timeProvider">Whether the poll has closed.</param>
+    /// <param name="wantsJson">JSON rather than HTML.</param>
+    /// <param name="cancellationToken">The request's.</param>
     public static async Task<IResult> RenderAsync(
-        Widget widget, HttpContext context, PollStore polls, TimeProvider timeProvider, bool wantsJson, CancellationToken cancellationToken)
+        Widget widget, PollTally? totals, HttpContext context, PollStore polls, TimeProvider timeProvider, bool wantsJson,
+        CancellationToken cancellationToken)
     {
         var request = context.Request;
         var visitor = VisitorToken.FromCookie(request);
+        PollPage page;
         if (visitor is null)
         {
             visitor = VisitorToken.New();
             VisitorToken.SetCookie(context, visitor);
+            var config = PollConfig.Read(widget.Config);
+            page = totals is not null
+                ? new PollPage(config, totals, config.IsClosed(timeProvider.GetUtcNow()), visitor)
+                : await ReadPageAsync(widget, visitor, polls, timeProvider, cancellationToken);
+        }
+        else
+        {
+            page = await ReadPageAsync(widget, visitor, polls, timeProvider, cancellationToken);
         }
 
-        var page = await ReadPageAsync(widget, visitor, polls, timeProvider, cancellationToken);
         var headers = context.Response.Headers;
         headers.CacheControl = "private, no-store";
         headers.Vary = "Accept, Cookie";

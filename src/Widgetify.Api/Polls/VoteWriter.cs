@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Widgetify.Api.Embed.Caching;
 using Widgetify.Core.Database;
 using Widgetify.Observability.Database;
 
@@ -28,9 +29,20 @@ internal sealed partial class VoteWriter : BackgroundService
     private long _votes;
     private int _largestBatch;
 
+    private readonly EmbedCache? _embeds;
+
+    /// <param name="store">Where batches are written.</param>
+    /// <param name="writeFailures">Records a batch's failure for the writes health check.</param>
+    /// <param name="timeProvider">Paces the batch window.</param>
+    /// <param name="options">The batch window and sizes.</param>
+    /// <param name="logger">Logs failed batches.</param>
+    /// <param name="embeds">Told of the polls a committed batch counted votes on, before the votes are acknowledged, so this
+    /// instance's next embed of them shows the new totals (the others hear the batch's notification, migration 0006).</param>
     public VoteWriter(
-        PollStore store, DatabaseWriteFailures writeFailures, TimeProvider timeProvider, IOptions<WidgetifyOptions> options, ILogger<VoteWriter> logger)
+        PollStore store, DatabaseWriteFailures writeFailures, TimeProvider timeProvider, IOptions<WidgetifyOptions> options, ILogger<VoteWriter> logger,
+        EmbedCache? embeds = null)
     {
+        _embeds = embeds;
         var polls = options.Value.Polls;
         _window = polls.BatchWindow;
         _maxBatch = polls.MaxBatchSize;
@@ -112,6 +124,11 @@ internal sealed partial class VoteWriter : BackgroundService
         try
         {
             var written = await _store.WriteBatchAsync([.. first.Values], _timeProvider.GetUtcNow(), _abandon.Token);
+            foreach (var pollId in written.Counted.Select(c => c.PollId).Distinct())
+            {
+                _embeds?.Invalidate(pollId, null, "votes");
+            }
+
             foreach (var vote in batch)
             {
                 vote.Complete(

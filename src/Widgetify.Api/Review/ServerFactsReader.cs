@@ -9,8 +9,8 @@ namespace Widgetify.Api.Review;
 /// connected, its timeouts and TLS, and (on the primary) how many instances hold a lease in the connection budget.</summary>
 internal static class ServerFactsReader
 {
-    // Other clients: client backends that are neither Widgetify's pools ('widgetify', 'widgetify-probe', the key listener
-    // 'widgetify-keys', which the budget counts as the instance's own ...), nor its control connections ('<instance>-control'),
+    // Other clients: client backends that are neither Widgetify's pools ('widgetify', 'widgetify-probe', the notification listener
+    // 'widgetify-listener', which the budget counts as the instance's own ...), nor its control connections ('<instance>-control'),
     // nor this session. The lease count is read
     // only when the table exists (a server no instance has run against has none), through query_to_xml, so that one
     // statement can name a table that may be missing: the CASE evaluates it only when to_regclass found it.

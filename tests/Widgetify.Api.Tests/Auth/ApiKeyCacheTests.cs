@@ -25,7 +25,7 @@ public sealed class ApiKeyCacheTests : IAsyncLifetime
             ["Widgetify:Api:RejectedKeyCacheDuration"] = "00:05:00",
             ["Widgetify:Api:KeyUsageFlushInterval"] = "00:00:01",
         });
-        var listener = Server.Services.GetRequiredService<ApiKeyChangeListener>();
+        var listener = Server.Services.GetRequiredService<Widgetify.Api.Notifications.NotificationListener>();
         await BoundedWait.UntilAsync(() => listener.IsListening, () => "not listening", "the instance listens for key changes");
     }
 

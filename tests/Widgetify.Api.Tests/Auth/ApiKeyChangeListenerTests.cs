@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Widgetify.Api.Administration;
-using Widgetify.Api.Auth;
+using Widgetify.Api.Notifications;
 using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Auth;
@@ -96,9 +96,9 @@ public sealed class ApiKeyChangeListenerTests : IAsyncLifetime
         using var tenant = await First.CreateTenantAsync();
         using var onSecond = Second.CreateClient("Bearer " + tenant.Key);
         (await onSecond.GetAsync("/api/widgets")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var listener = Second.Services.GetRequiredService<ApiKeyChangeListener>();
+        var listener = Second.Services.GetRequiredService<NotificationListener>();
         var connectsBefore = listener.Connects;
-        await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'widgetify-keys'");
+        await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'widgetify-listener'");
         await BoundedWait.UntilAsync(
             () => listener.IsListening && listener.Connects > connectsBefore, () => $"connects {listener.Connects}, listening {listener.IsListening}",
             "the listener reconnected after its first backoff (1 s)");
@@ -112,7 +112,7 @@ public sealed class ApiKeyChangeListenerTests : IAsyncLifetime
 
     private static Task WaitUntilListeningAsync(WidgetifyServer server)
     {
-        var listener = server.Services.GetRequiredService<ApiKeyChangeListener>();
+        var listener = server.Services.GetRequiredService<NotificationListener>();
         return BoundedWait.UntilAsync(() => listener.IsListening, () => "not listening", "the instance listens for key changes");
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Widgetify.Api.Auth;
+using Widgetify.Api.Notifications;
 using Widgetify.Api.Data;
 using Widgetify.Api.Tests.Infrastructure;
 using Widgetify.Overload.PoolGovernance;
@@ -64,7 +64,7 @@ public sealed class FleetConnectionBudgetTests : IAsyncLifetime
         var instances = new[] { _first!, _second! };
         foreach (var server in instances)
         {
-            var listener = server.Services.GetRequiredService<ApiKeyChangeListener>();
+            var listener = server.Services.GetRequiredService<NotificationListener>();
             await BoundedWait.UntilAsync(() => listener.IsListening, () => "not listening", "the key listener holds its connection", Bound);
         }
 
@@ -104,14 +104,14 @@ public sealed class FleetConnectionBudgetTests : IAsyncLifetime
     };
 
     /// <summary>The instances' request pools (application_name = the name), control connections (<c>-control</c>) and
-    /// key listeners (<c>-keys</c>), as PostgreSQL counts them.</summary>
+    /// notification listeners (<c>-listener</c>), as PostgreSQL counts them.</summary>
     private async Task<long> FleetConnectionsAsync(params string[] names)
     {
         await using var connection = new NpgsqlConnection(_postgres!.Cluster.AdminConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND application_name = ANY($1)", connection);
-        command.Parameters.Add(new() { Value = names.SelectMany(n => new[] { n, n + "-control", n + "-keys" }).ToArray() });
+        command.Parameters.Add(new() { Value = names.SelectMany(n => new[] { n, n + "-control", n + NotificationListener.ApplicationNameSuffix }).ToArray() });
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Widgetify.Api.Auth;
@@ -7,20 +6,18 @@ using Widgetify.Api.Data;
 namespace Widgetify.Api.Tests.Auth;
 
 /// <summary>What one notification does to the cache, without a server: the named key goes, others stay, refusals go.</summary>
-public sealed class ApiKeyChangeListenerApplyTests : IDisposable
+public sealed class ApiKeyChangeSubscriberTests
 {
     private readonly FakeTimeProvider _time = new();
     private readonly ApiKeyCache _cache;
-    private readonly ApiKeyChangeListener _listener;
+    private readonly ApiKeyChangeSubscriber _listener;
 
-    public ApiKeyChangeListenerApplyTests()
+    public ApiKeyChangeSubscriberTests()
     {
         var options = Options.Create(new WidgetifyOptions { Database = { ConnectionString = "Host=127.0.0.1" } });
         _cache = new ApiKeyCache(_time, options);
-        _listener = new ApiKeyChangeListener(_cache, _time, options, NullLogger<ApiKeyChangeListener>.Instance);
+        _listener = new ApiKeyChangeSubscriber(_cache);
     }
-
-    public void Dispose() => _listener.Dispose();
 
     [Fact]
     public void Apply_UpdateOfOneKey_EvictsThatKeyAndEveryRefusalButKeepsOtherKeys()

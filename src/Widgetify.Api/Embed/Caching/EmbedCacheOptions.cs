@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Widgetify.Api.Embed.Caching;
+
+/// <summary>The rendered-widget cache of the public embed (<c>Widgetify:Embed:Cache</c>): what bounds its staleness
+/// and its memory. Edits reach every instance at once through LISTEN/NOTIFY; these bound the rest.</summary>
+public sealed class EmbedCacheOptions : IValidatableObject
+{
+    /// <summary>Whether embeds are answered from memory. Off: every embed reads the database, as before the cache (the
+    /// benchmark's comparison).</summary>
+    /// <value>Default true.</value>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How far the view count (and a poll's totals) an embed shows may trail the database: an entry older than
+    /// this is still served while one request re-reads it in the background. Every embed counts a view, so a served
+    /// entry's count is always moving; this is the price of not reading it per request. The default matches the 10 s
+    /// browsers and CDNs may already keep an embed (<see cref="EmbedOptions.CacheMaxAgeSeconds"/>); shorter makes a
+    /// widget requested less often than once per interval cost a read per request again (measured: docs/benchmarks.md).</summary>
+    /// <value>Default 10 s; range 100 ms to 10 min, at most <see cref="MaxStaleness"/>.</value>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ViewCountRefresh { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The oldest entry ever served: past it a request waits for the re-read. It bounds how long an edit can go
+    /// unseen when its notification was missed and the background re-reads fail (the database unreachable), after which
+    /// embeds fail as they would without the cache rather than show an old widget forever.</summary>
+    /// <value>Default 30 s; range 1 s to 1 h.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MaxStaleness { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bytes the cached entries may take (their rendered bytes and an estimate of the record); past it the least
+    /// recently used are evicted.</summary>
+    /// <value>Default 64 MiB; range 1 MiB to 16 GiB.</value>
+    [Range(1L << 20, 16L << 30)]
+    public long SizeLimitBytes { get; set; } = 64L << 20;
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ViewCountRefresh > MaxStaleness)
+        {
+            yield return new ValidationResult(
+                $"Widgetify:Embed:Cache:ViewCountRefresh ({ViewCountRefresh}) must not exceed Widgetify:Embed:Cache:MaxStaleness ({MaxStaleness}): " +
+                "an entry is re-read in the background after the first and never served after the second. Lower the first or raise the second.",
+                [nameof(ViewCountRefresh), nameof(MaxStaleness)]);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Widgetify.Api.Embed.Caching;
+using Widgetify.Api.Notifications;
+using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Api.Tests.Polls;
+
+namespace Widgetify.Api.Tests.Embed.Caching;
+
+/// <summary>Two instances on one real PostgreSQL, as a fleet runs: a change made through one (or by SQL) reaches the
+/// other's cached embed at once. Both keep entries for 10 minutes (ViewCountRefresh and MaxStaleness), so only the
+/// LISTEN/NOTIFY path can explain the other instance's new answer within the tests' 10 s bound; nothing advances a clock.</summary>
+public sealed class EmbedCacheFleetTests : IAsyncLifetime
+{
+    private TestPostgres? _postgres;
+    private WidgetifyServer? _first;
+    private WidgetifyServer? _second;
+
+    private WidgetifyServer First => _first!;
+
+    private WidgetifyServer Second => _second!;
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            _postgres = await TestPostgres.StartAsync();
+            var settings = new Dictionary<string, string?>(ApiFixture.NeverShed)
+            {
+                ["Widgetify:Embed:Cache:ViewCountRefresh"] = "00:10:00",
+                ["Widgetify:Embed:Cache:MaxStaleness"] = "00:10:00",
+            };
+            _first = await WidgetifyServer.StartAsync(_postgres, settings);
+            _second = await WidgetifyServer.StartAsync(_postgres, settings);
+            await WaitUntilListeningAsync(First);
+            await WaitUntilListeningAsync(Second);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in new[] { _first, _second })
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Edit_ThroughOneInstance_OtherInstancesCachedEmbedShowsItAtOnce()
+    {
+        // Arrange: the second instance has the widget cached.
+        using var tenant = await First.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Before", "counter", new { label = "seen" });
+        using var visitor = Second.CreateClient();
+        (await EmbedNameAsync(visitor, widget.Id)).ShouldBe("Before");
+        (await EmbedNameAsync(visitor, widget.Id)).ShouldBe("Before");
+        Cache(Second).Count.ShouldBe(1);
+
+        // Act
+        using (var put = await tenant.Http.PutWidgetAsync(widget.Id, new { name = "After", kind = "counter", config = new { label = "seen" } }, "\"1\""))
+        {
+            await put.ShouldBeWidgetAsync();
+        }
+
+        // Assert
+        await WaitUntilAsync(async () => await EmbedNameAsync(visitor, widget.Id) == "After", "the edit reaches the other instance's cache");
+        (await EmbedNameAsync(tenant.Http, widget.Id)).ShouldBe("After", "the writing instance drops its own entry before answering");
+    }
+
+    [Fact]
+    public async Task EditBySql_NoInstanceWroteIt_EveryCachedEmbedShowsIt()
+    {
+        using var tenant = await First.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Before");
+        using var visitor = Second.CreateClient();
+        (await EmbedNameAsync(visitor, widget.Id)).ShouldBe("Before");
+
+        await ExecuteAsync($"UPDATE widgets SET name = 'By SQL', version = version + 1 WHERE id = '{widget.Id}'");
+
+        await WaitUntilAsync(async () => await EmbedNameAsync(visitor, widget.Id) == "By SQL", "the trigger's notification reaches the cache");
+    }
+
+    [Fact]
+    public async Task Delete_ThroughOneInstance_OtherInstanceAnswers404()
+    {
+        using var tenant = await First.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync();
+        using var visitor = Second.CreateClient();
+        (await visitor.GetAsync($"/w/{widget.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using (var delete = await tenant.Http.DeleteWidgetAsync(widget.Id))
+        {
+            delete.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        await WaitUntilAsync(
+            async () => (await visitor.GetAsync($"/w/{widget.Id}")).StatusCode == HttpStatusCode.NotFound, "the deletion reaches the other instance");
+        using var again = await tenant.Http.GetAsync($"/w/{widget.Id}");
+        await again.ShouldBeProblemAsync(HttpStatusCode.NotFound, widget.Id.ToString());
+    }
+
+    [Fact]
+    public async Task VoteBatch_CommittedThroughOneInstance_OtherInstanceShowsFirstTimeVisitorsTheNewTotals()
+    {
+        // Arrange: a first-time visitor's JSON on the second instance comes from its cache (no cookie: no vote to read).
+        using var tenant = await First.CreateTenantAsync();
+        var poll = await tenant.Http.CreateWidgetAsync("Poll", "poll", new { question = "Tea?", options = (string[])["yes", "no"] });
+        using var onSecond = PollHttp.CreateVisitorClient(Second.BaseAddress);
+        (await TotalVotesAsync(onSecond, poll.Id)).ShouldBe(0);
+        var loads = Cache(Second).Loads;
+        (await TotalVotesAsync(onSecond, poll.Id)).ShouldBe(0);
+        Cache(Second).Loads.ShouldBe(loads, "a first-time visitor's poll embed is answered without a database read");
+
+        // Act
+        using var onFirst = PollHttp.CreateVisitorClient(First.BaseAddress);
+        await onFirst.VoteJsonAsync(poll.Id, 0, PollHttp.NewVisitor());
+
+        // Assert
+        await WaitUntilAsync(async () => await TotalVotesAsync(onSecond, poll.Id) == 1, "the batch's notification reaches the other instance");
+    }
+
+    [Fact]
+    public async Task ListenerConnectionKilled_Reconnects_EmptiesTheCacheThenStillHearsEdits()
+    {
+        using var tenant = await First.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Before");
+        using var visitor = Second.CreateClient();
+        (await EmbedNameAsync(visitor, widget.Id)).ShouldBe("Before");
+        var listener = Second.Services.GetRequiredService<NotificationListener>();
+        var connects = listener.Connects;
+
+        await ExecuteAsync(
+            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'widgetify{NotificationListener.ApplicationNameSuffix}'");
+        await BoundedWait.UntilAsync(
+            () => listener.IsListening && listener.Connects > connects, () => $"connects {listener.Connects}", "the listener reconnected (1 s backoff)");
+
+        Cache(Second).Count.ShouldBe(0, "notifications may have been missed while disconnected: nothing cached is trusted");
+        (await EmbedNameAsync(visitor, widget.Id)).ShouldBe("Before");
+        using (var put = await tenant.Http.PutWidgetAsync(widget.Id, new { name = "After", kind = "counter", config = new { } }, "\"1\""))
+        {
+            await put.ShouldBeWidgetAsync();
+        }
+
+        await WaitUntilAsync(async () => await EmbedNameAsync(visitor, widget.Id) == "After", "edits are heard again after the reconnect");
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await UnpooledConnection.OpenAsync(_postgres!.ConnectionString, "widgetify-test");
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static EmbedCache Cache(WidgetifyServer server) => server.Services.GetRequiredService<EmbedCache>();
+
+    private static async Task<string?> EmbedNameAsync(HttpClient client, Guid id)
+    {
+        using var response = await client.GetWithAcceptAsync($"/w/{id}", "application/json");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("name").GetString();
+    }
+
+    private static async Task<long> TotalVotesAsync(HttpClient client, Guid pollId)
+    {
+        using var response = await client.GetEmbedAsync(pollId, json: true);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("totalVotes").GetInt64();
+    }
+
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string because) =>
+        BoundedWait.UntilAsync(condition, () => "not yet", because, TimeSpan.FromSeconds(10));
+
+    private static Task WaitUntilListeningAsync(WidgetifyServer server)
+    {
+        var listener = server.Services.GetRequiredService<NotificationListener>();
+        return BoundedWait.UntilAsync(() => listener.IsListening, () => "not listening", "the instance listens for changes");
+    }
+}
