@@ -75,9 +75,9 @@ public static class WidgetifyApplication
         services.AddHostedService<PoolGovernorService>();
         services.AddHostedService<ReadRoutingService>();
         services.AddAdmissionControl(sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Admission);
-        // Tenants' shares of the admission limit: who a request is for, from memory only. The widget cache replaces the
-        // lookup (TryAdd: a registration made before this one wins) so embeds are partitioned by tenant, not by widget.
-        services.TryAddSingleton<IWidgetTenantLookup, NoWidgetTenantLookup>();
+        // Tenants' shares of the admission limit: who a request is for, from memory only. The embed cache knows the tenant
+        // of every widget it holds, so a hot widget's embeds count against its tenant; an uncached one against itself.
+        services.AddSingleton<IWidgetTenantLookup>(sp => sp.GetRequiredService<EmbedCache>());
         services.AddAdmissionPartitioner<TenantPartitioner>();
         services.AddSingleton<WidgetIdGenerator>();
         services.AddSingleton<WidgetStore>();

@@ -1,8 +1,8 @@
 namespace Widgetify.Api.TenantShares;
 
 /// <summary>The tenant that owns a widget, from memory only: admission asks it for every embed, shed ones included,
-/// before anything touches the database. The in-process widget cache answers it once it is registered in place of
-/// <see cref="NoWidgetTenantLookup"/> (WidgetifyApplication.AddWidgetify).</summary>
+/// before anything touches the database. The embed cache (<see cref="Embed.Caching.EmbedCache"/>) answers it for the
+/// widgets it holds.</summary>
 internal interface IWidgetTenantLookup
 {
     /// <summary>The owner of <paramref name="widgetId"/> if it is known without I/O.</summary>

@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Widgetify.Api.TenantShares;
 using Widgetify.Api.Tests.Infrastructure;
 using Widgetify.Overload.AdmissionControl;
 
@@ -31,6 +33,34 @@ public sealed class TenantSharesTests : IAsyncLifetime
         if (_dedicated is not null)
         {
             await _dedicated.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task GetPartitionKey_EmbedOfAWidgetServedOnce_IsItsTenantFromTheEmbedCache()
+    {
+        // Arrange: two widgets of one tenant, one of them fetched once (so the embed cache holds it)
+        using var owner = await Server.CreateTenantAsync();
+        var served = await owner.Http.CreateWidgetAsync("served");
+        var cold = await owner.Http.CreateWidgetAsync("cold");
+        using var visitor = Server.CreateClient();
+        (await visitor.GetAsync($"/w/{served.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var partitioner = Server.Services.GetRequiredService<IAdmissionPartitioner>();
+
+        // Act
+        var servedKey = partitioner.GetPartitionKey(EmbedOf(served.Id));
+        var coldKey = partitioner.GetPartitionKey(EmbedOf(cold.Id));
+
+        // Assert: the served widget counts against its tenant; the other one, not read yet, against itself
+        servedKey.ShouldBe(TenantPartitioner.TenantKey(owner.TenantId));
+        coldKey.ShouldBe($"widget:{cold.Id}");
+
+        static DefaultHttpContext EmbedOf(Guid id)
+        {
+            var context = new DefaultHttpContext();
+            context.Request.Path = $"/w/{id}";
+            context.Request.RouteValues["id"] = id.ToString();
+            return context;
         }
     }
 

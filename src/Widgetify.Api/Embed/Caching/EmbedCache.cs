@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Widgetify.Api.TenantShares;
 using Widgetify.Core.Deadlines;
 using Widgetify.Overload.Routing;
 
@@ -24,7 +25,7 @@ namespace Widgetify.Api.Embed.Caching;
 /// <item>Memory: <see cref="MemoryCache"/> with a size limit in bytes (<see cref="EmbedCacheOptions.SizeLimitBytes"/>),
 /// entries sized by their bytes; over the limit it evicts the least recently used.</item>
 /// </list></summary>
-internal sealed class EmbedCache : IDisposable
+internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
 {
     private readonly MemoryCache _entries;
     private readonly ConcurrentDictionary<Guid, Task<CachedWidget?>> _inflight = new();
