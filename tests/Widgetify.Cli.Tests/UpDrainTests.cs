@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using Widgetify.Cli.Tests.Cluster;
 using Widgetify.Cli.Tests.Infrastructure;
 using Widgetify.Testing;
 using Xunit.Abstractions;
@@ -23,19 +24,11 @@ public sealed class UpDrainTests(ITestOutputHelper output)
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RequestBound = TimeSpan.FromSeconds(30);
 
-    /// <summary>A second between readiness failing and the listener closing, so the poller can see the order; admission
-    /// that never sheds and deadlines that a machine busy with other tests does not reach, so that every answer the load
-    /// gets is a 2xx or a sign of the stop.</summary>
-    private static readonly Dictionary<string, string> Settings = new()
+    /// <summary>A second between readiness failing and the listener closing, so the poller can see the order, and the
+    /// cluster tests' admission that never sheds (every answer the load gets is a 2xx or a sign of the stop).</summary>
+    private static readonly Dictionary<string, string> Settings = new(RunningCluster.CalmAdmission)
     {
         ["Widgetify__Api__DrainDelay"] = "00:00:01",
-        ["Widgetify__Admission__InitialLimit"] = "1000",
-        ["Widgetify__Admission__MinLimit"] = "1000",
-        ["Widgetify__Admission__MaxLimit"] = "1000",
-        ["Widgetify__Admission__QueueInterval"] = "00:00:10",
-        ["Widgetify__Admission__QueueTargetDelay"] = "00:00:10",
-        ["Widgetify__Admission__ReadTimeout"] = "00:00:20",
-        ["Widgetify__Admission__WriteTimeout"] = "00:00:20",
     };
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
