@@ -19,7 +19,9 @@ namespace Widgetify.Api.Embed.Caching;
 internal sealed class CachedWidget
 {
     /// <summary>What an entry costs besides its strings and bytes: the row's objects, the config's parsed document, the
-    /// cache's own entry and dictionary slot (measured: see docs/benchmarks.md, "Rendered-widget cache").</summary>
+    /// cache's own entry and dictionary slot. An estimate, checked against the heap (CachedWidgetSizeTests,
+    /// docs/benchmarks.md "Rendered-widget cache"): whole entries come out 14% to 37% above what they take, so the size
+    /// limit errs on the side of holding less.</summary>
     internal const int Overhead = 1_200;
 
     private CachedWidget(WidgetSnapshot snapshot, long filledAt, byte[]? html, string? contentSecurityPolicy, byte[]? json)

@@ -19,7 +19,12 @@ namespace Widgetify.Api.Embed.Caching;
 /// from the primary, and a read that was in flight when the change was heard is not kept.</item>
 /// <item>Staleness: an entry older than <see cref="EmbedCacheOptions.ViewCountRefresh"/> is served while one background
 /// read refreshes it (view counts and poll totals move without notifications); one older than
-/// <see cref="EmbedCacheOptions.MaxStaleness"/> is never served.</item>
+/// <see cref="EmbedCacheOptions.MaxStaleness"/> is never served. At most <see cref="EmbedCacheOptions.MaxConcurrentRefreshes"/>
+/// background reads run at once: when none is free the aged entry is served without one (MaxStaleness still bounds its
+/// age), so thousands of widgets each aging once per interval cannot put thousands of reads a second outside admission.</item>
+/// <item>Primary only after a change: for a while after any change heard (<see cref="VersionFloors.PrimaryOnly"/>) the
+/// widget is read from the primary, since a standby's snapshot of the same version (votes, a same-version edit) may
+/// predate the change; a visitor who just voted then sees totals with their vote.</item>
 /// <item>Consistency tokens: a request whose token is newer than the entry's WAL position reads past the cache, where the
 /// router honours the token, and leaves its fresher snapshot behind.</item>
 /// <item>Memory: <see cref="MemoryCache"/> with a size limit in bytes (<see cref="EmbedCacheOptions.SizeLimitBytes"/>),
@@ -36,6 +41,10 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
     private readonly TimeSpan _refreshAfter;
     private readonly TimeSpan _maxStaleness;
     private readonly TimeSpan _loadTimeout;
+    private readonly SemaphoreSlim _refreshSlots;
+    private long _refreshesSkipped;
+    private long _primaryLoads;
+    private long _misses;
     private long _epoch;
     private long _loads;
 
@@ -59,7 +68,12 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
         });
         // Longer than any read runs (so one in flight is judged against every change heard meanwhile), and than the lag at
         // which the router stops reading from a standby.
-        _floors = new VersionFloors(timeProvider, TimeSpan.FromTicks(Math.Max(_maxStaleness.Ticks, TimeSpan.FromMinutes(2).Ticks)));
+        // The primary-only window after a change: longer than the lag at which the router stops reading from a standby, and
+        // than an entry may be served (so a refresh in that time cannot bring a standby's pre-change snapshot back).
+        var primaryWindow = TimeSpan.FromTicks(Math.Max(_maxStaleness.Ticks, database.Replicas.MaxLag.Ticks));
+        _floors = new VersionFloors(
+            timeProvider, TimeSpan.FromTicks(Math.Max(primaryWindow.Ticks, TimeSpan.FromMinutes(2).Ticks)), primaryWindow);
+        _refreshSlots = new SemaphoreSlim(settings.MaxConcurrentRefreshes, settings.MaxConcurrentRefreshes);
         _floors.Pruned += () => Interlocked.Increment(ref _epoch);
         metrics.Observe(() => _entries.GetCurrentStatistics() is { } s ? (s.CurrentEntryCount, s.CurrentEstimatedSize ?? 0) : (0, 0));
     }
@@ -69,6 +83,19 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
 
     /// <summary>Database reads this cache has made (the single-flight tests' view).</summary>
     internal long Loads => Interlocked.Read(ref _loads);
+
+    /// <summary>Of <see cref="Loads"/>, those that went straight to, or back to, the primary.</summary>
+    internal long PrimaryLoads => Interlocked.Read(ref _primaryLoads);
+
+    /// <summary>Background refreshes not started because every slot was busy.</summary>
+    internal long RefreshesSkipped => Interlocked.Read(ref _refreshesSkipped);
+
+    /// <summary>Lookups that found nothing usable and joined (or started) the shared read: the single-flight tests' view of
+    /// how many requests are waiting on it.</summary>
+    internal long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>Whether a change of <paramref name="id"/> has been heard (the tests' way to know a notification arrived).</summary>
+    internal bool HasHeardOf(Guid id) => _floors.ChangedSince(id, 0);
 
     /// <summary>Widgets held now.</summary>
     internal long Count => _entries.Count;
@@ -112,7 +139,7 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
                 if (age >= _refreshAfter)
                 {
                     _metrics.Lookup("stale");
-                    _ = Load(id); // one background re-read however many requests see the entry aged
+                    Refresh(id);
                 }
                 else
                 {
@@ -129,7 +156,9 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
         }
 
         _metrics.Lookup("miss");
-        var loaded = await WaitAsync(Load(id), deadline, cancellationToken);
+        var shared = Load(id);
+        Interlocked.Increment(ref _misses);
+        var loaded = await WaitAsync(shared, deadline, cancellationToken);
         // The shared read ran without the request's token: one that names a later write reads past it.
         return loaded is not null && !Covers(loaded, token) ? await BypassAsync(id, cancellationToken) : loaded;
     }
@@ -140,6 +169,9 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
     {
         _floors.Raise(id, version);
         _entries.Remove(id);
+        // A read in flight began before the change: it is not kept (its sequence is older), and later requests must not
+        // wait for it either; they start one of their own, which the primary-only window sends to the primary.
+        _inflight.TryRemove(id, out _);
         _metrics.Invalidation(reason);
     }
 
@@ -151,7 +183,11 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
         _metrics.Invalidation("reconnect");
     }
 
-    public void Dispose() => _entries.Dispose();
+    public void Dispose()
+    {
+        _entries.Dispose();
+        _refreshSlots.Dispose();
+    }
 
     private static bool Covers(CachedWidget entry, ConsistencyToken? token) => token is not { } t || t.IsCoveredBy(entry.Position);
 
@@ -161,19 +197,57 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
     {
         _metrics.Lookup("bypass");
         var (sequence, epoch) = (_floors.Sequence, Interlocked.Read(ref _epoch));
-        Interlocked.Increment(ref _loads);
-        _metrics.Load(primary: false);
-        var snapshot = await _reader.ReadRoutedAsync(id, cancellationToken);
-        if (!_floors.Admits(id, snapshot.Widget?.Version))
-        {
-            Interlocked.Increment(ref _loads);
-            _metrics.Load(primary: true);
-            snapshot = await _reader.ReadPrimaryAsync(id, cancellationToken);
-        }
-
-        var entry = CachedWidget.From(snapshot, _timeProvider.GetTimestamp(), _timeProvider.GetUtcNow());
+        var entry = CachedWidget.From(await ReadAsync(id, cancellationToken), _timeProvider.GetTimestamp(), _timeProvider.GetUtcNow());
         Keep(id, entry, sequence, epoch);
         return entry;
+    }
+
+    /// <summary>A snapshot no older than any change heard: from the primary while the widget is in its primary-only window,
+    /// else routed, and from the primary again when the routed one is below the version floor.</summary>
+    private async Task<WidgetSnapshot> ReadAsync(Guid id, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _loads);
+        if (_floors.PrimaryOnly(id))
+        {
+            return await ReadPrimaryAsync(id, cancellationToken);
+        }
+
+        _metrics.Load(primary: false);
+        var snapshot = await _reader.ReadRoutedAsync(id, cancellationToken);
+        if (_floors.Admits(id, snapshot.Widget?.Version))
+        {
+            return snapshot;
+        }
+
+        // A standby that has not replayed a change this instance already heard of: the primary has it.
+        Interlocked.Increment(ref _loads);
+        return await ReadPrimaryAsync(id, cancellationToken);
+    }
+
+    private Task<WidgetSnapshot> ReadPrimaryAsync(Guid id, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _primaryLoads);
+        _metrics.Load(primary: true);
+        return _reader.ReadPrimaryAsync(id, cancellationToken);
+    }
+
+    /// <summary>One background re-read of an aged entry, unless one is in flight already or every refresh slot is busy.</summary>
+    private void Refresh(Guid id)
+    {
+        if (_inflight.ContainsKey(id))
+        {
+            return;
+        }
+
+        if (!_refreshSlots.Wait(0))
+        {
+            Interlocked.Increment(ref _refreshesSkipped);
+            _metrics.RefreshSkipped();
+            return;
+        }
+
+        _ = Load(id).ContinueWith(
+            _ => _refreshSlots.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The one read of <paramref name="id"/> in flight, started if none is.</summary>
@@ -220,15 +294,16 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
     {
         var (sequence, epoch) = (_floors.Sequence, Interlocked.Read(ref _epoch));
         using var timeout = new CancellationTokenSource(_loadTimeout, _timeProvider);
-        Interlocked.Increment(ref _loads);
-        _metrics.Load(primary: false);
-        var snapshot = await _reader.ReadRoutedAsync(id, timeout.Token);
-        if (!_floors.Admits(id, snapshot.Widget?.Version))
+        WidgetSnapshot snapshot;
+        try
         {
-            // A standby that has not replayed a change this instance already heard of: the primary has it.
-            Interlocked.Increment(ref _loads);
-            _metrics.Load(primary: true);
-            snapshot = await _reader.ReadPrimaryAsync(id, timeout.Token);
+            snapshot = await ReadAsync(id, timeout.Token);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        {
+            // Its own bound, not a request's cancellation: every waiter is answered 503 as a request's own timeout is.
+            throw new TimeoutException(
+                $"The widget's read did not finish within Database:ConnectTimeoutSeconds + Database:CommandTimeoutSeconds ({_loadTimeout.TotalSeconds:0.###} s).", ex);
         }
 
         var entry = CachedWidget.From(snapshot, _timeProvider.GetTimestamp(), _timeProvider.GetUtcNow());
@@ -238,11 +313,18 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
 
     /// <summary>Keeps a read's entry unless the widget changed (or everything was forgotten) after the read began: that
     /// change may be newer than the snapshot. Checked again after the Set, since a change heard between the first check
-    /// and the Set would otherwise leave the older snapshot in place until it ages out.</summary>
+    /// and the Set would otherwise leave the older snapshot in place until it ages out. A read that found no widget
+    /// removes what is held (a refresh of a widget deleted without a notification heard).</summary>
     private void Keep(Guid id, CachedWidget? entry, long sequence, long epoch)
     {
-        if (entry is null || Changed())
+        if (Changed())
         {
+            return;
+        }
+
+        if (entry is null)
+        {
+            _entries.Remove(id);
             return;
         }
 

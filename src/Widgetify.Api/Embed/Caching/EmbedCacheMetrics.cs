@@ -12,6 +12,8 @@ namespace Widgetify.Api.Embed.Caching;
 /// widget however many requests wait.</item>
 /// <item><c>widgetify.embed.cache.invalidations</c> (counter, {invalidation}, by <c>widgetify.embed.cache.reason</c>:
 /// change, votes, reconnect).</item>
+/// <item><c>widgetify.embed.cache.refreshes_skipped</c> (counter, {refresh}): aged entries served without a background
+/// re-read because <c>Embed:Cache:MaxConcurrentRefreshes</c> were already running.</item>
 /// <item><c>widgetify.embed.cache.entries</c> ({entry}) and <c>widgetify.embed.cache.size</c> (By): what it holds.</item>
 /// </list></summary>
 internal sealed class EmbedCacheMetrics
@@ -21,6 +23,7 @@ internal sealed class EmbedCacheMetrics
     private readonly Counter<long> _lookups;
     private readonly Counter<long> _loads;
     private readonly Counter<long> _invalidations;
+    private readonly Counter<long> _refreshesSkipped;
     private Func<(long Entries, long Bytes)>? _observe;
 
     public EmbedCacheMetrics(IMeterFactory meterFactory)
@@ -29,6 +32,8 @@ internal sealed class EmbedCacheMetrics
         _lookups = meter.CreateCounter<long>("widgetify.embed.cache.lookups", "{lookup}", "Embeds looked up in the rendered-widget cache, by result.");
         _loads = meter.CreateCounter<long>("widgetify.embed.cache.loads", "{query}", "Database reads made by the rendered-widget cache.");
         _invalidations = meter.CreateCounter<long>("widgetify.embed.cache.invalidations", "{invalidation}", "Cached widgets dropped because they changed.");
+        _refreshesSkipped = meter.CreateCounter<long>(
+            "widgetify.embed.cache.refreshes_skipped", "{refresh}", "Aged entries served without a background re-read because every refresh slot was busy.");
         meter.CreateObservableGauge("widgetify.embed.cache.entries", () => _observe?.Invoke().Entries ?? 0, "{entry}", "Widgets in the rendered-widget cache.");
         meter.CreateObservableGauge("widgetify.embed.cache.size", () => _observe?.Invoke().Bytes ?? 0, "By", "Estimated bytes held by the rendered-widget cache.");
     }
@@ -49,6 +54,14 @@ internal sealed class EmbedCacheMetrics
         if (_loads.Enabled)
         {
             _loads.Add(1, new KeyValuePair<string, object?>("widgetify.embed.cache.source", primary ? "primary" : "routed"));
+        }
+    }
+
+    public void RefreshSkipped()
+    {
+        if (_refreshesSkipped.Enabled)
+        {
+            _refreshesSkipped.Add(1);
         }
     }
 

@@ -27,6 +27,14 @@ public sealed class EmbedCacheOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MaxStaleness { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Background re-reads of aged entries running at once, at most. They run outside admission control, one per
+    /// cached widget per <see cref="ViewCountRefresh"/>: 20,000 widgets each embedded now and then would make some 2,000
+    /// reads a second. When every slot is busy an aged entry is served without a re-read (the next request that finds it
+    /// aged tries again; <see cref="MaxStaleness"/> still bounds its age).</summary>
+    /// <value>Default 4; range 1 to 256.</value>
+    [Range(1, 256)]
+    public int MaxConcurrentRefreshes { get; set; } = 4;
+
     /// <summary>Bytes the cached entries may take (their rendered bytes and an estimate of the record); past it the least
     /// recently used are evicted.</summary>
     /// <value>Default 64 MiB; range 1 MiB to 16 GiB.</value>

@@ -4,11 +4,22 @@ namespace Widgetify.Api.Embed.Caching;
 /// none) and when it last changed, in a sequence shared by every widget. A read that started before a change was heard
 /// (its sequence is lower) is not kept, and a snapshot below the floor (a standby that has not replayed the change yet)
 /// is read again from the primary.
+/// <para>A version floor cannot tell a standby's pre-change snapshot from the change when the version did not move (a vote
+/// batch moves a poll's totals, an edit by SQL may leave the version as it was), and an instance that held no entry
+/// does not know the version before the change. So for <see cref="PrimaryWindow"/> after any change heard the widget is
+/// read from the primary only (<see cref="PrimaryOnly"/>): the window is longer than the lag at which the router stops
+/// reading from a standby.</para>
 /// <para>Bounded: a floor is kept for <see cref="Retention"/> (longer than any read runs, and than the lag at which the
 /// router stops reading from a standby); past <see cref="Capacity"/> floors the oldest go and <see cref="Pruned"/> tells
 /// the cache that reads in flight may no longer be judged, so it keeps none of them.</para></summary>
-internal sealed class VersionFloors(TimeProvider timeProvider, TimeSpan retention)
+internal sealed class VersionFloors(TimeProvider timeProvider, TimeSpan retention, TimeSpan primaryWindow)
 {
+    /// <summary>Floors kept for <paramref name="retention"/>, with no primary-only window (the version floors alone).</summary>
+    public VersionFloors(TimeProvider timeProvider, TimeSpan retention)
+        : this(timeProvider, retention, TimeSpan.Zero)
+    {
+    }
+
     /// <summary>The floor of a deleted widget: no version may be shown.</summary>
     public const int Deleted = int.MaxValue;
 
@@ -21,6 +32,9 @@ internal sealed class VersionFloors(TimeProvider timeProvider, TimeSpan retentio
 
     /// <summary>How long a floor is kept.</summary>
     public TimeSpan Retention { get; } = retention;
+
+    /// <summary>How long after a change heard the widget is read from the primary only.</summary>
+    public TimeSpan PrimaryWindow { get; } = primaryWindow;
 
     /// <summary>Raised when young floors had to go to respect <see cref="Capacity"/>.</summary>
     public event Action? Pruned;
@@ -58,6 +72,11 @@ internal sealed class VersionFloors(TimeProvider timeProvider, TimeSpan retentio
 
         return version is { } v ? v >= floor.MinVersion : floor.MinVersion is 0 or Deleted;
     }
+
+    /// <summary>True while a change of <paramref name="id"/> was heard less than <see cref="PrimaryWindow"/> ago: a standby
+    /// may still show the state before it, with a version the floor admits (votes, a same-version edit).</summary>
+    public bool PrimaryOnly(Guid id) =>
+        _floors.TryGetValue(id, out var floor) && timeProvider.GetElapsedTime(floor.At) < PrimaryWindow;
 
     /// <summary>True when <paramref name="id"/> changed after <paramref name="sequence"/> was taken.</summary>
     public bool ChangedSince(Guid id, long sequence) => _floors.TryGetValue(id, out var floor) && floor.Sequence > sequence;

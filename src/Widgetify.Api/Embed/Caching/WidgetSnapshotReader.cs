@@ -11,10 +11,14 @@ internal sealed class WidgetSnapshotReader(WidgetifyDataSources dataSources)
     // Three statements of one batch, each with its own snapshot (READ COMMITTED), in order: the position is read before
     // the row's snapshot is taken, so every commit at or below it is visible in the row. Read after, it could cover a
     // commit the row's snapshot did not see, and a consistency token of that write would be answered from an entry
-    // without it. On the primary the flushed position (pg_current_wal_lsn), lower than or equal to the insert position
-    // tokens carry: an entry may be judged older than it is (one extra read), never newer.
+    // without it. On the primary, one byte below the write position (pg_current_wal_lsn, WAL written out of the buffers,
+    // not necessarily flushed): a commit record can be written before its transaction is visible, so a snapshot taken
+    // at write position P may miss the commit that ends at P. A token is the insert position read after its COMMIT
+    // returned, so it is at least the write position at any earlier moment: a token at or below P - 1 was handed out
+    // before this read began, when its write was already visible. An entry may be judged older than it is (one extra
+    // read), never newer.
     private const string PositionSql =
-        "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END";
+        "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() - 1 END";
 
     private const string WidgetSql = $"SELECT {WidgetStore.Columns} FROM widgets WHERE id = $1";
 

@@ -62,9 +62,13 @@ public sealed class EmbedCacheFleetTests : IAsyncLifetime
     [Fact]
     public async Task Edit_ThroughOneInstance_OtherInstancesCachedEmbedShowsItAtOnce()
     {
-        // Arrange: the second instance has the widget cached.
+        // Arrange: both instances have the widget cached; the first hears no notifications (its listener stopped), so
+        // only its own invalidation can explain its next answer.
         using var tenant = await First.CreateTenantAsync();
         var widget = await tenant.Http.CreateWidgetAsync("Before", "counter", new { label = "seen" });
+        await StopListeningAsync(First);
+        (await EmbedNameAsync(tenant.Http, widget.Id)).ShouldBe("Before");
+        Cache(First).TryGetTenant(widget.Id, out _).ShouldBeTrue("the writing instance holds the widget");
         using var visitor = Second.CreateClient();
         (await EmbedNameAsync(visitor, widget.Id)).ShouldBe("Before");
         (await EmbedNameAsync(visitor, widget.Id)).ShouldBe("Before");
@@ -77,8 +81,8 @@ public sealed class EmbedCacheFleetTests : IAsyncLifetime
         }
 
         // Assert
-        await WaitUntilAsync(async () => await EmbedNameAsync(visitor, widget.Id) == "After", "the edit reaches the other instance's cache");
         (await EmbedNameAsync(tenant.Http, widget.Id)).ShouldBe("After", "the writing instance drops its own entry before answering");
+        await WaitUntilAsync(async () => await EmbedNameAsync(visitor, widget.Id) == "After", "the edit reaches the other instance's cache");
     }
 
     [Fact]
@@ -97,20 +101,29 @@ public sealed class EmbedCacheFleetTests : IAsyncLifetime
     [Fact]
     public async Task Delete_ThroughOneInstance_OtherInstanceAnswers404()
     {
+        // Arrange: both instances hold the widget; the first hears no notifications (its listener stopped).
         using var tenant = await First.CreateTenantAsync();
         var widget = await tenant.Http.CreateWidgetAsync();
+        await StopListeningAsync(First);
+        (await EmbedNameAsync(tenant.Http, widget.Id)).ShouldNotBeNull();
+        Cache(First).TryGetTenant(widget.Id, out _).ShouldBeTrue("the deleting instance holds the widget");
         using var visitor = Second.CreateClient();
         (await visitor.GetAsync($"/w/{widget.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
 
+        // Act
         using (var delete = await tenant.Http.DeleteWidgetAsync(widget.Id))
         {
             delete.StatusCode.ShouldBe(HttpStatusCode.NoContent);
         }
 
+        // Assert
+        using (var again = await tenant.Http.GetAsync($"/w/{widget.Id}"))
+        {
+            await again.ShouldBeProblemAsync(HttpStatusCode.NotFound, widget.Id.ToString()); // the deleting instance's own invalidation
+        }
+
         await WaitUntilAsync(
             async () => (await visitor.GetAsync($"/w/{widget.Id}")).StatusCode == HttpStatusCode.NotFound, "the deletion reaches the other instance");
-        using var again = await tenant.Http.GetAsync($"/w/{widget.Id}");
-        await again.ShouldBeProblemAsync(HttpStatusCode.NotFound, widget.Id.ToString());
     }
 
     [Fact]
@@ -186,6 +199,15 @@ public sealed class EmbedCacheFleetTests : IAsyncLifetime
 
     private static Task WaitUntilAsync(Func<Task<bool>> condition, string because) =>
         BoundedWait.UntilAsync(condition, () => "not yet", because, TimeSpan.FromSeconds(10));
+
+    /// <summary>Stops <paramref name="server"/>'s listener: from then on it hears no change, so only what it does itself
+    /// can explain a new answer.</summary>
+    private static async Task StopListeningAsync(WidgetifyServer server)
+    {
+        var listener = server.Services.GetRequiredService<NotificationListener>();
+        await listener.StopAsync(CancellationToken.None);
+        listener.IsListening.ShouldBeFalse();
+    }
 
     private static Task WaitUntilListeningAsync(WidgetifyServer server)
     {

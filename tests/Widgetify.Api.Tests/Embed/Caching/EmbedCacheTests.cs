@@ -18,12 +18,13 @@ public sealed class EmbedCacheTests(ApiFixture fixture) : IDisposable
 
     public void Dispose() => _cache?.Dispose();
 
-    private EmbedCache NewCache(TimeSpan? refresh = null, TimeSpan? maxStaleness = null, bool enabled = true)
+    private EmbedCache NewCache(TimeSpan? refresh = null, TimeSpan? maxStaleness = null, bool enabled = true, int refreshes = 4)
     {
         var options = new WidgetifyOptions { Database = { ConnectionString = fixture.Postgres.ConnectionString } };
         options.Embed.Cache.Enabled = enabled;
         options.Embed.Cache.ViewCountRefresh = refresh ?? TimeSpan.FromSeconds(2);
         options.Embed.Cache.MaxStaleness = maxStaleness ?? TimeSpan.FromSeconds(30);
+        options.Embed.Cache.MaxConcurrentRefreshes = refreshes;
         var services = fixture.Server.Services;
         return _cache = new EmbedCache(
             services.GetRequiredService<WidgetSnapshotReader>(), services.GetRequiredService<EmbedCacheMetrics>(), _time, Options.Create(options));
@@ -99,10 +100,12 @@ public sealed class EmbedCacheTests(ApiFixture fixture) : IDisposable
     [Fact]
     public async Task GetAsync_VersionHeardAboveWhatTheRoutedReadReturned_ReadsThePrimaryToo()
     {
-        // Arrange: a change to version 2 was heard, but the read (as a lagging standby would) returns version 1.
+        // Arrange: a change to version 2 was heard, but the read (as a lagging standby would) returns version 1. Past the
+        // primary-only window (MaxStaleness, 30 s), so the read is routed first and judged by the floor.
         var cache = NewCache();
         var widget = await CreateWidgetAsync();
         cache.Invalidate(widget.Id, 2, "change");
+        _time.Advance(TimeSpan.FromSeconds(30));
 
         // Act
         var entry = await cache.GetAsync(widget.Id, null, null, CancellationToken.None);
@@ -110,6 +113,121 @@ public sealed class EmbedCacheTests(ApiFixture fixture) : IDisposable
         // Assert: the routed read's snapshot was refused and the primary asked (here it has version 1 too: it is the truth).
         cache.Loads.ShouldBe(2);
         entry!.Widget.Version.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterVotesHeard_ReadsThePrimaryOnlyUntilTheWindowEnds()
+    {
+        // Arrange: a vote batch brings no new version, so a standby's pre-vote snapshot would pass the version floor.
+        var cache = NewCache(refresh: TimeSpan.FromSeconds(2), maxStaleness: TimeSpan.FromSeconds(30));
+        var widget = await CreateWidgetAsync();
+        cache.Invalidate(widget.Id, null, "votes");
+
+        // Act
+        await cache.GetAsync(widget.Id, null, null, CancellationToken.None);
+
+        // Assert: straight to the primary, one read.
+        (cache.Loads, cache.PrimaryLoads).ShouldBe((1, 1));
+
+        // And a refresh after the window (MaxStaleness) is routed again.
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await cache.GetAsync(widget.Id, null, null, CancellationToken.None); // older than MaxStaleness: waits for a read
+        (cache.Loads, cache.PrimaryLoads).ShouldBe((2, 1));
+    }
+
+    [Fact]
+    public async Task Invalidate_ReadInFlight_LaterRequestsStartTheirOwnRead()
+    {
+        // Arrange: a read that began before the votes were heard, held in flight by a lock.
+        var cache = NewCache();
+        var widget = await CreateWidgetAsync();
+        Task<CachedWidget?> before;
+        Task<CachedWidget?> after;
+        await using (var hold = await TableLock.TakeAsync(fixture.Postgres.ConnectionString))
+        {
+            before = cache.GetAsync(widget.Id, null, null, CancellationToken.None).AsTask();
+            await BoundedWait.UntilAsync(() => cache.Loads == 1, () => $"loads {cache.Loads}", "the first read started");
+
+            // Act
+            cache.Invalidate(widget.Id, null, "votes");
+            after = cache.GetAsync(widget.Id, null, null, CancellationToken.None).AsTask();
+
+            // Assert: the later request did not join the pre-change read.
+            await BoundedWait.UntilAsync(() => cache.Loads == 2, () => $"loads {cache.Loads}", "the request after the change read on its own");
+            cache.PrimaryLoads.ShouldBe(1, "from the primary: a standby may not have the votes yet");
+        }
+
+        (await before).ShouldNotBeNull();
+        (await after).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task GetAsync_SharedReadTimesOut_WaitersGetTimeoutException()
+    {
+        // Arrange: the shared read is held by a lock; its own bound (connect + command timeouts) runs on the fake clock.
+        var cache = NewCache();
+        var widget = await CreateWidgetAsync();
+        await using var hold = await TableLock.TakeAsync(fixture.Postgres.ConnectionString);
+        var waiting = cache.GetAsync(widget.Id, null, null, CancellationToken.None).AsTask();
+        await BoundedWait.UntilAsync(() => cache.Loads == 1, () => $"loads {cache.Loads}", "the shared read started");
+
+        // Act
+        _time.Advance(TimeSpan.FromMinutes(10));
+
+        // Assert: a TimeoutException (503 like a request's own database timeout), not a bare cancellation (500).
+        var thrown = await Should.ThrowAsync<TimeoutException>(waiting);
+        thrown.Message.ShouldContain("Database:CommandTimeoutSeconds");
+    }
+
+    [Fact]
+    public async Task GetAsync_RefreshFindsTheWidgetDeleted_DropsTheEntry()
+    {
+        // Arrange: a deletion whose notification this cache never hears.
+        var cache = NewCache(refresh: TimeSpan.FromSeconds(2), maxStaleness: TimeSpan.FromSeconds(30));
+        var widget = await CreateWidgetAsync();
+        await cache.GetAsync(widget.Id, null, null, CancellationToken.None);
+        await ExecuteAsync($"DELETE FROM widgets WHERE id = '{widget.Id}'");
+
+        // Act: the aged entry is served once more while the background read finds the widget gone.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        (await cache.GetAsync(widget.Id, null, null, CancellationToken.None)).ShouldNotBeNull();
+
+        // Assert
+        await BoundedWait.UntilAsync(() => cache.Count == 0, () => $"loads {cache.Loads}", "the refresh that found no widget dropped the entry");
+        (await cache.GetAsync(widget.Id, null, null, CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task GetAsync_EveryRefreshSlotBusy_ServesTheAgedEntryWithoutARead()
+    {
+        // Arrange: one refresh slot, and two aged entries.
+        var cache = NewCache(refresh: TimeSpan.FromSeconds(2), maxStaleness: TimeSpan.FromSeconds(30), refreshes: 1);
+        var first = await CreateWidgetAsync();
+        var second = await CreateWidgetAsync();
+        await cache.GetAsync(first.Id, null, null, CancellationToken.None);
+        await cache.GetAsync(second.Id, null, null, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        await using (var hold = await TableLock.TakeAsync(fixture.Postgres.ConnectionString))
+        {
+            // Act: the first aged entry takes the slot (its refresh held by the lock); the second finds none free.
+            (await cache.GetAsync(first.Id, null, null, CancellationToken.None)).ShouldNotBeNull();
+            await BoundedWait.UntilAsync(() => cache.Loads == 3, () => $"loads {cache.Loads}", "the first refresh started");
+            (await cache.GetAsync(second.Id, null, null, CancellationToken.None)).ShouldNotBeNull("served aged, not waited for");
+
+            // Assert
+            cache.RefreshesSkipped.ShouldBe(1);
+            cache.Loads.ShouldBe(3, "no second refresh while the slot is held");
+        }
+
+        // Once the slot is free, the next request that finds the entry aged refreshes it.
+        await BoundedWait.UntilAsync(
+            async () =>
+            {
+                await cache.GetAsync(second.Id, null, null, CancellationToken.None);
+                return cache.Loads == 4;
+            },
+            () => $"loads {cache.Loads}, skipped {cache.RefreshesSkipped}", "the freed slot refreshed the second entry");
     }
 
     [Fact]

@@ -87,4 +87,24 @@ public sealed class VersionFloorsTests
         floors.Admits(young, 8).ShouldBeFalse();
         pruned.ShouldBe(0, "no young floor had to go, so reads in flight can still be judged");
     }
+
+    [Fact]
+    public void PrimaryOnly_ChangeWithoutANewVersion_TrueForTheWindowThenFalse()
+    {
+        var floors = new VersionFloors(_time, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(30));
+        var (id, other) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        floors.Raise(id, 3);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        floors.PrimaryOnly(id).ShouldBeFalse();
+
+        floors.Raise(id, null); // votes: the floor admits a standby's version 3, which may predate them
+
+        floors.Admits(id, 3).ShouldBeTrue();
+        floors.PrimaryOnly(id).ShouldBeTrue("the version floor cannot tell the standby's totals from the new ones");
+        floors.PrimaryOnly(other).ShouldBeFalse();
+        _time.Advance(TimeSpan.FromSeconds(29.9));
+        floors.PrimaryOnly(id).ShouldBeTrue();
+        _time.Advance(TimeSpan.FromSeconds(0.1));
+        floors.PrimaryOnly(id).ShouldBeFalse("past the window a standby has replayed the change or is out of the rotation");
+    }
 }
