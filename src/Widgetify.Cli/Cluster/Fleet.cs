@@ -11,7 +11,8 @@ namespace Widgetify.Cli.Cluster;
 /// <summary>What 'cluster up' runs: the embedded PostgreSQL and its standbys (as 'up' runs them, through
 /// <see cref="DatabaseTarget"/>), N API instances (each a real 'widgetify up --cluster-instance NAME' process on its own
 /// loopback port, attached to that PostgreSQL) and HAProxy in front. It supervises them until SIGINT/SIGTERM, then stops
-/// them in order: the instances drain, then HAProxy, then the standbys and the primary.</summary>
+/// them in order: HAProxy stops accepting and finishes what it carries, then the instances drain, then the standbys and
+/// the primary.</summary>
 internal sealed partial class Fleet : IDisposable
 {
     private static readonly TimeSpan InstanceStopBound = TimeSpan.FromSeconds(45);
@@ -336,11 +337,25 @@ internal sealed partial class Fleet : IDisposable
         }
     }
 
+    /// <summary>HAProxy first, softly: it stops accepting (a client's new connection is refused, which it can retry
+    /// elsewhere, rather than answered 503) and ends once the requests it carries have their answers from instances that
+    /// still run. Then the instances, which then get no request while they drain, then (the caller) PostgreSQL. Stopping
+    /// the instances first made every one fail readiness at once, and HAProxy answered 503 "no server" until it stopped.</summary>
     private async Task StopAsync()
     {
         ClusterState.Remove(_settings.DataDirectory);
         var running = _slots.Where(s => s.Process is { HasExited: false }).ToList();
         LogStopping(_logger, running.Count);
+        if (_balancer is { HasExited: false })
+        {
+            // SIGUSR1: HAProxy's soft stop, it stops listening and ends when the requests in flight have their answers.
+            _balancer.Signal("USR1");
+            if (!await _balancer.WaitForExitAsync(BalancerStopBound))
+            {
+                LogKilled(_logger, "haproxy", BalancerStopBound.TotalSeconds);
+            }
+        }
+
         foreach (var slot in running)
         {
             slot.Process!.Signal("TERM");
@@ -351,16 +366,6 @@ internal sealed partial class Fleet : IDisposable
             if (!await slot.Process!.WaitForExitAsync(InstanceStopBound))
             {
                 LogKilled(_logger, slot.Name, InstanceStopBound.TotalSeconds);
-            }
-        }
-
-        if (_balancer is { HasExited: false })
-        {
-            // SIGUSR1: HAProxy's soft stop, it stops listening and ends when the requests in flight have their answers.
-            _balancer.Signal("USR1");
-            if (!await _balancer.WaitForExitAsync(BalancerStopBound))
-            {
-                LogKilled(_logger, "haproxy", BalancerStopBound.TotalSeconds);
             }
         }
 
@@ -407,7 +412,7 @@ internal sealed partial class Fleet : IDisposable
               restart        ./widgetify cluster restart --data-dir {_settings.DataDirectory}   (one instance at a time, no request lost)
 
             Try:  curl -H "Authorization: Bearer {demoKey}" "{Url}/api/widgets?limit=3"
-            Ctrl-C stops the instances (they drain), then HAProxy, then PostgreSQL. An instance that dies is started again.
+            Ctrl-C stops HAProxy (softly: requests in flight finish), then the instances, then PostgreSQL. An instance that dies is started again.
             """);
     }
 
@@ -429,7 +434,7 @@ internal sealed partial class Fleet : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping the cluster")]
     private static partial void LogStopRequested(ILogger logger, PosixSignal signal);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping {Count} instance(s) (they drain), then HAProxy, then PostgreSQL")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping HAProxy (softly: it finishes the requests it carries), then {Count} instance(s), then PostgreSQL")]
     private static partial void LogStopping(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Name} did not stop within {Seconds} s and was killed")]
