@@ -209,10 +209,15 @@ internal static class UpCommand
 
         await app.Services.MigrateDatabaseAsync(cancellationToken);
         var (added, sampleId) = await app.Services.EnsureDemoWidgetsAsync(demoWidgets, cancellationToken);
-        var demoKey = await EnsureKeyAsync(
+        // A fleet's instance neither makes keys ('cluster up' checked and saved them before starting it, once for all
+        // instances) nor prints one: its output goes to a log file, and logs are kept and shared more than terminals.
+        var demoKey = clusterInstance is not null ? null : await EnsureKeyAsync(
             app.Services, WidgetifyAdministration.DemoTenant, ApiKeyRole.Tenant, Path.Combine(dataDir, DemoKeyFile), cancellationToken);
-        // Saved, never printed: the dashboard and scripts read it from the file.
-        _ = await EnsureKeyAsync(app.Services, OperatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
+        if (clusterInstance is null)
+        {
+            // Saved, never printed: the dashboard and scripts read it from the file.
+            _ = await EnsureKeyAsync(app.Services, OperatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
+        }
 
         try
         {
@@ -224,7 +229,16 @@ internal static class UpCommand
             return 2;
         }
 
-        Console.WriteLine($"""
+        if (clusterInstance is not null)
+        {
+            Console.WriteLine($"Widgetify instance {clusterInstance} is up at {url} (keys: {Path.Combine(dataDir, DemoKeyFile)}, not printed)");
+        }
+        else
+        {
+            PrintBanner();
+        }
+
+        void PrintBanner() => Console.WriteLine($"""
 
             Widgetify is up at {url}
               database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory}{(c.OwnsServer ? "; restarted if it dies" : "")})\n  backups        {c.Backups.Root}   (WAL archived within 60 s; ./widgetify backup, ./widgetify restore --to TIME)" : "")}{DescribeStandbys(standbys, builder.Configuration)}{DescribeAutoscaler(app.Services.GetRequiredService<IOptions<ScalingOptions>>().Value, url)}

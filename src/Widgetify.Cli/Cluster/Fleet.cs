@@ -144,8 +144,8 @@ internal sealed partial class Fleet : IDisposable
         }
     }
 
-    /// <summary>All instances start together and share the connection budget as they come. The keys are made first, here,
-    /// so that no two instances make them at once; the first instance seeds the demo widgets, as 'up' does.</summary>
+    /// <summary>All instances start together and share the connection budget as they come. The keys are checked (and made
+    /// when missing or no longer valid) first, here, and only here; the first instance seeds the demo widgets, as 'up' does.</summary>
     private async Task StartInstancesAsync(DatabaseTarget database, CancellationToken cancellationToken)
     {
         await EnsureKeyFileAsync(database, WidgetifyAdministration.DemoTenant, ApiKeyRole.Tenant, UpCommand.DemoKeyFile, cancellationToken);
@@ -170,14 +170,16 @@ internal sealed partial class Fleet : IDisposable
         await Task.WhenAll(_slots.Select(slot => WaitUntilReadyAsync(slot, cancellationToken)));
     }
 
-    /// <summary>A saved key is kept (each instance checks it against the database at its start, as 'up' does, and replaces
-    /// one that is no longer valid); a missing one is made and saved owner-only.</summary>
+    /// <summary>A saved key is kept while it is still valid for this database, tenant and role; a missing or invalid one
+    /// is made and saved owner-only. Only here: the instances read the files and never make keys (several making them at
+    /// once would each save their own).</summary>
     private async Task EnsureKeyFileAsync(DatabaseTarget database, string tenant, ApiKeyRole role, string file, CancellationToken cancellationToken)
     {
         var path = Path.Combine(_settings.DataDirectory, file);
-        if (SecretFile.TryRead(path) is not { Length: > 0 })
+        var (key, created) = await WidgetifyAdministration.EnsureKeyAsync(database.ConnectionString, tenant, role, SecretFile.TryRead(path), cancellationToken);
+        if (created)
         {
-            SecretFile.Write(path, await WidgetifyAdministration.CreateKeyAsync(database.ConnectionString, tenant, role, cancellationToken));
+            SecretFile.Write(path, key);
         }
     }
 

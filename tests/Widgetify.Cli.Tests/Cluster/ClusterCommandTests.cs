@@ -58,6 +58,27 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
     }
 
     [Fact]
+    public async Task Up_LogsAreOwnerOnlyAndHoldNoKey()
+    {
+        await Cluster.WaitUntilWholeAsync(WholeBound);
+        var logs = Path.Combine(ClusterState.Folder(Cluster.DataDir.Path), "logs");
+        var operatorKey = File.ReadAllText(Path.Combine(Cluster.DataDir.Path, "operator-api-key")).Trim();
+        const UnixFileMode GroupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+        (File.GetUnixFileMode(logs) & GroupOrOther).ShouldBe(UnixFileMode.None);
+        var files = Directory.GetFiles(logs);
+        files.Length.ShouldBeGreaterThanOrEqualTo(3); // api-1, api-2, haproxy
+        foreach (var log in files)
+        {
+            (File.GetUnixFileMode(log) & GroupOrOther).ShouldBe(UnixFileMode.None, log);
+            var text = await File.ReadAllTextAsync(log);
+            text.ShouldNotContain(Cluster.DemoKey, customMessage: log);
+            text.ShouldNotContain(operatorKey, customMessage: log);
+        }
+    }
+
+    [Fact]
     public async Task Status_Json_ListsInstancesServersAndBalancer()
     {
         await Cluster.WaitUntilWholeAsync(WholeBound);
