@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Widgetify.Api;
 using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
 using Widgetify.Postgres;
@@ -26,6 +28,7 @@ internal sealed partial class Fleet : IDisposable
     private readonly string _folder;
     private readonly Slot[] _slots;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly int _reservedForOtherClients = InstancesReservedForOtherClients();
     private FleetProcess? _balancer;
     private IReadOnlyList<ServerRecord> _servers = [];
     private IReadOnlyDictionary<string, string> _instanceEnvironment = new Dictionary<string, string>();
@@ -392,7 +395,23 @@ internal sealed partial class Fleet : IDisposable
         BalancerPid = _balancer?.Id,
         Instances = [.. _slots.Select(s => s == exited ? s.Record with { Pid = null } : s.Record)],
         Servers = _servers,
+        ReservedForOtherClients = _reservedForOtherClients,
     }.Write(_settings.DataDirectory);
+
+    /// <summary>What the instances read for the budget's reserve: the same sources as theirs (appsettings.json beside the
+    /// program, then the environment they inherit from this process).</summary>
+    private static int InstancesReservedForOtherClients()
+    {
+        var options = new Overload.PoolGovernance.ConnectionBudgetOptions();
+        new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build()
+            .GetSection($"{WidgetifyOptions.SectionName}:ConnectionBudget")
+            .Bind(options);
+        return options.ReservedForOtherClients;
+    }
 
     private void PrintBanner(DatabaseTarget database, string certificate)
     {

@@ -101,6 +101,15 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
         }
 
         var budget = status.GetProperty("budget").GetInt32();
+        await using (var database = await Widgetify.Cli.DatabaseTarget.OpenAsync(null, Cluster.DataDir.Path, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None))
+        await using (var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(database.Cluster!.AdminConnectionString) { Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(
+                "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int", connection);
+            budget.ShouldBe((int)(await command.ExecuteScalarAsync())! - 12, "the instances' ReservedForOtherClients (12 in this fleet), not the default 10");
+        }
+
         instances.Sum(i => i.GetProperty("budgetShare").GetInt32()).ShouldBeLessThanOrEqualTo(budget);
         var primary = status.GetProperty("servers").EnumerateArray().Single();
         primary.GetProperty("role").GetString().ShouldBe("primary");
