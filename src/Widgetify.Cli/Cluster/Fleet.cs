@@ -49,11 +49,16 @@ internal sealed partial class Fleet : IDisposable
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        if (ClusterState.TryRead(_settings.DataDirectory).State is { } running)
+        // Held for this process's whole life: cluster.json is only written once everything is up, so checking it alone
+        // let a second 'cluster up' start while the first was still starting. The kernel drops the lock when this exits.
+        using var coordinatorLock = ClusterLock.TryTake(_settings.DataDirectory, ClusterLock.CoordinatorFile);
+        if (coordinatorLock is null || ClusterState.TryRead(_settings.DataDirectory).State is not null)
         {
+            var running = ClusterState.TryRead(_settings.DataDirectory).State;
             await Console.Error.WriteLineAsync(
-                $"widgetify: a cluster already runs in '{Path.GetFullPath(_settings.DataDirectory)}' (pid {running.CoordinatorPid}, {running.Url}): " +
-                "stop it (Ctrl-C in its terminal, or kill -TERM that pid) or use another --data-dir.");
+                $"widgetify: a cluster already runs (or is starting) in '{Path.GetFullPath(_settings.DataDirectory)}'" +
+                (running is null ? $" (its 'cluster up' holds {Path.Combine(_folder, ClusterLock.CoordinatorFile)})" : $" (pid {running.CoordinatorPid}, {running.Url})") +
+                ": stop it (Ctrl-C in its terminal, or kill -TERM its 'cluster up') or use another --data-dir.");
             return 2;
         }
 
