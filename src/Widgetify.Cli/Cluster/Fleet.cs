@@ -21,6 +21,9 @@ internal sealed partial class Fleet : IDisposable
     private static readonly TimeSpan BalancerStopBound = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan SupervisionInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>A clean exit this soon after the start is not a rolling restart's stop but a failure to run.</summary>
+    private static readonly TimeSpan QuickExit = TimeSpan.FromSeconds(10);
+
     private readonly FleetSettings _settings;
     private readonly ClusterOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -29,7 +32,10 @@ internal sealed partial class Fleet : IDisposable
     private readonly Slot[] _slots;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly int _reservedForOtherClients = InstancesReservedForOtherClients();
+    private readonly List<long> _balancerExits = [];
     private FleetProcess? _balancer;
+    private long? _balancerExitedAt;
+    private TimeSpan _balancerPause;
     private IReadOnlyList<ServerRecord> _servers = [];
     private IReadOnlyDictionary<string, string> _instanceEnvironment = new Dictionary<string, string>();
 
@@ -203,6 +209,7 @@ internal sealed partial class Fleet : IDisposable
         slot.Process?.Dispose();
         slot.Process = FleetProcess.Start(Path.Combine(_folder, "logs", slot.Name + ".log"), _instanceEnvironment, command);
         slot.CrashedAt = null;
+        slot.StartedAt = _timeProvider.GetTimestamp();
         LogInstanceStarted(_logger, slot.Name, slot.Process.Id, slot.Port);
     }
 
@@ -296,7 +303,9 @@ internal sealed partial class Fleet : IDisposable
         : throw new InvalidOperationException("HAProxy is not installed (/usr/sbin/haproxy): run './widgetify cluster up', which installs it, or 'apt-get install haproxy'.");
 
     /// <summary>Starts again what exited: an instance that stopped cleanly at once (a rolling restart stopped it), one that
-    /// crashed after <see cref="ClusterOptions.RestartDelay"/>; HAProxy at once.</summary>
+    /// crashed (or stopped cleanly within <see cref="QuickExit"/> of its start) after <see cref="RestartPause"/>, which grows
+    /// with its recent crashes; HAProxy at once the first time, then with <see cref="ServerSupervisor.Backoff"/>. A process
+    /// that dies at every start is then started again every minute at most, not every tick.</summary>
     private async Task SuperviseAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(SupervisionInterval, _timeProvider);
@@ -308,16 +317,18 @@ internal sealed partial class Fleet : IDisposable
                 foreach (var slot in _slots.Where(s => s.Process is { HasExited: true }))
                 {
                     var code = slot.Process!.ExitCode;
-                    if (code != 0 && slot.CrashedAt is null)
+                    var clean = code == 0 && _timeProvider.GetElapsedTime(slot.StartedAt) >= QuickExit;
+                    if (!clean && slot.CrashedAt is null)
                     {
                         slot.CrashedAt = _timeProvider.GetTimestamp();
-                        LogInstanceCrashed(_logger, slot.Name, slot.Process.Id, code, _options.RestartDelay.TotalSeconds);
+                        slot.RestartPause = RestartPause(_timeProvider, _options.RestartDelay, slot.Crashes, slot.CrashedAt.Value);
+                        LogInstanceCrashed(_logger, slot.Name, slot.Process.Id, code, slot.RestartPause.TotalSeconds);
                         WriteState(exited: slot);
                     }
 
-                    if (code == 0 || _timeProvider.GetElapsedTime(slot.CrashedAt!.Value) >= _options.RestartDelay)
+                    if (clean || _timeProvider.GetElapsedTime(slot.CrashedAt!.Value) >= slot.RestartPause)
                     {
-                        if (code == 0)
+                        if (clean)
                         {
                             LogInstanceStopped(_logger, slot.Name, slot.Process.Id);
                         }
@@ -330,9 +341,19 @@ internal sealed partial class Fleet : IDisposable
 
                 if (_balancer is { HasExited: true })
                 {
-                    LogBalancerExited(_logger, _balancer.Id, _balancer.ExitCode);
-                    StartBalancer();
-                    changed = true;
+                    if (_balancerExitedAt is null)
+                    {
+                        _balancerExitedAt = _timeProvider.GetTimestamp();
+                        _balancerPause = RestartPause(_timeProvider, TimeSpan.Zero, _balancerExits, _balancerExitedAt.Value);
+                        LogBalancerExited(_logger, _balancer.Id, _balancer.ExitCode, _balancerPause.TotalSeconds);
+                    }
+
+                    if (_timeProvider.GetElapsedTime(_balancerExitedAt.Value) >= _balancerPause)
+                    {
+                        _balancerExitedAt = null;
+                        StartBalancer();
+                        changed = true;
+                    }
                 }
 
                 if (changed)
@@ -345,6 +366,18 @@ internal sealed partial class Fleet : IDisposable
         {
             // Ctrl-C or SIGTERM
         }
+    }
+
+    /// <summary>The pause before a process that died is started again: <paramref name="delay"/> plus
+    /// <see cref="ServerSupervisor.Backoff"/> of its earlier exits within <see cref="ServerSupervisor.StableAfter"/> (none
+    /// for the first, then 1 s, 2 s, 4 s, ... up to a minute), as the PostgreSQL supervisor backs off. Records this exit in
+    /// <paramref name="exits"/>.</summary>
+    internal static TimeSpan RestartPause(TimeProvider timeProvider, TimeSpan delay, List<long> exits, long now)
+    {
+        exits.RemoveAll(at => timeProvider.GetElapsedTime(at, now) >= ServerSupervisor.StableAfter);
+        var earlier = exits.Count;
+        exits.Add(now);
+        return delay + ServerSupervisor.Backoff(earlier);
     }
 
     /// <summary>HAProxy first, softly: it stops accepting (a client's new connection is refused, which it can retry
@@ -445,7 +478,7 @@ internal sealed partial class Fleet : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Started instance {Name} (pid {Pid}) on 127.0.0.1:{Port}")]
     private static partial void LogInstanceStarted(ILogger logger, string name, int pid, int port);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {Name} (pid {Pid}) died with exit code {ExitCode}; it is started again in {DelaySeconds} s (Widgetify:Cluster:RestartDelay)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {Name} (pid {Pid}) died with exit code {ExitCode}; it is started again in {DelaySeconds} s (Widgetify:Cluster:RestartDelay, longer after recent crashes)")]
     private static partial void LogInstanceCrashed(ILogger logger, string name, int pid, int exitCode, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Instance {Name} (pid {Pid}) stopped cleanly; starting it again")]
@@ -454,8 +487,8 @@ internal sealed partial class Fleet : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Started HAProxy (pid {Pid}) on 127.0.0.1:{Port} and, with TLS, 127.0.0.1:{TlsPort}")]
     private static partial void LogBalancerStarted(ILogger logger, int pid, int port, int tlsPort);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HAProxy (pid {Pid}) exited with code {ExitCode}; starting it again")]
-    private static partial void LogBalancerExited(ILogger logger, int pid, int exitCode);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HAProxy (pid {Pid}) exited with code {ExitCode}; starting it again in {DelaySeconds} s (longer after recent exits)")]
+    private static partial void LogBalancerExited(ILogger logger, int pid, int exitCode, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping the cluster")]
     private static partial void LogStopRequested(ILogger logger, PosixSignal signal);
@@ -479,6 +512,13 @@ internal sealed partial class Fleet : IDisposable
         public FleetProcess? Process { get; set; }
 
         public long? CrashedAt { get; set; }
+
+        public long StartedAt { get; set; }
+
+        /// <summary>When it crashed recently (timestamps), for the growing pause before the next start.</summary>
+        public List<long> Crashes { get; } = [];
+
+        public TimeSpan RestartPause { get; set; }
 
         public int Restarts { get; set; }
 
