@@ -139,7 +139,10 @@ internal static class UpCommand
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
-        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken, backupDir);
+        // A fleet's instance attaches to the PostgreSQL 'cluster up' runs and never starts one: a server it started would be
+        // stopped when it stops, and the fleet's supervisor restarts PostgreSQL itself. With none running it fails, and the
+        // fleet starts it again later.
+        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken, backupDir, attachOnly: clusterInstance is not null);
         // Before the service is built, so that it is configured with the standbys that stream. Also with 0: the standbys
         // of an earlier 'up --replicas' are then removed, because a stopped standby's slot holds WAL and rows on the primary.
         // An instance of a 'cluster up' fleet leaves the standbys to the fleet's process, which runs them and names them in

@@ -78,7 +78,8 @@ internal static class ClusterStatus
     {
         try
         {
-            await using var database = await DatabaseTarget.OpenAsync(null, dataDirectory, NullLogger.Instance, cancellationToken);
+            // Attach only: a status read must never start (and then stop) a PostgreSQL the fleet's supervisor is restarting.
+            await using var database = await DatabaseTarget.OpenAsync(null, dataDirectory, NullLogger.Instance, cancellationToken, attachOnly: true);
             await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString)
             {
                 ApplicationName = "widgetify-cluster-status",

@@ -8,10 +8,10 @@ using Widgetify.Cli.Tests.Infrastructure;
 
 namespace Widgetify.Cli.Tests.Cluster;
 
-/// <summary>'cluster restart' refuses what would fail requests or signal the wrong process, before it drains anything.
-/// The cluster here is a cluster.json whose coordinator is this test process, stand-in instances that are real processes
+/// <summary>'cluster restart' refuses what would fail requests or signal the wrong process, before it drains anything;
+/// 'cluster status' never starts a PostgreSQL. The cluster here is a cluster.json whose coordinator is this test process, stand-in instances that are real processes
 /// with the instance's command line, and an admin socket answering 'show stat' as HAProxy does: no fleet is started.</summary>
-public sealed class RollingRestartPreconditionTests : IDisposable
+public sealed class FakeClusterTests : IDisposable
 {
     private readonly TempDataDir _dataDir = new();
     private readonly List<Process> _processes = [];
@@ -69,6 +69,21 @@ public sealed class RollingRestartPreconditionTests : IDisposable
         stderr.ShouldContain("api-2 is DOWN");
         _processes.ShouldAllBe(p => !p.HasExited);
         balancer.Commands.ShouldNotContain(c => c.StartsWith("set server", StringComparison.Ordinal), "nothing is drained");
+    }
+
+    [Fact]
+    public async Task Status_NoPostgresRunning_ReportsSharesUnknownAndStartsNone()
+    {
+        WriteState(Path.Combine(_dataDir.Path, "none.sock"), (StandIn("api-1"), "api-1"), (StandIn("api-2"), "api-2"));
+
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync("cluster", "status", "--format", "json", "--data-dir", _dataDir.Path);
+
+        exitCode.ShouldBe(0, stderr);
+        using var status = System.Text.Json.JsonDocument.Parse(stdout);
+        status.RootElement.GetProperty("sharesUnknown").GetString().ShouldNotBeNullOrEmpty();
+        status.RootElement.GetProperty("balancer").GetProperty("state").GetString().ShouldBe("down");
+        File.Exists(Path.Combine(_dataDir.Path, "pg", "PG_VERSION")).ShouldBeFalse("status attaches to a running server only: it made no cluster");
+        _dataDir.RunningPostmasterPid().ShouldBeNull();
     }
 
     public void Dispose()
