@@ -168,6 +168,40 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
                 }
             }
         })).ToList();
+        // And one client that writes: each POST answered 201 must have made exactly one widget (the balancer never
+        // replays a POST an instance already received), and none may fail either.
+        var marker = "restart-" + Guid.NewGuid().ToString("N")[..12];
+        var created = 0;
+        var writer = Task.Run(async () =>
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Cluster.DemoKey);
+            // 20 writes a second at most: well under the tenant's write rate limit (100/s), so no answer is a 429.
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+            while (!stop.IsCancellationRequested && await pace.WaitForNextTickAsync(CancellationToken.None))
+            {
+                try
+                {
+                    using var body = new StringContent($$"""{"name":"{{marker}}","kind":"banner","config":{"text":"x"}}""", System.Text.Encoding.UTF8, "application/json");
+                    using var response = await client.PostAsync(new Uri($"http://127.0.0.1:{Cluster.Port}/api/widgets"), body, CancellationToken.None);
+                    if (response.StatusCode == HttpStatusCode.Created)
+                    {
+                        Interlocked.Increment(ref created);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref counts[1]);
+                        failures.Enqueue($"POST: HTTP {(int)response.StatusCode}");
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    Interlocked.Increment(ref counts[1]);
+                    failures.Enqueue("POST: " + ex.Message);
+                }
+            }
+        });
+        load.Add(writer);
         await BoundedWait.UntilAsync(() => Volatile.Read(ref counts[0]) >= 100, () => $"{counts[0]} ok", "the load had 100 answers", TimeSpan.FromSeconds(60));
 
         var (exitCode, stdout, stderr) = await CliProcess.RunAsync("cluster", "restart", "--data-dir", Cluster.DataDir.Path);
@@ -188,6 +222,15 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
         var pidsAfter = Cluster.State.Instances.ToDictionary(i => i.Name, i => i.Pid);
         pidsAfter.ShouldAllBe(p => p.Value != null && p.Value != pidsBefore[p.Key], "every instance is a new process");
         stdout.ShouldContain("all 2 instance(s) restarted");
+
+        await using var database = await Widgetify.Cli.DatabaseTarget.OpenAsync(null, Cluster.DataDir.Path, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(database.Cluster!.AdminConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM widgets WHERE name = $1", connection) { Parameters = { new() { Value = marker } } };
+        var stored = (long)(await count.ExecuteScalarAsync())!;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"POSTs answered 201: {created}; widgets stored: {stored}"));
+        created.ShouldBeGreaterThan(0);
+        stored.ShouldBe(created, "each POST answered 201 made exactly one widget: none was applied twice");
     }
 
     [Fact]
