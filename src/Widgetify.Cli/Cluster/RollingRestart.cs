@@ -65,7 +65,8 @@ internal static class RollingRestart
             var servers = await admin.ServersAsync(cancellationToken);
             var notUp = state.Instances.Where(i => i.Name != instance.Name)
                 .Select(i => (i.Name, Status: servers.FirstOrDefault(s => s.Name == i.Name)?.Status ?? "unknown"))
-                .Where(i => i.Status != "UP")
+                // "UP 1/3": UP, one check failed since; still serving.
+                .Where(i => !i.Status.StartsWith("UP", StringComparison.Ordinal))
                 .ToList();
             if (notUp.Count > 0)
             {
