@@ -4,6 +4,8 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using Widgetify.Cli.Cluster;
 using Widgetify.Cli.Tests.Infrastructure;
 using Widgetify.Testing;
@@ -101,11 +103,11 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
         }
 
         var budget = status.GetProperty("budget").GetInt32();
-        await using (var database = await Widgetify.Cli.DatabaseTarget.OpenAsync(null, Cluster.DataDir.Path, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None))
-        await using (var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(database.Cluster!.AdminConnectionString) { Pooling = false }.ConnectionString))
+        await using (var database = await DatabaseTarget.OpenAsync(null, Cluster.DataDir.Path, NullLogger.Instance, CancellationToken.None))
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.Cluster!.AdminConnectionString) { Pooling = false }.ConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new Npgsql.NpgsqlCommand(
+            await using var command = new NpgsqlCommand(
                 "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int", connection);
             budget.ShouldBe((int)(await command.ExecuteScalarAsync())! - 12, "the instances' ReservedForOtherClients (12 in this fleet), not the default 10");
         }
@@ -223,10 +225,10 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
         pidsAfter.ShouldAllBe(p => p.Value != null && p.Value != pidsBefore[p.Key], "every instance is a new process");
         stdout.ShouldContain("all 2 instance(s) restarted");
 
-        await using var database = await Widgetify.Cli.DatabaseTarget.OpenAsync(null, Cluster.DataDir.Path, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
-        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(database.Cluster!.AdminConnectionString) { Pooling = false }.ConnectionString);
+        await using var database = await DatabaseTarget.OpenAsync(null, Cluster.DataDir.Path, NullLogger.Instance, CancellationToken.None);
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.Cluster!.AdminConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
-        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM widgets WHERE name = $1", connection) { Parameters = { new() { Value = marker } } };
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM widgets WHERE name = $1", connection) { Parameters = { new NpgsqlParameter { Value = marker } } };
         var stored = (long)(await count.ExecuteScalarAsync())!;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"POSTs answered 201: {created}; widgets stored: {stored}"));
         created.ShouldBeGreaterThan(0);
