@@ -26,7 +26,10 @@ internal sealed class FleetProcess : IDisposable
 
     public static FleetProcess Start(string logFile, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> command)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var folder = Path.GetDirectoryName(logFile)!;
+        Directory.CreateDirectory(folder);
+        // Also a folder an earlier version made 0755.
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         if (File.Exists(logFile))
         {
             // A log made before the umask below: owner-only as well.
