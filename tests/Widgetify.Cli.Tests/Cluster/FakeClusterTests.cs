@@ -92,7 +92,7 @@ public sealed class FakeClusterTests : IDisposable
         {
             if (!process.HasExited)
             {
-                process.Kill();
+                process.Kill(entireProcessTree: true);
                 process.WaitForExit();
             }
 
