@@ -28,6 +28,11 @@ internal sealed class FleetProcess : IDisposable
     {
         var folder = Path.GetDirectoryName(logFile)!;
         Directory.CreateDirectory(folder);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("'cluster up' runs on Linux (setsid, HAProxy).");
+        }
+
         // Also a folder an earlier version made 0755.
         File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         if (File.Exists(logFile))

@@ -184,7 +184,7 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
             {
                 try
                 {
-                    using var body = new StringContent($$"""{"name":"{{marker}}","kind":"banner","config":{"text":"x"}}""", System.Text.Encoding.UTF8, "application/json");
+                    using var body = new StringContent($$$"""{"name":"{{{marker}}}","kind":"banner","config":{"text":"x"}}""", System.Text.Encoding.UTF8, "application/json");
                     using var response = await client.PostAsync(new Uri($"http://127.0.0.1:{Cluster.Port}/api/widgets"), body, CancellationToken.None);
                     if (response.StatusCode == HttpStatusCode.Created)
                     {
