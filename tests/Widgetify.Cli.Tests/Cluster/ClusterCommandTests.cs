@@ -226,7 +226,8 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
         stdout.ShouldContain("all 2 instance(s) restarted");
 
         await using var database = await DatabaseTarget.OpenAsync(null, Cluster.DataDir.Path, NullLogger.Instance, CancellationToken.None);
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.Cluster!.AdminConnectionString) { Pooling = false }.ConnectionString);
+        // The service's own database and role (the admin connection string names the maintenance database).
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand("SELECT count(*) FROM widgets WHERE name = $1", connection) { Parameters = { new NpgsqlParameter { Value = marker } } };
         var stored = (long)(await count.ExecuteScalarAsync())!;
