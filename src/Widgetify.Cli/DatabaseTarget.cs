@@ -56,7 +56,7 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
     public LocalStandbys? Standbys => _standbys;
 
     public static async Task<DatabaseTarget> OpenAsync(
-        string? databaseUrl, string dataDirectory, ILogger logger, CancellationToken cancellationToken, string? backupDirectory = null)
+        string? databaseUrl, string dataDirectory, ILogger logger, CancellationToken cancellationToken, string? backupDirectory = null, bool attachOnly = false)
     {
         if (!string.IsNullOrWhiteSpace(databaseUrl))
         {
@@ -69,7 +69,7 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
             LogElsewhere(logger, why);
         }
 
-        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = clusterDirectory, BackupDirectory = backupDirectory }, logger, cancellationToken);
+        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = clusterDirectory, BackupDirectory = backupDirectory, AttachOnly = attachOnly }, logger, cancellationToken);
         return new DatabaseTarget(cluster.AppConnectionString, cluster);
     }
 

@@ -139,7 +139,10 @@ internal static class UpCommand
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
-        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken, backupDir);
+        // A fleet's instance attaches to the PostgreSQL 'cluster up' runs and never starts one: a server it started would be
+        // stopped when it stops, and the fleet's supervisor restarts PostgreSQL itself. With none running it fails, and the
+        // fleet starts it again later.
+        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, logger, cancellationToken, backupDir, attachOnly: clusterInstance is not null);
         // Before the service is built, so that it is configured with the standbys that stream. Also with 0: the standbys
         // of an earlier 'up --replicas' are then removed, because a stopped standby's slot holds WAL and rows on the primary.
         // An instance of a 'cluster up' fleet leaves the standbys to the fleet's process, which runs them and names them in
@@ -209,10 +212,15 @@ internal static class UpCommand
 
         await app.Services.MigrateDatabaseAsync(cancellationToken);
         var (added, sampleId) = await app.Services.EnsureDemoWidgetsAsync(demoWidgets, cancellationToken);
-        var demoKey = await EnsureKeyAsync(
+        // A fleet's instance neither makes keys ('cluster up' checked and saved them before starting it, once for all
+        // instances) nor prints one: its output goes to a log file, and logs are kept and shared more than terminals.
+        var demoKey = clusterInstance is not null ? null : await EnsureKeyAsync(
             app.Services, WidgetifyAdministration.DemoTenant, ApiKeyRole.Tenant, Path.Combine(dataDir, DemoKeyFile), cancellationToken);
-        // Saved, never printed: the dashboard and scripts read it from the file.
-        _ = await EnsureKeyAsync(app.Services, OperatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
+        if (clusterInstance is null)
+        {
+            // Saved, never printed: the dashboard and scripts read it from the file.
+            _ = await EnsureKeyAsync(app.Services, OperatorTenant, ApiKeyRole.Operator, Path.Combine(dataDir, OperatorKeyFile), cancellationToken);
+        }
 
         try
         {
@@ -224,7 +232,16 @@ internal static class UpCommand
             return 2;
         }
 
-        Console.WriteLine($"""
+        if (clusterInstance is not null)
+        {
+            Console.WriteLine($"Widgetify instance {clusterInstance} is up at {url} (keys: {Path.Combine(dataDir, DemoKeyFile)}, not printed)");
+        }
+        else
+        {
+            PrintBanner();
+        }
+
+        void PrintBanner() => Console.WriteLine($"""
 
             Widgetify is up at {url}
               database       {database.Describe()}{(database.Cluster is { } c ? $" (embedded, data in {c.DataDirectory}{(c.OwnsServer ? "; restarted if it dies" : "")})\n  backups        {c.Backups.Root}   (WAL archived within 60 s; ./widgetify backup, ./widgetify restore --to TIME)" : "")}{DescribeStandbys(standbys, builder.Configuration)}{DescribeAutoscaler(app.Services.GetRequiredService<IOptions<ScalingOptions>>().Value, url)}

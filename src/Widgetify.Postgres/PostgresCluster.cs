@@ -111,6 +111,13 @@ public sealed class PostgresCluster : IAsyncDisposable
 
         logger ??= NullLogger.Instance;
         var layout = new ClusterLayout(options.DataDirectory);
+        // Before anything is created or initialized: an attaching process leaves the folder as it is.
+        if (options.AttachOnly && !layout.IsInitialized)
+        {
+            throw new InvalidOperationException(
+                $"There is no PostgreSQL cluster in '{layout.PgData}' and this process only attaches to a running one: start it with the command that runs it.");
+        }
+
         var runner = ProcessRunner.Instance;
         var binaries = await PostgresBinaries.ResolveAsync(options.BinDirectory, layout, cancellationToken);
         var backups = BackupLocation.For(layout.Root, options.BackupDirectory);

@@ -38,6 +38,13 @@ public sealed class PostgresClusterOptions
     /// </summary>
     public bool Durable { get; set; } = true;
 
+    /// <summary>
+    /// <see langword="true"/>: only attach to the server already running for the data directory; never initialize a
+    /// cluster or start a server (the start fails instead). For a process that another one runs the server for: a
+    /// 'cluster up' fleet's instances and 'cluster status', whose coordinator starts and restarts it.
+    /// </summary>
+    public bool AttachOnly { get; set; }
+
     /// <summary>The server's <c>max_connections</c>.</summary>
     public int MaxConnections { get; set; } = 100;
 
@@ -72,6 +79,7 @@ public sealed class PostgresClusterOptions
             WalArchiving = WalArchiving,
             BackupDirectory = BackupDirectory,
             StartTimeout = StartTimeout,
+            AttachOnly = AttachOnly,
         };
         foreach (var (name, value) in Settings)
         {

@@ -66,7 +66,11 @@ internal sealed class ServerHandle
         Func<ServerHandle, CancellationToken, Task> whenAccepting,
         CancellationToken cancellationToken)
     {
-        var state = FindRunningServer(layout, logger) ?? await StartServerAsync(layout, controller, options, logger, cancellationToken);
+        var state = FindRunningServer(layout, logger)
+            ?? (options.AttachOnly
+                ? throw new InvalidOperationException(
+                    $"No PostgreSQL server runs for '{layout.PgData}' and this process only attaches to a running one: start it with the command that runs it.")
+                : await StartServerAsync(layout, controller, options, logger, cancellationToken));
         var handle = new ServerHandle(layout, controller, options, logger, state, credentials);
         try
         {

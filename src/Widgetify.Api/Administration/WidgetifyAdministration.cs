@@ -39,6 +39,25 @@ public static partial class WidgetifyAdministration
         return new CreatedApiKey(id, key, expiresAt);
     }
 
+    /// <summary>Returns <paramref name="savedKey"/> while it is still a valid <paramref name="role"/> key of
+    /// <paramref name="tenantName"/> on this database; otherwise creates the tenant if needed and a new key, as a one-off
+    /// client (what 'cluster up' does once for its instances, so that they never make keys of their own).</summary>
+    /// <returns>The key, and whether it is new (the caller saves a new one).</returns>
+    public static async Task<(string Key, bool Created)> EnsureKeyAsync(
+        string connectionString, string tenantName, ApiKeyRole role, string? savedKey, CancellationToken cancellationToken)
+    {
+        await using var database = await OneOffDatabase.OpenAsync(connectionString, cancellationToken);
+        var tenants = new TenantStore(database.DataSources);
+        var tenantId = await tenants.EnsureTenantAsync(tenantName, cancellationToken);
+        if (savedKey is not null && ApiKey.IsWellFormed(savedKey)
+            && await tenants.FindKeyAsync(savedKey, cancellationToken) is { } identity && identity.TenantId == tenantId && identity.Role == role)
+        {
+            return (savedKey, false);
+        }
+
+        return (await tenants.CreateKeyAsync(tenantId, role, cancellationToken), true);
+    }
+
     /// <summary>Overrides the given limits of <paramref name="tenantName"/> (null: leave as they are), as a one-off client.
     /// Running instances apply them within <c>Widgetify:RateLimits:LimitsRefreshInterval</c> (5 s by default).</summary>
     /// <returns>The tenant's limits and usage after the change, or null when there is no such tenant.</returns>

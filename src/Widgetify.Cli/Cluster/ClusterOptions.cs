@@ -22,14 +22,14 @@ public sealed class ClusterOptions
     [Range(typeof(TimeSpan), "00:00:05", "00:30:00")]
     public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>How often HAProxy checks each instance's <c>/health/ready</c>; two failed checks take an instance out,
-    /// two passed ones put it back.</summary>
+    /// <summary>How often HAProxy checks each instance's <c>/health/ready</c>; three failed checks take an instance out,
+    /// two passed ones put it back. Each check may take up to 3 s (HAProxy's <c>timeout check</c>).</summary>
     /// <value>Default 500 ms; range 100 ms to 10 s.</value>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The instances' <c>Widgetify:Api:DrainDelay</c> unless the environment sets it: on a stop, how long an
-    /// instance keeps serving after its readiness fails, which must cover HAProxy's two failed checks.</summary>
+    /// instance keeps serving after its readiness fails, which must cover HAProxy's three failed checks.</summary>
     /// <value>Default 2 s; range 0 to 20 s.</value>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:20")]
     public TimeSpan InstanceDrainDelay { get; set; } = TimeSpan.FromSeconds(2);
@@ -48,10 +48,10 @@ public sealed class ClusterOptions
                 "Fix the Widgetify__Cluster__* environment variables.");
         }
 
-        if (options.InstanceDrainDelay < 2 * options.HealthCheckInterval)
+        if (options.InstanceDrainDelay < HaproxyConfig.Fall * options.HealthCheckInterval)
         {
             throw new InvalidOperationException(
-                $"{SectionName}:InstanceDrainDelay ({options.InstanceDrainDelay}) must be at least twice HealthCheckInterval " +
+                $"{SectionName}:InstanceDrainDelay ({options.InstanceDrainDelay}) must be at least {HaproxyConfig.Fall} times HealthCheckInterval " +
                 $"({options.HealthCheckInterval}), or HAProxy still sends requests to an instance that has closed: raise it.");
         }
 

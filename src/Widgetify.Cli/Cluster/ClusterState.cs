@@ -29,6 +29,11 @@ internal sealed record ClusterState
 
     public required IReadOnlyList<ServerRecord> Servers { get; init; }
 
+    /// <summary><c>Widgetify:ConnectionBudget:ReservedForOtherClients</c> as the instances read it at their start (the
+    /// appsettings.json and environment 'cluster up' gives them), so that 'cluster status' computes their budget, not its
+    /// own shell's; null in a file written before it was recorded.</summary>
+    public int? ReservedForOtherClients { get; init; }
+
     public static string Folder(string dataDirectory) => Path.GetFullPath(Path.Combine(dataDirectory, FolderName));
 
     public static string PathIn(string dataDirectory) => Path.Combine(Folder(dataDirectory), FileName);

@@ -30,7 +30,7 @@ internal static class ClusterStatus
     public static async Task<StatusReport> ReadAsync(string dataDirectory, ClusterState state, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var shares = await ReadSharesAsync(dataDirectory, cancellationToken);
+        var shares = await ReadSharesAsync(dataDirectory, state.ReservedForOtherClients ?? new Overload.PoolGovernance.ConnectionBudgetOptions().ReservedForOtherClients, cancellationToken);
         var instances = await Task.WhenAll(state.Instances.Select(async i => new InstanceStatus(
             i.Name,
             i.Pid,
@@ -73,11 +73,13 @@ internal static class ClusterStatus
 
     /// <summary>Each live lease's granted connections by instance (application) name, and the budget they share, read as
     /// the runtime role; null with the reason when PostgreSQL cannot be reached.</summary>
-    private static async Task<(Dictionary<string, int>? Shares, int? Budget, string? Why)> ReadSharesAsync(string dataDirectory, CancellationToken cancellationToken)
+    private static async Task<(Dictionary<string, int>? Shares, int? Budget, string? Why)> ReadSharesAsync(
+        string dataDirectory, int reservedForOtherClients, CancellationToken cancellationToken)
     {
         try
         {
-            await using var database = await DatabaseTarget.OpenAsync(null, dataDirectory, NullLogger.Instance, cancellationToken);
+            // Attach only: a status read must never start (and then stop) a PostgreSQL the fleet's supervisor is restarting.
+            await using var database = await DatabaseTarget.OpenAsync(null, dataDirectory, NullLogger.Instance, cancellationToken, attachOnly: true);
             await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString)
             {
                 ApplicationName = "widgetify-cluster-status",
@@ -85,8 +87,11 @@ internal static class ClusterStatus
             }.ConnectionString);
             await connection.OpenAsync(cancellationToken);
             var shares = new Dictionary<string, int>(StringComparer.Ordinal);
+            // Leases are keyed by a per-process id: after a kill -9 and a restart an instance's name has the dead process's
+            // lease (until it expires) and its new one. The newest renewal is the live process's.
             await using (var command = new NpgsqlCommand(
-                "SELECT instance_name, granted FROM widgetify_pool_leases WHERE expires_at > clock_timestamp()", connection))
+                "SELECT DISTINCT ON (instance_name) instance_name, granted FROM widgetify_pool_leases " +
+                "WHERE expires_at > clock_timestamp() ORDER BY instance_name, renewed_at DESC", connection))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
@@ -95,7 +100,7 @@ internal static class ClusterStatus
                 }
             }
 
-            return (shares, await BudgetAsync(connection, cancellationToken), null);
+            return (shares, await BudgetAsync(connection, reservedForOtherClients, cancellationToken), null);
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {
@@ -104,13 +109,14 @@ internal static class ClusterStatus
     }
 
     /// <summary>What the instances share: max_connections less the reserved slots and Widgetify:ConnectionBudget's
-    /// ReservedForOtherClients at its default (10), as the pool governor computes it.</summary>
-    private static async Task<int> BudgetAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// ReservedForOtherClients as the instances read it at their start (recorded by 'cluster up'), as the pool governor
+    /// computes it. A reserve changed later at run time ('review --apply') is not reflected.</summary>
+    private static async Task<int> BudgetAsync(NpgsqlConnection connection, int reservedForOtherClients, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int " +
             "- coalesce(current_setting('reserved_connections', true)::int, 0)", connection);
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))! - new Overload.PoolGovernance.ConnectionBudgetOptions().ReservedForOtherClients;
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))! - reservedForOtherClients;
     }
 
     /// <summary>The postmaster's pid: the first line of postmaster.pid in PGDATA (the folder itself, or its pg/).</summary>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Widgetify.Api;
 using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
 using Widgetify.Postgres;
@@ -11,12 +13,16 @@ namespace Widgetify.Cli.Cluster;
 /// <summary>What 'cluster up' runs: the embedded PostgreSQL and its standbys (as 'up' runs them, through
 /// <see cref="DatabaseTarget"/>), N API instances (each a real 'widgetify up --cluster-instance NAME' process on its own
 /// loopback port, attached to that PostgreSQL) and HAProxy in front. It supervises them until SIGINT/SIGTERM, then stops
-/// them in order: the instances drain, then HAProxy, then the standbys and the primary.</summary>
+/// them in order: HAProxy stops accepting and finishes what it carries, then the instances drain, then the standbys and
+/// the primary.</summary>
 internal sealed partial class Fleet : IDisposable
 {
     private static readonly TimeSpan InstanceStopBound = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan BalancerStopBound = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan SupervisionInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A clean exit this soon after the start is not a rolling restart's stop but a failure to run.</summary>
+    private static readonly TimeSpan QuickExit = TimeSpan.FromSeconds(10);
 
     private readonly FleetSettings _settings;
     private readonly ClusterOptions _options;
@@ -25,7 +31,11 @@ internal sealed partial class Fleet : IDisposable
     private readonly string _folder;
     private readonly Slot[] _slots;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly int _reservedForOtherClients = InstancesReservedForOtherClients();
+    private readonly List<long> _balancerExits = [];
     private FleetProcess? _balancer;
+    private long? _balancerExitedAt;
+    private TimeSpan _balancerPause;
     private IReadOnlyList<ServerRecord> _servers = [];
     private IReadOnlyDictionary<string, string> _instanceEnvironment = new Dictionary<string, string>();
 
@@ -45,11 +55,16 @@ internal sealed partial class Fleet : IDisposable
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        if (ClusterState.TryRead(_settings.DataDirectory).State is { } running)
+        // Held for this process's whole life: cluster.json is only written once everything is up, so checking it alone
+        // let a second 'cluster up' start while the first was still starting. The kernel drops the lock when this exits.
+        using var coordinatorLock = ClusterLock.TryTake(_settings.DataDirectory, ClusterLock.CoordinatorFile);
+        if (coordinatorLock is null || ClusterState.TryRead(_settings.DataDirectory).State is not null)
         {
+            var running = ClusterState.TryRead(_settings.DataDirectory).State;
             await Console.Error.WriteLineAsync(
-                $"widgetify: a cluster already runs in '{Path.GetFullPath(_settings.DataDirectory)}' (pid {running.CoordinatorPid}, {running.Url}): " +
-                "stop it (Ctrl-C in its terminal, or kill -TERM that pid) or use another --data-dir.");
+                $"widgetify: a cluster already runs (or is starting) in '{Path.GetFullPath(_settings.DataDirectory)}'" +
+                (running is null ? $" (its 'cluster up' holds {Path.Combine(_folder, ClusterLock.CoordinatorFile)})" : $" (pid {running.CoordinatorPid}, {running.Url})") +
+                ": stop it (Ctrl-C in its terminal, or kill -TERM its 'cluster up') or use another --data-dir.");
             return 2;
         }
 
@@ -143,8 +158,8 @@ internal sealed partial class Fleet : IDisposable
         }
     }
 
-    /// <summary>All instances start together and share the connection budget as they come. The keys are made first, here,
-    /// so that no two instances make them at once; the first instance seeds the demo widgets, as 'up' does.</summary>
+    /// <summary>All instances start together and share the connection budget as they come. The keys are checked (and made
+    /// when missing or no longer valid) first, here, and only here; the first instance seeds the demo widgets, as 'up' does.</summary>
     private async Task StartInstancesAsync(DatabaseTarget database, CancellationToken cancellationToken)
     {
         await EnsureKeyFileAsync(database, WidgetifyAdministration.DemoTenant, ApiKeyRole.Tenant, UpCommand.DemoKeyFile, cancellationToken);
@@ -169,14 +184,16 @@ internal sealed partial class Fleet : IDisposable
         await Task.WhenAll(_slots.Select(slot => WaitUntilReadyAsync(slot, cancellationToken)));
     }
 
-    /// <summary>A saved key is kept (each instance checks it against the database at its start, as 'up' does, and replaces
-    /// one that is no longer valid); a missing one is made and saved owner-only.</summary>
+    /// <summary>A saved key is kept while it is still valid for this database, tenant and role; a missing or invalid one
+    /// is made and saved owner-only. Only here: the instances read the files and never make keys (several making them at
+    /// once would each save their own).</summary>
     private async Task EnsureKeyFileAsync(DatabaseTarget database, string tenant, ApiKeyRole role, string file, CancellationToken cancellationToken)
     {
         var path = Path.Combine(_settings.DataDirectory, file);
-        if (SecretFile.TryRead(path) is not { Length: > 0 })
+        var (key, created) = await WidgetifyAdministration.EnsureKeyAsync(database.ConnectionString, tenant, role, SecretFile.TryRead(path), cancellationToken);
+        if (created)
         {
-            SecretFile.Write(path, await WidgetifyAdministration.CreateKeyAsync(database.ConnectionString, tenant, role, cancellationToken));
+            SecretFile.Write(path, key);
         }
     }
 
@@ -192,6 +209,7 @@ internal sealed partial class Fleet : IDisposable
         slot.Process?.Dispose();
         slot.Process = FleetProcess.Start(Path.Combine(_folder, "logs", slot.Name + ".log"), _instanceEnvironment, command);
         slot.CrashedAt = null;
+        slot.StartedAt = _timeProvider.GetTimestamp();
         LogInstanceStarted(_logger, slot.Name, slot.Process.Id, slot.Port);
     }
 
@@ -285,7 +303,9 @@ internal sealed partial class Fleet : IDisposable
         : throw new InvalidOperationException("HAProxy is not installed (/usr/sbin/haproxy): run './widgetify cluster up', which installs it, or 'apt-get install haproxy'.");
 
     /// <summary>Starts again what exited: an instance that stopped cleanly at once (a rolling restart stopped it), one that
-    /// crashed after <see cref="ClusterOptions.RestartDelay"/>; HAProxy at once.</summary>
+    /// crashed (or stopped cleanly within <see cref="QuickExit"/> of its start) after <see cref="RestartPause"/>, which grows
+    /// with its recent crashes; HAProxy at once the first time, then with <see cref="ServerSupervisor.Backoff"/>. A process
+    /// that dies at every start is then started again every minute at most, not every tick.</summary>
     private async Task SuperviseAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(SupervisionInterval, _timeProvider);
@@ -297,16 +317,18 @@ internal sealed partial class Fleet : IDisposable
                 foreach (var slot in _slots.Where(s => s.Process is { HasExited: true }))
                 {
                     var code = slot.Process!.ExitCode;
-                    if (code != 0 && slot.CrashedAt is null)
+                    var clean = code == 0 && _timeProvider.GetElapsedTime(slot.StartedAt) >= QuickExit;
+                    if (!clean && slot.CrashedAt is null)
                     {
                         slot.CrashedAt = _timeProvider.GetTimestamp();
-                        LogInstanceCrashed(_logger, slot.Name, slot.Process.Id, code, _options.RestartDelay.TotalSeconds);
+                        slot.RestartPause = RestartPause(_timeProvider, _options.RestartDelay, slot.Crashes, slot.CrashedAt.Value);
+                        LogInstanceCrashed(_logger, slot.Name, slot.Process.Id, code, slot.RestartPause.TotalSeconds);
                         WriteState(exited: slot);
                     }
 
-                    if (code == 0 || _timeProvider.GetElapsedTime(slot.CrashedAt!.Value) >= _options.RestartDelay)
+                    if (clean || _timeProvider.GetElapsedTime(slot.CrashedAt!.Value) >= slot.RestartPause)
                     {
-                        if (code == 0)
+                        if (clean)
                         {
                             LogInstanceStopped(_logger, slot.Name, slot.Process.Id);
                         }
@@ -319,9 +341,19 @@ internal sealed partial class Fleet : IDisposable
 
                 if (_balancer is { HasExited: true })
                 {
-                    LogBalancerExited(_logger, _balancer.Id, _balancer.ExitCode);
-                    StartBalancer();
-                    changed = true;
+                    if (_balancerExitedAt is null)
+                    {
+                        _balancerExitedAt = _timeProvider.GetTimestamp();
+                        _balancerPause = RestartPause(_timeProvider, TimeSpan.Zero, _balancerExits, _balancerExitedAt.Value);
+                        LogBalancerExited(_logger, _balancer.Id, _balancer.ExitCode, _balancerPause.TotalSeconds);
+                    }
+
+                    if (_timeProvider.GetElapsedTime(_balancerExitedAt.Value) >= _balancerPause)
+                    {
+                        _balancerExitedAt = null;
+                        StartBalancer();
+                        changed = true;
+                    }
                 }
 
                 if (changed)
@@ -336,11 +368,37 @@ internal sealed partial class Fleet : IDisposable
         }
     }
 
+    /// <summary>The pause before a process that died is started again: <paramref name="delay"/> plus
+    /// <see cref="ServerSupervisor.Backoff"/> of its earlier exits within <see cref="ServerSupervisor.StableAfter"/> (none
+    /// for the first, then 1 s, 2 s, 4 s, ... up to a minute), as the PostgreSQL supervisor backs off. Records this exit in
+    /// <paramref name="exits"/>.</summary>
+    internal static TimeSpan RestartPause(TimeProvider timeProvider, TimeSpan delay, List<long> exits, long now)
+    {
+        exits.RemoveAll(at => timeProvider.GetElapsedTime(at, now) >= ServerSupervisor.StableAfter);
+        var earlier = exits.Count;
+        exits.Add(now);
+        return delay + ServerSupervisor.Backoff(earlier);
+    }
+
+    /// <summary>HAProxy first, softly: it stops accepting (a client's new connection is refused, which it can retry
+    /// elsewhere, rather than answered 503) and ends once the requests it carries have their answers from instances that
+    /// still run. Then the instances, which then get no request while they drain, then (the caller) PostgreSQL. Stopping
+    /// the instances first made every one fail readiness at once, and HAProxy answered 503 "no server" until it stopped.</summary>
     private async Task StopAsync()
     {
         ClusterState.Remove(_settings.DataDirectory);
         var running = _slots.Where(s => s.Process is { HasExited: false }).ToList();
         LogStopping(_logger, running.Count);
+        if (_balancer is { HasExited: false })
+        {
+            // SIGUSR1: HAProxy's soft stop, it stops listening and ends when the requests in flight have their answers.
+            _balancer.Signal("USR1");
+            if (!await _balancer.WaitForExitAsync(BalancerStopBound))
+            {
+                LogKilled(_logger, "haproxy", BalancerStopBound.TotalSeconds);
+            }
+        }
+
         foreach (var slot in running)
         {
             slot.Process!.Signal("TERM");
@@ -351,16 +409,6 @@ internal sealed partial class Fleet : IDisposable
             if (!await slot.Process!.WaitForExitAsync(InstanceStopBound))
             {
                 LogKilled(_logger, slot.Name, InstanceStopBound.TotalSeconds);
-            }
-        }
-
-        if (_balancer is { HasExited: false })
-        {
-            // SIGUSR1: HAProxy's soft stop, it stops listening and ends when the requests in flight have their answers.
-            _balancer.Signal("USR1");
-            if (!await _balancer.WaitForExitAsync(BalancerStopBound))
-            {
-                LogKilled(_logger, "haproxy", BalancerStopBound.TotalSeconds);
             }
         }
 
@@ -385,7 +433,23 @@ internal sealed partial class Fleet : IDisposable
         BalancerPid = _balancer?.Id,
         Instances = [.. _slots.Select(s => s == exited ? s.Record with { Pid = null } : s.Record)],
         Servers = _servers,
+        ReservedForOtherClients = _reservedForOtherClients,
     }.Write(_settings.DataDirectory);
+
+    /// <summary>What the instances read for the budget's reserve: the same sources as theirs (appsettings.json beside the
+    /// program, then the environment they inherit from this process).</summary>
+    private static int InstancesReservedForOtherClients()
+    {
+        var options = new Overload.PoolGovernance.ConnectionBudgetOptions();
+        new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build()
+            .GetSection($"{WidgetifyOptions.SectionName}:ConnectionBudget")
+            .Bind(options);
+        return options.ReservedForOtherClients;
+    }
 
     private void PrintBanner(DatabaseTarget database, string certificate)
     {
@@ -407,14 +471,14 @@ internal sealed partial class Fleet : IDisposable
               restart        ./widgetify cluster restart --data-dir {_settings.DataDirectory}   (one instance at a time, no request lost)
 
             Try:  curl -H "Authorization: Bearer {demoKey}" "{Url}/api/widgets?limit=3"
-            Ctrl-C stops the instances (they drain), then HAProxy, then PostgreSQL. An instance that dies is started again.
+            Ctrl-C stops HAProxy (softly: requests in flight finish), then the instances, then PostgreSQL. An instance that dies is started again.
             """);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started instance {Name} (pid {Pid}) on 127.0.0.1:{Port}")]
     private static partial void LogInstanceStarted(ILogger logger, string name, int pid, int port);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {Name} (pid {Pid}) died with exit code {ExitCode}; it is started again in {DelaySeconds} s (Widgetify:Cluster:RestartDelay)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {Name} (pid {Pid}) died with exit code {ExitCode}; it is started again in {DelaySeconds} s (Widgetify:Cluster:RestartDelay, longer after recent crashes)")]
     private static partial void LogInstanceCrashed(ILogger logger, string name, int pid, int exitCode, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Instance {Name} (pid {Pid}) stopped cleanly; starting it again")]
@@ -423,13 +487,13 @@ internal sealed partial class Fleet : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Started HAProxy (pid {Pid}) on 127.0.0.1:{Port} and, with TLS, 127.0.0.1:{TlsPort}")]
     private static partial void LogBalancerStarted(ILogger logger, int pid, int port, int tlsPort);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HAProxy (pid {Pid}) exited with code {ExitCode}; starting it again")]
-    private static partial void LogBalancerExited(ILogger logger, int pid, int exitCode);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HAProxy (pid {Pid}) exited with code {ExitCode}; starting it again in {DelaySeconds} s (longer after recent exits)")]
+    private static partial void LogBalancerExited(ILogger logger, int pid, int exitCode, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping the cluster")]
     private static partial void LogStopRequested(ILogger logger, PosixSignal signal);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping {Count} instance(s) (they drain), then HAProxy, then PostgreSQL")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping HAProxy (softly: it finishes the requests it carries), then {Count} instance(s), then PostgreSQL")]
     private static partial void LogStopping(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Name} did not stop within {Seconds} s and was killed")]
@@ -448,6 +512,13 @@ internal sealed partial class Fleet : IDisposable
         public FleetProcess? Process { get; set; }
 
         public long? CrashedAt { get; set; }
+
+        public long StartedAt { get; set; }
+
+        /// <summary>When it crashed recently (timestamps), for the growing pause before the next start.</summary>
+        public List<long> Crashes { get; } = [];
+
+        public TimeSpan RestartPause { get; set; }
 
         public int Restarts { get; set; }
 

@@ -26,10 +26,25 @@ internal sealed class FleetProcess : IDisposable
 
     public static FleetProcess Start(string logFile, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> command)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
-        // setsid execs (its caller is not a group leader), and so does the shell: the pid is the program's own.
+        var folder = Path.GetDirectoryName(logFile)!;
+        Directory.CreateDirectory(folder);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("'cluster up' runs on Linux (setsid, HAProxy).");
+        }
+
+        // Also a folder an earlier version made 0755.
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (File.Exists(logFile))
+        {
+            // A log made before the umask below: owner-only as well.
+            File.SetUnixFileMode(logFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        // setsid execs (its caller is not a group leader), and so does the shell: the pid is the program's own. umask 077:
+        // the log (and anything the program creates) is the owner's only; an instance's log may hold what it printed.
         var start = new ProcessStartInfo(File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "setsid") { UseShellExecute = false };
-        foreach (var argument in (string[])["sh", "-c", "exec \"$@\" >> \"$0\" 2>&1", logFile, .. command])
+        foreach (var argument in (string[])["sh", "-c", "umask 077; exec \"$@\" >> \"$0\" 2>&1", logFile, .. command])
         {
             start.ArgumentList.Add(argument);
         }

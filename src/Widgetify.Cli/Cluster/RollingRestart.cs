@@ -22,6 +22,25 @@ internal static class RollingRestart
             return 3;
         }
 
+        if (state.Instances.Count < 2)
+        {
+            await Console.Error.WriteLineAsync(
+                $"widgetify: the cluster runs 1 instance: restarting it would leave no instance to serve requests until it is ready again " +
+                "(every request would fail meanwhile). Stop the cluster (Ctrl-C in its terminal) and start it again with " +
+                "'./widgetify cluster up --instances 2' or more, then 'cluster restart' rolls without a failed request.");
+            return 2;
+        }
+
+        // Two restarts at once could drain two instances together, or one of them the instance the other waits for.
+        using var restartLock = ClusterLock.TryTake(dataDirectory, ClusterLock.RestartFile);
+        if (restartLock is null)
+        {
+            await Console.Error.WriteLineAsync(
+                $"widgetify: another 'cluster restart' is rolling this cluster (it holds {Path.Combine(ClusterState.Folder(dataDirectory), ClusterLock.RestartFile)}): " +
+                "wait until it ends, then run it again if needed.");
+            return 2;
+        }
+
         var admin = new HaproxyAdmin(state.BalancerSocket);
         foreach (var instance in state.Instances)
         {
@@ -30,6 +49,30 @@ internal static class RollingRestart
             if (before?.Pid is not { } pid)
             {
                 await Console.Error.WriteLineAsync($"widgetify: {instance.Name} is not running (the supervisor is starting it again); run 'cluster restart' when 'cluster status' shows it ready.");
+                return 1;
+            }
+
+            // cluster.json may be older than the process table: never signal a pid that was reused by something else.
+            if (!RunsInstance(pid, instance.Name))
+            {
+                await Console.Error.WriteLineAsync(
+                    $"widgetify: pid {pid}, recorded for {instance.Name} in {ClusterState.PathIn(dataDirectory)}, is not that instance " +
+                    $"(its command line has no '--cluster-instance {instance.Name}'), so it is not signalled; check 'cluster status' and run 'cluster restart' again.");
+                return 1;
+            }
+
+            // Draining this one while another is out would leave fewer instances than the operator runs, or none.
+            var servers = await admin.ServersAsync(cancellationToken);
+            var notUp = state.Instances.Where(i => i.Name != instance.Name)
+                .Select(i => (i.Name, Status: servers.FirstOrDefault(s => s.Name == i.Name)?.Status ?? "unknown"))
+                // "UP 1/3": UP, one check failed since; still serving.
+                .Where(i => !i.Status.StartsWith("UP", StringComparison.Ordinal))
+                .ToList();
+            if (notUp.Count > 0)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"widgetify: not draining {instance.Name}: {string.Join(", ", notUp.Select(i => $"{i.Name} is {i.Status}"))} in HAProxy, so the others " +
+                    "would carry every request alone. Wait until 'cluster status' shows every instance UP, then run 'cluster restart' again.");
                 return 1;
             }
 
@@ -65,6 +108,25 @@ internal static class RollingRestart
 
         Say($"all {state.Instances.Count} instance(s) restarted");
         return 0;
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> is the fleet's instance <paramref name="name"/>: its command line
+    /// (<c>/proc/PID/cmdline</c>, NUL-separated) has <c>--cluster-instance NAME</c>.</summary>
+    internal static bool RunsInstance(int pid, string name)
+    {
+        try
+        {
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return arguments.Zip(arguments.Skip(1)).Any(pair => pair is ("--cluster-instance", var value) && value == name);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> ReadyAsync(HttpClient http, int port, CancellationToken cancellationToken)

@@ -4,6 +4,8 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using Widgetify.Cli.Cluster;
 using Widgetify.Cli.Tests.Infrastructure;
 using Widgetify.Testing;
@@ -58,6 +60,27 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
     }
 
     [Fact]
+    public async Task Up_LogsAreOwnerOnlyAndHoldNoKey()
+    {
+        await Cluster.WaitUntilWholeAsync(WholeBound);
+        var logs = Path.Combine(ClusterState.Folder(Cluster.DataDir.Path), "logs");
+        var operatorKey = File.ReadAllText(Path.Combine(Cluster.DataDir.Path, "operator-api-key")).Trim();
+        const UnixFileMode GroupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+        (File.GetUnixFileMode(logs) & GroupOrOther).ShouldBe(UnixFileMode.None);
+        var files = Directory.GetFiles(logs);
+        files.Length.ShouldBeGreaterThanOrEqualTo(3); // api-1, api-2, haproxy
+        foreach (var log in files)
+        {
+            (File.GetUnixFileMode(log) & GroupOrOther).ShouldBe(UnixFileMode.None, log);
+            var text = await File.ReadAllTextAsync(log);
+            text.ShouldNotContain(Cluster.DemoKey, customMessage: log);
+            text.ShouldNotContain(operatorKey, customMessage: log);
+        }
+    }
+
+    [Fact]
     public async Task Status_Json_ListsInstancesServersAndBalancer()
     {
         await Cluster.WaitUntilWholeAsync(WholeBound);
@@ -80,6 +103,15 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
         }
 
         var budget = status.GetProperty("budget").GetInt32();
+        await using (var database = await DatabaseTarget.OpenAsync(null, Cluster.DataDir.Path, NullLogger.Instance, CancellationToken.None))
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.Cluster!.AdminConnectionString) { Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int", connection);
+            budget.ShouldBe((int)(await command.ExecuteScalarAsync())! - 12, "the instances' ReservedForOtherClients (12 in this fleet), not the default 10");
+        }
+
         instances.Sum(i => i.GetProperty("budgetShare").GetInt32()).ShouldBeLessThanOrEqualTo(budget);
         var primary = status.GetProperty("servers").EnumerateArray().Single();
         primary.GetProperty("role").GetString().ShouldBe("primary");
@@ -138,6 +170,40 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
                 }
             }
         })).ToList();
+        // And one client that writes: each POST answered 201 must have made exactly one widget (the balancer never
+        // replays a POST an instance already received), and none may fail either.
+        var marker = "restart-" + Guid.NewGuid().ToString("N")[..12];
+        var created = 0;
+        var writer = Task.Run(async () =>
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Cluster.DemoKey);
+            // 20 writes a second at most: well under the tenant's write rate limit (100/s), so no answer is a 429.
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+            while (!stop.IsCancellationRequested && await pace.WaitForNextTickAsync(CancellationToken.None))
+            {
+                try
+                {
+                    using var body = new StringContent($$$"""{"name":"{{{marker}}}","kind":"banner","config":{"text":"x"}}""", System.Text.Encoding.UTF8, "application/json");
+                    using var response = await client.PostAsync(new Uri($"http://127.0.0.1:{Cluster.Port}/api/widgets"), body, CancellationToken.None);
+                    if (response.StatusCode == HttpStatusCode.Created)
+                    {
+                        Interlocked.Increment(ref created);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref counts[1]);
+                        failures.Enqueue($"POST: HTTP {(int)response.StatusCode}");
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    Interlocked.Increment(ref counts[1]);
+                    failures.Enqueue("POST: " + ex.Message);
+                }
+            }
+        });
+        load.Add(writer);
         await BoundedWait.UntilAsync(() => Volatile.Read(ref counts[0]) >= 100, () => $"{counts[0]} ok", "the load had 100 answers", TimeSpan.FromSeconds(60));
 
         var (exitCode, stdout, stderr) = await CliProcess.RunAsync("cluster", "restart", "--data-dir", Cluster.DataDir.Path);
@@ -158,6 +224,16 @@ public sealed partial class ClusterCommandTests(TwoInstanceCluster fleet, ITestO
         var pidsAfter = Cluster.State.Instances.ToDictionary(i => i.Name, i => i.Pid);
         pidsAfter.ShouldAllBe(p => p.Value != null && p.Value != pidsBefore[p.Key], "every instance is a new process");
         stdout.ShouldContain("all 2 instance(s) restarted");
+
+        await using var database = await DatabaseTarget.OpenAsync(null, Cluster.DataDir.Path, NullLogger.Instance, CancellationToken.None);
+        // The service's own database and role (the admin connection string names the maintenance database).
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM widgets WHERE name = $1", connection) { Parameters = { new NpgsqlParameter { Value = marker } } };
+        var stored = (long)(await count.ExecuteScalarAsync())!;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"POSTs answered 201: {created}; widgets stored: {stored}"));
+        created.ShouldBeGreaterThan(0);
+        stored.ShouldBe(created, "each POST answered 201 made exactly one widget: none was applied twice");
     }
 
     [Fact]

@@ -58,9 +58,35 @@ public sealed class FleetStartTests(ITestOutputHelper output)
         int[] pids = [.. state.Instances.Select(i => i.Pid!.Value), state.BalancerPid!.Value];
         var postmaster = dataDir.RunningPostmasterPid()!.Value;
 
-        // SIGTERM takes the same path as Ctrl-C (SIGINT): the instances drain, then HAProxy, then PostgreSQL stop.
+        // SIGTERM takes the same path as Ctrl-C (SIGINT): HAProxy stops accepting, then the instances, then PostgreSQL.
+        // A client that keeps asking meanwhile gets answers or a refused connection, never HAProxy's 503 "no server".
+        using var stopLoad = new CancellationTokenSource();
+        var answers = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var load = Task.Run(async () =>
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            while (!stopLoad.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/api/widgets?limit=1"), CancellationToken.None);
+                    answers.Enqueue((int)response.StatusCode);
+                }
+                catch (HttpRequestException)
+                {
+                    answers.Enqueue(0); // refused: HAProxy no longer listens, nothing more to see
+                    break;
+                }
+            }
+        });
+        await BoundedWait.UntilAsync(() => Task.FromResult(answers.Count >= 5), () => $"{answers.Count} answers", "the load had answers", TimeSpan.FromSeconds(30));
         up.Terminate();
         (await up.WaitForExitAsync(TimeSpan.FromMinutes(2))).ShouldBe(0, up.StandardError);
+        await stopLoad.CancelAsync();
+        await load;
+        output.WriteLine(string.Join(", ", answers.GroupBy(a => a).Select(g => g.Key == 0 ? $"refused x{g.Count()}" : $"HTTP {g.Key} x{g.Count()}")));
+        answers.ShouldNotContain(503, "HAProxy stops accepting before any instance stops, so it never has no server to send a request to");
 
         pids.Where(ClusterState.IsAlive).ShouldBeEmpty("no instance or HAProxy may outlive 'cluster up'");
         ClusterState.IsAlive(postmaster).ShouldBeFalse("PostgreSQL stops last");

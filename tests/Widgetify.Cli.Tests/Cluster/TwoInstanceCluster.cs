@@ -16,6 +16,8 @@ public sealed class TwoInstanceCluster : IAsyncLifetime
             ["Widgetify__ConnectionBudget__LeaseDuration"] = "00:00:02",
             ["Widgetify__ConnectionBudget__HeartbeatInterval"] = "00:00:00.500",
             ["Widgetify__Cluster__RestartDelay"] = "00:00:20",
+            // Not the default (10), so that 'cluster status' is seen to use the instances' setting for the budget.
+            ["Widgetify__ConnectionBudget__ReservedForOtherClients"] = "12",
         };
         _cluster = await RunningCluster.StartAsync(2, environment);
     }
