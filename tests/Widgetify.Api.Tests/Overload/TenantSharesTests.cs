@@ -51,9 +51,10 @@ public sealed class TenantSharesTests : IAsyncLifetime
         var servedKey = partitioner.GetPartitionKey(EmbedOf(served.Id));
         var coldKey = partitioner.GetPartitionKey(EmbedOf(cold.Id));
 
-        // Assert: the served widget counts against its tenant; the other one, not read yet, against itself
-        servedKey.ShouldBe(TenantPartitioner.TenantKey(owner.TenantId));
-        coldKey.ShouldBe($"widget:{cold.Id}");
+        // Assert: the served widget counts against its tenant's embeds; the other one, not read yet, against every
+        // widget the cache does not know
+        servedKey.ShouldBe(TenantPartitioner.EmbedsKey(owner.TenantId));
+        coldKey.ShouldBe(TenantPartitioner.UncachedWidgets);
 
         static DefaultHttpContext EmbedOf(Guid id)
         {
