@@ -223,6 +223,30 @@ public sealed class AdmissionControllerTenantSharesTests : IDisposable
     }
 
     [Fact]
+    public async Task AcquireAsync_WholeQueueStandingOverManyOneWaiterPartitions_NewcomerWaitsTargetDelay()
+    {
+        // Arrange: a storm spread over many tenants, one waiter each: 10 queue at 0 ms and 10 more at 50 ms, so at 100 ms
+        // the first 10 time out while the second 10 keep the whole queue non-empty: standing as a whole, though no
+        // partition's own queue is older than 50 ms
+        var controller = Create();
+        Fill(controller, "holder", 7);
+        var first = Enumerable.Range(0, 10).Select(i => Acquire(controller, $"early{i}")).ToList();
+        _clock.Advance(TimeSpan.FromMilliseconds(50));
+        var second = Enumerable.Range(0, 10).Select(i => Acquire(controller, $"late{i}")).ToList();
+        _clock.Advance(TimeSpan.FromMilliseconds(50));
+        first.ShouldAllBe(w => w.IsCompleted);
+
+        // Act
+        var newcomer = Acquire(controller, "newcomer");
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+
+        // Assert: the whole queue's rule (5 ms), not the burst allowance of a partition that is not standing on its own
+        newcomer.IsCompleted.ShouldBeTrue("a crowded standing queue gives every newcomer the target delay");
+        (await newcomer).Reason.ShouldBe(RejectionReason.QueueTimeout);
+        second.ShouldAllBe(w => !w.IsCompleted, "waiters queued before it became standing keep their 100 ms");
+    }
+
+    [Fact]
     public async Task AcquireAsync_StandingQueueAndTenantSharesOff_EveryNewcomerWaitsTargetDelay()
     {
         // Arrange
