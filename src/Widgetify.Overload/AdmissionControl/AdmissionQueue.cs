@@ -135,7 +135,9 @@ internal sealed class AdmissionQueue
     /// <param name="newcomer">The newcomer's partition, null when it has none yet (nothing in flight or queued).</param>
     /// <param name="queueShare">Waiters a partition may hold while others compete for the queue; int.MaxValue for none.</param>
     /// <param name="evicted">The waiter pushed out to make room, for the caller to reject; null if none.</param>
-    /// <param name="overShare">True when the one refused or evicted belongs to a partition above its queue share.</param>
+    /// <param name="overShare">True when the share rule decided: the newcomer refused because its partition is at its
+    /// queue share, or a waiter of the same priority evicted from a partition over its share. Never for a refusal or
+    /// an eviction by priority.</param>
     /// <returns>False when the newcomer is refused.</returns>
     public bool TryMakeRoom(RequestPriority priority, AdmissionPartition? newcomer, int queueShare, out AdmissionWaiter? evicted, out bool overShare)
     {
@@ -150,8 +152,7 @@ internal sealed class AdmissionQueue
         var own = newcomer?.Queued ?? 0;
         if (lowest < (int)priority)
         {
-            overShare = own >= queueShare; // -1 (capacity 0) lands here too
-            return false;
+            return false; // refused by priority (-1, capacity 0, lands here too), not by the share rule
         }
 
         var victimPriority = (RequestPriority)lowest;
@@ -170,9 +171,11 @@ internal sealed class AdmissionQueue
             {
                 return false;
             }
+
+            overShare = true; // evicted by the share rule: the victim queues more than its share
         }
 
-        overShare = victim.Queued > queueShare;
+        // A lower-priority victim is evicted by priority, whatever its partition queues: not an over-share shed.
         evicted = victim.ListOf(victimPriority).Last!;
         Remove(evicted);
         return true;

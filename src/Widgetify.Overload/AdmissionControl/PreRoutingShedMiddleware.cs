@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Widgetify.Core.Traffic;
 
 namespace Widgetify.Overload.AdmissionControl;
 
@@ -37,6 +38,16 @@ internal sealed class PreRoutingShedMiddleware
         if (!_controller.WouldRefuse(priority, out var reason) || !IsGoverned(request.Path))
         {
             return _next(context);
+        }
+
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client already left: nobody reads an answer, and a client that gives up is not shed (as after routing,
+            // where such a request ends as 499 and counts as neither shed nor hurt). OnShed still hears of it, with the
+            // token fired, so the impact tracker records the client as not hurt, as its middleware would have.
+            context.Response.StatusCode = ClientClosedExtensions.StatusCode;
+            _onShed?.Invoke(context);
+            return Task.CompletedTask;
         }
 
         var sequence = _controller.CountShedBeforeRouting(priority, reason);

@@ -14,8 +14,10 @@ public sealed class PreRoutingShedOptions : IValidatableObject
     public IList<string> GovernedPaths { get; init; } = [];
 
     /// <summary>Called for each request refused before routing, after it is counted and before its answer is written:
-    /// for what the middleware further in would have recorded (an incident's client impact). Keep it cheap and
-    /// non-throwing; it runs on most requests of a storm.</summary>
+    /// for what the middleware further in would have recorded (an incident's client impact). Also called, uncounted and
+    /// answered 499, for a request that would be refused but whose client already left
+    /// (<see cref="HttpContext.RequestAborted"/> fired): check that token to tell a client that gave up from one that
+    /// was shed. Keep it cheap and non-throwing; it runs on most requests of a storm.</summary>
     /// <value>Default null: nothing.</value>
     public Action<HttpContext>? OnShed { get; init; }
 

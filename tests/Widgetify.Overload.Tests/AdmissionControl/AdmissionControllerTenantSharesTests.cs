@@ -67,6 +67,46 @@ public sealed class AdmissionControllerTenantSharesTests : IDisposable
     }
 
     [Fact]
+    public async Task AcquireAsync_WriteEvictsAReadOfAPartitionOverItsShare_IsNotCountedOverShare()
+    {
+        // Arrange: the flood holds the 7 read slots, the other tenant the 8th (a write), the flood queues 4 reads (full)
+        var controller = Create(o => o.QueueCapacity = 4);
+        Fill(controller, Flood, 7);
+        controller.TryAcquire(RequestPriority.Write, Trickle, out _).ShouldBeTrue();
+        var floodWaiters = Enumerable.Range(0, 4).Select(_ => Acquire(controller, Flood)).ToList();
+
+        // Act: a third tenant's write, more important than every waiter
+        var write = controller.AcquireAsync(RequestPriority.Write, "writer", CancellationToken.None).AsTask();
+
+        // Assert: the eviction is by priority, not by the share rule, though the flood queues over its share
+        write.IsCompleted.ShouldBeFalse();
+        (await floodWaiters[3]).Reason.ShouldBe(RejectionReason.Evicted);
+        var statistics = controller.GetStatistics();
+        statistics.TotalEvicted.ShouldBe(1);
+        statistics.TotalOverShare.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ReadRefusedByAQueueFullOfWrites_IsNotCountedOverShare()
+    {
+        // Arrange: every slot taken (the flood 7 reads, the other tenant a write); the flood queues 4 writes (full)
+        var controller = Create(o => o.QueueCapacity = 4);
+        Fill(controller, Flood, 7);
+        controller.TryAcquire(RequestPriority.Write, Trickle, out _).ShouldBeTrue();
+        for (var i = 0; i < 4; i++)
+        {
+            controller.AcquireAsync(RequestPriority.Write, Flood, CancellationToken.None).IsCompleted.ShouldBeFalse();
+        }
+
+        // Act: the flood's read, less important than every waiter
+        var read = await controller.AcquireAsync(RequestPriority.Read, Flood, CancellationToken.None);
+
+        // Assert: refused by priority; its partition being over its share is not what refused it
+        read.Reason.ShouldBe(RejectionReason.QueueFull);
+        controller.GetStatistics().TotalOverShare.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task AcquireAsync_FullQueueAndTenantSharesOff_TrickleIsRefusedLikeTheFlood()
     {
         // Arrange

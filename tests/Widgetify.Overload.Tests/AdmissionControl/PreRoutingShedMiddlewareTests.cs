@@ -191,6 +191,42 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task InvokeAsync_WouldRefuseButClientAlreadyGone_Answers499UncountedAndOnShedSeesTheAbort()
+    {
+        // Arrange: every priority refused (share 0), and a request whose client went away before it reached the check
+        var options = new AdmissionOptions { InitialLimit = 4, MinLimit = 4, MaxLimit = 4 };
+        using var controller = new AdmissionController(options, TimeProvider.System, new Random(1));
+        controller.SetCeiling(0);
+        var seen = new List<bool>();
+        var nextCalled = false;
+        var middleware = new PreRoutingShedMiddleware(
+            _ =>
+            {
+                nextCalled = true;
+                return Task.CompletedTask;
+            },
+            controller,
+            new PreparedSheds(options),
+            new PreRoutingShedOptions { GovernedPaths = ["/api/things"], OnShed = c => seen.Add(c.RequestAborted.IsCancellationRequested) });
+        using var gone = new CancellationTokenSource();
+        await gone.CancelAsync();
+        var context = new DefaultHttpContext { RequestAborted = gone.Token };
+        context.Request.Method = HttpMethods.Get;
+        context.Request.Path = "/api/things";
+
+        // Act
+        await middleware.InvokeAsync(context);
+
+        // Assert: a client that gave up is not shed (as after routing), and the impact hook can tell
+        context.Response.StatusCode.ShouldBe(StatusCodes.Status499ClientClosedRequest);
+        nextCalled.ShouldBeFalse();
+        seen.ShouldBe([true]);
+        var statistics = controller.GetStatistics();
+        statistics.TotalShedBeforeRouting.ShouldBe(0);
+        statistics.TotalNoCapacity.ShouldBe(0);
+    }
+
+    [Fact]
     public void UseShedBeforeRouting_GovernedPathEndingInSlash_ThrowsNamingThePath()
     {
         // Arrange
