@@ -110,6 +110,25 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
     }
 
     [Theory]
+    [InlineData("/api/things/1/typo")]
+    [InlineData("/api/thingsx")]
+    public async Task InvokeAsync_ReadsRefused_PathNoGovernedTemplateMatchesGoesOnToRouting(string path)
+    {
+        // Arrange
+        await StartAsync(ReadsAtTwo);
+        Take(RequestPriority.Read, 2);
+
+        // Act
+        using var unmapped = await _http!.GetAsync(path);
+        using var trailingSlash = await _http.GetAsync("/API/things/1/");
+
+        // Assert: a path no endpoint maps gets routing's 404, not a 503 for a request that could never have been served
+        unmapped.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        trailingSlash.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "a template matches case-insensitively, one trailing slash ignored");
+        Controller.GetStatistics().TotalShedBeforeRouting.ShouldBe(1);
+    }
+
+    [Theory]
     [InlineData("/health/live")]
     [InlineData("/metrics")]
     [InlineData("/dashboard")]
@@ -226,8 +245,12 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
         statistics.TotalNoCapacity.ShouldBe(0);
     }
 
-    [Fact]
-    public void UseShedBeforeRouting_GovernedPathEndingInSlash_ThrowsNamingThePath()
+    [Theory]
+    [InlineData("/api/")]
+    [InlineData("/api//things")]
+    [InlineData("/api/{id")]
+    [InlineData("/api/x{id}")]
+    public void UseShedBeforeRouting_MalformedGovernedPath_ThrowsNamingThePath(string path)
     {
         // Arrange
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
@@ -236,10 +259,10 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
 
         // Act
         var thrown = Should.Throw<System.ComponentModel.DataAnnotations.ValidationException>(
-            () => app.UseShedBeforeRouting(new PreRoutingShedOptions { GovernedPaths = ["/api/"] }));
+            () => app.UseShedBeforeRouting(new PreRoutingShedOptions { GovernedPaths = [path] }));
 
         // Assert
-        thrown.Message.ShouldContain("'/api/'");
+        thrown.Message.ShouldContain($"'{path}'");
     }
 
     private void Take(RequestPriority priority, int count)
@@ -262,7 +285,7 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
         _app = builder.Build();
         _app.UseShedBeforeRouting(new PreRoutingShedOptions
         {
-            GovernedPaths = ["/api/things"],
+            GovernedPaths = ["/api/things", "/api/things/{id}"],
             OnShed = context =>
             {
                 lock (_shedSeen)
