@@ -95,7 +95,7 @@ public sealed class AdmissionControllerTenantSharesTests : IDisposable
         controller.TryAcquire(RequestPriority.Write, Trickle, out _).ShouldBeTrue();
         for (var i = 0; i < 4; i++)
         {
-            controller.AcquireAsync(RequestPriority.Write, Flood, CancellationToken.None).IsCompleted.ShouldBeFalse();
+            controller.AcquireAsync(RequestPriority.Write, Flood, CancellationToken.None).AsTask().IsCompleted.ShouldBeFalse();
         }
 
         // Act: the flood's read, less important than every waiter
