@@ -12,8 +12,28 @@ RATE=${3:-25}
 CLI="$ROOT/src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll"
 command -v hey >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hey; } >&2
 
+# What this script started, for the trap: on any exit (a failed step under set -e, Ctrl-C) it stops them by pid (the
+# service gets TERM, so `up` stops its PostgreSQL, then KILL if it has not gone in 30 s) and removes the work dir.
+pid="" flood_pid="" work=""
+cleanup() {
+  if [ -n "$flood_pid" ]; then
+    kill "$flood_pid" 2>/dev/null || true
+    wait "$flood_pid" 2>/dev/null || true
+  fi
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  if [ -n "$work" ]; then rm -rf "$work"; fi
+  pid="" flood_pid="" work=""
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 run() {
-  local label=$1 shares=$2 work port base pid key other viral quiet
+  local label=$1 shares=$2 port base key other viral quiet ready=""
   work=$(mktemp -d /tmp/widgetify-tenant-shares.XXXXXX)
   chmod 755 "$work"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -21,10 +41,11 @@ run() {
   Widgetify__Admission__TenantShares=$shares dotnet "$CLI" up --port "$port" --data-dir "$work/data" --demo-widgets 0 >"$work/up.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
-    curl -fs "$base/health/ready" >/dev/null 2>&1 && break
-    kill -0 "$pid" 2>/dev/null || { cat "$work/up.log" >&2; exit 1; }
+    curl -fs "$base/health/ready" >/dev/null 2>&1 && { ready=1; break; }
+    kill -0 "$pid" 2>/dev/null || { echo "the service exited before it was ready:" >&2; cat "$work/up.log" >&2; exit 1; }
     sleep 0.2
   done
+  [ -n "$ready" ] || { echo "the service was not ready after 120 s:" >&2; cat "$work/up.log" >&2; exit 1; }
   key=$(cat "$work/data/demo-api-key")
   other=$(dotnet "$CLI" keys create --tenant other --data-dir "$work/data" 2>/dev/null | tail -1)
   viral=$(curl -fs -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
@@ -34,9 +55,10 @@ run() {
   [ -n "$viral" ] && [ -n "$quiet" ] || { echo "could not create the widgets" >&2; cat "$work/up.log" >&2; exit 1; }
 
   hey -z "${SECONDS_PER_RUN}s" -c "$FLOOD" -o csv "$base/w/$viral" >"$work/flood.csv" &
-  local flood_pid=$!
+  flood_pid=$!
   hey -z "${SECONDS_PER_RUN}s" -c 2 -q "$RATE" -o csv "$base/w/$quiet" >"$work/trickle.csv"
   wait "$flood_pid"
+  flood_pid=""
   local shed_over_share partitions
   shed_over_share=$(curl -fs "$base/metrics" | awk '/^widgetify_admission_over_share/ {s += $NF} END {print s + 0}')
   python3 - "$label" "$work/trickle.csv" "$work/flood.csv" "$SECONDS_PER_RUN" "$shed_over_share" <<'PY'
@@ -58,9 +80,7 @@ print(f"| {label} | {len(trickle)} | {100 * len(ok) / max(len(trickle), 1):.1f}%
       f"| {pct([t for _, t in trickle], 99):.1f} | {offered:,.0f} | {flood_ok / seconds:,.0f} | {flood_503 / seconds:,.0f} | {k:.1f} "
       f"| {over_share} | {other} |")
 PY
-  kill -TERM "$pid"
-  wait "$pid" || true
-  rm -rf "$work"
+  cleanup
 }
 
 echo "| Admission:TenantShares | trickle requests | trickle served (200) | trickle served p50 ms | trickle served p99 ms | trickle p99 ms (all answers) | flood offered req/s | flood served req/s | flood shed req/s | overload k (offered / served) | over_share sheds | other statuses |"

@@ -197,9 +197,14 @@ public static class WidgetifyApplication
         return builder;
     }
 
-    /// <summary>The paths the pre-routing shed may refuse: the embed and its clicks and votes, and the tenant API. Every
-    /// endpoint under them takes its admission priority from its HTTP method.</summary>
-    internal static readonly string[] ShedBeforeRoutingPaths = ["/w", "/api/widgets"];
+    /// <summary>The paths the pre-routing shed may refuse, as the endpoints map them: the embed and its clicks and votes,
+    /// and the tenant API. Each endpoint they match takes its admission priority from its HTTP method; a path no endpoint
+    /// maps (a typo under <c>/w</c>) is not among them, so it gets its 404 rather than a 503.</summary>
+    internal static readonly string[] ShedBeforeRoutingPaths =
+    [
+        "/w/{id}", "/w/{id}/click", "/w/{id}/vote",
+        "/api/widgets", "/api/widgets/{id}", "/api/widgets/{id}/stats", "/api/widgets/{id}/embed",
+    ];
 
     /// <summary>Adds the middleware and endpoints.</summary>
     public static WebApplication UseWidgetify(this WebApplication app)

@@ -10,18 +10,24 @@ namespace Widgetify.Api.TenantShares;
 /// <list type="bullet">
 /// <item>Operators' endpoints (the readiness probe): one partition of their own.</item>
 /// <item>The embed and its sub-resources (<c>/w/{id}</c>, <c>/w/{id}/click</c>, <c>/w/{id}/vote</c>): the widget's
-/// tenant if <see cref="IWidgetTenantLookup"/> knows it, else the widget itself (one viral widget is bounded all the
-/// same). Ids that are not UUIDs share one partition, so made-up ids cannot multiply partitions for free.</item>
+/// tenant if <see cref="IWidgetTenantLookup"/> knows it, else one partition for every widget it does not know. The
+/// client chooses the id, so a key derived from the id (the widget itself) would let a flood of made-up UUIDs open a
+/// partition each and squeeze every real tenant down to the minimum share; one partition for all of them bounds what
+/// unknown ids can take to one tenant's share. Ids that are not UUIDs share one partition too.</item>
 /// <item>The key-authenticated API: the key's tenant if <see cref="ApiKeyCache"/> holds the key as valid; a key it holds
-/// as refused, or a malformed header, goes to one partition of refused keys; a well-formed key not seen yet, to its
-/// display prefix (<c>wgt_</c> and 6 characters: what <c>keys list</c> shows); no key, to "anonymous".</item>
-/// </list></summary>
+/// as refused, or a malformed header, goes to one partition of refused keys; a well-formed key not verified yet, to one
+/// partition of unverified keys (for the same reason: anyone can make up well-formed keys); no key, to "anonymous".</item>
+/// </list>
+/// A tenant's embeds and its own API calls are separate partitions (<c>embed:</c> and <c>api:</c>): the embeds are its
+/// visitors' traffic, which the tenant does not control, and a flood of them must not starve the owner's API calls.</summary>
 internal sealed class TenantPartitioner(IWidgetTenantLookup widgets, ApiKeyCache keys) : IAdmissionPartitioner
 {
     internal const string Operators = "operators";
     internal const string Anonymous = "anonymous";
     internal const string RefusedKeys = "refused-keys";
     internal const string InvalidWidgetIds = "widget:invalid";
+    internal const string UncachedWidgets = "widgets:uncached";
+    internal const string UnverifiedKeys = "keys:unverified";
     private const string Bearer = "Bearer ";
 
     public string? GetPartitionKey(HttpContext context)
@@ -39,7 +45,7 @@ internal sealed class TenantPartitioner(IWidgetTenantLookup widgets, ApiKeyCache
                 return InvalidWidgetIds;
             }
 
-            return widgets.TryGetTenant(widgetId, out var tenantId) ? TenantKey(tenantId) : "widget:" + id;
+            return widgets.TryGetTenant(widgetId, out var tenantId) ? EmbedsKey(tenantId) : UncachedWidgets;
         }
 
         string? header = request.Headers.Authorization;
@@ -62,11 +68,15 @@ internal sealed class TenantPartitioner(IWidgetTenantLookup widgets, ApiKeyCache
         var fingerprint = keys.Fingerprint(key);
         if (keys.TryGetValid(fingerprint, out var identity))
         {
-            return TenantKey(identity.TenantId);
+            return ApiCallsKey(identity.TenantId);
         }
 
-        return keys.TryGetRejected(fingerprint, out _) ? RefusedKeys : "key:" + ApiKey.DisplayPrefix(key);
+        return keys.TryGetRejected(fingerprint, out _) ? RefusedKeys : UnverifiedKeys;
     }
 
-    internal static string TenantKey(Guid tenantId) => "tenant:" + tenantId.ToString("N");
+    /// <summary>The partition of a tenant's widgets' embeds (its visitors' traffic).</summary>
+    internal static string EmbedsKey(Guid tenantId) => "embed:" + tenantId.ToString("N");
+
+    /// <summary>The partition of a tenant's own API calls (its keys).</summary>
+    internal static string ApiCallsKey(Guid tenantId) => "api:" + tenantId.ToString("N");
 }

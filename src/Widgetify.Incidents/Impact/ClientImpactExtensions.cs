@@ -20,13 +20,15 @@ public static class ClientImpactExtensions
     }
 
     /// <summary>Records a request answered before this tracking middleware saw it (a shed before routing) as the
-    /// middleware would have: its client, hurt (a 503). For a caller that answers ahead of the pipeline.</summary>
+    /// middleware would have: its client, hurt (a 503), unless the client had already gone away
+    /// (<see cref="HttpContext.RequestAborted"/> fired), which is not a failure of ours. For a caller that answers ahead of
+    /// the pipeline.</summary>
     /// <param name="tracker">The tracker.</param>
     /// <param name="context">The request that was shed.</param>
     public static void RecordShed(this ClientImpactTracker tracker, HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(tracker);
         ArgumentNullException.ThrowIfNull(context);
-        tracker.Record(ClientImpactMiddleware.ClientKey(context), bad: true);
+        tracker.Record(ClientImpactMiddleware.ClientKey(context), bad: !context.RequestAborted.IsCancellationRequested);
     }
 }

@@ -14,7 +14,9 @@ namespace Widgetify.Overload.AdmissionControl;
 /// longer only makes every request late. Then a new waiter may wait only <see cref="AdmissionOptions.QueueTargetDelay"/>
 /// (5 ms) and each partition is served newest first (LIFO), because the newest request is the one whose client is
 /// most likely still there. Otherwise a new waiter may wait <see cref="AdmissionOptions.QueueInterval"/> and service is
-/// FIFO, which is fair while the queue keeps draining.</para>
+/// FIFO, which is fair while the queue keeps draining. When more than <see cref="CrowdedPartitions"/> partitions hold
+/// waiters and the whole queue is standing, the whole queue's rule applies to every partition
+/// (<see cref="IsCrowdedAndStanding"/>): a storm spread thinly over many tenants leaves no partition standing on its own.</para>
 /// <para><b>Tenants.</b> Within a priority, partitions take turns (round-robin: one waiter each, then the next), so a
 /// tenant with a thousand waiters and one with a single waiter are each served once per round. A partition that holds
 /// its in-flight share already is passed over while another one waiting holds less (<see cref="TryDequeue"/>). With
@@ -30,6 +32,10 @@ internal sealed class AdmissionQueue
     /// tenants are queued at once (a storm at random widgets), at the price of a choice that is fair among those.</summary>
     internal const int MaxScan = 64;
 
+    /// <summary>Above this many partitions with waiters, a standing queue as a whole imposes its rule on every partition
+    /// (<see cref="IsCrowdedAndStanding"/>): per-partition CoDel cannot see a storm spread thinly over many tenants.</summary>
+    internal const int CrowdedPartitions = 8;
+
     private readonly AdmissionPartition?[] _cursors = new AdmissionPartition?[4]; // per priority: who is served next
     private readonly int[] _counts = new int[4];
     private readonly TimeProvider _timeProvider;
@@ -37,6 +43,7 @@ internal sealed class AdmissionQueue
     private readonly TimeSpan _interval;
     private readonly TimeSpan _targetDelay;
     private long _lastEmptyTimestamp;
+    private int _queuedPartitions; // partitions with at least one waiter, of any priority
 
     public AdmissionQueue(int capacity, TimeSpan interval, TimeSpan targetDelay, TimeProvider timeProvider)
     {
@@ -63,12 +70,20 @@ internal sealed class AdmissionQueue
     public bool IsStanding(AdmissionPartition partition, long timestamp) =>
         partition.Queued > 0 && _timeProvider.GetElapsedTime(partition.LastEmptyTimestamp, timestamp) >= _interval;
 
+    /// <summary>True when the whole queue is standing and more than <see cref="CrowdedPartitions"/> partitions hold
+    /// waiters. Per-partition CoDel tells a flood from a quiet tenant only while the flood's waiters pile up in its own
+    /// partition; when a storm is spread over many partitions holding a waiter or two each, none of them is ever standing
+    /// (each empties at every grant) although the queue as a whole is, and without this rule every newcomer would get the
+    /// burst allowance, FIFO, until the queue fills. Then the whole queue's rule applies to every partition.</summary>
+    public bool IsCrowdedAndStanding(long timestamp) => _queuedPartitions > CrowdedPartitions && IsStanding(timestamp);
+
     /// <summary>How long a waiter of <paramref name="partition"/> (null: one with nothing queued) arriving now may wait:
-    /// QueueTargetDelay if that partition's queue is standing, else QueueInterval. Per partition, as fq_codel runs CoDel
-    /// per flow: the flood's standing queue is the flood's, and a tenant whose requests arrive one at a time still gets
-    /// the burst allowance.</summary>
+    /// QueueTargetDelay if that partition's queue is standing (or the whole queue is, crowded with partitions:
+    /// <see cref="IsCrowdedAndStanding"/>), else QueueInterval. Per partition, as fq_codel runs CoDel per flow: the
+    /// flood's standing queue is the flood's, and a tenant whose requests arrive one at a time still gets the burst
+    /// allowance while few tenants are queued.</summary>
     public TimeSpan TimeoutFor(AdmissionPartition? partition, long timestamp) =>
-        partition is not null && IsStanding(partition, timestamp) ? _targetDelay : _interval;
+        (partition is not null && IsStanding(partition, timestamp)) || IsCrowdedAndStanding(timestamp) ? _targetDelay : _interval;
 
     /// <summary>True when a waiter of <paramref name="priority"/> or higher is queued, so a newcomer of that priority
     /// must not overtake it.</summary>
@@ -120,7 +135,9 @@ internal sealed class AdmissionQueue
     /// <param name="newcomer">The newcomer's partition, null when it has none yet (nothing in flight or queued).</param>
     /// <param name="queueShare">Waiters a partition may hold while others compete for the queue; int.MaxValue for none.</param>
     /// <param name="evicted">The waiter pushed out to make room, for the caller to reject; null if none.</param>
-    /// <param name="overShare">True when the one refused or evicted belongs to a partition above its queue share.</param>
+    /// <param name="overShare">True when the share rule decided: the newcomer refused because its partition is at its
+    /// queue share, or a waiter of the same priority evicted from a partition over its share. Never for a refusal or
+    /// an eviction by priority.</param>
     /// <returns>False when the newcomer is refused.</returns>
     public bool TryMakeRoom(RequestPriority priority, AdmissionPartition? newcomer, int queueShare, out AdmissionWaiter? evicted, out bool overShare)
     {
@@ -135,8 +152,7 @@ internal sealed class AdmissionQueue
         var own = newcomer?.Queued ?? 0;
         if (lowest < (int)priority)
         {
-            overShare = own >= queueShare; // -1 (capacity 0) lands here too
-            return false;
+            return false; // refused by priority (-1, capacity 0, lands here too), not by the share rule
         }
 
         var victimPriority = (RequestPriority)lowest;
@@ -155,9 +171,11 @@ internal sealed class AdmissionQueue
             {
                 return false;
             }
+
+            overShare = true; // evicted by the share rule: the victim queues more than its share
         }
 
-        overShare = victim.Queued > queueShare;
+        // A lower-priority victim is evicted by priority, whatever its partition queues: not an over-share shed.
         evicted = victim.ListOf(victimPriority).Last!;
         Remove(evicted);
         return true;
@@ -178,6 +196,7 @@ internal sealed class AdmissionQueue
         if (partition.Queued == 0)
         {
             partition.LastEmptyTimestamp = timestamp;
+            _queuedPartitions++;
         }
 
         if (partition.CountOf(priority) == 0)
@@ -221,7 +240,7 @@ internal sealed class AdmissionQueue
         }
 
         var list = chosen.ListOf(priority);
-        var waiter = IsStanding(chosen, timestamp) ? list.Last! : list.First!;
+        var waiter = IsStanding(chosen, timestamp) || IsCrowdedAndStanding(timestamp) ? list.Last! : list.First!;
         _cursors[(int)priority] = chosen.NextIn(priority); // round-robin: the next partition has the next turn
         Remove(waiter);
         return waiter;
@@ -242,6 +261,10 @@ internal sealed class AdmissionQueue
         partition.Remove(waiter);
         _counts[(int)priority]--;
         Count--;
+        if (partition.Queued == 0)
+        {
+            _queuedPartitions--;
+        }
         if (partition.CountOf(priority) == 0)
         {
             Unlink(partition, priority);

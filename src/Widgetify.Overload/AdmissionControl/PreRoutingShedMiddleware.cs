@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Widgetify.Core.Traffic;
 
 namespace Widgetify.Overload.AdmissionControl;
 
@@ -11,7 +12,7 @@ internal sealed class PreRoutingShedMiddleware
     private readonly RequestDelegate _next;
     private readonly AdmissionController _controller;
     private readonly PreparedSheds _responses;
-    private readonly PathString[] _governed;
+    private readonly string?[][] _governed; // per template, its segments; null for a parameter (any one segment)
     private readonly Action<HttpContext>? _onShed;
 
     public PreRoutingShedMiddleware(RequestDelegate next, AdmissionController controller, PreparedSheds responses, PreRoutingShedOptions options)
@@ -19,7 +20,7 @@ internal sealed class PreRoutingShedMiddleware
         _next = next;
         _controller = controller;
         _responses = responses;
-        _governed = [.. options.GovernedPaths.Select(p => new PathString(p))];
+        _governed = [.. options.GovernedPaths.Select(PreRoutingShedOptions.Segments)];
         _onShed = options.OnShed;
     }
 
@@ -39,22 +40,63 @@ internal sealed class PreRoutingShedMiddleware
             return _next(context);
         }
 
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client already left: nobody reads an answer, and a client that gives up is not shed (as after routing,
+            // where such a request ends as 499 and counts as neither shed nor hurt). OnShed still hears of it, with the
+            // token fired, so the impact tracker records the client as not hurt, as its middleware would have.
+            context.Response.StatusCode = ClientClosedExtensions.StatusCode;
+            _onShed?.Invoke(context);
+            return Task.CompletedTask;
+        }
+
         var sequence = _controller.CountShedBeforeRouting(priority, reason);
         _onShed?.Invoke(context);
         _responses.Write(context.Response, priority, reason, sequence);
         return Task.CompletedTask;
     }
 
+    /// <summary>Whether the path is exactly one of the governed templates (one trailing slash ignored, as routing
+    /// ignores it): a path no endpoint maps (<c>/w/{id}/typo</c>) reaches routing and its 404, never a 503.</summary>
     private bool IsGoverned(PathString path)
     {
-        foreach (var governed in _governed)
+        var value = path.Value.AsSpan();
+        if (value.Length > 1 && value[^1] == '/')
         {
-            if (path.StartsWithSegments(governed, StringComparison.OrdinalIgnoreCase))
+            value = value[..^1];
+        }
+
+        foreach (var template in _governed)
+        {
+            if (Matches(value, template))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    private static bool Matches(ReadOnlySpan<char> path, string?[] template)
+    {
+        foreach (var segment in template)
+        {
+            if (path.Length == 0 || path[0] != '/')
+            {
+                return false;
+            }
+
+            path = path[1..];
+            var end = path.IndexOf('/');
+            var current = end < 0 ? path : path[..end];
+            if (segment is null ? current.Length == 0 : !current.Equals(segment, StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            path = end < 0 ? [] : path[end..];
+        }
+
+        return path.Length == 0;
     }
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Tests.Draining;
 
@@ -56,6 +58,41 @@ public sealed class ShutdownDrainTests(ApiFixture fixture)
             using var late = server.CreateClient();
             var refused = await Should.ThrowAsync<HttpRequestException>(() => late.GetAsync("/health/live"));
             refused.InnerException.ShouldBeOfType<SocketException>().SocketErrorCode.ShouldBe(SocketError.ConnectionRefused);
+        }
+    }
+
+    [Fact]
+    public async Task Stop_DuringDrainDelay_ShedBeforeRoutingClosesTheConnectionToo()
+    {
+        // Arrange: a draining instance whose connection share is 0, so an embed is shed before routing
+        var server = await WidgetifyServer.StartAsync(fixture.Postgres, new Dictionary<string, string?>
+        {
+            ["Widgetify:Api:DrainDelay"] = "00:00:03",
+        });
+        await using (server)
+        {
+            using var client = server.CreateClient();
+            await client.GetHealthAsync("/health/ready", HttpStatusCode.OK);
+            var admission = server.Services.GetRequiredService<AdmissionController>();
+            var stopping = server.StopAsync();
+            await BoundedWait.UntilAsync(
+                async () =>
+                {
+                    using var ready = await client.GetAsync("/health/ready");
+                    return ready.StatusCode == HttpStatusCode.ServiceUnavailable;
+                },
+                () => "ready", "readiness fails once the stop has begun");
+            var shedBefore = admission.GetStatistics().TotalShedBeforeRouting;
+            admission.SetCeiling(0);
+
+            // Act
+            using var shed = await client.GetAsync($"/w/{Guid.NewGuid()}");
+
+            // Assert: the pre-built 503 too tells the client to go elsewhere (UseConnectionCloseWhileDraining runs first)
+            shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            admission.GetStatistics().TotalShedBeforeRouting.ShouldBe(shedBefore + 1, "it was shed before routing");
+            shed.Headers.ConnectionClose.ShouldBe(true, "a draining instance's shed closes its connection");
+            await stopping;
         }
     }
 

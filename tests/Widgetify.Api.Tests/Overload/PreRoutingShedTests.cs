@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Widgetify.Api.Tests.Infrastructure;
@@ -17,7 +16,7 @@ namespace Widgetify.Api.Tests.Overload;
 public sealed class PreRoutingShedTests(ApiFixture fixture)
 {
     [Fact]
-    public void ShedBeforeRoutingPaths_EveryEndpointUnderThem_TakesItsPriorityFromItsMethod()
+    public void ShedBeforeRoutingPaths_EachIsAMappedRouteWhoseEndpointsTakeTheirPriorityFromTheirMethod()
     {
         // Arrange: judging by the method is only right where no endpoint is an operator's or raises its own priority
         var endpoints = fixture.Server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
@@ -25,7 +24,12 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
         // Act
         var governed = endpoints.Where(e => IsGoverned(e.RoutePattern.RawText!)).ToList();
 
-        // Assert
+        // Assert: every template is a route the service maps (nothing else under /w or /api/widgets is refused)
+        foreach (var template in WidgetifyApplication.ShedBeforeRoutingPaths)
+        {
+            governed.ShouldContain(e => Shape(e.RoutePattern.RawText!) == Shape(template), $"{template} is no mapped route");
+        }
+
         governed.Select(e => e.RoutePattern.RawText).ShouldContain("/w/{id}");
         governed.Select(e => e.RoutePattern.RawText).ShouldContain("/api/widgets/");
         foreach (var endpoint in governed)
@@ -34,10 +38,29 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
             endpoint.Metadata.GetMetadata<AdmissionEndpointMetadata>()?.Priority.ShouldBeNull(
                 $"{endpoint.RoutePattern.RawText} sets its own admission priority, which the shed before routing cannot see");
         }
+    }
 
-        foreach (var endpoint in endpoints.Where(e => e.IsForOperators()))
+    [Fact]
+    public async Task Requests_ReadsRefused_UnmappedPathUnderTheEmbedIs404NotShed()
+    {
+        // Arrange: what ConnectionShareWiring does when the fleet leaves this instance no connections
+        var admission = fixture.Server.Services.GetRequiredService<AdmissionController>();
+        var before = admission.GetStatistics().TotalShedBeforeRouting;
+        var ceiling = admission.GetStatistics().Ceiling.ShouldNotBeNull();
+        using var anonymous = fixture.Server.CreateClient();
+        admission.SetCeiling(0);
+        try
         {
-            MayBeGoverned(endpoint.RoutePattern.RawText!).ShouldBeFalse($"{endpoint.RoutePattern.RawText} must never be shed before routing");
+            // Act
+            using var typo = await anonymous.GetAsync($"/w/{Guid.NewGuid()}/typo");
+
+            // Assert: no endpoint maps it, so it could never be served: routing's 404, not a shed
+            typo.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            admission.GetStatistics().TotalShedBeforeRouting.ShouldBe(before);
+        }
+        finally
+        {
+            admission.SetCeiling(ceiling);
         }
     }
 
@@ -105,17 +128,12 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
         }
     }
 
-    /// <summary>The literal start of a route pattern, up to its first parameter: every path it matches begins so.</summary>
-    private static PathString LiteralPrefix(string pattern) =>
-        new(pattern.Split('{')[0].TrimEnd('/') is { Length: > 0 } literal ? literal : "/");
+    /// <summary>A route pattern's shape: its segments, parameters all alike, lower case, no trailing slash (a group's
+    /// <c>"/"</c> maps <c>/api/widgets/</c>, which routing matches as <c>/api/widgets</c>).</summary>
+    private static string Shape(string pattern) =>
+        string.Join('/', pattern.Trim('/').Split('/').Select(s => s.StartsWith('{') ? "{}" : s.ToLowerInvariant()));
 
-    /// <summary>Every path the pattern matches is shed before routing when refused.</summary>
+    /// <summary>The pattern is one of the templates shed before routing.</summary>
     private static bool IsGoverned(string pattern) =>
-        WidgetifyApplication.ShedBeforeRoutingPaths.Any(p => LiteralPrefix(pattern).StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>Some path the pattern matches could be shed before routing: it lies under a governed path, or a governed
-    /// path lies under its literal start (a parameter could then match into it).</summary>
-    private static bool MayBeGoverned(string pattern) =>
-        IsGoverned(pattern) || (pattern.Contains('{', StringComparison.Ordinal)
-            && WidgetifyApplication.ShedBeforeRoutingPaths.Any(p => new PathString(p).StartsWithSegments(LiteralPrefix(pattern), StringComparison.OrdinalIgnoreCase)));
+        WidgetifyApplication.ShedBeforeRoutingPaths.Any(p => Shape(p) == Shape(pattern));
 }

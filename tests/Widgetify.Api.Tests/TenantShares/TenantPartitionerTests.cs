@@ -17,20 +17,52 @@ public sealed class TenantPartitionerTests
     private readonly StubLookup _widgets = new();
 
     [Fact]
-    public void GetPartitionKey_EmbedOfWidgetWhoseTenantIsUnknown_IsTheWidget()
+    public void GetPartitionKey_EmbedOfWidgetWhoseTenantIsUnknown_IsTheUncachedWidgetsPartition()
     {
         // Act
         var key = Partitioner().GetPartitionKey(Embed($"/w/{WidgetId}", WidgetId.ToString()));
 
         // Assert
-        key.ShouldBe($"widget:{WidgetId}");
+        key.ShouldBe(TenantPartitioner.UncachedWidgets);
+    }
+
+    [Fact]
+    public void GetPartitionKey_ManyMadeUpWidgetIdsAndCaseVariants_ShareOnePartition()
+    {
+        // Arrange: a client choosing ids at will, upper-case spellings of a real id included
+        var ids = Enumerable.Range(0, 100).Select(_ => Guid.NewGuid().ToString())
+            .Append(WidgetId.ToString().ToUpperInvariant()).Append(WidgetId.ToString());
+
+        // Act
+        var keys = ids.Select(id => Partitioner().GetPartitionKey(Embed($"/w/{id}", id))).Distinct().ToList();
+
+        // Assert: one partition, so made-up ids cannot squeeze real tenants' shares by multiplying partitions
+        keys.ShouldBe([TenantPartitioner.UncachedWidgets]);
+    }
+
+    [Fact]
+    public void GetPartitionKey_EmbedAndApiCallOfOneTenant_AreSeparatePartitions()
+    {
+        // Arrange: the tenant's widget is cached, and its key is cached as valid
+        _widgets.Known[WidgetId] = TenantId;
+        var apiKey = ApiKey.Generate();
+        _keys.RememberValid(_keys.Fingerprint(apiKey), new ApiKeyIdentity(TenantId, "acme", ApiKeyRole.Tenant, Guid.NewGuid()), _keys.Generation);
+
+        // Act
+        var embed = Partitioner().GetPartitionKey(Embed($"/w/{WidgetId}", WidgetId.ToString()));
+        var api = Partitioner().GetPartitionKey(Api("Bearer " + apiKey));
+
+        // Assert: a visitors' flood of the tenant's embeds does not share the owner's API calls' partition
+        embed.ShouldBe(TenantPartitioner.EmbedsKey(TenantId));
+        api.ShouldBe(TenantPartitioner.ApiCallsKey(TenantId));
+        embed.ShouldNotBe(api);
     }
 
     [Theory]
     [InlineData("/w/{0}")]
     [InlineData("/w/{0}/click")]
     [InlineData("/w/{0}/vote")]
-    public void GetPartitionKey_EmbedOfWidgetWhoseTenantIsKnown_IsTheTenant(string path)
+    public void GetPartitionKey_EmbedOfWidgetWhoseTenantIsKnown_IsTheTenantsEmbeds(string path)
     {
         // Arrange
         _widgets.Known[WidgetId] = TenantId;
@@ -39,7 +71,7 @@ public sealed class TenantPartitionerTests
         var key = Partitioner().GetPartitionKey(Embed(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, WidgetId), WidgetId.ToString()));
 
         // Assert
-        key.ShouldBe(TenantPartitioner.TenantKey(TenantId));
+        key.ShouldBe(TenantPartitioner.EmbedsKey(TenantId));
     }
 
     [Fact]
@@ -55,7 +87,7 @@ public sealed class TenantPartitionerTests
     }
 
     [Fact]
-    public void GetPartitionKey_ApiKeyCachedAsValid_IsTheKeysTenant()
+    public void GetPartitionKey_ApiKeyCachedAsValid_IsTheKeysTenantsApiCalls()
     {
         // Arrange
         var apiKey = ApiKey.Generate();
@@ -65,20 +97,23 @@ public sealed class TenantPartitionerTests
         var key = Partitioner().GetPartitionKey(Api("Bearer " + apiKey));
 
         // Assert
-        key.ShouldBe(TenantPartitioner.TenantKey(TenantId));
+        key.ShouldBe(TenantPartitioner.ApiCallsKey(TenantId));
     }
 
     [Fact]
-    public void GetPartitionKey_WellFormedKeyNotSeenYet_IsItsDisplayPrefix()
+    public void GetPartitionKey_WellFormedKeysNotSeenYet_ShareTheUnverifiedKeysPartition()
     {
-        // Arrange
-        var apiKey = ApiKey.Generate();
+        // Arrange: keys anyone could make up, never verified
+        var first = ApiKey.Generate();
+        var second = ApiKey.Generate();
 
         // Act
-        var key = Partitioner().GetPartitionKey(Api("Bearer " + apiKey));
+        var firstKey = Partitioner().GetPartitionKey(Api("Bearer " + first));
+        var secondKey = Partitioner().GetPartitionKey(Api("Bearer " + second));
 
         // Assert
-        key.ShouldBe("key:" + ApiKey.DisplayPrefix(apiKey));
+        firstKey.ShouldBe(TenantPartitioner.UnverifiedKeys);
+        secondKey.ShouldBe(TenantPartitioner.UnverifiedKeys);
     }
 
     [Theory]

@@ -58,4 +58,24 @@ public sealed class ClientImpactMiddlewareTests
         capture.Affected.ShouldBe(1);
         capture.Capped.ShouldBeFalse();
     }
+
+    [Fact]
+    public void RecordShed_OneClientStillThereAndOneGone_RecordsOnlyTheFirstHurt()
+    {
+        // Arrange
+        var tracker = new ClientImpactTracker(new IncidentOptions(), TimeProvider.System);
+        var capture = tracker.BeginCapture(DateTimeOffset.MinValue, 1000);
+        using var gone = new CancellationTokenSource();
+        gone.Cancel();
+        var abandoned = Request("127.0.0.1", "203.0.113.3");
+        abandoned.RequestAborted = gone.Token;
+
+        // Act
+        tracker.RecordShed(Request("127.0.0.1", "203.0.113.4"));
+        tracker.RecordShed(abandoned);
+
+        // Assert: a client that gave up is seen, but not hurt by us (as ClientImpactMiddleware records it)
+        capture.Clients.ShouldBe(2);
+        capture.Affected.ShouldBe(1);
+    }
 }

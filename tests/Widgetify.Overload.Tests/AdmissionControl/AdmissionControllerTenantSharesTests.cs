@@ -67,6 +67,46 @@ public sealed class AdmissionControllerTenantSharesTests : IDisposable
     }
 
     [Fact]
+    public async Task AcquireAsync_WriteEvictsAReadOfAPartitionOverItsShare_IsNotCountedOverShare()
+    {
+        // Arrange: the flood holds the 7 read slots, the other tenant the 8th (a write), the flood queues 4 reads (full)
+        var controller = Create(o => o.QueueCapacity = 4);
+        Fill(controller, Flood, 7);
+        controller.TryAcquire(RequestPriority.Write, Trickle, out _).ShouldBeTrue();
+        var floodWaiters = Enumerable.Range(0, 4).Select(_ => Acquire(controller, Flood)).ToList();
+
+        // Act: a third tenant's write, more important than every waiter
+        var write = controller.AcquireAsync(RequestPriority.Write, "writer", CancellationToken.None).AsTask();
+
+        // Assert: the eviction is by priority, not by the share rule, though the flood queues over its share
+        write.IsCompleted.ShouldBeFalse();
+        (await floodWaiters[3]).Reason.ShouldBe(RejectionReason.Evicted);
+        var statistics = controller.GetStatistics();
+        statistics.TotalEvicted.ShouldBe(1);
+        statistics.TotalOverShare.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ReadRefusedByAQueueFullOfWrites_IsNotCountedOverShare()
+    {
+        // Arrange: every slot taken (the flood 7 reads, the other tenant a write); the flood queues 4 writes (full)
+        var controller = Create(o => o.QueueCapacity = 4);
+        Fill(controller, Flood, 7);
+        controller.TryAcquire(RequestPriority.Write, Trickle, out _).ShouldBeTrue();
+        for (var i = 0; i < 4; i++)
+        {
+            controller.AcquireAsync(RequestPriority.Write, Flood, CancellationToken.None).AsTask().IsCompleted.ShouldBeFalse();
+        }
+
+        // Act: the flood's read, less important than every waiter
+        var read = await controller.AcquireAsync(RequestPriority.Read, Flood, CancellationToken.None);
+
+        // Assert: refused by priority; its partition being over its share is not what refused it
+        read.Reason.ShouldBe(RejectionReason.QueueFull);
+        controller.GetStatistics().TotalOverShare.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task AcquireAsync_FullQueueAndTenantSharesOff_TrickleIsRefusedLikeTheFlood()
     {
         // Arrange
@@ -220,6 +260,30 @@ public sealed class AdmissionControllerTenantSharesTests : IDisposable
         (await flood).Reason.ShouldBe(RejectionReason.QueueTimeout);
         trickleAt5.ShouldBeFalse();
         (await trickle).Reason.ShouldBe(RejectionReason.QueueTimeout);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_WholeQueueStandingOverManyOneWaiterPartitions_NewcomerWaitsTargetDelay()
+    {
+        // Arrange: a storm spread over many tenants, one waiter each: 10 queue at 0 ms and 10 more at 50 ms, so at 100 ms
+        // the first 10 time out while the second 10 keep the whole queue non-empty: standing as a whole, though no
+        // partition's own queue is older than 50 ms
+        var controller = Create();
+        Fill(controller, "holder", 7);
+        var first = Enumerable.Range(0, 10).Select(i => Acquire(controller, $"early{i}")).ToList();
+        _clock.Advance(TimeSpan.FromMilliseconds(50));
+        var second = Enumerable.Range(0, 10).Select(i => Acquire(controller, $"late{i}")).ToList();
+        _clock.Advance(TimeSpan.FromMilliseconds(50));
+        first.ShouldAllBe(w => w.IsCompleted);
+
+        // Act
+        var newcomer = Acquire(controller, "newcomer");
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+
+        // Assert: the whole queue's rule (5 ms), not the burst allowance of a partition that is not standing on its own
+        newcomer.IsCompleted.ShouldBeTrue("a crowded standing queue gives every newcomer the target delay");
+        (await newcomer).Reason.ShouldBe(RejectionReason.QueueTimeout);
+        second.ShouldAllBe(w => !w.IsCompleted, "waiters queued before it became standing keep their 100 ms");
     }
 
     [Fact]

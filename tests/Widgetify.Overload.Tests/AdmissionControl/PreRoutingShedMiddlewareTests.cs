@@ -110,6 +110,25 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
     }
 
     [Theory]
+    [InlineData("/api/things/1/typo")]
+    [InlineData("/api/thingsx")]
+    public async Task InvokeAsync_ReadsRefused_PathNoGovernedTemplateMatchesGoesOnToRouting(string path)
+    {
+        // Arrange
+        await StartAsync(ReadsAtTwo);
+        Take(RequestPriority.Read, 2);
+
+        // Act
+        using var unmapped = await _http!.GetAsync(path);
+        using var trailingSlash = await _http.GetAsync("/API/things/1/");
+
+        // Assert: a path no endpoint maps gets routing's 404, not a 503 for a request that could never have been served
+        unmapped.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        trailingSlash.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "a template matches case-insensitively, one trailing slash ignored");
+        Controller.GetStatistics().TotalShedBeforeRouting.ShouldBe(1);
+    }
+
+    [Theory]
     [InlineData("/health/live")]
     [InlineData("/metrics")]
     [InlineData("/dashboard")]
@@ -191,7 +210,47 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
     }
 
     [Fact]
-    public void UseShedBeforeRouting_GovernedPathEndingInSlash_ThrowsNamingThePath()
+    public async Task InvokeAsync_WouldRefuseButClientAlreadyGone_Answers499UncountedAndOnShedSeesTheAbort()
+    {
+        // Arrange: every priority refused (share 0), and a request whose client went away before it reached the check
+        var options = new AdmissionOptions { InitialLimit = 4, MinLimit = 4, MaxLimit = 4 };
+        using var controller = new AdmissionController(options, TimeProvider.System, new Random(1));
+        controller.SetCeiling(0);
+        var seen = new List<bool>();
+        var nextCalled = false;
+        var middleware = new PreRoutingShedMiddleware(
+            _ =>
+            {
+                nextCalled = true;
+                return Task.CompletedTask;
+            },
+            controller,
+            new PreparedSheds(options),
+            new PreRoutingShedOptions { GovernedPaths = ["/api/things"], OnShed = c => seen.Add(c.RequestAborted.IsCancellationRequested) });
+        using var gone = new CancellationTokenSource();
+        await gone.CancelAsync();
+        var context = new DefaultHttpContext { RequestAborted = gone.Token };
+        context.Request.Method = HttpMethods.Get;
+        context.Request.Path = "/api/things";
+
+        // Act
+        await middleware.InvokeAsync(context);
+
+        // Assert: a client that gave up is not shed (as after routing), and the impact hook can tell
+        context.Response.StatusCode.ShouldBe(StatusCodes.Status499ClientClosedRequest);
+        nextCalled.ShouldBeFalse();
+        seen.ShouldBe([true]);
+        var statistics = controller.GetStatistics();
+        statistics.TotalShedBeforeRouting.ShouldBe(0);
+        statistics.TotalNoCapacity.ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData("/api/")]
+    [InlineData("/api//things")]
+    [InlineData("/api/{id")]
+    [InlineData("/api/x{id}")]
+    public void UseShedBeforeRouting_MalformedGovernedPath_ThrowsNamingThePath(string path)
     {
         // Arrange
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
@@ -200,10 +259,10 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
 
         // Act
         var thrown = Should.Throw<System.ComponentModel.DataAnnotations.ValidationException>(
-            () => app.UseShedBeforeRouting(new PreRoutingShedOptions { GovernedPaths = ["/api/"] }));
+            () => app.UseShedBeforeRouting(new PreRoutingShedOptions { GovernedPaths = [path] }));
 
         // Assert
-        thrown.Message.ShouldContain("'/api/'");
+        thrown.Message.ShouldContain($"'{path}'");
     }
 
     private void Take(RequestPriority priority, int count)
@@ -226,7 +285,7 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
         _app = builder.Build();
         _app.UseShedBeforeRouting(new PreRoutingShedOptions
         {
-            GovernedPaths = ["/api/things"],
+            GovernedPaths = ["/api/things", "/api/things/{id}"],
             OnShed = context =>
             {
                 lock (_shedSeen)
