@@ -76,7 +76,7 @@ public static class WidgetifyApplication
         services.AddHostedService<ReadRoutingService>();
         services.AddAdmissionControl(sp => sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Admission);
         // Tenants' shares of the admission limit: who a request is for, from memory only. The embed cache knows the tenant
-        // of every widget it holds, so a hot widget's embeds count against its tenant; an uncached one against itself.
+        // of every widget it holds, so a hot widget's embeds count against its tenant; every uncached widget shares one partition.
         services.AddSingleton<IWidgetTenantLookup>(sp => sp.GetRequiredService<EmbedCache>());
         services.AddAdmissionPartitioner<TenantPartitioner>();
         services.AddSingleton<WidgetIdGenerator>();
