@@ -13,47 +13,19 @@ public sealed class ApiKeyChangeListenerTests : IAsyncLifetime
 {
     private static readonly TimeSpan WellWithinTheCacheDuration = TimeSpan.FromSeconds(10);
 
-    private TestPostgres? _postgres;
-    private WidgetifyServer? _first;
-    private WidgetifyServer? _second;
+    private ListeningFleet? _fleet;
 
-    private WidgetifyServer First => _first!;
+    private WidgetifyServer First => _fleet!.First;
 
-    private WidgetifyServer Second => _second!;
+    private WidgetifyServer Second => _fleet!.Second;
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            _postgres = await TestPostgres.StartAsync();
-            var settings = new Dictionary<string, string?>(ApiFixture.NeverShed) { ["Widgetify:Api:ApiKeyCacheDuration"] = "00:10:00" };
-            _first = await WidgetifyServer.StartAsync(_postgres, settings);
-            _second = await WidgetifyServer.StartAsync(_postgres, settings);
-            await WaitUntilListeningAsync(First);
-            await WaitUntilListeningAsync(Second);
-        }
-        catch
-        {
-            // xUnit does not dispose a class whose InitializeAsync threw: without this, each failed set-up left a
-            // PostgreSQL server running after the test run (seen after a CI run whose servers failed to migrate).
-            await DisposeAsync();
-            throw;
-        }
-    }
+    public async Task InitializeAsync() => _fleet = await ListeningFleet.StartAsync(new Dictionary<string, string?>(ApiFixture.NeverShed) { ["Widgetify:Api:ApiKeyCacheDuration"] = "00:10:00" });
 
     public async Task DisposeAsync()
     {
-        foreach (var server in new[] { _first, _second })
+        if (_fleet is not null)
         {
-            if (server is not null)
-            {
-                await server.DisposeAsync();
-            }
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
+            await _fleet.DisposeAsync();
         }
     }
 
@@ -80,10 +52,10 @@ public sealed class ApiKeyChangeListenerTests : IAsyncLifetime
         using var tenant = await First.CreateTenantAsync();
         using var onSecond = Second.CreateClient("Bearer " + tenant.Key);
         (await onSecond.GetAsync("/api/widgets")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var keyId = (await WidgetifyAdministration.ListKeysAsync(_postgres!.ConnectionString, tenant.Name, CancellationToken.None)).Single().Id;
+        var keyId = (await WidgetifyAdministration.ListKeysAsync(_fleet!.ConnectionString, tenant.Name, CancellationToken.None)).Single().Id;
 
         // Act: what './widgetify keys revoke ID' does.
-        (await WidgetifyAdministration.RevokeKeyAsync(_postgres.ConnectionString, keyId, CancellationToken.None)).ShouldBeTrue();
+        (await WidgetifyAdministration.RevokeKeyAsync(_fleet.ConnectionString, keyId, CancellationToken.None)).ShouldBeTrue();
 
         // Assert
         await WaitUntilRefusedAsync(onSecond, "revoked");
@@ -110,12 +82,6 @@ public sealed class ApiKeyChangeListenerTests : IAsyncLifetime
         await WaitUntilRefusedAsync(onSecond, "revoked");
     }
 
-    private static Task WaitUntilListeningAsync(WidgetifyServer server)
-    {
-        var listener = server.Services.GetRequiredService<NotificationListener>();
-        return BoundedWait.UntilAsync(() => listener.IsListening, () => "not listening", "the instance listens for key changes");
-    }
-
     private static async Task WaitUntilRefusedAsync(HttpClient client, string detailMentions)
     {
         HttpStatusCode last = default;
@@ -135,7 +101,7 @@ public sealed class ApiKeyChangeListenerTests : IAsyncLifetime
 
     private async Task ExecuteAsync(string sql)
     {
-        await using var connection = await UnpooledConnection.OpenAsync(_postgres!.ConnectionString, "widgetify-test");
+        await using var connection = await UnpooledConnection.OpenAsync(_fleet!.ConnectionString, "widgetify-test");
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();

@@ -13,49 +13,23 @@ namespace Widgetify.Api.Tests.Embed.Caching;
 /// LISTEN/NOTIFY path can explain the other instance's new answer within the tests' 10 s bound; nothing advances a clock.</summary>
 public sealed class EmbedCacheFleetTests : IAsyncLifetime
 {
-    private TestPostgres? _postgres;
-    private WidgetifyServer? _first;
-    private WidgetifyServer? _second;
+    private ListeningFleet? _fleet;
 
-    private WidgetifyServer First => _first!;
+    private WidgetifyServer First => _fleet!.First;
 
-    private WidgetifyServer Second => _second!;
+    private WidgetifyServer Second => _fleet!.Second;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _fleet = await ListeningFleet.StartAsync(new Dictionary<string, string?>(ApiFixture.NeverShed)
     {
-        try
-        {
-            _postgres = await TestPostgres.StartAsync();
-            var settings = new Dictionary<string, string?>(ApiFixture.NeverShed)
-            {
-                ["Widgetify:Embed:Cache:ViewCountRefresh"] = "00:10:00",
-                ["Widgetify:Embed:Cache:MaxStaleness"] = "00:10:00",
-            };
-            _first = await WidgetifyServer.StartAsync(_postgres, settings);
-            _second = await WidgetifyServer.StartAsync(_postgres, settings);
-            await WaitUntilListeningAsync(First);
-            await WaitUntilListeningAsync(Second);
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
+        ["Widgetify:Embed:Cache:ViewCountRefresh"] = "00:10:00",
+        ["Widgetify:Embed:Cache:MaxStaleness"] = "00:10:00",
+    });
 
     public async Task DisposeAsync()
     {
-        foreach (var server in new[] { _first, _second })
+        if (_fleet is not null)
         {
-            if (server is not null)
-            {
-                await server.DisposeAsync();
-            }
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
+            await _fleet.DisposeAsync();
         }
     }
 
@@ -173,7 +147,7 @@ public sealed class EmbedCacheFleetTests : IAsyncLifetime
 
     private async Task ExecuteAsync(string sql)
     {
-        await using var connection = await UnpooledConnection.OpenAsync(_postgres!.ConnectionString, "widgetify-test");
+        await using var connection = await UnpooledConnection.OpenAsync(_fleet!.ConnectionString, "widgetify-test");
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
@@ -207,11 +181,5 @@ public sealed class EmbedCacheFleetTests : IAsyncLifetime
         var listener = server.Services.GetRequiredService<NotificationListener>();
         await listener.StopAsync(CancellationToken.None);
         listener.IsListening.ShouldBeFalse();
-    }
-
-    private static Task WaitUntilListeningAsync(WidgetifyServer server)
-    {
-        var listener = server.Services.GetRequiredService<NotificationListener>();
-        return BoundedWait.UntilAsync(() => listener.IsListening, () => "not listening", "the instance listens for changes");
     }
 }
