@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Widgetify.Bench.Fleet;
 using Widgetify.Bench.Processes;
 using Widgetify.Bench.Scale;
 using Widgetify.Bench.ShedCost;
@@ -79,6 +80,24 @@ var root = new RootCommand("Widgetify's load benchmarks.")
         catch (Exception ex) when (ex is ServiceStartException or InvalidOperationException or IOException or HttpRequestException or Npgsql.NpgsqlException)
         {
             await Console.Error.WriteLineAsync($"shed-cost: failed: {ex.Message}");
+            return 1;
+        }
+    }),
+    FleetCommand.Create(async (settings, _) =>
+    {
+        try
+        {
+            var report = await new FleetRunner(settings, Console.Out).RunAsync(stop.Token);
+            return report.MissedGoals.Count == 0 ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("fleet: cancelled; the fleet it started has been stopped.");
+            return 130;
+        }
+        catch (Exception ex) when (ex is ServiceStartException or InvalidOperationException or IOException or HttpRequestException or Npgsql.NpgsqlException)
+        {
+            await Console.Error.WriteLineAsync($"fleet: failed: {ex.Message}");
             return 1;
         }
     }),

@@ -198,7 +198,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
         (await ListWidgetsAsync(client, apiKey, max, cancellationToken)).Select(w => w.Id).ToList();
 
     /// <summary>Every widget of the key's tenant with its kind, following <c>nextCursor</c> page by page (100 per page).</summary>
-    public async Task<IReadOnlyList<(Guid Id, string Kind)>> ListWidgetsAsync(HttpClient client, string apiKey, int max, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<(Guid Id, string Kind)>> ListWidgetsAsync(HttpClient client, string apiKey, int max, CancellationToken cancellationToken) =>
+        ListWidgetsAsync(client, BaseAddress, apiKey, max, cancellationToken);
+
+    /// <summary>The same, from any address that serves the API (a fleet's balancer too).</summary>
+    public static async Task<IReadOnlyList<(Guid Id, string Kind)>> ListWidgetsAsync(
+        HttpClient client, Uri baseAddress, string apiKey, int max, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var ids = new List<(Guid Id, string Kind)>();
@@ -206,7 +211,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         do
         {
             var path = cursor is null ? "/api/widgets?limit=100" : $"/api/widgets?limit=100&cursor={Uri.EscapeDataString(cursor)}";
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseAddress, path));
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, path));
             request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + apiKey);
             using var response = await client.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
