@@ -73,7 +73,7 @@ public sealed class StormSmokeTests : IDisposable
     }
 
     /// <summary>widgetify.dll of the same build configuration as this test assembly (the solution build makes it).</summary>
-    private static string ServiceDll()
+    internal static string ServiceDll()
     {
         var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = baseDirectory.Parent!.Name; // bin/<Configuration>/net10.0
