@@ -75,6 +75,12 @@ internal static class UpCommand
             Description = "Run as the named instance of a 'cluster up' fleet: its PostgreSQL, standbys and keys are the fleet's.",
             Hidden = true,
         };
+        // Set by 'cluster up' with its own pid: the instance stops when that process is gone (Cluster/CoordinatorWatch.cs).
+        var clusterCoordinator = new Option<int?>("--cluster-coordinator")
+        {
+            Description = "The pid of the 'cluster up' that runs this instance: when it dies, the instance stops HAProxy softly and drains.",
+            Hidden = true,
+        };
         port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -90,7 +96,7 @@ internal static class UpCommand
             }
         });
 
-        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous, backupDir, protectMetrics, clusterInstance };
+        var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous, backupDir, protectMetrics, clusterInstance, clusterCoordinator };
         command.Validators.Add(r =>
         {
             if (r.GetValue(replicas) > 0 && !string.IsNullOrWhiteSpace(r.GetValue(databaseUrl)))
@@ -129,13 +135,13 @@ internal static class UpCommand
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(port), parse.GetValue(dataDir)!, parse.GetValue(databaseUrl), parse.GetValue(replicas), parse.GetValue(maxReplicas),
             parse.GetValue(widgets), parse.GetValue(synchronous), parse.GetValue(backupDir), parse.GetValue(protectMetrics), parse.GetValue(clusterInstance),
-            cancellationToken));
+            parse.GetValue(clusterCoordinator), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
         int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, string? backupDir, bool protectMetrics,
-        string? clusterInstance, CancellationToken cancellationToken)
+        string? clusterInstance, int? clusterCoordinator, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
@@ -302,9 +308,16 @@ internal static class UpCommand
             supervision = supervisor.RunAsync(supervising.Token);
         }
 
+        // A fleet's instance must not outlive its 'cluster up', even one killed with SIGKILL, which can stop nothing.
+        var watch = clusterInstance is not null && clusterCoordinator is { } coordinator
+            ? new Cluster.CoordinatorWatch(coordinator, dataDir, app.Lifetime, TimeProvider.System, loggerFactory.CreateLogger<Cluster.CoordinatorWatch>())
+                .RunAsync(app.Lifetime.ApplicationStopping)
+            : Task.CompletedTask;
+
         await app.WaitForShutdownAsync(CancellationToken.None);
         await supervising.CancelAsync();
         await supervision;
+        await watch;
         return 0;
     }
 

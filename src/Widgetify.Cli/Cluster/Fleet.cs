@@ -203,7 +203,8 @@ internal sealed partial class Fleet : IDisposable
         var host = Environment.ProcessPath ?? "dotnet";
         List<string> command = Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, cli] : [host];
         command.AddRange([
-            "up", "--cluster-instance", slot.Name, "--data-dir", Path.GetFullPath(_settings.DataDirectory),
+            "up", "--cluster-instance", slot.Name, "--cluster-coordinator", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            "--data-dir", Path.GetFullPath(_settings.DataDirectory),
             "--port", slot.Port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", demoWidgets.ToString(CultureInfo.InvariantCulture),
         ]);
         slot.Process?.Dispose();
