@@ -36,7 +36,11 @@ internal sealed class FleetRunner(FleetSettings settings, TextWriter console)
             plan = AffinityPlan.For(Environment.ProcessorCount, enabled: false);
         }
 
-        var machine = F($"Machine: {Environment.ProcessorCount} CPUs, load average at the start {LoadAverage()}; {plan.Reason}. The fleet (cluster up, PostgreSQL, the instances, HAProxy) runs on {(plan.Pinned ? "core(s) " + plan.ServiceCores : "every core")}.");
+        // The plan's own wording names the storm's PgBouncer; here the fleet is what runs beside the generator.
+        var pinning = plan.Pinned
+            ? F($"load generator on core {plan.GeneratorCores}, the fleet (cluster up, PostgreSQL, the instances, HAProxy, the cluster verbs the bench runs) on core(s) {plan.ServiceCores} (taskset)")
+            : plan.Reason;
+        var machine = F($"Machine: {Environment.ProcessorCount} CPUs, load average at the start {LoadAverage()}; {pinning}.");
         var work = WorkFolder.Create("widgetify-bench-fleet-");
         var results = new List<FleetPhaseResult>();
         try
