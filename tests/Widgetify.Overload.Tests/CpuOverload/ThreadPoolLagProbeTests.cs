@@ -16,12 +16,15 @@ public sealed class ThreadPoolLagProbeTests
 
     private readonly FakeTimeProvider _clock = new();
     private readonly Queue<Action> _queued = new();
+    private TimeSpan _cpuUsed;
+
+    private ThreadPoolLagProbe Create() => new(Options, _clock, _queued.Enqueue, () => _cpuUsed, processorCount: 2);
 
     [Fact]
     public void Tick_ProbeRunsAfterItsWait_SmoothsTheWaitIntoLag()
     {
         // Arrange
-        using var probe = new ThreadPoolLagProbe(Options, _clock, _queued.Enqueue);
+        using var probe = Create();
 
         // Act: a tick queues a probe, which runs 40 ms later
         _clock.Advance(TimeSpan.FromMilliseconds(10));
@@ -38,7 +41,7 @@ public sealed class ThreadPoolLagProbeTests
     public void Tick_ProbeRunsAtOnce_LagDecaysTowardsZero()
     {
         // Arrange: a smoothed lag of 100 ms
-        using var probe = new ThreadPoolLagProbe(Options, _clock, _queued.Enqueue);
+        using var probe = Create();
         for (var i = 0; i < 40; i++)
         {
             probe.Observe(TimeSpan.FromMilliseconds(100));
@@ -65,8 +68,9 @@ public sealed class ThreadPoolLagProbeTests
     [InlineData(500, 0.95, 0.95, true)] // never everything
     public void ShedFraction_SteadyLag_FollowsTheLaw(double lagMs, double reads, double writes, bool cpuBound)
     {
-        // Arrange
-        using var probe = new ThreadPoolLagProbe(Options, _clock, _queued.Enqueue);
+        // Arrange: the process itself uses all its processors
+        using var probe = Create();
+        probe.ObserveProcessCpu(1.0);
 
         // Act: enough equal samples for the smoothed lag to reach the value
         for (var i = 0; i < 200; i++)
@@ -83,10 +87,51 @@ public sealed class ThreadPoolLagProbeTests
     }
 
     [Fact]
+    public void ShedFraction_ProcessorsTakenByOthers_ShedsNothingButStillHoldsTheLimit()
+    {
+        // Arrange: a long wait for a thread while this process uses 0.4 of one of its 2 processors (others take the rest)
+        using var probe = Create();
+        for (var i = 0; i < 10; i++)
+        {
+            _cpuUsed += TimeSpan.FromMilliseconds(4); // 4 ms of processor time per 10 ms tick: 0.2 of 2 processors
+            _clock.Advance(TimeSpan.FromMilliseconds(10));
+            _queued.Dequeue()();
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            probe.Observe(TimeSpan.FromMilliseconds(500));
+        }
+
+        // Assert: refusing our requests would free nothing; the latency is still not the database's
+        probe.ProcessCpuShare.ShouldBe(0.2, 1e-6);
+        probe.ShedFraction(RequestPriority.Read).ShouldBe(0);
+        probe.IsCpuBound.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Tick_ProcessBusy_MeasuresItsShareOverTheSampleInterval()
+    {
+        // Arrange
+        using var probe = Create();
+
+        // Act: 180 ms of processor time over 100 ms of 2 processors
+        for (var i = 0; i < 10; i++)
+        {
+            _cpuUsed += TimeSpan.FromMilliseconds(18);
+            _clock.Advance(TimeSpan.FromMilliseconds(10));
+            _queued.Dequeue()();
+        }
+
+        // Assert
+        probe.ProcessCpuShare.ShouldBe(0.9, 1e-6);
+    }
+
+    [Fact]
     public void Dispose_StopsTheTicks()
     {
         // Arrange
-        var probe = new ThreadPoolLagProbe(Options, _clock, _queued.Enqueue);
+        var probe = Create();
 
         // Act
         probe.Dispose();
