@@ -19,6 +19,9 @@ internal sealed record BenchConfiguration(int Number, string Name, string Descri
     /// <summary>Widgetify without its guard: differs from <see cref="WidgetifyNumber"/> only in admission control (off).</summary>
     public const int UnguardedNumber = 6;
 
+    /// <summary>Widgetify without the CPU shed: differs from <see cref="WidgetifyNumber"/> only in Admission:CpuShed (off).</summary>
+    public const int WithoutCpuShedNumber = 7;
+
     private const string AdmissionMode = "Widgetify__Admission__Mode";
     private const string BudgetEnabled = "Widgetify__ConnectionBudget__Enabled";
 
@@ -41,6 +44,9 @@ internal sealed record BenchConfiguration(int Number, string Name, string Descri
             UsesPgBouncer: false),
         new(UnguardedNumber, "Widgetify unguarded", "as 5 but admission control off (Admission:Mode=Off), the connection budget kept: the guard's overhead",
             new Dictionary<string, string> { [AdmissionMode] = "Off" },
+            UsesPgBouncer: false),
+        new(WithoutCpuShedNumber, "Widgetify, no CPU shed", "as 5 but without the CPU shed (Admission:CpuShed=false): what shedding for saturated processors changes",
+            new Dictionary<string, string> { ["Widgetify__Admission__CpuShed"] = "false" },
             UsesPgBouncer: false),
     ];
 

@@ -37,6 +37,7 @@ public sealed class AdmissionController : IDisposable
     private readonly AdmissionQueue _queue;
     private readonly RetryAfterPolicy _retryAfter;
     private readonly AdmissionMetrics? _metrics;
+    private readonly CpuOverload.ThreadPoolLagProbe? _cpu;
     private readonly IDisposable? _metricsSubscription;
     private readonly double _readShare;
     private readonly double _backgroundShare;
@@ -64,6 +65,7 @@ public sealed class AdmissionController : IDisposable
     private volatile int _refusal = NothingRefused;
     private long _shedBeforeRoutingQueueFull;
     private long _shedBeforeRoutingNoCapacity;
+    private long _shedBeforeRoutingCpuOverload;
 
     /// <summary>Creates a controller.</summary>
     /// <param name="options">The options, validated here (ranges and cross-field rules); copied, not kept.</param>
@@ -71,6 +73,17 @@ public sealed class AdmissionController : IDisposable
     /// <param name="random">Source of <c>Retry-After</c> jitter; seed it in tests. Only used under the lock.</param>
     /// <param name="metrics">Instruments to record to, or null.</param>
     public AdmissionController(AdmissionOptions options, TimeProvider timeProvider, Random random, AdmissionMetrics? metrics = null)
+        : this(options, timeProvider, random, metrics, cpu: null)
+    {
+    }
+
+    /// <param name="options">The options, validated here (ranges and cross-field rules); copied, not kept.</param>
+    /// <param name="timeProvider">Clock of latencies, windows and queue timers.</param>
+    /// <param name="random">Source of <c>Retry-After</c> jitter; seed it in tests. Only used under the lock.</param>
+    /// <param name="metrics">Instruments to record to, or null.</param>
+    /// <param name="cpu">Tells when the processors are saturated, so the limit does not learn from that latency; null
+    /// to learn from every window.</param>
+    internal AdmissionController(AdmissionOptions options, TimeProvider timeProvider, Random random, AdmissionMetrics? metrics, CpuOverload.ThreadPoolLagProbe? cpu)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -88,6 +101,7 @@ public sealed class AdmissionController : IDisposable
         _minTenantShare = options.MinTenantShare;
         _queueCapacity = options.QueueCapacity;
         _metrics = metrics;
+        _cpu = cpu;
         _metricsSubscription = metrics?.Observe(GetStatistics);
     }
 
@@ -169,14 +183,18 @@ public sealed class AdmissionController : IDisposable
     /// other refusals of its reason, and in <see cref="AdmissionStatistics.TotalShedBeforeRouting"/>) and in the shed
     /// metric. Lock-free: one interlocked increment.</summary>
     /// <param name="priority">The priority it was judged by.</param>
-    /// <param name="reason"><see cref="RejectionReason.QueueFull"/> or <see cref="RejectionReason.NoCapacity"/>.</param>
+    /// <param name="reason"><see cref="RejectionReason.QueueFull"/>, <see cref="RejectionReason.NoCapacity"/> or
+    /// <see cref="RejectionReason.CpuOverload"/>.</param>
     /// <returns>How many requests were shed before routing for <paramref name="reason"/> so far, this one included: a
     /// sequence number the caller may use to spread its <c>Retry-After</c> values.</returns>
     public long CountShedBeforeRouting(RequestPriority priority, RejectionReason reason)
     {
-        var count = reason == RejectionReason.NoCapacity
-            ? Interlocked.Increment(ref _shedBeforeRoutingNoCapacity)
-            : Interlocked.Increment(ref _shedBeforeRoutingQueueFull);
+        var count = reason switch
+        {
+            RejectionReason.NoCapacity => Interlocked.Increment(ref _shedBeforeRoutingNoCapacity),
+            RejectionReason.CpuOverload => Interlocked.Increment(ref _shedBeforeRoutingCpuOverload),
+            _ => Interlocked.Increment(ref _shedBeforeRoutingQueueFull),
+        };
         _metrics?.RecordShed(priority, reason);
         return count;
     }
@@ -359,9 +377,13 @@ public sealed class AdmissionController : IDisposable
                 TotalEvicted = _evicted,
                 TotalDeadlineExceeded = _deadlineExceeded,
                 TotalCancelledWhileQueued = _cancelledWhileQueued,
-                TotalShedBeforeRouting = Interlocked.Read(ref _shedBeforeRoutingQueueFull) + Interlocked.Read(ref _shedBeforeRoutingNoCapacity),
+                TotalShedBeforeRouting = Interlocked.Read(ref _shedBeforeRoutingQueueFull) + Interlocked.Read(ref _shedBeforeRoutingNoCapacity)
+                    + Interlocked.Read(ref _shedBeforeRoutingCpuOverload),
                 ActivePartitions = _partitions.Count,
                 TotalOverShare = _overShare,
+                TotalCpuOverload = Interlocked.Read(ref _shedBeforeRoutingCpuOverload),
+                CpuLag = _cpu?.Lag,
+                WindowsCpuBound = _limit.WindowsCpuBound,
             };
         }
     }
@@ -398,7 +420,7 @@ public sealed class AdmissionController : IDisposable
             lease.Partition.InFlight--;
             if (!_disposed)
             {
-                _limit.OnCompleted(outcome, _timeProvider.GetElapsedTime(lease.GrantedTimestamp, now), _inFlight);
+                _limit.OnCompleted(outcome, _timeProvider.GetElapsedTime(lease.GrantedTimestamp, now), _inFlight, _cpu?.IsCpuBound ?? false);
                 Drain(now, ref batch);
             }
 

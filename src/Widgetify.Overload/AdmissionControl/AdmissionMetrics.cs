@@ -12,13 +12,15 @@ namespace Widgetify.Overload.AdmissionControl;
 /// <item><c>widgetify.admission.admitted</c> (counter, {request}, by <c>widgetify.priority</c>): the denominator of a
 /// shed ratio.</item>
 /// <item><c>widgetify.admission.shed</c> (counter, {request}, by <c>widgetify.priority</c> and
-/// <c>widgetify.shed.reason</c>: queue_full, queue_timeout, deadline, no_capacity, evicted). A client that went away
+/// <c>widgetify.shed.reason</c>: queue_full, queue_timeout, deadline, no_capacity, evicted, cpu_overload). A client that went away
 /// is not shed: <c>deadline</c> is only counted when reported by <see cref="AdmissionController.ReportDeadlineExceeded"/>.</item>
 /// <item><c>widgetify.admission.queue.duration</c> (histogram, s, by <c>widgetify.priority</c> and
 /// <c>widgetify.admission.result</c>: admitted or the rejection reason): time spent queued.</item>
 /// <item><c>widgetify.admission.over_share</c> (counter, {request}, by <c>widgetify.priority</c>): of the shed, those
 /// refused at a full queue or evicted from it because their tenant held more than its share of the queue. No tenant
 /// label: tenants are unbounded, and a label per tenant would be a series per tenant.</item>
+/// <item><c>widgetify.admission.cpu_lag</c> (gauge, s): the smoothed time work waits for a thread-pool thread, the
+/// signal of the CPU shed (<see cref="AdmissionOptions.CpuShed"/>); absent while it is off.</item>
 /// <item><c>widgetify.admission.partitions</c> (gauge, {partition}): tenants with a request in flight or queued, among
 /// which the shares are divided.</item>
 /// </list>
@@ -57,6 +59,8 @@ public sealed class AdmissionMetrics
             "Requests rejected by admission control to protect the database.");
         _overShare = meter.CreateCounter<long>("widgetify.admission.over_share", "{request}",
             "Requests shed at a full queue because their tenant held more than its share of it (counted in shed too).");
+        meter.CreateObservableGauge("widgetify.admission.cpu_lag", ObserveCpuLag, "s",
+            "Smoothed time work waits for a thread-pool thread: above Admission:CpuLagTarget, governed requests are shed for CPU.");
         meter.CreateObservableGauge("widgetify.admission.partitions", ObservePartitions, "{partition}",
             "Tenants with a request in flight or queued: the shares of the limit and the queue are split among them.");
         _queueDuration = meter.CreateHistogram("widgetify.admission.queue.duration", "s",
@@ -138,6 +142,7 @@ public sealed class AdmissionMetrics
         RejectionReason.Deadline => "deadline",
         RejectionReason.NoCapacity => "no_capacity",
         RejectionReason.Evicted => "evicted",
+        RejectionReason.CpuOverload => "cpu_overload",
         _ => "none",
     };
 
@@ -146,6 +151,17 @@ public sealed class AdmissionMetrics
         foreach (var source in Volatile.Read(ref _sources))
         {
             yield return new Measurement<int>(source().Limit);
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObserveCpuLag()
+    {
+        foreach (var source in Volatile.Read(ref _sources))
+        {
+            if (source().CpuLag is { } lag)
+            {
+                yield return new Measurement<double>(lag.TotalSeconds);
+            }
         }
     }
 

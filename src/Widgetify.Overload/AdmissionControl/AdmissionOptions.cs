@@ -133,6 +133,28 @@ public sealed class AdmissionOptions : IValidatableObject
     /// <value>Default true.</value>
     public bool ShedBeforeRouting { get; set; } = true;
 
+    /// <summary><see cref="AdmissionMode.Adaptive"/> only: shed, before routing, a share of the governed requests while this
+    /// process's processors are saturated, judged by how long work waits for a thread-pool thread
+    /// (<see cref="CpuOverload.ThreadPoolLagProbe"/>). A request admitted into a saturated process waits behind every other
+    /// one for each step it takes, so the requests it serves get slow and the database's limit reads their latency as the
+    /// database's; refusing the excess at the door, at the price of a pre-built 503, keeps the served ones fast. Off, CPU
+    /// saturation is met only by the database's limit, as before (kept for comparison: docs/benchmarks.md).</summary>
+    /// <value>Default true.</value>
+    public bool CpuShed { get; set; } = true;
+
+    /// <summary>The thread-pool wait above which reads start to be shed for CPU: at this smoothed wait none are, at twice
+    /// it nearly all (<see cref="CpuOverload.ThreadPoolLagProbe.MaxShedFraction"/>); writes start at twice it. Every step
+    /// of a request (reading it, each database reply, writing the answer) waits this long once more, so a served request
+    /// takes a few times this on top of its own time.</summary>
+    /// <value>Default 20 ms; range 1 ms to 10 s.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
+    public TimeSpan CpuLagTarget { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often the thread-pool wait is probed (one work item each time).</summary>
+    /// <value>Default 10 ms; range 1 ms to 1 s.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
+    public TimeSpan CpuLagProbeInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary><see cref="AdmissionMode.Static"/> only: ASP.NET Core ConcurrencyLimiter's permit count.</summary>
     /// <value>Default 50; range 1 to 10,000.</value>
     [Range(1, 10_000)]

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Widgetify.Overload.CpuOverload;
 
 namespace Widgetify.Overload.AdmissionControl;
 
@@ -19,9 +20,14 @@ public static class AdmissionServiceCollectionExtensions
         services.TryAddSingleton<IAdmissionPartitioner, SharedPartitioner>(); // the application's own, registered before, wins
         // Resolved once, here: the controller, the middleware (deadlines) and the pipeline's shape all read this copy.
         services.AddSingleton(sp => new AdmissionModeHolder(options(sp)));
-        services.AddSingleton(sp => new AdmissionController(
-            sp.GetRequiredService<AdmissionModeHolder>().Options, sp.GetRequiredService<TimeProvider>(), new Random(),
-            sp.GetRequiredService<AdmissionMetrics>()));
+        // The CPU probe exists only where it is used: the adaptive mode with CPU shedding on.
+        services.AddSingleton(sp => new ThreadPoolLagProbe(sp.GetRequiredService<AdmissionModeHolder>().Options, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<AdmissionModeHolder>().Options;
+            var cpu = settings is { Mode: AdmissionMode.Adaptive, CpuShed: true } ? sp.GetRequiredService<ThreadPoolLagProbe>() : null;
+            return new AdmissionController(settings, sp.GetRequiredService<TimeProvider>(), new Random(), sp.GetRequiredService<AdmissionMetrics>(), cpu);
+        });
         services.AddRateLimiter(limiter =>
         {
             // Only used in Static mode (UseAdmissionControl decides): the obvious .NET fix, a fixed permit count and a

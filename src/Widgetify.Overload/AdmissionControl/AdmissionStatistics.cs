@@ -49,7 +49,7 @@ public sealed class AdmissionStatistics
     public long TotalCancelledWhileQueued { get; init; }
 
     /// <summary>Requests shed before routing (<see cref="AdmissionController.CountShedBeforeRouting"/>); already counted in
-    /// <see cref="TotalQueueFull"/> or <see cref="TotalNoCapacity"/>, so part of <see cref="TotalShed"/>, not added to it.</summary>
+    /// <see cref="TotalQueueFull"/>, <see cref="TotalNoCapacity"/> or <see cref="TotalCpuOverload"/>, so part of <see cref="TotalShed"/>, not added to it.</summary>
     public long TotalShedBeforeRouting { get; init; }
 
     /// <summary>Tenants' partitions with a request in flight or queued (<see cref="IAdmissionPartitioner"/>): what the
@@ -60,9 +60,19 @@ public sealed class AdmissionStatistics
     /// share of the queue; counted in <see cref="TotalQueueFull"/> or <see cref="TotalEvicted"/> too.</summary>
     public long TotalOverShare { get; init; }
 
-    /// <summary>Requests shed by admission control: queue full, queue timeout, no capacity, evicted and reported
-    /// deadlines. Excludes cancellations the caller did not report as deadlines.</summary>
-    public long TotalShed => TotalQueueFull + TotalQueueTimeouts + TotalNoCapacity + TotalEvicted + TotalDeadlineExceeded;
+    /// <summary>Requests shed before routing because the processors were saturated (<see cref="RejectionReason.CpuOverload"/>);
+    /// part of <see cref="TotalShedBeforeRouting"/>.</summary>
+    public long TotalCpuOverload { get; init; }
+
+    /// <summary>The smoothed time work waits for a thread-pool thread; null when it is not probed (CPU shedding off).</summary>
+    public TimeSpan? CpuLag { get; init; }
+
+    /// <summary>Windows of the limit's law that closed while the processors were saturated, and so left the limit as it was.</summary>
+    public long WindowsCpuBound { get; init; }
+
+    /// <summary>Requests shed by admission control: queue full, queue timeout, no capacity, evicted, reported deadlines
+    /// and CPU overload. Excludes cancellations the caller did not report as deadlines.</summary>
+    public long TotalShed => TotalQueueFull + TotalQueueTimeouts + TotalNoCapacity + TotalEvicted + TotalDeadlineExceeded + TotalCpuOverload;
 
     /// <summary>Requests of <paramref name="priority"/> waiting.</summary>
     /// <param name="priority">The priority.</param>

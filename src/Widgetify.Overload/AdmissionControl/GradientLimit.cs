@@ -40,6 +40,11 @@ namespace Widgetify.Overload.AdmissionControl;
 /// would hold the limit at its floor forever, so once 50 consecutive limit-bound windows have had the gradient at its
 /// floor (latency at least twice the target however far the limit fell: latency the limit does not cure), every
 /// further such window raises the baseline towards its mean by the same 0.1 weight. Timeouts still back off.</para>
+/// <para><b>CPU-bound windows.</b> A window that closes while the process's own processors are saturated
+/// (<see cref="CpuOverload.ThreadPoolLagProbe.IsCpuBound"/>: work waits at least half the CPU target for a thread) says
+/// nothing about the database: its latency is mostly queueing for a processor, which a lower database limit does not
+/// cure (the CPU shed before routing does). The limit and the baseline are held, as for an app-limited window; timeouts
+/// still back off.</para>
 /// </remarks>
 internal sealed class GradientLimit
 {
@@ -103,6 +108,9 @@ internal sealed class GradientLimit
     /// <summary>Windows closed so far.</summary>
     public long WindowsClosed { get; private set; }
 
+    /// <summary>Windows closed while the process was CPU-bound, whose latency therefore left the limit as it was.</summary>
+    public long WindowsCpuBound { get; private set; }
+
     /// <summary>Consecutive limit-bound windows whose gradient was at its floor (the escape hatch's counter).</summary>
     public int WindowsPinned { get; private set; }
 
@@ -125,8 +133,9 @@ internal sealed class GradientLimit
     /// <param name="outcome">Succeeded is a sample, TimedOut a drop, Ignored neither.</param>
     /// <param name="latency">Grant to completion.</param>
     /// <param name="inFlight">Requests still in flight after this one, carried into the next window's peak.</param>
+    /// <param name="cpuBound">Whether the process's processors are saturated now: a window closing then holds the limit.</param>
     /// <returns>True when a window closed (the limit may have moved).</returns>
-    public bool OnCompleted(AdmissionOutcome outcome, TimeSpan latency, int inFlight)
+    public bool OnCompleted(AdmissionOutcome outcome, TimeSpan latency, int inFlight, bool cpuBound = false)
     {
         if (outcome == AdmissionOutcome.Succeeded)
         {
@@ -144,12 +153,12 @@ internal sealed class GradientLimit
             return false;
         }
 
-        CloseWindow();
+        CloseWindow(cpuBound);
         _window.Reset(now, inFlight);
         return true;
     }
 
-    private void CloseWindow()
+    private void CloseWindow(bool cpuBound)
     {
         WindowsClosed++;
         if (Ceiling == 0)
@@ -160,6 +169,13 @@ internal sealed class GradientLimit
         if (_window.Drops >= _timeoutsForCongestion)
         {
             _limit *= _backoffRatio;
+        }
+        else if (cpuBound)
+        {
+            // Latency that is the processors' queue, not the database's: neither the limit nor the baseline learns from it.
+            _lastWindowSeconds = _window.MeanLatencySeconds;
+            WindowsCpuBound++;
+            WindowsPinned = 0;
         }
         else
         {

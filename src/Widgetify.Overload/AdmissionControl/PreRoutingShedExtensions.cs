@@ -2,6 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
+using Widgetify.Overload.CpuOverload;
+
 namespace Widgetify.Overload.AdmissionControl;
 
 /// <summary>Adds the pre-routing shed: issue 15's "shedding that costs nothing".</summary>
@@ -12,8 +14,10 @@ public static class PreRoutingShedExtensions
     /// request of its method's priority (GET and HEAD read, others write) is refused right now (queue full of requests
     /// at least as important and that priority's allowance used up, or a connection share of 0). The answer is the same
     /// 503 problem admission writes, prepared once (<see cref="PreparedSheds"/>), and it is counted in the statistics and
-    /// in <c>widgetify.admission.shed</c> like any other shed. Does nothing unless the mode is
-    /// <see cref="AdmissionMode.Adaptive"/> and <see cref="AdmissionOptions.ShedBeforeRouting"/> is on.</summary>
+    /// in <c>widgetify.admission.shed</c> like any other shed. With <see cref="AdmissionOptions.CpuShed"/> it also refuses,
+    /// on the same paths, the share of requests <see cref="ThreadPoolLagProbe.ShedFraction"/> names while the processors
+    /// are saturated (reason <c>cpu_overload</c>). Does nothing unless the mode is <see cref="AdmissionMode.Adaptive"/> and
+    /// <see cref="AdmissionOptions.ShedBeforeRouting"/> or <see cref="AdmissionOptions.CpuShed"/> is on.</summary>
     /// <remarks>Call it as early as correctness allows: each middleware before it is paid by every shed request.
     /// <see cref="AdmissionServiceCollectionExtensions.UseAdmissionControl"/> after routing still governs every request this one lets through.</remarks>
     /// <param name="app">The application, with <see cref="AdmissionServiceCollectionExtensions.AddAdmissionControl"/> registered.</param>
@@ -25,11 +29,12 @@ public static class PreRoutingShedExtensions
         ArgumentNullException.ThrowIfNull(options);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         var admission = app.ApplicationServices.GetRequiredService<AdmissionServiceCollectionExtensions.AdmissionModeHolder>().Options;
-        if (admission.Mode != AdmissionMode.Adaptive || !admission.ShedBeforeRouting || options.GovernedPaths.Count == 0)
+        if (admission.Mode != AdmissionMode.Adaptive || !(admission.ShedBeforeRouting || admission.CpuShed) || options.GovernedPaths.Count == 0)
         {
             return app;
         }
 
-        return app.UseMiddleware<PreRoutingShedMiddleware>(new PreparedSheds(admission), options);
+        var cpu = admission.CpuShed ? app.ApplicationServices.GetRequiredService<ThreadPoolLagProbe>() : null;
+        return app.UseMiddleware<PreRoutingShedMiddleware>(new PreparedSheds(admission), options, new PreRoutingShedMode(admission.ShedBeforeRouting, cpu));
     }
 }

@@ -1,11 +1,13 @@
 using Microsoft.AspNetCore.Http;
 using Widgetify.Core.Traffic;
+using Widgetify.Overload.CpuOverload;
 
 namespace Widgetify.Overload.AdmissionControl;
 
-/// <summary>Refuses, before routing, a request that admission would certainly refuse after it: see
+/// <summary>Refuses, before routing, a request that admission would certainly refuse after it, and a share of requests
+/// while the processors are saturated (<see cref="ThreadPoolLagProbe"/>): see
 /// <see cref="PreRoutingShedExtensions.UseShedBeforeRouting"/>. Synchronous: a request that is let through pays one
-/// volatile read and a method comparison; one that is refused pays a path check, an interlocked increment, the shed
+/// volatile read (two with the CPU shed) and a method comparison; one that is refused pays a path check, an interlocked increment, the shed
 /// metric and a pre-built response, and no routing, authentication, body reading, logging or task.</summary>
 internal sealed class PreRoutingShedMiddleware
 {
@@ -14,14 +16,19 @@ internal sealed class PreRoutingShedMiddleware
     private readonly PreparedSheds _responses;
     private readonly string?[][] _governed; // per template, its segments; null for a parameter (any one segment)
     private readonly Action<HttpContext>? _onShed;
+    private readonly bool _certain; // ShedBeforeRouting: refuse what admission would certainly refuse
+    private readonly ThreadPoolLagProbe? _cpu; // CpuShed: refuse a share while the processors are saturated
 
-    public PreRoutingShedMiddleware(RequestDelegate next, AdmissionController controller, PreparedSheds responses, PreRoutingShedOptions options)
+    public PreRoutingShedMiddleware(RequestDelegate next, AdmissionController controller, PreparedSheds responses, PreRoutingShedOptions options,
+        PreRoutingShedMode mode)
     {
         _next = next;
         _controller = controller;
         _responses = responses;
         _governed = [.. options.GovernedPaths.Select(PreRoutingShedOptions.Segments)];
         _onShed = options.OnShed;
+        _certain = mode.Certain;
+        _cpu = mode.Cpu;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -34,8 +41,12 @@ internal sealed class PreRoutingShedMiddleware
         // here only while writes themselves are refused, never because reads are.
         var priority = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? RequestPriority.Read : RequestPriority.Write;
 
-        // The snapshot first: in normal times it says "no" and the request goes on having paid almost nothing.
-        if (!_controller.WouldRefuse(priority, out var reason) || !IsGoverned(request.Path))
+        // The snapshot first: in normal times it says "no" and the request goes on having paid almost nothing. Then the
+        // processors: while they are saturated a share of requests is refused at random, whatever admission would say
+        // (normal times: one more volatile read).
+        var reason = RejectionReason.None;
+        var refuse = (_certain && _controller.WouldRefuse(priority, out reason)) || ShedForCpu(priority, ref reason);
+        if (!refuse || !IsGoverned(request.Path))
         {
             return _next(context);
         }
@@ -54,6 +65,23 @@ internal sealed class PreRoutingShedMiddleware
         _onShed?.Invoke(context);
         _responses.Write(context.Response, priority, reason, sequence);
         return Task.CompletedTask;
+    }
+
+    private bool ShedForCpu(RequestPriority priority, ref RejectionReason reason)
+    {
+        if (_cpu is null)
+        {
+            return false;
+        }
+
+        var fraction = _cpu.ShedFraction(priority);
+        if (fraction <= 0 || Random.Shared.NextDouble() >= fraction)
+        {
+            return false;
+        }
+
+        reason = RejectionReason.CpuOverload;
+        return true;
     }
 
     /// <summary>Whether the path is exactly one of the governed templates (one trailing slash ignored, as routing
@@ -100,3 +128,8 @@ internal sealed class PreRoutingShedMiddleware
         return path.Length == 0;
     }
 }
+
+/// <summary>What the pre-routing shed refuses: what admission would certainly refuse (<see cref="Certain"/>), and a share
+/// while the processors are saturated (<see cref="Cpu"/>, null for none). One object, because the middleware's activation
+/// cannot tell a null argument from a missing one and would take the probe from the container instead.</summary>
+internal sealed record PreRoutingShedMode(bool Certain, ThreadPoolLagProbe? Cpu);

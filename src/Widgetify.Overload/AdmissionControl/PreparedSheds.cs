@@ -27,20 +27,27 @@ internal sealed class PreparedSheds
         ArgumentNullException.ThrowIfNull(options);
         _baseSeconds = RetryAfterPolicy.WholeSeconds(options.RetryAfter);
         _spread = Math.Max(0, (int)Math.Floor(options.RetryAfterJitter.TotalSeconds)) + 1;
-        _entries = new Entry?[4 * 2 * _spread]; // priorities × {queue_full, no_capacity} × seconds
+        _entries = new Entry?[4 * 3 * _spread]; // priorities × {queue_full, no_capacity, cpu_overload} × seconds
     }
 
     /// <summary>Writes the 503 for a request of <paramref name="priority"/> refused for <paramref name="reason"/>.</summary>
     /// <param name="response">The response, not started.</param>
     /// <param name="priority">The priority it was judged by.</param>
-    /// <param name="reason"><see cref="RejectionReason.QueueFull"/> or <see cref="RejectionReason.NoCapacity"/>.</param>
+    /// <param name="reason"><see cref="RejectionReason.QueueFull"/>, <see cref="RejectionReason.NoCapacity"/> or
+    /// <see cref="RejectionReason.CpuOverload"/>.</param>
     /// <param name="sequence">A running count of such sheds. <c>Retry-After</c> is its base plus <paramref name="sequence"/>
     /// modulo (jitter + 1) seconds: the clients shed together are spread evenly over the jitter, as the random draw after
     /// routing spreads them, without a lock around a <see cref="Random"/>.</param>
     public void Write(HttpResponse response, RequestPriority priority, RejectionReason reason, long sequence)
     {
         var offset = (int)((ulong)sequence % (ulong)_spread);
-        var index = ((((int)priority * 2) + (reason == RejectionReason.NoCapacity ? 1 : 0)) * _spread) + offset;
+        var kind = reason switch
+        {
+            RejectionReason.NoCapacity => 1,
+            RejectionReason.CpuOverload => 2,
+            _ => 0,
+        };
+        var index = ((((int)priority * 3) + kind) * _spread) + offset;
         var entry = _entries[index] ??= new Entry(
             ShedResponse.Build(priority, reason, _baseSeconds + offset, cause: null),
             new StringValues((_baseSeconds + offset).ToString(CultureInfo.InvariantCulture)));

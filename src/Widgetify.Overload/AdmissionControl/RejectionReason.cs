@@ -25,4 +25,9 @@ public enum RejectionReason
 
     /// <summary>The request was queued, and a higher-priority newcomer took its place in the full queue.</summary>
     Evicted = 5,
+
+    /// <summary>Refused before routing while this process's processors were saturated
+    /// (<see cref="AdmissionOptions.CpuShed"/>): work waited longer than <see cref="AdmissionOptions.CpuLagTarget"/> for
+    /// a thread, and this request was among the share shed for it.</summary>
+    CpuOverload = 6,
 }

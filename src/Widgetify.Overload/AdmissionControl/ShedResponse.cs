@@ -50,6 +50,13 @@ internal static class ShedResponse
             RejectionReason.Evicted => "more important requests needed its place in the queue",
             _ => "the service is overloaded",
         };
+        if (reason == RejectionReason.CpuOverload)
+        {
+            // Not the database: the processors of this instance. Said as such, so nobody goes looking at PostgreSQL.
+            return $"Widgetify shed this {AdmissionMetrics.PriorityName(priority)} request to keep the requests it serves fast: " +
+                   $"this instance is busier than its processors can serve in time. Retry after {seconds} s.";
+        }
+
         return $"Widgetify shed this {AdmissionMetrics.PriorityName(priority)} request to protect the database: {why}. " +
                $"Retry after {seconds} s.";
     }

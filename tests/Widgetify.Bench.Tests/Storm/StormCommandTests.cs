@@ -17,7 +17,7 @@ public sealed class StormCommandTests
     [Theory]
     [InlineData("")]
     [InlineData("0")]
-    [InlineData("7")]
+    [InlineData("8")]
     [InlineData("1,x")]
     [InlineData("-1")]
     public void TryParseConfigs_Invalid_False(string text)
@@ -26,9 +26,9 @@ public sealed class StormCommandTests
     }
 
     [Fact]
-    public void All_SixConfigurations_AsTheBriefsNameThem()
+    public void All_SevenConfigurations_AsTheBriefsNameThem()
     {
-        BenchConfiguration.All.Select(c => c.Number).ShouldBe([1, 2, 3, 4, 5, 6]);
+        BenchConfiguration.All.Select(c => c.Number).ShouldBe([1, 2, 3, 4, 5, 6, 7]);
         BenchConfiguration.All[0].Environment["Widgetify__Database__MaxPoolSize"].ShouldBe("1000");
         BenchConfiguration.All[2].Environment["Widgetify__Admission__Mode"].ShouldBe("Static");
         BenchConfiguration.All[3].UsesPgBouncer.ShouldBeTrue();
@@ -37,5 +37,7 @@ public sealed class StormCommandTests
         // The unguarded one differs from 5 only in the guard (issue 15's overhead comparison).
         BenchConfiguration.All[5].Environment.ShouldBe(new Dictionary<string, string> { ["Widgetify__Admission__Mode"] = "Off" });
         BenchConfiguration.All[5].UsesPgBouncer.ShouldBeFalse();
+        // And the seventh only in the CPU shed.
+        BenchConfiguration.All[6].Environment.ShouldBe(new Dictionary<string, string> { ["Widgetify__Admission__CpuShed"] = "false" });
     }
 }

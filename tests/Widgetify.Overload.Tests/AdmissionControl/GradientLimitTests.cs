@@ -363,6 +363,44 @@ public class GradientLimitTests
         limit.Limit.ShouldBe(30);
     }
 
+    [Fact]
+    public void OnCompleted_HighLatencyWhileCpuBound_HoldsLimitAndBaseline()
+    {
+        // Arrange: baseline 10 ms, limit 102
+        var (limit, clock) = Create(initialLimit: 100);
+        RunWindow(limit, clock, Ms(10), peakInFlight: 100);
+        var before = limit.Value;
+
+        // Act: ten limit-bound windows at 8x the baseline, every one while the processors are saturated
+        for (var i = 0; i < 10; i++)
+        {
+            RunWindow(limit, clock, Ms(80), peakInFlight: 102, cpuBound: true);
+        }
+
+        // Assert: CPU queueing is not the database's latency; the same windows without cpuBound shrink it (test above)
+        limit.Value.ShouldBe(before);
+        limit.Baseline.ShouldNotBeNull().TotalMilliseconds.ShouldBe(10, 1e-3);
+        limit.WindowsCpuBound.ShouldBe(10);
+        limit.LastWindowLatency.ShouldNotBeNull().TotalMilliseconds.ShouldBe(80, 1e-3);
+    }
+
+    [Fact]
+    public void OnCompleted_TimeoutsWhileCpuBound_StillBackOff()
+    {
+        // Arrange
+        var (limit, clock) = Create(initialLimit: 100);
+        RunWindow(limit, clock, Ms(10), peakInFlight: 100);
+        var before = limit.Value;
+
+        // Act: a window with two timeouts, closing while CPU-bound
+        clock.Advance(Window);
+        limit.OnCompleted(AdmissionOutcome.TimedOut, Ms(2000), 0, cpuBound: true).ShouldBeFalse();
+        limit.OnCompleted(AdmissionOutcome.TimedOut, Ms(2000), 0, cpuBound: true).ShouldBeTrue();
+
+        // Assert: timeouts may be the database's; the backoff stays
+        limit.Value.ShouldBe(before * 0.9, 1e-9);
+    }
+
     private static (GradientLimit Limit, FakeTimeProvider Clock) Create(int initialLimit, int minLimit = 2, int maxLimit = 200)
     {
         var clock = new FakeTimeProvider();
@@ -371,16 +409,16 @@ public class GradientLimitTests
     }
 
     /// <summary>One full window: the peak, SampleWindow of time, then MinWindowSamples samples; the last closes it.</summary>
-    private static void RunWindow(GradientLimit limit, FakeTimeProvider clock, TimeSpan latency, int peakInFlight)
+    private static void RunWindow(GradientLimit limit, FakeTimeProvider clock, TimeSpan latency, int peakInFlight, bool cpuBound = false)
     {
         limit.OnAdmitted(peakInFlight);
         clock.Advance(Window);
         for (var i = 0; i < 9; i++)
         {
-            limit.OnCompleted(AdmissionOutcome.Succeeded, latency, 0).ShouldBeFalse();
+            limit.OnCompleted(AdmissionOutcome.Succeeded, latency, 0, cpuBound).ShouldBeFalse();
         }
 
-        limit.OnCompleted(AdmissionOutcome.Succeeded, latency, 0).ShouldBeTrue();
+        limit.OnCompleted(AdmissionOutcome.Succeeded, latency, 0, cpuBound).ShouldBeTrue();
     }
 
     private static TimeSpan Ms(double milliseconds) => TimeSpan.FromMilliseconds(milliseconds);

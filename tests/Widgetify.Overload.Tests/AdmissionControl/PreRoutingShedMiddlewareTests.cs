@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Widgetify.Core.Traffic;
 using Widgetify.Overload.AdmissionControl;
 
@@ -22,7 +23,7 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
 {
     private static readonly AdmissionOptions ReadsAtTwo = new()
     {
-        InitialLimit = 4, MinLimit = 4, MaxLimit = 4, ReadShare = 0.5, QueueCapacity = 0,
+        InitialLimit = 4, MinLimit = 4, MaxLimit = 4, ReadShare = 0.5, QueueCapacity = 0, CpuShed = false,
     };
 
     private readonly List<(string Path, bool Routed)> _shedSeen = [];
@@ -226,7 +227,8 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
             },
             controller,
             new PreparedSheds(options),
-            new PreRoutingShedOptions { GovernedPaths = ["/api/things"], OnShed = c => seen.Add(c.RequestAborted.IsCancellationRequested) });
+            new PreRoutingShedOptions { GovernedPaths = ["/api/things"], OnShed = c => seen.Add(c.RequestAborted.IsCancellationRequested) },
+            new PreRoutingShedMode(Certain: true, Cpu: null));
         using var gone = new CancellationTokenSource();
         await gone.CancelAsync();
         var context = new DefaultHttpContext { RequestAborted = gone.Token };
@@ -265,6 +267,103 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
         thrown.Message.ShouldContain($"'{path}'");
     }
 
+    [Fact]
+    public async Task InvokeAsync_ProcessorsSaturated_ShedsMostGovernedReadsForCpuAndNeverOperatorsPaths()
+    {
+        // Arrange: admission has room (it would refuse nothing); the thread pool's wait is 25 times the target
+        await StartAsync(CpuOnly, new FakeTimeProvider());
+        Saturate(TimeSpan.FromMilliseconds(500));
+
+        // Act
+        var sheds = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            using var response = await _http!.GetAsync("/api/things");
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                sheds++;
+                response.Headers.RetryAfter.ShouldNotBeNull();
+                var problem = await ReadProblemAsync(response);
+                problem.GetProperty("reason").GetString().ShouldBe("cpu_overload");
+                problem.GetProperty("detail").GetString().ShouldNotBeNull().ShouldNotContain("database");
+            }
+            else
+            {
+                response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            }
+        }
+
+        // Assert: 95% are shed (binomial, 100 draws: below 80 is about 7 standard deviations away); probes, metrics and the
+        // dashboard are never governed, so never shed
+        sheds.ShouldBeInRange(80, 100);
+        foreach (var path in new[] { "/health/live", "/metrics", "/dashboard" })
+        {
+            using var response = await _http!.GetAsync(path);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, path);
+        }
+
+        var statistics = Controller.GetStatistics();
+        statistics.TotalCpuOverload.ShouldBe(sheds);
+        statistics.TotalShedBeforeRouting.ShouldBe(sheds);
+        statistics.CpuLag.ShouldNotBeNull().ShouldBeGreaterThan(TimeSpan.FromMilliseconds(400));
+        _shedSeen.Count.ShouldBe(sheds, "the impact tracker hears of every CPU shed");
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ProcessorsBusyBelowTheWritesThreshold_ShedsNoWrite()
+    {
+        // Arrange: a wait of 1.5x the target sheds half the reads, and writes only from twice the target
+        await StartAsync(CpuOnly, new FakeTimeProvider());
+        Saturate(TimeSpan.FromMilliseconds(30));
+
+        // Act
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await _http!.PostAsync("/api/things", null);
+            statuses.Add(response.StatusCode);
+        }
+
+        // Assert
+        statuses.ShouldAllBe(status => status == HttpStatusCode.OK);
+        Controller.GetStatistics().TotalCpuOverload.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ProcessorsIdle_ShedsNothingForCpu()
+    {
+        // Arrange: the probe has measured no wait
+        await StartAsync(CpuOnly, new FakeTimeProvider());
+
+        // Act
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await _http!.GetAsync("/api/things/1");
+            statuses.Add(response.StatusCode);
+        }
+
+        // Assert
+        statuses.ShouldAllBe(status => status == HttpStatusCode.OK);
+        Controller.GetStatistics().TotalCpuOverload.ShouldBe(0);
+    }
+
+    private static readonly AdmissionOptions CpuOnly = new()
+    {
+        InitialLimit = 100, MinLimit = 100, MaxLimit = 100, ShedBeforeRouting = false, CpuShed = true,
+        CpuLagTarget = TimeSpan.FromMilliseconds(20),
+    };
+
+    private void Saturate(TimeSpan lag)
+    {
+        var probe = _app!.Services.GetRequiredService<Widgetify.Overload.CpuOverload.ThreadPoolLagProbe>();
+        probe.ObserveProcessCpu(1.0); // and the processors are this process's own (the fake clock never ticks to re-measure)
+        for (var i = 0; i < 200; i++)
+        {
+            probe.Observe(lag);
+        }
+    }
+
     private void Take(RequestPriority priority, int count)
     {
         for (var i = 0; i < count; i++)
@@ -274,12 +373,17 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
         }
     }
 
-    private async Task StartAsync(AdmissionOptions options)
+    private async Task StartAsync(AdmissionOptions options, TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddProblemDetails();
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock); // the CPU probe's ticks then never run by themselves
+        }
+
         builder.Services.AddMetrics();
         builder.Services.AddAdmissionControl(_ => options);
         _app = builder.Build();

@@ -1,0 +1,166 @@
+using Widgetify.Overload.AdmissionControl;
+
+namespace Widgetify.Overload.CpuOverload;
+
+/// <summary>How long work waits for a thread-pool thread, probed every <see cref="AdmissionOptions.CpuLagProbeInterval"/>,
+/// and what share of the governed requests to shed for it: the CPU half of overload, which the database's concurrency
+/// limit cannot see apart from the database's own latency.</summary>
+/// <remarks>
+/// <para><b>Why a separate signal.</b> When the process's processors are saturated (a storm of cached embeds, or the
+/// sheds of one), every step of every request (reading it, each database reply, writing the answer) queues behind all
+/// other runnable work. The requests admission lets in then take long, the gradient limit reads that latency as a
+/// database in trouble and falls to its floor, and the sheds that follow take more of the processors the served requests
+/// needed (measured: docs/benchmarks.md, the mixed storm). Lowering the database's limit does not cure a CPU that is
+/// full; refusing work at the door does.</para>
+/// <para><b>Probe.</b> At each tick a work item goes onto the thread pool's global queue, where the server's new
+/// connections and requests go too, and the time until it runs is one sample. One probe is out at a time: a tick that
+/// finds the last one still queued adds none. Samples are smoothed (exponential, weight
+/// <see cref="SmoothingWeight"/>), so one long GC pause is damped, a sustained backlog is not.</para>
+/// <para><b>Shed share</b>, as in toobusy (Node.js, Lloyd Hilaiel): 0 at or below the target, rising in a straight line
+/// to <see cref="MaxShedFraction"/> at twice the target, for reads; writes start at twice the target (a write refused
+/// costs its client more than a read). Never every request: a few still go through, so a wrong signal cannot turn into
+/// a full outage. Hand-written: no .NET library sheds on thread-pool delay.</para>
+/// <para><b>Only when the processors are ours.</b> Work also waits for a thread when other processes take the machine
+/// (a build, a backup, a neighbour): refusing our requests then frees nothing that matters and only fails them. So
+/// nothing is shed unless this process itself uses at least <see cref="MinProcessCpuShare"/> of the processors it may
+/// run on (<see cref="Environment.ProcessorCount"/>, which follows affinity and container limits), measured over
+/// <see cref="CpuSampleInterval"/>. The limit's hold (<see cref="IsCpuBound"/>) does not ask: whoever takes the
+/// processors, the latency is theirs and not the database's.</para>
+/// </remarks>
+internal sealed class ThreadPoolLagProbe : IDisposable
+{
+    /// <summary>Weight of each new sample in the smoothed lag.</summary>
+    internal const double SmoothingWeight = 0.25;
+
+    /// <summary>The largest share of governed requests ever shed for CPU.</summary>
+    internal const double MaxShedFraction = 0.95;
+
+    /// <summary>The share of its processors this process must use itself before anything is shed for CPU.</summary>
+    internal const double MinProcessCpuShare = 0.5;
+
+    /// <summary>How often this process's own processor use is measured.</summary>
+    internal static readonly TimeSpan CpuSampleInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly TimeProvider _timeProvider;
+    private readonly Action<Action> _enqueue;
+    private readonly Func<TimeSpan> _processCpuTime;
+    private readonly int _processorCount;
+    private long _cpuSampledAt;
+    private TimeSpan _cpuTimeAtSample;
+    private double _processCpuShare; // written by ticks (one at a time), read by requests
+    private readonly double _targetSeconds;
+    private readonly ITimer _timer;
+    private readonly Action _probe;
+    private long _probeQueuedAt;
+    private int _probeOut;
+    private double _smoothedSeconds; // written by the one probe out at a time, read by requests
+    private int _disposed;
+
+    /// <summary>Starts probing at once.</summary>
+    /// <param name="options">The target and the interval; read here, not kept.</param>
+    /// <param name="timeProvider">Clock of the ticks and the waits.</param>
+    public ThreadPoolLagProbe(AdmissionOptions options, TimeProvider timeProvider)
+        : this(options, timeProvider, static work => ThreadPool.UnsafeQueueUserWorkItem(static w => w(), work, preferLocal: false),
+            static () => Environment.CpuUsage.TotalTime, Environment.ProcessorCount)
+    {
+    }
+
+    /// <param name="options">The target and the interval; read here, not kept.</param>
+    /// <param name="timeProvider">Clock of the ticks and the waits.</param>
+    /// <param name="enqueue">Queues the probe's work item (the thread pool's global queue; a test runs it itself).</param>
+    /// <param name="processCpuTime">Processor time this process has used so far (user and kernel).</param>
+    /// <param name="processorCount">Processors this process may run on.</param>
+    internal ThreadPoolLagProbe(AdmissionOptions options, TimeProvider timeProvider, Action<Action> enqueue, Func<TimeSpan> processCpuTime, int processorCount)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _timeProvider = timeProvider;
+        _enqueue = enqueue;
+        _processCpuTime = processCpuTime;
+        _processorCount = Math.Max(1, processorCount);
+        _cpuSampledAt = timeProvider.GetTimestamp();
+        _cpuTimeAtSample = processCpuTime();
+        _targetSeconds = options.CpuLagTarget.TotalSeconds;
+        _probe = OnProbeRan;
+        _timer = timeProvider.CreateTimer(static state => ((ThreadPoolLagProbe)state!).OnTick(), this,
+            options.CpuLagProbeInterval, options.CpuLagProbeInterval);
+    }
+
+    /// <summary>The smoothed time a work item waits for a thread.</summary>
+    public TimeSpan Lag => TimeSpan.FromSeconds(Volatile.Read(ref _smoothedSeconds));
+
+    /// <summary>Whether the wait is at least half the target: request latency then holds enough CPU queueing that it is
+    /// no evidence about the database (<see cref="GradientLimit"/> holds its limit).</summary>
+    public bool IsCpuBound => Volatile.Read(ref _smoothedSeconds) >= _targetSeconds / 2;
+
+    /// <summary>The share of its processors this process used over the last <see cref="CpuSampleInterval"/>.</summary>
+    public double ProcessCpuShare => Volatile.Read(ref _processCpuShare);
+
+    /// <summary>The share of governed requests of <paramref name="priority"/> to shed now: 0 in normal times (one volatile
+    /// read); see the remarks for the law.</summary>
+    public double ShedFraction(RequestPriority priority)
+    {
+        var lag = Volatile.Read(ref _smoothedSeconds);
+        if (lag <= _targetSeconds || Volatile.Read(ref _processCpuShare) < MinProcessCpuShare)
+        {
+            return 0;
+        }
+
+        var start = priority == RequestPriority.Read || priority == RequestPriority.Background ? _targetSeconds : 2 * _targetSeconds;
+        return Math.Clamp((lag - start) / start, 0, MaxShedFraction);
+    }
+
+    /// <summary>Adds one sample to the smoothed lag; the probe calls it, tests may too.</summary>
+    internal void Observe(TimeSpan lag)
+    {
+        var previous = Volatile.Read(ref _smoothedSeconds);
+        Volatile.Write(ref _smoothedSeconds, previous + (SmoothingWeight * (lag.TotalSeconds - previous)));
+    }
+
+    /// <summary>Sets this process's share of its processors; the ticks call it, tests may too.</summary>
+    internal void ObserveProcessCpu(double share) => Volatile.Write(ref _processCpuShare, share);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _timer.Dispose();
+        }
+    }
+
+    private void OnTick()
+    {
+        SampleProcessCpu();
+        if (Interlocked.CompareExchange(ref _probeOut, 1, 0) != 0)
+        {
+            return; // the last probe still waits for a thread; it will report the whole wait when it runs
+        }
+
+        Volatile.Write(ref _probeQueuedAt, _timeProvider.GetTimestamp());
+        _enqueue(_probe);
+    }
+
+    /// <summary>Every <see cref="CpuSampleInterval"/>, the processor time used since the last sample over the time that
+    /// passed, per processor. Ticks do not overlap (a periodic timer's callbacks may, in principle, so a lost race only
+    /// skips a sample).</summary>
+    private void SampleProcessCpu()
+    {
+        var now = _timeProvider.GetTimestamp();
+        var elapsed = _timeProvider.GetElapsedTime(Volatile.Read(ref _cpuSampledAt), now);
+        if (elapsed < CpuSampleInterval)
+        {
+            return;
+        }
+
+        var used = _processCpuTime();
+        var share = (used - _cpuTimeAtSample).TotalSeconds / (elapsed.TotalSeconds * _processorCount);
+        _cpuTimeAtSample = used;
+        Volatile.Write(ref _cpuSampledAt, now);
+        ObserveProcessCpu(share);
+    }
+
+    private void OnProbeRan()
+    {
+        Observe(_timeProvider.GetElapsedTime(Volatile.Read(ref _probeQueuedAt)));
+        Volatile.Write(ref _probeOut, 0);
+    }
+}

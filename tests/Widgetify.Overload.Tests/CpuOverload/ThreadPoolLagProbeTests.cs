@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Time.Testing;
+using Widgetify.Overload.AdmissionControl;
+using Widgetify.Overload.CpuOverload;
+
+namespace Widgetify.Overload.Tests.CpuOverload;
+
+/// <summary>The probe with a fake clock and a queue the test drains itself: "the work item waited 60 ms" is a state the
+/// test builds by advancing the clock between the tick and running the item.</summary>
+public sealed class ThreadPoolLagProbeTests
+{
+    private static readonly AdmissionOptions Options = new()
+    {
+        CpuLagTarget = TimeSpan.FromMilliseconds(20),
+        CpuLagProbeInterval = TimeSpan.FromMilliseconds(10),
+    };
+
+    private readonly FakeTimeProvider _clock = new();
+    private readonly Queue<Action> _queued = new();
+    private TimeSpan _cpuUsed;
+
+    private ThreadPoolLagProbe Create() => new(Options, _clock, _queued.Enqueue, () => _cpuUsed, processorCount: 2);
+
+    [Fact]
+    public void Tick_ProbeRunsAfterItsWait_SmoothsTheWaitIntoLag()
+    {
+        // Arrange
+        using var probe = Create();
+
+        // Act: a tick queues a probe, which runs 40 ms later
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+        var work = _queued.Dequeue();
+        _clock.Advance(TimeSpan.FromMilliseconds(40)); // ticks meanwhile find the probe still out: nothing more queued
+        _queued.ShouldBeEmpty("one probe out at a time");
+        work();
+
+        // Assert: one sample of 40 ms at weight 0.25 from 0
+        probe.Lag.TotalMilliseconds.ShouldBe(10, 1e-6);
+    }
+
+    [Fact]
+    public void Tick_ProbeRunsAtOnce_LagDecaysTowardsZero()
+    {
+        // Arrange: a smoothed lag of 100 ms
+        using var probe = Create();
+        for (var i = 0; i < 40; i++)
+        {
+            probe.Observe(TimeSpan.FromMilliseconds(100));
+        }
+
+        // Act: ten probes that run as soon as they are queued
+        for (var i = 0; i < 10; i++)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(10));
+            _queued.Dequeue()();
+        }
+
+        // Assert: 100 × 0.75^10 ≈ 5.6 ms (from ~100), below half the target: no longer CPU-bound, nothing shed
+        probe.Lag.TotalMilliseconds.ShouldBe(100 * Math.Pow(0.75, 10), 0.5);
+        probe.IsCpuBound.ShouldBeFalse();
+        probe.ShedFraction(RequestPriority.Read).ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData(5, 0, 0, false)] // well below the target
+    [InlineData(15, 0, 0, true)] // above half the target: the limit holds, nothing shed yet
+    [InlineData(30, 0.5, 0, true)] // reads: (30 − 20) / 20
+    [InlineData(60, 0.95, 0.5, true)] // reads capped; writes: (60 − 40) / 40
+    [InlineData(500, 0.95, 0.95, true)] // never everything
+    public void ShedFraction_SteadyLag_FollowsTheLaw(double lagMs, double reads, double writes, bool cpuBound)
+    {
+        // Arrange: the process itself uses all its processors
+        using var probe = Create();
+        probe.ObserveProcessCpu(1.0);
+
+        // Act: enough equal samples for the smoothed lag to reach the value
+        for (var i = 0; i < 200; i++)
+        {
+            probe.Observe(TimeSpan.FromMilliseconds(lagMs));
+        }
+
+        // Assert
+        probe.ShedFraction(RequestPriority.Read).ShouldBe(reads, 1e-6);
+        probe.ShedFraction(RequestPriority.Background).ShouldBe(reads, 1e-6);
+        probe.ShedFraction(RequestPriority.Write).ShouldBe(writes, 1e-6);
+        probe.ShedFraction(RequestPriority.Critical).ShouldBe(writes, 1e-6);
+        probe.IsCpuBound.ShouldBe(cpuBound);
+    }
+
+    [Fact]
+    public void ShedFraction_ProcessorsTakenByOthers_ShedsNothingButStillHoldsTheLimit()
+    {
+        // Arrange: a long wait for a thread while this process uses 0.4 of one of its 2 processors (others take the rest)
+        using var probe = Create();
+        for (var i = 0; i < 10; i++)
+        {
+            _cpuUsed += TimeSpan.FromMilliseconds(4); // 4 ms of processor time per 10 ms tick: 0.2 of 2 processors
+            _clock.Advance(TimeSpan.FromMilliseconds(10));
+            _queued.Dequeue()();
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            probe.Observe(TimeSpan.FromMilliseconds(500));
+        }
+
+        // Assert: refusing our requests would free nothing; the latency is still not the database's
+        probe.ProcessCpuShare.ShouldBe(0.2, 1e-6);
+        probe.ShedFraction(RequestPriority.Read).ShouldBe(0);
+        probe.IsCpuBound.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Tick_ProcessBusy_MeasuresItsShareOverTheSampleInterval()
+    {
+        // Arrange
+        using var probe = Create();
+
+        // Act: 180 ms of processor time over 100 ms of 2 processors
+        for (var i = 0; i < 10; i++)
+        {
+            _cpuUsed += TimeSpan.FromMilliseconds(18);
+            _clock.Advance(TimeSpan.FromMilliseconds(10));
+            _queued.Dequeue()();
+        }
+
+        // Assert
+        probe.ProcessCpuShare.ShouldBe(0.9, 1e-6);
+    }
+
+    [Fact]
+    public void Dispose_StopsTheTicks()
+    {
+        // Arrange
+        var probe = Create();
+
+        // Act
+        probe.Dispose();
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+
+        // Assert
+        _queued.ShouldBeEmpty();
+    }
+}
