@@ -79,8 +79,12 @@ internal static class ClusterDatabase
                 ALTER DATABASE {AppDatabase} OWNER TO {OwnerUser};
                 REVOKE ALL ON DATABASE {AppDatabase} FROM PUBLIC;
                 GRANT CONNECT, TEMPORARY ON DATABASE {AppDatabase} TO {AppUser};
-                -- Every session's state in pg_stat_activity and the statistics views (monitoring samples them), not superuser.
-                GRANT pg_monitor TO {AppUser};
+                -- Every session's state and transaction start in pg_stat_activity (monitoring counts the sessions of other
+                -- roles too: the superuser's, a leaking client's), and nothing more: pg_monitor, which earlier versions
+                -- granted, adds pg_read_all_settings (every setting, the superuser-only ones included) and
+                -- pg_stat_scan_tables (functions that lock and scan tables), which nothing the service runs needs.
+                GRANT pg_read_all_stats TO {AppUser};
+                REVOKE pg_monitor FROM {AppUser};
                 -- A cluster made before the split logged its superuser in with a password, kept in pg-credentials.json.
                 ALTER ROLE {AdminUser} PASSWORD NULL;
                 """, cancellationToken);

@@ -45,7 +45,7 @@ public sealed class ClusterDatabaseTests
         (await Sql.ScalarAsync(cluster.AppConnectionString, "SELECT string_agg(name, ',') FROM gadgets")).ShouldBe("c");
         (await Sql.ScalarAsync(cluster.AppConnectionString, "SELECT tableowner FROM pg_tables WHERE tablename = 'gadgets'")).ShouldBe("widgetify_owner");
         (await Sql.ScalarAsync(cluster.AppConnectionString, "SELECT count(*) FROM pg_stat_activity WHERE usename = 'widgetify_admin' OR backend_type <> 'client backend'"))
-            .ShouldNotBe("0", "pg_monitor lets monitoring see every session, not only its own");
+            .ShouldNotBe("0", "pg_read_all_stats lets monitoring see every session, not only its own");
     }
 
     [Fact]
@@ -64,7 +64,9 @@ public sealed class ClusterDatabaseTests
         // name:superuser:login:replication:has a password
         roles.ShouldBe("widgetify:f:t:f:t widgetify_admin:t:t:t:f widgetify_owner:f:f:f:f widgetify_replication:f:t:t:t");
         (await Sql.ScalarAsync(cluster.AdminConnectionString, "SELECT pg_has_role('widgetify', 'widgetify_owner', 'MEMBER')")).ShouldBe("False");
-        (await Sql.ScalarAsync(cluster.AdminConnectionString, "SELECT pg_has_role('widgetify', 'pg_monitor', 'MEMBER')")).ShouldBe("True");
+        (await Sql.ScalarAsync(cluster.AdminConnectionString, "SELECT pg_has_role('widgetify', 'pg_read_all_stats', 'MEMBER')")).ShouldBe("True");
+        (await Sql.ScalarAsync(cluster.AdminConnectionString, "SELECT pg_has_role('widgetify', 'pg_monitor', 'MEMBER')")).ShouldBe("False");
+        (await Sql.ScalarAsync(cluster.AdminConnectionString, "SELECT pg_has_role('widgetify', 'pg_read_all_settings', 'MEMBER')")).ShouldBe("False");
         File.GetUnixFileMode(directory.PgData).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
@@ -114,6 +116,35 @@ public sealed class ClusterDatabaseTests
         text.ShouldNotContain("old-admin-pw");
         text.ShouldContain("replicationPassword");
         File.GetUnixFileMode(directory.CredentialsFile).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    [Fact]
+    public async Task StartAsync_RuntimeRoleGrantedPgMonitorByAnEarlierVersion_KeepsOnlyReadAllStats()
+    {
+        // Arrange: what versions up to issue 13's audit granted the runtime role.
+        await using var directory = new TempClusterDirectory();
+        await using (var made = await PostgresCluster.StartAsync(directory.Options()))
+        {
+            await Sql.ExecuteAsync(made.AdminConnectionString, "REVOKE pg_read_all_stats FROM widgetify; GRANT pg_monitor TO widgetify");
+        }
+
+        // Act
+        await using var cluster = await PostgresCluster.StartAsync(directory.Options());
+
+        // Assert: no superuser-only setting readable any more; other roles' sessions still visible.
+        (await Sql.ScalarAsync(cluster.AdminConnectionString, "SELECT pg_has_role('widgetify', 'pg_monitor', 'MEMBER')")).ShouldBe("False");
+        (await Sql.ScalarAsync(cluster.AdminConnectionString, "SELECT pg_has_role('widgetify', 'pg_read_all_stats', 'MEMBER')")).ShouldBe("True");
+        (await Should.ThrowAsync<PostgresException>(() => Sql.ScalarAsync(cluster.AppConnectionString, "SELECT current_setting('data_directory')")))
+            .SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
+        await using var other = new NpgsqlConnection(cluster.AdminConnectionString);
+        await other.OpenAsync();
+        await using (var begin = new NpgsqlCommand("BEGIN; SELECT 1", other))
+        {
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        (await Sql.ScalarAsync(cluster.AppConnectionString, "SELECT count(*) FROM pg_stat_activity WHERE usename = 'widgetify_admin' AND xact_start IS NOT NULL"))
+            .ShouldNotBe("0", "monitoring counts other roles' open transactions");
     }
 
     /// <summary>What the version before the role split left: the app role owns the database and its tables, the superuser

@@ -28,6 +28,6 @@ internal sealed class LatestPoolReview
     /// <param name="Report">The last completed review; null before the first.</param>
     /// <param name="Applied">The settings <c>--apply</c> changed, newest first, as of that review.</param>
     /// <param name="NextAt">When the next review runs; null before the first attempt.</param>
-    /// <param name="LastError">Why the last attempt failed; null when it succeeded.</param>
+    /// <param name="LastError">Why the last attempt failed, without internals (it is served); null when it succeeded.</param>
     public sealed record State(ReviewReport? Report, IReadOnlyList<AppliedSetting> Applied, DateTimeOffset? NextAt, string? LastError);
 }

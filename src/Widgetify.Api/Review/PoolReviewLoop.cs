@@ -69,7 +69,8 @@ internal sealed partial class PoolReviewLoop(
                 // The timer before the news: whoever reads NextAt and moves the clock there (a fake clock in a test) must
                 // find the timer already counting, or it would count from the moved clock and wait a retry too long.
                 delay = Task.Delay(wait, timeProvider, stoppingToken);
-                latest.Failed(ex.Message, next);
+                // The log gets the whole message (server, address, Npgsql's text); the API only what happened and where to look.
+                latest.Failed(PublicReason(ex), next);
                 metrics.Failed();
                 LogFailed(logger, ex.Message, wait);
             }
@@ -117,6 +118,16 @@ internal sealed partial class PoolReviewLoop(
             }
         }
     }
+
+    /// <summary>Why a review could not run, in words <c>GET /api/review</c> may show: what happened and where the details
+    /// are, never the exception's text, which names hosts, ports and databases.</summary>
+    internal static string PublicReason(Exception exception) => exception switch
+    {
+        ReviewUnavailableException or NpgsqlException or TimeoutException =>
+            "a database server it reads did not answer; the service's log names the server and the error",
+        OptionsValidationException => "a setting it reviews is not valid; the service's log names it",
+        _ => "it failed; the service's log says why",
+    };
 
     /// <summary>A critical finding as the incident timeline records it.</summary>
     internal static string Standing(Finding finding) =>

@@ -24,6 +24,9 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
 
     private static readonly TimeSpan PruneInterval = TimeSpan.FromSeconds(10);
 
+    // Automatic actions taken while no incident was open, kept for the one that may open next: at most this many.
+    private const int HeldActionsCap = 64;
+
     private readonly IncidentOptions _options;
     private readonly ServiceLevelObjectives _slo;
     private readonly ClientImpactTracker _clients;
@@ -39,6 +42,10 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
     private readonly Lock _lock = new();
     private OpenIncident? _open;
     private IReadOnlyList<string> _standingFindings = [];
+
+    // Guarded by _lock. Actions taken before any incident was open (a supervisor restarting PostgreSQL 0.4 s after a
+    // kill -9, before the alert that opens the incident has fired): an incident whose impact they fall in lists them.
+    private readonly Queue<(DateTimeOffset At, string Message, IReadOnlyDictionary<string, double>? Values)> _heldActions = new();
     private DateTimeOffset _lastPrune;
     private DateTimeOffset _lastObserved = DateTimeOffset.MinValue;
     private int _disposed;
@@ -158,11 +165,14 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
     }
 
     /// <summary>Records on the open incident's timeline something the service did outside the monitoring loop (the
-    /// autoscaler adding a standby); nothing when no incident is open. Quick, never touches the database.</summary>
+    /// autoscaler adding a standby, the supervisor restarting PostgreSQL). When no incident is open it is held for an
+    /// hour: an incident that opens later lists it if it happened during that incident's impact, before detection (a
+    /// restart within a second of a crash comes before the alert that opens the incident). Quick, never touches the
+    /// database.</summary>
     /// <param name="at">When it happened.</param>
     /// <param name="message">What was done and why, in one or two sentences.</param>
     /// <param name="values">Figures behind it, for the postmortem; none when null.</param>
-    /// <returns>True when an incident was open and the entry was queued.</returns>
+    /// <returns>True when an incident was open and the entry was queued; false when it was held for a later one.</returns>
     public bool RecordAutomaticAction(DateTimeOffset at, string message, IReadOnlyDictionary<string, double>? values = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(message);
@@ -170,6 +180,12 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
         {
             if (_open is not { } open)
             {
+                while (_heldActions.Count > 0 && (_heldActions.Count >= HeldActionsCap || _heldActions.Peek().At < at - ImpactLookback))
+                {
+                    _heldActions.Dequeue();
+                }
+
+                _heldActions.Enqueue((at, message, values));
                 return false;
             }
 
@@ -234,6 +250,7 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
                 $"Instance {_instance} started and re-attached to the open incident; it resolves once no alert is active and the SLO is met for {_options.ResolveAfter.TotalSeconds:0} s.",
                 null);
             RecordStandingFindings(open, now);
+            ReleaseHeldActions(open, stored.ImpactStartedAt);
             _outbox.Add(open.State());
             IncidentLog.Reattached(_logger, stored.Id, stored.Title);
         }
@@ -345,6 +362,9 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
             alert.Values, opening: true);
         RecordStandingFindings(open, detectedAt);
 
+        // Actions taken during the impact before the alert fired (within the first impacted second's interval on).
+        ReleaseHeldActions(open, impactStartedAt - snapshot.Interval);
+
         // The seconds before the impact are the baseline the postmortem compares with; the seconds of impact before
         // detection are part of the incident: its automatic actions, samples and impact.
         var firstCounted = start < 0 ? recent.FindIndex(s => s.At >= detectedAt) : start;
@@ -364,6 +384,18 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
         }
 
         IncidentLog.Opened(_logger, handle.Id, open.Title, impactStartedAt);
+    }
+
+    /// <summary>Puts the actions held while no incident was open and taken after <paramref name="after"/> on
+    /// <paramref name="open"/>'s timeline; older ones were about something else. Under the lock.</summary>
+    private void ReleaseHeldActions(OpenIncident open, DateTimeOffset after)
+    {
+        foreach (var held in _heldActions.Where(a => a.At > after))
+        {
+            Enqueue(open, held.At, IncidentEventKind.AutomaticAction, $"{held.Message}", held.Values);
+        }
+
+        _heldActions.Clear();
     }
 
     private void RecordAlert(OpenIncident open, AlertTransition transition)

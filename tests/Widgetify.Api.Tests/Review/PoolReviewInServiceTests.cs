@@ -93,6 +93,30 @@ public sealed class PoolReviewInServiceTests
     }
 
     [Fact]
+    public async Task GetReview_AStandbyItReadsIsUnreachable_503SaysWhatHappenedWithoutItsAddress()
+    {
+        // Arrange: a configured standby nothing listens for, so the first review cannot read it.
+        await using var dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Widgetify:Database:Replicas:0:ConnectionString"] = "Host=127.0.0.1;Port=1;Username=widgetify;Password=hunter2;Database=secretdb;Timeout=2",
+            ["Widgetify:Database:Replicas:0:Name"] = "standby-x",
+        });
+        using var operators = await dedicated.Server.CreateTenantAsync(ApiKeyRole.Operator);
+        var latest = dedicated.Server.Services.GetRequiredService<LatestPoolReview>();
+        await BoundedWait.UntilAsync(() => latest.Current.LastError is not null, () => "no attempt yet", "the first review fails");
+
+        // Act
+        using var response = await operators.Http.GetAsync("/api/review");
+
+        // Assert: what happened and what to do, never the host, port, database or Npgsql's words.
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
+        response.Headers.RetryAfter.ShouldNotBeNull();
+        var detail = problem.ShouldNotRevealInternals(":1", "secretdb", "hunter2", "standby-x", "Failed to connect", "refused");
+        detail.ShouldContain("did not answer");
+        detail.ShouldContain("log");
+    }
+
+    [Fact]
     public async Task AppliedInPostgres_ChangesTheRunningPoolWithoutARestart_AndUndoingRestoresIt()
     {
         // Arrange: the service runs with the Feb 15 pool, clamped to its share of the budget: 100 - 3 - 10 = 87, less its
@@ -261,7 +285,8 @@ public sealed class PoolReviewInServiceTests
 
         // Assert: no report, the reason, a retry after 30 s rather than a day.
         latest.Current.Report.ShouldBeNull();
-        latest.Current.LastError!.ShouldContain("127.0.0.1:1");
+        latest.Current.LastError!.ShouldContain("did not answer");
+        latest.Current.LastError!.ShouldNotContain("127.0.0.1", Case.Sensitive, "the reason is served by GET /api/review: the address goes to the log only");
         latest.Current.NextAt.ShouldBe(clock.GetUtcNow() + PoolReviewLoop.FirstRetry);
 
         // Act: the retry fails too, and the next one waits twice as long.

@@ -95,6 +95,35 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public async Task RecordAutomaticAction_DuringTheImpactBeforeDetection_LandsOnTheIncidentOnceItOpens()
+    {
+        // Arrange
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using var s = new Scenario(store);
+        await s.Tracker.StartAsync(CancellationToken.None);
+        s.Seconds(0, 9, i => Second(i));
+
+        // Act: PostgreSQL killed at 9.6 s; the supervisor restarts it within the first bad second, before any alert.
+        var early = s.Tracker.RecordAutomaticAction(T0.AddSeconds(3), "Autoscaler decided to scale in 1 -> 0 standby(s).");
+        var restart = s.Tracker.RecordAutomaticAction(
+            T0.AddSeconds(9.9), "PostgreSQL primary was down and was restarted on the same port by its supervisor.", new Dictionary<string, double> { ["down_s"] = 0.3 });
+        s.Seconds(10, 11, i => Second(i, latency: 2));
+        s.Second(Second(12, latency: 2), Fire("ResponseTimeSpike", 12));
+        await s.FlushAsync();
+
+        // Assert: the restart is on the timeline of the incident it was part of, the earlier action is not.
+        early.ShouldBeFalse();
+        restart.ShouldBeFalse("no incident was open yet");
+        var report = (await store.LoadReportAsync(s.Tracker.Current!.Id, CancellationToken.None)).ShouldNotBeNull();
+        report.Incident.ImpactStartedAt.ShouldBe(T0.AddSeconds(10));
+        var recorded = report.Events.Where(e => e.Kind == IncidentEventKind.AutomaticAction && e.Message.StartsWith("PostgreSQL", StringComparison.Ordinal)).ShouldHaveSingleItem();
+        recorded.At.ShouldBe(T0.AddSeconds(9.9));
+        recorded.Values!["down_s"].ShouldBe(0.3);
+        report.Events.ShouldNotContain(e => e.Message.StartsWith("Autoscaler", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Observe_AutomaticActions_RecordedOnceEachWithTheNumbers()
     {
         // Arrange

@@ -50,4 +50,44 @@ public sealed class SynchronousReplicationTests
             await primary.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task Synchronous_ScaleIn_LeavesTheNamesBeforeTheStandbyGoes_SoCommitsNeverWaitForIt()
+    {
+        // Arrange: two synchronous standbys.
+        await using var root = new TempClusterDirectory();
+        var primary = await StandbyTesting.StartPrimaryAsync(root);
+        var options = StandbyTesting.Bounded();
+        options.Synchronous = true;
+        await using var standbys = new LocalStandbys(primary, options);
+        try
+        {
+            (await standbys.EnsureAsync(2)).Streaming.Count.ShouldBe(2);
+            (await Sql.ScalarAsync(primary.AdminConnectionString, "SHOW synchronous_standby_names")).ShouldBe("ANY 1 (\"standby-1\", \"standby-2\")");
+            await Sql.ExecuteAsync(primary.MigrationConnectionString, "CREATE TABLE t (id int)");
+
+            // Act: scale in by one, then to none (as the autoscaler's provider does), committing after each.
+            await standbys.RemoveAsync("standby-2");
+            await NamesBecomeAsync(primary, "ANY 1 (\"standby-1\")");
+            await Sql.ExecuteAsync(primary.AppConnectionString, "INSERT INTO t VALUES (1)").WaitAsync(TimeSpan.FromMinutes(1)); // a commit waiting for a gone standby would never end
+            await standbys.RemoveAsync("standby-1");
+            await NamesBecomeAsync(primary, "");
+            await Sql.ExecuteAsync(primary.AppConnectionString, "INSERT INTO t VALUES (2)").WaitAsync(TimeSpan.FromMinutes(1));
+
+            // Assert: the names followed each removal (checked above), and no commit waited for a standby that was gone.
+            (await Sql.ScalarAsync(primary.AppConnectionString, "SELECT count(*) FROM t")).ShouldBe("2");
+        }
+        finally
+        {
+            await standbys.StopAllAsync();
+            await primary.StopAsync();
+        }
+    }
+
+    /// <summary>Waits until new sessions see <paramref name="expected"/>: the reload that sets it is applied by the
+    /// postmaster asynchronously.</summary>
+    private static Task NamesBecomeAsync(PostgresCluster primary, string expected) =>
+        BoundedWait.UntilAsync(
+            async () => await Sql.ScalarAsync(primary.AdminConnectionString, "SHOW synchronous_standby_names") == expected,
+            () => $"synchronous_standby_names is not '{expected}'", $"the names become '{expected}'");
 }
