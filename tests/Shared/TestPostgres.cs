@@ -2,7 +2,8 @@ using Widgetify.Postgres;
 
 namespace Widgetify.Testing;
 
-/// <summary>A real PostgreSQL cluster in a temporary folder, made with the same code as './widgetify up'.</summary>
+/// <summary>A real PostgreSQL cluster in a temporary folder, made with the same code as './widgetify up' (a copy of
+/// <see cref="ClusterTemplate"/>'s, started as an existing cluster: its own server, port and settings).</summary>
 public sealed class TestPostgres : IAsyncDisposable
 {
     private readonly int _maxConnections;
@@ -36,6 +37,7 @@ public sealed class TestPostgres : IAsyncDisposable
     {
         var root = Path.Combine(Path.GetTempPath(), "widgetify-test-" + Guid.NewGuid().ToString("N")[..12]);
         settings ??= new Dictionary<string, string>();
+        await ClusterTemplate.CopyIntoAsync(root);
         var cluster = await PostgresCluster.StartAsync(Options(root, port: null, maxConnections, settings));
         return new TestPostgres(cluster, root, maxConnections, settings);
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using Widgetify.Cli.Tests.Infrastructure;
 using Widgetify.Postgres;
+using Widgetify.Testing;
 
 namespace Widgetify.Cli.Tests;
 
@@ -12,8 +13,11 @@ public sealed class KeysCommandTests : IAsyncLifetime, IDisposable
     private readonly TempDataDir _dataDir = new();
     private PostgresCluster? _cluster;
 
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
+        await ClusterTemplate.CopyIntoAsync(_dataDir.Path); // a made cluster: these tests are of the verb, not of initdb
         _cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = _dataDir.Path, Durable = false });
+    }
 
     public async Task DisposeAsync()
     {

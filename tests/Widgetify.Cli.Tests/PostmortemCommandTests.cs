@@ -9,6 +9,7 @@ using Widgetify.Observability;
 using Widgetify.Observability.Alerts;
 using Widgetify.Observability.Signals;
 using Widgetify.Postgres;
+using Widgetify.Testing;
 
 namespace Widgetify.Cli.Tests;
 
@@ -23,6 +24,7 @@ public sealed class PostmortemCommandTests
     {
         // Arrange: an embedded cluster in the data dir, running (the CLI attaches to it), with one resolved incident.
         using var dataDir = new TempDataDir();
+        await ClusterTemplate.CopyIntoAsync(dataDir.Path); // a made cluster: these tests are of the verb, not of initdb
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
         var id = await RecordIncidentAsync(cluster, resolve: true);
         var output = Path.Combine(dataDir.Path, "elsewhere", "feb15.md");
@@ -54,6 +56,7 @@ public sealed class PostmortemCommandTests
     {
         // Arrange
         using var dataDir = new TempDataDir();
+        await ClusterTemplate.CopyIntoAsync(dataDir.Path); // a made cluster: these tests are of the verb, not of initdb
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
 
         // Act

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Widgetify.Cli.Tests.Infrastructure;
 using Widgetify.Postgres;
+using Widgetify.Testing;
 
 namespace Widgetify.Cli.Tests;
 
@@ -13,6 +14,7 @@ public sealed class ReviewCommandTests
     {
         // Arrange: the server already runs (as under 'up'); the review shares it. Feb 15: 1000 per instance, 3 instances.
         using var dataDir = new TempDataDir();
+        await ClusterTemplate.CopyIntoAsync(dataDir.Path); // a made cluster: these tests are of the verb, not of initdb
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
 
         // Act
@@ -59,6 +61,7 @@ public sealed class ReviewCommandTests
         // Arrange: 20 per instance for 3 instances: 3 x (20 + 2) = 66 of the 97 accepted, within the budget's
         // (97 - 10 - 3 x 2 - 2) / 3 = 26 each.
         using var dataDir = new TempDataDir();
+        await ClusterTemplate.CopyIntoAsync(dataDir.Path); // a made cluster: these tests are of the verb, not of initdb
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
 
         // Act

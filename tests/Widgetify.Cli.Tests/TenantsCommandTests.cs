@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Widgetify.Cli.Tests.Infrastructure;
 using Widgetify.Postgres;
+using Widgetify.Testing;
 
 namespace Widgetify.Cli.Tests;
 
@@ -13,6 +14,7 @@ public sealed class TenantsCommandTests
     {
         // Arrange: a running server with a tenant (created with its first key).
         using var dataDir = new TempDataDir();
+        await ClusterTemplate.CopyIntoAsync(dataDir.Path); // a made cluster: these tests are of the verb, not of initdb
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
         var created = await CliProcess.RunAsync("keys", "create", "--tenant", "acme", "--data-dir", dataDir.Path);
         created.ExitCode.ShouldBe(0, created.Stderr);
@@ -41,6 +43,7 @@ public sealed class TenantsCommandTests
     public async Task Show_UnknownTenant_ExitsOneSayingHowToCreateIt()
     {
         using var dataDir = new TempDataDir();
+        await ClusterTemplate.CopyIntoAsync(dataDir.Path); // a made cluster: these tests are of the verb, not of initdb
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
 
         var (exitCode, _, stderr) = await CliProcess.RunAsync("tenants", "show", "--tenant", "nobody", "--data-dir", dataDir.Path);
