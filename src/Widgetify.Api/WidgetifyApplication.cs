@@ -219,7 +219,14 @@ public static class WidgetifyApplication
         // all take their priority from the method: health probes, /metrics, the dashboard and the operator API never
         // match, and the guard test (PreRoutingShedTests) fails if a marked or operators' endpoint is added under them.
         var impact = app.Services.GetRequiredService<ClientImpactTracker>();
-        app.UseShedBeforeRouting(new PreRoutingShedOptions { GovernedPaths = ShedBeforeRoutingPaths, OnShed = impact.RecordShed });
+        // An embed this instance holds skips admission (it does no database work), so a full queue never refuses it here
+        // either; the CPU shed still may.
+        app.UseShedBeforeRouting(new PreRoutingShedOptions
+        {
+            GovernedPaths = ShedBeforeRoutingPaths,
+            OnShed = impact.RecordShed,
+            ServedWithoutDatabase = app.Services.GetRequiredService<EmbedCache>().ServesFromMemory,
+        });
         // Outermost, so a client that went away is recorded as 499 whatever the rest did: never a failure of ours.
         app.UseClientClosedStatus();
         // Next, so it sees every answer, sheds included: who was hurt during an incident.

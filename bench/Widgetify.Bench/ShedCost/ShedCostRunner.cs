@@ -140,6 +140,9 @@ internal sealed class ShedCostRunner(ShedCostSettings settings, TextWriter conso
         {
             ["Widgetify__Database__MigrationConnectionString"] = cluster.MigrationConnectionString,
             ["Widgetify__Admission__ShedBeforeRouting"] = shedBeforeRouting ? "true" : "false",
+            // The share of 0 is the only shed measured: a CPU shed would refuse some of the served embeds it times, and the
+            // "after routing" service would no longer be the path before issue 15's change.
+            ["Widgetify__Admission__CpuShed"] = "false",
             ["Widgetify__Database__ApplicationName"] = $"widgetify-shed-{name}",
         };
         var data = Path.Combine(work, $"service-{name}");

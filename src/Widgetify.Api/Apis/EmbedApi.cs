@@ -7,6 +7,7 @@ using Widgetify.Api.Embed.Caching;
 using Widgetify.Api.Embed.Weather;
 using Widgetify.Api.Polls;
 using Widgetify.Core.Deadlines;
+using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Apis;
 
@@ -16,6 +17,8 @@ internal static class EmbedApi
 {
     public static IEndpointConventionBuilder MapEmbedApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/w/{id}", RenderAsync)
+            // A widget this instance holds is answered from memory: no database work, so no admission slot to wait for.
+            .WithoutAdmissionWhen(app.ServiceProvider.GetRequiredService<EmbedCache>().ServesFromMemory)
             .WithTags("Embed")
             .Produces(StatusCodes.Status200OK, contentType: "text/html")
             .Produces(StatusCodes.Status304NotModified)

@@ -32,6 +32,12 @@ internal sealed partial class AdmissionMiddleware(
             return;
         }
 
+        if (endpoint!.Metadata.GetMetadata<AdmissionSkipMetadata>() is { } skip && skip.ServedWithoutDatabase(context))
+        {
+            await next(context); // answered from memory: no database work for a slot to bound
+            return;
+        }
+
         var priority = AdmissionEndpointMetadata.PriorityOf(metadata, context.Request.Method);
         var clientAborted = context.RequestAborted;
         var arrived = timeProvider.GetTimestamp();

@@ -71,6 +71,12 @@ public static class AdmissionServiceCollectionExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AdmissionEndpointMetadata(priority));
 
+    /// <summary>Lets a request to the endpoint skip admission when <paramref name="servedWithoutDatabase"/> says it will be
+    /// answered without database work (see <see cref="AdmissionSkipMetadata"/>).</summary>
+    public static TBuilder WithoutAdmissionWhen<TBuilder>(this TBuilder builder, Func<HttpContext, bool> servedWithoutDatabase)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AdmissionSkipMetadata(servedWithoutDatabase));
+
     /// <summary>Registers <typeparamref name="TPartitioner"/> as the tenant partitioner, in place of any other.</summary>
     public static IServiceCollection AddAdmissionPartitioner<TPartitioner>(this IServiceCollection services)
         where TPartitioner : class, IAdmissionPartitioner =>

@@ -40,11 +40,14 @@ namespace Widgetify.Overload.AdmissionControl;
 /// would hold the limit at its floor forever, so once 50 consecutive limit-bound windows have had the gradient at its
 /// floor (latency at least twice the target however far the limit fell: latency the limit does not cure), every
 /// further such window raises the baseline towards its mean by the same 0.1 weight. Timeouts still back off.</para>
-/// <para><b>CPU-bound windows.</b> A window that closes while the process's own processors are saturated
-/// (<see cref="CpuOverload.ThreadPoolLagProbe.IsCpuBound"/>: work waits at least half the CPU target for a thread) says
-/// nothing about the database: its latency is mostly queueing for a processor, which a lower database limit does not
-/// cure (the CPU shed before routing does). The limit and the baseline are held, as for an app-limited window; timeouts
-/// still back off.</para>
+/// <para><b>CPU-bound windows.</b> A window that closes while this process saturates its own processors
+/// (<see cref="CpuOverload.ThreadPoolLagProbe.IsCpuBound"/>) says nothing about the database: its latency is mostly
+/// queueing for a processor, which a lower database limit does not cure (the CPU shed before routing does), and a limit
+/// held at its floor then caps the database work to floor ÷ inflated latency, far below what the database can do
+/// (measured: the random-widget storm served a quarter of what PgBouncer's pool of the same size served). So the window
+/// counts as one at target: the gradient is 1, the limit probes upward by the √L allowance (towards the connection share,
+/// which still bounds it) unless the window was app-limited, and the baseline is left alone. Timeouts still back off:
+/// those may be the database's.</para>
 /// </remarks>
 internal sealed class GradientLimit
 {
@@ -108,7 +111,7 @@ internal sealed class GradientLimit
     /// <summary>Windows closed so far.</summary>
     public long WindowsClosed { get; private set; }
 
-    /// <summary>Windows closed while the process was CPU-bound, whose latency therefore left the limit as it was.</summary>
+    /// <summary>Windows closed while the process was CPU-bound, whose latency therefore counted as at target.</summary>
     public long WindowsCpuBound { get; private set; }
 
     /// <summary>Consecutive limit-bound windows whose gradient was at its floor (the escape hatch's counter).</summary>
@@ -133,7 +136,7 @@ internal sealed class GradientLimit
     /// <param name="outcome">Succeeded is a sample, TimedOut a drop, Ignored neither.</param>
     /// <param name="latency">Grant to completion.</param>
     /// <param name="inFlight">Requests still in flight after this one, carried into the next window's peak.</param>
-    /// <param name="cpuBound">Whether the process's processors are saturated now: a window closing then holds the limit.</param>
+    /// <param name="cpuBound">Whether this process saturates its processors now: a window closing then counts as at target.</param>
     /// <returns>True when a window closed (the limit may have moved).</returns>
     public bool OnCompleted(AdmissionOutcome outcome, TimeSpan latency, int inFlight, bool cpuBound = false)
     {
@@ -172,10 +175,15 @@ internal sealed class GradientLimit
         }
         else if (cpuBound)
         {
-            // Latency that is the processors' queue, not the database's: neither the limit nor the baseline learns from it.
+            // Latency that is the processors' queue, not the database's: as if at target, so the limit does not starve
+            // the database of work while the CPU shed takes care of the processors. The baseline does not learn from it.
             _lastWindowSeconds = _window.MeanLatencySeconds;
             WindowsCpuBound++;
-            WindowsPinned = 0;
+            if (_window.MaxInFlight >= _limit / 2)
+            {
+                var proposed = _limit + Math.Sqrt(_limit);
+                _limit = ((1 - _smoothing) * _limit) + (_smoothing * proposed);
+            }
         }
         else
         {

@@ -16,6 +16,7 @@ internal sealed class PreRoutingShedMiddleware
     private readonly PreparedSheds _responses;
     private readonly string?[][] _governed; // per template, its segments; null for a parameter (any one segment)
     private readonly Action<HttpContext>? _onShed;
+    private readonly Func<HttpContext, bool>? _servedWithoutDatabase;
     private readonly bool _certain; // ShedBeforeRouting: refuse what admission would certainly refuse
     private readonly ThreadPoolLagProbe? _cpu; // CpuShed: refuse a share while the processors are saturated
 
@@ -27,6 +28,7 @@ internal sealed class PreRoutingShedMiddleware
         _responses = responses;
         _governed = [.. options.GovernedPaths.Select(PreRoutingShedOptions.Segments)];
         _onShed = options.OnShed;
+        _servedWithoutDatabase = options.ServedWithoutDatabase;
         _certain = mode.Certain;
         _cpu = mode.Cpu;
     }
@@ -46,9 +48,10 @@ internal sealed class PreRoutingShedMiddleware
         // (normal times: one more volatile read).
         var reason = RejectionReason.None;
         var refuse = (_certain && _controller.WouldRefuse(priority, out reason)) || ShedForCpu(priority, ref reason);
-        if (!refuse || !IsGoverned(request.Path))
+        if (!refuse || !IsGoverned(request.Path)
+            || (reason != RejectionReason.CpuOverload && _servedWithoutDatabase is not null && _servedWithoutDatabase(context)))
         {
-            return _next(context);
+            return _next(context); // not refused; or a full queue that admission would not make this request wait in
         }
 
         if (context.RequestAborted.IsCancellationRequested)

@@ -23,6 +23,13 @@ public sealed class PreRoutingShedOptions : IValidatableObject
     /// <value>Default null: nothing.</value>
     public Action<HttpContext>? OnShed { get; init; }
 
+    /// <summary>Says, before routing, that a request will be answered without database work, so admission after routing
+    /// would let it through without a slot (<see cref="AdmissionSkipMetadata"/>): such a request is never refused for a
+    /// full queue or a share of 0, since admission would not refuse it. The CPU shed still applies to it. Asked only when
+    /// the middleware is about to refuse a request for those reasons, on a governed path.</summary>
+    /// <value>Default null: every governed request is judged by admission's state.</value>
+    public Func<HttpContext, bool>? ServedWithoutDatabase { get; init; }
+
     /// <summary>Every governed path must be a rooted template of at least one segment, each segment a literal or a
     /// whole <c>{name}</c> parameter.</summary>
     /// <param name="validationContext">Unused.</param>

@@ -24,8 +24,10 @@ namespace Widgetify.Overload.CpuOverload;
 /// (a build, a backup, a neighbour): refusing our requests then frees nothing that matters and only fails them. So
 /// nothing is shed unless this process itself uses at least <see cref="MinProcessCpuShare"/> of the processors it may
 /// run on (<see cref="Environment.ProcessorCount"/>, which follows affinity and container limits), measured over
-/// <see cref="CpuSampleInterval"/>. The limit's hold (<see cref="IsCpuBound"/>) does not ask: whoever takes the
-/// processors, the latency is theirs and not the database's.</para>
+/// <see cref="CpuSampleInterval"/>. <see cref="IsCpuBound"/> asks the same: when another process (PostgreSQL on the same
+/// machine included) takes the processors, the latency may well be the database's, and the limit must be free to fall.</para>
+/// <para><b>A burst.</b> While the one probe out waits, its wait so far is a lower bound of the lag: readers take the
+/// larger of it and the smoothed lag, so a sudden backlog is seen before the probe comes back.</para>
 /// </remarks>
 internal sealed class ThreadPoolLagProbe : IDisposable
 {
@@ -48,11 +50,15 @@ internal sealed class ThreadPoolLagProbe : IDisposable
     private long _cpuSampledAt;
     private TimeSpan _cpuTimeAtSample;
     private double _processCpuShare; // written by ticks (one at a time), read by requests
+    private int _sampling; // 1 while a tick samples the process's processor time
     private readonly double _targetSeconds;
     private readonly ITimer _timer;
     private readonly Action _probe;
     private long _probeQueuedAt;
-    private int _probeOut;
+    private int _probeOut; // ProbeNone, ProbeStarting or ProbeOut
+    private const int ProbeNone = 0;
+    private const int ProbeStarting = 1;
+    private const int ProbeOut = 2;
     private double _smoothedSeconds; // written by the one probe out at a time, read by requests
     private int _disposed;
 
@@ -85,12 +91,14 @@ internal sealed class ThreadPoolLagProbe : IDisposable
             options.CpuLagProbeInterval, options.CpuLagProbeInterval);
     }
 
-    /// <summary>The smoothed time a work item waits for a thread.</summary>
-    public TimeSpan Lag => TimeSpan.FromSeconds(Volatile.Read(ref _smoothedSeconds));
+    /// <summary>The time a work item waits for a thread: the smoothed samples, or the wait of the probe still out if that
+    /// is longer.</summary>
+    public TimeSpan Lag => TimeSpan.FromSeconds(LagSeconds());
 
-    /// <summary>Whether the wait is at least half the target: request latency then holds enough CPU queueing that it is
-    /// no evidence about the database (<see cref="GradientLimit"/> holds its limit).</summary>
-    public bool IsCpuBound => Volatile.Read(ref _smoothedSeconds) >= _targetSeconds / 2;
+    /// <summary>Whether this process saturates its processors: the wait is at least half the target and the process
+    /// itself uses at least <see cref="MinProcessCpuShare"/> of them. Request latency then holds enough CPU queueing that
+    /// it is no evidence about the database (<see cref="GradientLimit"/> counts the window as at target).</summary>
+    public bool IsCpuBound => LagSeconds() >= _targetSeconds / 2 && Volatile.Read(ref _processCpuShare) >= MinProcessCpuShare;
 
     /// <summary>The share of its processors this process used over the last <see cref="CpuSampleInterval"/>.</summary>
     public double ProcessCpuShare => Volatile.Read(ref _processCpuShare);
@@ -99,7 +107,7 @@ internal sealed class ThreadPoolLagProbe : IDisposable
     /// read); see the remarks for the law.</summary>
     public double ShedFraction(RequestPriority priority)
     {
-        var lag = Volatile.Read(ref _smoothedSeconds);
+        var lag = LagSeconds();
         if (lag <= _targetSeconds || Volatile.Read(ref _processCpuShare) < MinProcessCpuShare)
         {
             return 0;
@@ -107,6 +115,17 @@ internal sealed class ThreadPoolLagProbe : IDisposable
 
         var start = priority == RequestPriority.Read || priority == RequestPriority.Background ? _targetSeconds : 2 * _targetSeconds;
         return Math.Clamp((lag - start) / start, 0, MaxShedFraction);
+    }
+
+    private double LagSeconds()
+    {
+        var smoothed = Volatile.Read(ref _smoothedSeconds);
+        if (Volatile.Read(ref _probeOut) != ProbeOut)
+        {
+            return smoothed;
+        }
+
+        return Math.Max(smoothed, _timeProvider.GetElapsedTime(Volatile.Read(ref _probeQueuedAt)).TotalSeconds);
     }
 
     /// <summary>Adds one sample to the smoothed lag; the probe calls it, tests may too.</summary>
@@ -130,19 +149,38 @@ internal sealed class ThreadPoolLagProbe : IDisposable
     private void OnTick()
     {
         SampleProcessCpu();
-        if (Interlocked.CompareExchange(ref _probeOut, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _probeOut, ProbeStarting, ProbeNone) != ProbeNone)
         {
             return; // the last probe still waits for a thread; it will report the whole wait when it runs
         }
 
+        // Readers look at the queued time only once the probe is marked out, after the time is written.
         Volatile.Write(ref _probeQueuedAt, _timeProvider.GetTimestamp());
+        Volatile.Write(ref _probeOut, ProbeOut);
         _enqueue(_probe);
     }
 
     /// <summary>Every <see cref="CpuSampleInterval"/>, the processor time used since the last sample over the time that
-    /// passed, per processor. Ticks do not overlap (a periodic timer's callbacks may, in principle, so a lost race only
-    /// skips a sample).</summary>
+    /// passed, per processor. A periodic timer's callbacks can overlap when the thread pool is saturated (exactly when this
+    /// matters); a tick that finds another one sampling skips, or the two would publish a difference over the wrong span.</summary>
     private void SampleProcessCpu()
+    {
+        if (Interlocked.Exchange(ref _sampling, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            SampleProcessCpuAlone();
+        }
+        finally
+        {
+            Volatile.Write(ref _sampling, 0);
+        }
+    }
+
+    private void SampleProcessCpuAlone()
     {
         var now = _timeProvider.GetTimestamp();
         var elapsed = _timeProvider.GetElapsedTime(Volatile.Read(ref _cpuSampledAt), now);
@@ -161,6 +199,6 @@ internal sealed class ThreadPoolLagProbe : IDisposable
     private void OnProbeRan()
     {
         Observe(_timeProvider.GetElapsedTime(Volatile.Read(ref _probeQueuedAt)));
-        Volatile.Write(ref _probeOut, 0);
+        Volatile.Write(ref _probeOut, ProbeNone);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Widgetify.Api.Polls;
 using Widgetify.Api.TenantShares;
 using Widgetify.Core.Deadlines;
 using Widgetify.Overload.Routing;
@@ -115,6 +116,38 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
 
         tenantId = default;
         return false;
+    }
+
+    /// <summary>Whether a request for the embed (<c>GET</c> or <c>HEAD /w/{id}</c>, before or after routing) will be
+    /// answered from memory, with no database read, so admission need not give it a slot
+    /// (<see cref="Widgetify.Overload.AdmissionControl.AdmissionSkipMetadata"/>): this instance holds the widget within
+    /// its staleness bound, the request names no consistency token (it may need a newer read), and it is not a poll's
+    /// returning visitor (whose own vote is read) or a poll without cached totals. Cheap: a path parse and one lookup.</summary>
+    public bool ServesFromMemory(HttpContext context)
+    {
+        var request = context.Request;
+        if (!Enabled || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+            || !TryParseEmbedPath(request.Path, out var id) || request.Headers.ContainsKey(ConsistencyToken.HeaderName)
+            || !_entries.TryGetValue(id, out CachedWidget? entry) || entry is null
+            || _timeProvider.GetElapsedTime(entry.FilledAt) >= _maxStaleness)
+        {
+            return false;
+        }
+
+        return entry.Widget.Kind != PollConfig.Kind || (entry.Tally is not null && VisitorToken.FromCookie(request) is null);
+    }
+
+    /// <summary>The id of <c>/w/{id}</c> (one trailing slash allowed, as routing allows it); false for any other path.</summary>
+    internal static bool TryParseEmbedPath(PathString path, out Guid id)
+    {
+        var value = path.Value.AsSpan();
+        if (value.Length > 1 && value[^1] == '/')
+        {
+            value = value[..^1];
+        }
+
+        id = default;
+        return value.StartsWith("/w/", StringComparison.OrdinalIgnoreCase) && Guid.TryParseExact(value[3..], "D", out id);
     }
 
     /// <summary>The widget as the embed serves it; null when it does not exist.</summary>
