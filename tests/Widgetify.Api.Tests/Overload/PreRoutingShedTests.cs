@@ -101,6 +101,39 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Requests_ShareZero_EmbedHeldInMemoryServedWhileOneToReadIsShed()
+    {
+        // Arrange: one widget fetched once (this instance now holds it), one never fetched
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var held = await tenant.Http.CreateWidgetAsync("Held in memory");
+        var unread = await tenant.Http.CreateWidgetAsync("Never read");
+        using var anonymous = fixture.Server.CreateClient();
+        (await anonymous.GetAsync($"/w/{held.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var admission = fixture.Server.Services.GetRequiredService<AdmissionController>();
+        var ceiling = admission.GetStatistics().Ceiling.ShouldNotBeNull();
+        admission.SetCeiling(0);
+        try
+        {
+            // Act: no database connection to spare
+            using var fromMemory = await anonymous.GetAsync($"/w/{held.Id}");
+            using var toRead = await anonymous.GetAsync($"/w/{unread.Id}");
+            using var withToken = new HttpRequestMessage(HttpMethod.Get, $"/w/{held.Id}");
+            withToken.Headers.Add("Widgetify-Consistency", "0/1");
+            using var mayNeedARead = await anonymous.SendAsync(withToken);
+
+            // Assert: the embed that needs no database is served (it skips admission, before routing and after); the one
+            // that must be read, and one whose consistency token may need a read, are shed as before
+            fromMemory.StatusCode.ShouldBe(HttpStatusCode.OK);
+            toRead.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            mayNeedARead.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        }
+        finally
+        {
+            admission.SetCeiling(ceiling);
+        }
+    }
+
+    [Fact]
     public async Task ClientImpact_ShedBeforeRouting_RecordsTheShedClient()
     {
         // Arrange: a client the window has never seen, behind a local proxy, so the tracker keys it by X-Forwarded-For
