@@ -19,8 +19,8 @@ internal sealed record BenchConfiguration(int Number, string Name, string Descri
     /// <summary>Widgetify without its guard: differs from <see cref="WidgetifyNumber"/> only in admission control (off).</summary>
     public const int UnguardedNumber = 6;
 
-    /// <summary>Widgetify without the CPU shed: differs from <see cref="WidgetifyNumber"/> only in Admission:CpuShed (off).</summary>
-    public const int WithoutCpuShedNumber = 7;
+    /// <summary>Widgetify with the CPU shed: differs from <see cref="WidgetifyNumber"/> only in Admission:CpuShed (on).</summary>
+    public const int WithCpuShedNumber = 7;
 
     private const string AdmissionMode = "Widgetify__Admission__Mode";
     private const string BudgetEnabled = "Widgetify__ConnectionBudget__Enabled";
@@ -45,8 +45,8 @@ internal sealed record BenchConfiguration(int Number, string Name, string Descri
         new(UnguardedNumber, "Widgetify unguarded", "as 5 but admission control off (Admission:Mode=Off), the connection budget kept: the guard's overhead",
             new Dictionary<string, string> { [AdmissionMode] = "Off" },
             UsesPgBouncer: false),
-        new(WithoutCpuShedNumber, "Widgetify, no CPU shed", "as 5 but without the CPU shed (Admission:CpuShed=false): what shedding for saturated processors changes",
-            new Dictionary<string, string> { ["Widgetify__Admission__CpuShed"] = "false" },
+        new(WithCpuShedNumber, "Widgetify + CPU shed", "as 5 but with the CPU shed (Admission:CpuShed=true): what shedding for saturated processors changes",
+            new Dictionary<string, string> { ["Widgetify__Admission__CpuShed"] = "true" },
             UsesPgBouncer: false),
     ];
 

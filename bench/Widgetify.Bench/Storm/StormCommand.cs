@@ -22,7 +22,7 @@ internal static class StormCommand
         var baseline = new Option<int?>("--baseline-seconds") { Description = $"Baseline phase (default {StormSettings.DefaultBaselineSeconds}; --quick {StormSettings.QuickBaselineSeconds})." };
         var storm = new Option<int?>("--storm-seconds") { Description = $"Storm phase (default {StormSettings.DefaultStormSeconds}; --quick {StormSettings.QuickStormSeconds})." };
         var recovery = new Option<int?>("--recovery-seconds") { Description = $"Recovery phase at the baseline rate (default {StormSettings.DefaultRecoverySeconds}; --quick {StormSettings.QuickRecoverySeconds})." };
-        var configs = new Option<string>("--configs") { Description = "Configurations to run, e.g. 1,2,5 (1 Feb 15, 2 Npgsql defaults, 3 ConcurrencyLimiter, 4 PgBouncer, 5 Widgetify, 6 Widgetify unguarded, 7 Widgetify without the CPU shed).", DefaultValueFactory = _ => "1,2,3,4,5,6,7" };
+        var configs = new Option<string>("--configs") { Description = "Configurations to run, e.g. 1,2,5 (1 Feb 15, 2 Npgsql defaults, 3 ConcurrencyLimiter, 4 PgBouncer, 5 Widgetify, 6 Widgetify unguarded, 7 Widgetify with the CPU shed).", DefaultValueFactory = _ => "1,2,3,4,5,6,7" };
         var output = new Option<string?>("--output") { Description = "Output folder (default artifacts/bench/storm-<UTC timestamp>)." };
         var quick = new Option<bool>("--quick")
         {

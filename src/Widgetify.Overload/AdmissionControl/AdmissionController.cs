@@ -66,6 +66,7 @@ public sealed class AdmissionController : IDisposable
     private long _shedBeforeRoutingQueueFull;
     private long _shedBeforeRoutingNoCapacity;
     private long _shedBeforeRoutingCpuOverload;
+    private long _skipped;
 
     /// <summary>Creates a controller.</summary>
     /// <param name="options">The options, validated here (ranges and cross-field rules); copied, not kept.</param>
@@ -197,6 +198,16 @@ public sealed class AdmissionController : IDisposable
         };
         _metrics?.RecordShed(priority, reason);
         return count;
+    }
+
+    /// <summary>Counts a request let through without a slot because it does no database work
+    /// (<see cref="AdmissionSkipMetadata"/>): in <see cref="AdmissionStatistics.TotalSkipped"/> and the skipped metric, so
+    /// that admitted + skipped + shed is every governed request. Lock-free.</summary>
+    /// <param name="priority">The priority it would have had.</param>
+    public void CountSkipped(RequestPriority priority)
+    {
+        Interlocked.Increment(ref _skipped);
+        _metrics?.RecordSkipped(priority);
     }
 
     /// <summary><see cref="AcquireAsync(RequestPriority, string?, CancellationToken)"/> in the shared partition.</summary>
@@ -382,6 +393,7 @@ public sealed class AdmissionController : IDisposable
                 ActivePartitions = _partitions.Count,
                 TotalOverShare = _overShare,
                 TotalCpuOverload = Interlocked.Read(ref _shedBeforeRoutingCpuOverload),
+                TotalSkipped = Interlocked.Read(ref _skipped),
                 CpuLag = _cpu?.Lag,
                 WindowsCpuBound = _limit.WindowsCpuBound,
             };

@@ -14,13 +14,17 @@ namespace Widgetify.Overload.AdmissionControl;
 /// <item><c>widgetify.admission.shed</c> (counter, {request}, by <c>widgetify.priority</c> and
 /// <c>widgetify.shed.reason</c>: queue_full, queue_timeout, deadline, no_capacity, evicted, cpu_overload). A client that went away
 /// is not shed: <c>deadline</c> is only counted when reported by <see cref="AdmissionController.ReportDeadlineExceeded"/>.</item>
+/// <item><c>widgetify.admission.skipped</c> (counter, {request}, by <c>widgetify.priority</c>): requests let through
+/// without a slot because they do no database work (<see cref="AdmissionSkipMetadata"/>); with admitted and shed, every
+/// governed request, so a shed ratio keeps its denominator.</item>
 /// <item><c>widgetify.admission.queue.duration</c> (histogram, s, by <c>widgetify.priority</c> and
 /// <c>widgetify.admission.result</c>: admitted or the rejection reason): time spent queued.</item>
 /// <item><c>widgetify.admission.over_share</c> (counter, {request}, by <c>widgetify.priority</c>): of the shed, those
 /// refused at a full queue or evicted from it because their tenant held more than its share of the queue. No tenant
 /// label: tenants are unbounded, and a label per tenant would be a series per tenant.</item>
 /// <item><c>widgetify.admission.cpu_lag</c> (gauge, s): the smoothed time work waits for a thread-pool thread, the
-/// signal of the CPU shed (<see cref="AdmissionOptions.CpuShed"/>); absent while it is off.</item>
+/// signal of the CPU shed (<see cref="AdmissionOptions.CpuShed"/>) and of the limit's CPU-bound windows; absent outside the
+/// adaptive mode.</item>
 /// <item><c>widgetify.admission.partitions</c> (gauge, {partition}): tenants with a request in flight or queued, among
 /// which the shares are divided.</item>
 /// </list>
@@ -39,6 +43,7 @@ public sealed class AdmissionMetrics
     private readonly Counter<long> _shed;
     private readonly Histogram<double> _queueDuration;
     private readonly Counter<long> _overShare;
+    private readonly Counter<long> _skipped;
     private Func<AdmissionStatistics>[] _sources = []; // copy-on-write: collection reads it without the lock
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
@@ -57,6 +62,8 @@ public sealed class AdmissionMetrics
             "Requests admitted, immediately or after queueing.");
         _shed = meter.CreateCounter<long>("widgetify.admission.shed", "{request}",
             "Requests rejected by admission control to protect the database.");
+        _skipped = meter.CreateCounter<long>("widgetify.admission.skipped", "{request}",
+            "Requests let through without a slot because they do no database work (an embed held in memory).");
         _overShare = meter.CreateCounter<long>("widgetify.admission.over_share", "{request}",
             "Requests shed at a full queue because their tenant held more than its share of it (counted in shed too).");
         meter.CreateObservableGauge("widgetify.admission.cpu_lag", ObserveCpuLag, "s",
@@ -87,6 +94,14 @@ public sealed class AdmissionMetrics
         if (_admitted.Enabled)
         {
             _admitted.Add(1, new KeyValuePair<string, object?>("widgetify.priority", PriorityName(priority)));
+        }
+    }
+
+    internal void RecordSkipped(RequestPriority priority)
+    {
+        if (_skipped.Enabled)
+        {
+            _skipped.Add(1, new KeyValuePair<string, object?>("widgetify.priority", PriorityName(priority)));
         }
     }
 

@@ -32,13 +32,14 @@ internal sealed partial class AdmissionMiddleware(
             return;
         }
 
+        var priority = AdmissionEndpointMetadata.PriorityOf(metadata, context.Request.Method);
         if (endpoint!.Metadata.GetMetadata<AdmissionSkipMetadata>() is { } skip && skip.ServedWithoutDatabase(context))
         {
+            controller.CountSkipped(priority);
             await next(context); // answered from memory: no database work for a slot to bound
             return;
         }
 
-        var priority = AdmissionEndpointMetadata.PriorityOf(metadata, context.Request.Method);
         var clientAborted = context.RequestAborted;
         var arrived = timeProvider.GetTimestamp();
         // One call under the controller's lock admits, queues or sheds (it completes synchronously unless queued). The

@@ -134,13 +134,14 @@ public sealed class AdmissionOptions : IValidatableObject
     public bool ShedBeforeRouting { get; set; } = true;
 
     /// <summary><see cref="AdmissionMode.Adaptive"/> only: shed, before routing, a share of the governed requests while this
-    /// process's processors are saturated, judged by how long work waits for a thread-pool thread
-    /// (<see cref="CpuOverload.ThreadPoolLagProbe"/>). A request admitted into a saturated process waits behind every other
-    /// one for each step it takes, so the requests it serves get slow and the database's limit reads their latency as the
-    /// database's; refusing the excess at the door, at the price of a pre-built 503, keeps the served ones fast. Off, CPU
-    /// saturation is met only by the database's limit, as before (kept for comparison: docs/benchmarks.md).</summary>
-    /// <value>Default true.</value>
-    public bool CpuShed { get; set; } = true;
+    /// process saturates its processors, judged by how long work waits for a thread-pool thread
+    /// (<see cref="CpuOverload.ThreadPoolLagProbe"/>). It keeps the requests served fast, at the price of the processor
+    /// time the sheds themselves take: in the storm benchmark's open-loop storms it cost most of the goodput (the mixed
+    /// storm served 430 req/s with it and 3,898 without, docs/benchmarks.md), so it is off by default, for a deployment
+    /// that prefers fast refusals to slow answers. The probe runs either way: the database's limit uses it to tell the
+    /// processors' queueing from the database's latency (docs/overload.md 2.7a).</summary>
+    /// <value>Default false.</value>
+    public bool CpuShed { get; set; }
 
     /// <summary>The thread-pool wait above which reads start to be shed for CPU: at this smoothed wait none are, at twice
     /// it nearly all (<see cref="CpuOverload.ThreadPoolLagProbe.MaxShedFraction"/>); writes start at twice it. Every step

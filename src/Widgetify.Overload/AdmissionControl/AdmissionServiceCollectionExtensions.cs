@@ -20,12 +20,12 @@ public static class AdmissionServiceCollectionExtensions
         services.TryAddSingleton<IAdmissionPartitioner, SharedPartitioner>(); // the application's own, registered before, wins
         // Resolved once, here: the controller, the middleware (deadlines) and the pipeline's shape all read this copy.
         services.AddSingleton(sp => new AdmissionModeHolder(options(sp)));
-        // The CPU probe exists only where it is used: the adaptive mode with CPU shedding on.
+        // The CPU probe exists only where it is used: the adaptive mode (its limit, and the CPU shed when that is on).
         services.AddSingleton(sp => new ThreadPoolLagProbe(sp.GetRequiredService<AdmissionModeHolder>().Options, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<AdmissionModeHolder>().Options;
-            var cpu = settings is { Mode: AdmissionMode.Adaptive, CpuShed: true } ? sp.GetRequiredService<ThreadPoolLagProbe>() : null;
+            var cpu = settings.Mode == AdmissionMode.Adaptive ? sp.GetRequiredService<ThreadPoolLagProbe>() : null;
             return new AdmissionController(settings, sp.GetRequiredService<TimeProvider>(), new Random(), sp.GetRequiredService<AdmissionMetrics>(), cpu);
         });
         services.AddRateLimiter(limiter =>

@@ -64,6 +64,9 @@ public sealed class AdmissionStatistics
     /// part of <see cref="TotalShedBeforeRouting"/>.</summary>
     public long TotalCpuOverload { get; init; }
 
+    /// <summary>Requests let through without a slot because they did no database work (<see cref="AdmissionSkipMetadata"/>).</summary>
+    public long TotalSkipped { get; init; }
+
     /// <summary>The smoothed time work waits for a thread-pool thread; null when it is not probed (CPU shedding off).</summary>
     public TimeSpan? CpuLag { get; init; }
 

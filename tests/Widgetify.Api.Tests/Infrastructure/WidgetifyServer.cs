@@ -51,9 +51,6 @@ public sealed class WidgetifyServer : IAsyncDisposable
             ["Widgetify:Embed:ViewFlushInterval"] = "00:00:00.100",
             // No balancer in front: a stop need not wait for one to see readiness fail.
             ["Widgetify:Api:DrainDelay"] = "00:00:00",
-            // The CPU shed judges this machine's processors, which other test projects keep busy: a test that counts
-            // answers would see random 503s. The tests of the CPU shed turn it on themselves.
-            ["Widgetify:Admission:CpuShed"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

@@ -111,6 +111,7 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
         (await anonymous.GetAsync($"/w/{held.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         var admission = fixture.Server.Services.GetRequiredService<AdmissionController>();
         var ceiling = admission.GetStatistics().Ceiling.ShouldNotBeNull();
+        var skipped = admission.GetStatistics().TotalSkipped;
         admission.SetCeiling(0);
         try
         {
@@ -124,6 +125,7 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
             // Assert: the embed that needs no database is served (it skips admission, before routing and after); the one
             // that must be read, and one whose consistency token may need a read, are shed as before
             fromMemory.StatusCode.ShouldBe(HttpStatusCode.OK);
+            admission.GetStatistics().TotalSkipped.ShouldBeGreaterThan(skipped, "counted, so a shed ratio keeps its denominator");
             toRead.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
             mayNeedARead.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         }

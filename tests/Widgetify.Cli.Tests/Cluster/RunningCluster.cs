@@ -22,7 +22,6 @@ internal sealed class RunningCluster : IDisposable
         ["Widgetify__Admission__QueueTargetDelay"] = "00:00:10",
         ["Widgetify__Admission__ReadTimeout"] = "00:00:20",
         ["Widgetify__Admission__WriteTimeout"] = "00:00:20",
-        ["Widgetify__Admission__CpuShed"] = "false", // the processors are the other tests' too
     };
 
     private RunningCluster(TempDataDir dataDir, CliProcess process, int port, int tlsPort)

@@ -16,7 +16,8 @@ public static class ExposedMetrics
     private static readonly string[] Plain =
     [
         "widgetify_admission_limit", "widgetify_admission_in_flight", "widgetify_admission_queued",
-        "widgetify_admission_admitted_total", "widgetify_admission_shed_total",
+        "widgetify_admission_admitted_total", "widgetify_admission_shed_total", "widgetify_admission_skipped_total",
+        "widgetify_admission_cpu_lag_seconds",
         "widgetify_pool_budget", "widgetify_pool_share", "widgetify_pool_connections_held",
         "widgetify_pool_connections_waiting", "widgetify_pool_instances",
         "db_client_connections", "db_client_connection_max", "db_client_connection_npgsql_pending_requests",
