@@ -23,9 +23,13 @@ namespace Widgetify.Bench.Fleet;
 /// <c>cluster status</c>'s included, the sampler's own not).</param>
 /// <param name="Budget">The fleet's connection budget as <c>cluster status</c> reports it; null when it could not say.</param>
 /// <param name="Note">What else the phase measured (the restart's length, when the killed instance served again).</param>
+/// <param name="RestartExitCode">The rolling restart phase's <c>cluster restart</c> exit code; null in other phases, or
+/// when it did not run.</param>
+/// <param name="RestartSeconds">How long that <c>cluster restart</c> ran; null likewise.</param>
 internal sealed record FleetPhaseResult(
     string Phase, int Instances, double OfferedRate, double Seconds, long Requests, long Served, double P50Milliseconds, double P99Milliseconds,
-    long Failed, string FailedDetail, long Shed, int PeakInstanceConnections, int PeakAllConnections, int? Budget, string Note)
+    long Failed, string FailedDetail, long Shed, int PeakInstanceConnections, int PeakAllConnections, int? Budget, string Note,
+    int? RestartExitCode = null, double? RestartSeconds = null)
 {
     /// <summary>Served requests per second.</summary>
     public double Throughput => Seconds > 0 ? Served / Seconds : 0;

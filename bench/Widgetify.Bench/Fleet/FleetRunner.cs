@@ -62,7 +62,7 @@ internal sealed class FleetRunner(FleetSettings settings, TextWriter console)
             await File.WriteAllTextAsync(path, text, cancellationToken);
             await console.WriteAsync(text);
             Say($"wrote {path}");
-            return new FleetReport(results, FleetMarkdown.MissedGoals(results), text);
+            return new FleetReport(results, FleetMarkdown.MissedGoals(results, settings.FaultBound), text);
         }
         finally
         {
@@ -116,24 +116,27 @@ internal sealed class FleetRunner(FleetSettings settings, TextWriter console)
     }
 
     /// <summary>One open-loop run at the offered rate. With a <paramref name="fault"/>, the run is as long as the fault
-    /// takes (it gets a source to end the load with, and returns the phase's note) within <paramref name="seconds"/>.</summary>
+    /// takes (it gets a source to end the load with, and returns the phase's note) within <paramref name="seconds"/>.
+    /// The connection peaks are over every sample from the generator's start, its warm-up included: the instances'
+    /// connections grow most while the load ramps up.</summary>
     private async Task<FleetPhaseResult> MeasureAsync(
         string phase, int count, HttpClient load, RequestFactory requests, PgActivitySampler sampler, int? budget, int warmup, int seconds,
-        Func<CancellationTokenSource, Task<string>>? fault, CancellationToken cancellationToken)
+        Func<CancellationTokenSource, Task<FaultOutcome>>? fault, CancellationToken cancellationToken)
     {
         var schedule = new OpenLoopSchedule([new LoadSegment(Phase.Warmup, warmup, settings.Rate), new LoadSegment(Phase.Baseline, seconds, settings.Rate)]);
         var recorder = new LoadRecorder(warmup, seconds);
         var generator = new OpenLoopGenerator(load, requests, settings.Clients, settings.Seed, FleetMix);
         using var stop = new CancellationTokenSource();
         var running = generator.RunAsync(schedule, recorder, settings.ClientTimeout, cancellationToken, stop.Token);
-        var start = await generator.Started + (long)(warmup * Stopwatch.Frequency);
-        var note = "";
+        var loadStarted = await generator.Started;
+        var start = loadStarted + (long)(warmup * Stopwatch.Frequency);
+        var outcome = new FaultOutcome("");
         if (fault is not null)
         {
             await Task.Delay(TimeSpan.FromSeconds(warmup) + FaultLead, cancellationToken);
             try
             {
-                note = await fault(stop);
+                outcome = await fault(stop);
             }
             finally
             {
@@ -147,45 +150,49 @@ internal sealed class FleetRunner(FleetSettings settings, TextWriter console)
         var elapsed = Math.Max(0.001, (end - start) / (double)Stopwatch.Frequency);
         var merged = recorder.Merge(0, seconds);
         var (served, failed, shed, detail) = FleetPhaseResult.Classify(merged, recorder.StatusCounts());
-        var samples = sampler.Between(start, Stopwatch.GetTimestamp());
+        var samples = sampler.Between(loadStarted, Stopwatch.GetTimestamp());
         var peakInstances = samples.Count == 0 ? -1 : samples.Max(s => s.ByApplication.Where(a => a.Key.StartsWith(InstancePrefix, StringComparison.Ordinal)).Sum(a => a.Value));
         var peakAll = samples.Count == 0 ? -1 : samples.Max(s => s.Total);
         return new FleetPhaseResult(
             phase, count, settings.Rate, elapsed, merged.Total, served,
             merged.Success.Count > 0 ? merged.Success.MillisecondsAtPercentile(50) : double.NaN,
             merged.Success.Count > 0 ? merged.Success.MillisecondsAtPercentile(99) : double.NaN,
-            failed, detail, shed, peakInstances, peakAll, budget, note);
+            failed, detail, shed, peakInstances, peakAll, budget, outcome.Note, outcome.ExitCode, outcome.Seconds);
     }
 
     /// <summary>Embeds of many widgets, reads and a list through the API, and writes (votes, counter replaces, creates).</summary>
     internal static readonly RequestWeights FleetMix = new(Embed: 78, ApiGet: 8, ApiList: 6, Vote: 3, Update: 3); // 2% creates
 
     /// <summary><c>cluster restart</c> from another process, as an operator runs it; the load goes on a little after it.</summary>
-    private async Task<string> RestartAsync(ClusterUpProcess fleet, string? cores, CancellationTokenSource stop, CancellationToken cancellationToken)
+    private async Task<FaultOutcome> RestartAsync(ClusterUpProcess fleet, string? cores, CancellationTokenSource stop, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var restart = await fleet.RunVerbAsync(cores, ["cluster", "restart"], cancellationToken);
         var took = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "cluster-restart.log"), restart.StandardOutput + restart.StandardError, cancellationToken);
         await Task.Delay(settings.FaultTail, cancellationToken);
-        return restart.ExitCode == 0
-            ? F($"restart took {took:0.0} s")
-            : F($"'cluster restart' exited with {restart.ExitCode} after {took:0.0} s (see cluster-restart.log)");
+        return new FaultOutcome(
+            restart.ExitCode == 0
+                ? F($"restart took {took:0.0} s")
+                : F($"'cluster restart' exited with {restart.ExitCode} after {took:0.0} s (see cluster-restart.log)"),
+            restart.ExitCode,
+            took);
     }
 
     /// <summary>kill -9 of api-1; then, polling every 50 ms, until cluster.json shows its new process and that process answers
-    /// 200 on /health/ready on api-1's port (HAProxy takes it back after two passed checks).</summary>
-    private async Task<string> KillAsync(ClusterUpProcess fleet, HttpClient control, CancellationTokenSource stop, CancellationToken cancellationToken)
+    /// 200 on /health/ready on api-1's port (HAProxy takes it back after two passed checks). The pid in cluster.json is only
+    /// killed while its command line is still api-1's: the file may be older than the process table.</summary>
+    private async Task<FaultOutcome> KillAsync(ClusterUpProcess fleet, HttpClient control, CancellationTokenSource stop, CancellationToken cancellationToken)
     {
         var victim = fleet.ReadState()?.Instances.FirstOrDefault(i => i.Name == "api-1");
         if (victim?.Pid is not { } pid)
         {
-            return "api-1 had no process in cluster.json: not killed";
+            return new FaultOutcome("api-1 had no process in cluster.json: not killed");
         }
 
-        using (var process = Process.GetProcessById(pid))
+        if (!RunsInstance(pid, "api-1") || !TryKill(pid))
         {
-            process.Kill(); // SIGKILL
+            return new FaultOutcome(F($"pid {pid}, recorded for api-1 in cluster.json, is not api-1 (or is gone): not killed"));
         }
 
         var killed = Stopwatch.GetTimestamp();
@@ -197,13 +204,43 @@ internal sealed class FleetRunner(FleetSettings settings, TextWriter console)
             {
                 var back = Stopwatch.GetElapsedTime(killed).TotalSeconds;
                 await Task.Delay(settings.FaultTail, cancellationToken);
-                return F($"api-1 (pid {pid}) ready again as pid {next} after {back:0.0} s");
+                return new FaultOutcome(F($"api-1 (pid {pid}) ready again as pid {next} after {back:0.0} s"));
             }
 
             await Task.Delay(50, cancellationToken);
         }
 
-        return F($"api-1 (pid {pid}) not ready again within {settings.FaultBound.TotalSeconds:0} s");
+        return new FaultOutcome(F($"api-1 (pid {pid}) not ready again within {settings.FaultBound.TotalSeconds:0} s"));
+    }
+
+    /// <summary>Whether <paramref name="pid"/> runs <c>--cluster-instance <paramref name="name"/></c> (its
+    /// /proc/PID/cmdline, NUL-separated arguments).</summary>
+    internal static bool RunsInstance(int pid, string name)
+    {
+        try
+        {
+            var arguments = File.ReadAllText(F($"/proc/{pid}/cmdline")).Split('\0');
+            return arguments.Zip(arguments.Skip(1)).Any(pair => pair is ("--cluster-instance", var value) && value == name);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>SIGKILL; false when the process ended meanwhile.</summary>
+    private static bool TryKill(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill();
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> IsReadyAsync(HttpClient control, int port, CancellationToken cancellationToken)
@@ -259,6 +296,9 @@ internal sealed class FleetRunner(FleetSettings settings, TextWriter console)
 
     private static string F(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>What a fault phase did: its note for the table and, for <c>cluster restart</c>, its exit code and length.</summary>
+internal sealed record FaultOutcome(string Note, int? ExitCode = null, double? Seconds = null);
 
 /// <summary>Every phase's figures, the goals missed, and the table as printed.</summary>
 internal sealed record FleetReport(IReadOnlyList<FleetPhaseResult> Results, IReadOnlyList<string> MissedGoals, string Markdown);

@@ -23,8 +23,10 @@ internal sealed record FleetSettings
     /// <summary>Offered requests per second, open loop.</summary>
     public double Rate { get; init; } = DefaultRate;
 
-    /// <summary>Generator on core 0, the fleet on the others (as <c>bench storm</c> pins).</summary>
-    public bool Pin { get; init; } = true;
+    /// <summary>Generator on core 0, the fleet on the others (as <c>bench storm</c> pins). The command's default (its
+    /// <c>--no-pin</c> turns it off); off here, because pinning moves the calling process itself, which in a test is the
+    /// whole test host for the rest of its run.</summary>
+    public bool Pin { get; init; }
 
     /// <summary>Whether the rolling restart and the kill -9 run (the test of the pipeline may leave them out).</summary>
     public bool Faults { get; init; } = true;

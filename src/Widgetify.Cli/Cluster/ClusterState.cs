@@ -72,20 +72,6 @@ internal sealed record ClusterState
                 "is gone; start it again with './widgetify cluster up'");
     }
 
-    /// <summary>cluster.json as it was last written, whether or not its coordinator still runs (what a 'cluster up' killed
-    /// with SIGKILL left); null when there is none or it cannot be read.</summary>
-    public static ClusterState? TryReadRecorded(string dataDirectory)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<ClusterState>(File.ReadAllText(PathIn(dataDirectory)), Json);
-        }
-        catch (Exception ex) when (ex is IOException or JsonException)
-        {
-            return null;
-        }
-    }
-
     public static void Remove(string dataDirectory) => File.Delete(PathIn(dataDirectory));
 
     /// <summary>Whether a process with this id runs (and is not a zombie waiting for its parent).</summary>

@@ -8,10 +8,12 @@ namespace Widgetify.Cli.Cluster;
 /// Runs in each API instance of a fleet so that none outlives its 'cluster up'. The instance is the coordinator's direct
 /// child (setsid and sh exec), so its parent pid is the coordinator's for as long as that process lives; when the
 /// coordinator dies however it dies (kill -9 included, where it can stop nothing), the kernel gives the instance another
-/// parent. Seeing that, the instance does what the coordinator's orderly stop would have done: HAProxy's soft stop first
-/// (the balancer recorded in cluster.json, after checking that the pid is still that HAProxy), then its own drain, the
-/// same as on SIGTERM. Several orphaned instances each send HAProxy the same soft stop, which it takes once. Comparing
-/// parent pids, not probing the coordinator's pid, is immune to the pid being reused.
+/// parent. Seeing that, the instance does what the coordinator's orderly stop would have done: HAProxy's soft stop first,
+/// waiting until HAProxy is gone (at most <see cref="LeftoverBalancer.StopBound"/>) so that no kept-alive connection is
+/// forwarded to an instance that drains, then its own drain, the same as on SIGTERM. The balancer is the one in
+/// <see cref="BalancerPidFile"/>, only when this instance's coordinator recorded it and only while that pid is still
+/// HAProxy with this fleet's configuration. Several orphaned instances each send HAProxy the same soft stop, which it takes
+/// once. Comparing parent pids, not probing the coordinator's pid, is immune to the pid being reused.
 /// </summary>
 internal sealed partial class CoordinatorWatch(
     int coordinatorPid, string dataDirectory, IHostApplicationLifetime lifetime, TimeProvider timeProvider, ILogger logger)
@@ -36,8 +38,7 @@ internal sealed partial class CoordinatorWatch(
                 }
 
                 LogOrphaned(logger, coordinatorPid, parent!.Value);
-                StopLeftoverBalancer();
-                lifetime.StopApplication();
+                await StopOrphanedAsync();
                 return;
             }
         }
@@ -47,19 +48,45 @@ internal sealed partial class CoordinatorWatch(
         }
     }
 
-    /// <summary>HAProxy's SIGUSR1 (stop listening, finish what it carries), when cluster.json names a balancer that still runs
-    /// with this fleet's configuration: a pid the kernel has since given to another program is left alone.</summary>
-    private void StopLeftoverBalancer()
+    /// <summary>The balancer's stop, then this instance's drain, which happens whatever became of the former: an
+    /// instance left running because HAProxy could not be stopped would be an orphan forever.</summary>
+    internal async Task StopOrphanedAsync()
     {
-        var state = ClusterState.TryReadRecorded(dataDirectory);
-        if (state?.BalancerPid is not { } pid || !ProcessCommandLine.Runs(pid, "haproxy", state.BalancerConfig))
+        try
+        {
+            await StopLeftoverBalancerAsync();
+        }
+        catch (Exception ex)
+        {
+            LogBalancerStopFailed(logger, ex);
+        }
+        finally
+        {
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task StopLeftoverBalancerAsync()
+    {
+        var folder = ClusterState.Folder(dataDirectory);
+        if (BalancerPidFile.TryRead(folder) is not { } recorded)
         {
             return;
         }
 
-        LogStoppingBalancer(logger, pid);
-        using var kill = System.Diagnostics.Process.Start("kill", ["-USR1", pid.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        if (recorded.Coordinator != coordinatorPid)
+        {
+            // A later 'cluster up' on this data folder started that HAProxy: it is not this orphan's to stop.
+            LogBalancerNotOurs(logger, recorded.Balancer, recorded.Coordinator);
+            return;
+        }
+
+        var config = Path.Combine(folder, HaproxyConfig.FileName);
+        LogStoppingBalancer(logger, recorded.Balancer);
+        var started = timeProvider.GetTimestamp();
+        var outcome = await LeftoverBalancer.StopAsync(recorded.Balancer, config, timeProvider);
+        var seconds = timeProvider.GetElapsedTime(started).TotalSeconds;
+        LogBalancerStopped(logger, recorded.Balancer, outcome, seconds);
     }
 
     /// <summary>This process's parent, from /proc/self/stat (its fourth field, after the parenthesised name); null when
@@ -81,25 +108,15 @@ internal sealed partial class CoordinatorWatch(
     [LoggerMessage(Level = LogLevel.Warning, Message = "The 'cluster up' that started this instance (pid {CoordinatorPid}) is gone (the parent is now pid {ParentPid}): stopping HAProxy softly and draining, as its stop would have")]
     private static partial void LogOrphaned(ILogger logger, int coordinatorPid, int parentPid);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sent HAProxy (pid {Pid}) its soft stop (SIGUSR1)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sending HAProxy (pid {Pid}) its soft stop (SIGUSR1) and waiting until it has ended")]
     private static partial void LogStoppingBalancer(ILogger logger, int pid);
-}
 
-/// <summary>What a process runs, from /proc/PID/cmdline, so that a recorded pid is only signalled while it is still the
-/// program it was recorded for.</summary>
-internal static class ProcessCommandLine
-{
-    /// <summary>Whether <paramref name="pid"/> runs with arguments containing every one of <paramref name="parts"/>.</summary>
-    public static bool Runs(int pid, params string[] parts)
-    {
-        try
-        {
-            var arguments = File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/cmdline")).Split('\0');
-            return parts.All(part => arguments.Any(a => a.Contains(part, StringComparison.Ordinal)));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Information, Message = "HAProxy (pid {Pid}): {Outcome} after {Seconds:0.0} s; draining this instance")]
+    private static partial void LogBalancerStopped(ILogger logger, int pid, BalancerStop outcome, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HAProxy (pid {Pid}) was started by another 'cluster up' (pid {RecordedCoordinator}); leaving it running")]
+    private static partial void LogBalancerNotOurs(ILogger logger, int pid, int recordedCoordinator);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not stop HAProxy for the 'cluster up' that is gone (stop it by hand: kill -USR1 the pid in <data-dir>/cluster/balancer.pid); draining this instance anyway")]
+    private static partial void LogBalancerStopFailed(ILogger logger, Exception exception);
 }

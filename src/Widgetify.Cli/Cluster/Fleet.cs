@@ -68,6 +68,9 @@ internal sealed partial class Fleet : IDisposable
             return 2;
         }
 
+        // An HAProxy of this data folder that outlived its 'cluster up' (killed while starting, before any instance could
+        // stop it) would hold the ports and forward to instances that are gone. The lock above says no 'cluster up' runs it.
+        await StopLeftoverBalancersAsync(_folder, _timeProvider, _logger);
         foreach (var port in (int[])[_settings.Port, _settings.TlsPort])
         {
             if (!FreePort.IsFree(port))
@@ -251,7 +254,7 @@ internal sealed partial class Fleet : IDisposable
 
     private async Task StartBalancerAsync(string certificate, CancellationToken cancellationToken)
     {
-        var configFile = Path.Combine(_folder, "haproxy.cfg");
+        var configFile = Path.Combine(_folder, HaproxyConfig.FileName);
         var socket = Path.Combine(_folder, "haproxy.sock");
         await File.WriteAllTextAsync(
             configFile,
@@ -295,7 +298,10 @@ internal sealed partial class Fleet : IDisposable
         _balancer?.Dispose();
         // -db: in the foreground, so this process sees it exit; -f: the configuration generated above.
         _balancer = FleetProcess.Start(Path.Combine(_folder, "logs", "haproxy.log"), new Dictionary<string, string>(),
-            [HaproxyBinary(), "-db", "-f", Path.Combine(_folder, "haproxy.cfg")]);
+            [HaproxyBinary(), "-db", "-f", Path.Combine(_folder, HaproxyConfig.FileName)]);
+        // At once, not with cluster.json once everything is up: were this process killed from here on, the instances'
+        // CoordinatorWatch finds the HAProxy to stop in this file.
+        BalancerPidFile.Write(_folder, Environment.ProcessId, _balancer.Id);
         LogBalancerStarted(_logger, _balancer.Id, _settings.Port, _settings.TlsPort);
     }
 
@@ -419,7 +425,21 @@ internal sealed partial class Fleet : IDisposable
         }
 
         _balancer?.Dispose();
+        BalancerPidFile.Remove(_folder);
         LogStopped(_logger);
+    }
+
+    /// <summary>Stops every HAProxy running with this data folder's configuration (found by its command line, so also one
+    /// that no file recorded); the caller holds the folder's lock, so no 'cluster up' runs them.</summary>
+    internal static async Task StopLeftoverBalancersAsync(string folder, TimeProvider timeProvider, ILogger logger)
+    {
+        var config = Path.Combine(folder, HaproxyConfig.FileName);
+        foreach (var pid in ProcessCommandLine.FindBalancers(config))
+        {
+            LogStoppingLeftoverBalancer(logger, pid, config);
+            var outcome = await LeftoverBalancer.StopAsync(pid, config, timeProvider);
+            LogLeftoverBalancerStopped(logger, pid, outcome);
+        }
     }
 
     public void Dispose() => _http.Dispose();
@@ -429,7 +449,7 @@ internal sealed partial class Fleet : IDisposable
         CoordinatorPid = Environment.ProcessId,
         Url = Url,
         TlsUrl = TlsUrl,
-        BalancerConfig = Path.Combine(_folder, "haproxy.cfg"),
+        BalancerConfig = Path.Combine(_folder, HaproxyConfig.FileName),
         BalancerSocket = Path.Combine(_folder, "haproxy.sock"),
         BalancerPid = _balancer?.Id,
         Instances = [.. _slots.Select(s => s == exited ? s.Record with { Pid = null } : s.Record)],
@@ -461,7 +481,7 @@ internal sealed partial class Fleet : IDisposable
         Console.WriteLine($"""
 
             Widgetify cluster is up at {Url} and {TlsUrl}
-              balancer       HAProxy pid {_balancer!.Id}, configuration {Path.Combine(_folder, "haproxy.cfg")}
+              balancer       HAProxy pid {_balancer!.Id}, configuration {Path.Combine(_folder, HaproxyConfig.FileName)}
               TLS            {(_settings.TlsCertFile is null ? "self-signed certificate for localhost and 127.0.0.1" : "certificate " + _settings.TlsCertFile)} ({certificate}); HSTS on
             {instances}
             {servers}
@@ -490,6 +510,12 @@ internal sealed partial class Fleet : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "HAProxy (pid {Pid}) exited with code {ExitCode}; starting it again in {DelaySeconds} s (longer after recent exits)")]
     private static partial void LogBalancerExited(ILogger logger, int pid, int exitCode, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HAProxy (pid {Pid}) still runs with {Config}, left by a 'cluster up' that is gone: stopping it softly (SIGUSR1) before starting")]
+    private static partial void LogStoppingLeftoverBalancer(ILogger logger, int pid, string config);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Leftover HAProxy (pid {Pid}): {Outcome}")]
+    private static partial void LogLeftoverBalancerStopped(ILogger logger, int pid, BalancerStop outcome);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping the cluster")]
     private static partial void LogStopRequested(ILogger logger, PosixSignal signal);

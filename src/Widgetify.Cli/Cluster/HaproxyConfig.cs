@@ -6,6 +6,10 @@ namespace Widgetify.Cli.Cluster;
 /// <summary>The HAProxy configuration 'cluster up' generates under <c>&lt;data-dir&gt;/cluster/</c>.</summary>
 internal static class HaproxyConfig
 {
+    /// <summary>Its name in the cluster folder; HAProxy runs with <c>-f</c> and its full path, which is how a fleet's
+    /// balancer is recognised in the process table.</summary>
+    public const string FileName = "haproxy.cfg";
+
     public static string Render(int port, int tlsPort, string certificatePem, string adminSocket, IReadOnlyList<InstanceRecord> instances, ClusterOptions options)
     {
         var inter = Milliseconds(options.HealthCheckInterval);
