@@ -11,7 +11,9 @@ namespace Widgetify.Overload.CpuOverload;
 /// other runnable work. The requests admission lets in then take long, the gradient limit reads that latency as a
 /// database in trouble and falls to its floor, and the sheds that follow take more of the processors the served requests
 /// needed (measured: docs/benchmarks.md, the mixed storm). Lowering the database's limit does not cure a CPU that is
-/// full; refusing work at the door does.</para>
+/// full. So the limit asks <see cref="IsCpuBound"/> and counts such windows as at target; and, when
+/// <see cref="AdmissionOptions.CpuShed"/> is on (off by default: in open-loop storms the sheds cost more processor than
+/// they saved, docs/overload.md 2.7a), the pre-routing shed refuses a share at the door (<see cref="ShedFraction"/>).</para>
 /// <para><b>Probe.</b> At each tick a work item goes onto the thread pool's global queue, where the server's new
 /// connections and requests go too, and the time until it runs is one sample. One probe is out at a time: a tick that
 /// finds the last one still queued adds none. Samples are smoothed (exponential, weight
@@ -43,22 +45,24 @@ internal sealed class ThreadPoolLagProbe : IDisposable
     /// <summary>How often this process's own processor use is measured.</summary>
     internal static readonly TimeSpan CpuSampleInterval = TimeSpan.FromMilliseconds(100);
 
+    // _probeOut: no probe out; one being queued (its time not yet written); one queued at _probeQueuedAt.
+    private const int ProbeNone = 0;
+    private const int ProbeStarting = 1;
+    private const int ProbeOut = 2;
+
     private readonly TimeProvider _timeProvider;
     private readonly Action<Action> _enqueue;
     private readonly Func<TimeSpan> _processCpuTime;
     private readonly int _processorCount;
+    private readonly double _targetSeconds;
+    private readonly ITimer _timer;
+    private readonly Action _probe;
     private long _cpuSampledAt;
     private TimeSpan _cpuTimeAtSample;
     private double _processCpuShare; // written by ticks (one at a time), read by requests
     private int _sampling; // 1 while a tick samples the process's processor time
-    private readonly double _targetSeconds;
-    private readonly ITimer _timer;
-    private readonly Action _probe;
     private long _probeQueuedAt;
-    private int _probeOut; // ProbeNone, ProbeStarting or ProbeOut
-    private const int ProbeNone = 0;
-    private const int ProbeStarting = 1;
-    private const int ProbeOut = 2;
+    private int _probeOut;
     private double _smoothedSeconds; // written by the one probe out at a time, read by requests
     private int _disposed;
 

@@ -136,6 +136,29 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Requests_ShareZero_UnknownKeyIsShedBeforeAuthenticationLooksItUp()
+    {
+        // Arrange: a key nobody issued, which authentication would look up in the database and answer 401
+        var admission = fixture.Server.Services.GetRequiredService<AdmissionController>();
+        var ceiling = admission.GetStatistics().Ceiling.ShouldNotBeNull();
+        using var stranger = fixture.Server.CreateClient($"Bearer wk_{Guid.NewGuid():N}");
+        admission.SetCeiling(0);
+        try
+        {
+            // Act
+            using var response = await stranger.GetAsync("/api/widgets");
+
+            // Assert: admission answers first (issue 13: authentication's database cost never reaches a request that
+            // admission turns away, so a flood of bad keys cannot starve the admitted ones)
+            response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        }
+        finally
+        {
+            admission.SetCeiling(ceiling);
+        }
+    }
+
+    [Fact]
     public async Task ClientImpact_ShedBeforeRouting_RecordsTheShedClient()
     {
         // Arrange: a client the window has never seen, behind a local proxy, so the tracker keys it by X-Forwarded-For
