@@ -65,12 +65,12 @@ public static class ClusterTemplate
     /// URL-safe base64 of 24 random bytes as the service makes them, in a file only its owner reads (0600).</summary>
     private static void WriteFreshCredentials(string path)
     {
-        var options = new FileStreamOptions
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) // always so: the embedded PostgreSQL runs on Linux and macOS only
         {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
         using var stream = new FileStream(path, options);
         using var json = new Utf8JsonWriter(stream);
         json.WriteStartObject();

@@ -5,7 +5,7 @@ namespace Widgetify.Testing;
 /// failure (a port taken, a slow start timing out on a busy machine) to every test of the process.</summary>
 /// <typeparam name="T">What is made.</typeparam>
 /// <param name="make">Makes the value; called again after each failure, never twice at once.</param>
-public sealed class MadeOnce<T>(Func<Task<T>> make)
+public sealed class MadeOnce<T>(Func<Task<T>> make) : IDisposable
     where T : class
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -36,4 +36,7 @@ public sealed class MadeOnce<T>(Func<Task<T>> make)
             _gate.Release();
         }
     }
+
+    /// <summary>Frees the gate; a static instance lives as long as the process and is never disposed.</summary>
+    public void Dispose() => _gate.Dispose();
 }

@@ -9,14 +9,14 @@ public sealed class MadeOnceTests
     {
         // Arrange: a make that fails the first time (as a template's first start may on a busy machine).
         var calls = 0;
-        var once = new MadeOnce<string>(() =>
+        using var once = new MadeOnce<string>(() =>
         {
             calls++;
             return calls == 1 ? Task.FromException<string>(new TimeoutException("first start too slow")) : Task.FromResult($"made by call {calls}");
         });
 
         // Act
-        var failure = await Should.ThrowAsync<TimeoutException>(once.GetAsync);
+        var failure = await Should.ThrowAsync<TimeoutException>(() => once.GetAsync());
         var second = await once.GetAsync();
         var third = await once.GetAsync();
 
@@ -33,7 +33,7 @@ public sealed class MadeOnceTests
         // Arrange: a make that completes only when released, so every caller arrives while it runs.
         var calls = 0;
         var release = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var once = new MadeOnce<string>(() =>
+        using var once = new MadeOnce<string>(() =>
         {
             Interlocked.Increment(ref calls);
             return release.Task;
