@@ -123,6 +123,10 @@ internal sealed partial class PoolReviewLoop(
     /// are, never the exception's text, which names hosts, ports and databases.</summary>
     internal static string PublicReason(Exception exception) => exception switch
     {
+        // The server answered and said no (a wrong password, a missing privilege, too many connections, starting up):
+        // "did not answer" would send the operator after the network. Its SQLSTATE and text stay in the log too.
+        PostgresException or ReviewUnavailableException { InnerException: PostgresException } =>
+            "a server it reads refused the review's login or query; the service's log says why",
         ReviewUnavailableException or NpgsqlException or TimeoutException =>
             "a database server it reads did not answer; the service's log names the server and the error",
         OptionsValidationException => "a setting it reviews is not valid; the service's log names it",

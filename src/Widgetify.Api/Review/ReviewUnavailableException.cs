@@ -1,6 +1,7 @@
 namespace Widgetify.Api.Review;
 
-/// <summary>The review could not run: a server it must read did not answer. The message names the server and why.</summary>
+/// <summary>The review could not run: a server it must read did not answer, or answered and refused (<see cref="System.Exception.InnerException"/>
+/// says which). The message names the server and why.</summary>
 public sealed class ReviewUnavailableException : Exception
 {
     /// <summary>Creates the exception.</summary>

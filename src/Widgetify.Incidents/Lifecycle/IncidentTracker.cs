@@ -166,9 +166,9 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
 
     /// <summary>Records on the open incident's timeline something the service did outside the monitoring loop (the
     /// autoscaler adding a standby, the supervisor restarting PostgreSQL). When no incident is open it is held for an
-    /// hour: an incident that opens later lists it if it happened during that incident's impact, before detection (a
-    /// restart within a second of a crash comes before the alert that opens the incident). Quick, never touches the
-    /// database.</summary>
+    /// hour: an incident that opens later lists it if it happened after that incident's impact began or its alert went
+    /// pending, whichever came first, or within one sampling interval before (a restart within a second of a crash comes
+    /// before the alert that opens the incident). Quick, never touches the database.</summary>
     /// <param name="at">When it happened.</param>
     /// <param name="message">What was done and why, in one or two sentences.</param>
     /// <param name="values">Figures behind it, for the postmortem; none when null.</param>
@@ -250,6 +250,9 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
                 $"Instance {_instance} started and re-attached to the open incident; it resolves once no alert is active and the SLO is met for {_options.ResolveAfter.TotalSeconds:0} s.",
                 null);
             RecordStandingFindings(open, now);
+            // This instance's own actions since the stored impact start: when the alert went pending on the instance
+            // that opened the incident is not stored, so an incident with no breach before its alert starts here at
+            // detection. They are actions of an instance that just started, rarely older than that.
             ReleaseHeldActions(open, stored.ImpactStartedAt);
             _outbox.Add(open.State());
             IncidentLog.Reattached(_logger, stored.Id, stored.Title);
@@ -362,8 +365,12 @@ public sealed class IncidentTracker : IMonitoringObserver, IIncidentFlushObserve
             alert.Values, opening: true);
         RecordStandingFindings(open, detectedAt);
 
-        // Actions taken during the impact before the alert fired (within the first impacted second's interval on).
-        ReleaseHeldActions(open, impactStartedAt - snapshot.Interval);
+        // Actions taken before the alert fired that belong to this incident: since its condition first held (the alert's
+        // pending start) or the impact began, whichever came first, and within the interval before it (a restart within
+        // a second of a crash lands before the sample that sees the crash). An alert with no SLO breach before it (its
+        // impact counted from detection) still gets what was done while it was pending.
+        var heldFrom = alert.PendingSince is { } pendingSince && pendingSince < impactStartedAt ? pendingSince : impactStartedAt;
+        ReleaseHeldActions(open, heldFrom - snapshot.Interval);
 
         // The seconds before the impact are the baseline the postmortem compares with; the seconds of impact before
         // detection are part of the incident: its automatic actions, samples and impact.

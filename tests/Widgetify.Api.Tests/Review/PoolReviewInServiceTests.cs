@@ -301,6 +301,32 @@ public sealed class PoolReviewInServiceTests
 
     /// <summary>A loop over the running server's data sources and incident tracker, with its own clock, settings and
     /// result holder, so the test owns its schedule.</summary>
+    [Fact]
+    public async Task Loop_ServerRefusesTheLogin_SaysItRefusedRatherThanDidNotAnswer()
+    {
+        // Arrange: the loop's settings name the real server with a wrong password: it answers, and refuses.
+        await using var dedicated = await DedicatedServer.StartAsync();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero));
+        var latest = new LatestPoolReview();
+        var refused = new WidgetifyOptions();
+        refused.Database.ConnectionString = new NpgsqlConnectionStringBuilder(dedicated.Postgres.ConnectionString) { Password = "not-the-password" }.ConnectionString;
+        using var loop = NewLoop(dedicated.Server, clock, latest, new PoolReviewOptions(), refused);
+
+        // Act
+        await loop.StartAsync(CancellationToken.None);
+        await BoundedWait.UntilAsync(() => latest.Current.LastError is not null, () => "no attempt yet", "the first attempt fails");
+
+        // Assert: what happened and where to look, without the address or the SQLSTATE (28P01), and retried as any failure.
+        var reason = latest.Current.LastError!;
+        reason.ShouldContain("refused the review's login or query");
+        reason.ShouldContain("log");
+        reason.ShouldNotContain("did not answer");
+        reason.ShouldNotContain("127.0.0.1");
+        reason.ShouldNotContain("28P01");
+        latest.Current.NextAt.ShouldBe(clock.GetUtcNow() + PoolReviewLoop.FirstRetry);
+        await loop.StopAsync(CancellationToken.None);
+    }
+
     private static PoolReviewLoop NewLoop(
         WidgetifyServer server, TimeProvider clock, LatestPoolReview latest, PoolReviewOptions review, WidgetifyOptions? options = null)
     {

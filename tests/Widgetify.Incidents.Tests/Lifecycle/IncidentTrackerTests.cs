@@ -124,6 +124,35 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public async Task RecordAutomaticAction_WhileTheAlertWasPendingWithNoSloBreach_LandsOnTheIncidentOnceItOpens()
+    {
+        // Arrange
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using var s = new Scenario(store);
+        await s.Tracker.StartAsync(CancellationToken.None);
+        s.Seconds(0, 9, i => Second(i));
+
+        // Act: the pool saturates at 10 s without breaking the SLO; the alert is pending from 10 s and fires at 15 s (its
+        // 'for' is 5 s). Actions come before it went pending (at 3 s; at 9.5 s, in the second that led to it) and while
+        // it was pending (at 12 s).
+        var early = s.Tracker.RecordAutomaticAction(T0.AddSeconds(3), "Autoscaler decided to scale in 1 -> 0 standby(s).");
+        s.Tracker.RecordAutomaticAction(T0.AddSeconds(9.5), "PostgreSQL primary was down and was restarted on the same port by its supervisor.");
+        s.Tracker.RecordAutomaticAction(T0.AddSeconds(12), "Autoscaler decided to scale out 0 -> 1 standby(s).");
+        s.Seconds(10, 14, i => Second(i, poolUsed: 20));
+        var pending = Alert("PoolSaturation", AlertState.Firing, T0.AddSeconds(15), "pool 20 of 20 in use for 5 s") with { PendingSince = T0.AddSeconds(10) };
+        s.Second(Second(15, poolUsed: 20), new AlertTransition(pending, AlertState.Pending, T0.AddSeconds(15)));
+        await s.FlushAsync();
+
+        // Assert: impact counted from detection (no breach before it), and the actions from the pending start's second on
+        // are on the timeline; the one before is not.
+        early.ShouldBeFalse();
+        var report = (await store.LoadReportAsync(s.Tracker.Current!.Id, CancellationToken.None)).ShouldNotBeNull();
+        report.Incident.ImpactStartedAt.ShouldBe(T0.AddSeconds(15));
+        report.Events.Where(e => e.Kind == IncidentEventKind.AutomaticAction).Select(e => e.At).ShouldBe([T0.AddSeconds(9.5), T0.AddSeconds(12)]);
+    }
+
+    [Fact]
     public async Task Observe_AutomaticActions_RecordedOnceEachWithTheNumbers()
     {
         // Arrange

@@ -52,7 +52,7 @@ public sealed class SynchronousReplicationTests
     }
 
     [Fact]
-    public async Task Synchronous_ScaleIn_LeavesTheNamesBeforeTheStandbyGoes_SoCommitsNeverWaitForIt()
+    public async Task Synchronous_ScaleInOneByOne_NamesFollowEachRemoval_AndLaterCommitsComplete()
     {
         // Arrange: two synchronous standbys.
         await using var root = new TempClusterDirectory();
@@ -75,6 +75,8 @@ public sealed class SynchronousReplicationTests
             await Sql.ExecuteAsync(primary.AppConnectionString, "INSERT INTO t VALUES (2)").WaitAsync(TimeSpan.FromMinutes(1));
 
             // Assert: the names followed each removal (checked above), and no commit waited for a standby that was gone.
+            // Which came first inside RemoveAsync (the names or the stop) this cannot see: either order ends with the
+            // same names and the same commits, hence the test's name.
             (await Sql.ScalarAsync(primary.AppConnectionString, "SELECT count(*) FROM t")).ShouldBe("2");
         }
         finally
