@@ -176,7 +176,8 @@ internal sealed class GradientLimit
         else if (cpuBound)
         {
             // Latency that is the processors' queue, not the database's: as if at target, so the limit does not starve
-            // the database of work while the CPU shed takes care of the processors. The baseline does not learn from it.
+            // the database of work it could do (the processors are not this limit's to protect: the CPU shed does that,
+            // when it is on). The baseline does not learn from it.
             _lastWindowSeconds = _window.MeanLatencySeconds;
             WindowsCpuBound++;
             if (_window.MaxInFlight >= _limit / 2)
