@@ -45,10 +45,10 @@ public static class ClusterTemplate
         AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteQuietly(root);
         try
         {
-            // Stopped cleanly (a fast shutdown ends with a checkpoint), so each copy starts without crash recovery. No
-            // archiving: nothing would restore the template, and archiving is a start setting (WalArchive.Settings on the
-            // command line), so each copy archives into its own folder as its own options say.
-            await using (await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = root, Durable = false, WalArchiving = false }))
+            // Stopped cleanly (a fast shutdown ends with a checkpoint), so each copy starts without crash recovery. Made as
+            // a fresh cluster is (archiving on, its default): a template made without it left the copies' first segments
+            // unmarked for archiving, and the backup tests' WAL retention found nothing to remove (CI, 8fe0442).
+            await using (await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = root, Durable = false }))
             {
             }
         }

@@ -255,7 +255,7 @@ internal sealed partial class Fleet : IDisposable
     private async Task StartBalancerAsync(string certificate, CancellationToken cancellationToken)
     {
         var configFile = Path.Combine(_folder, HaproxyConfig.FileName);
-        var socket = Path.Combine(_folder, "haproxy.sock");
+        var socket = HaproxyConfig.SocketPath(_folder);
         await File.WriteAllTextAsync(
             configFile,
             HaproxyConfig.Render(_settings.Port, _settings.TlsPort, certificate, socket, [.. _slots.Select(s => s.Record)], _options),
@@ -450,7 +450,7 @@ internal sealed partial class Fleet : IDisposable
         Url = Url,
         TlsUrl = TlsUrl,
         BalancerConfig = Path.Combine(_folder, HaproxyConfig.FileName),
-        BalancerSocket = Path.Combine(_folder, "haproxy.sock"),
+        BalancerSocket = HaproxyConfig.SocketPath(_folder),
         BalancerPid = _balancer?.Id,
         Instances = [.. _slots.Select(s => s == exited ? s.Record with { Pid = null } : s.Record)],
         Servers = _servers,

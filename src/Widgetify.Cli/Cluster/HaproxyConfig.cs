@@ -10,6 +10,25 @@ internal static class HaproxyConfig
     /// balancer is recognised in the process table.</summary>
     public const string FileName = "haproxy.cfg";
 
+    /// <summary>Longest stats socket path HAProxy takes (it binds a temporary name longer than the path, under the
+    /// 108-byte limit of a Unix socket address).</summary>
+    internal const int MaxSocketPath = 97;
+
+    /// <summary>Where the fleet's admin socket goes: beside the configuration when that path is short enough for HAProxy,
+    /// else (a deep data folder) under the temporary folder, named after the folder so two fleets never share one. The
+    /// path is recorded in cluster.json, which every reader takes it from.</summary>
+    public static string SocketPath(string clusterFolder)
+    {
+        var beside = Path.Combine(clusterFolder, "haproxy.sock");
+        if (beside.Length <= MaxSocketPath)
+        {
+            return beside;
+        }
+
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(clusterFolder))));
+        return Path.Combine(Path.GetTempPath(), $"widgetify-haproxy-{hash[..16]}.sock");
+    }
+
     public static string Render(int port, int tlsPort, string certificatePem, string adminSocket, IReadOnlyList<InstanceRecord> instances, ClusterOptions options)
     {
         var inter = Milliseconds(options.HealthCheckInterval);

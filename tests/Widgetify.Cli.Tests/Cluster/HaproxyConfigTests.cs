@@ -17,13 +17,36 @@ public sealed class HaproxyConfigTests
         Directory.CreateDirectory(folder);
         var certificate = SelfSignedCertificate.Ensure(folder, null, null, TimeProvider.System);
         var config = Path.Combine(folder, "haproxy.cfg");
-        await File.WriteAllTextAsync(config, HaproxyConfig.Render(18080, 18443, certificate, Path.Combine(folder, "haproxy.sock"), Instances, new ClusterOptions()));
+        await File.WriteAllTextAsync(config, HaproxyConfig.Render(18080, 18443, certificate, HaproxyConfig.SocketPath(folder), Instances, new ClusterOptions()));
 
         using var check = Process.Start(new ProcessStartInfo(Fleet.HaproxyBinary(), ["-c", "-f", config]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var said = await check.StandardOutput.ReadToEndAsync() + await check.StandardError.ReadToEndAsync();
         await check.WaitForExitAsync();
 
         check.ExitCode.ShouldBe(0, said);
+    }
+
+    [Fact]
+    public async Task Render_DataDirTooDeepForASocketBesideIt_HaproxyAcceptsTheConfiguration()
+    {
+        // A data folder deep enough that <folder>/haproxy.sock is past HAProxy's 97 characters (CI's scratch folder made
+        // a shallower one fail: "socket path too long")
+        using var dataDir = new TempDataDir();
+        var folder = Path.Combine(dataDir.Path, new string('d', 60), new string('e', 40), "cluster");
+        Directory.CreateDirectory(folder);
+        var certificate = SelfSignedCertificate.Ensure(folder, null, null, TimeProvider.System);
+        var config = Path.Combine(folder, "haproxy.cfg");
+        var socket = HaproxyConfig.SocketPath(folder);
+        await File.WriteAllTextAsync(config, HaproxyConfig.Render(18080, 18443, certificate, socket, Instances, new ClusterOptions()));
+
+        using var check = Process.Start(new ProcessStartInfo(Fleet.HaproxyBinary(), ["-c", "-f", config]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var said = await check.StandardOutput.ReadToEndAsync() + await check.StandardError.ReadToEndAsync();
+        await check.WaitForExitAsync();
+
+        check.ExitCode.ShouldBe(0, said);
+        socket.Length.ShouldBeLessThanOrEqualTo(HaproxyConfig.MaxSocketPath);
+        socket.ShouldNotBe(HaproxyConfig.SocketPath(folder + "-other"), "two fleets never share a socket");
+        HaproxyConfig.SocketPath("/srv/w/cluster").ShouldBe("/srv/w/cluster/haproxy.sock", "a short folder keeps it beside the configuration");
     }
 
     [Fact]
