@@ -399,7 +399,7 @@ internal sealed partial class Fleet : IDisposable
         if (_balancer is { HasExited: false })
         {
             // SIGUSR1: HAProxy's soft stop, it stops listening and ends when the requests in flight have their answers.
-            _balancer.Signal("USR1");
+            _balancer.Signal(ProcessSignal.User1);
             if (!await _balancer.WaitForExitAsync(BalancerStopBound))
             {
                 LogKilled(_logger, "haproxy", BalancerStopBound.TotalSeconds);
@@ -408,7 +408,7 @@ internal sealed partial class Fleet : IDisposable
 
         foreach (var slot in running)
         {
-            slot.Process!.Signal("TERM");
+            slot.Process!.Signal(ProcessSignal.Terminate);
         }
 
         foreach (var slot in running)

@@ -57,16 +57,16 @@ internal sealed class FleetProcess : IDisposable
         return new FleetProcess(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {command[0]}."), logFile);
     }
 
-    /// <summary>SIGTERM (a clean stop: an instance drains), SIGUSR1 (HAProxy's soft stop) or SIGKILL.</summary>
-    public void Signal(string signal)
+    /// <summary><see cref="ProcessSignal.Terminate"/> (a clean stop: an instance drains), <see cref="ProcessSignal.User1"/>
+    /// (HAProxy's soft stop) or <see cref="ProcessSignal.Kill"/>.</summary>
+    public void Signal(int signal)
     {
         if (_process.HasExited)
         {
             return;
         }
 
-        using var kill = Process.Start("kill", ["-" + signal, Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        ProcessSignal.Send(Id, signal); // false: it ended meanwhile, which is what a stop wants anyway
     }
 
     /// <summary>Waits until it exits, at most <paramref name="bound"/>; then kills it.</summary>
@@ -81,7 +81,7 @@ internal sealed class FleetProcess : IDisposable
         }
         catch (OperationCanceledException)
         {
-            Signal("KILL");
+            Signal(ProcessSignal.Kill);
             await _process.WaitForExitAsync(CancellationToken.None);
             return false;
         }

@@ -83,10 +83,7 @@ internal static class RollingRestart
                 await UntilAsync(
                     async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { CurrentSessions: 0 },
                     InFlightBound, $"{instance.Name}'s requests in flight finished", timeProvider, cancellationToken);
-                using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)]))
-                {
-                    await kill.WaitForExitAsync(cancellationToken);
-                }
+                ProcessSignal.Send(pid, ProcessSignal.Terminate);
 
                 await UntilAsync(
                     () => Task.FromResult(ClusterState.TryRead(dataDirectory).State?.Instances.First(i => i.Name == instance.Name).Pid is { } next && next != pid),
