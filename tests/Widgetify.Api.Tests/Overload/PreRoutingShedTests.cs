@@ -46,10 +46,8 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
         // Arrange: what ConnectionShareWiring does when the fleet leaves this instance no connections
         var admission = fixture.Server.Services.GetRequiredService<AdmissionController>();
         var before = admission.GetStatistics().TotalShedBeforeRouting;
-        var ceiling = admission.GetStatistics().Ceiling.ShouldNotBeNull();
         using var anonymous = fixture.Server.CreateClient();
-        admission.SetCeiling(0);
-        try
+        using (ShareZero(admission))
         {
             // Act
             using var typo = await anonymous.GetAsync($"/w/{Guid.NewGuid()}/typo");
@@ -57,10 +55,6 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
             // Assert: no endpoint maps it, so it could never be served: routing's 404, not a shed
             typo.StatusCode.ShouldBe(HttpStatusCode.NotFound);
             admission.GetStatistics().TotalShedBeforeRouting.ShouldBe(before);
-        }
-        finally
-        {
-            admission.SetCeiling(ceiling);
         }
     }
 
@@ -72,10 +66,8 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
         var widget = await tenant.Http.CreateWidgetAsync("Shed before routing");
         var admission = fixture.Server.Services.GetRequiredService<AdmissionController>();
         var before = admission.GetStatistics().TotalShedBeforeRouting;
-        var ceiling = admission.GetStatistics().Ceiling.ShouldNotBeNull();
         using var anonymous = fixture.Server.CreateClient();
-        admission.SetCeiling(0);
-        try
+        using (ShareZero(admission))
         {
             // Act
             using var embed = await anonymous.GetAsync($"/w/{widget.Id}");
@@ -94,10 +86,6 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
             metrics.StatusCode.ShouldNotBe(HttpStatusCode.ServiceUnavailable);
             dashboard.StatusCode.ShouldBe(HttpStatusCode.OK);
         }
-        finally
-        {
-            admission.SetCeiling(ceiling);
-        }
     }
 
     [Fact]
@@ -110,10 +98,8 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
         using var anonymous = fixture.Server.CreateClient();
         (await anonymous.GetAsync($"/w/{held.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         var admission = fixture.Server.Services.GetRequiredService<AdmissionController>();
-        var ceiling = admission.GetStatistics().Ceiling.ShouldNotBeNull();
         var skipped = admission.GetStatistics().TotalSkipped;
-        admission.SetCeiling(0);
-        try
+        using (ShareZero(admission))
         {
             // Act: no database connection to spare
             using var fromMemory = await anonymous.GetAsync($"/w/{held.Id}");
@@ -129,10 +115,6 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
             toRead.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
             mayNeedARead.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         }
-        finally
-        {
-            admission.SetCeiling(ceiling);
-        }
     }
 
     [Fact]
@@ -140,10 +122,8 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
     {
         // Arrange: a key nobody issued, which authentication would look up in the database and answer 401
         var admission = fixture.Server.Services.GetRequiredService<AdmissionController>();
-        var ceiling = admission.GetStatistics().Ceiling.ShouldNotBeNull();
         using var stranger = fixture.Server.CreateClient($"Bearer wk_{Guid.NewGuid():N}");
-        admission.SetCeiling(0);
-        try
+        using (ShareZero(admission))
         {
             // Act
             using var response = await stranger.GetAsync("/api/widgets");
@@ -151,10 +131,6 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
             // Assert: admission answers first (issue 13: authentication's database cost never reaches a request that
             // admission turns away, so a flood of bad keys cannot starve the admitted ones)
             response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
-        }
-        finally
-        {
-            admission.SetCeiling(ceiling);
         }
     }
 
@@ -164,14 +140,12 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
         // Arrange: a client the window has never seen, behind a local proxy, so the tracker keys it by X-Forwarded-For
         var tracker = fixture.Server.Services.GetRequiredService<ClientImpactTracker>();
         var admission = fixture.Server.Services.GetRequiredService<AdmissionController>();
-        var ceiling = admission.GetStatistics().Ceiling.ShouldNotBeNull();
         var address = $"198.51.100.{Random.Shared.Next(1, 255)}";
         using var anonymous = fixture.Server.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/w/{Guid.NewGuid()}");
         request.Headers.Add("X-Forwarded-For", address);
         var seen = tracker.WindowCount;
-        admission.SetCeiling(0);
-        try
+        using (ShareZero(admission))
         {
             // Act
             using var shed = await anonymous.SendAsync(request);
@@ -180,10 +154,20 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
             shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
             tracker.WindowCount.ShouldBe(seen + 1, "the shed client is in the impact window, as a client of any other shed is");
         }
-        finally
-        {
-            admission.SetCeiling(ceiling);
-        }
+    }
+
+    /// <summary>What ConnectionShareWiring does when the fleet leaves this instance no connections, until disposed: then the
+    /// share it had is set back (the fixture's server serves the other tests afterwards).</summary>
+    private static ShareRestorer ShareZero(AdmissionController admission)
+    {
+        var restorer = new ShareRestorer(admission, admission.GetStatistics().Ceiling.ShouldNotBeNull());
+        admission.SetCeiling(0);
+        return restorer;
+    }
+
+    private sealed record ShareRestorer(AdmissionController Admission, int Ceiling) : IDisposable
+    {
+        public void Dispose() => Admission.SetCeiling(Ceiling);
     }
 
     /// <summary>A route pattern's shape: its segments, parameters all alike, lower case, no trailing slash (a group's
