@@ -97,9 +97,11 @@ internal static class RollingRestart
                 await admin.SetStateAsync(instance.Name, "ready", CancellationToken.None);
             }
 
+            // Past its slow start too (Widgetify:Cluster:SlowStart): draining the next instance while this one is still
+            // ramping up would hand the whole load to a cold process at once, which the ramp is there to avoid.
             await UntilAsync(
-                async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { IsUp: true },
-                UpBound, $"HAProxy had {instance.Name} UP", timeProvider, cancellationToken);
+                async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { IsFullyUp: true },
+                UpBound, $"HAProxy had {instance.Name} UP with its full weight", timeProvider, cancellationToken);
             Say(string.Create(CultureInfo.InvariantCulture, $"{instance.Name}: restarted and back in the balancer ({timeProvider.GetElapsedTime(started).TotalSeconds:0.0} s)"));
         }
 
