@@ -7,7 +7,7 @@ namespace Widgetify.Bench.Fleet;
 internal static class FleetMarkdown
 {
     public const string Header =
-        "| phase | instances | offered req/s | s | served req/s | served / offered | p50 ms | p99 ms | failed | which failed | 503 + Retry-After | peak PG conns, instances | budget | peak PG conns, all clients | notes |";
+        "| phase | instances | offered req/s | s | served req/s | served / offered | p50 ms | p99 ms | failed | which failed | 503 + Retry-After | which shed | peak PG conns, instances | budget | peak PG conns, all clients | notes |";
 
     /// <summary>The goals missed, each in a sentence; empty when every one is met. During a rolling restart no request
     /// fails or is shed (issue 16), and the <c>cluster restart</c> ends with exit code 0 within <paramref name="faultBound"/>
@@ -72,11 +72,11 @@ internal static class FleetMarkdown
         text.AppendLine(machine);
         text.AppendLine();
         text.AppendLine(Header);
-        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: | --- |");
         foreach (var r in results)
         {
             text.AppendLine(F(
-                $"| {r.Phase} | {r.Instances} | {r.OfferedRate:0} | {r.Seconds:0.0} | {r.Throughput:0.0} | {r.Throughput / r.OfferedRate:0.00} | {r.P50Milliseconds:0.0} | {r.P99Milliseconds:0.0} | {r.Failed} | {(r.FailedDetail.Length == 0 ? "-" : r.FailedDetail)} | {r.Shed} | {(r.PeakInstanceConnections < 0 ? "?" : r.PeakInstanceConnections.ToString(CultureInfo.InvariantCulture))} | {r.Budget?.ToString(CultureInfo.InvariantCulture) ?? "?"} | {(r.PeakAllConnections < 0 ? "?" : r.PeakAllConnections.ToString(CultureInfo.InvariantCulture))} | {r.Note} |"));
+                $"| {r.Phase} | {r.Instances} | {r.OfferedRate:0} | {r.Seconds:0.0} | {r.Throughput:0.0} | {r.Throughput / r.OfferedRate:0.00} | {r.P50Milliseconds:0.0} | {r.P99Milliseconds:0.0} | {r.Failed} | {(r.FailedDetail.Length == 0 ? "-" : r.FailedDetail)} | {r.Shed} | {(r.ShedDetail.Length == 0 ? "-" : r.ShedDetail)} | {(r.PeakInstanceConnections < 0 ? "?" : r.PeakInstanceConnections.ToString(CultureInfo.InvariantCulture))} | {r.Budget?.ToString(CultureInfo.InvariantCulture) ?? "?"} | {(r.PeakAllConnections < 0 ? "?" : r.PeakAllConnections.ToString(CultureInfo.InvariantCulture))} | {r.Note} |"));
         }
 
         text.AppendLine();

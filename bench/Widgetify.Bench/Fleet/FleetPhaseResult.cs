@@ -26,10 +26,13 @@ namespace Widgetify.Bench.Fleet;
 /// <param name="RestartExitCode">The rolling restart phase's <c>cluster restart</c> exit code; null in other phases, or
 /// when it did not run.</param>
 /// <param name="RestartSeconds">How long that <c>cluster restart</c> ran; null likewise.</param>
+/// <param name="ShedDetail">Which admission rule shed them, by the <c>reason</c> of each 503's problem body, with the
+/// seconds of the phase (from its load's start, warm-up included) they were due in: "queue_timeout x8 (14.2-15.0 s)";
+/// "" when none.</param>
 internal sealed record FleetPhaseResult(
     string Phase, int Instances, double OfferedRate, double Seconds, long Requests, long Served, double P50Milliseconds, double P99Milliseconds,
     long Failed, string FailedDetail, long Shed, int PeakInstanceConnections, int PeakAllConnections, int? Budget, string Note,
-    int? RestartExitCode = null, double? RestartSeconds = null)
+    int? RestartExitCode = null, double? RestartSeconds = null, string ShedDetail = "")
 {
     /// <summary>Served requests per second.</summary>
     public double Throughput => Seconds > 0 ? Served / Seconds : 0;

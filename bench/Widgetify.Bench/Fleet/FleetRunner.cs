@@ -75,6 +75,43 @@ internal sealed class FleetRunner(FleetSettings settings, TextWriter console)
 
     private async Task<List<FleetPhaseResult>> RunCountAsync(string dll, string data, int count, bool faults, string? cores, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RunFleetAsync(dll, data, count, faults, cores, cancellationToken);
+        }
+        finally
+        {
+            KeepLogs(data, count);
+        }
+    }
+
+    /// <summary>Copies the fleet's logs (each instance's and HAProxy's) into the output folder, as <c>logs-N/</c>: the
+    /// data folder is deleted at the end of the run, and the logs say which instance shed what, and when.</summary>
+    private void KeepLogs(string data, int count)
+    {
+        var from = Path.Combine(data, "cluster", "logs");
+        var to = Path.Combine(settings.OutputDirectory, F($"logs-{count}"));
+        try
+        {
+            if (Directory.Exists(to))
+            {
+                Directory.Delete(to, recursive: true);
+            }
+
+            Directory.CreateDirectory(to);
+            foreach (var file in Directory.Exists(from) ? Directory.GetFiles(from) : [])
+            {
+                File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Say($"could not keep the fleet's logs in {to}: {ex.Message}");
+        }
+    }
+
+    private async Task<List<FleetPhaseResult>> RunFleetAsync(string dll, string data, int count, bool faults, string? cores, CancellationToken cancellationToken)
+    {
         var log = Path.Combine(settings.OutputDirectory, F($"cluster-up-{count}.log"));
         File.Delete(log);
         Say(F($"{count} instance(s): cluster up (log {log})"));
@@ -125,10 +162,12 @@ internal sealed class FleetRunner(FleetSettings settings, TextWriter console)
     {
         var schedule = new OpenLoopSchedule([new LoadSegment(Phase.Warmup, warmup, settings.Rate), new LoadSegment(Phase.Baseline, seconds, settings.Rate)]);
         var recorder = new LoadRecorder(warmup, seconds);
-        var generator = new OpenLoopGenerator(load, requests, settings.Clients, settings.Seed, FleetMix);
+        var sheds = new ShedLog();
+        var generator = new OpenLoopGenerator(load, requests, settings.Clients, settings.Seed, FleetMix) { OnServiceUnavailable = sheds.Add };
         using var stop = new CancellationTokenSource();
         var running = generator.RunAsync(schedule, recorder, settings.ClientTimeout, cancellationToken, stop.Token);
         var loadStarted = await generator.Started;
+        Say(F($"  {phase}: load started at {DateTime.UtcNow:HH:mm:ss.fff} UTC (the instances' logs are in UTC)"));
         var start = loadStarted + (long)(warmup * Stopwatch.Frequency);
         var outcome = new FaultOutcome("");
         if (fault is not null)
@@ -157,7 +196,7 @@ internal sealed class FleetRunner(FleetSettings settings, TextWriter console)
             phase, count, settings.Rate, elapsed, merged.Total, served,
             merged.Success.Count > 0 ? merged.Success.MillisecondsAtPercentile(50) : double.NaN,
             merged.Success.Count > 0 ? merged.Success.MillisecondsAtPercentile(99) : double.NaN,
-            failed, detail, shed, peakInstances, peakAll, budget, outcome.Note, outcome.ExitCode, outcome.Seconds);
+            failed, detail, shed, peakInstances, peakAll, budget, outcome.Note, outcome.ExitCode, outcome.Seconds, sheds.Describe(warmup, seconds));
     }
 
     /// <summary>Embeds of many widgets, reads and a list through the API, and writes (votes, counter replaces, creates).</summary>

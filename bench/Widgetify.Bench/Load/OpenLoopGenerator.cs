@@ -12,6 +12,11 @@ namespace Widgetify.Bench.Load;
 /// </summary>
 internal sealed class OpenLoopGenerator(HttpClient client, RequestFactory requests, int clients, int seed, RequestWeights? weights = null)
 {
+    /// <summary>Hears of every 503 with its due time and the <c>reason</c> its problem body names (null when the body
+    /// names none: HAProxy's own 503, or a body that is not the service's); null for nobody. Called on the thread that
+    /// read the answer, so it must be thread-safe and cheap.</summary>
+    public Action<double, string?>? OnServiceUnavailable { get; init; }
+
     private static readonly double TicksPerMicrosecond = Stopwatch.Frequency / 1_000_000.0;
 
     private readonly TaskCompletionSource<long> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -129,6 +134,10 @@ internal sealed class OpenLoopGenerator(HttpClient client, RequestFactory reques
             status = (int)response.StatusCode;
             outcome = ResponseClassifier.Classify(status);
             retryAfter = response.Headers.RetryAfter is not null;
+            if (status == 503 && OnServiceUnavailable is { } heard)
+            {
+                heard(dueSeconds, ShedReason.Of(await response.Content.ReadAsStringAsync(cancellationToken)));
+            }
         }
         catch (TaskCanceledException) when (cancellationToken.IsCancellationRequested)
         {

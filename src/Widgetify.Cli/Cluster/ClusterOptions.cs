@@ -34,6 +34,16 @@ public sealed class ClusterOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:20")]
     public TimeSpan InstanceDrainDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long an instance that comes back (after a rolling restart's stop, a crash, or failed checks) takes to
+    /// get its full part of the requests: HAProxy's <c>slowstart</c>, its weight growing from a few percent to all of it
+    /// at every check. A process that has just started is cold (its code not yet compiled, its rendered-widget cache
+    /// empty, no pooled connection), so a full share at once makes its first requests slow enough to be shed; the
+    /// instances already warm carry the rest meanwhile. 0 turns it off. Not applied when HAProxy itself starts.</summary>
+    /// <value>Default 10 s; range 0 to 5 min; when not 0, at least four times <see cref="HealthCheckInterval"/> (the weight
+    /// grows once per check).</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan SlowStart { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The options in this process's environment, validated.</summary>
     /// <exception cref="InvalidOperationException">A setting is out of range; the message names it.</exception>
     internal static ClusterOptions FromEnvironment()
@@ -55,6 +65,17 @@ public sealed class ClusterOptions
                 $"({options.HealthCheckInterval}), or HAProxy still sends requests to an instance that has closed: raise it.");
         }
 
+        if (options.SlowStart > TimeSpan.Zero && options.SlowStart < SlowStartSteps * options.HealthCheckInterval)
+        {
+            throw new InvalidOperationException(
+                $"{SectionName}:SlowStart ({options.SlowStart}) must be 0 or at least {SlowStartSteps} times HealthCheckInterval " +
+                $"({options.HealthCheckInterval}): HAProxy raises a returning instance's weight once per check, so a shorter ramp is " +
+                "one step from nothing to everything. Raise it, or set it to 0 to turn the ramp off.");
+        }
+
         return options;
     }
+
+    /// <summary>Fewest health checks a slow start must span.</summary>
+    internal const int SlowStartSteps = 4;
 }

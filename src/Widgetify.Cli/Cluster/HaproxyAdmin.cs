@@ -23,7 +23,8 @@ internal sealed class HaproxyAdmin(string socketPath)
     }
 
     /// <summary>The backend's servers as HAProxy sees them: status (UP, DOWN, DRAIN, MAINT, with "n/m" while a check is
-    /// changing it), current sessions (requests in flight to it) and sessions since HAProxy started.</summary>
+    /// changing it), current sessions (requests in flight to it), sessions since HAProxy started, and the slow start's
+    /// throttle (the percentage of its weight a returning server has so far; none once it has all of it).</summary>
     public async Task<IReadOnlyList<BalancedServer>> ServersAsync(CancellationToken cancellationToken)
     {
         var csv = (await SendAsync("show stat", cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -35,10 +36,14 @@ internal sealed class HaproxyAdmin(string socketPath)
         var header = csv[0][2..].Split(',');
         int Column(string name) => Array.IndexOf(header, name);
         var (proxy, server, sessions, total, status) = (Column("pxname"), Column("svname"), Column("scur"), Column("stot"), Column("status"));
+        var throttle = Column("throttle");
         return [.. csv.Skip(1)
             .Select(line => line.Split(','))
             .Where(f => f.Length > status && f[proxy] == ClusterInstances.Backend && f[server] is not ("BACKEND" or "FRONTEND"))
-            .Select(f => new BalancedServer(f[server], f[status], int.TryParse(f[sessions], out var n) ? n : 0, long.TryParse(f[total], out var t) ? t : 0))];
+            .Select(f => new BalancedServer(f[server], f[status], int.TryParse(f[sessions], out var n) ? n : 0, long.TryParse(f[total], out var t) ? t : 0)
+            {
+                Throttle = throttle >= 0 && throttle < f.Length && int.TryParse(f[throttle], out var percent) ? percent : null,
+            })];
     }
 
     /// <summary>ready, drain or maint: <c>set server api/NAME state ...</c>; throws with HAProxy's answer when refused.</summary>
@@ -56,4 +61,11 @@ internal sealed class HaproxyAdmin(string socketPath)
 internal sealed record BalancedServer(string Name, string Status, int CurrentSessions, long TotalSessions)
 {
     public bool IsUp => Status == "UP";
+
+    /// <summary>While HAProxy's slow start ramps a returning server up, the percentage of its weight it has; null once it
+    /// has all of it (or when no slow start is configured).</summary>
+    public int? Throttle { get; init; }
+
+    /// <summary>UP and past its slow start: it takes its full part of the requests.</summary>
+    public bool IsFullyUp => IsUp && Throttle is null;
 }

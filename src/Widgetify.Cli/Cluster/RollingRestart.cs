@@ -5,8 +5,10 @@ namespace Widgetify.Cli.Cluster;
 /// <summary><c>widgetify cluster restart</c>: one instance at a time, HAProxy stops sending it requests (<c>set server
 /// ... state drain</c>), the requests it has in flight finish, it is stopped with SIGTERM (it drains itself too: readiness
 /// fails, the listener closes, connections close after their last answer), the cluster's supervisor starts it again
-/// because it stopped cleanly, and once it is ready and HAProxy's checks have it UP it gets requests again. Then the next.
-/// With the balancer's retries of idempotent requests, no request fails (tests/Widgetify.Cli.Tests/ClusterTests).</summary>
+/// because it stopped cleanly, and once it is ready and HAProxy's checks have it UP it gets requests again, a few at first
+/// (HAProxy's slow start). Then the next, once this one has its full weight: a cold process given the whole load at once
+/// sheds. With the balancer's retries of idempotent requests, no request fails or is shed
+/// (tests/Widgetify.Cli.Tests/Cluster/RestartUnderLoadTests).</summary>
 internal static class RollingRestart
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
@@ -97,9 +99,11 @@ internal static class RollingRestart
                 await admin.SetStateAsync(instance.Name, "ready", CancellationToken.None);
             }
 
+            // Past its slow start too (Widgetify:Cluster:SlowStart): draining the next instance while this one is still
+            // ramping up would hand the whole load to a cold process at once, which the ramp is there to avoid.
             await UntilAsync(
-                async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { IsUp: true },
-                UpBound, $"HAProxy had {instance.Name} UP", timeProvider, cancellationToken);
+                async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { IsFullyUp: true },
+                UpBound, $"HAProxy had {instance.Name} UP with its full weight", timeProvider, cancellationToken);
             Say(string.Create(CultureInfo.InvariantCulture, $"{instance.Name}: restarted and back in the balancer ({timeProvider.GetElapsedTime(started).TotalSeconds:0.0} s)"));
         }
 

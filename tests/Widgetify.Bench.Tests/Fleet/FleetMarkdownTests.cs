@@ -74,7 +74,7 @@ public sealed class FleetMarkdownTests
 
         var lines = text.Split('\n');
         lines.ShouldContain(FleetMarkdown.Header);
-        lines.ShouldContain(l => l.StartsWith("| steady | 1 | 200 | 10.0 | 190.0 | 0.95 | 1.5 | 20.0 | 0 | - | 3 | 88 | 87 | 90 |", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.StartsWith("| steady | 1 | 200 | 10.0 | 190.0 | 0.95 | 1.5 | 20.0 | 0 | - | 3 | - | 88 | 87 | 90 |", StringComparison.Ordinal));
         text.ShouldContain("Goals missed:");
         text.ShouldContain("`./widgetify bench fleet --quick`, service abc123.");
     }

@@ -71,4 +71,16 @@ public sealed class HaproxyConfigTests
         text.ShouldContain("http-after-response set-header Strict-Transport-Security");
         text.ShouldNotContain("http-response set-header Strict-Transport-Security");
     }
+
+    [Fact]
+    public void Render_SlowStart_RampsEveryReturningServer_AndNoneWhenZero()
+    {
+        var ramped = HaproxyConfig.Render(18080, 18443, "/c.pem", "/s.sock", Instances, new ClusterOptions { SlowStart = TimeSpan.FromSeconds(8) });
+        var off = HaproxyConfig.Render(18080, 18443, "/c.pem", "/s.sock", Instances, new ClusterOptions { SlowStart = TimeSpan.Zero });
+
+        DefaultServer(ramped).ShouldEndWith(" slowstart 8000ms");
+        DefaultServer(off).ShouldNotContain("slowstart");
+
+        static string DefaultServer(string config) => config.Split('\n').Single(l => l.TrimStart().StartsWith("default-server ", StringComparison.Ordinal));
+    }
 }

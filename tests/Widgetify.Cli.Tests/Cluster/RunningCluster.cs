@@ -46,15 +46,16 @@ internal sealed class RunningCluster : IDisposable
 
     public HaproxyAdmin Balancer => new(State.BalancerSocket);
 
-    public static CliProcess Launch(TempDataDir dataDir, int instances, int port, int tlsPort, IReadOnlyDictionary<string, string> environment) =>
+    public static CliProcess Launch(TempDataDir dataDir, int instances, int port, int tlsPort, IReadOnlyDictionary<string, string> environment, int demoWidgets = 5) =>
         CliProcess.Start(environment, "cluster", "up", "--instances", instances.ToString(CultureInfo.InvariantCulture), "--data-dir", dataDir.Path,
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--tls-port", tlsPort.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "5");
+            "--port", port.ToString(CultureInfo.InvariantCulture), "--tls-port", tlsPort.ToString(CultureInfo.InvariantCulture),
+            "--demo-widgets", demoWidgets.ToString(CultureInfo.InvariantCulture));
 
-    public static async Task<RunningCluster> StartAsync(int instances, IReadOnlyDictionary<string, string> environment)
+    public static async Task<RunningCluster> StartAsync(int instances, IReadOnlyDictionary<string, string> environment, int demoWidgets = 5)
     {
         var dataDir = new TempDataDir();
         var (port, tlsPort) = (CliProcess.FreePort(), CliProcess.FreePort());
-        var process = Launch(dataDir, instances, port, tlsPort, environment);
+        var process = Launch(dataDir, instances, port, tlsPort, environment, demoWidgets);
         try
         {
             await process.WaitForOutputAsync("Widgetify cluster is up", StartBound);
