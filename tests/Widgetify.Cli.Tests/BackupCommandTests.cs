@@ -9,7 +9,7 @@ public sealed class BackupCommandTests
     [Fact]
     public async Task Backup_ServerNotRunning_StartsItBacksUpListsAndStopsIt()
     {
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
 
         var (exitCode, stdout, stderr) = await CliProcess.RunAsync("backup", "--data-dir", dataDir.Path, "--keep", "1");
         var (listCode, json, _) = await CliProcess.RunAsync("backup", "list", "--data-dir", dataDir.Path, "--format", "json");
@@ -29,7 +29,7 @@ public sealed class BackupCommandTests
     [InlineData("soon", 1, "--to 'soon' is not a time")]
     public async Task Restore_BadTo_ExitsWithMessageAndNoStackTrace(string to, int expectedExitCode, string expectedMessage)
     {
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         (await CliProcess.RunAsync("backup", "--data-dir", dataDir.Path)).ExitCode.ShouldBe(0);
 
         var (exitCode, _, stderr) = await CliProcess.RunAsync("restore", "--data-dir", dataDir.Path, "--to", to);
@@ -43,7 +43,7 @@ public sealed class BackupCommandTests
     [Fact]
     public async Task Up_ClusterOfUninstalledMajorVersion_SaysHowToUpgradeWithoutStackTrace()
     {
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         (await CliProcess.RunAsync("backup", "--data-dir", dataDir.Path)).ExitCode.ShouldBe(0);
         await File.WriteAllTextAsync(Path.Combine(dataDir.Path, "pg", "PG_VERSION"), "11\n");
 

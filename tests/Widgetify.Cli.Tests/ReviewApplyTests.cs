@@ -25,7 +25,7 @@ public sealed class ReviewApplyTests
     public async Task Apply_Feb15PoolOnARunningUp_ShrinksThePoolWithoutARestartAndTheReviewTurnsClean()
     {
         // Arrange: 'up' runs with the Feb 15 pool; its own review at start finds it critical.
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         var port = CliProcess.FreePort();
         using var up = CliProcess.Start(Feb15, "up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "0");
         await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
@@ -69,7 +69,7 @@ public sealed class ReviewApplyTests
     public async Task Apply_NothingToApply_SaysSoAndWritesNoFile()
     {
         // Arrange: the shipped defaults (the pool follows the budget), no history.
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
 
         // Act
         var (exitCode, stdout, stderr) = await CliProcess.RunAsync("review", "--data-dir", dataDir.Path, "--apply");

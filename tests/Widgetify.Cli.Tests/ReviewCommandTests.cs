@@ -42,7 +42,7 @@ public sealed class ReviewCommandTests
     public async Task Review_ShippedDefaultsWithNoServerRunning_StartsTheEmbeddedServerAndExitsZero()
     {
         // Arrange: nothing runs in the data dir; the verb starts the embedded server for itself, as 'keys' does.
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
 
         // Act
         var (exitCode, stdout, stderr) = await CliProcess.RunAsync("review", "--data-dir", dataDir.Path);

@@ -28,7 +28,7 @@ public sealed class UpAutoscalingTests
     [Fact]
     public async Task Up_WithMaxReplicas_ScalesOutUnderReadsInWhenQuietAndReplacesAKilledStandby()
     {
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         var port = CliProcess.FreePort();
         using var up = CliProcess.Start(
             FastScaling, "up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "5",

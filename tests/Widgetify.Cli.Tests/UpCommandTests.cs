@@ -84,7 +84,7 @@ public sealed class UpCommandTests
     [Fact]
     public async Task Up_AfterCrashAndStalePidFile_StartsAgain()
     {
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         using (var up = StartUp(dataDir, CliProcess.FreePort()))
         {
             await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);
@@ -122,7 +122,7 @@ public sealed class UpCommandTests
     [Fact]
     public async Task Up_PortInUse_ExitsWithMessageNamingPortOption()
     {
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
         occupant.Start();
         var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
@@ -138,7 +138,7 @@ public sealed class UpCommandTests
     [Fact]
     public async Task Up_WithReplicas_StartsStreamingStandbyStopsItFirstAndReusesIt()
     {
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         var standbyPgData = dataDir.StandbyPgData("standby-1");
         var port = CliProcess.FreePort();
         using (var up = StartUp(dataDir, port, "--replicas", "1"))
@@ -197,7 +197,7 @@ public sealed class UpCommandTests
     [Fact]
     public async Task Up_ProtectMetrics_BannerShowsNoOperatorKeyAndMetricsNeedTheSavedToken()
     {
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         var port = CliProcess.FreePort();
         using var up = StartUp(dataDir, port, "--protect-metrics");
         await up.WaitForOutputAsync("Ctrl-C stops", StartTimeout);

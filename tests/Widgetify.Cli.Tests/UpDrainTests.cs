@@ -37,7 +37,7 @@ public sealed class UpDrainTests(ITestOutputHelper output)
     [Fact]
     public async Task Up_SigtermUnderKeepAliveLoad_ServesOrRefusesEveryRequestAndFailsReadinessFirst()
     {
-        using var dataDir = new TempDataDir();
+        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         var port = CliProcess.FreePort();
         using var up = CliProcess.Start(Settings, "up", "--data-dir", dataDir.Path, "--port", port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", "40");
         await up.WaitForOutputAsync("Ctrl-C stops the service", StartTimeout);

@@ -1,2 +1,5 @@
 // The history is tested against a real PostgreSQL started by PostgresCluster, which runs on Linux and macOS only.
 [assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+// The named collections (classes sharing one fixture, run one after another) start before the one-class collections,
+// so a long chain is not left to run alone at the end: see ChainsFirstCollectionOrderer.
+[assembly: TestCollectionOrderer("Widgetify.Testing.ChainsFirstCollectionOrderer", "Widgetify.PoolReview.Tests")]

@@ -29,8 +29,12 @@ public sealed class TwoInstanceCluster : IAsyncLifetime
     }
 }
 
-/// <summary>The cluster tests start real fleets; two at once would only starve each other on a small machine.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+/// <summary>The cluster tests start real fleets; two at once would only starve each other on a small machine, so they
+/// run one after another in this collection. Beside the other CLI tests, though: a collection that disables
+/// parallelisation runs only after every other collection has finished, and this chain (a few minutes on a loaded
+/// machine) then ran alone with one core idle. <see cref="Widgetify.Testing.ChainsFirstCollectionOrderer"/> starts it
+/// first instead.</summary>
+[CollectionDefinition(Name)]
 public sealed class SerialFleets
 {
     public const string Name = "cluster";
