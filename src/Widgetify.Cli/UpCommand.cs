@@ -17,6 +17,7 @@ using Widgetify.Postgres.Standbys;
 using Widgetify.Postgres.Supervision;
 using Widgetify.Scaling;
 using Widgetify.Scaling.Providers;
+using Widgetify.Scaling.Signals;
 
 namespace Widgetify.Cli;
 
@@ -229,6 +230,19 @@ internal static class UpCommand
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
         builder.AddWidgetify();
+        if (clusterInstance is not null)
+        {
+            // The leader decides on the fleet's read path, not on its own alone: the service's per-second feed is wrapped by
+            // one that also publishes it and combines it with the other instances' (Cluster/Autoscaling/FleetSignalSource).
+            var fleet = Cluster.ClusterOptions.FromEnvironment();
+            var feed = builder.Services.Last(d => d.ServiceType == typeof(IReadPathSignalSource));
+            builder.Services.Remove(feed);
+            builder.Services.AddSingleton(sp => new Cluster.Autoscaling.FleetSignalSource(
+                (IReadPathSignalSource)feed.ImplementationFactory!(sp), sp.GetRequiredService<ScalingInstance>().ControlConnection, clusterInstance,
+                fleet.StandbyPollInterval, TimeProvider.System, sp.GetRequiredService<ILogger<Cluster.Autoscaling.FleetSignalSource>>()));
+            builder.Services.AddSingleton<IReadPathSignalSource>(sp => sp.GetRequiredService<Cluster.Autoscaling.FleetSignalSource>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Cluster.Autoscaling.FleetSignalSource>());
+        }
         await using var app = builder.Build();
         app.UseWidgetify();
 

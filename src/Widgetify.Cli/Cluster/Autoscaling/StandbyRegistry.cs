@@ -13,6 +13,8 @@ namespace Widgetify.Cli.Cluster.Autoscaling;
 /// removed and made again under the same name is another row.</item>
 /// <item><c>widgetify_fleet_standby_drains</c>: one row per instance that has taken a leaving standby out of its router and
 /// let its reads finish; the coordinator stops the server when every running instance has written one (or a bound passed).</item>
+/// <item><c>widgetify_fleet_signals</c>: each instance's last seconds of read-path signals, so that the leader decides on
+/// the fleet's (<see cref="FleetSignalSource"/>).</item>
 /// </list>
 /// Why tables and not signals or files: the instances already hold a connection to the primary, the coordinator owns it, the
 /// rows survive any one process's restart, and a polled table needs no new channel. The rows carry no password: an
@@ -49,6 +51,10 @@ internal sealed class StandbyRegistry(NpgsqlDataSource dataSource)
             reads_left integer     NOT NULL,
             drained_at timestamptz NOT NULL DEFAULT clock_timestamp(),
             PRIMARY KEY (standby_id, instance));
+        CREATE TABLE IF NOT EXISTS widgetify_fleet_signals (
+            instance   text        PRIMARY KEY,
+            updated_at timestamptz NOT NULL,
+            seconds    jsonb       NOT NULL);
         """;
 
     /// <summary>Creates the tables unless they exist; run by the coordinator as the schema's owner (the instances' role may
