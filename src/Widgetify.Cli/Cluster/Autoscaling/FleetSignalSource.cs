@@ -21,8 +21,11 @@ internal sealed partial class FleetSignalSource(
     IReadPathSignalSource own, NpgsqlDataSource control, string instanceName, TimeSpan interval, TimeProvider timeProvider,
     ILogger<FleetSignalSource> logger) : BackgroundService, IReadPathSignalSource
 {
-    /// <summary>Another instance's second counts for one of ours when their times are at most this far apart.</summary>
-    internal static readonly TimeSpan Match = TimeSpan.FromMilliseconds(1000);
+    /// <summary>Another instance's second counts for one of ours when their times are at most this far apart. Not less:
+    /// the law takes in each of the leader's seconds as soon as it is measured, when the others' second of the same time
+    /// is still on its way (published within an exchange interval, read within the next one), so their latest second,
+    /// up to about two intervals older, stands for it. A surge's end reaches the leader that much later.</summary>
+    internal static readonly TimeSpan Match = TimeSpan.FromSeconds(3);
 
     /// <summary>An instance whose row is older than this is gone or stuck: its seconds no longer count.</summary>
     private static readonly TimeSpan Stale = TimeSpan.FromSeconds(5);
