@@ -546,7 +546,7 @@ internal sealed partial class Fleet : IDisposable
             """);
     }
 
-    private string DescribeAutoscaler() => _settings.MaxReplicas is { } max
+    private string DescribeAutoscaler() => _settings.MaxReplicas is { } max && max > _settings.Replicas
         ? string.Create(CultureInfo.InvariantCulture,
             $"on: {_settings.Replicas} to {max} standbys (the instance holding the lease decides; this process adds and removes them); decisions at {Url}/api/scaling")
         : "off (--max-replicas K above --replicas turns it on)";
