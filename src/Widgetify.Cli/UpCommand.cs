@@ -17,6 +17,7 @@ using Widgetify.Postgres.Standbys;
 using Widgetify.Postgres.Supervision;
 using Widgetify.Scaling;
 using Widgetify.Scaling.Providers;
+using Widgetify.Scaling.Signals;
 
 namespace Widgetify.Cli;
 
@@ -188,6 +189,22 @@ internal static class UpCommand
                 local, services.GetRequiredService<ReadReplicas>(), loggerFactory.CreateLogger<LocalReplicaProvider>()));
         }
 
+        if (clusterInstance is not null)
+        {
+            // A fleet's instance follows its coordinator's registry of standbys, and its autoscaler (when this instance
+            // leads) hands actions to the coordinator, which alone runs PostgreSQL servers (Cluster/Autoscaling).
+            var fleet = Cluster.ClusterOptions.FromEnvironment();
+            var primaryConnectionString = database.ConnectionString;
+            builder.Services.AddSingleton(sp => new Cluster.Autoscaling.StandbyRegistry(sp.GetRequiredService<ScalingInstance>().ControlConnection));
+            builder.Services.AddSingleton(sp => new Cluster.Autoscaling.FleetStandbyWatcher(
+                sp.GetRequiredService<Cluster.Autoscaling.StandbyRegistry>(), sp.GetRequiredService<ReadReplicas>(), primaryConnectionString, clusterInstance,
+                fleet.StandbyPollInterval, TimeProvider.System, sp.GetRequiredService<ILogger<Cluster.Autoscaling.FleetStandbyWatcher>>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Cluster.Autoscaling.FleetStandbyWatcher>());
+            builder.Services.AddKeyedSingleton<IReplicaProvider>(ReplicaProviderKind.Local, (sp, _) => new Cluster.Autoscaling.FleetReplicaProvider(
+                sp.GetRequiredService<Cluster.Autoscaling.StandbyRegistry>(), sp.GetRequiredService<Cluster.Autoscaling.FleetStandbyWatcher>().ReconcileOnceAsync, clusterInstance,
+                fleet.ScalingActionTimeout, TimeProvider.System));
+        }
+
         // Defaults that need the data folder and the port; settings made in appsettings.json or the environment win.
         DefaultSetting(builder.Configuration, settings, "Monitoring:Incidents:PostmortemDirectory", postmortems);
         // An incident opened while the database is down survives a stop before it is back: kept here, written at the next start.
@@ -213,6 +230,19 @@ internal static class UpCommand
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
         builder.AddWidgetify();
+        if (clusterInstance is not null)
+        {
+            // The leader decides on the fleet's read path, not on its own alone: the service's per-second feed is wrapped by
+            // one that also publishes it and combines it with the other instances' (Cluster/Autoscaling/FleetSignalSource).
+            var fleet = Cluster.ClusterOptions.FromEnvironment();
+            var feed = builder.Services.Last(d => d.ServiceType == typeof(IReadPathSignalSource));
+            builder.Services.Remove(feed);
+            builder.Services.AddSingleton(sp => new Cluster.Autoscaling.FleetSignalSource(
+                (IReadPathSignalSource)feed.ImplementationFactory!(sp), sp.GetRequiredService<ScalingInstance>().ControlConnection, clusterInstance,
+                fleet.StandbyPollInterval, TimeProvider.System, sp.GetRequiredService<ILogger<Cluster.Autoscaling.FleetSignalSource>>()));
+            builder.Services.AddSingleton<IReadPathSignalSource>(sp => sp.GetRequiredService<Cluster.Autoscaling.FleetSignalSource>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Cluster.Autoscaling.FleetSignalSource>());
+        }
         await using var app = builder.Build();
         app.UseWidgetify();
 

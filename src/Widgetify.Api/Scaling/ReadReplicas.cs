@@ -5,7 +5,8 @@ using Widgetify.Scaling.Signals;
 namespace Widgetify.Api.Scaling;
 
 /// <summary>The standbys this instance reads from, as a host that runs them sees them: <c>widgetify up</c>'s local
-/// replica provider adds the standby it has just made and drains the one it is about to stop. Also the count by state
+/// replica provider adds the standby it has just made and drains the one it is about to stop; a <c>cluster up</c>
+/// instance follows its coordinator's registry of standbys the same way. Also the count by state
 /// behind the <c>widgetify_replicas</c> gauge and the autoscaler's replica count.</summary>
 public sealed class ReadReplicas : IReplicaStateSource
 {
@@ -26,6 +27,11 @@ public sealed class ReadReplicas : IReplicaStateSource
     /// <returns>Reads still running when the wait ended; -1 when no standby has that name.</returns>
     public Task<int> DrainAsync(string name, TimeSpan timeout, CancellationToken cancellationToken) =>
         dataSources.Router.DrainAsync(name, timeout, cancellationToken);
+
+    /// <summary>The standbys this instance reads from now (name, address, state), in the order they were added: what a
+    /// host that follows a registry of standbys compares it with.</summary>
+    /// <returns>A snapshot.</returns>
+    public IReadOnlyList<ReadServerStatus> Standbys() => dataSources.Router.StandbyStatuses();
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<ReplicaState, int> CountByState() =>

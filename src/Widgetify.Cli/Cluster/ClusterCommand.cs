@@ -39,11 +39,16 @@ internal static class ClusterCommand
         });
         var maxReplicas = new Option<int?>("--max-replicas")
         {
-            Description = "Not available with 'cluster up' yet (the autoscaler's local provider runs standbys inside one 'up' process); use 'up --max-replicas'.",
+            Description = "Turns the read-replica autoscaler on: it keeps between --replicas and this many standbys (at most 8). It runs in " +
+                "the instance holding its lease, and this process adds and removes the standbys it asks for; every instance follows them (docs/scaling.md).",
         };
-        maxReplicas.Validators.Add(r => r.AddError(
-            "--max-replicas is not supported by 'cluster up' yet: the read-replica autoscaler's local provider adds standbys as children of one " +
-            "'up' process, which a fleet's instances are not. Run the fleet with a fixed --replicas, or one instance with './widgetify up --max-replicas'."));
+        maxReplicas.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 0 or > 8)
+            {
+                r.AddError("--max-replicas must be from 0 to 8.");
+            }
+        });
         var port = PortOption("--port", "HAProxy's plain-HTTP port on 127.0.0.1.", 8080);
         var tlsPort = new Option<int?>("--tls-port") { Description = $"HAProxy's TLS port on 127.0.0.1 (default --port + {TlsPortOffset})." };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (chain) for the TLS port; default: a self-signed one made under <data-dir>/cluster/." };
@@ -69,6 +74,11 @@ internal static class ClusterCommand
                 }
             }
 
+            if (r.GetValue(maxReplicas) is { } max && max < r.GetValue(replicas))
+            {
+                r.AddError($"--max-replicas ({max}) must be at least --replicas ({r.GetValue(replicas)}).");
+            }
+
             var tls = r.GetValue(tlsPort) ?? r.GetValue(port) + TlsPortOffset;
             if (tls is < 1 or > 65535 || tls == r.GetValue(port))
             {
@@ -80,7 +90,10 @@ internal static class ClusterCommand
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
             var settings = new FleetSettings(
                 parse.GetValue(dataDir)!, parse.GetValue(instances), parse.GetValue(replicas), parse.GetValue(port),
-                parse.GetValue(tlsPort) ?? parse.GetValue(port) + TlsPortOffset, parse.GetValue(widgets), parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+                parse.GetValue(tlsPort) ?? parse.GetValue(port) + TlsPortOffset, parse.GetValue(widgets), parse.GetValue(tlsCert), parse.GetValue(tlsKey))
+            {
+                MaxReplicas = parse.GetValue(maxReplicas),
+            };
             _ = Fleet.HaproxyBinary();
             using var fleet = new Fleet(settings, ClusterOptions.FromEnvironment(), TimeProvider.System, loggerFactory.CreateLogger("widgetify.cluster"));
             return await fleet.RunAsync(cancellationToken);

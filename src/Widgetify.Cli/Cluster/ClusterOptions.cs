@@ -44,6 +44,27 @@ public sealed class ClusterOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan SlowStart { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often, with <c>--max-replicas</c> or <c>--replicas</c>, the coordinator reconciles its standbys with the
+    /// autoscaler's ask and the instances read its registry of standbys: a standby made or leaving reaches every instance's
+    /// reads within about this long.</summary>
+    /// <value>Default 1 s; range 100 ms to 10 s.</value>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
+    public TimeSpan StandbyPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a leaving standby waits for every running instance to say it drained it before the coordinator
+    /// stops it anyway (an instance that hangs or cannot reach the database must not keep a server forever; a read still
+    /// on it then fails over to another server). Above the instances' own drain bound (30 s) plus a poll, so that a
+    /// healthy instance always finishes first.</summary>
+    /// <value>Default 45 s; range 1 s to 10 min.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan StandbyDrainBound { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>How long the leader's provider waits for the coordinator to answer an ask (a standby made with a base
+    /// backup of the primary, or drained by every instance and stopped) before it counts the attempt failed.</summary>
+    /// <value>Default 10 min; range 10 s to 2 h.</value>
+    [Range(typeof(TimeSpan), "00:00:10", "02:00:00")]
+    public TimeSpan ScalingActionTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The options in this process's environment, validated.</summary>
     /// <exception cref="InvalidOperationException">A setting is out of range; the message names it.</exception>
     internal static ClusterOptions FromEnvironment()

@@ -38,7 +38,9 @@ internal static class ClusterStatus
             i.Pid is { } pid && ClusterState.IsAlive(pid) ? await ReadinessAsync(http, i.Port, cancellationToken) : "stopped",
             shares.Shares is { } granted && granted.TryGetValue(ClusterInstances.ApplicationName(i.Name), out var share) ? share : null,
             i.Restarts)));
-        var servers = state.Servers.Select(s => new ServerStatus(s.Name, s.Role, PostmasterPid(s.DataDirectory), s.Port, Accepts(s.Port) ? "running" : "down")).ToList();
+        var servers = ServersOf(state, shares.Standbys)
+            .Select(s => new ServerStatus(s.Record.Name, s.Record.Role, PostmasterPid(s.Record.DataDirectory), s.Record.Port, Accepts(s.Record.Port) ? "running" : "down", s.Rotation))
+            .ToList();
 
         IReadOnlyList<BalancedServer> backends = [];
         string balancerState;
@@ -71,9 +73,23 @@ internal static class ClusterStatus
         }
     }
 
-    /// <summary>Each live lease's granted connections by instance (application) name, and the budget they share, read as
-    /// the runtime role; null with the reason when PostgreSQL cannot be reached.</summary>
-    private static async Task<(Dictionary<string, int>? Shares, int? Budget, string? Why)> ReadSharesAsync(
+    /// <summary>The primary, then the standbys of the coordinator's registry with their rotation (serving, leaving): the
+    /// autoscaler changes them while the fleet runs. cluster.json's own list when the registry cannot be read.</summary>
+    private static IEnumerable<(ServerRecord Record, string? Rotation)> ServersOf(ClusterState state, IReadOnlyList<(string Name, int Port, string Rotation)>? registry)
+    {
+        if (registry is null || state.Servers.FirstOrDefault(s => s.Role == "primary") is not { } primary)
+        {
+            return state.Servers.Select(s => (s, (string?)null));
+        }
+
+        return [(primary, null), .. registry.Select(r => (new ServerRecord(
+            r.Name, "standby", r.Port, primary.DataDirectory is { } root ? Path.Combine(root, "standbys", r.Name) : null), (string?)r.Rotation))];
+    }
+
+    /// <summary>Each live lease's granted connections by instance (application) name, the budget they share, and the
+    /// registry of standbys (null when the fleet predates it), read as the runtime role; null with the reason when
+    /// PostgreSQL cannot be reached.</summary>
+    private static async Task<(Dictionary<string, int>? Shares, int? Budget, string? Why, IReadOnlyList<(string Name, int Port, string Rotation)>? Standbys)> ReadSharesAsync(
         string dataDirectory, int reservedForOtherClients, CancellationToken cancellationToken)
     {
         try
@@ -100,11 +116,32 @@ internal static class ClusterStatus
                 }
             }
 
-            return (shares, await BudgetAsync(connection, reservedForOtherClients, cancellationToken), null);
+            var budget = await BudgetAsync(connection, reservedForOtherClients, cancellationToken);
+            return (shares, budget, null, await ReadRegistryAsync(connection, cancellationToken));
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {
-            return (null, null, $"connection shares unknown: {ex.Message}");
+            return (null, null, $"connection shares unknown: {ex.Message}", null);
+        }
+    }
+
+    private static async Task<IReadOnlyList<(string Name, int Port, string Rotation)>?> ReadRegistryAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand($"SELECT name, port, state FROM {Autoscaling.StandbyRegistry.StandbysTable} ORDER BY name", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var standbys = new List<(string, int, string)>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                standbys.Add((reader.GetString(0), reader.GetInt32(1), reader.GetString(2)));
+            }
+
+            return standbys;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return null; // a fleet started before the registry: cluster.json's list
         }
     }
 
@@ -168,10 +205,10 @@ internal static class ClusterStatus
 
         text.AppendLine(CultureInfo.InvariantCulture, $"connection budget {report.Budget?.ToString(CultureInfo.InvariantCulture) ?? "?"}{(report.SharesUnknown is { } why ? $" ({why})" : "")}");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"SERVER",-14} {"ROLE",-8} {"PID",-8} {"PORT",-6} STATE");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"SERVER",-14} {"ROLE",-8} {"PID",-8} {"PORT",-6} {"STATE",-8} ROTATION");
         foreach (var s in report.Servers)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{s.Name,-14} {s.Role,-8} {s.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} {s.Port,-6} {s.State}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{s.Name,-14} {s.Role,-8} {s.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} {s.Port,-6} {s.State,-8} {s.Rotation ?? "-"}");
         }
 
         text.AppendLine();
@@ -186,7 +223,10 @@ internal sealed record StatusReport(
 
 internal sealed record InstanceStatus(string Name, int? Pid, int Port, string State, int? BudgetShare, int Restarts);
 
-internal sealed record ServerStatus(string Name, string Role, int? Pid, int Port, string State);
+/// <summary>One PostgreSQL server; <c>rotation</c> is a standby's place in the coordinator's registry: <c>serving</c>
+/// (every instance reads from it) or <c>leaving</c> (being drained before the autoscaler's scale-in stops it); null for the
+/// primary.</summary>
+internal sealed record ServerStatus(string Name, string Role, int? Pid, int Port, string State, string? Rotation);
 
 internal sealed record BalancerStatus(int? Pid, string Url, string TlsUrl, string State, string Config, IReadOnlyList<BackendStatus> Servers);
 

@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Widgetify.Api;
 using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
+using Widgetify.Cli.Cluster.Autoscaling;
 using Widgetify.Postgres;
 using Widgetify.Postgres.Supervision;
 
@@ -36,6 +38,9 @@ internal sealed partial class Fleet : IDisposable
     private FleetProcess? _balancer;
     private long? _balancerExitedAt;
     private TimeSpan _balancerPause;
+    private readonly Lock _stateLock = new();
+    private ServerRecord? _primary;
+    private string? _standbysFolder;
     private IReadOnlyList<ServerRecord> _servers = [];
     private IReadOnlyDictionary<string, string> _instanceEnvironment = new Dictionary<string, string>();
 
@@ -94,10 +99,25 @@ internal sealed partial class Fleet : IDisposable
             // Once, before any instance: five instances migrating at once would only queue on the migrations' lock.
             await database.MigrateAsOwnerAsync(stopping.Token);
             var cluster = database.Cluster!;
-            _servers = [new ServerRecord("primary", "primary", cluster.Port, cluster.DataDirectory),
-                .. standbys.Streaming.Select(s => new ServerRecord(s.Name, "standby", s.Port, s.DataDirectory))];
+            _primary = new ServerRecord("primary", "primary", cluster.Port, cluster.DataDirectory);
+            _servers = [_primary, .. standbys.Streaming.Select(s => new ServerRecord(s.Name, "standby", s.Port, s.DataDirectory))];
             _instanceEnvironment = InstanceEnvironment(standbys.Streaming.Select(s => (s.Name, s.AppConnectionString)));
             var certificate = SelfSignedCertificate.Ensure(_folder, _settings.TlsCertFile, _settings.TlsKeyFile, _timeProvider);
+
+            // The registry of standbys every instance follows, written before any instance starts: an instance reads it at
+            // once and drains whatever standby it names no longer.
+            await StandbyRegistry.EnsureCreatedAsync(database.MigrationConnectionString!, stopping.Token);
+            await using var registrySource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(database.ConnectionString)
+            {
+                ApplicationName = "widgetify-cluster",
+                MaxPoolSize = 2,
+            }.ConnectionString).Build();
+            var registry = new StandbyRegistry(registrySource);
+            var reconciler = new StandbyReconciler(
+                registry, database.Standbys!, LiveInstances, _settings.Replicas, _settings.MaxReplicas, _options, _timeProvider, _logger);
+            _standbysFolder = database.Standbys!.StandbysDirectory;
+            reconciler.Changed += OnStandbysChanged;
+            await registry.ResetAsync(reconciler.Running(), stopping.Token);
 
             await StartInstancesAsync(database, stopping.Token);
             await StartBalancerAsync(certificate, stopping.Token);
@@ -108,9 +128,11 @@ internal sealed partial class Fleet : IDisposable
             var postgres = cluster.OwnsServer
                 ? new ServerSupervisor(cluster, database.Standbys, _timeProvider, _logger).RunAsync(supervising.Token)
                 : Task.CompletedTask;
+            var reconciling = reconciler.RunAsync(supervising.Token);
             await SuperviseAsync(stopping.Token);
             await supervising.CancelAsync();
             await postgres;
+            await reconciling;
             return 0;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -128,6 +150,18 @@ internal sealed partial class Fleet : IDisposable
             LogStopRequested(_logger, context.Signal);
             stopping.Cancel();
         }
+    }
+
+    /// <summary>The instances whose process runs now: the ones a leaving standby waits for.</summary>
+    private HashSet<string> LiveInstances() =>
+        _slots.Where(s => s.Process is { HasExited: false }).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>cluster.json follows the registry, so 'cluster status' lists the servers even when PostgreSQL cannot be read.</summary>
+    private void OnStandbysChanged(IReadOnlyList<RegisteredStandby> standbys)
+    {
+        _servers = [_primary!, .. standbys.Select(s => new ServerRecord(
+            s.Name, "standby", s.Port, Path.Combine(_standbysFolder!, s.Name)))];
+        WriteState();
     }
 
     /// <summary>Settings every instance runs with, in its environment (settings given to 'cluster up' in the environment
@@ -210,6 +244,12 @@ internal sealed partial class Fleet : IDisposable
             "--data-dir", Path.GetFullPath(_settings.DataDirectory),
             "--port", slot.Port.ToString(CultureInfo.InvariantCulture), "--demo-widgets", demoWidgets.ToString(CultureInfo.InvariantCulture),
         ]);
+        if (_settings.MaxReplicas is { } max)
+        {
+            // The autoscaler's bounds: it runs in the instances (one leads), and hands its actions to this process.
+            command.AddRange(["--replicas", _settings.Replicas.ToString(CultureInfo.InvariantCulture), "--max-replicas", max.ToString(CultureInfo.InvariantCulture)]);
+        }
+
         slot.Process?.Dispose();
         slot.Process = FleetProcess.Start(Path.Combine(_folder, "logs", slot.Name + ".log"), _instanceEnvironment, command);
         slot.CrashedAt = null;
@@ -444,7 +484,16 @@ internal sealed partial class Fleet : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private void WriteState(Slot? exited = null) => new ClusterState
+    private void WriteState(Slot? exited = null)
+    {
+        // The supervision loop and the standby reconciler both write it; one temporary file, so one at a time.
+        lock (_stateLock)
+        {
+            State(exited).Write(_settings.DataDirectory);
+        }
+    }
+
+    private ClusterState State(Slot? exited) => new()
     {
         CoordinatorPid = Environment.ProcessId,
         Url = Url,
@@ -455,7 +504,7 @@ internal sealed partial class Fleet : IDisposable
         Instances = [.. _slots.Select(s => s == exited ? s.Record with { Pid = null } : s.Record)],
         Servers = _servers,
         ReservedForOtherClients = _reservedForOtherClients,
-    }.Write(_settings.DataDirectory);
+    };
 
     /// <summary>What the instances read for the budget's reserve: the same sources as theirs (appsettings.json beside the
     /// program, then the environment they inherit from this process).</summary>
@@ -486,6 +535,7 @@ internal sealed partial class Fleet : IDisposable
             {instances}
             {servers}
               database       {database.Describe()}
+              autoscaler     {DescribeAutoscaler()}
               demo API key   {demoKey}   (saved to {Path.Combine(_settings.DataDirectory, UpCommand.DemoKeyFile)})
               operator key   saved to {Path.Combine(_settings.DataDirectory, UpCommand.OperatorKeyFile)}   (not printed)
               status         ./widgetify cluster status --data-dir {_settings.DataDirectory}
@@ -495,6 +545,11 @@ internal sealed partial class Fleet : IDisposable
             Ctrl-C stops HAProxy (softly: requests in flight finish), then the instances, then PostgreSQL. An instance that dies is started again.
             """);
     }
+
+    private string DescribeAutoscaler() => _settings.MaxReplicas is { } max && max > _settings.Replicas
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"on: {_settings.Replicas} to {max} standbys (the instance holding the lease decides; this process adds and removes them); decisions at {Url}/api/scaling")
+        : "off (--max-replicas K above --replicas turns it on)";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started instance {Name} (pid {Pid}) on 127.0.0.1:{Port}")]
     private static partial void LogInstanceStarted(ILogger logger, string name, int pid, int port);
@@ -555,4 +610,8 @@ internal sealed partial class Fleet : IDisposable
 
 /// <summary>What the operator asked 'cluster up' for.</summary>
 internal sealed record FleetSettings(
-    string DataDirectory, int Instances, int Replicas, int Port, int TlsPort, int DemoWidgets, string? TlsCertFile, string? TlsKeyFile);
+    string DataDirectory, int Instances, int Replicas, int Port, int TlsPort, int DemoWidgets, string? TlsCertFile, string? TlsKeyFile)
+{
+    /// <summary>--max-replicas: the autoscaler's upper bound; null when it is off.</summary>
+    public int? MaxReplicas { get; init; }
+}

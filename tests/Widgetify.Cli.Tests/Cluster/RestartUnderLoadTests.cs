@@ -258,7 +258,7 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
 
         internal RunningCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
 
-        public async Task InitializeAsync() => _cluster = await RunningCluster.StartAsync(2, new Dictionary<string, string>(), Widgets);
+        public async Task InitializeAsync() => _cluster = await RunningCluster.StartAsync(2, new Dictionary<string, string>(), "--demo-widgets", Widgets.ToString(CultureInfo.InvariantCulture));
 
         public Task DisposeAsync()
         {

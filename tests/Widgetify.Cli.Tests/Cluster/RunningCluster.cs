@@ -46,16 +46,19 @@ internal sealed class RunningCluster : IDisposable
 
     public HaproxyAdmin Balancer => new(State.BalancerSocket);
 
-    public static CliProcess Launch(TempDataDir dataDir, int instances, int port, int tlsPort, IReadOnlyDictionary<string, string> environment, int demoWidgets = 5) =>
-        CliProcess.Start(environment, "cluster", "up", "--instances", instances.ToString(CultureInfo.InvariantCulture), "--data-dir", dataDir.Path,
+    public static CliProcess Launch(TempDataDir dataDir, int instances, int port, int tlsPort, IReadOnlyDictionary<string, string> environment, params string[] more) =>
+        CliProcess.Start(environment, [
+            "cluster", "up", "--instances", instances.ToString(CultureInfo.InvariantCulture), "--data-dir", dataDir.Path,
             "--port", port.ToString(CultureInfo.InvariantCulture), "--tls-port", tlsPort.ToString(CultureInfo.InvariantCulture),
-            "--demo-widgets", demoWidgets.ToString(CultureInfo.InvariantCulture));
+            .. more.Contains("--demo-widgets") ? more : ["--demo-widgets", "5", .. more]]);
 
-    public static async Task<RunningCluster> StartAsync(int instances, IReadOnlyDictionary<string, string> environment, int demoWidgets = 5)
+    /// <summary>Starts a fleet; <paramref name="more"/> are further options of 'cluster up' (--replicas, --max-replicas,
+    /// --demo-widgets, which is 5 unless given).</summary>
+    public static async Task<RunningCluster> StartAsync(int instances, IReadOnlyDictionary<string, string> environment, params string[] more)
     {
         var dataDir = new TempDataDir();
         var (port, tlsPort) = (CliProcess.FreePort(), CliProcess.FreePort());
-        var process = Launch(dataDir, instances, port, tlsPort, environment, demoWidgets);
+        var process = Launch(dataDir, instances, port, tlsPort, environment, more);
         try
         {
             await process.WaitForOutputAsync("Widgetify cluster is up", StartBound);

@@ -1,0 +1,156 @@
+using Widgetify.Cli.Cluster.Autoscaling;
+using Widgetify.Scaling.Law;
+using Widgetify.Scaling.Providers;
+using Widgetify.Testing;
+
+namespace Widgetify.Cli.Tests.Cluster.Autoscaling;
+
+/// <summary>One real PostgreSQL for the hand-over's tables; each test has a database of its own.</summary>
+public sealed class HandOverDatabase() : SharedPostgres(maxConnections: 30);
+
+/// <summary>The leader's side of the hand-over against the real tables, with the test standing in for 'cluster up': the
+/// ask is written, the answer becomes the attempt's result, and the wait is bounded.</summary>
+public sealed class FleetReplicaProviderTests(HandOverDatabase postgres) : IClassFixture<HandOverDatabase>, IAsyncLifetime
+{
+    private static readonly TimeSpan ActionTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+    private ScratchDatabase? _database;
+    private int _routerRounds;
+
+    private ScratchDatabase Database => _database!;
+
+    private StandbyRegistry Registry => new(Database.DataSource);
+
+    public async Task InitializeAsync()
+    {
+        _database = await postgres.NewDatabaseAsync();
+        await StandbyRegistry.EnsureCreatedAsync(Database.ConnectionString, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await Database.DisposeAsync();
+
+    [Fact]
+    public async Task ApplyAsync_CoordinatorAddsAndAnswers_SucceedsWithPasswordFreeEndpointsAfterFollowingTheRegistry()
+    {
+        var provider = Provider(TimeProvider.System);
+
+        var applying = provider.ApplyAsync(Action(ScalingDirection.Out, 1), CancellationToken.None);
+        var asked = await PendingAskAsync();
+        asked.Desired.ShouldBe(1);
+        asked.RequestedBy.ShouldBe("api-1");
+        await Registry.AddAsync("standby-1", "127.0.0.1", 54321, CancellationToken.None);
+        await Registry.CompleteAsync(asked.RequestId, true, "added standby-1 on 127.0.0.1:54321; 1 standby(s) serving", CancellationToken.None);
+        var result = await applying.WaitAsync(Bound);
+
+        result.Succeeded.ShouldBeTrue(result.Message);
+        result.Message.ShouldContain("added standby-1");
+        var endpoint = result.Endpoints.ShouldNotBeNull().ShouldHaveSingleItem();
+        endpoint.Name.ShouldBe("standby-1");
+        endpoint.ConnectionString.ShouldContain("Port=54321");
+        endpoint.ConnectionString.ShouldNotContain("Password", Case.Insensitive);
+        _routerRounds.ShouldBe(1, "the leader's router follows the registry before the action ends");
+        result.Replicas.ShouldBeNull("the router sees each standby, so a standby that dies later is still noticed");
+    }
+
+    [Fact]
+    public async Task ApplyAsync_CoordinatorRefuses_FailsWithItsReason()
+    {
+        var provider = Provider(TimeProvider.System);
+
+        var applying = provider.ApplyAsync(Action(ScalingDirection.Out, 3), CancellationToken.None);
+        var asked = await PendingAskAsync();
+        await Registry.CompleteAsync(asked.RequestId, false, "asked for 3 standbys, outside this fleet's bounds (0 to 2)", CancellationToken.None);
+        var result = await applying.WaitAsync(Bound);
+
+        result.Succeeded.ShouldBeFalse();
+        result.Message.ShouldContain("outside this fleet's bounds");
+        _routerRounds.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_NoAnswerWithinTheTimeout_FailsNamingTheSetting()
+    {
+        var clock = new TimerCountingFakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var provider = Provider(clock);
+
+        var applying = provider.ApplyAsync(Action(ScalingDirection.Out, 1), CancellationToken.None);
+        await PendingAskAsync();
+        // Each poll waits on the fake clock: once it waits, move the clock one poll on, until the provider gives up.
+        var polls = (int)(ActionTimeout / FleetReplicaProvider.PollInterval);
+        for (var i = 0; i <= polls && !applying.IsCompleted; i++)
+        {
+            await BoundedWait.UntilAsync(() => applying.IsCompleted || clock.ArmedTimers > 0, () => $"poll {i}", "the provider waited for its next poll", Bound);
+            clock.Advance(FleetReplicaProvider.PollInterval);
+        }
+
+        var result = await applying.WaitAsync(Bound);
+        result.Succeeded.ShouldBeFalse();
+        result.Message.ShouldContain("ScalingActionTimeout");
+    }
+
+    [Fact]
+    public async Task ApplyAsync_LaterAskBeforeTheAnswer_FailsAsSuperseded()
+    {
+        var provider = Provider(TimeProvider.System);
+
+        var applying = provider.ApplyAsync(Action(ScalingDirection.Out, 1), CancellationToken.None);
+        await PendingAskAsync();
+        await Registry.RequestAsync(0, "api-2", CancellationToken.None);
+        var result = await applying.WaitAsync(Bound);
+
+        result.Succeeded.ShouldBeFalse();
+        result.Message.ShouldContain("superseded");
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ReplaceWhileEveryRegisteredStandbyServes_FailsWithoutAsking()
+    {
+        await Registry.AddAsync("standby-1", "127.0.0.1", 54321, CancellationToken.None);
+        var provider = Provider(TimeProvider.System);
+
+        var result = await provider.ApplyAsync(Action(ScalingDirection.Replace, 1), CancellationToken.None);
+
+        result.Succeeded.ShouldBeFalse();
+        result.Message.ShouldContain("Nothing to replace");
+        (await Registry.ReadRequestAsync(CancellationToken.None)).ShouldBeNull("nothing was asked of the coordinator");
+    }
+
+    [Fact]
+    public async Task AckDrainedAsync_OfAnIncarnationThatIsGone_RecordsNothingForItsSuccessor()
+    {
+        await Registry.AddAsync("standby-1", "127.0.0.1", 54321, CancellationToken.None);
+        var first = (await Registry.ReadStandbysAsync(CancellationToken.None)).Single();
+        await Registry.MarkLeavingAsync("standby-1", DateTimeOffset.UnixEpoch, CancellationToken.None);
+        await Registry.RemoveAsync("standby-1", CancellationToken.None);
+        await Registry.AddAsync("standby-1", "127.0.0.1", 54322, CancellationToken.None);
+
+        await Registry.AckDrainedAsync(first.Id, "api-1", 0, CancellationToken.None);
+
+        var second = (await Registry.ReadStandbysAsync(CancellationToken.None)).Single();
+        second.Id.ShouldNotBe(first.Id);
+        second.DrainedBy.ShouldBeEmpty("a late acknowledgement of the old standby-1 must not let the new one be stopped");
+    }
+
+    private FleetReplicaProvider Provider(TimeProvider clock) => new(
+        Registry, _ => { _routerRounds++; return Task.CompletedTask; }, "api-1", ActionTimeout, clock);
+
+    private async Task<ScalingRequest> PendingAskAsync()
+    {
+        ScalingRequest? asked = null;
+        await BoundedWait.UntilAsync(
+            async () => (asked = await Registry.ReadRequestAsync(CancellationToken.None)) is { Pending: true },
+            () => $"ask: {asked}", "the provider wrote its ask", Bound);
+        return asked!;
+    }
+
+    private static ScalingAction Action(ScalingDirection direction, int desired) => new()
+    {
+        Direction = direction,
+        CurrentReplicas = desired - 1,
+        DesiredReplicas = desired,
+        MinReplicas = 0,
+        MaxReplicas = 2,
+        Reason = "test",
+        At = DateTimeOffset.UnixEpoch,
+    };
+}
