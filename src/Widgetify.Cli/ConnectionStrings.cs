@@ -5,7 +5,24 @@ namespace Widgetify.Cli;
 /// <summary>Accepts both connection string forms operators use: Npgsql's key=value and postgres:// URLs.</summary>
 internal static class ConnectionStrings
 {
+    /// <summary>The Npgsql connection string of <paramref name="value"/> (--database-url).</summary>
+    /// <exception cref="CliFailureException">Neither form, or a keyword or setting Npgsql does not know: the message says
+    /// what to pass (Npgsql's own, "Format of the initialization string...", does not).</exception>
     public static string Normalize(string value)
+    {
+        try
+        {
+            return NormalizeCore(value);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliFailureException(
+                "'--database-url' is neither a postgres:// URL nor a connection string Npgsql accepts: pass " +
+                "postgres://user:password@host:port/database[?sslmode=require] or Host=HOST;Port=PORT;Database=DB;Username=USER.", ex);
+        }
+    }
+
+    private static string NormalizeCore(string value)
     {
         if (!value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
             && !value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))

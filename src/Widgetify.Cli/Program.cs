@@ -35,3 +35,16 @@ catch (Exception ex) when (ex is NpgsqlException or OptionsValidationException o
     await Console.Error.WriteLineAsync($"widgetify: {ex.Message}");
     return 1;
 }
+catch (CliFailureException ex)
+{
+    // Bad input a verb recognised (a --database-url that is no connection string): the message says what to pass.
+    await Console.Error.WriteLineAsync($"widgetify: {ex.Message}");
+    return 1;
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+{
+    // A path a verb could not read or write (--output naming an existing file, /proc, a folder without permission):
+    // .NET's message names the path and the reason.
+    await Console.Error.WriteLineAsync($"widgetify: {ex.Message} Choose another path, or check its permissions.");
+    return 1;
+}

@@ -13,6 +13,7 @@ using Widgetify.Api.Auth;
 using Widgetify.Api.Scaling;
 using Widgetify.Incidents.Lifecycle;
 using Widgetify.PoolReview.Applied;
+using Widgetify.Postgres;
 using Widgetify.Postgres.Standbys;
 using Widgetify.Postgres.Supervision;
 using Widgetify.Scaling;
@@ -140,12 +141,24 @@ internal static class UpCommand
         return command;
     }
 
+    private static string PortInUse(int port) =>
+        string.Create(CultureInfo.InvariantCulture, $"Port {port} on 127.0.0.1 is already in use. Stop what listens there or pass --port.");
+
     private static async Task<int> RunAsync(
         int port, string dataDir, string? databaseUrl, int replicas, int? maxReplicas, int demoWidgets, bool synchronous, string? backupDir, bool protectMetrics,
         string? clusterInstance, int? clusterCoordinator, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("widgetify");
+        // Before anything attaches to the database: an 'up' whose port another 'up' holds would otherwise take a
+        // connection-budget lease (halving the running instance's share until the lease expired) and fail only when
+        // Kestrel binds. The check at StartAsync below stays for the moment between this one and the bind.
+        if (!FreePort.IsFree(port))
+        {
+            await Console.Error.WriteLineAsync(PortInUse(port));
+            return 2;
+        }
+
         // A fleet's instance attaches to the PostgreSQL 'cluster up' runs and never starts one: a server it started would be
         // stopped when it stops, and the fleet's supervisor restarts PostgreSQL itself. With none running it fails, and the
         // fleet starts it again later.
@@ -264,7 +277,7 @@ internal static class UpCommand
         }
         catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
-            await Console.Error.WriteLineAsync($"Port {port} on 127.0.0.1 is already in use. Stop what listens there or pass --port.");
+            await Console.Error.WriteLineAsync(PortInUse(port));
             return 2;
         }
 

@@ -34,8 +34,10 @@ public sealed class ConnectionStringsTests
     [Theory]
     [InlineData("postgres://u@h/db?sslmode=sometimes")]
     [InlineData("NotAKeyword=1")]
-    public void Normalize_Invalid_ThrowsArgumentException(string value)
+    [InlineData("garbage://")]
+    public void Normalize_Invalid_ThrowsCliFailureSayingWhatToPass(string value)
     {
-        Should.Throw<ArgumentException>(() => ConnectionStrings.Normalize(value));
+        // Caught by Program.cs's top-level handler: one line, exit 1, no stack trace.
+        Should.Throw<CliFailureException>(() => ConnectionStrings.Normalize(value)).Message.ShouldContain("postgres://user:password@host");
     }
 }

@@ -120,7 +120,7 @@ public sealed class UpCommandTests
     }
 
     [Fact]
-    public async Task Up_PortInUse_ExitsWithMessageNamingPortOption()
+    public async Task Up_PortInUse_ExitsWithOneLineNamingPortOptionBeforeTouchingTheDatabase()
     {
         using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
@@ -132,7 +132,10 @@ public sealed class UpCommandTests
 
         exitCode.ShouldBe(2);
         up.StandardError.ShouldContain("--port");
+        up.StandardError.ShouldNotContain("   at ", Case.Sensitive, "one line, no stack trace");
         dataDir.RunningPostmasterPid().ShouldBeNull("a failed start must not leave PostgreSQL running");
+        // Checked before anything attaches to a database: no cluster made, so no connection-budget lease taken either.
+        Directory.Exists(Path.Combine(dataDir.Path, "pg")).ShouldBeFalse("the port is checked before the database is touched");
     }
 
     [Fact]

@@ -1,15 +1,18 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Data;
 using Widgetify.Api.Errors;
+using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Api.Auth;
 
 /// <summary>Authenticates <c>Authorization: Bearer &lt;api key&gt;</c>. Valid keys and refused ones are remembered
 /// (<see cref="ApiKeyCache"/>) so that neither a busy client nor a script repeating a bad key costs a database round
-/// trip per request.</summary>
+/// trip per request. A lookup that the database does not answer ends at the request's deadline, never later: see
+/// <see cref="LookupWithinDeadlineAsync"/>.</summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
@@ -17,7 +20,9 @@ internal sealed class ApiKeyAuthenticationHandler(
     TenantStore tenants,
     ApiKeyCache cache,
     ApiKeyUsage usage,
-    AuthMetrics metrics)
+    AuthMetrics metrics,
+    IOptions<WidgetifyOptions> options,
+    TimeProvider timeProvider)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -57,7 +62,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         else
         {
             var generation = cache.Generation;
-            var lookup = await tenants.LookupKeyAsync(key, Context.RequestAborted);
+            var lookup = await LookupWithinDeadlineAsync(key);
             metrics.Lookup(lookup.Rejection?.Reason.ToString().ToLowerInvariant() ?? "valid");
             if (lookup.Rejection is { } rejection)
             {
@@ -90,6 +95,39 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         await Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "This API key's role may not call this endpoint.");
+
+    /// <summary>Looks the key up, giving up at the request's deadline. Admission control gives an admitted request its
+    /// deadline (<see cref="RequestDeadline"/>); an operators' endpoint skips admission and has none, so the lookup gets
+    /// the read budget (<c>Widgetify:Admission:ReadTimeout</c>) of its own. The lookup is not merely handed the token: a
+    /// hung server (stopped, or a connection stuck in its start-up) may not honour a cancellation for the connect timeout
+    /// plus the command timeout, so the request stops waiting for it at the deadline and the lookup ends on its own.</summary>
+    private async Task<ApiKeyLookup> LookupWithinDeadlineAsync(string key)
+    {
+        var deadline = RequestDeadline.Of(Context);
+        var readTimeout = options.Value.Admission.ReadTimeout;
+        using var ownTimer = deadline is null ? new CancellationTokenSource(readTimeout, timeProvider) : null;
+        var expiry = deadline?.Token ?? ownTimer!.Token;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(Context.RequestAborted, expiry);
+        var lookup = tenants.LookupKeyAsync(key, linked.Token);
+        try
+        {
+            return await lookup.WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException ex) when (expiry.IsCancellationRequested)
+        {
+            // Still running: its failure, when it comes, is nobody's to handle; observed so it is not reported as unobserved.
+            _ = lookup.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (deadline is not null)
+            {
+                throw; // admission control answers its deadline's 503, with its Retry-After
+            }
+
+            // The exception handler answers a 503 "database unavailable" with Retry-After; the message goes to the log.
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                $"The API key's lookup did not finish within Widgetify:Admission:ReadTimeout ({readTimeout.TotalSeconds:0.###} s)."), ex);
+        }
+    }
 
     private AuthenticateResult Fail(string detail)
     {
