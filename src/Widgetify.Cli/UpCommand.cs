@@ -243,10 +243,13 @@ internal static class UpCommand
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
         builder.AddWidgetify();
-        if (clusterInstance is not null)
+        var scaling = new ScalingOptions();
+        builder.Configuration.GetSection(ScalingOptions.SectionName).Bind(scaling);
+        if (clusterInstance is not null && scaling.Enabled)
         {
             // The leader decides on the fleet's read path, not on its own alone: the service's per-second feed is wrapped by
             // one that also publishes it and combines it with the other instances' (Cluster/Autoscaling/FleetSignalSource).
+            // Only with the autoscaler on: without it nobody reads them, and every exchange takes the control connection.
             var fleet = Cluster.ClusterOptions.FromEnvironment();
             var feed = builder.Services.Last(d => d.ServiceType == typeof(IReadPathSignalSource));
             builder.Services.Remove(feed);

@@ -74,9 +74,12 @@ internal static class ClusterCommand
                 }
             }
 
-            if (r.GetValue(maxReplicas) is { } max && max < r.GetValue(replicas))
+            if (r.GetValue(maxReplicas) is { } max && max <= r.GetValue(replicas))
             {
-                r.AddError($"--max-replicas ({max}) must be at least --replicas ({r.GetValue(replicas)}).");
+                // Equal bounds leave the autoscaler off (Widgetify:Scaling:MaxReplicas must be above MinReplicas), and a banner
+                // that said "on: N to N" would not be true.
+                r.AddError($"--max-replicas ({max}) must be above --replicas ({r.GetValue(replicas)}) to turn the autoscaler on; " +
+                    "leave it out for a fixed number of standbys.");
             }
 
             var tls = r.GetValue(tlsPort) ?? r.GetValue(port) + TlsPortOffset;

@@ -55,7 +55,8 @@ public sealed class ClusterOptions
     /// stops it anyway (an instance that hangs or cannot reach the database must not keep a server forever; a read still
     /// on it then fails over to another server). Above the instances' own drain bound (30 s) plus a poll, so that a
     /// healthy instance always finishes first.</summary>
-    /// <value>Default 45 s; range 1 s to 10 min.</value>
+    /// <value>Default 45 s; range 1 s to 10 min, and at least the instances' 30 s drain plus two
+    /// <see cref="StandbyPollInterval"/>.</value>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan StandbyDrainBound { get; set; } = TimeSpan.FromSeconds(45);
 
@@ -92,6 +93,15 @@ public sealed class ClusterOptions
                 $"{SectionName}:SlowStart ({options.SlowStart}) must be 0 or at least {SlowStartSteps} times HealthCheckInterval " +
                 $"({options.HealthCheckInterval}): HAProxy raises a returning instance's weight once per check, so a shorter ramp is " +
                 "one step from nothing to everything. Raise it, or set it to 0 to turn the ramp off.");
+        }
+
+        var drainBoundFloor = Autoscaling.FleetStandbyWatcher.DrainTimeout + (2 * options.StandbyPollInterval);
+        if (options.StandbyDrainBound < drainBoundFloor)
+        {
+            throw new InvalidOperationException(
+                $"{SectionName}:StandbyDrainBound ({options.StandbyDrainBound}) must be at least {drainBoundFloor}: the instances' own " +
+                $"drain of a leaving standby ({Autoscaling.FleetStandbyWatcher.DrainTimeout}) plus two StandbyPollInterval, or a " +
+                "scale-in stops a standby while healthy instances still read from it. Raise it.");
         }
 
         return options;

@@ -78,7 +78,16 @@ public sealed class ClusterAutoscalingTests(ITestOutputHelper output)
             },
             () => $"standbys per instance: {seen}; coordinator: {Tail(cluster)}", "both instances served reads from standby-1", ScalingBound);
 
-        var decisions = (await ScalingAsync(operatorClient, instancePorts[0])).GetProperty("decisions").EnumerateArray().ToList();
+        // The routers can serve from standby-1 before the coordinator's answer reaches the leader (its next round, then the
+        // leader's next poll), so the decision is read once it is no longer pending.
+        var decisions = new List<JsonElement>();
+        await BoundedWait.UntilAsync(
+            async () =>
+            {
+                decisions = (await ScalingAsync(operatorClient, instancePorts[0])).GetProperty("decisions").EnumerateArray().ToList();
+                return decisions.Count > 0 && decisions.All(d => d.GetProperty("result").GetString() != "pending");
+            },
+            () => $"decisions: {string.Join(" | ", decisions)}", "the leader recorded the coordinator's answer", ScalingBound);
         output.WriteLine(string.Join("\n", decisions.Select(d => d.ToString())));
         var outDecision = decisions.ShouldHaveSingleItem();
         outDecision.GetProperty("direction").GetString().ShouldBe("out");

@@ -43,8 +43,10 @@ internal sealed partial class StandbyReconciler(
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Any failure, not only the database's: a loop that ended here would leave every later ask unanswered (each
+                // leader action waiting its whole ScalingActionTimeout) and a leaving standby running for the fleet's life.
                 LogRoundFailed(logger, ex.Message);
             }
         }
