@@ -55,6 +55,12 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
     /// <summary>The embedded cluster's local standbys, once <see cref="EnsureStandbysAsync"/> has run.</summary>
     public LocalStandbys? Standbys => _standbys;
 
+    /// <summary>The server setting the embedded cluster sets to the pool review's recommendation.</summary>
+    internal const string IdleInTransactionSetting = "idle_in_transaction_session_timeout";
+
+    /// <summary>A minute, in milliseconds: the pool review's recommended value.</summary>
+    internal const string IdleInTransactionMs = "60000";
+
     public static async Task<DatabaseTarget> OpenAsync(
         string? databaseUrl, string dataDirectory, ILogger logger, CancellationToken cancellationToken, string? backupDirectory = null, bool attachOnly = false)
     {
@@ -69,7 +75,11 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
             LogElsewhere(logger, why);
         }
 
-        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = clusterDirectory, BackupDirectory = backupDirectory, AttachOnly = attachOnly }, logger, cancellationToken);
+        var options = new PostgresClusterOptions { DataDirectory = clusterDirectory, BackupDirectory = backupDirectory, AttachOnly = attachOnly };
+        // What the pool review recommends (ServerParameterRules): a session left idle in a transaction is ended after a
+        // minute, releasing its locks and its connection slot. No Widgetify transaction waits on its client that long.
+        options.Settings[IdleInTransactionSetting] = IdleInTransactionMs;
+        var cluster = await PostgresCluster.StartAsync(options, logger, cancellationToken);
         return new DatabaseTarget(cluster.AppConnectionString, cluster);
     }
 

@@ -24,17 +24,22 @@ internal sealed class DemoData(TenantStore tenants, WidgetStore widgets, TimePro
 
     internal static IEnumerable<WidgetDraft> Generate(int count)
     {
-        string[] cities = ["Lisbon", "Nairobi", "Osaka", "Quito", "Tromsø", "Adelaide"];
+        // Each city with its IANA zone, so a clock named after a city shows that city's time.
+        (string Name, string TimeZone)[] cities =
+        [
+            ("Lisbon", "Europe/Lisbon"), ("Nairobi", "Africa/Nairobi"), ("Osaka", "Asia/Tokyo"),
+            ("Quito", "America/Guayaquil"), ("Tromsø", "Europe/Oslo"), ("Adelaide", "Australia/Adelaide"),
+        ];
         for (var i = 1; i <= count; i++)
         {
             var n = i.ToString("D5", CultureInfo.InvariantCulture);
-            var city = cities[i % cities.Length];
+            var (city, timeZone) = cities[i % cities.Length];
             yield return (i % 5) switch
             {
                 0 => new WidgetDraft($"Visitor counter {n}", "counter", """{"label":"visitors"}"""),
                 1 => new WidgetDraft($"Poll {n}", "poll", """{"question":"Tabs or spaces?","options":["Tabs","Spaces"]}"""),
                 2 => new WidgetDraft($"Banner {n}", "banner", """{"text":"Spring sale: 20% off","link":"https://example.com/sale"}"""),
-                3 => new WidgetDraft($"Clock {n} ({city})", "clock", """{"timeZone":"UTC"}"""),
+                3 => new WidgetDraft($"Clock {n} ({city})", "clock", $$"""{"timeZone":"{{timeZone}}"}"""),
                 _ => new WidgetDraft($"Weather {n} ({city})", "weather", $$"""{"location":"{{city}}"}"""),
             };
         }

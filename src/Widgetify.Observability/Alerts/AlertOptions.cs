@@ -42,11 +42,21 @@ public sealed class AlertOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan SpikeFor { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>ResponseTimeSpike: requests the window needs before its p99 means anything (with fewer, p99 is the
-    /// slowest single request); windows with fewer neither alert nor teach the baseline.</summary>
-    /// <value>Default 10; range 1 to 1,000,000.</value>
+    /// <summary>ResponseTimeSpike: requests the window needs before its p99 means anything (with fewer than 100, p99 is the
+    /// slowest single request: one client's cold-cache request after a restart paged with 10); windows with fewer
+    /// neither alert nor teach the baseline.</summary>
+    /// <value>Default 100; range 1 to 1,000,000.</value>
     [Range(1, 1_000_000)]
-    public int SpikeMinRequests { get; set; } = 10;
+    public int SpikeMinRequests { get; set; } = 100;
+
+    /// <summary>ResponseTimeSpike: how long the baseline must have been learned (time spent in windows with
+    /// <see cref="SpikeMinRequests"/> while the alert was inactive) before the rule may fire. Until then a slow p99 is
+    /// only reported: right after a start, cold caches and first connections are slow, and there is no normal yet to
+    /// call a spike. Overload at start-up still pages through ErrorBudgetBurn, ConnectionWaits and PoolSaturation.
+    /// 0 judges by <see cref="SpikeFloorSeconds"/> alone until a baseline is learned.</summary>
+    /// <value>Default 1 min; range 0 to 24 h.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan SpikeBaselineWarmup { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>ResponseTimeSpike: half-life of the baseline, an exponentially weighted average of the window p99
     /// learned while the alert is inactive: a window this old weighs half as much as the newest.</summary>
@@ -95,6 +105,14 @@ public sealed class AlertOptions : IValidatableObject
     /// <value>Default 20; range 1 to 1,000,000.</value>
     [Range(1, 1_000_000)]
     public int AcquireWaitMinOpens { get; set; } = 20;
+
+    /// <summary>ConnectionWaits: the p99 time to get a connection counts only when at least this share of the opens in
+    /// <see cref="ConnectionWaitWindow"/> waited longer than <see cref="AcquireWaitP99Seconds"/>. Over a few dozen opens
+    /// the p99 is the slowest one, so one slow open (a cold start's handshake: 1 of 22 paged) would page alone; a real
+    /// shortage makes many opens wait.</summary>
+    /// <value>Default 0.1; range 0 to 1.</value>
+    [Range(0.0, 1.0)]
+    public double AcquireWaitMinShare { get; set; } = 0.1;
 
     /// <summary>ConnectionWaits: how long the condition must hold before the alert fires; its windows already
     /// require persistence, and a pool timeout is a failed request.</summary>

@@ -4,7 +4,9 @@ namespace Widgetify.Observability.Alerts;
 
 /// <summary>ConnectionWaits (page): requests wait for database connections. Any of: opens pending in every second of
 /// <see cref="AlertOptions.ConnectionPendingWindow"/>; a p99 time to get a connection over
-/// <see cref="AlertOptions.ConnectionWaitWindow"/> above <see cref="AlertOptions.AcquireWaitP99Seconds"/>; a pool
+/// <see cref="AlertOptions.ConnectionWaitWindow"/> above <see cref="AlertOptions.AcquireWaitP99Seconds"/>, over at least
+/// <see cref="AlertOptions.AcquireWaitMinOpens"/> opens of which at least <see cref="AlertOptions.AcquireWaitMinShare"/>
+/// waited that long; a pool
 /// open timeout in that window (a request failed for want of a connection).</summary>
 internal sealed class ConnectionWaitsRule(AlertOptions options) : AlertRule("ConnectionWaits", AlertSeverity.Page, options.ConnectionWaitsFor)
 {
@@ -12,6 +14,7 @@ internal sealed class ConnectionWaitsRule(AlertOptions options) : AlertRule("Con
     private readonly TimeSpan _waitWindow = options.ConnectionWaitWindow;
     private readonly double _waitThreshold = options.AcquireWaitP99Seconds;
     private readonly int _minOpens = options.AcquireWaitMinOpens;
+    private readonly double _minShare = options.AcquireWaitMinShare;
 
     public override RuleReading Read(SignalSpan span)
     {
@@ -22,7 +25,8 @@ internal sealed class ConnectionWaitsRule(AlertOptions options) : AlertRule("Con
         var waits = waitWindow.AcquireWait();
         var p99 = waits.Quantile(0.99);
         var timeouts = waitWindow.Sum(s => s.PoolTimeouts);
-        var slow = p99 > _waitThreshold && waits.Count >= _minOpens;
+        var waited = waits.CountAbove(_waitThreshold);
+        var slow = p99 > _waitThreshold && waits.Count >= _minOpens && waited >= _minShare * waits.Count;
 
         var values = new Dictionary<string, double>
         {
@@ -43,7 +47,7 @@ internal sealed class ConnectionWaitsRule(AlertOptions options) : AlertRule("Con
 
         if (slow)
         {
-            causes.Add($"p99 time to get a connection {AlertText.Seconds(p99!.Value)} over {AlertText.Duration(_waitWindow)} is above {AlertText.Seconds(_waitThreshold)}");
+            causes.Add($"p99 time to get a connection {AlertText.Seconds(p99!.Value)} over {AlertText.Duration(_waitWindow)} is above {AlertText.Seconds(_waitThreshold)} ({waited} of {waits.Count} opens waited longer)");
         }
 
         if (timeouts > 0)

@@ -5,7 +5,9 @@ namespace Widgetify.Observability.Alerts;
 /// <summary>ResponseTimeSpike (page): the p99 of every request over the last <see cref="AlertOptions.SpikeWindow"/>
 /// exceeds max(<see cref="AlertOptions.SpikeFactor"/> x baseline, <see cref="AlertOptions.SpikeFloorSeconds"/>). The
 /// baseline is an exponentially weighted average of the window p99, learned only while the alert is inactive, so a
-/// spike never becomes the normal it is compared with; before anything is learned the floor alone is the threshold.</summary>
+/// spike never becomes the normal it is compared with. It fires only over at least <see cref="AlertOptions.SpikeMinRequests"/>
+/// requests and once the baseline has been learned for <see cref="AlertOptions.SpikeBaselineWarmup"/>; with a warm-up of 0,
+/// the floor alone is the threshold until a baseline is learned.</summary>
 internal sealed class ResponseTimeSpikeRule(AlertOptions options) : AlertRule("ResponseTimeSpike", AlertSeverity.Page, options.SpikeFor)
 {
     private readonly TimeSpan _window = options.SpikeWindow;
@@ -13,6 +15,8 @@ internal sealed class ResponseTimeSpikeRule(AlertOptions options) : AlertRule("R
     private readonly double _floor = options.SpikeFloorSeconds;
     private readonly int _minRequests = options.SpikeMinRequests;
     private readonly TimeSpan _halfLife = options.BaselineHalfLife;
+    private readonly TimeSpan _warmup = options.SpikeBaselineWarmup;
+    private TimeSpan _learned; // time spent learning the baseline, for the warm-up
 
     // Bias-corrected EWMA: the weighted sum and the weight itself both decay, so the first windows average evenly
     // instead of the very first one dominating for a half-life (the start-up bias of a plain EWMA seeded with it).
@@ -57,6 +61,15 @@ internal sealed class ResponseTimeSpikeRule(AlertOptions options) : AlertRule("R
             summary = $"p99 {AlertText.Seconds(p99)} over {AlertText.Duration(_window)} against the {AlertText.Seconds(_floor)} floor (no baseline learned yet).";
         }
 
+        if (_learned < _warmup)
+        {
+            // No normal to compare with yet (a fresh start: cold caches, first connections): reported, never paged.
+            values["baseline_learned_seconds"] = _learned.TotalSeconds;
+            return new RuleReading(false, Severity,
+                $"{summary} Not judged yet: the baseline has been learned for {AlertText.Duration(_learned)} of the {AlertText.Duration(_warmup)} a page needs.",
+                values);
+        }
+
         return new RuleReading(p99 > threshold, Severity, summary, values);
     }
 
@@ -76,5 +89,6 @@ internal sealed class ResponseTimeSpikeRule(AlertOptions options) : AlertRule("R
         var decay = Math.Pow(0.5, step / _halfLife);
         _weightedSum = (_weightedSum * decay) + ((1 - decay) * p99);
         _weight = (_weight * decay) + (1 - decay);
+        _learned += step;
     }
 }

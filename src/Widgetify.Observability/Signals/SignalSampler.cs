@@ -25,6 +25,7 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
     private readonly Dictionary<string, double> _previousCounters = new(StringComparer.Ordinal);
     private DatabaseSample? _previousDatabase;
     private DateTimeOffset? _previousAt;
+    private long _shedsAwaiting503; // sheds of the previous interval whose 503 the request histogram did not have yet
 
     /// <summary>The snapshot of the interval that ends at <paramref name="now"/>. Called by one loop, never concurrently.</summary>
     /// <param name="metrics">This instant's collection.</param>
@@ -36,8 +37,20 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
         var interval = _previousAt is { } previous && now > previous ? now - previous : TimeSpan.FromSeconds(1);
         _previousAt = now;
 
-        var (requests, errors5xx, clientClosed, latency, served) = Http(metrics);
+        var (answered, errors5xx, unavailable, clientClosed, latency, served) = Http(metrics);
         var shed = (long)CounterDelta(metrics, "widgetify.admission.shed", _ => true);
+        // One total for every share that divides by it (the alerts, the incident's impact, the timeline): each shed is a
+        // request answered. The shed counter moves when admission decides, the request histogram when the response
+        // completes, so after a stall (a SIGSTOP, a stopped-the-world pause) a shed and its 503 land in different
+        // intervals. A shed without its 503 yet is counted as a request now, and the 503 that follows in the next
+        // interval is matched to it (neither a second request nor a failure); a shed whose 503 never comes (the client
+        // left) is forgotten after one interval, so it cannot absorb a real failure later. Either way a shed or failed
+        // share never exceeds 100%.
+        var late = Math.Min(_shedsAwaiting503, unavailable); // 503s of the previous interval's sheds
+        var matchedNow = Math.Min(shed, unavailable - late);
+        _shedsAwaiting503 = shed - matchedNow;
+        var requests = answered - late + (shed - matchedNow);
+        var serverErrors = Math.Max(0, errors5xx - late - shed);
         var databaseUp = database is { Up: true };
         var fresh = databaseUp ? database : null;
         var previousDatabase = _previousDatabase;
@@ -49,7 +62,7 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
             Interval = interval,
             Requests = requests,
             Shed = shed,
-            ServerErrors = Math.Max(0, errors5xx - shed),
+            ServerErrors = serverErrors,
             ClientClosed = clientClosed,
             Latency = latency,
             ServedLatency = served,
@@ -92,14 +105,14 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
     private static bool IsOperators(MetricSeries series) =>
         series.Tag(TrafficExtensions.TrafficTag) == TrafficExtensions.OperatorTagValue;
 
-    private (long Requests, long Errors5xx, long ClientClosed, LatencyDistribution All, LatencyDistribution Served) Http(MetricsSnapshot metrics)
+    private (long Requests, long Errors5xx, long Unavailable, long ClientClosed, LatencyDistribution All, LatencyDistribution Served) Http(MetricsSnapshot metrics)
     {
-        long requests = 0, errors = 0, clientClosed = 0;
+        long requests = 0, errors = 0, unavailable = 0, clientClosed = 0;
         var all = LatencyDistribution.Empty;
         var served = LatencyDistribution.Empty;
         if (metrics.Find(HttpDuration) is not { } family)
         {
-            return (0, 0, 0, all, served);
+            return (0, 0, 0, 0, all, served);
         }
 
         foreach (var series in family.Series)
@@ -127,13 +140,17 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
             {
                 clientClosed += delta.Count; // a client that gave up: its own class, not a failure and not served
             }
-            else if (status != "503")
+            else if (status == "503")
+            {
+                unavailable += delta.Count;
+            }
+            else
             {
                 served = served.Add(delta);
             }
         }
 
-        return (requests, errors, clientClosed, all, served);
+        return (requests, errors, unavailable, clientClosed, all, served);
     }
 
     private LatencyDistribution HistogramDelta(MetricsSnapshot metrics, string name, Func<MetricSeries, bool> include)

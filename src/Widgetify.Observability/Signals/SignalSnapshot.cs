@@ -12,7 +12,9 @@ public sealed record SignalSnapshot
 
     // --- HTTP, from http.server.request.duration ---
 
-    /// <summary>Requests completed in the interval.</summary>
+    /// <summary>Requests answered in the interval: served, failed, given up (499) and shed, pre-routing sheds included.
+    /// The one denominator of every share: a shed counted in <see cref="Shed"/> without a 503 in the request histogram
+    /// is added, so <see cref="BadRequests"/> never exceeds it.</summary>
     public long Requests { get; init; }
 
     /// <summary>Requests answered 5xx that admission control did not shed (failures nobody chose).</summary>

@@ -3,10 +3,10 @@ namespace Widgetify.Observability.Signals;
 /// <summary>Sums over a window of snapshots: the rates and quantiles an alert rule or the postmortem reads.</summary>
 public static class SignalWindow
 {
-    /// <summary>Completed requests in the window.</summary>
+    /// <summary>Requests answered in the window, sheds included (<see cref="SignalSnapshot.Requests"/>).</summary>
     public static long Requests(this IReadOnlyList<SignalSnapshot> window) => window.Sum(s => s.Requests);
 
-    /// <summary>Shed requests over completed requests; null without requests.</summary>
+    /// <summary>Shed requests over answered requests (at most 1); null without requests.</summary>
     public static double? ShedRatio(this IReadOnlyList<SignalSnapshot> window)
     {
         var requests = window.Requests();

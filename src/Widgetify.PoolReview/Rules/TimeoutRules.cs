@@ -2,9 +2,10 @@ using static Widgetify.PoolReview.Rules.ReviewText;
 
 namespace Widgetify.PoolReview.Rules;
 
-/// <summary>Do the database timeouts agree with the request deadlines they serve? A pool wait or command timeout longer
-/// than every deadline never fires for a request (the deadline ends it first) and only holds background work that
-/// long; a deadline longer than the pool wait and command timeout together is a bound the database always beats.</summary>
+/// <summary>Do the database timeouts agree with the request deadlines they serve? A pool wait longer than every deadline
+/// never fires for a request (the deadline ends it first) and only holds background work that long; a deadline longer
+/// than the pool wait and command timeout together is a bound the database always beats. A command timeout longer than
+/// the deadlines is no finding: it bounds background work, which no deadline covers.</summary>
 internal static class TimeoutRules
 {
     public static IEnumerable<Finding> Review(ServerSettings primary, RequestDeadlines? deadlines)
@@ -17,10 +18,14 @@ internal static class TimeoutRules
         var longest = deadlines.Longest;
         var longestSetting = deadlines.Write >= deadlines.Read ? "Admission:WriteTimeout" : "Admission:ReadTimeout";
         var longestSeconds = Math.Max(1, (int)Math.Floor(longest.TotalSeconds));
+        // Only the pool wait: the command timeout is not judged against the deadlines. A request's commands take its
+        // deadline's token, so they end at the deadline whatever the command timeout; the command timeout is the one
+        // bound of the work no deadline covers (migrations, the demo import, the review's history, the listener), which
+        // may rightly take longer than a request may wait. Recommending the deadline for it (5 s) made every `up` warn
+        // about its own 10 s default, and would have cut background work for nothing.
         foreach (var (setting, value, what) in new[]
         {
             ("Database:ConnectTimeoutSeconds", primary.ConnectTimeoutSeconds, "pool wait"),
-            ("Database:CommandTimeoutSeconds", primary.CommandTimeoutSeconds, "command timeout"),
         })
         {
             if (value > longest.TotalSeconds)

@@ -49,6 +49,34 @@ public sealed class ConnectionWaitsRuleTests
     }
 
     [Fact]
+    public void Evaluate_OneSlowOpenOf22_DoesNotFire()
+    {
+        // Arrange: after a restart one open waited 0.15 s (a handshake), 21 took 10 ms: the p99 of 22 is the slowest.
+        var script = new AlertScript();
+
+        // Act
+        script.Run(1, s => Healthy(s) with { AcquireWait = Latency(0.15, 1).Add(Latency(0.01, 21)) });
+        script.Run(10, Healthy);
+
+        // Assert: 1 of 22 (4.5%) is under AcquireWaitMinShare (10%): a cold start, not a shortage.
+        script.Of(Rule).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Evaluate_ATenthOfOpensSlow_Fires()
+    {
+        // Arrange
+        var script = new AlertScript();
+
+        // Act: 3 of 30 opens waited 0.15 s.
+        script.Run(1, s => Healthy(s) with { AcquireWait = Latency(0.15, 3).Add(Latency(0.01, 27)) });
+
+        // Assert
+        script.Of(Rule).ShouldBe([(AlertState.Inactive, AlertState.Firing, 1)]);
+        script.Active(Rule).ShouldNotBeNull().Summary.ShouldContain("3 of 30 opens waited longer");
+    }
+
+    [Fact]
     public void Evaluate_SlowOpensFewerThanTheMinimum_DoesNotFire()
     {
         // Arrange: a service that just started opens its first physical connections, 0.15 s each.

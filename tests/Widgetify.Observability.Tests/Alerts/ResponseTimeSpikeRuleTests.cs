@@ -11,10 +11,10 @@ public sealed class ResponseTimeSpikeRuleTests
     private static Func<SignalSnapshot, SignalSnapshot> Taking(double seconds) => s => Healthy(s) with { Latency = Latency(seconds, 100) };
 
     [Fact]
-    public void Evaluate_NoBaselineYetAndP99AboveFloor_FiresAfterSpikeFor()
+    public void Evaluate_NoWarmupNoBaselineYetAndP99AboveFloor_FiresAfterSpikeFor()
     {
-        // Arrange
-        var script = new AlertScript();
+        // Arrange: no warm-up, so the floor alone judges until a baseline is learned
+        var script = new AlertScript(new AlertOptions { SpikeBaselineWarmup = TimeSpan.Zero });
 
         // Act
         script.Run(6, Taking(0.5));
@@ -27,6 +27,37 @@ public sealed class ResponseTimeSpikeRuleTests
         alert.Values["threshold_seconds"].ShouldBe(0.25);
         alert.Values.Keys.ShouldNotContain("baseline_seconds");
         alert.Summary.ShouldBe("p99 0.5 s over 10 s against the 0.25 s floor (no baseline learned yet).");
+    }
+
+    [Fact]
+    public void Evaluate_RestartOneClientsTenColdRequests_DoesNotPage()
+    {
+        // Arrange: the tester's page after a restart: one client's 10 requests at 0.73 s, nothing learned yet
+        var script = new AlertScript();
+
+        // Act
+        script.Run(30, s => Healthy(s) with { Requests = 1, Latency = Latency(0.73, 1) });
+
+        // Assert: 10 requests in a window make no p99 (SpikeMinRequests 100)
+        script.Of(Rule).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Evaluate_SlowBeforeTheBaselineIsLearned_ReportsButDoesNotFire()
+    {
+        // Arrange: enough traffic, but the service just started: no normal to call this a spike against
+        var script = new AlertScript();
+
+        // Act: 30 s at 0.5 s, under the one-minute warm-up
+        script.Run(30, Taking(0.5));
+
+        // Assert
+        script.Of(Rule).ShouldBeEmpty();
+        var rule = new ResponseTimeSpikeRule(new AlertOptions());
+        SignalSnapshot[] slow = [.. Enumerable.Range(1, 10).Select(i => Taking(0.5)(new SignalSnapshot { At = At(i) }))];
+        var reading = rule.Read(new SignalSpan(slow, At(10)));
+        reading.Holds.ShouldBeFalse();
+        reading.Summary.ShouldContain("Not judged yet: the baseline has been learned for 0 s of the 1 m a page needs.");
     }
 
     [Fact]
@@ -77,8 +108,8 @@ public sealed class ResponseTimeSpikeRuleTests
     [Fact]
     public void Evaluate_TooFewRequests_NeitherFiresNorLearns()
     {
-        // Arrange: 9 requests in the window, under SpikeMinRequests (10)
-        var script = new AlertScript(new AlertOptions { SpikeWindow = TimeSpan.FromSeconds(3) });
+        // Arrange: 9 requests in the window, under SpikeMinRequests (100); no warm-up, so only the trickle could teach
+        var script = new AlertScript(new AlertOptions { SpikeWindow = TimeSpan.FromSeconds(3), SpikeBaselineWarmup = TimeSpan.Zero });
 
         // Act
         script.Run(30, s => Healthy(s) with { Requests = 3, Latency = Latency(2, 3) });

@@ -99,6 +99,48 @@ public sealed class SignalSamplerTests : IDisposable
     }
 
     [Fact]
+    public void Sample_ShedWithoutA503InTheInterval_CountsTheShedAsARequest()
+    {
+        // Arrange: the tester's "Shedding engaged: 1 of 0 requests shed": a shed counted in widgetify.admission.shed
+        // whose 503 the request histogram does not have in this interval (a SIGSTOPped process, a cut response), beside
+        // one 503 that is a shed and one served request.
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
+        Request("/w/{id}", 200, 0.004);
+        Request("/w/{id}", 503, 0.0005);
+        _shed.Add(3);
+
+        // Act
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
+        var ratio = new[] { snapshot }.ShedRatio();
+
+        // Assert: every shed is a request answered; no share exceeds the whole.
+        snapshot.Shed.ShouldBe(3);
+        snapshot.Requests.ShouldBe(4, "the 200 and the three sheds, the 503 among them counted once");
+        snapshot.BadRequests.ShouldBeLessThanOrEqualTo(snapshot.Requests);
+        ratio.ShouldBe(0.75);
+    }
+
+    [Fact]
+    public void Sample_ShedsAnswerInTheNextInterval_CountedOnceAndNotAsFailures()
+    {
+        // Arrange: admission shed two requests at the end of one interval; their 503s completed in the next.
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
+        Request("/w/{id}", 200, 0.004);
+        _shed.Add(2);
+        var first = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
+        Request("/w/{id}", 503, 0.0005);
+        Request("/w/{id}", 503, 0.0005);
+        Request("/api/widgets", 500, 0.02);
+
+        // Act
+        var second = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(2)), T0.AddSeconds(2));
+
+        // Assert: three requests and two sheds in all, the late 503s neither counted again nor taken for failures.
+        (first.Requests, first.Shed, first.ServerErrors).ShouldBe((3L, 2L, 0L));
+        (second.Requests, second.Shed, second.ServerErrors).ShouldBe((1L, 0L, 1L));
+    }
+
+    [Fact]
     public void Sample_ClientsGaveUp_Counts499AsClientClosedNotAsFailedOrServed()
     {
         // Arrange: a storm's end: one served, one shed, two whose clients went away (recorded 499 by UseClientClosedStatus)

@@ -127,8 +127,6 @@ public sealed class RunTimeSettingsTests
         plan.Changes.ShouldBeEmpty();
         plan.NotApplied.ShouldContain(
             "Database:ConnectTimeoutSeconds on primary: 5 is not changed at run time; set it in the configuration (it takes effect at the next start).");
-        plan.NotApplied.ShouldContain(
-            "Database:CommandTimeoutSeconds on primary: 5 is not changed at run time; set it in the configuration (it takes effect at the next start).");
     }
 
     [Fact]

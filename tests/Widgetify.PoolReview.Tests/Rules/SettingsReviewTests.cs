@@ -145,7 +145,7 @@ public sealed class SettingsReviewTests
     }
 
     [Fact]
-    public void Review_PoolWaitAndCommandTimeoutLongerThanEveryDeadline_Warnings()
+    public void Review_PoolWaitAndCommandTimeoutLongerThanEveryDeadline_WarnsOfThePoolWaitOnly()
     {
         // Arrange: deadlines 2 s and 5 s; pool wait 15 s (Npgsql's default), command timeout 30 s.
         var deadlines = new RequestDeadlines(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5));
@@ -158,8 +158,26 @@ public sealed class SettingsReviewTests
         wait.Severity.ShouldBe(FindingSeverity.Warning);
         (wait.Current, wait.Recommended).ShouldBe((15, 5));
         wait.Reason.ShouldContain("Admission:WriteTimeout 5 s");
-        report.For("Database:CommandTimeoutSeconds").Single().Recommended.ShouldBe(5);
+        // The command timeout bounds background work no deadline covers: longer than a request may wait is no finding.
+        report.For("Database:CommandTimeoutSeconds").ShouldBeEmpty();
         report.HasCritical.ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Review_ShippedTimeoutsAndDeadlines_NoFinding()
+    {
+        // Arrange: what a fresh `up` runs with: pool wait 3 s, command timeout 10 s, deadlines 2 s and 5 s, and the
+        // embedded server's idle_in_transaction_session_timeout of a minute (the Facts default).
+        var deadlines = new RequestDeadlines(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5));
+
+        // Act
+        var report = SettingsReview.Review(Input(Primary(), Facts(), deadlines: deadlines));
+
+        // Assert: a fresh `up` warns about none of its own defaults.
+        report.For("Database:CommandTimeoutSeconds").ShouldBeEmpty();
+        report.For("Database:ConnectTimeoutSeconds").ShouldBeEmpty();
+        report.For("Admission:WriteTimeout").ShouldBeEmpty();
+        report.For("postgresql:idle_in_transaction_session_timeout").ShouldBeEmpty();
     }
 
     [Fact]
