@@ -41,7 +41,7 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
             return TooLarge(limit);
         }
 
-        // A chunked body is counted by the server as it arrives (it reads ahead of us): at our limit, not its backstop.
+        // A chunked body far over the limit may be refused by the server first (it reads ahead of us): its 413 names ours.
         BodyLimits.Apply(request.HttpContext, limit);
 
         var body = await ReadBoundedAsync(request.Body, limit, cancellationToken);

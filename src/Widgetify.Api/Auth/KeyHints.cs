@@ -30,11 +30,9 @@ internal static class KeyHints
     public static string Forbidden(Endpoint? endpoint, ClaimsPrincipal user)
     {
         var has = user.FindFirst(ClaimTypes.Role)?.Value;
-        var what = has is null ? "This request's API key may not call this endpoint." : $"This request's API key is {Article(has)} {has} key.";
+        var what = has is null ? "This request's API key may not call this endpoint." : $"This request's API key has the {has} role.";
         return RequiredRole(endpoint) is not null
             ? $"{what} {WhereToGet(endpoint)}"
             : $"{what} Its role may not call this endpoint.";
     }
-
-    private static string Article(string role) => role.StartsWith('o') ? "an" : "a";
 }

@@ -144,7 +144,7 @@ public sealed class ApiKeyAuthenticationTests(ApiFixture fixture)
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "role");
         (await fixture.Server.CountWidgetsAsync(operatorClient.TenantId)).ShouldBe(0);
         var detail = problem.GetProperty("detail").GetString()!;
-        detail.ShouldContain("operator key", Case.Sensitive, "it says which key was sent");
+        detail.ShouldContain("operator role", Case.Sensitive, "it says which key was sent");
         detail.ShouldContain("takes a tenant key", Case.Sensitive, "it says which key the endpoint takes");
         detail.ShouldContain("keys create --tenant NAME", Case.Sensitive, "and how to get one");
     }
@@ -184,7 +184,7 @@ public sealed class ApiKeyAuthenticationTests(ApiFixture fixture)
 
         using var response = await tenant.Http.GetAsync("/api/alerts");
 
-        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "tenant key");
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "tenant role");
         var detail = problem.GetProperty("detail").GetString()!;
         detail.ShouldContain("takes an operator key");
         detail.ShouldContain("operator-api-key");

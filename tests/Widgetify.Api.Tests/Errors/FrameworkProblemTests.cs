@@ -70,16 +70,4 @@ public sealed class FrameworkProblemTests(ApiFixture fixture)
         detail.ShouldContain("GET");
         detail.ShouldContain("PUT");
     }
-
-    [Fact]
-    public async Task NulInThePath_Returns400Problem()
-    {
-        using var tenant = await fixture.Server.CreateTenantAsync();
-        var widget = await tenant.Http.CreateWidgetAsync();
-
-        using var response = await tenant.Http.GetAsync($"/api/widgets/{widget.Id}%00");
-
-        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
-        problem.GetProperty("detail").GetString().ShouldNotBeNullOrWhiteSpace();
-    }
 }
