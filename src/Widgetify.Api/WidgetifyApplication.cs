@@ -168,7 +168,10 @@ public static class WidgetifyApplication
             InstanceName = sp.GetRequiredService<MonitoringIdentity>().InstanceName,
         });
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = StatusCodeProblems.Explain);
+        // A route or query value that does not bind (?limit=x) reaches the exception handler, which names the field
+        // (BindingFailures), instead of the framework's bare 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ExceptionProblemHandler>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

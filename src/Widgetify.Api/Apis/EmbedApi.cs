@@ -16,7 +16,9 @@ namespace Widgetify.Api.Apis;
 internal static class EmbedApi
 {
     public static IEndpointConventionBuilder MapEmbedApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/w/{id}", RenderAsync)
+        // HEAD too, as wherever GET is: uptime probes and link checkers ask for the headers only (Kestrel sends no body
+        // for HEAD). Admission and the embed cache already take HEAD as a read.
+        app.MapMethods("/w/{id}", [HttpMethods.Get, HttpMethods.Head], RenderAsync)
             // A widget this instance holds is answered from memory: no database work, so no admission slot to wait for.
             .WithoutAdmissionWhen(app.ServiceProvider.GetRequiredService<EmbedCache>().ServesFromMemory)
             .WithTags("Embed")
@@ -32,7 +34,7 @@ internal static class EmbedApi
     {
         if (!WidgetsApi.TryParseId(id, out var widgetId, out var invalid))
         {
-            return invalid;
+            return WantsJson(context.Request) ? invalid : UnavailablePage.Result(StatusCodes.Status400BadRequest);
         }
 
         // From memory when this instance holds the widget (Embed/Caching): a hot widget's embed costs no database read.
@@ -40,11 +42,15 @@ internal static class EmbedApi
             widgetId, ConsistencyFeature.Of(context)?.Requested, RequestDeadline.Of(context), cancellationToken);
         if (entry is null)
         {
-            return Errors.Problems.NotFound($"No widget {widgetId}. It may have been deleted.");
+            return Unavailable(context, $"No widget {widgetId}. It may have been deleted.");
         }
 
         var widget = entry.Widget;
-        views.Add(widget.Id);
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            views.Add(widget.Id); // a probe's HEAD shows the widget to nobody
+        }
+
         if (widget.Kind == PollConfig.Kind)
         {
             // A poll shows the visitor's own vote: private, and no ETag (votes move it, the widget's version does not).
@@ -85,6 +91,11 @@ internal static class EmbedApi
         headers.ContentSecurityPolicy = entry.ContentSecurityPolicy;
         return TypedResults.Bytes(entry.Html!, "text/html; charset=utf-8");
     }
+
+    /// <summary>The 404 of an unknown or deleted widget: the problem for a client asking for JSON, otherwise a small page
+    /// the visitor's iframe can show (a JSON document in the middle of someone's site helps nobody).</summary>
+    private static IResult Unavailable(HttpContext context, string detail) =>
+        WantsJson(context.Request) ? Errors.Problems.NotFound(detail) : UnavailablePage.Result(StatusCodes.Status404NotFound);
 
     /// <summary>JSON when the client ranks application/json above text/html (browsers rank HTML first).</summary>
     internal static bool WantsJson(HttpRequest request)

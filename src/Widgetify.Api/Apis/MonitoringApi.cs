@@ -85,7 +85,9 @@ internal static class MonitoringApi
         catch (ArgumentException ex)
         {
             // Not an id, or a prefix that several incidents share: the message says which and what to send instead.
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a usable incident id", detail: ex.Message);
+            // The sentence alone: ArgumentException appends the parameter's name, which means nothing to the caller.
+            var detail = ex.ParamName is { } name ? ex.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : ex.Message;
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a usable incident id", detail: detail);
         }
 
         var report = incident is null ? null : await store.LoadReportAsync(incident.Id, cancellationToken);

@@ -21,6 +21,9 @@ internal static class VoteApi
     /// <summary>Seconds a visitor is asked to wait before retrying a vote that was not recorded.</summary>
     private const int RetryAfterSeconds = 1;
 
+    /// <summary>The largest vote body accepted (docs/polls.md): a vote is 'option=N' and a visitor token.</summary>
+    internal const int MaxBodyBytes = 4096;
+
     public static IEndpointConventionBuilder MapVoteApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/w/{id}/vote", VoteAsync)
             .WithTags("Embed")
@@ -70,12 +73,22 @@ internal static class VoteApi
                 "Send the vote as a form (Content-Type: application/x-www-form-urlencoded) with the field 'option', the 0-based index of the chosen option.");
         }
 
+        // A vote is a few dozen bytes; anything near the limit is not a vote. Refused with 413 like any body over its
+        // endpoint's limit (a declared length at once, a chunked one by the server as it arrives).
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return Problems.Result(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                $"The body must be at most {MaxBodyBytes} bytes. Send the vote as 'option=<index>'.");
+        }
+
+        BodyLimits.Apply(context, MaxBodyBytes);
         IFormCollection form;
         try
         {
             form = await request.ReadFormAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is InvalidDataException or IOException && ex is not BadHttpRequestException
+            && !context.RequestAborted.IsCancellationRequested)
         {
             // A malformed or truncated body (a multipart one without its closing boundary throws IOException).
             return Problems.BadRequest("The form could not be read. Send 'option=<index>' as application/x-www-form-urlencoded.");

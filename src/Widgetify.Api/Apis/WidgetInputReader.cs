@@ -41,6 +41,9 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
             return TooLarge(limit);
         }
 
+        // A chunked body far over the limit may be refused by the server first (it reads ahead of us): its 413 names ours.
+        BodyLimits.Apply(request.HttpContext, limit);
+
         var body = await ReadBoundedAsync(request.Body, limit, cancellationToken);
         if (body is null)
         {
@@ -54,6 +57,12 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         }
         catch (JsonException ex)
         {
+            if (IsBlank(body))
+            {
+                return WidgetInput.Invalid(Problems.Validation("body",
+                    "The body is empty: send the widget as JSON with Content-Type: application/json, such as {\"name\":\"Visits\",\"kind\":\"counter\"}."));
+            }
+
             var where = ex.LineNumber is { } line
                 ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {ex.BytePositionInLine + 1}")
                 : "";
@@ -373,8 +382,16 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
 
+    private static bool IsBlank(ReadOnlySpan<byte> body) => body.Trim(" \t\r\n"u8).IsEmpty;
+
     private static string FirstSentence(string message)
     {
+        // The reader's words for a document that stops early speak of its own state ("isFinalBlock", "depth").
+        if (message.Contains("isFinalBlock", StringComparison.Ordinal) || message.Contains("Expected depth", StringComparison.Ordinal))
+        {
+            return "the JSON ends before it is complete (an unclosed string, object or array).";
+        }
+
         // System.Text.Json appends " Path: ..." and " LineNumber: ..."; the position is already reported.
         var end = message.Length;
         foreach (var marker in (string[])[" Path:", " LineNumber:"])

@@ -43,7 +43,8 @@ internal static class WidgetsApi
             .ProducesValidationProblem()
             .ReadsConsistencyToken()
             .WithSummary("List widgets, oldest first, filtered by kind and name, with cursor pagination.");
-        api.MapGet("/{id}", GetAsync)
+        // HEAD where GET is: link checkers and uptime probes ask for the headers only (Kestrel sends no body for HEAD).
+        api.MapMethods("/{id}", [HttpMethods.Get, HttpMethods.Head], GetAsync)
             .Produces<WidgetResponse>()
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -34,7 +34,8 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (string.IsNullOrEmpty(header))
         {
             // Anonymous requests (embeds, health) are normal: no result, no log line; the challenge explains it.
-            Context.Items[FailureKey] = "Missing 'Authorization' header. Send 'Authorization: Bearer <api key>'; create a key with './widgetify keys create --tenant NAME'.";
+            Context.Items[FailureKey] = "Missing 'Authorization' header. Send 'Authorization: Bearer <api key>'. "
+                + KeyHints.WhereToGet(Context.GetEndpoint());
             return AuthenticateResult.NoResult();
         }
 
@@ -94,7 +95,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        await Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "This API key's role may not call this endpoint.");
+        await Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", KeyHints.Forbidden(Context.GetEndpoint(), Context.User));
 
     /// <summary>Looks the key up, giving up at the request's deadline. Admission control gives an admitted request its
     /// deadline (<see cref="RequestDeadline"/>); an operators' endpoint skips admission and has none, so the lookup gets

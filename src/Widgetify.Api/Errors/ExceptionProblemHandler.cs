@@ -28,10 +28,22 @@ internal sealed partial class ExceptionProblemHandler(
             return true;
         }
 
+        if (exception is BadHttpRequestException binding && BindingFailures.TryDescribe(binding, out var field, out var message))
+        {
+            await Problems.WriteValidation(httpContext, field, message);
+            return true;
+        }
+
         if (exception is BadHttpRequestException bad)
         {
-            var title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request";
-            await Problems.Write(httpContext, bad.StatusCode, title, bad.Message);
+            if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // The server's words would name its limit; the endpoint's documented one is on the request (BodyLimits).
+                await Problems.Write(httpContext, bad.StatusCode, "Request body too large", BodyLimits.Describe(httpContext));
+                return true;
+            }
+
+            await Problems.Write(httpContext, bad.StatusCode, "Bad request", bad.Message);
             return true;
         }
 

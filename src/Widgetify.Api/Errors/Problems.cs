@@ -32,16 +32,27 @@ internal static class Problems
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
     /// <summary>Writes a problem straight to the response, for code that runs outside an endpoint.</summary>
-    public static async Task Write(HttpContext context, int status, string title, string detail)
+    public static Task Write(HttpContext context, int status, string title, string detail) =>
+        Write(context, new ProblemDetails { Status = status, Title = title, Detail = detail });
+
+    /// <summary>Writes the 400 of <see cref="Validation(string, string)"/> straight to the response.</summary>
+    public static Task WriteValidation(HttpContext context, string field, string message) =>
+        Write(context, new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "Validation failed",
+            Detail = "The request has invalid fields; see 'errors'.",
+        });
+
+    private static async Task Write(HttpContext context, ProblemDetails problem)
     {
-        context.Response.StatusCode = status;
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        context.Response.StatusCode = problem.Status!.Value;
         var service = context.RequestServices.GetRequiredService<IProblemDetailsService>();
         if (!await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
         {
             // The client's Accept header excludes JSON (a browser asking for text/html, say). The status code
             // is what matters then, but an explanation in the one format we have beats an empty body.
-            await context.Response.WriteAsJsonAsync(problem, options: null, contentType: "application/problem+json");
+            await context.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, contentType: "application/problem+json");
         }
     }
 }

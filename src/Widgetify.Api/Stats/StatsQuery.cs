@@ -50,6 +50,13 @@ internal sealed partial record StatsQuery(StatsInterval Interval, DateTimeOffset
         return query;
     }
 
+    /// <summary>The earliest and latest instants answered for: far enough apart for any real range, near enough to the
+    /// calendar's ends that widening to a whole bucket (and adding the default span) cannot overflow.</summary>
+    internal static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <inheritdoc cref="Earliest"/>
+    internal static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     private static DateTimeOffset? ParseInstant(string? value, string name, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrEmpty(value))
@@ -57,19 +64,58 @@ internal sealed partial record StatsQuery(StatsInterval Interval, DateTimeOffset
             return null;
         }
 
-        // ISO 8601 only (a date, or a date and time with an offset or Z; no offset means UTC), never a culture's format.
-        if (value.Length <= 40 && IsoDate().IsMatch(value)
-            && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
-            && parsed.UtcDateTime.Year is >= 2000 and <= 9000)
+        var shown = value.Length > 40 ? value[..40] + "…" : value;
+        if (ParseIso(value) is not { } parsed)
         {
-            return parsed.ToUniversalTime();
+            errors[name] = [$"'{shown}' is not an ISO 8601 date-time: send e.g. 2026-12-06T00:00:00Z or 2026-12-06."];
+            return null;
         }
 
-        var shown = value.Length > 40 ? value[..40] + "…" : value;
-        errors[name] = [$"'{shown}' is not an ISO 8601 date-time: send e.g. 2026-12-06T00:00:00Z or 2026-12-06."];
-        return null;
+        if (parsed < Earliest || parsed >= Latest)
+        {
+            // A valid date, but statistics exist only from the service's first hour on: say so rather than call it malformed.
+            errors[name] = [$"'{shown}' is out of range: send a date-time from {Earliest:yyyy-MM-dd} to {Latest:yyyy-MM-dd} " +
+                "(activity is kept from the 'retainedFrom' of any statistics response; earlier buckets read as zeros)."];
+            return null;
+        }
+
+        return parsed;
     }
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$")]
+    /// <summary>ISO 8601 only (a date, or a date and time with an offset or Z; no offset means UTC), never a culture's
+    /// format. The offset may be any ISO 8601 allows (up to ±23:59), not only the ±14:00 a DateTimeOffset holds: the
+    /// instant is what counts. Null when the text is not such a value.</summary>
+    internal static DateTimeOffset? ParseIso(string value)
+    {
+        if (value.Length > 40 || IsoDate().Match(value) is not { Success: true } match)
+        {
+            return null;
+        }
+
+        var local = match.Groups["time"].Success ? $"{match.Groups["date"].Value}T{match.Groups["time"].Value}" : match.Groups["date"].Value;
+        if (!DateTime.TryParse(local, CultureInfo.InvariantCulture, DateTimeStyles.None, out var wall))
+        {
+            return null; // 2026-02-30, 25:00 and the like
+        }
+
+        var offset = TimeSpan.Zero;
+        if (match.Groups["offset"].Value is { Length: 6 } text)
+        {
+            var hours = int.Parse(text.AsSpan(1, 2), CultureInfo.InvariantCulture);
+            var minutes = int.Parse(text.AsSpan(4, 2), CultureInfo.InvariantCulture);
+            if (hours > 23 || minutes > 59)
+            {
+                return null;
+            }
+
+            offset = new TimeSpan(hours, minutes, 0) * (text[0] == '-' ? -1 : 1);
+        }
+
+        var utcTicks = wall.Ticks - offset.Ticks;
+        // Past either end of the calendar (0001-01-01T00:00+01:00): the nearest end, which the range check then refuses.
+        return new DateTimeOffset(Math.Clamp(utcTicks, DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), TimeSpan.Zero);
+    }
+
+    [GeneratedRegex(@"^(?<date>\d{4}-\d{2}-\d{2})(T(?<time>\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?)(?<offset>Z|[+-]\d{2}:\d{2})?)?$")]
     private static partial Regex IsoDate();
 }

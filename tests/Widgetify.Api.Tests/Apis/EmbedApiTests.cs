@@ -134,17 +134,39 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Get_UnknownId_Returns404Problem()
+    public async Task Get_UnknownIdAcceptJson_Returns404Problem()
     {
         var id = Guid.CreateVersion7();
 
-        using var response = await _anonymous.GetAsync($"/w/{id}");
+        using var response = await _anonymous.GetWithAcceptAsync($"/w/{id}", "application/json");
 
         await response.ShouldBeProblemAsync(HttpStatusCode.NotFound, id.ToString());
     }
 
+    [Theory]
+    [InlineData("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")] // a browser's iframe
+    [InlineData("*/*")]
+    [InlineData(null)]
+    public async Task Get_UnknownIdFromBrowser_Returns404HtmlPage(string? accept)
+    {
+        var path = $"/w/{Guid.CreateVersion7()}";
+
+        using var response = accept is null ? await _anonymous.GetAsync(path) : await _anonymous.GetWithAcceptAsync(path, accept);
+
+        await ShouldBeUnavailablePageAsync(response, HttpStatusCode.NotFound);
+    }
+
+    private static async Task ShouldBeUnavailablePageAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(status, body);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/html", body);
+        body.ShouldContain("This widget is unavailable");
+        response.Headers.GetValues("Content-Security-Policy").Single().ShouldContain("default-src 'none'");
+    }
+
     [Fact]
-    public async Task Get_DeletedWidget_Returns404Problem()
+    public async Task Get_DeletedWidget_Returns404ProblemOrPage()
     {
         using var tenant = await fixture.Server.CreateTenantAsync();
         var widget = await tenant.Http.CreateWidgetAsync();
@@ -153,9 +175,11 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
             delete.StatusCode.ShouldBe(HttpStatusCode.NoContent);
         }
 
-        using var response = await _anonymous.GetAsync($"/w/{widget.Id}");
+        using var response = await _anonymous.GetWithAcceptAsync($"/w/{widget.Id}", "application/json");
+        using var page = await _anonymous.GetWithAcceptAsync($"/w/{widget.Id}", "text/html");
 
         await response.ShouldBeProblemAsync(HttpStatusCode.NotFound, widget.Id.ToString());
+        await ShouldBeUnavailablePageAsync(page, HttpStatusCode.NotFound);
     }
 
     [Theory]
@@ -163,9 +187,43 @@ public sealed class EmbedApiTests(ApiFixture fixture) : IDisposable
     [InlineData("0193b2c45d6e7f809a1b2c3d4e5f6a7b")]
     public async Task Get_MalformedId_Returns400NamingId(string id)
     {
-        using var response = await _anonymous.GetAsync($"/w/{id}");
+        using var response = await _anonymous.GetWithAcceptAsync($"/w/{id}", "application/json");
+        using var page = await _anonymous.GetAsync($"/w/{id}");
 
         await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "id");
+        await ShouldBeUnavailablePageAsync(page, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Head_Embed_Returns200HeadersWithoutBodyAndCountsNoView()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Probed");
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var head = await _anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/w/{widget.Id}"));
+            head.StatusCode.ShouldBe(HttpStatusCode.OK);
+            head.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+            head.Headers.ETag.ShouldNotBeNull();
+            (await head.Content.ReadAsByteArrayAsync()).ShouldBeEmpty();
+        }
+
+        using (var get = await _anonymous.GetAsync($"/w/{widget.Id}"))
+        {
+            get.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        // The GET came after the HEADs into the same buffer: had they counted, the flush would bring 4.
+        await tenant.Http.WaitForViewCountAsync(widget.Id, 1, "the GET's view is flushed");
+    }
+
+    [Fact]
+    public async Task Head_UnknownEmbed_Returns404()
+    {
+        using var head = await _anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/w/{Guid.CreateVersion7()}"));
+
+        head.StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
     [Fact]

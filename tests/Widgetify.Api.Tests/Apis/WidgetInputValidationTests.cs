@@ -68,6 +68,24 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     public async Task Post_MalformedJson_Returns400NamingBody(string json) => await ShouldRejectAsync(json, "body");
 
     [Theory]
+    [InlineData("", "empty")]
+    [InlineData("  \n", "empty")]
+    [InlineData("{\"name\":\"x\"", "ends before it is complete")]
+    public async Task Post_EmptyOrTruncatedBody_SaysSoWithoutTheParsersWords(string json, string says)
+    {
+        var (tenant, response) = await PostAsync(WidgetHttp.Json(json));
+        using (tenant)
+        using (response)
+        {
+            var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "body");
+            var message = problem.ErrorsFor("body");
+            message.ShouldContain(says);
+            message.ShouldNotContain("isFinalBlock");
+            message.ShouldNotContain("depth");
+        }
+    }
+
+    [Theory]
     [InlineData("[{\"name\":\"x\",\"kind\":\"poll\"}]")]
     [InlineData("\"a string\"")]
     [InlineData("42")]
@@ -313,7 +331,10 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
         using var response = await tenant.Http.SendAsync(request);
 
         request.Content.Headers.ContentLength.ShouldBeNull("the body must go out chunked, without Content-Length");
-        await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "body");
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "body");
+        var detail = problem.GetProperty("detail").GetString()!;
+        detail.ShouldContain($"at most {MaxBodyBytes} bytes");
+        detail.ShouldNotContain("max request body size", Case.Insensitive, "Kestrel's wording names its backstop, not the documented limit");
         (await fixture.Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(0);
     }
 

@@ -34,6 +34,19 @@ public sealed class WidgetsApiETagTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Head_Widget_Returns200WithETagAndNoBody()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync();
+
+        using var response = await tenant.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/widgets/{widget.Id}"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, "HEAD is served wherever GET is, not 405");
+        response.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        (await response.Content.ReadAsByteArrayAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Get_IfNoneMatchOldETagAfterPut_Returns200WithNewVersion()
     {
         using var tenant = await fixture.Server.CreateTenantAsync();

@@ -141,8 +141,53 @@ public sealed class ApiKeyAuthenticationTests(ApiFixture fixture)
 
         using var response = await operatorClient.Http.SendAsync(request);
 
-        await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "role");
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "role");
         (await fixture.Server.CountWidgetsAsync(operatorClient.TenantId)).ShouldBe(0);
+        var detail = problem.GetProperty("detail").GetString()!;
+        detail.ShouldContain("operator role", Case.Sensitive, "it says which key was sent");
+        detail.ShouldContain("takes a tenant key", Case.Sensitive, "it says which key the endpoint takes");
+        detail.ShouldContain("keys create --tenant NAME", Case.Sensitive, "and how to get one");
+    }
+
+    [Theory]
+    [InlineData("/api/alerts")]
+    [InlineData("/api/incidents")]
+    [InlineData("/api/scaling")]
+    public async Task OperatorEndpoint_WithoutKey_Returns401PointingToTheOperatorKey(string path)
+    {
+        using var client = fixture.Server.CreateClient();
+
+        using var response = await client.GetAsync(path);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "Authorization");
+        var detail = problem.GetProperty("detail").GetString()!;
+        detail.ShouldContain("operator-api-key");
+        detail.ShouldContain("--role operator");
+        detail.ShouldNotContain("takes a tenant key");
+    }
+
+    [Fact]
+    public async Task TenantEndpoint_WithoutKey_Returns401PointingToATenantKey()
+    {
+        using var client = fixture.Server.CreateClient();
+
+        using var response = await client.GetAsync("/api/widgets");
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "Authorization");
+        problem.GetProperty("detail").GetString()!.ShouldContain("keys create --tenant NAME'");
+    }
+
+    [Fact]
+    public async Task OperatorEndpoint_TenantKey_Returns403NamingTheOperatorKey()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+
+        using var response = await tenant.Http.GetAsync("/api/alerts");
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "tenant role");
+        var detail = problem.GetProperty("detail").GetString()!;
+        detail.ShouldContain("takes an operator key");
+        detail.ShouldContain("operator-api-key");
     }
 
     [Fact]

@@ -142,6 +142,23 @@ public sealed class VoteApiTests(ApiFixture fixture) : IDisposable
         await unknown.ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Vote_FormOverTheLimit_Returns413SayingTheLimit(bool chunked)
+    {
+        var poll = await CreatePollAsync();
+        var form = System.Text.Encoding.ASCII.GetBytes("option=0&padding=" + new string('a', 200 * 1024));
+        using HttpContent content = chunked
+            ? new UnknownLengthContent(form, "application/x-www-form-urlencoded")
+            : new ByteArrayContent(form) { Headers = { ContentType = new("application/x-www-form-urlencoded") } };
+
+        using var response = await _visitor.PostAsync($"/w/{poll}/vote", content);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "body");
+        problem.GetProperty("detail").GetString()!.ShouldContain("4096 bytes");
+    }
+
     [Fact]
     public async Task Vote_JsonBody_Returns415SayingToSendAForm()
     {
