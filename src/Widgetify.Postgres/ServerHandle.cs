@@ -164,11 +164,16 @@ internal sealed class ServerHandle
             return running.Port == Port ? Recovery.Adopted : Recovery.AdoptedOnAnotherPort;
         }
 
-        foreach (var orphan in ProcessInspector.ServerProcessesIn(layout.PgData))
+        var orphans = ProcessInspector.ServerProcessesIn(layout.PgData);
+        foreach (var orphan in orphans)
         {
             ProcessInspector.Kill(orphan);
         }
 
+        // A SIGKILL is delivered at once but the process takes a moment to go, and until it has, its shared memory is still
+        // attached (the new postmaster refuses to start beside it) and the old postmaster's pid still looks alive (its pid
+        // file would be kept, and pg_ctl would refuse). Seen on a loaded machine: the restart failed while they exited.
+        await WaitUntilGoneAsync([.. orphans, .. running is null ? (int[])[] : [running.Pid]], cancellationToken);
         if (running is not null && !ProcessInspector.IsAlive(running.Pid))
         {
             File.Delete(layout.PostmasterPidFile);
@@ -185,6 +190,19 @@ internal sealed class ServerHandle
         Npgsql.NpgsqlConnection.ClearAllPools();
         return Recovery.Restarted;
     }
+
+    /// <summary>Waits, a few seconds at most, until every process of <paramref name="pids"/> has exited; the start that
+    /// follows reports what is still in its way.</summary>
+    private static async Task WaitUntilGoneAsync(IReadOnlyList<int> pids, CancellationToken cancellationToken)
+    {
+        for (var waited = TimeSpan.Zero; waited < KilledProcessesBound && pids.Any(ProcessInspector.IsAlive); waited += KilledProcessesPoll)
+        {
+            await Task.Delay(KilledProcessesPoll, cancellationToken);
+        }
+    }
+
+    private static readonly TimeSpan KilledProcessesBound = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan KilledProcessesPoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>True when the server's data directory is gone (deleted, a lost disk): no restart can bring it back.</summary>
     public bool DataLost => !File.Exists(Path.Combine(layout.PgData, "PG_VERSION"));

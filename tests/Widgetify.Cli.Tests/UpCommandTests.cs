@@ -122,7 +122,7 @@ public sealed class UpCommandTests
     [Fact]
     public async Task Up_PortInUse_ExitsWithOneLineNamingPortOptionBeforeTouchingTheDatabase()
     {
-        using var dataDir = await TempDataDir.WithClusterAsync(); // the verb is under test, not initdb
+        using var dataDir = new TempDataDir(); // empty: the refusal comes before any cluster is made, and the test checks that
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
         occupant.Start();
         var port = ((IPEndPoint)occupant.LocalEndpoint).Port;

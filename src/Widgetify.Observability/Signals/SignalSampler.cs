@@ -50,7 +50,9 @@ internal sealed class SignalSampler(string primaryPoolName, string applicationPr
         var matchedNow = Math.Min(shed, unavailable - late);
         _shedsAwaiting503 = shed - matchedNow;
         var requests = answered - late + (shed - matchedNow);
-        var serverErrors = Math.Max(0, errors5xx - late - shed);
+        // Only the 503s matched to a shed are not failures: subtracting every shed of the interval, answered or not yet,
+        // would hide a real 5xx behind a shed whose 503 is still to come.
+        var serverErrors = Math.Max(0, errors5xx - late - matchedNow);
         var databaseUp = database is { Up: true };
         var fresh = databaseUp ? database : null;
         var previousDatabase = _previousDatabase;

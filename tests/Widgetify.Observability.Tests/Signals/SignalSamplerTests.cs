@@ -141,6 +141,22 @@ public sealed class SignalSamplerTests : IDisposable
     }
 
     [Fact]
+    public void Sample_FailureBesideAShedStillToBeAnswered_IsCountedAsAFailure()
+    {
+        // Arrange: two sheds in the interval, one answered (its 503 recorded) and one not yet, beside a real 500.
+        _sampler.Sample(_collector.Collect(), Database(T0), T0);
+        Request("/w/{id}", 503, 0.0005);
+        Request("/api/widgets", 500, 0.02);
+        _shed.Add(2);
+
+        // Act
+        var snapshot = _sampler.Sample(_collector.Collect(), Database(T0.AddSeconds(1)), T0.AddSeconds(1));
+
+        // Assert: the 500 is a failure; only the answered shed's 503 is set against the 5xx.
+        (snapshot.Requests, snapshot.Shed, snapshot.ServerErrors).ShouldBe((3L, 2L, 1L));
+    }
+
+    [Fact]
     public void Sample_ClientsGaveUp_Counts499AsClientClosedNotAsFailedOrServed()
     {
         // Arrange: a storm's end: one served, one shed, two whose clients went away (recorded 499 by UseClientClosedStatus)

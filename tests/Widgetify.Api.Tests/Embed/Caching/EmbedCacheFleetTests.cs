@@ -91,8 +91,11 @@ public sealed class EmbedCacheFleetTests : IAsyncLifetime
         }
 
         // Assert
-        using (var again = await tenant.Http.GetAsync($"/w/{widget.Id}"))
+        using (var asJson = new HttpRequestMessage(HttpMethod.Get, $"/w/{widget.Id}"))
         {
+            // A client that asks for JSON gets the problem; a browser would get the "unavailable" page.
+            asJson.Headers.Accept.ParseAdd("application/json");
+            using var again = await tenant.Http.SendAsync(asJson);
             await again.ShouldBeProblemAsync(HttpStatusCode.NotFound, widget.Id.ToString()); // the deleting instance's own invalidation
         }
 

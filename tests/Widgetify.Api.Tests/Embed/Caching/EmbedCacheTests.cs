@@ -89,7 +89,10 @@ public sealed class EmbedCacheTests(ApiFixture fixture) : IDisposable
         _time.Advance(TimeSpan.FromSeconds(2));
         var served = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => cache.GetAsync(widget.Id, null, null, CancellationToken.None).AsTask()));
 
-        served.ShouldAllBe(e => e!.Widget.ViewCount == 0, "the aged entry is served at once, not waited for");
+        // The first request that saw the entry aged is answered with it at once; the background read may finish while the
+        // other nineteen are asked (a preempted test thread on a loaded machine), so they see either.
+        served[0]!.Widget.ViewCount.ShouldBe(0, "the aged entry is served at once, not waited for");
+        served.ShouldAllBe(e => e!.Widget.ViewCount == 0 || e.Widget.ViewCount == 42);
         await BoundedWait.UntilAsync(
             async () => (await cache.GetAsync(widget.Id, null, null, CancellationToken.None))!.Widget.ViewCount == 42,
             () => $"loads {cache.Loads}", "the background read replaced the entry");
