@@ -138,11 +138,13 @@ public static class ClusterBackups
         }
 
         var oldestKept = backups.Take(keep).Last();
-        var before = Directory.GetFiles(location.WalDirectory).Length;
+        // Counted as the files present before that are gone after, not as a difference of counts: the archiver keeps adding
+        // segments meanwhile (the backup just taken ends with a WAL switch), and one added would cancel one removed.
+        var before = Directory.GetFiles(location.WalDirectory);
         var result = await ProcessRunner.Instance.RunServerCommandAsync(
             binaries.PgArchiveCleanup, [location.WalDirectory, oldestKept.StartWalFile], location.Root, cancellationToken);
         ProcessRunner.EnsureSuccess(result);
-        return (removed, before - Directory.GetFiles(location.WalDirectory).Length);
+        return (removed, before.Count(file => !File.Exists(file)));
     }
 
     private static async Task<string?> CheckArchivingAsync(PostgresCluster cluster, CancellationToken cancellationToken)
