@@ -106,8 +106,10 @@ internal sealed partial class Fleet : IDisposable
 
             // The registry of standbys every instance follows, written before any instance starts: an instance reads it at
             // once and drains whatever standby it names no longer.
-            await StandbyRegistry.EnsureCreatedAsync(database.MigrationConnectionString!, stopping.Token);
-            await using var registrySource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(database.ConnectionString)
+            var runtimeRole = new NpgsqlConnectionStringBuilder(database.ConnectionString).Username!;
+            await StandbyRegistry.EnsureCreatedAsync(database.MigrationConnectionString!, runtimeRole, stopping.Token);
+            // As the owner: the instances' role may only read the registry (StandbyRegistry.EnsureCreatedAsync).
+            await using var registrySource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(database.MigrationConnectionString!)
             {
                 ApplicationName = "widgetify-cluster",
                 MaxPoolSize = 2,

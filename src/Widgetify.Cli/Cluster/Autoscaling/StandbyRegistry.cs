@@ -58,13 +58,18 @@ internal sealed class StandbyRegistry(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>Creates the tables unless they exist; run by the coordinator as the schema's owner (the instances' role may
-    /// only use rows, and the owner's default privileges give it those).</summary>
-    public static async Task EnsureCreatedAsync(string ownerConnectionString, CancellationToken cancellationToken)
+    /// only use rows, and the owner's default privileges give it those). The registry of standbys is then made read-only
+    /// for <paramref name="runtimeRole"/>: only the coordinator, as the owner, writes where the instances send their reads
+    /// and their logins, so a leaked application credential cannot point them elsewhere.</summary>
+    public static async Task EnsureCreatedAsync(string ownerConnectionString, string runtimeRole, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(ownerConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(CreateSql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+        var role = "\"" + runtimeRole.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        await using var revoke = new NpgsqlCommand($"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {StandbysTable} FROM PUBLIC, {role}", connection);
+        await revoke.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>A fresh start: no request of an earlier fleet is acted on, and the registry lists what runs now.</summary>

@@ -1,3 +1,4 @@
+using Npgsql;
 using Widgetify.Cli.Cluster.Autoscaling;
 using Widgetify.Scaling.Law;
 using Widgetify.Scaling.Providers;
@@ -24,7 +25,46 @@ public sealed class FleetReplicaProviderTests(HandOverDatabase postgres) : IClas
     public async Task InitializeAsync()
     {
         _database = await postgres.NewDatabaseAsync();
-        await StandbyRegistry.EnsureCreatedAsync(Database.ConnectionString, CancellationToken.None);
+        // Made by the server's superuser; the database's owner (the test's own role) may take it to act as the instances.
+        await using (var admin = NpgsqlDataSource.Create(postgres.Postgres.Cluster.AdminConnectionString))
+        {
+            var owner = new NpgsqlConnectionStringBuilder(Database.ConnectionString).Username;
+            await using var create = admin.CreateCommand($"CREATE ROLE {RuntimeRole}; GRANT {RuntimeRole} TO \"{owner}\"");
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await StandbyRegistry.EnsureCreatedAsync(Database.ConnectionString, RuntimeRole, CancellationToken.None);
+    }
+
+    // The instances' role, as 'cluster up' makes it: rows only. Roles are the server's, so one per scratch database.
+    private string RuntimeRole => $"{Database.Name}_runtime";
+
+    /// <summary>Runs <paramref name="sql"/> on a connection of its own that has taken the runtime role.</summary>
+    private async Task AsRuntimeAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SET ROLE {RuntimeRole}; {sql}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task EnsureCreated_RuntimeRole_ReadsTheRegistryButCannotWriteIt_AndAcksDrains()
+    {
+        // Arrange: the privileges 'cluster up' gives its runtime role on every table the owner makes.
+        await Database.ExecuteAsync($"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {RuntimeRole}");
+        await StandbyRegistry.EnsureCreatedAsync(Database.ConnectionString, RuntimeRole, CancellationToken.None); // a restart revokes again
+        await Registry.AddAsync("standby-1", "127.0.0.1", 5433, CancellationToken.None);
+
+        // Act and assert, as the runtime role: the registry can be read, not written; the instances' drain table can.
+        var id = await Database.ScalarAsync<long>($"SELECT id FROM {StandbyRegistry.StandbysTable} WHERE name = 'standby-1'");
+        await AsRuntimeAsync($"SELECT count(*) FROM {StandbyRegistry.StandbysTable}");
+        (await Should.ThrowAsync<PostgresException>(() => AsRuntimeAsync($"UPDATE {StandbyRegistry.StandbysTable} SET port = 1")))
+            .SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
+        (await Should.ThrowAsync<PostgresException>(() => AsRuntimeAsync(
+            $"INSERT INTO {StandbyRegistry.StandbysTable} (name, host, port, state) VALUES ('elsewhere', '10.0.0.1', 5432, 'serving')")))
+            .SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
+        await AsRuntimeAsync($"INSERT INTO widgetify_fleet_standby_drains (standby_id, instance, reads_left) VALUES ({id}, 'api-1', 0)");
     }
 
     public async Task DisposeAsync() => await Database.DisposeAsync();
