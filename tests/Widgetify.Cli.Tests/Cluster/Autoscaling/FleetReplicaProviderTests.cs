@@ -115,13 +115,20 @@ public sealed class FleetReplicaProviderTests(HandOverDatabase postgres) : IClas
 
         var applying = provider.ApplyAsync(Action(ScalingDirection.Out, 1), CancellationToken.None);
         await PendingAskAsync();
-        // Each poll waits on the fake clock: once it waits, move the clock one poll on, until the provider gives up.
-        var polls = (int)(ActionTimeout / FleetReplicaProvider.PollInterval);
-        for (var i = 0; i <= polls && !applying.IsCompleted; i++)
-        {
-            await BoundedWait.UntilAsync(() => applying.IsCompleted || clock.ArmedTimers > 0, () => $"poll {i}", "the provider waited for its next poll", Bound);
-            clock.Advance(FleetReplicaProvider.PollInterval);
-        }
+        // Each poll waits on the fake clock: whenever it waits, move the clock one poll on, until the provider gives up. Not
+        // a fixed number of moves: the count of armed timers can still include the poll that just fired, so a move can come
+        // before the next poll waits and be spent on nothing but the clock (the provider still sees the time pass).
+        await BoundedWait.UntilAsync(
+            () =>
+            {
+                if (!applying.IsCompleted && clock.ArmedTimers > 0)
+                {
+                    clock.Advance(FleetReplicaProvider.PollInterval);
+                }
+
+                return applying.IsCompleted;
+            },
+            () => $"the clock moved to {clock.GetUtcNow():O}", "the provider gave up", 3 * Bound);
 
         var result = await applying.WaitAsync(Bound);
         result.Succeeded.ShouldBeFalse();
