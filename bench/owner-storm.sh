@@ -9,6 +9,8 @@
 # Without a LABEL=dll, the build of this checkout (src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll) runs alone.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
+# shellcheck source=bench/lib/service.sh
+source "$ROOT/bench/lib/service.sh"
 ROUNDS=3 SECONDS_PER_RUN=8 FLOOD=1500 READERS=300 WRITERS=50
 services=()
 while [ $# -gt 0 ]; do
@@ -43,20 +45,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 run() {
-  local round=$1 label=$2 dll=$3 port base key widget ready=""
+  local round=$1 label=$2 dll=$3 key widget
   [ -f "$dll" ] || { echo "'$dll' does not exist: build it with 'dotnet build src/Widgetify.Cli -c Release'" >&2; exit 1; }
   work=$(mktemp -d /tmp/widgetify-owner-storm.XXXXXX)
   chmod 755 "$work"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  base="http://127.0.0.1:$port"
-  dotnet "$dll" up --port "$port" --data-dir "$work/data" --demo-widgets 0 >"$work/up.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 600); do
-    curl -fs "$base/health/ready" >/dev/null 2>&1 && { ready=1; break; }
-    kill -0 "$pid" 2>/dev/null || { echo "the service exited before it was ready:" >&2; cat "$work/up.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  [ -n "$ready" ] || { echo "the service was not ready after 120 s:" >&2; cat "$work/up.log" >&2; exit 1; }
+  start_service "$work/up.log" "$dll" "$work/data"
   key=$(cat "$work/data/demo-api-key")
   widget=$(curl -fs -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
     -d '{"name":"viral","kind":"counter","config":{}}' "$base/api/widgets" | sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p')

@@ -6,6 +6,8 @@
 #   bench/tenant-shares.sh [SECONDS=15] [FLOOD=200] [RATE=25]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
+# shellcheck source=bench/lib/service.sh
+source "$ROOT/bench/lib/service.sh"
 SECONDS_PER_RUN=${1:-15}
 FLOOD=${2:-200}
 RATE=${3:-25}
@@ -33,19 +35,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 run() {
-  local label=$1 shares=$2 port base key other viral quiet ready=""
+  local label=$1 shares=$2 key other viral quiet
   work=$(mktemp -d /tmp/widgetify-tenant-shares.XXXXXX)
   chmod 755 "$work"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  base="http://127.0.0.1:$port"
-  Widgetify__Admission__TenantShares=$shares dotnet "$CLI" up --port "$port" --data-dir "$work/data" --demo-widgets 0 >"$work/up.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 600); do
-    curl -fs "$base/health/ready" >/dev/null 2>&1 && { ready=1; break; }
-    kill -0 "$pid" 2>/dev/null || { echo "the service exited before it was ready:" >&2; cat "$work/up.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  [ -n "$ready" ] || { echo "the service was not ready after 120 s:" >&2; cat "$work/up.log" >&2; exit 1; }
+  start_service "$work/up.log" "$CLI" "$work/data" "Widgetify__Admission__TenantShares=$shares"
   key=$(cat "$work/data/demo-api-key")
   other=$(dotnet "$CLI" keys create --tenant other --data-dir "$work/data" 2>/dev/null | tail -1)
   viral=$(curl -fs -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
