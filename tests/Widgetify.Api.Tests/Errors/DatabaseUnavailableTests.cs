@@ -36,6 +36,7 @@ public sealed class DatabaseDownFixture : IAsyncLifetime
         }
 
         WidgetId = (await CachedTenant.Http.CreateWidgetAsync("Survivor")).Id;
+        await Server.CacheKeyAsync(CachedTenant);
 
         DatabasePort = _dedicated.Postgres.Cluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await _dedicated.Postgres.Cluster.StopAsync();
