@@ -48,7 +48,8 @@ public sealed class WeatherOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan FailureCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Most locations kept in memory; beyond it the least recently added are evicted.</summary>
+    /// <summary>Most locations kept in memory. A new location that finds the cache full is not remembered (the cache
+    /// compacts, least recently used first, in the background); views of it still share one call while it runs.</summary>
     /// <value>Default 10,000; 1 to 1,000,000.</value>
     [Range(1, 1_000_000)]
     public int MaxCachedLocations { get; set; } = 10_000;

@@ -11,6 +11,7 @@ namespace Widgetify.Api.Tests.Embed.Weather;
 public sealed class WeatherReportsTests : IAsyncLifetime
 {
     private static readonly WeatherQuery Quito = new("Quito", -0.18, -78.47);
+    private static readonly WeatherQuery Lima = new("Lima", -12.05, -77.04);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 6, 20, 0, 0, TimeSpan.Zero));
     private FakeWeatherProvider _provider = null!;
     private ServiceProvider _services = null!;
@@ -23,13 +24,14 @@ public sealed class WeatherReportsTests : IAsyncLifetime
         _services = Build(_provider.Url.AbsoluteUri);
     }
 
-    private ServiceProvider Build(string? providerUrl)
+    private ServiceProvider Build(string? providerUrl, int maxCachedLocations = 10_000)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Weather:ProviderUrl"] = providerUrl,
             // A retry waits on the fake clock too; none, so a failing call fails at once.
             ["Weather:RetryDelay"] = "00:00:00",
+            ["Weather:MaxCachedLocations"] = maxCachedLocations.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(_time);
@@ -88,6 +90,27 @@ public sealed class WeatherReportsTests : IAsyncLifetime
         await Reports.GetAsync(Quito with { Location = "Quito, Ecuador", Latitude = -0.181 }, CancellationToken.None);
 
         _provider.Queries.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task GetAsync_CacheFull_ViewsOfANewPlaceStillShareOneCall()
+    {
+        // Arrange: Quito fills the only place the cache has, so Lima's entry is refused; Lima's first call hangs
+        await using var full = Build(_provider.Url.AbsoluteUri, maxCachedLocations: 1);
+        var reports = full.GetRequiredService<WeatherReports>();
+        await reports.GetAsync(Quito, CancellationToken.None);
+        _provider.Respond = n => n == 1 ? null : 200;
+
+        // Act: two views of Lima while its call is in flight, then the provider answers (the hung attempt's 503 is retried)
+        var first = reports.GetAsync(Lima, CancellationToken.None);
+        var second = reports.GetAsync(Lima, CancellationToken.None);
+        await BoundedWait.UntilAsync(() => _provider.Queries.Count == 2, () => $"{_provider.Queries.Count} calls", "Lima's call reaches the provider");
+        _provider.Release();
+        var answers = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Assert: one call (its attempt and its retry), not one per view
+        answers.ShouldAllBe(report => report != null && report.Temperature == 21.4);
+        _provider.Queries.Count.ShouldBe(3, "Quito's call, then Lima's hung attempt and its retry");
     }
 
     [Theory]
