@@ -1,6 +1,7 @@
 // Widgetify operator dashboard: polls the operator-only monitoring API once a second and shows it.
-// The operator key arrives once in the URL fragment (#key=..., printed by `./widgetify up`; a fragment never reaches
-// a server or a Referer), is moved to sessionStorage (gone when the tab closes) and removed from the address bar.
+// The operator key arrives once in the URL fragment (#key=..., the key `./widgetify up` keeps in
+// <data-dir>/operator-api-key; a fragment never reaches a server or a Referer), or is typed in the form; it is moved
+// to sessionStorage (gone when the tab closes) and removed from the address bar.
 import { TimeChart } from './chart.js';
 import { $, cssWord, element, line, link, showPanelError } from './dom.js';
 import { formatAge, formatCount, formatNumber, formatRate, formatSeconds, formatTime } from './format.js';
