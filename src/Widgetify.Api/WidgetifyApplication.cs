@@ -69,6 +69,14 @@ public static class WidgetifyApplication
         services.AddSingleton<MigrationRunner>(sp => new(
             sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<ILogger<MigrationRunner>>()));
         services.AddSingleton<ConnectionShareWiring>();
+        // Consistency tokens past anything the primary has written are refused, so a forged one cannot make every read
+        // wait for a standby and read past the embed cache. One read of the position per 10 ms at most, however many come.
+        services.AddSingleton(sp => new PrimaryWalWatermark(
+            sp.GetRequiredService<WidgetifyDataSources>().ReadPrimaryWalPositionAsync,
+            sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.Replicas.ProbeTimeout,
+            TimeSpan.FromMilliseconds(10),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PrimaryWalWatermark>>()));
         // The host stops hosted services in the reverse of this order, after the server has drained (ShutdownDrain, then
         // Kestrel): the writers flush while the connection share still holds (view counts, then the monitoring loop's
         // incident outbox and pool history, which see that flush), and the lease goes back to the fleet last.

@@ -15,7 +15,8 @@ internal static class ConsistencyDocumentation
     private const string RequestedDescription =
         "A Widgetify-Consistency value from an earlier write's response: the read is served only by a server that has " +
         "that write (a standby that has replayed it, or the primary). Without it a read may come from a standby up to " +
-        "Widgetify:Database:Replicas:MaxLag behind.";
+        "Widgetify:Database:Replicas:MaxLag behind. A value that is not one, or names a position the database has not " +
+        "reached (so no write here gave it), is a 400 problem.";
 
     /// <summary>Marks an endpoint whose successful response carries the token.</summary>
     public static RouteHandlerBuilder WritesConsistencyToken(this RouteHandlerBuilder builder) =>

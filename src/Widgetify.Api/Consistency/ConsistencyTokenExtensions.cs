@@ -7,8 +7,15 @@ namespace Widgetify.Api.Consistency;
 /// position after its commit); a read that sends it back is served only where that position has been replayed.</summary>
 internal static class ConsistencyTokenExtensions
 {
-    /// <summary>Reads the request's token (400 when it is not one) and writes the response's.</summary>
-    public static IApplicationBuilder UseConsistencyTokens(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    /// <summary>Reads the request's token (400 when it is not one, or names a position the primary has not reached) and
+    /// writes the response's.</summary>
+    public static IApplicationBuilder UseConsistencyTokens(this IApplicationBuilder app)
+    {
+        var watermark = app.ApplicationServices.GetRequiredService<PrimaryWalWatermark>();
+        return app.Use((context, next) => HandleAsync(context, next, watermark));
+    }
+
+    private static async Task HandleAsync(HttpContext context, RequestDelegate next, PrimaryWalWatermark watermark)
     {
         ConsistencyToken? requested = null;
         var header = context.Request.Headers[ConsistencyToken.HeaderName];
@@ -22,6 +29,15 @@ internal static class ConsistencyTokenExtensions
                 return;
             }
 
+            if (await watermark.JudgeAsync(token, context.RequestAborted) == TokenStanding.Beyond)
+            {
+                await Problems.Write(context, StatusCodes.Status400BadRequest, "Consistency token ahead of the database",
+                    $"The {ConsistencyToken.HeaderName} token {token} names a point the database has not reached, so no write " +
+                    "made here gave it: it comes from another deployment, was altered, or predates a restore of the database " +
+                    "to an earlier point. Leave the header out, or send the token of a newer write.");
+                return;
+            }
+
             requested = token;
         }
 
@@ -32,10 +48,11 @@ internal static class ConsistencyTokenExtensions
             if (feature.Written is { } written)
             {
                 context.Response.Headers[ConsistencyToken.HeaderName] = written.ToString();
+                watermark.Observe(written.Position);
             }
 
             return Task.CompletedTask;
         });
         await next(context);
-    });
+    }
 }

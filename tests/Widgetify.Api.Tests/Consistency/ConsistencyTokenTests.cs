@@ -97,6 +97,66 @@ public sealed class ConsistencyTokenTests(ApiFixture fixture)
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
 
+    [Theory]
+    [InlineData("embed")]
+    [InlineData("api")]
+    public async Task Read_WithATokenThePrimaryHasNotReached_400ProblemSaysWhyAndWhatToDo(string path)
+    {
+        // Arrange: a token a gigabyte of WAL past the primary's position now, and the forger's favourite
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var created = await tenant.Http.PostAsJsonAsync("/api/widgets", new { name = "Hot", kind = "counter" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var ahead = new NpgsqlLogSequenceNumber((ulong)await PrimaryInsertPositionAsync() + (1UL << 30));
+        using var client = path == "embed" ? fixture.Server.CreateClient() : null;
+        var http = client ?? tenant.Http;
+        var url = path == "embed" ? $"/w/{id}" : $"/api/widgets/{id}";
+
+        foreach (var token in new[] { ahead.ToString(), "FFFFFFFF/FFFFFFFF" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Add(Header, token);
+
+            // Act
+            using var response = await http.SendAsync(request);
+
+            // Assert
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            problem.GetProperty("title").GetString().ShouldBe("Consistency token ahead of the database");
+            problem.GetProperty("detail").GetString().ShouldNotBeNull().ShouldContain("Leave the header out");
+        }
+    }
+
+    [Fact]
+    public async Task Read_WithATokenOfAWriteThisInstanceDidNotMake_IsServed()
+    {
+        // Arrange: a write another instance of the fleet made, as far as this one knows: straight into the database, its
+        // token read after the commit; this instance has seen no position that high
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var created = await tenant.Http.PostAsJsonAsync("/api/widgets", new { name = "Elsewhere", kind = "counter" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await using (var connection = new NpgsqlConnection(fixture.Postgres.ConnectionString))
+        {
+            await connection.OpenAsync();
+            // A WAL record without a table of its own: nothing another test could see.
+            await using var write = new NpgsqlCommand("SELECT pg_logical_emit_message(false, 'widgetify-test', 'a write elsewhere')", connection);
+            await write.ExecuteNonQueryAsync();
+        }
+
+        var token = await PrimaryInsertPositionAsync();
+        token.ShouldBeGreaterThan(TokenOf(created));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/w/{id}");
+        request.Headers.Add(Header, token.ToString());
+
+        // Act
+        using var client = fixture.Server.CreateClient();
+        using var response = await client.SendAsync(request);
+
+        // Assert
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task OpenApi_WritesDocumentTheResponseHeader_ReadsTheRequestHeader()
     {
