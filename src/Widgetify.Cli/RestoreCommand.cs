@@ -66,11 +66,19 @@ internal static partial class RestoreCommand
     }
 
     internal static string Describe(RestoreResult result) => string.Create(CultureInfo.InvariantCulture, $"""
-        Restored backup {result.Backup.Id} (finished {result.Backup.FinishedAt:u}) {(result.Target is { } t ? $"to {t:yyyy-MM-dd HH:mm:ss.fff}Z" : "to the end of the archived WAL (latest)")}{(result.ReachedTarget ? "" : " (the WAL holds no transaction after that time, so all of it was replayed)")}.
+        Restored backup {result.Backup.Id} (finished {result.Backup.FinishedAt:u}) {(result.Target is { } t ? $"to {t:yyyy-MM-dd HH:mm:ss.fff}Z" : "to the end of the archived WAL (latest)")}{ShortOfTarget(result)}.
           last replayed transaction  {(result.LastReplayedTransaction is { } last ? $"{last:yyyy-MM-dd HH:mm:ss.fff}Z" : "none after the backup")}
           new timeline               {result.Timeline}
           restore took               {result.Elapsed.TotalSeconds:F1} s
           previous cluster           {result.MovedAsideTo ?? "(none)"}   (kept; delete it once the restore is checked)
         Start the service with './widgetify up'; standbys (--replicas N) are made again from the restored primary.
         """);
+
+    /// <summary>A time past the end of the WAL this restore could read is "everything it had", which is the state at that
+    /// time only if every commit up to it was archived (or still in this folder's pg_wal): say where the WAL ended rather
+    /// than promise the target.</summary>
+    private static string ShortOfTarget(RestoreResult result) => result.ReachedTarget || result.Target is null ? "" :
+        "; the WAL it could read ends before that time, at the last replayed transaction below, so anything committed " +
+        "after that was not restored (WAL reaches the archive when a segment fills or within archive_timeout, 60 s; " +
+        "a restore into the cluster's own folder also reads the WAL its pg_wal had not archived yet)";
 }
