@@ -132,8 +132,18 @@ internal static class ClusterDatabase
             LOOP
                 EXECUTE format('ALTER ROUTINE %s OWNER TO {OwnerUser}', item.name);
             END LOOP;
+            -- Row privileges for the tables handed over above and any the default privileges below missed: only where the
+            -- runtime role may not even read. Not a blanket GRANT ... ON ALL TABLES: this runs at every start and every
+            -- attach (each instance of a 'cluster up' fleet, a 'keys' command), and would give back the writes the owner
+            -- took away on purpose (the fleet's registry of standbys, written by its coordinator alone).
+            FOR item IN
+                SELECT c.oid::regclass AS name FROM pg_class c
+                WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                  AND NOT has_any_column_privilege('{AppUser}', c.oid, 'SELECT')
+            LOOP
+                EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO {AppUser}', item.name);
+            END LOOP;
         END $$;
-        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {AppUser};
         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {AppUser};
         ALTER DEFAULT PRIVILEGES FOR ROLE {OwnerUser} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {AppUser};
         ALTER DEFAULT PRIVILEGES FOR ROLE {OwnerUser} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {AppUser};

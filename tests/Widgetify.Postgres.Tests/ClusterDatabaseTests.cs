@@ -49,6 +49,24 @@ public sealed class ClusterDatabaseTests
     }
 
     [Fact]
+    public async Task EnsureRolesAndDatabase_AgainOnAnAttach_KeepsTheWritesTheOwnerTookBack()
+    {
+        // Arrange: a table the owner made read-only for the runtime role, as 'cluster up' makes its registry of standbys.
+        await using var directory = new TempClusterDirectory();
+        await using var cluster = await PostgresCluster.StartAsync(directory.Options());
+        await Sql.ExecuteAsync(cluster.MigrationConnectionString, Table + "; REVOKE INSERT, UPDATE, DELETE ON gadgets FROM widgetify");
+
+        // Act: what every process attaching to the running server runs (each instance of a fleet, a 'keys' command).
+        await ClusterDatabase.EnsureRolesAndDatabaseAsync(
+            cluster.AdminConnectionString, ClusterCredentials.TryLoad(directory.CredentialsFile)!, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+
+        // Assert: still readable, still not writable.
+        (await Sql.ScalarAsync(cluster.AppConnectionString, "SELECT count(*) FROM gadgets")).ShouldBe("0");
+        (await Should.ThrowAsync<PostgresException>(() => Sql.ExecuteAsync(cluster.AppConnectionString, "INSERT INTO gadgets (name) VALUES ('x')")))
+            .SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
+    }
+
+    [Fact]
     public async Task Roles_AsCreated_OnlyTheSuperuserIsSuperuserAndItHasNoPassword()
     {
         await using var directory = new TempClusterDirectory();

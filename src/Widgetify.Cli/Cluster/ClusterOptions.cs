@@ -60,6 +60,22 @@ public sealed class ClusterOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan StandbyDrainBound { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>How long a standby's server may stay down before the coordinator gives it up: takes it out of the registry
+    /// (every instance stops reading from it), removes it (slot and folder) and, while fewer than <c>--replicas</c> serve,
+    /// makes another. The supervisor restarts a killed standby on its port at once (a crash loop after a growing pause),
+    /// which takes a few seconds; one still down after this long is not coming back (its data is gone, every start
+    /// fails), and a base backup replaces it faster than waiting for an operator.</summary>
+    /// <value>Default 30 s; range 5 s to 1 h.</value>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan StandbyReplaceAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Replacements of a given-up standby that may fail in a row (a full disk, no free WAL sender) before the
+    /// coordinator stops trying and says so; between two, the supervisor's growing pause (1 s, 2 s, 4 s, ... up to a
+    /// minute). A replacement that works, or a new 'cluster up', starts the count again.</summary>
+    /// <value>Default 5; range 1 to 100.</value>
+    [Range(1, 100)]
+    public int StandbyReplaceAttempts { get; set; } = 5;
+
     /// <summary>How long the leader's provider waits for the coordinator to answer an ask (a standby made with a base
     /// backup of the primary, or drained by every instance and stopped) before it counts the attempt failed.</summary>
     /// <value>Default 10 min; range 10 s to 2 h.</value>

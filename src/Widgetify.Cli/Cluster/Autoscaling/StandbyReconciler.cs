@@ -8,7 +8,9 @@ namespace Widgetify.Cli.Cluster.Autoscaling;
 /// <summary>
 /// The coordinator's side of the fleet's autoscaling ('cluster up'): every <see cref="ClusterOptions.StandbyPollInterval"/>
 /// it keeps the registry equal to the standbys this process runs (a standby the supervisor made again elsewhere after a
-/// failover moves, one it lost goes), then takes the one step <see cref="StandbyPlan"/> decides for the leader's ask: make a
+/// failover moves, one it lost goes), keeps the floor of <c>--replicas</c> (<see cref="StandbyFloor"/>: a standby whose
+/// server stays down past <see cref="ClusterOptions.StandbyReplaceAfter"/> is given up and another made, with bounded,
+/// paced attempts), then takes the one step <see cref="StandbyPlan"/> decides for the leader's ask: make a
 /// standby and register it serving, mark one leaving, stop one every instance has drained (or that waited
 /// <see cref="ClusterOptions.StandbyDrainBound"/>), or answer the ask. The servers are made and removed with the same code
 /// as under 'up' (<see cref="LocalStandbys"/>), in the same folders.
@@ -20,6 +22,8 @@ internal sealed partial class StandbyReconciler(
     private const string Host = "127.0.0.1";
 
     private readonly List<string> _done = [];
+    private readonly Dictionary<string, DateTimeOffset> _downSince = new(StringComparer.Ordinal);
+    private ReplacementAttempts _attempts;
     private long _requestId;
 
     /// <summary>Raised with the registry after a change, for cluster.json.</summary>
@@ -52,10 +56,17 @@ internal sealed partial class StandbyReconciler(
         }
     }
 
-    /// <summary>One round: sync the registry, then one step.</summary>
+    /// <summary>One round: sync the registry, then one step: the floor's first (a standby given up, or one made while
+    /// fewer than --replicas serve), else the ask's.</summary>
     internal async Task ReconcileOnceAsync(CancellationToken cancellationToken)
     {
         var registered = await SyncAsync(await registry.ReadStandbysAsync(cancellationToken), cancellationToken);
+        if (await KeepFloorAsync(registered, cancellationToken))
+        {
+            Changed?.Invoke(await registry.ReadStandbysAsync(cancellationToken));
+            return;
+        }
+
         var request = await registry.ReadRequestAsync(cancellationToken);
         if (request is { Pending: true } && request.RequestId != _requestId)
         {
@@ -111,6 +122,70 @@ internal sealed partial class StandbyReconciler(
         }
 
         Changed?.Invoke(await registry.ReadStandbysAsync(cancellationToken));
+    }
+
+    /// <summary>Notes which standbys' servers are down (the supervisor restarts a killed one at once; this only counts how
+    /// long one stays down), then takes the floor's step, if any. True when the registry changed.</summary>
+    private async Task<bool> KeepFloorAsync(IReadOnlyList<RegisteredStandby> registered, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var running = standbys.Standbys;
+        foreach (var standby in running)
+        {
+            if (standby.IsRunning)
+            {
+                _downSince.Remove(standby.Name);
+            }
+            else if (_downSince.TryAdd(standby.Name, now))
+            {
+                LogDown(logger, standby.Name, standby.Port, options.StandbyReplaceAfter);
+            }
+        }
+
+        foreach (var gone in _downSince.Keys.Where(name => !running.Any(s => s.Name == name)).ToList())
+        {
+            _downSince.Remove(gone);
+        }
+
+        var step = StandbyFloor.Decide(registered, _downSince, minReplicas, _attempts, options.StandbyReplaceAfter, options.StandbyReplaceAttempts, now);
+        if (step.Kind == FloorStepKind.GiveUp)
+        {
+            // Out of the registry first: every instance's watcher then drops it from its reads (a dead server has no read
+            // to finish), and none routes a read or a login there while its folder goes.
+            await registry.RemoveAsync(step.Standby!, cancellationToken);
+            LogGivenUp(logger, step.Reason);
+            await standbys.RemoveAsync(step.Standby!, cancellationToken);
+            _downSince.Remove(step.Standby!);
+            return true;
+        }
+
+        if (step.Kind != FloorStepKind.Replace)
+        {
+            return false;
+        }
+
+        LogReplacing(logger, step.Reason);
+        try
+        {
+            var added = await standbys.AddAsync(cancellationToken);
+            await registry.AddAsync(added.Name, Host, added.Port, cancellationToken);
+            _attempts = default;
+            LogReplaced(logger, added.Name, added.Port, minReplicas);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or NpgsqlException or IOException)
+        {
+            _attempts = new ReplacementAttempts(_attempts.Failed + 1, timeProvider.GetUtcNow());
+            if (_attempts.Failed >= options.StandbyReplaceAttempts)
+            {
+                LogReplacementAbandoned(logger, _attempts.Failed, ex.Message, minReplicas);
+            }
+            else
+            {
+                LogReplacementFailed(logger, _attempts.Failed, options.StandbyReplaceAttempts, ex.Message, StandbyFloor.NextAttempt(_attempts));
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The registry as this process runs the standbys: the supervisor restarts a dead standby on its port, but a
@@ -175,6 +250,24 @@ internal sealed partial class StandbyReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Standby {Name} no longer runs under this process (lost in a failover): removed from the registry, the instances stop reading from it")]
     private static partial void LogForgotten(ILogger logger, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Standby {Name} (127.0.0.1:{Port}) is down; its supervisor restarts it, and it is replaced if it is still down after {ReplaceAfter} (Widgetify:Cluster:StandbyReplaceAfter)")]
+    private static partial void LogDown(ILogger logger, string name, int port, TimeSpan replaceAfter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Standby given up: {Reason}. Removed from the registry (every instance stops reading from it), then stopped, its slot dropped and its folder deleted")]
+    private static partial void LogGivenUp(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replacing a standby: {Reason}")]
+    private static partial void LogReplacing(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Standby {Name} streams on 127.0.0.1:{Port} and is registered: back to the floor of {MinReplicas} (--replicas)")]
+    private static partial void LogReplaced(ILogger logger, string name, int port, int minReplicas);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replacement attempt {Attempt} of {MaxAttempts} failed: {Reason}. Next attempt at {NextAttempt:O} (Widgetify:Cluster:StandbyReplaceAttempts)")]
+    private static partial void LogReplacementFailed(ILogger logger, int attempt, int maxAttempts, string reason, DateTimeOffset nextAttempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up replacing a standby after {Attempts} failed attempts in a row (the last: {Reason}): the fleet runs below --replicas {MinReplicas}. Fix the cause (disk, ports, the primary's max_wal_senders) and restart 'cluster up'; an autoscaler's scale-out still adds standbys meanwhile")]
+    private static partial void LogReplacementAbandoned(ILogger logger, int attempts, string reason, int minReplicas);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Standby reconciliation failed, retried next round: {Reason}")]
     private static partial void LogRoundFailed(ILogger logger, string reason);

@@ -25,6 +25,7 @@ internal sealed class StandbyRegistry(NpgsqlDataSource dataSource)
     internal const string ScalingTable = "widgetify_fleet_scaling";
     internal const string StandbysTable = "widgetify_fleet_standbys";
     internal const string DrainsTable = "widgetify_fleet_standby_drains";
+    internal const string SignalsTable = "widgetify_fleet_signals";
 
     private const string CreateSql = """
         CREATE TABLE IF NOT EXISTS widgetify_fleet_scaling (
@@ -55,21 +56,51 @@ internal sealed class StandbyRegistry(NpgsqlDataSource dataSource)
             instance   text        PRIMARY KEY,
             updated_at timestamptz NOT NULL,
             seconds    jsonb       NOT NULL);
+        CREATE OR REPLACE FUNCTION widgetify_fleet_drain_of_leaving() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM widgetify_fleet_standbys WHERE id = NEW.standby_id AND state = 'leaving') THEN
+                RAISE EXCEPTION 'standby % is not leaving: only a leaving standby is acknowledged as drained', NEW.standby_id
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE OR REPLACE TRIGGER widgetify_fleet_drain_of_leaving BEFORE INSERT ON widgetify_fleet_standby_drains
+            FOR EACH ROW EXECUTE FUNCTION widgetify_fleet_drain_of_leaving();
         """;
 
-    /// <summary>Creates the tables unless they exist; run by the coordinator as the schema's owner (the instances' role may
-    /// only use rows, and the owner's default privileges give it those). The registry of standbys is then made read-only
-    /// for <paramref name="runtimeRole"/>: only the coordinator, as the owner, writes where the instances send their reads
-    /// and their logins, so a leaked application credential cannot point them elsewhere.</summary>
+    /// <summary>What the instances' runtime role may do, set again at every start (a REVOKE of everything first, so a grant
+    /// of an earlier version or by hand does not survive). Rows are written by whoever the table says; what only the
+    /// coordinator writes, it writes as the schema's owner:
+    /// <list type="bullet">
+    /// <item>the registry of standbys: read only. It says where every instance sends its reads and its login; with the
+    /// application's credential, a leak or an injection could otherwise point them at another host.</item>
+    /// <item>the ask: the leader writes the ask's columns only; the answer (<c>handled_id</c>, <c>succeeded</c>,
+    /// <c>message</c>, <c>handled_at</c>) is the coordinator's, and no instance can delete the row.</item>
+    /// <item>the drains: an instance adds its acknowledgement of a leaving standby and nothing else; none can change or
+    /// delete one (they go with their standby, deleted by the coordinator), and a trigger refuses one for a standby that
+    /// is not leaving, so that no acknowledgement can wait in advance for a standby still serving.</item>
+    /// <item>the signals: an instance adds its row and rewrites its seconds; it cannot rename or delete a row.</item>
+    /// </list>
+    /// The instances all log in as one role, so the database cannot tell one from another: an acknowledgement or signals
+    /// written under another instance's name cannot be refused here (docs/scaling.md says what that can do).</summary>
+    private static string PrivilegesSql(string role) => $"""
+        REVOKE ALL ON {ScalingTable}, {StandbysTable}, {DrainsTable}, {SignalsTable} FROM PUBLIC, {role};
+        GRANT SELECT ON {ScalingTable}, {StandbysTable}, {DrainsTable}, {SignalsTable} TO {role};
+        GRANT INSERT (desired, request_id, requested_by, requested_at), UPDATE (desired, request_id, requested_by, requested_at)
+            ON {ScalingTable} TO {role};
+        GRANT INSERT ON {DrainsTable} TO {role};
+        GRANT INSERT, UPDATE (updated_at, seconds) ON {SignalsTable} TO {role};
+        """;
+
+    /// <summary>Creates the tables unless they exist and sets what <paramref name="runtimeRole"/> may do with them
+    /// (<see cref="PrivilegesSql"/>); run by the coordinator as the schema's owner at every start.</summary>
     public static async Task EnsureCreatedAsync(string ownerConnectionString, string runtimeRole, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(ownerConnectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(CreateSql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
         var role = "\"" + runtimeRole.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        await using var revoke = new NpgsqlCommand($"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {StandbysTable} FROM PUBLIC, {role}", connection);
-        await revoke.ExecuteNonQueryAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(CreateSql + PrivilegesSql(role), connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>A fresh start: no request of an earlier fleet is acted on, and the registry lists what runs now.</summary>
@@ -201,7 +232,7 @@ internal sealed class StandbyRegistry(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand($"""
             INSERT INTO {DrainsTable} (standby_id, instance, reads_left)
-            SELECT id, $2, $3 FROM {StandbysTable} WHERE id = $1
+            SELECT id, $2, $3 FROM {StandbysTable} WHERE id = $1 AND state = 'leaving'
             ON CONFLICT (standby_id, instance) DO NOTHING
             """);
         command.Parameters.AddWithValue(standbyId);

@@ -48,23 +48,89 @@ public sealed class FleetReplicaProviderTests(HandOverDatabase postgres) : IClas
         await command.ExecuteNonQueryAsync();
     }
 
-    [Fact]
-    public async Task EnsureCreated_RuntimeRole_ReadsTheRegistryButCannotWriteIt_AndAcksDrains()
+    [Theory]
+    [InlineData("UPDATE widgetify_fleet_standbys SET port = 1")]
+    [InlineData("INSERT INTO widgetify_fleet_standbys (name, host, port, state) VALUES ('elsewhere', '10.0.0.1', 5432, 'serving')")]
+    [InlineData("DELETE FROM widgetify_fleet_standbys")]
+    [InlineData("UPDATE widgetify_fleet_scaling SET handled_id = request_id, succeeded = true, message = 'forged'")]
+    [InlineData("DELETE FROM widgetify_fleet_scaling")]
+    [InlineData("UPDATE widgetify_fleet_standby_drains SET instance = 'api-2'")]
+    [InlineData("DELETE FROM widgetify_fleet_standby_drains")]
+    [InlineData("UPDATE widgetify_fleet_signals SET instance = 'api-2'")]
+    [InlineData("DELETE FROM widgetify_fleet_signals")]
+    [InlineData("TRUNCATE widgetify_fleet_standby_drains")]
+    public async Task EnsureCreated_RuntimeRole_WritesWhatOnlyTheCoordinatorWrites_Refused(string sql)
     {
-        // Arrange: the privileges 'cluster up' gives its runtime role on every table the owner makes.
-        await Database.ExecuteAsync($"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {RuntimeRole}");
-        await StandbyRegistry.EnsureCreatedAsync(Database.ConnectionString, RuntimeRole, CancellationToken.None); // a restart revokes again
-        await Registry.AddAsync("standby-1", "127.0.0.1", 5433, CancellationToken.None);
+        // Arrange: the privileges 'cluster up' gives its runtime role on every table the owner makes, then a restart.
+        await Database.ExecuteAsync($"GRANT ALL ON ALL TABLES IN SCHEMA public TO {RuntimeRole}");
+        await StandbyRegistry.EnsureCreatedAsync(Database.ConnectionString, RuntimeRole, CancellationToken.None);
+        await SeedEveryTableAsync();
 
-        // Act and assert, as the runtime role: the registry can be read, not written; the instances' drain table can.
+        // Act
+        var refused = await Should.ThrowAsync<PostgresException>(() => AsRuntimeAsync(sql));
+
+        // Assert
+        refused.SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege, refused.MessageText);
+    }
+
+    [Fact]
+    public async Task EnsureCreated_RuntimeRole_DoesWhatAnInstanceDoes()
+    {
+        // Arrange
+        await Database.ExecuteAsync($"GRANT ALL ON ALL TABLES IN SCHEMA public TO {RuntimeRole}");
+        await StandbyRegistry.EnsureCreatedAsync(Database.ConnectionString, RuntimeRole, CancellationToken.None);
+        await Registry.AddAsync("standby-1", "127.0.0.1", 5433, CancellationToken.None);
+        await Registry.MarkLeavingAsync("standby-1", DateTimeOffset.UnixEpoch, CancellationToken.None);
         var id = await Database.ScalarAsync<long>($"SELECT id FROM {StandbyRegistry.StandbysTable} WHERE name = 'standby-1'");
+
+        // Act and assert, as the runtime role: read the registry, ask twice (insert, then the upsert's update), acknowledge
+        // a drain, publish and rewrite its signals.
         await AsRuntimeAsync($"SELECT count(*) FROM {StandbyRegistry.StandbysTable}");
-        (await Should.ThrowAsync<PostgresException>(() => AsRuntimeAsync($"UPDATE {StandbyRegistry.StandbysTable} SET port = 1")))
-            .SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
-        (await Should.ThrowAsync<PostgresException>(() => AsRuntimeAsync(
-            $"INSERT INTO {StandbyRegistry.StandbysTable} (name, host, port, state) VALUES ('elsewhere', '10.0.0.1', 5432, 'serving')")))
-            .SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
-        await AsRuntimeAsync($"INSERT INTO widgetify_fleet_standby_drains (standby_id, instance, reads_left) VALUES ({id}, 'api-1', 0)");
+        await AsRuntimeAsync(RequestSql);
+        await AsRuntimeAsync(RequestSql);
+        await AsRuntimeAsync($"INSERT INTO {StandbyRegistry.DrainsTable} (standby_id, instance, reads_left) SELECT id, 'api-1', 0 FROM {StandbyRegistry.StandbysTable} WHERE id = {id} ON CONFLICT DO NOTHING");
+        await AsRuntimeAsync(SignalsSql);
+        await AsRuntimeAsync(SignalsSql);
+        (await Database.ScalarAsync<long>($"SELECT request_id FROM {StandbyRegistry.ScalingTable}")).ShouldBe(2L);
+        (await Registry.ReadStandbysAsync(CancellationToken.None)).Single().DrainedBy.ShouldBe(["api-1"]);
+    }
+
+    [Fact]
+    public async Task EnsureCreated_AcknowledgementOfAServingStandby_Refused()
+    {
+        await StandbyRegistry.EnsureCreatedAsync(Database.ConnectionString, RuntimeRole, CancellationToken.None);
+        await Registry.AddAsync("standby-1", "127.0.0.1", 5433, CancellationToken.None);
+        var id = await Database.ScalarAsync<long>($"SELECT id FROM {StandbyRegistry.StandbysTable} WHERE name = 'standby-1'");
+
+        // Written in advance, it would let the coordinator stop standby-1 the moment it leaves, before this instance drained it.
+        var refused = await Should.ThrowAsync<PostgresException>(() => AsRuntimeAsync(
+            $"INSERT INTO {StandbyRegistry.DrainsTable} (standby_id, instance, reads_left) VALUES ({id}, 'api-2', 0)"));
+
+        refused.SqlState.ShouldBe(PostgresErrorCodes.CheckViolation);
+    }
+
+    // The statements the instances run (StandbyRegistry.RequestAsync, FleetSignalSource), with literals for parameters.
+    private const string RequestSql = $"""
+        INSERT INTO {StandbyRegistry.ScalingTable} (desired, request_id, requested_by, requested_at) VALUES (1, 1, 'api-1', clock_timestamp())
+        ON CONFLICT (singleton) DO UPDATE SET desired = EXCLUDED.desired, request_id = {StandbyRegistry.ScalingTable}.request_id + 1,
+            requested_by = EXCLUDED.requested_by, requested_at = EXCLUDED.requested_at
+        RETURNING request_id
+        """;
+
+    private const string SignalsSql = $"""
+        INSERT INTO {StandbyRegistry.SignalsTable} (instance, updated_at, seconds) VALUES ('api-1', clock_timestamp(), '[]')
+        ON CONFLICT (instance) DO UPDATE SET updated_at = EXCLUDED.updated_at, seconds = EXCLUDED.seconds
+        """;
+
+    /// <summary>A row in each table, so that a refused UPDATE or DELETE is refused for its privilege, not a no-op.</summary>
+    private async Task SeedEveryTableAsync()
+    {
+        await Registry.AddAsync("standby-1", "127.0.0.1", 5433, CancellationToken.None);
+        await Registry.MarkLeavingAsync("standby-1", DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var id = await Database.ScalarAsync<long>($"SELECT id FROM {StandbyRegistry.StandbysTable} WHERE name = 'standby-1'");
+        await Registry.AckDrainedAsync(id, "api-1", 0, CancellationToken.None);
+        await Registry.RequestAsync(1, "api-1", CancellationToken.None);
+        await Database.ExecuteAsync(SignalsSql);
     }
 
     public async Task DisposeAsync() => await Database.DisposeAsync();
