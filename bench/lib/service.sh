@@ -2,12 +2,13 @@
 # start_service LOG DLL DATA_DIR [NAME=VALUE ...]: starts `widgetify up` of DLL on a free loopback port, on DATA_DIR with no
 # demo widgets and the given environment, its output in LOG; sets `pid` and `base` (the caller's cleanup stops pid) and
 # returns once /health/ready answers. Exits the script with the log if the service exits first or is not ready in 120 s.
+# UP_EXTRA (an array, optional) adds arguments to `up`, e.g. UP_EXTRA=(--replicas 1).
 start_service() {
   local log=$1 dll=$2 data=$3 port ready=""
   shift 3
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   base="http://127.0.0.1:$port"
-  env "$@" dotnet "$dll" up --port "$port" --data-dir "$data" --demo-widgets 0 >"$log" 2>&1 &
+  env "$@" dotnet "$dll" up --port "$port" --data-dir "$data" --demo-widgets 0 ${UP_EXTRA[@]+"${UP_EXTRA[@]}"} >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
     curl -fs "$base/health/ready" >/dev/null 2>&1 && { ready=1; break; }

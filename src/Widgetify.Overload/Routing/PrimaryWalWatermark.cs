@@ -24,9 +24,15 @@ public enum TokenStanding
 /// a forged token is a cheap way to turn cached embeds into database reads. Tokens at or below the watermark cost
 /// nothing; one above it (a write made through another instance since this one last looked) waits for a read of the
 /// primary's position that starts after the token arrived (one read at a time, concurrent tokens share it, at most one
-/// per <c>minimumInterval</c>), so a write that really happened is always found. Thread-safe.</summary>
+/// per <c>minimumInterval</c>), so a write that really happened is always found; one further past the last read than
+/// <see cref="MaxWalBytesPerSecond"/> allows is refused without a wait. Thread-safe.</summary>
 public sealed partial class PrimaryWalWatermark
 {
+    /// <summary>More WAL per second than any primary this service runs on writes (a bulk load on fast storage writes a
+    /// few hundred MB/s): a token further past the last position read than this rate allows since that read is refused
+    /// at once, without waiting for another read. 1 GiB/s, plus one second's worth for the read's own age.</summary>
+    public const ulong MaxWalBytesPerSecond = 1UL << 30;
+
     private readonly Func<CancellationToken, Task<NpgsqlLogSequenceNumber>> readPrimaryPosition;
     private readonly TimeSpan timeout;
     private readonly TimeSpan minimumInterval;
@@ -38,6 +44,7 @@ public sealed partial class PrimaryWalWatermark
     private Task<NpgsqlLogSequenceNumber?>? queued;
     private long lastStarted;
     private long reads;
+    private long lastReadAt = -1;
 
     /// <param name="readPrimaryPosition">Reads <c>pg_current_wal_insert_lsn()</c> on the primary.</param>
     /// <param name="timeout">The most one read of the position may take; past it the token is <see cref="TokenStanding.Unknown"/>.</param>
@@ -91,9 +98,20 @@ public sealed partial class PrimaryWalWatermark
     /// <param name="cancellationToken">The request's: stops waiting (the read of the position goes on for others).</param>
     public async ValueTask<TokenStanding> JudgeAsync(ConsistencyToken token, CancellationToken cancellationToken)
     {
-        if ((ulong)token.Position <= Volatile.Read(ref known))
+        var knownNow = Volatile.Read(ref known);
+        if ((ulong)token.Position <= knownNow)
         {
             return TokenStanding.Reached;
+        }
+
+        if (Interlocked.Read(ref lastReadAt) is var readAt and >= 0)
+        {
+            var seconds = timeProvider.GetElapsedTime(readAt).TotalSeconds + 1;
+            var plausible = (double)knownNow + seconds * MaxWalBytesPerSecond;
+            if ((double)(ulong)token.Position > plausible)
+            {
+                return TokenStanding.Beyond;
+            }
         }
 
         var primary = await NextRead().WaitAsync(cancellationToken);
@@ -150,6 +168,7 @@ public sealed partial class PrimaryWalWatermark
         {
             var position = await readPrimaryPosition(bound.Token);
             Observe(position);
+            Interlocked.Exchange(ref lastReadAt, timeProvider.GetTimestamp());
             return position;
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or NpgsqlException)

@@ -134,8 +134,8 @@ public sealed class PrimaryWalWatermarkTests
         ReadNumber(1).SetResult(Lsn(1_000));
         (await first).ShouldBe(TokenStanding.Beyond);
 
-        // Act
-        var second = watermark.JudgeAsync(Token(ulong.MaxValue), CancellationToken.None).AsTask();
+        // Act: a token just past the last read, as a write elsewhere since then would give
+        var second = watermark.JudgeAsync(Token(1_100), CancellationToken.None).AsTask();
         await BoundedWait.UntilAsync(() => _clock.ArmedTimers > 0 || second.IsCompleted, () => "no wait armed", "the second read waits for its turn");
         int startedEarly;
         lock (_gate)
@@ -145,11 +145,34 @@ public sealed class PrimaryWalWatermarkTests
 
         _clock.Advance(TimeSpan.FromMilliseconds(10));
         await ReadsStartedAsync(2);
-        ReadNumber(2).SetResult(Lsn(1_100));
+        ReadNumber(2).SetResult(Lsn(1_050));
 
         // Assert
         startedEarly.ShouldBe(1, "the second read started before 10 ms had passed");
         (await second).ShouldBe(TokenStanding.Beyond);
+    }
+
+    [Fact]
+    public async Task JudgeAsync_FurtherPastTheLastReadThanTheWalCouldGrow_BeyondWithoutAnotherRead()
+    {
+        // Arrange
+        var watermark = Create();
+        var first = watermark.JudgeAsync(Token(2_000), CancellationToken.None).AsTask();
+        await ReadsStartedAsync(1);
+        ReadNumber(1).SetResult(Lsn(1_000_000));
+        (await first).ShouldBe(TokenStanding.Reached);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        // Act: two seconds' worth at the highest plausible rate is in reach (1 s since the read, plus 1), a byte more is not
+        var forged = await watermark.JudgeAsync(Token(1_000_000 + (2 * PrimaryWalWatermark.MaxWalBytesPerSecond) + 1), CancellationToken.None);
+        var plausible = watermark.JudgeAsync(Token(1_000_000 + (2 * PrimaryWalWatermark.MaxWalBytesPerSecond)), CancellationToken.None).AsTask();
+        await ReadsStartedAsync(2);
+        ReadNumber(2).SetResult(Lsn(1_000_500));
+
+        // Assert
+        forged.ShouldBe(TokenStanding.Beyond);
+        (await plausible).ShouldBe(TokenStanding.Beyond, "in reach, so the primary was asked, and it is not there either");
+        watermark.Reads.ShouldBe(2, "the forged token cost no read");
     }
 
     [Theory]
