@@ -249,6 +249,8 @@ public static class WidgetifyApplication
         app.UseTrafficTagging();
         // After routing (the endpoint says its priority), before authentication (an API-key lookup is database work).
         app.UseAdmissionControl();
+        // Operators' endpoints skip admission: they get the read budget as their deadline here, before the key lookup.
+        app.UseMiddleware<Monitoring.OperatorDeadlineMiddleware>();
         app.UseAuthentication();
         // Right after authentication: a write over its key's rate is refused before its body is read or the database touched.
         app.UseMiddleware<WriteRateLimitMiddleware>();

@@ -44,7 +44,8 @@ internal static class BackupCommand
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         // Shares the server of a running 'up' (online backup), or starts it for the backup and stops it after.
-        await using var database = await DatabaseTarget.OpenAsync(null, dataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken);
+        // A backup of a cluster made just now for a mistyped --data-dir would hold nothing: refused instead.
+        await using var database = await DatabaseTarget.OpenAsync(null, dataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken, existingOnly: true);
         var cluster = database.Cluster!;
         var result = await ClusterBackups.BackupAsync(cluster, keep, TimeProvider.System, cancellationToken);
         if (result.Warning is { } warning)
@@ -71,6 +72,9 @@ internal static class BackupCommand
 
     private static int List(string dataDir, string format)
     {
+        // Reads only: Resolve could make the data folder and its pointer (run as root). The folder, not a cluster: the backups
+        // are what a lost cluster is restored from.
+        DatabaseTarget.RequireDataDirectory(dataDir);
         var (clusterDirectory, _) = ClusterLocation.Resolve(dataDir, UnixAccount.IsRoot);
         var location = BackupLocation.For(clusterDirectory);
         var backups = ClusterBackups.List(location);

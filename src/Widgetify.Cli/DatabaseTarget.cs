@@ -61,12 +61,21 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
     /// <summary>A minute, in milliseconds: the pool review's recommended value.</summary>
     internal const string IdleInTransactionMs = "60000";
 
+    /// <summary>Opens the database of a verb. With <paramref name="existingOnly"/> (a verb that only works on a deployment
+    /// that exists: it reads, or changes what is there), a --data-dir with no cluster is refused
+    /// (<see cref="RequireExisting"/>) rather than made; --database-url is used as given either way.</summary>
     public static async Task<DatabaseTarget> OpenAsync(
-        string? databaseUrl, string dataDirectory, ILogger logger, CancellationToken cancellationToken, string? backupDirectory = null, bool attachOnly = false)
+        string? databaseUrl, string dataDirectory, ILogger logger, CancellationToken cancellationToken, string? backupDirectory = null,
+        bool attachOnly = false, bool existingOnly = false)
     {
         if (!string.IsNullOrWhiteSpace(databaseUrl))
         {
             return new DatabaseTarget(ConnectionStrings.Normalize(databaseUrl), null);
+        }
+
+        if (existingOnly)
+        {
+            RequireExisting(dataDirectory);
         }
 
         var (clusterDirectory, why) = ClusterLocation.Resolve(dataDirectory, UnixAccount.IsRoot);
@@ -82,6 +91,36 @@ internal sealed partial class DatabaseTarget : IAsyncDisposable
         var cluster = await PostgresCluster.StartAsync(options, logger, cancellationToken);
         return new DatabaseTarget(cluster.AppConnectionString, cluster);
     }
+
+    /// <summary>Refuses a --data-dir that holds no cluster, before anything is created: a mistyped path given to a verb that
+    /// reads (keys list, review, ...) would otherwise get a new, empty database, and its answer ("No API keys") would look
+    /// like the real deployment's.</summary>
+    /// <exception cref="CliFailureException">No cluster was made for <paramref name="dataDirectory"/>; the message says what to run.</exception>
+    public static void RequireExisting(string dataDirectory)
+    {
+        if (ClusterLocation.FindExisting(dataDirectory) is not null)
+        {
+            return;
+        }
+
+        RequireDataDirectory(dataDirectory);
+        throw new CliFailureException(
+            $"'{dataDirectory}' holds no Widgetify database (no PostgreSQL cluster was made in it): {WhatToDo(dataDirectory)}");
+    }
+
+    /// <summary>Refuses a --data-dir that does not exist, for a verb that reads the folder itself (backup list, restore) and
+    /// still has work when its cluster is gone.</summary>
+    /// <exception cref="CliFailureException">There is no such folder; the message says what to run.</exception>
+    public static void RequireDataDirectory(string dataDirectory)
+    {
+        if (!Directory.Exists(dataDirectory))
+        {
+            throw new CliFailureException($"No Widgetify data directory at '{dataDirectory}': {WhatToDo(dataDirectory)}");
+        }
+    }
+
+    private static string WhatToDo(string dataDirectory) =>
+        $"start one with './widgetify up --data-dir {dataDirectory}', or pass the --data-dir that 'up' runs with.";
 
     /// <summary>
     /// Brings the embedded cluster's local standbys to <paramref name="count"/> (reused, made, or the extra ones

@@ -49,7 +49,7 @@ internal static partial class KeysCommand
             var name = parse.GetValue(tenant)!;
             var keyRole = parse.GetValue(role);
             var expiry = Expiry(parse.GetValue(expiresIn), parse.GetValue(expiresAt));
-            await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, cancellationToken);
+            await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, existingOnly: false, cancellationToken);
             var created = await WidgetifyAdministration.CreateKeyAsync(database.ConnectionString, name, keyRole, expiry, cancellationToken);
             await Console.Error.WriteLineAsync(
                 $"Created {(keyRole == ApiKeyRole.Operator ? "an operator" : "a tenant")} key {created.Id} for tenant '{name}'" +
@@ -73,7 +73,7 @@ internal static partial class KeysCommand
         };
         list.SetAction(async (parse, cancellationToken) =>
         {
-            await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, cancellationToken);
+            await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, existingOnly: true, cancellationToken);
             var keys = await WidgetifyAdministration.ListKeysAsync(database.ConnectionString, parse.GetValue(tenant), cancellationToken);
             Console.Write(parse.GetValue(format) == "json" ? JsonSerializer.Serialize(keys, Json) + Environment.NewLine : Table(keys));
             return 0;
@@ -90,7 +90,7 @@ internal static partial class KeysCommand
         revoke.SetAction(async (parse, cancellationToken) =>
         {
             var keyId = Guid.Parse(parse.GetValue(id)!, CultureInfo.InvariantCulture);
-            await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, cancellationToken);
+            await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, existingOnly: true, cancellationToken);
             if (!await WidgetifyAdministration.RevokeKeyAsync(database.ConnectionString, keyId, cancellationToken))
             {
                 await Console.Error.WriteLineAsync($"widgetify: no API key has id {keyId}; './widgetify keys list' shows the ids.");
@@ -124,7 +124,7 @@ internal static partial class KeysCommand
         {
             var keyId = Guid.Parse(parse.GetValue(id)!, CultureInfo.InvariantCulture);
             var expiry = Expiry(parse.GetValue(expiresIn), parse.GetValue(expiresAt));
-            await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, cancellationToken);
+            await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, existingOnly: true, cancellationToken);
             var rotated = await WidgetifyAdministration.RotateKeyAsync(
                 database.ConnectionString, keyId, ParseDuration(parse.GetValue(overlap)!)!.Value, expiry, cancellationToken);
             if (rotated is null)
@@ -234,10 +234,12 @@ internal static partial class KeysCommand
         LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 
     /// <summary>The database, migrated by the schema's owner when the embedded cluster gives one: the key verbs log in as
-    /// the runtime role, which may not change the schema.</summary>
-    private static async Task<DatabaseTarget> OpenAsync(string? databaseUrl, string dataDir, CancellationToken cancellationToken)
+    /// the runtime role, which may not change the schema. Only 'create' may make the deployment (a first key before the
+    /// first 'up'); list, revoke and rotate work on keys that exist, so a --data-dir without a cluster is refused.</summary>
+    private static async Task<DatabaseTarget> OpenAsync(string? databaseUrl, string dataDir, bool existingOnly, CancellationToken cancellationToken)
     {
-        var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, Logs.CreateLogger("widgetify"), cancellationToken);
+        var database = await DatabaseTarget.OpenAsync(
+            databaseUrl, dataDir, Logs.CreateLogger("widgetify"), cancellationToken, existingOnly: existingOnly);
         try
         {
             await database.MigrateAsOwnerAsync(cancellationToken);

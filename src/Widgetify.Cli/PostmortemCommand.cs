@@ -29,7 +29,7 @@ internal static class PostmortemCommand
     private static async Task<int> RunAsync(string idOrLatest, string dataDir, string? databaseUrl, string? output, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken);
+        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken, existingOnly: true);
         // A one-off client like psql: one connection, outside the service's budget.
         var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = "widgetify-postmortem", MaxPoolSize = 1 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(connectionString);

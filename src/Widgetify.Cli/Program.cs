@@ -21,6 +21,9 @@ var root = new RootCommand("Widgetify: embeddable widgets that stay up when traf
     RestoreCommand.Create(),
 };
 
+// A value of the wrong kind ('--port abc') is refused in our words, not with a .NET type name.
+OptionWording.Apply(root);
+
 try
 {
     // The host handles Ctrl-C/SIGTERM itself (in-flight requests finish, then PostgreSQL stops cleanly);

@@ -46,6 +46,8 @@ internal static partial class RestoreCommand
     private static async Task<int> RunAsync(string dataDir, string to, string? backupId, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        // The backups are in the data folder: a mistyped one has none, and Resolve could make it (run as root).
+        DatabaseTarget.RequireDataDirectory(dataDir);
         var (clusterDirectory, _) = ClusterLocation.Resolve(dataDir, UnixAccount.IsRoot);
         RestoreResult result;
         try

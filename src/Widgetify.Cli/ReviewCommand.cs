@@ -70,7 +70,8 @@ internal static class ReviewCommand
             EnsureReadable(request.ConfigFile);
             PoolSettingsReview.Validate(BuildConfiguration(request.ConfigFile, [], settingsFile: null));
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-            await using var database = await DatabaseTarget.OpenAsync(request.DatabaseUrl, request.DataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken);
+            await using var database = await DatabaseTarget.OpenAsync(
+                request.DatabaseUrl, request.DataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken, existingOnly: true);
             await database.CreateAsOwnerAsync(PoolReviewTables.CreateAsync, cancellationToken);
             await using var control = OwnConnection(database.ConnectionString);
             var table = new AppliedSettingsTable(control);

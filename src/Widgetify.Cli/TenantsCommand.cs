@@ -60,7 +60,8 @@ internal static class TenantsCommand
         CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken);
+        // Both verbs need the tenant to exist already (a tenant is made with its first key), so a deployment too.
+        await using var database = await DatabaseTarget.OpenAsync(databaseUrl, dataDir, loggerFactory.CreateLogger("widgetify"), cancellationToken, existingOnly: true);
         await database.MigrateAsOwnerAsync(cancellationToken);
         if (await action(database.ConnectionString) is not { } report)
         {

@@ -17,6 +17,18 @@ public static class ClusterLocation
     /// <summary>The pointer file's name in the data folder: one line, the cluster's folder.</summary>
     public const string PointerFile = "cluster-location";
 
+    /// <summary>The folder of the cluster already made for <paramref name="dataDirectory"/> (in it, or where its pointer file
+    /// says), or null when none was made: for a verb that only works on an existing deployment, which must not create a
+    /// folder or a cluster for a mistyped path. Only reads.</summary>
+    /// <param name="dataDirectory">The data folder given to the verb.</param>
+    public static string? FindExisting(string dataDirectory)
+    {
+        var full = Path.GetFullPath(dataDirectory);
+        var pointer = Path.Combine(full, PointerFile);
+        var directory = File.Exists(pointer) && File.ReadAllText(pointer).Trim() is { Length: > 0 } recorded ? recorded : full;
+        return new ClusterLayout(directory).IsInitialized ? directory : null;
+    }
+
     /// <summary>The folder the cluster of <paramref name="dataDirectory"/> lives in, and, when it was chosen just now
     /// away from the data folder, why (null otherwise).</summary>
     /// <param name="dataDirectory">The data folder given to the verb.</param>

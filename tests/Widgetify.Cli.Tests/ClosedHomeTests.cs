@@ -19,19 +19,20 @@ public sealed class ClosedHomeTests
         string? relocated = null;
         try
         {
-            // Act: twice, as a newcomer runs one verb and then another with the same --data-dir.
-            var first = await CliProcess.RunAsync("review", "--data-dir", inside);
+            // Act: twice, as a newcomer runs one verb and then another with the same --data-dir: one that makes the
+            // deployment, then one that only works on an existing one (it must find the relocated cluster).
+            var first = await CliProcess.RunAsync("keys", "create", "--tenant", "acme", "--data-dir", inside);
             relocated = File.ReadAllText(Path.Combine(inside, "cluster-location")).Trim();
-            var second = await CliProcess.RunAsync("keys", "create", "--tenant", "acme", "--data-dir", inside);
+            var second = await CliProcess.RunAsync("review", "--data-dir", inside);
 
             // Assert: both ran, on the one cluster outside the closed folder, and the first said where and why.
             first.ExitCode.ShouldBe(0, first.Stdout + first.Stderr);
             (first.Stdout + first.Stderr).ShouldContain($"cannot enter '{home}'");
+            first.Stdout.ShouldContain("wgt_");
             relocated.ShouldStartWith("/var/lib/widgetify/");
             File.Exists(Path.Combine(relocated, "pg", "PG_VERSION")).ShouldBeTrue();
             Directory.Exists(Path.Combine(inside, "pg")).ShouldBeFalse();
             second.ExitCode.ShouldBe(0, second.Stdout + second.Stderr);
-            second.Stdout.Trim().ShouldStartWith("wgt_");
         }
         finally
         {

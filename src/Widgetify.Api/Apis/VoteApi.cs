@@ -74,14 +74,14 @@ internal static class VoteApi
         }
 
         // A vote is a few dozen bytes; anything near the limit is not a vote. Refused with 413 like any body over its
-        // endpoint's limit (a declared length at once, a chunked one by the server as it arrives).
+        // endpoint's limit: a declared length at once, a chunked one as soon as it runs past the limit (Enforce).
         if (request.ContentLength > MaxBodyBytes)
         {
             return Problems.Result(StatusCodes.Status413PayloadTooLarge, "Request body too large",
                 $"The body must be at most {MaxBodyBytes} bytes. Send the vote as 'option=<index>'.");
         }
 
-        BodyLimits.Apply(context, MaxBodyBytes);
+        BodyLimits.Enforce(context, MaxBodyBytes);
         IFormCollection form;
         try
         {

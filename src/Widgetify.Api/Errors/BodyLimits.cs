@@ -21,6 +21,15 @@ internal static class BodyLimits
         }
     }
 
+    /// <summary>Declares the limit as <see cref="Apply"/> does and holds the body to it exactly, for an endpoint that hands
+    /// the body to a reader that does not count (the form reader): a chunked body over the limit ends in the same 413 as a
+    /// declared one.</summary>
+    public static void Enforce(HttpContext context, long limit)
+    {
+        Apply(context, limit);
+        context.Request.Body = new LimitedRequestBody(context.Request.Body, limit);
+    }
+
     /// <summary>The detail of a 413: the documented limit of this request's endpoint and, for the management API, its setting.</summary>
     public static string Describe(HttpContext context)
     {
