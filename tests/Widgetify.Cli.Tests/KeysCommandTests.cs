@@ -1,40 +1,29 @@
 using System.Text.Json;
 using Npgsql;
+using Widgetify.Api.Administration;
+using Widgetify.Api.Auth;
 using Widgetify.Cli.Tests.Infrastructure;
-using Widgetify.Postgres;
-using Widgetify.Testing;
 
 namespace Widgetify.Cli.Tests;
 
 /// <summary>'widgetify keys create|list|revoke|rotate' as an operator runs them: the real command in a child process,
-/// against a real embedded PostgreSQL that is already running (as under 'up'), checked against the table itself.</summary>
-public sealed class KeysCommandTests : IAsyncLifetime, IDisposable
+/// against a real embedded PostgreSQL that is already running (as under 'up'), checked against the table itself. The
+/// tests share one running cluster (<see cref="KeysCluster"/>), each with tenants of its own, except the table's test,
+/// whose exact layout depends on every key in the database. The keys a test only needs to exist beforehand are made
+/// through the library the verb calls (<see cref="WidgetifyAdministration"/>), not by another child process: each process
+/// start costs a runtime start, the cluster attach and the migrations check (a second or more of wall on a busy machine),
+/// and 'keys create' itself is run as a process by the tests of it.</summary>
+public sealed class KeysCommandTests(KeysCluster shared) : IClassFixture<KeysCluster>
 {
-    private readonly TempDataDir _dataDir = new();
-    private PostgresCluster? _cluster;
-
-    public async Task InitializeAsync()
-    {
-        await ClusterTemplate.CopyIntoAsync(_dataDir.Path); // a made cluster: these tests are of the verb, not of initdb
-        _cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = _dataDir.Path, Durable = false });
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
-
-    public void Dispose() => _dataDir.Dispose();
-
     [Fact]
     public async Task Create_WithExpiresIn_PrintsOnlyTheKeyAndListShowsItsExpiryButNeverTheKey()
     {
+        // Arrange
+        var tenant = NewTenant();
+
         // Act
-        var key = await CreateAsync("acme", "--expires-in", "30d");
-        var (exitCode, stdout, stderr) = await KeysAsync("list", "--tenant", "acme", "--format", "json");
+        var key = await CreateAsync(tenant, "--expires-in", "30d");
+        var (exitCode, stdout, stderr) = await KeysAsync("list", "--tenant", tenant, "--format", "json");
 
         // Assert
         exitCode.ShouldBe(0, stderr);
@@ -42,7 +31,7 @@ public sealed class KeysCommandTests : IAsyncLifetime, IDisposable
         stdout.ShouldNotContain(key[4..], Case.Sensitive);
         using var listed = JsonDocument.Parse(stdout);
         var entry = listed.RootElement.EnumerateArray().ShouldHaveSingleItem();
-        entry.GetProperty("tenant").GetString().ShouldBe("acme");
+        entry.GetProperty("tenant").GetString().ShouldBe(tenant);
         entry.GetProperty("role").GetString().ShouldBe("tenant");
         entry.GetProperty("state").GetString().ShouldBe("active");
         entry.GetProperty("lastUsedAt").ValueKind.ShouldBe(JsonValueKind.Null);
@@ -53,12 +42,14 @@ public sealed class KeysCommandTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task List_Table_ShowsEveryTenantsKeysWithTheirColumns()
     {
-        // Arrange
-        await CreateAsync("acme");
-        await CreateAsync("globex", "--role", "operator");
+        // Arrange: a cluster of its own, so that these two are every key there is (the columns' widths follow them)
+        await using var own = new KeysCluster();
+        await own.InitializeAsync();
+        await own.MadeKeyAsync("acme");
+        await own.MadeKeyAsync("globex", ApiKeyRole.Operator);
 
         // Act
-        var (exitCode, stdout, stderr) = await KeysAsync("list");
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync("keys", "list", "--data-dir", own.DataDir);
 
         // Assert
         exitCode.ShouldBe(0, stderr);
@@ -74,8 +65,8 @@ public sealed class KeysCommandTests : IAsyncLifetime, IDisposable
     public async Task Revoke_ExistingKey_MarksItRevokedAndTheKeyNoLongerAuthenticates()
     {
         // Arrange
-        var key = await CreateAsync("acme");
-        var id = await OnlyKeyIdAsync("acme");
+        var tenant = NewTenant();
+        var (id, key, _) = await shared.MadeKeyAsync(tenant);
 
         // Act
         var (exitCode, _, stderr) = await KeysAsync("revoke", id.ToString());
@@ -84,7 +75,7 @@ public sealed class KeysCommandTests : IAsyncLifetime, IDisposable
         exitCode.ShouldBe(0, stderr);
         stderr.ShouldContain($"Revoked key {id}");
         (await ScalarAsync<bool>($"SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = '{id}'")).ShouldBeTrue();
-        var (_, listed, _) = await KeysAsync("list", "--format", "json");
+        var (_, listed, _) = await KeysAsync("list", "--tenant", tenant, "--format", "json");
         listed.ShouldContain("\"state\": \"revoked\"");
         key.ShouldStartWith("wgt_");
     }
@@ -105,8 +96,7 @@ public sealed class KeysCommandTests : IAsyncLifetime, IDisposable
     public async Task Rotate_WithOverlap_PrintsANewKeyAndTheOldOneExpiresAfterTheOverlap()
     {
         // Arrange
-        var oldKey = await CreateAsync("acme", "--role", "operator");
-        var oldId = await OnlyKeyIdAsync("acme");
+        var (oldId, oldKey, _) = await shared.MadeKeyAsync(NewTenant(), ApiKeyRole.Operator);
 
         // Act
         var (exitCode, stdout, stderr) = await KeysAsync("rotate", oldId.ToString(), "--overlap", "2h");
@@ -129,8 +119,7 @@ public sealed class KeysCommandTests : IAsyncLifetime, IDisposable
     public async Task Rotate_ZeroOverlapThenRotateAgain_OldKeyIsExpiredAndCannotBeRotated()
     {
         // Arrange
-        await CreateAsync("acme");
-        var oldId = await OnlyKeyIdAsync("acme");
+        var oldId = (await shared.MadeKeyAsync(NewTenant())).Id;
 
         // Act
         var (exitCode, _, stderr) = await KeysAsync("rotate", oldId.ToString(), "--overlap", "0s");
@@ -174,20 +163,15 @@ public sealed class KeysCommandTests : IAsyncLifetime, IDisposable
         return stdout.Trim();
     }
 
-    private async Task<Guid> OnlyKeyIdAsync(string tenant)
-    {
-        var (exitCode, stdout, stderr) = await KeysAsync("list", "--tenant", tenant, "--format", "json");
-        exitCode.ShouldBe(0, stderr);
-        using var listed = JsonDocument.Parse(stdout);
-        return listed.RootElement.EnumerateArray().ShouldHaveSingleItem().GetProperty("id").GetGuid();
-    }
+    /// <summary>A tenant no other test of the shared cluster uses.</summary>
+    private static string NewTenant() => "acme-" + Guid.NewGuid().ToString("N")[..8];
 
     private Task<(int ExitCode, string Stdout, string Stderr)> KeysAsync(params string[] args) =>
-        CliProcess.RunAsync(["keys", .. args, "--data-dir", _dataDir.Path]);
+        CliProcess.RunAsync(["keys", .. args, "--data-dir", shared.DataDir]);
 
     private async Task<T> ScalarAsync<T>(string sql)
     {
-        await using var connection = new NpgsqlConnection(_cluster!.AppConnectionString);
+        await using var connection = new NpgsqlConnection(shared.AppConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
