@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Widgetify.Cli;
@@ -28,7 +29,15 @@ try
 {
     // The host handles Ctrl-C/SIGTERM itself (in-flight requests finish, then PostgreSQL stops cleanly);
     // System.CommandLine's own handler would end the process after 2 s.
-    return await root.Parse(args).InvokeAsync(
+    var parsed = root.Parse(args);
+    if (parsed.Action is ParseErrorAction parseError)
+    {
+        // Only the error, on stderr: the full help on stdout ended up in $(...) captures such as KEY=$(./widgetify keys
+        // create ...). --help still prints it.
+        parseError.ShowHelp = false;
+    }
+
+    return await parsed.InvokeAsync(
         new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
 }
 catch (Exception ex) when (ex is NpgsqlException or OptionsValidationException or InvalidOperationException)

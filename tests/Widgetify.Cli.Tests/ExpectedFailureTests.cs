@@ -73,11 +73,14 @@ public sealed class ExpectedFailureTests
     [InlineData("--format must be one of table, json, markdown; got '7'.", "review", "--format", "7", "--database-url", "Host=127.0.0.1;Port=1")]
     [InlineData("--role must be one of tenant, operator; got 'boss'.", "keys", "create", "--tenant", "acme", "--role", "boss", "--database-url", "Host=127.0.0.1;Port=1")]
     [InlineData("--expires-at must be a time in ISO 8601, such as 2027-01-31T00:00:00Z", "keys", "create", "--tenant", "acme", "--expires-at", "soon", "--database-url", "Host=127.0.0.1;Port=1")]
+    [InlineData("--instances must be from 1 to 32.", "cluster", "up", "--instances", "0", "--data-dir", "/nonexistent/widgetify")]
     public async Task Verb_ValueOfTheWrongKind_OurWordsNoDotNetTypeExit1(string expected, params string[] args)
     {
         var (exitCode, stdout, stderr) = await CliProcess.RunAsync(args);
 
         exitCode.ShouldBe(1, stdout + stderr);
+        // Only the error, on stderr: KEY=$(./widgetify keys create ...) must not capture a page of help.
+        stdout.ShouldBeEmpty(stderr);
         stderr.ShouldContain(expected, Case.Sensitive, stdout + stderr);
         stderr.ShouldNotContain("expected type", Case.Sensitive);
         stderr.ShouldNotContain("System.", Case.Sensitive);
