@@ -3,7 +3,7 @@
 # on a fresh data dir, one after the other; hey sends REQUESTS embeds of one widget (CONCURRENCY clients) three times:
 # without Widgetify-Consistency, with the token its creation returned, and with the forged FFFFFFFF/FFFFFFFF. For each:
 # requests/s, average and p99 latency, the status codes, and how many lookups read past the embed cache (the
-# widgetify_embed_cache_lookups_total{result="bypass"} counter before and after). Loopback only; about a minute per service.
+# widgetify_embed_cache_lookups_total{result="bypass"} counter before and after). Loopback only; about 1.5 minutes per service.
 #   bench/forged-tokens.sh [--requests N] [--concurrency N] LABEL=widgetify.dll ...
 # Without a LABEL=dll, the build of this checkout (src/Widgetify.Cli/bin/Release/net10.0/widgetify.dll) runs alone.
 set -euo pipefail
@@ -35,11 +35,19 @@ echo "| --- | --- | ---: | ---: | ---: | --- | ---: |"
 for entry in "${services[@]}"; do
   label=${entry%%=*} dll=${entry#*=}
   start_service "$work/$label.log" "$dll" "$work/$label"
+  # The standby takes reads once a routing check finds it streaming: until then a token is read on the primary at once.
+  for _ in $(seq 1 300); do
+    curl -s "$base/metrics" | grep -Eq '^widgetify_replicas\{[^}]*state="ready"[^}]*\} [1-9]' && break
+    sleep 0.2
+  done
   key=$(cat "$work/$label/demo-api-key")
   created=$(curl -s -D "$work/headers" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
     -d '{"name":"Forged tokens","kind":"counter"}' "$base/api/widgets")
   id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$created")
   token=$(tr -d '\r' < "$work/headers" | awk -F': ' 'tolower($1) == "widgetify-consistency" {print $2}')
+  # A widget changed in the last Embed:Cache:MaxStaleness (30 s) is read on the primary only; past that its reads go to
+  # the standby, where a token makes them wait Database:Replicas:TokenWait for the standby to replay it.
+  sleep 31
   curl -s -o /dev/null "$base/w/$id"
   for kind in none write forged; do
     case $kind in
