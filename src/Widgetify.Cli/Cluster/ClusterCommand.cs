@@ -82,10 +82,14 @@ internal static class ClusterCommand
                     "leave it out for a fixed number of standbys.");
             }
 
-            var tls = r.GetValue(tlsPort) ?? r.GetValue(port) + TlsPortOffset;
+            var given = r.GetValue(tlsPort);
+            var tls = given ?? r.GetValue(port) + TlsPortOffset;
             if (tls is < 1 or > 65535 || tls == r.GetValue(port))
             {
-                r.AddError($"--tls-port ({tls}) must be from 1 to 65535 and differ from --port.");
+                // Without --tls-port the port is derived: say so, or the error names an option the user never gave.
+                r.AddError(given is null
+                    ? $"The TLS port defaults to --port + {TlsPortOffset} ({tls}), which is not a port: give --tls-port, or a lower --port."
+                    : $"--tls-port ({tls}) must be from 1 to 65535 and differ from --port.");
             }
         });
         command.SetAction(async (parse, cancellationToken) =>
