@@ -71,7 +71,7 @@ public sealed class ClusterOptions
 
     /// <summary>Replacements of a given-up standby that may fail in a row (a full disk, no free WAL sender) before the
     /// coordinator stops trying and says so; between two, the supervisor's growing pause (1 s, 2 s, 4 s, ... up to a
-    /// minute). A replacement that works, or a new 'cluster up', starts the count again.</summary>
+    /// minute). A replacement that works, a standby added for the autoscaler, or a new 'cluster up', starts the count again.</summary>
     /// <value>Default 5; range 1 to 100.</value>
     [Range(1, 100)]
     public int StandbyReplaceAttempts { get; set; } = 5;

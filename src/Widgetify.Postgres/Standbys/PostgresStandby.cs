@@ -67,6 +67,11 @@ public sealed class PostgresStandby : IAsyncDisposable
     /// table, not over a connection, so a standby too busy to answer in time still counts as running.</summary>
     public bool IsRunning => server.IsRunning;
 
+    /// <summary>True while any postmaster of this standby's folder lives: the one this handle holds, or one a supervisor's
+    /// restart has started and whose <c>pg_ctl start</c> has not returned yet (crash recovery can take longer than a
+    /// standby should stay away before it is given up). A standby with none is down for good until something starts it.</summary>
+    public bool HasLivePostmaster => IsRunning || IsServerRunning(layout);
+
     /// <summary>The postmaster as this handle holds it (what a supervisor watches).</summary>
     internal ServerHandle Server => server;
 

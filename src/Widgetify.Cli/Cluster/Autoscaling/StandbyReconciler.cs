@@ -23,6 +23,7 @@ internal sealed partial class StandbyReconciler(
 
     private readonly List<string> _done = [];
     private readonly Dictionary<string, DateTimeOffset> _downSince = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _givenUp = new(StringComparer.Ordinal);
     private ReplacementAttempts _attempts;
     private long _requestId;
 
@@ -94,6 +95,9 @@ internal sealed partial class StandbyReconciler(
                     return;
                 }
 
+                // A standby made here proves whatever stopped the floor's replacements is fixed: the floor tries again.
+                _attempts = default;
+
                 await registry.AddAsync(added.Name, Host, added.Port, cancellationToken);
                 _done.Add(string.Create(CultureInfo.InvariantCulture, $"added {added.Name} on {Host}:{added.Port}"));
                 LogAdded(logger, added.Name, added.Port);
@@ -128,11 +132,21 @@ internal sealed partial class StandbyReconciler(
     /// long one stays down), then takes the floor's step, if any. True when the registry changed.</summary>
     private async Task<bool> KeepFloorAsync(IReadOnlyList<RegisteredStandby> registered, CancellationToken cancellationToken)
     {
+        // A given-up standby whose removal failed (the primary was away) is removed again before anything else.
+        foreach (var name in _givenUp.ToList())
+        {
+            await standbys.RemoveAsync(name, cancellationToken);
+            _givenUp.Remove(name);
+            _downSince.Remove(name);
+        }
+
         var now = timeProvider.GetUtcNow();
         var running = standbys.Standbys;
         foreach (var standby in running)
         {
-            if (standby.IsRunning)
+            // Not IsRunning: while the supervisor restarts a standby (crash recovery, up to its start timeout) the handle
+            // has no pid yet, and a standby that is coming back must not be deleted and copied again.
+            if (standby.HasLivePostmaster)
             {
                 _downSince.Remove(standby.Name);
             }
@@ -151,10 +165,14 @@ internal sealed partial class StandbyReconciler(
         if (step.Kind == FloorStepKind.GiveUp)
         {
             // Out of the registry first: every instance's watcher then drops it from its reads (a dead server has no read
-            // to finish), and none routes a read or a login there while its folder goes.
+            // to finish), and none routes a read or a login there while its folder goes. If the removal then fails (the
+            // primary is away), SyncAsync must not register it again as serving: it stays given up, and the removal is
+            // retried at the next round.
+            _givenUp.Add(step.Standby!);
             await registry.RemoveAsync(step.Standby!, cancellationToken);
             LogGivenUp(logger, step.Reason);
             await standbys.RemoveAsync(step.Standby!, cancellationToken);
+            _givenUp.Remove(step.Standby!);
             _downSince.Remove(step.Standby!);
             return true;
         }
@@ -209,7 +227,7 @@ internal sealed partial class StandbyReconciler(
             }
         }
 
-        foreach (var (name, port) in running.Where(r => !registered.Any(s => s.Name == r.Key)))
+        foreach (var (name, port) in running.Where(r => !registered.Any(s => s.Name == r.Key) && !_givenUp.Contains(r.Key)))
         {
             await registry.AddAsync(name, Host, port, cancellationToken);
             changed = true;
