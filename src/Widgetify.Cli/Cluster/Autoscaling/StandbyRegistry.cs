@@ -56,9 +56,12 @@ internal sealed class StandbyRegistry(NpgsqlDataSource dataSource)
             instance   text        PRIMARY KEY,
             updated_at timestamptz NOT NULL,
             seconds    jsonb       NOT NULL);
-        CREATE OR REPLACE FUNCTION widgetify_fleet_drain_of_leaving() RETURNS trigger LANGUAGE plpgsql AS $$
+        -- The registry by its schema and a fixed search_path: the runtime role may create temporary tables, and pg_temp
+        -- comes first in a default search_path, so an unqualified name could find a table of its own that says 'leaving'.
+        CREATE OR REPLACE FUNCTION widgetify_fleet_drain_of_leaving() RETURNS trigger LANGUAGE plpgsql
+            SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
-            IF NOT EXISTS (SELECT 1 FROM widgetify_fleet_standbys WHERE id = NEW.standby_id AND state = 'leaving') THEN
+            IF NOT EXISTS (SELECT 1 FROM public.widgetify_fleet_standbys WHERE id = NEW.standby_id AND state = 'leaving') THEN
                 RAISE EXCEPTION 'standby % is not leaving: only a leaving standby is acknowledged as drained', NEW.standby_id
                     USING ERRCODE = 'check_violation';
             END IF;

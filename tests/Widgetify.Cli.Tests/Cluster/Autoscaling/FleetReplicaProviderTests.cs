@@ -109,6 +109,23 @@ public sealed class FleetReplicaProviderTests(HandOverDatabase postgres) : IClas
         refused.SqlState.ShouldBe(PostgresErrorCodes.CheckViolation);
     }
 
+    [Fact]
+    public async Task EnsureCreated_AcknowledgementOfAServingStandbyBehindATemporaryRegistry_Refused()
+    {
+        await StandbyRegistry.EnsureCreatedAsync(Database.ConnectionString, RuntimeRole, CancellationToken.None);
+        await Registry.AddAsync("standby-1", "127.0.0.1", 5433, CancellationToken.None);
+        var id = await Database.ScalarAsync<long>($"SELECT id FROM {StandbyRegistry.StandbysTable} WHERE name = 'standby-1'");
+
+        // pg_temp comes first in a default search_path: a temporary table of the registry's name that says 'leaving' must
+        // not be what the trigger reads.
+        var refused = await Should.ThrowAsync<PostgresException>(() => AsRuntimeAsync(
+            $"CREATE TEMP TABLE {StandbyRegistry.StandbysTable} (id bigint, state text); " +
+            $"INSERT INTO pg_temp.{StandbyRegistry.StandbysTable} VALUES ({id}, 'leaving'); " +
+            $"INSERT INTO public.{StandbyRegistry.DrainsTable} (standby_id, instance, reads_left) VALUES ({id}, 'api-2', 0)"));
+
+        refused.SqlState.ShouldBe(PostgresErrorCodes.CheckViolation);
+    }
+
     // The statements the instances run (StandbyRegistry.RequestAsync, FleetSignalSource), with literals for parameters.
     private const string RequestSql = $"""
         INSERT INTO {StandbyRegistry.ScalingTable} (desired, request_id, requested_by, requested_at) VALUES (1, 1, 'api-1', clock_timestamp())
