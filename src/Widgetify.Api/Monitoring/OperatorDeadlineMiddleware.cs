@@ -37,10 +37,11 @@ internal sealed class OperatorDeadlineMiddleware(RequestDelegate next, IOptions<
         {
             await next(context);
         }
-        catch (Exception ex) when (deadlineTimer.IsCancellationRequested && !clientAborted.IsCancellationRequested && !context.Response.HasStarted)
+        catch (Exception ex) when (deadlineTimer.IsCancellationRequested && !clientAborted.IsCancellationRequested && !context.Response.HasStarted
+            && ex is OperationCanceledException or TimeoutException or Npgsql.NpgsqlException)
         {
-            // Whatever the ended wait threw (a cancelled command, a pool wait, a connection broken by the cancellation), it
-            // was the database not answering within the budget: the exception handler's 503 says so, with Retry-After.
+            // What an ended wait throws (a cancelled command or pool wait, a connection broken by the cancellation) was the
+            // database not answering within the budget; anything else (a bug that happened to throw late) stays itself: the exception handler's 503 says so, with Retry-After.
             // RequestAborted is the client's again by then (finally), so the handler does not take it for a client that left.
             // Not chained: the handler words a 503 by the innermost server error, and a cancelled statement's would read as a
             // broken connection; what was ended goes into the message, for the log.
