@@ -105,6 +105,11 @@ internal static class OptionWording
         return null;
     }
 
+    private static readonly string[] IsoFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd",
+    ];
+
     private static DateTimeOffset? Time(ArgumentResult result, string name)
     {
         var text = Token(result);
@@ -113,7 +118,8 @@ internal static class OptionWording
             return null;
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
+        // ISO 8601 only: a culture's formats would read 01/02/2027 as 2 January where the operator may mean 1 February.
+        if (DateTimeOffset.TryParseExact(text, IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
         {
             return value;
         }

@@ -73,6 +73,7 @@ public sealed class ExpectedFailureTests
     [InlineData("--format must be one of table, json, markdown; got '7'.", "review", "--format", "7", "--database-url", "Host=127.0.0.1;Port=1")]
     [InlineData("--role must be one of tenant, operator; got 'boss'.", "keys", "create", "--tenant", "acme", "--role", "boss", "--database-url", "Host=127.0.0.1;Port=1")]
     [InlineData("--expires-at must be a time in ISO 8601, such as 2027-01-31T00:00:00Z", "keys", "create", "--tenant", "acme", "--expires-at", "soon", "--database-url", "Host=127.0.0.1;Port=1")]
+    [InlineData("--expires-at must be a time in ISO 8601, such as 2027-01-31T00:00:00Z", "keys", "create", "--tenant", "acme", "--expires-at", "01/02/2027", "--database-url", "Host=127.0.0.1;Port=1")]
     [InlineData("--instances must be from 1 to 32.", "cluster", "up", "--instances", "0", "--data-dir", "/nonexistent/widgetify")]
     [InlineData("The TLS port defaults to --port + 363 (65663), which is not a port: give --tls-port, or a lower --port.", "cluster", "up", "--port", "65300", "--data-dir", "/nonexistent/widgetify")]
     public async Task Verb_ValueOfTheWrongKind_OurWordsNoDotNetTypeExit1(string expected, params string[] args)
