@@ -70,10 +70,12 @@ public static class WidgetifyApplication
             sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<ILogger<MigrationRunner>>()));
         services.AddSingleton<ConnectionShareWiring>();
         // Consistency tokens past anything the primary has written are refused, so a forged one cannot make every read
-        // wait for a standby and read past the embed cache. One read of the position per 10 ms at most, however many come.
+        // wait for a standby and read past the embed cache. One read of the position per 10 ms at most, however many come,
+        // each bounded by 250 ms (a healthy primary answers in a millisecond; a read that waits longer is holding a
+        // request's deadline, and the token is then taken as it is).
         services.AddSingleton(sp => new PrimaryWalWatermark(
             sp.GetRequiredService<WidgetifyDataSources>().ReadPrimaryWalPositionAsync,
-            sp.GetRequiredService<IOptions<WidgetifyOptions>>().Value.Database.Replicas.ProbeTimeout,
+            TimeSpan.FromMilliseconds(250),
             TimeSpan.FromMilliseconds(10),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PrimaryWalWatermark>>()));

@@ -25,13 +25,26 @@ public enum TokenStanding
 /// nothing; one above it (a write made through another instance since this one last looked) waits for a read of the
 /// primary's position that starts after the token arrived (one read at a time, concurrent tokens share it, at most one
 /// per <c>minimumInterval</c>), so a write that really happened is always found; one further past the last read than
-/// <see cref="MaxWalBytesPerSecond"/> allows is refused without a wait. Thread-safe.</summary>
+/// <see cref="MaxWalBytesPerSecond"/> allows is refused without a wait. Only a token more than
+/// <see cref="CrashMargin"/> past the primary is refused: a token is the insert position after a commit, which can include
+/// WAL other sessions had reserved, and a primary that crashed and recovered may restart a little below it. A primary that
+/// cannot be asked within the read's bound leaves tokens as they are (<see cref="TokenStanding.Unknown"/>), and for
+/// <see cref="UnreadablePause"/> after that failure tokens are not held waiting for it again. Thread-safe.</summary>
 public sealed partial class PrimaryWalWatermark
 {
     /// <summary>More WAL per second than any primary this service runs on writes (a bulk load on fast storage writes a
     /// few hundred MB/s): a token further past the last position read than this rate allows since that read is refused
     /// at once, without waiting for another read. 1 GiB/s, plus one second's worth for the read's own age.</summary>
     public const ulong MaxWalBytesPerSecond = 1UL << 30;
+
+    /// <summary>How far past the primary's position a token may be and still be taken (as <see cref="TokenStanding.Unknown"/>)
+    /// rather than refused: one WAL segment, far more than the WAL other sessions can have reserved and not written when a
+    /// primary crashes.</summary>
+    public const ulong CrashMargin = 16UL << 20;
+
+    /// <summary>After a read of the position failed or timed out, how long tokens above the watermark are taken as they are
+    /// without waiting for another: a primary that does not answer must not hold every token's read on top of its own.</summary>
+    public static readonly TimeSpan UnreadablePause = TimeSpan.FromSeconds(1);
 
     private readonly Func<CancellationToken, Task<NpgsqlLogSequenceNumber>> readPrimaryPosition;
     private readonly TimeSpan timeout;
@@ -44,7 +57,8 @@ public sealed partial class PrimaryWalWatermark
     private Task<NpgsqlLogSequenceNumber?>? queued;
     private long lastStarted;
     private long reads;
-    private long lastReadAt = -1;
+    private long unreadableUntil;
+    private Sample? latest;
 
     /// <param name="readPrimaryPosition">Reads <c>pg_current_wal_insert_lsn()</c> on the primary.</param>
     /// <param name="timeout">The most one read of the position may take; past it the token is <see cref="TokenStanding.Unknown"/>.</param>
@@ -98,26 +112,33 @@ public sealed partial class PrimaryWalWatermark
     /// <param name="cancellationToken">The request's: stops waiting (the read of the position goes on for others).</param>
     public async ValueTask<TokenStanding> JudgeAsync(ConsistencyToken token, CancellationToken cancellationToken)
     {
-        var knownNow = Volatile.Read(ref known);
-        if ((ulong)token.Position <= knownNow)
+        var position = (ulong)token.Position;
+        if (position <= Volatile.Read(ref known))
         {
             return TokenStanding.Reached;
         }
 
-        if (Interlocked.Read(ref lastReadAt) is var readAt and >= 0)
+        // One sample, read once: its position and when the read that got it began (the WAL was at most that position
+        // then), so a read ending meanwhile cannot pair a new time with an old position.
+        if (Volatile.Read(ref latest) is { } sample)
         {
-            var seconds = timeProvider.GetElapsedTime(readAt).TotalSeconds + 1;
-            var plausible = (double)knownNow + seconds * MaxWalBytesPerSecond;
-            if ((double)(ulong)token.Position > plausible)
+            var seconds = timeProvider.GetElapsedTime(sample.StartedAt).TotalSeconds + 1;
+            if (position > (double)sample.Position + CrashMargin + (seconds * MaxWalBytesPerSecond))
             {
                 return TokenStanding.Beyond;
             }
         }
 
+        if (timeProvider.GetTimestamp() < Interlocked.Read(ref unreadableUntil))
+        {
+            return TokenStanding.Unknown;
+        }
+
         var primary = await NextRead().WaitAsync(cancellationToken);
-        return primary is not { } position ? TokenStanding.Unknown
-            : token.IsCoveredBy(position) ? TokenStanding.Reached
-            : TokenStanding.Beyond;
+        return primary is not { } read ? TokenStanding.Unknown
+            : token.IsCoveredBy(read) ? TokenStanding.Reached
+            : position > (ulong)read + CrashMargin ? TokenStanding.Beyond
+            : TokenStanding.Unknown;
     }
 
     /// <summary>A read of the position that starts after this call: one already running may have read the position
@@ -160,23 +181,30 @@ public sealed partial class PrimaryWalWatermark
             await Task.Delay(wait, timeProvider);
         }
 
-        Interlocked.Exchange(ref lastStarted, timeProvider.GetTimestamp());
+        var startedAt = timeProvider.GetTimestamp();
+        Interlocked.Exchange(ref lastStarted, startedAt);
         Interlocked.Increment(ref reads);
 
         using var bound = new CancellationTokenSource(timeout, timeProvider);
         try
         {
-            var position = await readPrimaryPosition(bound.Token);
+            // The bound on the wait as well as on the command: a cancelled command can still wait for the server to take
+            // the cancellation (Npgsql's CancellationTimeout), and a frozen server never does.
+            var position = await readPrimaryPosition(bound.Token).WaitAsync(timeout, timeProvider);
             Observe(position);
-            Interlocked.Exchange(ref lastReadAt, timeProvider.GetTimestamp());
+            Volatile.Write(ref latest, new Sample((ulong)position, startedAt));
             return position;
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or NpgsqlException)
         {
+            Interlocked.Exchange(ref unreadableUntil, timeProvider.GetTimestamp() + (long)(UnreadablePause.TotalSeconds * timeProvider.TimestampFrequency));
             LogPrimaryUnread(logger, exception.Message);
             return null;
         }
     }
+
+    /// <summary>A position read from the primary and the timestamp at which the read began.</summary>
+    private sealed record Sample(ulong Position, long StartedAt);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Could not read the primary's WAL position to judge a consistency token ({Reason}); the token is taken as it is")]
     private static partial void LogPrimaryUnread(ILogger logger, string reason);

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Overload.Routing;
 
 namespace Widgetify.Api.Tests.Consistency;
 
@@ -146,6 +148,8 @@ public sealed class ConsistencyTokenTests(ApiFixture fixture)
 
         var token = await PrimaryInsertPositionAsync();
         token.ShouldBeGreaterThan(TokenOf(created));
+        var watermark = fixture.Server.Services.GetRequiredService<PrimaryWalWatermark>();
+        var readsBefore = watermark.Reads;
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/w/{id}");
         request.Headers.Add(Header, token.ToString());
 
@@ -153,8 +157,10 @@ public sealed class ConsistencyTokenTests(ApiFixture fixture)
         using var client = fixture.Server.CreateClient();
         using var response = await client.SendAsync(request);
 
-        // Assert
+        // Assert: served because the primary was asked and had reached it (not because it could not be asked)
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        watermark.Reads.ShouldBeGreaterThan(readsBefore, "the token was above everything this instance had seen");
+        watermark.Known.ShouldBeGreaterThanOrEqualTo(token);
     }
 
     [Fact]

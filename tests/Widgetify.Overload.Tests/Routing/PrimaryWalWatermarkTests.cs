@@ -72,13 +72,13 @@ public sealed class PrimaryWalWatermarkTests
         var reached = watermark.JudgeAsync(Token(7_000), CancellationToken.None).AsTask();
         await ReadsStartedAsync(1);
         ReadNumber(1).SetResult(Lsn(8_000));
-        var beyond = watermark.JudgeAsync(Token(9_000), CancellationToken.None).AsTask();
+        var beyond = watermark.JudgeAsync(Token(8_100 + PrimaryWalWatermark.CrashMargin + 1), CancellationToken.None).AsTask();
         await ReadsStartedAsync(2);
         ReadNumber(2).SetResult(Lsn(8_100));
 
         // Assert
         (await reached).ShouldBe(TokenStanding.Reached);
-        (await beyond).ShouldBe(TokenStanding.Beyond);
+        (await beyond).ShouldBe(TokenStanding.Beyond, "more than a crash's worth of WAL past the primary");
         watermark.Known.ShouldBe(Lsn(8_100));
         (await watermark.JudgeAsync(Token(8_050), CancellationToken.None)).ShouldBe(TokenStanding.Reached);
         watermark.Reads.ShouldBe(2, "a token under the position last read costs nothing");
@@ -145,11 +145,11 @@ public sealed class PrimaryWalWatermarkTests
 
         _clock.Advance(TimeSpan.FromMilliseconds(10));
         await ReadsStartedAsync(2);
-        ReadNumber(2).SetResult(Lsn(1_050));
+        ReadNumber(2).SetResult(Lsn(1_100));
 
         // Assert
         startedEarly.ShouldBe(1, "the second read started before 10 ms had passed");
-        (await second).ShouldBe(TokenStanding.Beyond);
+        (await second).ShouldBe(TokenStanding.Reached);
     }
 
     [Fact]
@@ -164,8 +164,9 @@ public sealed class PrimaryWalWatermarkTests
         _clock.Advance(TimeSpan.FromSeconds(1));
 
         // Act: two seconds' worth at the highest plausible rate is in reach (1 s since the read, plus 1), a byte more is not
-        var forged = await watermark.JudgeAsync(Token(1_000_000 + (2 * PrimaryWalWatermark.MaxWalBytesPerSecond) + 1), CancellationToken.None);
-        var plausible = watermark.JudgeAsync(Token(1_000_000 + (2 * PrimaryWalWatermark.MaxWalBytesPerSecond)), CancellationToken.None).AsTask();
+        const ulong reach = 1_000_000 + PrimaryWalWatermark.CrashMargin + (2 * PrimaryWalWatermark.MaxWalBytesPerSecond);
+        var forged = await watermark.JudgeAsync(Token(reach + 1), CancellationToken.None);
+        var plausible = watermark.JudgeAsync(Token(reach), CancellationToken.None).AsTask();
         await ReadsStartedAsync(2);
         ReadNumber(2).SetResult(Lsn(1_000_500));
 
@@ -173,6 +174,21 @@ public sealed class PrimaryWalWatermarkTests
         forged.ShouldBe(TokenStanding.Beyond);
         (await plausible).ShouldBe(TokenStanding.Beyond, "in reach, so the primary was asked, and it is not there either");
         watermark.Reads.ShouldBe(2, "the forged token cost no read");
+    }
+
+    [Fact]
+    public async Task JudgeAsync_PastThePrimaryByLessThanACrashCouldExplain_TakenAsItIs()
+    {
+        // Arrange: a primary that crashed and recovered can restart a little below the insert position a commit reported
+        var watermark = Create();
+
+        // Act
+        var judged = watermark.JudgeAsync(Token(5_000 + PrimaryWalWatermark.CrashMargin), CancellationToken.None).AsTask();
+        await ReadsStartedAsync(1);
+        ReadNumber(1).SetResult(Lsn(5_000));
+
+        // Assert
+        (await judged).ShouldBe(TokenStanding.Unknown);
     }
 
     [Theory]
@@ -196,7 +212,14 @@ public sealed class PrimaryWalWatermarkTests
             _clock.Advance(TimeSpan.FromSeconds(1));
         }
 
-        // Assert
+        // Assert: and for a second after it, tokens are not held for another read
         (await judged).ShouldBe(TokenStanding.Unknown);
+        (await watermark.JudgeAsync(Token(2_000), CancellationToken.None)).ShouldBe(TokenStanding.Unknown);
+        watermark.Reads.ShouldBe(1);
+        _clock.Advance(PrimaryWalWatermark.UnreadablePause);
+        var later = watermark.JudgeAsync(Token(2_000), CancellationToken.None).AsTask();
+        await ReadsStartedAsync(2);
+        ReadNumber(2).SetResult(Lsn(2_000));
+        (await later).ShouldBe(TokenStanding.Reached);
     }
 }
