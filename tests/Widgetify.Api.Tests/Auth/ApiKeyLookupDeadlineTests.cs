@@ -9,33 +9,15 @@ namespace Widgetify.Api.Tests.Auth;
 /// connection holds an exclusive lock on api_keys, so the lookup's SELECT waits), the request is answered a 503 with
 /// Retry-After at its deadline, not after the connect and command timeouts. The command timeout is set far beyond the
 /// client's patience, so a lookup bounded by it alone fails these tests.</summary>
-public sealed class ApiKeyLookupDeadlineTests : IAsyncLifetime
+public sealed class ApiKeyLookupDeadlineTests : ShortReadBudgetServer
 {
-    private DedicatedServer? _dedicated;
-
-    private WidgetifyServer Server => _dedicated!.Server;
-
-    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
-    {
-        ["Widgetify:Admission:ReadTimeout"] = "00:00:00.500",
-        ["Widgetify:Database:CommandTimeoutSeconds"] = "300",
-    });
-
-    public async Task DisposeAsync()
-    {
-        if (_dedicated is not null)
-        {
-            await _dedicated.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task TenantRead_KeyNotCachedAndLookupHangs_503WithRetryAfterAtTheReadDeadline()
     {
         // Arrange
         using var tenant = await Server.CreateTenantAsync(); // made in the database: never looked up, so not cached
         tenant.Http.Timeout = TimeSpan.FromSeconds(60); // a generous bound: the command timeout (300 s) is far beyond it
-        await using var locked = await TableLock.TakeAsync(_dedicated!.Postgres.MigrationConnectionString, "api_keys");
+        await using var locked = await TableLock.TakeAsync(MigrationConnectionString, "api_keys");
 
         // Act
         using var response = await tenant.Http.GetAsync("/api/widgets?limit=1");
@@ -52,7 +34,7 @@ public sealed class ApiKeyLookupDeadlineTests : IAsyncLifetime
         // Arrange: an operators' endpoint skips admission, so it has no request deadline for the lookup to end at.
         using var operatorClient = await Server.CreateTenantAsync(ApiKeyRole.Operator);
         operatorClient.Http.Timeout = TimeSpan.FromSeconds(60);
-        await using var locked = await TableLock.TakeAsync(_dedicated!.Postgres.MigrationConnectionString, "api_keys");
+        await using var locked = await TableLock.TakeAsync(MigrationConnectionString, "api_keys");
 
         // Act
         using var response = await operatorClient.Http.GetAsync("/api/alerts");

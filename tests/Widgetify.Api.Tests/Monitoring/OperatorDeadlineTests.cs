@@ -9,26 +9,8 @@ namespace Widgetify.Api.Tests.Monitoring;
 /// database that does not answer (here: another connection holds an exclusive lock on the incidents table, so the
 /// endpoint's SELECT waits) they must still answer within the read budget, a 503 with Retry-After, not after the command
 /// timeout. That is set far beyond the client's patience, so an endpoint bounded by it alone fails this test.</summary>
-public sealed class OperatorDeadlineTests : IAsyncLifetime
+public sealed class OperatorDeadlineTests : ShortReadBudgetServer
 {
-    private DedicatedServer? _dedicated;
-
-    private WidgetifyServer Server => _dedicated!.Server;
-
-    public async Task InitializeAsync() => _dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
-    {
-        ["Widgetify:Admission:ReadTimeout"] = "00:00:00.500",
-        ["Widgetify:Database:CommandTimeoutSeconds"] = "300",
-    });
-
-    public async Task DisposeAsync()
-    {
-        if (_dedicated is not null)
-        {
-            await _dedicated.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Incidents_DatabaseDoesNotAnswer_503WithRetryAfterWithinTheReadBudget()
     {
@@ -40,7 +22,7 @@ public sealed class OperatorDeadlineTests : IAsyncLifetime
             warm.StatusCode.ShouldBe(HttpStatusCode.OK, await warm.Content.ReadAsStringAsync());
         }
 
-        await using var locked = await TableLock.TakeAsync(_dedicated!.Postgres.MigrationConnectionString, "widgetify_incidents");
+        await using var locked = await TableLock.TakeAsync(MigrationConnectionString, "widgetify_incidents");
 
         // Act
         using var response = await operatorClient.Http.GetAsync("/api/incidents");
