@@ -72,9 +72,10 @@ public static class WidgetifyApplication
         // Consistency tokens past anything the primary has written are refused, so a forged one cannot make every read
         // wait for a standby and read past the embed cache. One read of the position per 10 ms at most, however many come,
         // each bounded by 250 ms (a healthy primary answers in a millisecond; a read that waits longer is holding a
-        // request's deadline, and the token is then taken as it is).
+        // request's deadline, and the token is then taken as it is). On this instance's own control connection, not the
+        // request pool, which the request judging its token may be waiting for.
         services.AddSingleton(sp => new PrimaryWalWatermark(
-            sp.GetRequiredService<WidgetifyDataSources>().ReadPrimaryWalPositionAsync,
+            cancellationToken => PrimaryWalPosition.ReadAsync(sp.GetRequiredService<WidgetifyDataSources>().Control, cancellationToken),
             TimeSpan.FromMilliseconds(250),
             TimeSpan.FromMilliseconds(10),
             sp.GetRequiredService<TimeProvider>(),

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 using Widgetify.Api.Consistency;
 using Widgetify.Core.Deadlines;
 using Widgetify.Overload.PoolGovernance;
@@ -85,15 +84,6 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
     /// <summary>Where reads go: the standbys when one is ready, else the primary.</summary>
     public ReadRouter Router { get; }
 
-    /// <summary>The primary's WAL insert position now, on this instance's own control connection (not the request pool,
-    /// which a request judging its token may be waiting for): what <see cref="PrimaryWalWatermark"/> checks tokens against.</summary>
-    public async Task<NpgsqlLogSequenceNumber> ReadPrimaryWalPositionAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await Control.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT pg_current_wal_insert_lsn()", connection);
-        return (NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
     /// <summary>Runs a read where the router sends it, seeing the request's own earlier write when the client sent its
     /// consistency token; retried once elsewhere when its standby failed, so it must not write.</summary>
     public Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
@@ -113,9 +103,7 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
             return;
         }
 
-        await using var command = new NpgsqlCommand("SELECT pg_current_wal_insert_lsn()", connection);
-        var position = (NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken))!;
-        feature.RecordWrite(new ConsistencyToken(position));
+        feature.RecordWrite(new ConsistencyToken(await PrimaryWalPosition.ReadAsync(connection, cancellationToken)));
     }
 
     /// <summary>The governor of the pools these options describe: the service and the one-off CLI commands build it

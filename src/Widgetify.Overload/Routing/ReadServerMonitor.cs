@@ -66,9 +66,7 @@ internal sealed partial class ReadServerMonitor
     {
         try
         {
-            await using var connection = await primary.OpenConnectionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand("SELECT pg_current_wal_insert_lsn()", connection);
-            var position = (NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken))!;
+            var position = await PrimaryWalPosition.ReadAsync(primary, cancellationToken);
             router.PrimaryHistory.Add(router.TimeProvider.GetUtcNow(), position);
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
