@@ -133,12 +133,7 @@ internal sealed partial class StandbyReconciler(
     private async Task<bool> KeepFloorAsync(IReadOnlyList<RegisteredStandby> registered, CancellationToken cancellationToken)
     {
         // A given-up standby whose removal failed (the primary was away) is removed again before anything else.
-        foreach (var name in _givenUp.ToList())
-        {
-            await standbys.RemoveAsync(name, cancellationToken);
-            _givenUp.Remove(name);
-            _downSince.Remove(name);
-        }
+        await RemoveGivenUpAsync(cancellationToken);
 
         var now = timeProvider.GetUtcNow();
         var running = standbys.Standbys;
@@ -171,9 +166,7 @@ internal sealed partial class StandbyReconciler(
             _givenUp.Add(step.Standby!);
             await registry.RemoveAsync(step.Standby!, cancellationToken);
             LogGivenUp(logger, step.Reason);
-            await standbys.RemoveAsync(step.Standby!, cancellationToken);
-            _givenUp.Remove(step.Standby!);
-            _downSince.Remove(step.Standby!);
+            await RemoveGivenUpAsync(cancellationToken);
             return true;
         }
 
@@ -206,7 +199,19 @@ internal sealed partial class StandbyReconciler(
         return true;
     }
 
-    /// <summary>The registry as this process runs the standbys: the supervisor restarts a dead standby on its port, but a
+    /// <summary>Stops the given-up standbys, drops their slots and deletes their folders; one is forgotten only once that
+    /// worked, so a removal that failed is tried again at the next round.</summary>
+    private async Task RemoveGivenUpAsync(CancellationToken cancellationToken)
+    {
+        foreach (var name in _givenUp.ToList())
+        {
+            await standbys.RemoveAsync(name, cancellationToken);
+            _givenUp.Remove(name);
+            _downSince.Remove(name);
+        }
+    }
+
+        /// <summary>The registry as this process runs the standbys: the supervisor restarts a dead standby on its port, but a
     /// failover makes the others again (possibly on other ports) and may lose one.</summary>
     private async Task<IReadOnlyList<RegisteredStandby>> SyncAsync(IReadOnlyList<RegisteredStandby> registered, CancellationToken cancellationToken)
     {
