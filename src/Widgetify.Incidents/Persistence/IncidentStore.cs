@@ -47,6 +47,25 @@ public sealed class IncidentStore
     /// <param name="cancellationToken">Cancels the work.</param>
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
+        // ALTER TABLE ... ADD COLUMN IF NOT EXISTS takes an ACCESS EXCLUSIVE lock even when the column is there, one table
+        // after another; a peer's SELECT over several of these tables (the incidents API, a postmortem) can hold one and
+        // wait for the next, and PostgreSQL then ends one side with a deadlock. Ours holds nothing once rolled back, so it
+        // is run again, as PostgreSQL's documentation advises for deadlocks (a fresh clone's test run met one).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await EnsureSchemaOnceAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 3)
+            {
+            }
+        }
+    }
+
+    private async Task EnsureSchemaOnceAsync(CancellationToken cancellationToken)
+    {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await IncidentSchema.LockAsync(connection, transaction, cancellationToken);
