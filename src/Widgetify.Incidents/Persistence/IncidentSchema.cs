@@ -1,9 +1,10 @@
+using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace Widgetify.Incidents.Persistence;
 
 /// <summary>The incident tables every instance on the database shares.</summary>
-internal static class IncidentSchema
+internal static partial class IncidentSchema
 {
     /// <summary>The advisory lock key for schema creation, opening, joining and resolving ("wincid" in ASCII); it
     /// differs from the migrations' and the lease table's keys.</summary>
@@ -87,6 +88,37 @@ internal static class IncidentSchema
         -- lost commit, a spool delivered twice) finds the incident it joined instead of joining or opening another.
         ALTER TABLE widgetify_incidents ADD COLUMN IF NOT EXISTS joined_ids uuid[] NOT NULL DEFAULT '{}';
         """;
+
+    // The columns CreateSql adds to tables of earlier releases, read from its ALTER TABLE statements so that a column added
+    // there is checked here without a second list to keep in step. CreateSql runs in one transaction and these come last:
+    // when they are all there, so is everything before them.
+    private static readonly (string Table, string Column)[] AddedColumns =
+    [
+        .. AddedColumnPattern().Matches(CreateSql).Select(m => (m.Groups["table"].Value, m.Groups["column"].Value)),
+    ];
+
+    /// <summary>Whether the tables and every column <see cref="CreateSql"/> adds are there, read from the catalog without
+    /// a lock on the tables: a start on a current schema then runs no DDL.</summary>
+    internal static async Task<bool> IsCurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // to_regclass is null for a missing table (and resolves the name by the search_path, as the DDL does).
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT count(*) FROM unnest($1::text[], $2::text[]) AS wanted (tbl, col)
+            JOIN pg_attribute a ON a.attrelid = to_regclass(wanted.tbl) AND a.attname = wanted.col AND NOT a.attisdropped
+            """, connection)
+        {
+            Parameters =
+            {
+                new() { Value = AddedColumns.Select(c => c.Table).ToArray() },
+                new() { Value = AddedColumns.Select(c => c.Column).ToArray() },
+            },
+        };
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))! == AddedColumns.Length;
+    }
+
+    [GeneratedRegex(@"ALTER TABLE (?<table>\w+) ADD COLUMN IF NOT EXISTS (?<column>\w+)")]
+    private static partial Regex AddedColumnPattern();
 
     /// <summary>Takes the incidents' transaction-scoped advisory lock (<see cref="AdvisoryLockKey"/>).</summary>
     internal static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)

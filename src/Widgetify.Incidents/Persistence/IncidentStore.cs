@@ -49,8 +49,10 @@ public sealed class IncidentStore
     {
         // ALTER TABLE ... ADD COLUMN IF NOT EXISTS takes an ACCESS EXCLUSIVE lock even when the column is there, one table
         // after another; a peer's SELECT over several of these tables (the incidents API, a postmortem) can hold one and
-        // wait for the next, and PostgreSQL then ends one side with a deadlock. Ours holds nothing once rolled back, so it
-        // is run again, as PostgreSQL's documentation advises for deadlocks (a fresh clone's test run met one).
+        // wait for the next, and PostgreSQL then ends one side with a deadlock (a fresh clone's test run met one). So the
+        // DDL runs only when a column it adds is missing (IncidentSchema.IsCurrentAsync), which is once per database and
+        // release; should two first starts still meet a reader, ours holds nothing once rolled back and is run again, as
+        // PostgreSQL's documentation advises for deadlocks.
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -67,6 +69,11 @@ public sealed class IncidentStore
     private async Task EnsureSchemaOnceAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        if (await IncidentSchema.IsCurrentAsync(connection, cancellationToken))
+        {
+            return; // every start after the first: no DDL, so no ACCESS EXCLUSIVE lock a peer's read could deadlock with
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await IncidentSchema.LockAsync(connection, transaction, cancellationToken);
         try

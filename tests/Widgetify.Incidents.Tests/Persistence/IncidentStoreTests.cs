@@ -332,6 +332,35 @@ public sealed class IncidentStoreTests(IncidentsCluster cluster)
     }
 
     [Fact]
+    public async Task EnsureSchemaAsync_SchemaCurrentWhileAReaderHoldsTheTables_ReturnsWithoutWaitingForItsLocks()
+    {
+        // Arrange: the schema in place, and a peer's open transaction that has read the incidents (its ACCESS SHARE locks
+        // stay until it ends). ALTER TABLE would wait for them: with the store's 2 s lock_timeout it would fail.
+        await using var database = await cluster.NewDatabaseAsync();
+        var store = IncidentsCluster.Store(database);
+        await using (var connection = await database.DataSource.OpenConnectionAsync())
+        {
+            (await IncidentSchema.IsCurrentAsync(connection, CancellationToken.None)).ShouldBeFalse("a new database has no tables");
+        }
+
+        await store.EnsureSchemaAsync(CancellationToken.None);
+        await using var reader = await database.DataSource.OpenConnectionAsync();
+        await using var readerTransaction = await reader.BeginTransactionAsync();
+        await using (var read = new NpgsqlCommand("SELECT count(*) FROM widgetify_incidents, widgetify_incident_instances, widgetify_incident_samples", reader, readerTransaction))
+        {
+            await read.ExecuteScalarAsync();
+        }
+
+        // Act
+        var exception = await Record.ExceptionAsync(() => store.EnsureSchemaAsync(CancellationToken.None));
+
+        // Assert
+        exception.ShouldBeNull("a current schema needs no DDL, so no lock the reader holds");
+        await using var check = await database.DataSource.OpenConnectionAsync();
+        (await IncidentSchema.IsCurrentAsync(check, CancellationToken.None)).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task EnsureSchemaAsync_TablesFromBeforeClientsThatGaveUpWereCounted_AddsTheColumnsAtZeroAndCountsOnFromThere()
     {
         // Arrange: the tables as the previous release left them (no client_closed), with an open incident in them.
