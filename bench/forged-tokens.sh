@@ -50,7 +50,9 @@ for entry in "${services[@]}"; do
   # the standby, where a token makes them wait Database:Replicas:TokenWait for the standby to replay it.
   sleep 31
   curl -s -o /dev/null "$base/w/$id"
-  near=$(python3 -c 'import sys; hi, lo = sys.argv[1].split("/"); v = (int(hi, 16) << 32) + int(lo, 16) + (32 << 20); print(f"{v >> 32:X}/{v & 0xFFFFFFFF:X}")' "$token")
+  # A signed token (since 0007) is POSITION.SIGNATURE: the near forgery keeps the write's signature on the later
+  # position, as a forger who saw one real token would; an unsigned token (a service from before) has no dot.
+  near=$(python3 -c 'import sys; pos, dot, sig = sys.argv[1].partition("."); hi, lo = pos.split("/"); v = (int(hi, 16) << 32) + int(lo, 16) + (32 << 20); print(f"{v >> 32:X}/{v & 0xFFFFFFFF:X}" + dot + sig)' "$token")
   for kind in none write forged near; do
     case $kind in
       none) header=() ;;

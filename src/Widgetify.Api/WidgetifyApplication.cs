@@ -69,11 +69,14 @@ public static class WidgetifyApplication
         services.AddSingleton<MigrationRunner>(sp => new(
             sp.GetRequiredService<WidgetifyDataSources>().Control, sp.GetRequiredService<ILogger<MigrationRunner>>()));
         services.AddSingleton<ConnectionShareWiring>();
-        // Consistency tokens past anything the primary has written are refused, so a forged one cannot make every read
-        // wait for a standby and read past the embed cache. One read of the position per 10 ms at most, however many come,
-        // each bounded by 250 ms (a healthy primary answers in a millisecond; a read that waits longer is holding a
-        // request's deadline, and the token is then taken as it is). On this instance's own control connection, not the
-        // request pool, which the request judging its token may be waiting for.
+        // Consistency tokens are signed with the deployment's secret (migration 0007, read once the migrations have run):
+        // a made-up or altered one is refused before any database work.
+        services.AddSingleton<ConsistencyTokenSigner>();
+        // A signed token past anything the primary has written (one from before a restore to an earlier point) is refused
+        // too, so it cannot make every read wait for a standby and read past the embed cache. One read of the position per
+        // 10 ms at most, however many come, each bounded by 250 ms (a healthy primary answers in a millisecond; a read that
+        // waits longer is holding a request's deadline, and the token is then taken as it is). On this instance's own
+        // control connection, not the request pool, which the request judging its token may be waiting for.
         services.AddSingleton(sp => new PrimaryWalWatermark(
             cancellationToken => PrimaryWalPosition.ReadAsync(sp.GetRequiredService<WidgetifyDataSources>().Control, cancellationToken),
             TimeSpan.FromMilliseconds(250),
@@ -295,6 +298,7 @@ public static class WidgetifyApplication
             applied = await OwnedSchema.ApplyAsync(migration, services.GetRequiredService<ILogger<MigrationRunner>>(), cancellationToken);
         }
 
+        await services.GetRequiredService<ConsistencyTokenSigner>().LoadAsync(services.GetRequiredService<WidgetifyDataSources>().Control, cancellationToken);
         await services.GetRequiredService<ConnectionShareWiring>().StartAsync(cancellationToken);
         return applied;
     }

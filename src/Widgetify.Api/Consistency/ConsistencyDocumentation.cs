@@ -9,14 +9,16 @@ namespace Widgetify.Api.Consistency;
 internal static class ConsistencyDocumentation
 {
     private const string WrittenDescription =
-        "The primary's WAL position after this write committed (for example 0/3000148). Send it back as a request " +
-        "header on later reads to be sure they see this write, whichever database server serves them.";
+        "The primary's WAL position after this write committed, signed by this deployment (for example " +
+        "0/3000148.q1mO0Zfd9kT3tQ1WgNw0aA). Send it back unchanged as a request header on later reads to be sure they see " +
+        "this write, whichever database server serves them.";
 
     private const string RequestedDescription =
         "A Widgetify-Consistency value from an earlier write's response: the read is served only by a server that has " +
         "that write (a standby that has replayed it, or the primary). Without it a read may come from a standby up to " +
-        "Widgetify:Database:Replicas:MaxLag behind. A value that is not one, or names a position the database has not " +
-        "reached (so no write here gave it), is a 400 problem.";
+        "Widgetify:Database:Replicas:MaxLag behind. A value that is not one this deployment signed (altered, made up, or " +
+        "from another deployment), or names a position the database has not reached (a token from before a restore to an " +
+        "earlier point), is a 400 problem.";
 
     /// <summary>Marks an endpoint whose successful response carries the token.</summary>
     public static RouteHandlerBuilder WritesConsistencyToken(this RouteHandlerBuilder builder) =>

@@ -7,25 +7,27 @@ namespace Widgetify.Api.Consistency;
 /// position after its commit); a read that sends it back is served only where that position has been replayed.</summary>
 internal static class ConsistencyTokenExtensions
 {
-    /// <summary>Reads the request's token (400 when it is not one, or names a position the primary has not reached) and
-    /// writes the response's.</summary>
+    /// <summary>Reads the request's token (400 when it is not one this deployment signed, or names a position the primary
+    /// has not reached) and writes the response's, signed (<see cref="ConsistencyTokenSigner"/>).</summary>
     public static IApplicationBuilder UseConsistencyTokens(this IApplicationBuilder app)
     {
         var watermark = app.ApplicationServices.GetRequiredService<PrimaryWalWatermark>();
-        return app.Use((context, next) => HandleAsync(context, next, watermark));
+        var signer = app.ApplicationServices.GetRequiredService<ConsistencyTokenSigner>();
+        return app.Use((context, next) => HandleAsync(context, next, watermark, signer));
     }
 
-    private static async Task HandleAsync(HttpContext context, RequestDelegate next, PrimaryWalWatermark watermark)
+    private static async Task HandleAsync(HttpContext context, RequestDelegate next, PrimaryWalWatermark watermark, ConsistencyTokenSigner signer)
     {
         ConsistencyToken? requested = null;
         var header = context.Request.Headers[ConsistencyToken.HeaderName];
         if (header.Count > 0)
         {
-            if (header.Count > 1 || !ConsistencyToken.TryParse(header[0], out var token))
+            if (header.Count > 1 || !signer.TryRead(header[0], out var token))
             {
                 await Problems.Write(context, StatusCodes.Status400BadRequest, "Invalid consistency token",
                     $"The {ConsistencyToken.HeaderName} header must be one value exactly as a write's response carried it, " +
-                    "for example 0/3000148. Send it back unchanged, or leave the header out to read without it.");
+                    "for example 0/3000148.q1mO0Zfd9kT3tQ1WgNw0aA. Tokens are signed: one that was altered or made up, or that " +
+                    "another deployment gave, is refused. Send it back unchanged, or leave the header out to read without it.");
                 return;
             }
 
@@ -47,7 +49,7 @@ internal static class ConsistencyTokenExtensions
         {
             if (feature.Written is { } written)
             {
-                context.Response.Headers[ConsistencyToken.HeaderName] = written.ToString();
+                context.Response.Headers[ConsistencyToken.HeaderName] = signer.Sign(written);
                 watermark.Observe(written.Position);
             }
 

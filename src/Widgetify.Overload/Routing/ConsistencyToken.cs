@@ -6,15 +6,16 @@ namespace Widgetify.Overload.Routing;
 /// <summary>What a client hands back to read its own writes: the primary's WAL insert position read right after the
 /// write's COMMIT, in the same session (<c>pg_current_wal_insert_lsn()</c>; with <c>synchronous_commit=off</c>
 /// <c>pg_current_wal_lsn()</c> may still trail the commit record). A server that has replayed up to this position
-/// holds the write. On the wire it is PostgreSQL's own LSN text, <c>16/B374D848</c>.</summary>
+/// holds the write. Its text is PostgreSQL's own LSN text, <c>16/B374D848</c>; on the wire the service adds a signature
+/// after a dot (Widgetify.Api's <c>ConsistencyTokenSigner</c>), so that only positions it handed out are taken back.</summary>
 /// <param name="Position">The WAL position.</param>
 public readonly record struct ConsistencyToken(NpgsqlLogSequenceNumber Position)
 {
     /// <summary>The response header a write sets and the request header a read sends back.</summary>
     public const string HeaderName = "Widgetify-Consistency";
 
-    /// <summary>Parses a header value; false for anything that is not an LSN (the caller answers 400).</summary>
-    /// <param name="value">The header's value, e.g. <c>0/3000148</c>.</param>
+    /// <summary>Parses a position; false for anything that is not an LSN (the caller answers 400).</summary>
+    /// <param name="value">The position's text, e.g. <c>0/3000148</c> (a header's value without its signature).</param>
     /// <param name="token">The token when the value parses.</param>
     /// <returns>True when <paramref name="value"/> is an LSN.</returns>
     public static bool TryParse([NotNullWhen(true)] string? value, out ConsistencyToken token)

@@ -1,16 +1,18 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
+using Widgetify.Api.Consistency;
 using Widgetify.Api.Tests.Infrastructure;
 using Widgetify.Overload.Routing;
 
 namespace Widgetify.Api.Tests.Consistency;
 
 /// <summary>The <c>Widgetify-Consistency</c> contract over real HTTP: every write answers with the primary's WAL
-/// position after its commit, a read accepts it back, anything else in the header is a 400 problem, and the OpenAPI
+/// position after its commit, signed, a read accepts it back, anything else in the header is a 400 problem, and the OpenAPI
 /// document says so. Where a read with the token is served is <c>ReadRouterTests</c>' business (real standbys).</summary>
 [Collection(SharedApiServer.Name)]
 public sealed class ConsistencyTokenTests(ApiFixture fixture)
@@ -68,6 +70,10 @@ public sealed class ConsistencyTokenTests(ApiFixture fixture)
     [InlineData("3000148")]
     [InlineData("0/ZZ")]
     [InlineData("1/2/3")]
+    [InlineData("0/3000148")] // a position without its signature: what a client of the release before signing was given
+    [InlineData("0/3000148.")]
+    [InlineData("0/3000148.not-base64url-at-all!!")]
+    [InlineData("0/3000148.AAAAAAAAAAAAAAAAAAAAAA")]
     public async Task Read_WithMalformedToken_400ProblemNamingTheHeader(string value)
     {
         // Arrange
@@ -102,9 +108,60 @@ public sealed class ConsistencyTokenTests(ApiFixture fixture)
     [Theory]
     [InlineData("embed")]
     [InlineData("api")]
+    public async Task Read_WithATokenAlteredOrSignedByAnotherDeployment_400WithoutReadingThePrimary(string path)
+    {
+        // Arrange: the token of a real write, then the same position with a forged signature, a later position with the
+        // write's signature (the forgery that used to cost a read of the primary's position), and a token another
+        // deployment (another secret) signed
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var created = await tenant.Http.PostAsJsonAsync("/api/widgets", new { name = "Hot", kind = "counter" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var real = created.Headers.GetValues(Header).Single();
+        var (position, signature) = (real[..real.IndexOf('.', StringComparison.Ordinal)], real[(real.IndexOf('.', StringComparison.Ordinal) + 1)..]);
+        var near = new NpgsqlLogSequenceNumber((ulong)TokenOf(created) + (32UL << 20));
+        var elsewhere = new ConsistencyTokenSigner();
+        elsewhere.Use(RandomNumberGenerator.GetBytes(32));
+        var forgeries = new[]
+        {
+            $"{position}.{(signature[0] == 'A' ? 'B' : 'A')}{signature[1..]}",
+            $"{near}.{signature}",
+            elsewhere.Sign(new ConsistencyToken(TokenOf(created))),
+        };
+        using var client = path == "embed" ? fixture.Server.CreateClient() : null;
+        var http = client ?? tenant.Http;
+        var url = path == "embed" ? $"/w/{id}" : $"/api/widgets/{id}";
+        var watermark = fixture.Server.Services.GetRequiredService<PrimaryWalWatermark>();
+        var readsBefore = watermark.Reads;
+
+        foreach (var token in forgeries)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Add(Header, token);
+
+            // Act
+            using var response = await http.SendAsync(request);
+
+            // Assert
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, token);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            problem.GetProperty("title").GetString().ShouldBe("Invalid consistency token");
+            problem.GetProperty("detail").GetString().ShouldNotBeNull().ShouldContain("signed");
+        }
+
+        using var genuine = new HttpRequestMessage(HttpMethod.Get, url);
+        genuine.Headers.Add(Header, real);
+        using var served = await http.SendAsync(genuine);
+        served.StatusCode.ShouldBe(HttpStatusCode.OK, "the write's own token, unchanged");
+        watermark.Reads.ShouldBe(readsBefore, "a forgery is refused on its signature, before any judging against the primary");
+    }
+
+    [Theory]
+    [InlineData("embed")]
+    [InlineData("api")]
     public async Task Read_WithATokenThePrimaryHasNotReached_400ProblemSaysWhyAndWhatToDo(string path)
     {
-        // Arrange: a token a gigabyte of WAL past the primary's position now, and the forger's favourite
+        // Arrange: tokens this deployment signed, yet past the primary's position now, as one handed out before the database
+        // was restored to an earlier point would be: a gigabyte of WAL ahead, and the highest position there is
         using var tenant = await fixture.Server.CreateTenantAsync();
         using var created = await tenant.Http.PostAsJsonAsync("/api/widgets", new { name = "Hot", kind = "counter" });
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
@@ -113,7 +170,7 @@ public sealed class ConsistencyTokenTests(ApiFixture fixture)
         var http = client ?? tenant.Http;
         var url = path == "embed" ? $"/w/{id}" : $"/api/widgets/{id}";
 
-        foreach (var token in new[] { ahead.ToString(), "FFFFFFFF/FFFFFFFF" })
+        foreach (var token in new[] { fixture.Server.SignedToken(ahead.ToString()), fixture.Server.SignedToken("FFFFFFFF/FFFFFFFF") })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Add(Header, token);
@@ -151,7 +208,7 @@ public sealed class ConsistencyTokenTests(ApiFixture fixture)
         var watermark = fixture.Server.Services.GetRequiredService<PrimaryWalWatermark>();
         var readsBefore = watermark.Reads;
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/w/{id}");
-        request.Headers.Add(Header, token.ToString());
+        request.Headers.Add(Header, fixture.Server.SignedToken(token.ToString())); // the fleet's instances share the secret
 
         // Act
         using var client = fixture.Server.CreateClient();
@@ -182,8 +239,12 @@ public sealed class ConsistencyTokenTests(ApiFixture fixture)
         }
     }
 
-    private static NpgsqlLogSequenceNumber TokenOf(HttpResponseMessage response) =>
-        NpgsqlLogSequenceNumber.Parse(response.Headers.GetValues(Header).Single());
+    /// <summary>The position a response's token names (the part before its signature).</summary>
+    private static NpgsqlLogSequenceNumber TokenOf(HttpResponseMessage response)
+    {
+        var token = response.Headers.GetValues(Header).Single();
+        return NpgsqlLogSequenceNumber.Parse(token[..token.IndexOf('.', StringComparison.Ordinal)]);
+    }
 
     private async Task<NpgsqlLogSequenceNumber> PrimaryInsertPositionAsync()
     {

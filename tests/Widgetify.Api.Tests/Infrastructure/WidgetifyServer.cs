@@ -6,8 +6,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using NpgsqlTypes;
 using Widgetify.Api.Auth;
+using Widgetify.Api.Consistency;
 using Widgetify.Api.Data;
+using Widgetify.Overload.Routing;
 
 namespace Widgetify.Api.Tests.Infrastructure;
 
@@ -81,6 +84,11 @@ public sealed class WidgetifyServer : IAsyncDisposable
         client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
         return client;
     }
+
+    /// <summary>A <c>Widgetify-Consistency</c> value for <paramref name="position"/> signed with this deployment's secret, as
+    /// a write of any of its instances would have handed it out.</summary>
+    public string SignedToken(string position) =>
+        Services.GetRequiredService<ConsistencyTokenSigner>().Sign(new ConsistencyToken(NpgsqlLogSequenceNumber.Parse(position)));
 
     /// <summary>How many widgets the tenant has in the database (not through the API).</summary>
     public Task<long> CountWidgetsAsync(Guid tenantId) =>

@@ -105,7 +105,7 @@ public sealed class PreRoutingShedTests(ApiFixture fixture)
             using var fromMemory = await anonymous.GetAsync($"/w/{held.Id}");
             using var toRead = await anonymous.GetAsync($"/w/{unread.Id}");
             using var withToken = new HttpRequestMessage(HttpMethod.Get, $"/w/{held.Id}");
-            withToken.Headers.Add("Widgetify-Consistency", "0/1");
+            withToken.Headers.Add("Widgetify-Consistency", fixture.Server.SignedToken("0/1"));
             using var mayNeedARead = await anonymous.SendAsync(withToken);
 
             // Assert: the embed that needs no database is served (it skips admission, before routing and after); the one

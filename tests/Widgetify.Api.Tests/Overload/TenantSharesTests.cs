@@ -84,8 +84,9 @@ public sealed class TenantSharesTests : IAsyncLifetime
         // A cached embed does no database work and skips admission altogether (docs/overload.md 2.7b); a consistency token
         // (one every write has passed) makes these embeds wait for admission as database-bound requests do, each still
         // counted against its widget's tenant, which is what this test is about.
-        floodHttp.DefaultRequestHeaders.Add("Widgetify-Consistency", "0/1");
-        visitor.DefaultRequestHeaders.Add("Widgetify-Consistency", "0/1");
+        var passed = Server.SignedToken("0/1");
+        floodHttp.DefaultRequestHeaders.Add("Widgetify-Consistency", passed);
+        visitor.DefaultRequestHeaders.Add("Widgetify-Consistency", passed);
 
         // Both widgets served once, so the embed cache knows their tenants: a widget it does not know shares one
         // partition with every unknown id (docs/overload.md 2.8), which is not what this test is about
