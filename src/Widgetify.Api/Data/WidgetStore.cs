@@ -3,11 +3,14 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Widgetify.Api.RateLimiting;
+using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Api.Data;
 
 /// <summary>Every widget query. SQL is always parameterized; every tenant-facing query filters on tenant_id,
-/// so another tenant's widget is simply not found.</summary>
+/// so another tenant's widget is simply not found. Reads go through <see cref="WidgetifyDataSources.ReadAsync{T}"/> and the
+/// writes through <see cref="DetachedCancellation"/>: either way the request stops waiting at its deadline even when
+/// PostgreSQL does not answer the cancel request.</summary>
 internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGenerator ids, TimeProvider timeProvider)
 {
     internal const string Columns = "id, tenant_id, name, kind, config, created_at, updated_at, version, view_count";
@@ -74,7 +77,11 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     /// recorded in the same transaction: a concurrent retry waits on the key's row, then replays. With
     /// <paramref name="quota"/>, the usage trigger refuses a widget over the tenant's quota in the same transaction, so
     /// two writers at the edge cannot both pass (null: counted, not enforced).</summary>
-    public async Task<CreateOutcome> CreateAsync(
+    public Task<CreateOutcome> CreateAsync(
+        Guid tenantId, WidgetDraft draft, IdempotencyRequest? idempotency, Quota? quota, CancellationToken cancellationToken) =>
+        DetachedCancellation.RunAsync(ct => CreateCoreAsync(tenantId, draft, idempotency, quota, ct), cancellationToken);
+
+    private async Task<CreateOutcome> CreateCoreAsync(
         Guid tenantId, WidgetDraft draft, IdempotencyRequest? idempotency, Quota? quota, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
@@ -180,7 +187,11 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
 
     /// <summary>Replaces the editable fields if the stored version is still <paramref name="expectedVersion"/>
     /// (null: whatever the version).</summary>
-    public async Task<UpdateOutcome> UpdateAsync(
+    public Task<UpdateOutcome> UpdateAsync(
+        Guid tenantId, Guid id, WidgetDraft draft, int? expectedVersion, Quota? quota, CancellationToken cancellationToken) =>
+        DetachedCancellation.RunAsync(ct => UpdateCoreAsync(tenantId, id, draft, expectedVersion, quota, ct), cancellationToken);
+
+    private async Task<UpdateOutcome> UpdateCoreAsync(
         Guid tenantId, Guid id, WidgetDraft draft, int? expectedVersion, Quota? quota, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
@@ -243,7 +254,10 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
     }
 
     /// <summary>Deletes a widget; with <paramref name="expectedVersion"/>, only if it is still that version.</summary>
-    public async Task<UpdateOutcome> DeleteAsync(Guid tenantId, Guid id, int? expectedVersion, CancellationToken cancellationToken)
+    public Task<UpdateOutcome> DeleteAsync(Guid tenantId, Guid id, int? expectedVersion, CancellationToken cancellationToken) =>
+        DetachedCancellation.RunAsync(ct => DeleteCoreAsync(tenantId, id, expectedVersion, ct), cancellationToken);
+
+    private async Task<UpdateOutcome> DeleteCoreAsync(Guid tenantId, Guid id, int? expectedVersion, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
         await using var command = connection.CreateCommand($"""

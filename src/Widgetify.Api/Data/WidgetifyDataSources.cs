@@ -89,7 +89,9 @@ internal sealed class WidgetifyDataSources : IAsyncDisposable
     public Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         var context = _requests?.HttpContext;
-        return Router.ReadAsync(read, ConsistencyFeature.Of(context)?.Requested, RequestDeadline.Of(context), cancellationToken);
+        var (token, deadline) = (ConsistencyFeature.Of(context)?.Requested, RequestDeadline.Of(context));
+        // The request stops waiting at its deadline even when PostgreSQL does not answer Npgsql's cancel (DetachedCancellation).
+        return DetachedCancellation.RunAsync(ct => Router.ReadAsync(read, token, deadline, ct), cancellationToken);
     }
 
     /// <summary>Records, for the response's <c>Widgetify-Consistency</c> header, where the primary's WAL stands after a
