@@ -67,7 +67,7 @@ public sealed class UpAutoscalingTests
         Directory.Exists(Path.Combine(dataDir.Path, "standbys", "standby-2")).ShouldBeFalse("scale-in deletes the standby's folder");
         var decisions = (await ScalingAsync(http, operatorKey)).GetProperty("decisions").EnumerateArray().ToList();
         decisions.Select(d => (d.GetProperty("direction").GetString(), d.GetProperty("result").GetString()))
-            .ShouldBe([("in", "succeeded"), ("out", "succeeded")]);
+            .ShouldBe([("in", "succeeded"), ("out", "succeeded")], string.Join("\n", decisions.Select(d => d.GetRawText())));
         decisions[0].GetProperty("message").GetString()!.ShouldContain("drained and removed standby-2");
 
         // kill -9 of the last standby puts the count below the minimum: up's supervisor restarts it on its port within a
