@@ -1,4 +1,5 @@
 using Widgetify.Api.Data;
+using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Api.Embed.Clicks;
 
@@ -8,8 +9,12 @@ namespace Widgetify.Api.Embed.Clicks;
 /// on is better exact than eventually flushed.</summary>
 internal sealed class BannerClicks(WidgetifyDataSources dataSources, TimeProvider timeProvider)
 {
-    /// <summary>Adds one click to <paramref name="widgetId"/> (nothing when it was deleted meanwhile).</summary>
-    public async Task AddAsync(Guid widgetId, CancellationToken cancellationToken)
+    /// <summary>Adds one click to <paramref name="widgetId"/> (nothing when it was deleted meanwhile). The visitor's request
+    /// stops waiting at its deadline even when PostgreSQL does not answer the cancel request (<see cref="DetachedCancellation"/>).</summary>
+    public Task AddAsync(Guid widgetId, CancellationToken cancellationToken) =>
+        DetachedCancellation.RunAsync(ct => AddCoreAsync(widgetId, ct), cancellationToken);
+
+    private async Task<int> AddCoreAsync(Guid widgetId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
         await using var command = connection.CreateCommand("""
@@ -22,6 +27,6 @@ internal sealed class BannerClicks(WidgetifyDataSources dataSources, TimeProvide
             """);
         command.Parameters.Add(new() { Value = widgetId });
         command.Parameters.Add(new() { Value = timeProvider.GetUtcNow() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
