@@ -8,10 +8,11 @@ using Widgetify.Api.Tests.Infrastructure;
 namespace Widgetify.Api.Tests.Overload;
 
 /// <summary>A database that stops answering with statements in flight (every PostgreSQL process SIGSTOPped, as a frozen
-/// host or a network cut would leave it): reads and writes are answered 503 at their deadline. Npgsql acts on a cancelled command inside
-/// the token's callback, opening a connection for PostgreSQL's cancel request and blocking until the server hangs up,
-/// which a frozen server never does; the connect timeout here is 60 s, so a request that waited for that would outlive the
-/// client's 30 s and fail this test (before <c>DetachedCancellation</c> it took 14 to 19 s with the 3 s default).</summary>
+/// host or a network cut would leave it): reads and writes are answered 503 at their deadline. Npgsql acts on a
+/// cancelled command inside the token's callback, opening a connection for PostgreSQL's cancel request and blocking until
+/// the server hangs up, which a frozen server never does; the connect timeout here is 60 s, so a request that waited for
+/// that would outlive the client's 30 s and fail this test (before <c>DetachedCancellation</c> it took 16 to 21 s with
+/// the 3 s default).</summary>
 public sealed class FrozenDatabaseTests : IAsyncLifetime
 {
     private DedicatedServer? _dedicated;
