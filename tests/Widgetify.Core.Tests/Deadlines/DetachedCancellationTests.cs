@@ -16,13 +16,16 @@ public sealed class DetachedCancellationTests
         var workEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = DetachedCancellation.RunAsync(async token =>
         {
+            // Ends only once the blocking callback below has returned, as Npgsql's command does after its cancel request.
+            var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             await using (token.Register(() =>
             {
                 callbackEntered.TrySetResult();
                 release.Wait(TimeSpan.FromSeconds(30));
+                cancelled.TrySetResult();
             }))
             {
-                await Task.Delay(Timeout.Infinite, token).ContinueWith(_ => { }, TaskScheduler.Default);
+                await cancelled.Task;
             }
 
             workEnded.TrySetResult();
