@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -39,33 +38,7 @@ public sealed class ClusterAutoscalingTests(ITestOutputHelper output)
         operatorClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorKey);
         var instancePorts = cluster.State.Instances.Select(i => i.Port).ToList();
 
-        using var stop = new CancellationTokenSource();
-        var served = 0;
-        var failures = new ConcurrentQueue<string>();
-        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-        {
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.DemoKey);
-            while (!stop.IsCancellationRequested)
-            {
-                try
-                {
-                    using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{cluster.Port}/api/widgets?limit=3"), CancellationToken.None);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        Interlocked.Increment(ref served);
-                    }
-                    else
-                    {
-                        failures.Enqueue($"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-                    }
-                }
-                catch (HttpRequestException ex)
-                {
-                    failures.Enqueue(ex.Message);
-                }
-            }
-        })).ToList();
+        await using var reads = SteadyReads.Start(cluster, workers: 4);
 
         // Out, by the law in whichever instance leads: each instance's own router reads from standby-1.
         var seen = "";
@@ -111,11 +84,10 @@ public sealed class ClusterAutoscalingTests(ITestOutputHelper output)
         Directory.Exists(Path.Combine(cluster.DataDir.Path, "standbys", "standby-1")).ShouldBeFalse("and deletes its folder");
         (await cluster.StatusAsync()).GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ShouldBe(["primary"]);
 
-        await stop.CancelAsync();
-        await Task.WhenAll(load);
-        output.WriteLine($"{served} GETs served through HAProxy, {failures.Count} failed");
-        failures.ShouldBeEmpty(string.Join("\n", failures.Take(5)));
-        served.ShouldBeGreaterThan(100);
+        await reads.StopAsync();
+        output.WriteLine($"{reads.Served} GETs served through HAProxy, {reads.Failures.Count} failed");
+        reads.Failures.ShouldBeEmpty(string.Join("\n", reads.Failures.Take(5)));
+        reads.Served.ShouldBeGreaterThan(100);
 
         // A standby added while the fleet runs is stopped with it.
         (await AskAsync(registry, 1, cluster)).Succeeded.ShouldBe(true);

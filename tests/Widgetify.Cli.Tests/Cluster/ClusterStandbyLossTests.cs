@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -32,38 +31,7 @@ public sealed class ClusterStandbyLossTests(ITestOutputHelper output)
         using var operatorClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         operatorClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
             "Bearer", File.ReadAllText(Path.Combine(cluster.DataDir.Path, "operator-api-key")).Trim());
-        using var stop = new CancellationTokenSource();
-        var failures = new ConcurrentQueue<string>();
-        var served = 0;
-        var pausedForPrimary = false;
-        var load = Task.Run(async () =>
-        {
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.DemoKey);
-            while (!stop.IsCancellationRequested)
-            {
-                try
-                {
-                    using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{cluster.Port}/api/widgets?limit=3"), CancellationToken.None);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        Interlocked.Increment(ref served);
-                    }
-                    else if (!Volatile.Read(ref pausedForPrimary))
-                    {
-                        failures.Enqueue($"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-                    }
-                }
-                catch (HttpRequestException ex) when (!Volatile.Read(ref pausedForPrimary))
-                {
-                    failures.Enqueue(ex.Message);
-                }
-                catch (HttpRequestException)
-                {
-                    // the primary is down: the single instance is unready meanwhile, and HAProxy has nowhere to send it
-                }
-            }
-        });
+        await using var reads = SteadyReads.Start(cluster, workers: 1);
 
         var first = await ReadingFromAsync(operatorClient, instancePort, port: null, cluster);
 
@@ -72,24 +40,23 @@ public sealed class ClusterStandbyLossTests(ITestOutputHelper output)
         var second = await ReadingFromAsync(operatorClient, instancePort, port => port != first, cluster);
 
         // Act 2: the primary is killed; its supervisor restarts it on its port. Requests are not counted meanwhile.
-        Volatile.Write(ref pausedForPrimary, true);
+        reads.Paused = true;
         var primary = cluster.DataDir.RunningPostmasterPid().ShouldNotBeNull();
         Kill(primary);
         await BoundedWait.UntilAsync(
             () => cluster.DataDir.RunningPostmasterPid() is { } pid && pid != primary,
             () => "primary not restarted", "the supervisor restarted the primary", Bound);
         await cluster.WaitUntilWholeAsync(Bound);
-        Volatile.Write(ref pausedForPrimary, false);
+        reads.Paused = false;
 
         // Act 3: the instance still follows the registry: a second loss and replacement reach it.
         await LoseStandbyAsync(cluster);
         await ReadingFromAsync(operatorClient, instancePort, port => port != second, cluster);
 
-        await stop.CancelAsync();
-        await load;
-        output.WriteLine($"{served} GETs served through HAProxy, {failures.Count} failed");
-        failures.ShouldBeEmpty(string.Join("\n", failures.Take(5)));
-        served.ShouldBeGreaterThan(50);
+        await reads.StopAsync();
+        output.WriteLine($"{reads.Served} GETs served through HAProxy, {reads.Failures.Count} failed");
+        reads.Failures.ShouldBeEmpty(string.Join("\n", reads.Failures.Take(5)));
+        reads.Served.ShouldBeGreaterThan(50);
         var status = await cluster.StatusAsync();
         status.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ShouldBe(["primary", "standby-1"]);
     }
