@@ -30,6 +30,13 @@ namespace Widgetify.Overload.CpuOverload;
 /// machine included) takes the processors, the latency may well be the database's, and the limit must be free to fall.</para>
 /// <para><b>A burst.</b> While the one probe out waits, its wait so far is a lower bound of the lag: readers take the
 /// larger of it and the smoothed lag, so a sudden backlog is seen before the probe comes back.</para>
+/// <para><b>Quiet.</b> While this process uses less than <see cref="QuietCpuShare"/> of its processors, nothing reads the
+/// lag (both <see cref="IsCpuBound"/> and <see cref="ShedFraction"/> need <see cref="MinProcessCpuShare"/>), so the ticks
+/// slow to one per <see cref="CpuSampleInterval"/>, the pace of the processor share that decides it. At 100 ticks a
+/// second an idle instance spent about 4% of a core on the probe and the thread-pool spinning each tick wakes
+/// (docs/benchmarks.md, "An idle instance"). The first sample at or above the quiet share restores the full pace: the
+/// share cannot pass from below the quiet share to <see cref="MinProcessCpuShare"/> without such a sample, and a backlog that
+/// builds meanwhile is seen through the probe still out (above).</para>
 /// </remarks>
 internal sealed class ThreadPoolLagProbe : IDisposable
 {
@@ -41,6 +48,10 @@ internal sealed class ThreadPoolLagProbe : IDisposable
 
     /// <summary>The share of its processors this process must use itself before anything is shed for CPU.</summary>
     internal const double MinProcessCpuShare = 0.5;
+
+    /// <summary>Below this share of its processors the process is quiet and the probe ticks once per
+    /// <see cref="CpuSampleInterval"/> (remarks).</summary>
+    internal const double QuietCpuShare = MinProcessCpuShare / 2;
 
     /// <summary>How often this process's own processor use is measured.</summary>
     internal static readonly TimeSpan CpuSampleInterval = TimeSpan.FromMilliseconds(100);
@@ -56,11 +67,14 @@ internal sealed class ThreadPoolLagProbe : IDisposable
     private readonly int _processorCount;
     private readonly double _targetSeconds;
     private readonly ITimer _timer;
+    private readonly TimeSpan _busyInterval;
+    private readonly TimeSpan _quietInterval;
     private readonly Action _probe;
     private long _cpuSampledAt;
     private TimeSpan _cpuTimeAtSample;
     private double _processCpuShare; // written by ticks (one at a time), read by requests
     private int _sampling; // 1 while a tick samples the process's processor time
+    private bool _quiet; // ticking at _quietInterval; only the tick that samples reads or writes it
     private long _probeQueuedAt;
     private int _probeOut;
     private double _smoothedSeconds; // written by the one probe out at a time, read by requests
@@ -91,8 +105,10 @@ internal sealed class ThreadPoolLagProbe : IDisposable
         _cpuTimeAtSample = processCpuTime();
         _targetSeconds = options.CpuLagTarget.TotalSeconds;
         _probe = OnProbeRan;
-        _timer = timeProvider.CreateTimer(static state => ((ThreadPoolLagProbe)state!).OnTick(), this,
-            options.CpuLagProbeInterval, options.CpuLagProbeInterval);
+        _busyInterval = options.CpuLagProbeInterval;
+        _quietInterval = _busyInterval > CpuSampleInterval ? _busyInterval : CpuSampleInterval;
+        TickInterval = _busyInterval;
+        _timer = timeProvider.CreateTimer(static state => ((ThreadPoolLagProbe)state!).OnTick(), this, _busyInterval, _busyInterval);
     }
 
     /// <summary>The time a work item waits for a thread: the smoothed samples, or the wait of the probe still out if that
@@ -106,6 +122,10 @@ internal sealed class ThreadPoolLagProbe : IDisposable
 
     /// <summary>The share of its processors this process used over the last <see cref="CpuSampleInterval"/>.</summary>
     public double ProcessCpuShare => Volatile.Read(ref _processCpuShare);
+
+    /// <summary>The time between ticks now: <see cref="AdmissionOptions.CpuLagProbeInterval"/>, or
+    /// <see cref="CpuSampleInterval"/> while the process is quiet (remarks).</summary>
+    internal TimeSpan TickInterval { get; private set; }
 
     /// <summary>The share of governed requests of <paramref name="priority"/> to shed now: 0 in normal times (one volatile
     /// read); see the remarks for the law.</summary>
@@ -198,6 +218,27 @@ internal sealed class ThreadPoolLagProbe : IDisposable
         _cpuTimeAtSample = used;
         Volatile.Write(ref _cpuSampledAt, now);
         ObserveProcessCpu(share);
+        PaceTicks(quiet: share < QuietCpuShare);
+    }
+
+    private void PaceTicks(bool quiet)
+    {
+        if (quiet == _quiet || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        _quiet = quiet;
+        var interval = quiet ? _quietInterval : _busyInterval;
+        TickInterval = interval;
+        try
+        {
+            _timer.Change(interval, interval);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed between the check and here: no more ticks either way.
+        }
     }
 
     private void OnProbeRan()

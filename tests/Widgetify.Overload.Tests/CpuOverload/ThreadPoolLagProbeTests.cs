@@ -129,6 +129,41 @@ public sealed class ThreadPoolLagProbeTests
     }
 
     [Fact]
+    public void Tick_ProcessQuiet_ProbesOncePerSampleInterval()
+    {
+        // Arrange: a process that uses 0.1 of its 2 processors (an idle instance)
+        using var probe = Create();
+        TickFor(TimeSpan.FromMilliseconds(100), cpuPerTickMs: 2);
+
+        // Act: another second, as quiet
+        var probes = TickFor(TimeSpan.FromSeconds(1), cpuPerTickMs: 2);
+
+        // Assert: one probe per 100 ms instead of one per 10 ms, and the share still measured
+        probe.TickInterval.ShouldBe(ThreadPoolLagProbe.CpuSampleInterval);
+        probes.ShouldBe(10);
+        probe.ProcessCpuShare.ShouldBe(0.1, 1e-6);
+    }
+
+    [Fact]
+    public void Tick_ProcessBusyAfterQuiet_ProbesAtTheConfiguredIntervalAgain()
+    {
+        // Arrange: quiet, ticking once per 100 ms
+        using var probe = Create();
+        TickFor(TimeSpan.FromMilliseconds(200), cpuPerTickMs: 0);
+        probe.TickInterval.ShouldBe(ThreadPoolLagProbe.CpuSampleInterval);
+
+        // Act: 60 ms of processor time in 100 ms (0.3 of 2 processors, above the quiet share), then 100 ms more
+        _cpuUsed += TimeSpan.FromMilliseconds(60);
+        TickFor(TimeSpan.FromMilliseconds(100), cpuPerTickMs: 0);
+        var probes = TickFor(TimeSpan.FromMilliseconds(100), cpuPerTickMs: 6);
+
+        // Assert: back to a probe per 10 ms from the first busy sample on
+        probe.ProcessCpuShare.ShouldBe(0.3, 1e-6);
+        probe.TickInterval.ShouldBe(Options.CpuLagProbeInterval);
+        probes.ShouldBe(10);
+    }
+
+    [Fact]
     public void Lag_ProbeStillWaiting_IsAtLeastItsWaitSoFar()
     {
         // Arrange: a quiet history, then a probe that does not come back
@@ -144,6 +179,25 @@ public sealed class ThreadPoolLagProbeTests
         probe.Lag.TotalMilliseconds.ShouldBe(60, 1e-6);
         probe.ShedFraction(RequestPriority.Read).ShouldBe(ThreadPoolLagProbe.MaxShedFraction);
         probe.IsCpuBound.ShouldBeTrue();
+    }
+
+    /// <summary>Advances the clock by 1 ms steps for <paramref name="span"/>, running each probe as soon as it is queued;
+    /// the process uses <paramref name="cpuPerTickMs"/> of processor time per 10 ms. Returns the probes that ran.</summary>
+    private int TickFor(TimeSpan span, double cpuPerTickMs)
+    {
+        var probes = 0;
+        for (var elapsed = TimeSpan.Zero; elapsed < span; elapsed += TimeSpan.FromMilliseconds(1))
+        {
+            _cpuUsed += TimeSpan.FromMilliseconds(cpuPerTickMs / 10);
+            _clock.Advance(TimeSpan.FromMilliseconds(1));
+            while (_queued.TryDequeue(out var work))
+            {
+                work();
+                probes++;
+            }
+        }
+
+        return probes;
     }
 
     [Fact]
