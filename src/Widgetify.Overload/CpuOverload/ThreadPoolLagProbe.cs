@@ -34,7 +34,7 @@ namespace Widgetify.Overload.CpuOverload;
 /// lag (both <see cref="IsCpuBound"/> and <see cref="ShedFraction"/> need <see cref="MinProcessCpuShare"/>), so the ticks
 /// slow to one per <see cref="CpuSampleInterval"/>, the pace of the processor share that decides it. At 100 ticks a
 /// second an idle instance spent about 4% of a core on the probe and the thread-pool spinning each tick wakes
-/// (docs/benchmarks.md, "An idle instance"). The first sample at or above the quiet share restores the full pace: the
+/// (docs/benchmarks.md, "An idle instance, and thread-pool spinning"). The first sample at or above the quiet share restores the full pace: the
 /// share cannot pass from below the quiet share to <see cref="MinProcessCpuShare"/> without such a sample, and a backlog that
 /// builds meanwhile is seen through the probe still out (above).</para>
 /// </remarks>
