@@ -213,6 +213,7 @@ internal static class WidgetsApi
             UpdateOutcome.Done done => Invalidated(embeds, done.Widget.Id, done.Widget.Version, OkWithETag(request.HttpContext, done.Widget)),
             UpdateOutcome.QuotaExceeded over => quotas.Refuse(user, over.Breach),
             UpdateOutcome.VersionMismatch mismatch => VersionMismatch(mismatch.CurrentVersion),
+            UpdateOutcome.PollVotesKept kept => PollVotesKept(kept.Votes),
             _ => WidgetNotFound(widgetId),
         };
     }
@@ -279,6 +280,11 @@ internal static class WidgetsApi
     }
 
     private static ProblemHttpResult WidgetNotFound(Guid id) => Problems.NotFound($"No widget {id} for this API key's tenant.");
+
+    private static ProblemHttpResult PollVotesKept(long votes) => Problems.Result(StatusCodes.Status409Conflict, "Poll has votes",
+        $"This change would count {votes} acknowledged vote(s) for a different answer or drop them: once an option has votes, "
+        + "its text and position stay, and a poll stays a poll. You can still change the question and the closing time, add options "
+        + "at the end, and rename, move or remove options nobody voted for. To ask something else, create a new poll.");
 
     private static ProblemHttpResult VersionMismatch(int current) => Problems.Result(StatusCodes.Status412PreconditionFailed, "Precondition failed",
         $"The widget was changed since you read it: its ETag is now {ETags.ForVersion(current)}. GET it again, reapply your change and retry.");

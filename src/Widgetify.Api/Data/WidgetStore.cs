@@ -220,6 +220,10 @@ internal sealed class WidgetStore(WidgetifyDataSources dataSources, WidgetIdGene
         {
             return new UpdateOutcome.QuotaExceeded(breach);
         }
+        catch (PostgresException ex) when (ex.SqlState == PollVotesKept.SqlState)
+        {
+            return new UpdateOutcome.PollVotesKept(PollVotesKept.VotesIn(ex));
+        }
 
         return await ConditionalOutcomeAsync(updated, connection, tenantId, id, cancellationToken);
     }
@@ -422,4 +426,20 @@ internal abstract record UpdateOutcome
 
     /// <summary>The change would take the tenant over its stored-bytes quota; nothing was written.</summary>
     public sealed record QuotaExceeded(QuotaBreach Breach) : UpdateOutcome;
+
+    /// <summary>The change would give <paramref name="Votes"/> votes of a poll to other options, or drop them (migration
+    /// 0008); nothing was written.</summary>
+    public sealed record PollVotesKept(long Votes) : UpdateOutcome;
+}
+
+/// <summary>Migration 0008's refusal of an edit that would move a poll's votes to other options.</summary>
+internal static class PollVotesKept
+{
+    /// <summary>The trigger's SQLSTATE.</summary>
+    public const string SqlState = "WP001";
+
+    /// <summary>The votes the refused edit would have moved or dropped: the message ends in their count.</summary>
+    public static long VotesIn(PostgresException exception) =>
+        long.TryParse(exception.MessageText[(exception.MessageText.LastIndexOf(' ') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var votes)
+            ? votes : 0;
 }

@@ -120,7 +120,7 @@ public sealed class MigrationRunnerTests(ApiFixture fixture)
         await Should.ThrowAsync<InvalidOperationException>(() => NewRunner(database).MigrateAsync());
         await database.ExecuteAsync("DELETE FROM schema_migrations");
         await database.ExecuteAsync("DROP TABLE widgetify_consistency_secret, poll_option_votes, poll_votes, widget_activity_hourly, tenant_usage, tenant_limits, idempotency_keys, widgets, api_keys, tenants");
-        await database.ExecuteAsync("DROP FUNCTION widgetify_api_keys_notify(), tenant_usage_track, widget_stored_bytes, widgetify_widgets_notify(), widgetify_poll_votes_notify()");
+        await database.ExecuteAsync("DROP FUNCTION widgetify_api_keys_notify(), tenant_usage_track, widget_stored_bytes, widgetify_widgets_notify(), widgetify_poll_votes_notify(), widgetify_poll_votes_keep_their_option()");
 
         var applied = await NewRunner(database).MigrateAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
