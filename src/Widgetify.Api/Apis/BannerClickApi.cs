@@ -1,8 +1,9 @@
 using Widgetify.Api.Apis.KindConfigs;
-using Widgetify.Api.Data;
+using Widgetify.Api.Embed.Caching;
 using Widgetify.Api.Embed.Clicks;
 using Widgetify.Api.Embed.Kinds;
 using Widgetify.Core.Database;
+using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Api.Apis;
 
@@ -19,8 +20,26 @@ internal static partial class BannerClickApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Counts a click on a banner and redirects (302) to the banner's configured http(s) link.");
 
+    /// <summary>How long the click's write may take before the visitor is redirected without it: a healthy database takes
+    /// milliseconds, and a visitor should not wait out the request's whole deadline for a count.</summary>
+    internal static readonly TimeSpan ClickWriteBudget = TimeSpan.FromSeconds(1);
+
+    /// <summary><see cref="ClickWriteBudget"/>, but never more than half of what the request's deadline leaves once the
+    /// write's own grace (<see cref="DetachedCancellation.Grace"/>) is set aside: the redirect must go out before the
+    /// deadline answers 503.</summary>
+    private static TimeSpan ClickBudget(RequestDeadline? deadline)
+    {
+        if (deadline is null)
+        {
+            return ClickWriteBudget;
+        }
+
+        var spare = deadline.Remaining - DetachedCancellation.Grace;
+        return spare <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(ClickWriteBudget.Ticks, spare.Ticks / 2));
+    }
+
     private static async Task<IResult> ClickAsync(
-        string id, HttpContext context, WidgetStore store, BannerClicks clicks, ClickCeiling ceiling, ILoggerFactory loggers,
+        string id, HttpContext context, EmbedCache cache, BannerClicks clicks, ClickCeiling ceiling, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         if (!WidgetsApi.TryParseId(id, out var widgetId, out var invalid))
@@ -28,7 +47,10 @@ internal static partial class BannerClickApi
             return invalid;
         }
 
-        var widget = await store.GetPublicAsync(widgetId, cancellationToken);
+        // The banner as its embed was served, from memory when this instance holds it: the visitor just saw that embed,
+        // so its link is nearly always known here without the database, which may be the very thing that is down.
+        var deadline = RequestDeadline.Of(context);
+        var widget = (await cache.GetAsync(widgetId, null, deadline, cancellationToken))?.Widget;
         if (widget is null || widget.Kind != "banner")
         {
             return Errors.Problems.NotFound($"No banner {widgetId}. It may have been deleted, or it is another kind of widget.");
@@ -40,18 +62,22 @@ internal static partial class BannerClickApi
         }
 
         using var permit = ceiling.AttemptAcquire(context.Connection.RemoteIpAddress, widget.Id);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(ClickBudget(deadline));
         try
         {
             if (permit.IsAcquired)
             {
-                await clicks.AddAsync(widget.Id, cancellationToken);
+                await clicks.AddAsync(widget.Id, budget.Token);
             }
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // The visitor asked to go to the owner's site, and the link is known: they get there; the click is not counted.
             DatabaseUnavailable.Is(ex, out var why);
-            LogClickLost(loggers.CreateLogger(typeof(BannerClickApi)), widget.Id, why ?? ex.Message);
+            LogClickLost(loggers.CreateLogger(typeof(BannerClickApi)), widget.Id, ex is OperationCanceledException
+                ? "the database did not take it within the click's budget"
+                : why ?? ex.Message);
         }
 
         // Every click must reach the service to be counted: never from a cache.

@@ -8,7 +8,8 @@ using Widgetify.Api.Tests.Infrastructure;
 namespace Widgetify.Api.Tests.Overload;
 
 /// <summary>A database that stops answering with statements in flight (every PostgreSQL process SIGSTOPped, as a frozen
-/// host or a network cut would leave it): reads and writes are answered 503 at their deadline. Npgsql acts on a
+/// host or a network cut would leave it): reads and writes are answered 503 at their deadline, and the readiness check
+/// says not ready within its budget. Npgsql acts on a
 /// cancelled command inside the token's callback, opening a connection for PostgreSQL's cancel request and blocking until
 /// the server hangs up, which a frozen server never does; the connect timeout here is 60 s, so a request that waited for
 /// that would outlive the client's 30 s and fail this test (before <c>DetachedCancellation</c> it took 16 to 21 s with
@@ -38,6 +39,7 @@ public sealed class FrozenDatabaseTests : IAsyncLifetime
     [Theory]
     [InlineData("read")]
     [InlineData("write")]
+    [InlineData("ready")]
     public async Task Requests_DatabaseFrozenWithTheirStatementsSent_503AtTheDeadline(string kind)
     {
         // Arrange: the key cached, and the pool holding idle connections, so that the requests below send their statements
@@ -61,9 +63,12 @@ public sealed class FrozenDatabaseTests : IAsyncLifetime
         try
         {
             // Act
-            responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => kind == "read"
-                ? tenant.Http.GetAsync($"/api/widgets/{widget.Id}")
-                : tenant.Http.PostAsJsonAsync("/api/widgets", new { name = $"Frozen {i}", kind = "counter" })));
+            responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => kind switch
+            {
+                "read" => tenant.Http.GetAsync($"/api/widgets/{widget.Id}"),
+                "write" => tenant.Http.PostAsJsonAsync("/api/widgets", new { name = $"Frozen {i}", kind = "counter" }),
+                _ => tenant.Http.GetAsync("/health/ready"), // a balancer's check: its own 2 s budget, not the request's
+            }));
         }
         finally
         {
@@ -75,10 +80,54 @@ public sealed class FrozenDatabaseTests : IAsyncLifetime
         {
             using (response)
             {
+                if (kind == "ready")
+                {
+                    response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, await response.Content.ReadAsStringAsync());
+                    continue;
+                }
+
                 var problem = await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
                 problem.GetProperty("reason").GetString().ShouldBe("deadline");
                 response.Headers.RetryAfter.ShouldNotBeNull();
             }
+        }
+    }
+
+    [Fact]
+    public async Task BannerClick_DatabaseFrozen_RedirectsTheVisitorUncounted()
+    {
+        // Arrange: a banner whose embed the visitor just loaded (so this instance holds it), and a pool with idle connections
+        using var tenant = await Server.CreateTenantAsync();
+        var banner = await tenant.Http.CreateWidgetAsync("Sale", "banner", new { text = "Sale", link = "https://example.com/sale" });
+        using var visitor = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using (var embed = await visitor.GetAsync($"/w/{banner.Id}"))
+        {
+            embed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        using (var counted = await visitor.GetAsync($"/w/{banner.Id}/click"))
+        {
+            counted.StatusCode.ShouldBe(HttpStatusCode.Found);
+        }
+
+        var postmaster = await PostmasterPidAsync(_dedicated!.Postgres.ConnectionString);
+        HttpResponseMessage click;
+        await Signal("STOP", postmaster);
+        try
+        {
+            // Act
+            click = await visitor.GetAsync($"/w/{banner.Id}/click");
+        }
+        finally
+        {
+            await Signal("CONT", postmaster);
+        }
+
+        // Assert: docs/widgets.md, "if the database cannot take the write, the visitor is still redirected"
+        using (click)
+        {
+            click.StatusCode.ShouldBe(HttpStatusCode.Found, await click.Content.ReadAsStringAsync());
+            click.Headers.Location.ShouldBe(new Uri("https://example.com/sale"));
         }
     }
 
