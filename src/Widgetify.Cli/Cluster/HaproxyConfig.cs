@@ -61,10 +61,16 @@ internal static class HaproxyConfig
                 option redispatch 1
                 # The instances see the client's address and the scheme it used (they run with forwarded headers on).
                 option forwardfor
+                # HAProxy's own answers (no instance to send to, an instance that died mid-request, one that did not answer in
+                # time) are problems with Retry-After, like the instances' own, instead of HTML that a client cannot act on.
+                http-error status 502 content-type "application/problem+json" string "{{Problem(502, "Bad gateway", "The instance handling this request stopped before it answered. A write may have been applied: retry after 1 s with the same Idempotency-Key, and a create that did go through is not made twice.")}}" hdr Retry-After 1 hdr Cache-Control no-store
+                http-error status 503 content-type "application/problem+json" string "{{Problem(503, "Service unavailable", "No Widgetify instance can take this request now. Retry after 1 s.")}}" hdr Retry-After 1 hdr Cache-Control no-store
+                http-error status 504 content-type "application/problem+json" string "{{Problem(504, "Gateway timeout", "The instance did not answer in time. A write may have been applied: retry after 1 s with the same Idempotency-Key.")}}" hdr Retry-After 1 hdr Cache-Control no-store
 
             frontend http
                 bind 127.0.0.1:{{port}}
                 http-request set-header X-Forwarded-Proto http
+                use_backend {{AliveBackend}} if { nbsrv({{ClusterInstances.Backend}}) eq 0 }
                 default_backend {{ClusterInstances.Backend}}
 
             frontend https
@@ -72,6 +78,7 @@ internal static class HaproxyConfig
                 http-request set-header X-Forwarded-Proto https
                 # http-after-response, not http-response: HAProxy's own replies (a 503 with no server UP, a 504) carry it too.
                 http-after-response set-header Strict-Transport-Security "max-age=31536000"
+                use_backend {{AliveBackend}} if { nbsrv({{ClusterInstances.Backend}}) eq 0 }
                 default_backend {{ClusterInstances.Backend}}
 
             backend {{ClusterInstances.Backend}}
@@ -97,8 +104,37 @@ internal static class HaproxyConfig
             text.Append(CultureInfo.InvariantCulture, $"    server {instance.Name} 127.0.0.1:{instance.Port}\n");
         }
 
+        text.Append(CultureInfo.InvariantCulture, $$"""
+
+            # When no instance is ready, requests come here instead of getting HAProxy's 503. That happens when the database
+            # cannot be reached: every instance fails /health/ready at once, and taking them all out helps nothing. Here every
+            # instance that is alive (/health/live, which never touches the database) takes requests. It answers what it can
+            # without the database (the embeds it holds in memory) and a 503 problem with Retry-After for the rest.
+            # 'cluster status' and 'cluster restart' see and drain the servers of {{ClusterInstances.Backend}} only: this backend
+            # is used only while none of those is UP.
+            backend {{AliveBackend}}
+                balance roundrobin
+                http-request disable-l7-retry unless METH_GET
+                option httpchk GET /health/live
+                http-check expect status 200
+                timeout check 3s
+
+            """);
+        foreach (var instance in instances)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"    server {instance.Name} 127.0.0.1:{instance.Port} check inter {inter}ms fall {Fall} rise 2\n");
+        }
+
         return text.ToString();
     }
+
+    /// <summary>The backend of every live instance, used while no instance is ready (see the configuration's comment).</summary>
+    public const string AliveBackend = ClusterInstances.Backend + "_alive";
+
+    /// <summary>A problem document (RFC 9457) as one string of haproxy.cfg: its quotes escaped for HAProxy's parser.</summary>
+    private static string Problem(int status, string title, string detail) =>
+        System.Text.Json.JsonSerializer.Serialize(new { title, status, detail }).Replace("\"", "\\\"", StringComparison.Ordinal);
 
     /// <summary>Failed checks that take an instance out of the balancer.</summary>
     public const int Fall = 3;
