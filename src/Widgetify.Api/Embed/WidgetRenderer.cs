@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Json.Serialization;
 using Widgetify.Api.Data;
 using Widgetify.Api.Embed.Kinds;
 using Widgetify.Api.Polls;
@@ -65,18 +66,23 @@ internal static class WidgetRenderer
         }
 
         var results = poll.ToJson();
-        return new
-        {
-            id = widget.Id,
-            name = widget.Name,
-            kind = widget.Kind,
-            config = widget.Config,
-            viewCount = widget.ViewCount,
-            results = results.Results,
-            totalVotes = results.TotalVotes,
-            closed = results.Closed,
-            resultsHidden = results.ResultsHidden,
-            yourVote = results.YourVote,
-        };
+        return new PollEmbedJson(
+            widget.Id, widget.Name, widget.Kind, widget.Config, widget.ViewCount, results.Results, results.TotalVotes, results.Closed,
+            results.ResultsHidden, results.YourVote);
     }
+
+    /// <summary>A poll's public JSON view: the widget's fields and its results, with <c>totalVotes</c> absent while the
+    /// results are hidden and <c>yourVote</c> absent until the visitor voted, as in the answer to a vote
+    /// (<see cref="PollResultsJson"/>).</summary>
+    private sealed record PollEmbedJson(
+        Guid Id,
+        string Name,
+        string Kind,
+        System.Text.Json.JsonElement Config,
+        long ViewCount,
+        IReadOnlyList<PollOptionResult> Results,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TotalVotes,
+        bool Closed,
+        bool ResultsHidden,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? YourVote);
 }

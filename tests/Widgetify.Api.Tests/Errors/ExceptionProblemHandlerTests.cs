@@ -106,7 +106,7 @@ public sealed class ExceptionProblemHandlerTests : IDisposable
     [MemberData(nameof(Failures))]
     public void Describe_Failure_SaysWhatHappenedAndWhenToComeBackWithoutInternals(string what, Exception exception, string expected)
     {
-        var detail = ExceptionProblemHandler.Describe(exception, retryAfter: 6, isPost: false);
+        var detail = ExceptionProblemHandler.Describe(exception, retryAfter: 6, SafeRetry.None);
 
         detail.ShouldContain(expected, Case.Sensitive, what);
         detail.ShouldEndWith("Retry after 6 s.", Case.Sensitive, what);
@@ -119,15 +119,24 @@ public sealed class ExceptionProblemHandlerTests : IDisposable
     [Fact]
     public void Describe_CreateWhoseOutcomeIsUnknown_SaysToRetryWithTheSameIdempotencyKey()
     {
-        var detail = ExceptionProblemHandler.Describe(new NpgsqlException("Exception while reading from stream", new TimeoutException()), 5, isPost: true);
+        var detail = ExceptionProblemHandler.Describe(new NpgsqlException("Exception while reading from stream", new TimeoutException()), 5, SafeRetry.IdempotencyKey);
 
         detail.ShouldContain("same Idempotency-Key");
     }
 
     [Fact]
+    public void Describe_VoteWhoseOutcomeIsUnknown_SaysToSendItAgainWithoutAnIdempotencyKey()
+    {
+        var detail = ExceptionProblemHandler.Describe(new NpgsqlException("Exception while reading from stream", new TimeoutException()), 5, SafeRetry.Vote);
+
+        detail.ShouldContain("send it again, and it counts once");
+        detail.ShouldNotContain("Idempotency-Key");
+    }
+
+    [Fact]
     public void Describe_CreateRefusedForDiskFull_DoesNotSuggestItMayHaveBeenApplied()
     {
-        var detail = ExceptionProblemHandler.Describe(ServerError("53100", "could not extend file"), 5, isPost: true);
+        var detail = ExceptionProblemHandler.Describe(ServerError("53100", "could not extend file"), 5, SafeRetry.IdempotencyKey);
 
         detail.ShouldNotContain("may have been applied");
     }

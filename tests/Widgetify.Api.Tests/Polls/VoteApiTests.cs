@@ -224,10 +224,15 @@ public sealed class VoteApiTests(ApiFixture fixture) : IDisposable
 
         var vote = await _visitor.VoteJsonAsync(poll, 1, visitor);
         using var embed = await _visitor.GetEmbedAsync(poll, visitor);
+        using var embedJson = await _visitor.GetEmbedAsync(poll, visitor, json: true);
 
         vote.GetProperty("counted").GetBoolean().ShouldBeTrue();
         vote.GetProperty("results").GetArrayLength().ShouldBe(0);
         vote.TryGetProperty("totalVotes", out _).ShouldBeFalse();
+        var json = JsonDocument.Parse(await embedJson.Content.ReadAsStringAsync()).RootElement;
+        json.GetProperty("results").GetArrayLength().ShouldBe(0);
+        json.TryGetProperty("totalVotes", out _).ShouldBeFalse("docs/polls.md: absent while the results are hidden");
+        json.GetProperty("yourVote").GetInt32().ShouldBe(1);
         var html = await embed.Content.ReadAsStringAsync();
         html.ShouldContain("Results are shown when the poll closes.");
         html.ShouldNotContain("1 vote");
