@@ -82,6 +82,30 @@ internal static class OptionWording
         }
     }
 
+    /// <summary>Restricts a text option to <paramref name="choices"/>, any case, and refuses anything else in the words every
+    /// other option uses ("--format must be one of table, json; got 'xml'."), not System.CommandLine's
+    /// (<c>AcceptOnlyFromAmong</c>: "Argument 'xml' not recognized. Must be one of: ...").</summary>
+    public static void AcceptOnly(Option<string> option, params string[] choices)
+    {
+        option.CompletionSources.Add(choices);
+        option.CustomParser = result =>
+        {
+            var text = Token(result);
+            if (text is null)
+            {
+                return null;
+            }
+
+            var choice = Array.Find(choices, c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase));
+            if (choice is null)
+            {
+                result.AddError($"{option.Name} must be one of {string.Join(", ", choices)}; got '{text}'.");
+            }
+
+            return choice;
+        };
+    }
+
     /// <summary>The value given, or null when none was (an absent value is the arity's to report, in its words).</summary>
     private static string? Token(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
 

@@ -97,6 +97,13 @@ internal static class UpCommand
                 r.AddError("--replicas must be 0 or more.");
             }
         });
+        widgets.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--demo-widgets must be 0 or more.");
+            }
+        });
 
         var command = new Command("up", "Run Widgetify with its database; Ctrl-C stops both cleanly.") { port, dataDir, databaseUrl, replicas, maxReplicas, widgets, synchronous, backupDir, protectMetrics, clusterInstance, clusterCoordinator };
         command.Validators.Add(r =>
