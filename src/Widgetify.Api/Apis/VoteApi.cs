@@ -85,7 +85,21 @@ internal static class VoteApi
         IFormCollection form;
         try
         {
-            form = await request.ReadFormAsync(cancellationToken);
+            // The body is read here, under the request's deadline, and the form parsed from memory: ReadFormAsync's own
+            // read, cancelled by the deadline while a client stalls, ended in a reset connection instead of an answer.
+            var body = await WidgetInputReader.ReadBoundedAsync(request.Body, MaxBodyBytes, cancellationToken);
+            if (body is null)
+            {
+                return Problems.Result(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                    $"The body must be at most {MaxBodyBytes} bytes. Send the vote as 'option=<index>'.");
+            }
+
+            request.Body = new MemoryStream(body, writable: false);
+            form = await request.ReadFormAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (RequestBodyTimeout.Is(ex, context))
+        {
+            return RequestBodyTimeout.Problem(context);
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException && ex is not BadHttpRequestException
             && !context.RequestAborted.IsCancellationRequested)

@@ -44,7 +44,16 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         // A chunked body far over the limit may be refused by the server first (it reads ahead of us): its 413 names ours.
         BodyLimits.Apply(request.HttpContext, limit);
 
-        var body = await ReadBoundedAsync(request.Body, limit, cancellationToken);
+        byte[]? body;
+        try
+        {
+            body = await ReadBoundedAsync(request.Body, limit, cancellationToken);
+        }
+        catch (Exception ex) when (RequestBodyTimeout.Is(ex, request.HttpContext))
+        {
+            return WidgetInput.Invalid(RequestBodyTimeout.Problem(request.HttpContext));
+        }
+
         if (body is null)
         {
             return TooLarge(limit);
@@ -332,7 +341,7 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
 
     /// <summary>The body, or null when it is longer than <paramref name="limit"/> (chunked bodies have no
     /// Content-Length, so the limit is enforced while reading).</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
+    internal static async Task<byte[]?> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);

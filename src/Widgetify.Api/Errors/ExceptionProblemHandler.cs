@@ -43,6 +43,14 @@ internal sealed partial class ExceptionProblemHandler(
                 return true;
             }
 
+            if (bad.StatusCode == StatusCodes.Status408RequestTimeout)
+            {
+                // Kestrel's words name its setting (MinRequestBodyDataRate); the client needs to know what to send.
+                await Problems.Write(httpContext, bad.StatusCode, "Request body timed out",
+                    "The request body arrived too slowly. Send the whole body right after the headers, with a correct Content-Length, and retry.");
+                return true;
+            }
+
             await Problems.Write(httpContext, bad.StatusCode, "Bad request", bad.Message);
             return true;
         }

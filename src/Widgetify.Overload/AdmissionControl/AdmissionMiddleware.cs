@@ -80,7 +80,7 @@ internal sealed partial class AdmissionMiddleware(
         try
         {
             await next(context);
-            outcome = AdmissionOutcome.Succeeded;
+            outcome = context.Features.Get<StalledRequestBody>() is null ? AdmissionOutcome.Succeeded : AdmissionOutcome.Ignored;
         }
         catch (OperationCanceledException ex) when (deadline.Token.IsCancellationRequested && !clientAborted.IsCancellationRequested)
         {
