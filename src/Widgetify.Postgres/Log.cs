@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Warning, "Not stopping PostgreSQL for {DataDirectory}: the running server (pid {Pid}) is not the one this handle started")]
     public static partial void NotStoppingReplacedServer(ILogger logger, string dataDirectory, int pid);
+
+    [LoggerMessage(15, LogLevel.Warning, "PostgreSQL on 127.0.0.1:{Port} had {Processes} process(es) stopped by a signal (SIGSTOP); continued them so that they can shut down")]
+    public static partial void ContinuingStoppedServer(ILogger logger, int port, int processes);
 }

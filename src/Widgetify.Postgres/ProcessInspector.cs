@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 
 namespace Widgetify.Postgres;
@@ -132,6 +133,29 @@ internal static class ProcessInspector
         }
 
         return found;
+    }
+
+    /// <summary>Of <paramref name="pids"/>, the ones stopped by a signal (SIGSTOP, SIGTSTP: state T in /proc): such a
+    /// process takes no other signal, a shutdown request included, until it is continued.</summary>
+    public static IReadOnlyList<int> Stopped(IEnumerable<int> pids) =>
+        [.. pids.Where(pid => TryRead($"/proc/{pid}/stat") is { } stat && stat.Length > stat.LastIndexOf(')') + 2 && stat[stat.LastIndexOf(')') + 2] == 'T')];
+
+    /// <summary>Sends SIGCONT to <paramref name="pids"/> (with kill(1): .NET has no call for it); the ones gone meanwhile
+    /// are skipped by kill itself.</summary>
+    public static async Task ContinueAsync(IReadOnlyList<int> pids)
+    {
+        if (pids.Count == 0)
+        {
+            return;
+        }
+
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-CONT", .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))])
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+        })!;
+        await kill.StandardError.ReadToEndAsync();
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>Sends SIGKILL to <paramref name="pid"/>; nothing when it is gone already.</summary>

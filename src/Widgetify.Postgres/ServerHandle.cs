@@ -125,6 +125,15 @@ internal sealed class ServerHandle
             }
 
             Log.StoppingServer(logger, Port, layout.Root);
+            // A frozen server (its processes SIGSTOPped: a debugger, a test, an operator's kill -STOP) keeps pg_ctl's
+            // shutdown request pending until pg_ctl gives up, and the stop with it. Asked to stop, it is continued first.
+            var stopped = ProcessInspector.Stopped([running.Pid, .. ProcessInspector.ChildrenOf(running.Pid)]);
+            if (stopped.Count > 0)
+            {
+                Log.ContinuingStoppedServer(logger, Port, stopped.Count);
+                await ProcessInspector.ContinueAsync(stopped);
+            }
+
             var result = await controller.StopAsync(cancellationToken);
             if (!result.Succeeded && ProcessInspector.IsAlive(running.Pid))
             {

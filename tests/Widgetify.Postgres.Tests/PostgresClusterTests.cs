@@ -180,6 +180,32 @@ public sealed class PostgresClusterTests
         File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task StopAsync_ServerFrozenBySigstop_ContinuesItAndStops()
+    {
+        // Arrange: the postmaster and every process of the server SIGSTOPped, as a frozen host or `kill -STOP` leaves them
+        await using var directory = new TempClusterDirectory();
+        await using var cluster = await PostgresCluster.StartAsync(directory.Options());
+        var postmaster = int.Parse(File.ReadLines(directory.PostmasterPidFile).First(), CultureInfo.InvariantCulture);
+        int[] server = [postmaster, .. ProcessInspector.ChildrenOf(postmaster)];
+        await Signal("-STOP", server);
+        await Widgetify.Testing.BoundedWait.UntilAsync(
+            () => ProcessInspector.Stopped([postmaster]).Count == 1, () => "postmaster not stopped yet", "SIGSTOP takes effect");
+
+        // Act: a stop bounded well below pg_ctl's own 60 s wait, which a frozen server used to run out
+        await cluster.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Assert
+        File.Exists(directory.PostmasterPidFile).ShouldBeFalse();
+        ProcessInspector.IsAlive(postmaster).ShouldBeFalse();
+    }
+
+    private static async Task Signal(string signal, IEnumerable<int> pids)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [signal, .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))]);
+        await kill.WaitForExitAsync();
+    }
+
     private static int ReadOwnerPid(TempClusterDirectory directory) =>
         int.Parse(File.ReadAllText(directory.OwnerPidFile).Trim(), CultureInfo.InvariantCulture);
 }
