@@ -1,4 +1,5 @@
 using Widgetify.Api.Data;
+using Widgetify.Core.Deadlines;
 
 namespace Widgetify.Api.Polls;
 
@@ -81,8 +82,13 @@ internal sealed class PollStore(WidgetifyDataSources dataSources)
     }
 
     /// <summary>The poll's totals per option and the option <paramref name="visitor"/> chose (if any), in one round
-    /// trip to the primary: right after voting, the visitor must see their own vote, which a standby may not have yet.</summary>
-    public async Task<PollTally> ReadTallyAsync(Guid pollId, string? visitor, CancellationToken cancellationToken)
+    /// trip to the primary: right after voting, the visitor must see their own vote, which a standby may not have yet.
+    /// Detached (<see cref="DetachedCancellation"/>), like every routed read: against a frozen PostgreSQL a vote's page
+    /// otherwise waited for Npgsql's cancel request, seconds past the request's deadline.</summary>
+    public Task<PollTally> ReadTallyAsync(Guid pollId, string? visitor, CancellationToken cancellationToken) =>
+        DetachedCancellation.RunAsync(ct => ReadTallyCoreAsync(pollId, visitor, ct), cancellationToken);
+
+    private async Task<PollTally> ReadTallyCoreAsync(Guid pollId, string? visitor, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.OpenPrimaryAsync(cancellationToken);
         await using var command = connection.CreateCommand("""
