@@ -56,6 +56,9 @@ internal sealed class ThreadPoolLagProbe : IDisposable
     /// <summary>How often this process's own processor use is measured.</summary>
     internal static readonly TimeSpan CpuSampleInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How much sooner than <see cref="CpuSampleInterval"/> after the last sample a tick may take the next one.</summary>
+    private static readonly TimeSpan SampleSlack = TimeSpan.FromMilliseconds(5);
+
     // _probeOut: no probe out; one being queued (its time not yet written); one queued at _probeQueuedAt.
     private const int ProbeNone = 0;
     private const int ProbeStarting = 1;
@@ -208,7 +211,10 @@ internal sealed class ThreadPoolLagProbe : IDisposable
     {
         var now = _timeProvider.GetTimestamp();
         var elapsed = _timeProvider.GetElapsedTime(Volatile.Read(ref _cpuSampledAt), now);
-        if (elapsed < CpuSampleInterval)
+        // A tick due CpuSampleInterval after the last one can run a little less than that after the last sample's stamp
+        // (which was taken once that tick's callback ran): without the slack, a quiet probe ticking at exactly that interval
+        // would sample only every other tick.
+        if (elapsed < CpuSampleInterval - SampleSlack)
         {
             return;
         }
