@@ -193,6 +193,15 @@ internal sealed class ServerHandle
             ?? throw new InvalidOperationException($"pg_ctl reported a start but '{layout.PostmasterPidFile}' is missing.");
         OwnerPidFile.WriteCurrentProcess(layout.OwnerPidFile);
         Volatile.Write(ref state, state with { PostmasterPid = started.Pid });
+        if (stopRequested)
+        {
+            // A stop was asked for while this start ran (the service stopping, the autoscaler removing this standby), and
+            // may have looked before the new postmaster existed, finding nothing to stop: what this start launched would
+            // outlive the service. It is stopped here; a second stop of a stopped server only fails quietly.
+            await controller.StopAsync(CancellationToken.None);
+            return Recovery.None;
+        }
+
         await ClusterDatabase.WaitUntilAcceptingAsync(AdminConnectionString, options.StartTimeout, cancellationToken);
 
         // Idle pooled connections in this process point at the dead server: drop them rather than fail a request each.

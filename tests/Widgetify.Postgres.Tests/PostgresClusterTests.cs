@@ -200,6 +200,26 @@ public sealed class PostgresClusterTests
         ProcessInspector.IsAlive(postmaster).ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task StopAsync_DuringARestart_LeavesNoServerRunning()
+    {
+        // Arrange: the server killed, and the supervisor's restart under way
+        await using var directory = new TempClusterDirectory();
+        await using var cluster = await PostgresCluster.StartAsync(directory.Options());
+        var killed = cluster.Server.PostmasterPid;
+        await Signal("-KILL", [killed]);
+        await Widgetify.Testing.BoundedWait.UntilAsync(() => !ProcessInspector.IsAlive(killed), () => "alive", "the kill takes effect");
+        var recovery = cluster.Server.RecoverAsync(CancellationToken.None);
+
+        // Act: the service stops while pg_ctl is still starting the server (before its pid file says which postmaster)
+        await cluster.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var outcome = await recovery.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Assert: whichever saw the new postmaster stopped it (a test of `up` saw it outlive the service)
+        outcome.ShouldNotBe(ServerHandle.Recovery.Restarted);
+        ProcessInspector.ServerProcessesIn(directory.PgData).ShouldBeEmpty();
+    }
+
     private static async Task Signal(string signal, IEnumerable<int> pids)
     {
         using var kill = System.Diagnostics.Process.Start("kill", [signal, .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))]);
