@@ -86,7 +86,7 @@ public sealed class UpAutoscalingTests
 
         up.Terminate();
         (await up.WaitForExitAsync(TimeSpan.FromSeconds(60))).ShouldBe(0, up.StandardError);
-        dataDir.RunningPostmasterPid(dataDir.StandbyPgData("standby-1")).ShouldBeNull(up.StandardOutput[Math.Max(0, up.StandardOutput.Length - 3000)..]);
+        dataDir.RunningPostmasterPid(dataDir.StandbyPgData("standby-1")).ShouldBeNull(up.StandardOutput[Math.Max(0, up.StandardOutput.Length - 12000)..]);
     }
 
     [Theory]
