@@ -42,7 +42,7 @@ public sealed class PollEditTests(ApiFixture fixture) : IDisposable
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Conflict);
         problem.GetProperty("detail").GetString()!.ShouldContain($"{moved} acknowledged vote(s)", Case.Sensitive, edit);
         (await tenant.Http.GetWidgetAsync(poll.Id)).Version.ShouldBe(1, edit);
-        VotesOf(await EmbedJsonAsync(poll.Id)).ShouldBe([("Tea", 2L), ("Coffee", 0L), ("Water", 1L)], edit);
+        PollHttp.VotesOf(await EmbedJsonAsync(poll.Id)).ShouldBe([("Tea", 2L), ("Coffee", 0L), ("Water", 1L)], edit);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class PollEditTests(ApiFixture fixture) : IDisposable
 
         // Assert
         (await response.ShouldBeWidgetAsync()).Version.ShouldBe(2);
-        VotesOf(await EmbedJsonAsync(poll.Id)).ShouldBe([("Tea", 2L), ("Espresso", 0L), ("Water", 1L), ("Juice", 0L)]);
+        PollHttp.VotesOf(await EmbedJsonAsync(poll.Id)).ShouldBe([("Tea", 2L), ("Espresso", 0L), ("Water", 1L), ("Juice", 0L)]);
     }
 
     [Fact]
@@ -91,7 +91,4 @@ public sealed class PollEditTests(ApiFixture fixture) : IDisposable
         response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
         return JsonDocument.Parse(text).RootElement.Clone();
     }
-
-    private static (string, long)[] VotesOf(JsonElement results) =>
-        [.. results.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("option").GetString()!, r.GetProperty("votes").GetInt64()))];
 }

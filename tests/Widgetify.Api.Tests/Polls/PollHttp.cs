@@ -75,6 +75,10 @@ public static class PollHttp
     /// <summary>A fresh visitor token of the embed's form (the service accepts any 16-64 URL-safe characters).</summary>
     public static string NewVisitor() => Guid.NewGuid().ToString("N");
 
+    /// <summary>A poll's results (the answer to a vote, or its JSON embed) as (option, votes), in the owner's order.</summary>
+    public static (string Option, long Votes)[] VotesOf(JsonElement results) =>
+        [.. results.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("option").GetString()!, r.GetProperty("votes").GetInt64()))];
+
     /// <summary>Reads one number straight from PostgreSQL, as the service's own role.</summary>
     public static async Task<long> ScalarAsync(string connectionString, string sql, Guid pollId)
     {

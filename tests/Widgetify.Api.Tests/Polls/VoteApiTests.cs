@@ -74,7 +74,7 @@ public sealed class VoteApiTests(ApiFixture fixture) : IDisposable
         again.GetProperty("totalVotes").GetInt64().ShouldBe(1);
         bob.GetProperty("counted").GetBoolean().ShouldBeTrue();
         bob.GetProperty("totalVotes").GetInt64().ShouldBe(2);
-        VotesOf(bob).ShouldBe([("Tea", 1L), ("Coffee", 0L), ("Water", 1L)]);
+        PollHttp.VotesOf(bob).ShouldBe([("Tea", 1L), ("Coffee", 0L), ("Water", 1L)]);
         (await PollHttp.ScalarAsync(fixture.Postgres.ConnectionString, "SELECT count(*) FROM poll_votes WHERE widget_id = $1", poll)).ShouldBe(2);
     }
 
@@ -247,7 +247,7 @@ public sealed class VoteApiTests(ApiFixture fixture) : IDisposable
         using var response = await _visitor.GetEmbedAsync(poll, json: true);
 
         var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        VotesOf(document).ShouldBe([("Tea", 0L), ("Coffee", 0L), ("Water", 1L)]);
+        PollHttp.VotesOf(document).ShouldBe([("Tea", 0L), ("Coffee", 0L), ("Water", 1L)]);
         document.GetProperty("totalVotes").GetInt64().ShouldBe(1);
         document.GetProperty("closed").GetBoolean().ShouldBeFalse();
         document.GetProperty("kind").GetString().ShouldBe("poll");
@@ -272,7 +272,4 @@ public sealed class VoteApiTests(ApiFixture fixture) : IDisposable
         using var tenant = await fixture.Server.CreateTenantAsync();
         return (await tenant.Http.CreateWidgetAsync("Drinks", "poll", new { question = "What do you drink?", options = Options })).Id;
     }
-
-    private static (string, long)[] VotesOf(JsonElement results) =>
-        [.. results.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("option").GetString()!, r.GetProperty("votes").GetInt64()))];
 }
