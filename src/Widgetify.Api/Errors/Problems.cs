@@ -52,6 +52,7 @@ internal static class Problems
         {
             // The client's Accept header excludes JSON (a browser asking for text/html, say). The status code
             // is what matters then, but an explanation in the one format we have beats an empty body.
+            problem.Type ??= ProblemTypes.For(problem.Status);
             await context.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, contentType: "application/problem+json");
         }
     }

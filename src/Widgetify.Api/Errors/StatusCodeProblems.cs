@@ -2,12 +2,14 @@ namespace Widgetify.Api.Errors;
 
 /// <summary>A detail for the problems the framework answers on its own, with a bare status (status-code pages): a path
 /// no endpoint serves, a method the path does not take, a request it could not read. Every problem of Widgetify's own
-/// already has one, so only a problem without a detail is filled in.</summary>
+/// already has one, so only a problem without a detail is filled in. Every problem also gets a type when its status has
+/// none from the framework.</summary>
 internal static class StatusCodeProblems
 {
     public static void Explain(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
+        problem.Type ??= ProblemTypes.For(problem.Status);
         if (problem.Detail is not null)
         {
             return;

@@ -19,6 +19,8 @@ public static class ProblemAssertions
         var problem = document.RootElement.Clone();
         problem.GetProperty("status").GetInt32().ShouldBe((int)status, text);
         problem.GetProperty("title").GetString().ShouldNotBeNullOrWhiteSpace(text);
+        problem.TryGetProperty("type", out var type).ShouldBeTrue($"a problem without a type is about:blank, whose title must be the status phrase: {text}");
+        type.GetString().ShouldStartWith("https://", Case.Sensitive, text);
 
         if (field is not null)
         {
