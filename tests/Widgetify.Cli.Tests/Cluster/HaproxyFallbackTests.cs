@@ -15,14 +15,18 @@ namespace Widgetify.Cli.Tests.Cluster;
 /// ready, as every instance of a fleet is while the database cannot be reached: the instance still gets the requests
 /// (it can answer the embeds it holds), and once no instance is alive either, HAProxy's own 503 is a problem with
 /// Retry-After. The stand-in is a small Kestrel app, since what is under test is the balancer's routing, not the service.</summary>
-public sealed class HaproxyFallbackTests : IAsyncDisposable
+public sealed class HaproxyFallbackTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDataDir _dataDir = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private WebApplication? _instance;
     private Process? _haproxy;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable, which xUnit 2 does not call on a test class: with it, every run left its
+    // HAProxy running. xUnit calls this first, then Dispose.
+    public async Task DisposeAsync()
     {
         if (_haproxy is { HasExited: false })
         {
@@ -32,6 +36,10 @@ public sealed class HaproxyFallbackTests : IAsyncDisposable
 
         _haproxy?.Dispose();
         await StopInstanceAsync();
+    }
+
+    public void Dispose()
+    {
         _http.Dispose();
         _dataDir.Dispose();
     }
