@@ -74,24 +74,21 @@ internal static class VoteApi
         }
 
         // A vote is a few dozen bytes; anything near the limit is not a vote. Refused with 413 like any body over its
-        // endpoint's limit: a declared length at once, a chunked one as soon as it runs past the limit (Enforce).
+        // endpoint's limit: a declared length at once, a chunked one as soon as it runs past the limit.
         if (request.ContentLength > MaxBodyBytes)
         {
-            return Problems.Result(StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"The body must be at most {MaxBodyBytes} bytes. Send the vote as 'option=<index>'.");
+            return TooLarge();
         }
 
-        BodyLimits.Enforce(context, MaxBodyBytes);
         IFormCollection form;
         try
         {
             // The body is read here, under the request's deadline, and the form parsed from memory: ReadFormAsync's own
             // read, cancelled by the deadline while a client stalls, ended in a reset connection instead of an answer.
-            var body = await WidgetInputReader.ReadBoundedAsync(request.Body, MaxBodyBytes, cancellationToken);
+            var body = await BodyLimits.ReadAsync(request, MaxBodyBytes, cancellationToken);
             if (body is null)
             {
-                return Problems.Result(StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                    $"The body must be at most {MaxBodyBytes} bytes. Send the vote as 'option=<index>'.");
+                return TooLarge();
             }
 
             request.Body = new MemoryStream(body, writable: false);
@@ -201,4 +198,7 @@ internal static class VoteApi
         return origin.Length > 0 && !string.Equals(origin, "null", StringComparison.Ordinal)
             && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
     }
+
+    private static ProblemHttpResult TooLarge() => Problems.Result(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+        $"The body must be at most {MaxBodyBytes} bytes. Send the vote as 'option=<index>'.");
 }

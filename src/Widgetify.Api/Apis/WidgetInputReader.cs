@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -41,13 +40,10 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
             return TooLarge(limit);
         }
 
-        // A chunked body far over the limit may be refused by the server first (it reads ahead of us): its 413 names ours.
-        BodyLimits.Apply(request.HttpContext, limit);
-
         byte[]? body;
         try
         {
-            body = await ReadBoundedAsync(request.Body, limit, cancellationToken);
+            body = await BodyLimits.ReadAsync(request, limit, cancellationToken);
         }
         catch (Exception ex) when (RequestBodyTimeout.Is(ex, request.HttpContext))
         {
@@ -337,33 +333,6 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         var mediaType = contentType.Split(';', 2)[0].Trim();
         return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
-    }
-
-    /// <summary>The body, or null when it is longer than <paramref name="limit"/> (chunked bodies have no
-    /// Content-Length, so the limit is enforced while reading).</summary>
-    internal static async Task<byte[]?> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    return null;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
     }
 
     private static WidgetInput TooLarge(long limit) => WidgetInput.Invalid(Problems.Result(

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -21,13 +22,33 @@ internal static class BodyLimits
         }
     }
 
-    /// <summary>Declares the limit as <see cref="Apply"/> does and holds the body to it exactly, for an endpoint that hands
-    /// the body to a reader that does not count (the form reader): a chunked body over the limit ends in the same 413 as a
-    /// declared one.</summary>
-    public static void Enforce(HttpContext context, long limit)
+    /// <summary>Declares the limit (<see cref="Apply"/>) and reads the whole body into memory; null as soon as it runs past
+    /// the limit (a chunked body announces no length, so it is counted as it comes, and one far over is refused by the
+    /// server first, its 413 in the same words). Read under the caller's token, the request's deadline.</summary>
+    public static async Task<byte[]?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
-        Apply(context, limit);
-        context.Request.Body = new LimitedRequestBody(context.Request.Body, limit);
+        Apply(request.HttpContext, limit);
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     /// <summary>The detail of a 413: the documented limit of this request's endpoint and, for the management API, its setting.</summary>
