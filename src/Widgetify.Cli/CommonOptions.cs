@@ -17,4 +17,22 @@ internal static class CommonOptions
     {
         Description = "Use this PostgreSQL server (an Npgsql connection string or a postgres:// URL) instead of the embedded one.",
     };
+
+    /// <summary><c>up</c>'s and <c>cluster up</c>'s <c>--demo-widgets</c>: 0 or more.</summary>
+    public static Option<int> DemoWidgets()
+    {
+        var option = new Option<int>("--demo-widgets")
+        {
+            Description = "Widgets to seed for the demo tenant on first run (0: none).",
+            DefaultValueFactory = _ => 10_000,
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--demo-widgets must be 0 or more.");
+            }
+        });
+        return option;
+    }
 }

@@ -39,11 +39,7 @@ internal static class UpCommand
         var port = new Option<int>("--port") { Description = "Port of the service on 127.0.0.1.", DefaultValueFactory = _ => 8080 };
         var dataDir = CommonOptions.DataDir();
         var databaseUrl = CommonOptions.DatabaseUrl();
-        var widgets = new Option<int>("--demo-widgets")
-        {
-            Description = "Widgets to seed for the demo tenant on first run (0: none).",
-            DefaultValueFactory = _ => 10_000,
-        };
+        var widgets = CommonOptions.DemoWidgets();
         var replicas = new Option<int>("--replicas")
         {
             Description = "Streaming standbys of the embedded PostgreSQL to run beside it, each on its own loopback port, kept in " +
@@ -95,13 +91,6 @@ internal static class UpCommand
             if (r.GetValueOrDefault<int>() < 0)
             {
                 r.AddError("--replicas must be 0 or more.");
-            }
-        });
-        widgets.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--demo-widgets must be 0 or more.");
             }
         });
 

@@ -53,14 +53,7 @@ internal static class ClusterCommand
         var tlsPort = new Option<int?>("--tls-port") { Description = $"HAProxy's TLS port on 127.0.0.1 (default --port + {TlsPortOffset})." };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (chain) for the TLS port; default: a self-signed one made under <data-dir>/cluster/." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
-        var widgets = new Option<int>("--demo-widgets") { Description = "Widgets to seed for the demo tenant on first run (0: none).", DefaultValueFactory = _ => 10_000 };
-        widgets.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--demo-widgets must be 0 or more.");
-            }
-        });
+        var widgets = CommonOptions.DemoWidgets();
         var dataDir = CommonOptions.DataDir();
         var command = new Command("up", "Start PostgreSQL, N instances and HAProxy; Ctrl-C stops all of it in order.")
         {
