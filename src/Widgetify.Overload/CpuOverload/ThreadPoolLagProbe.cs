@@ -77,7 +77,7 @@ internal sealed class ThreadPoolLagProbe : IDisposable
     private TimeSpan _cpuTimeAtSample;
     private double _processCpuShare; // written by ticks (one at a time), read by requests
     private int _sampling; // 1 while a tick samples the process's processor time
-    private bool _quiet; // ticking at _quietInterval; only the tick that samples reads or writes it
+    private volatile bool _quiet; // ticking at _quietInterval; only the tick that samples writes it
     private long _probeQueuedAt;
     private int _probeOut;
     private double _smoothedSeconds; // written by the one probe out at a time, read by requests
@@ -110,7 +110,6 @@ internal sealed class ThreadPoolLagProbe : IDisposable
         _probe = OnProbeRan;
         _busyInterval = options.CpuLagProbeInterval;
         _quietInterval = _busyInterval > CpuSampleInterval ? _busyInterval : CpuSampleInterval;
-        TickInterval = _busyInterval;
         _timer = timeProvider.CreateTimer(static state => ((ThreadPoolLagProbe)state!).OnTick(), this, _busyInterval, _busyInterval);
     }
 
@@ -128,7 +127,7 @@ internal sealed class ThreadPoolLagProbe : IDisposable
 
     /// <summary>The time between ticks now: <see cref="AdmissionOptions.CpuLagProbeInterval"/>, or
     /// <see cref="CpuSampleInterval"/> while the process is quiet (remarks).</summary>
-    internal TimeSpan TickInterval { get; private set; }
+    internal TimeSpan TickInterval => _quiet ? _quietInterval : _busyInterval;
 
     /// <summary>The share of governed requests of <paramref name="priority"/> to shed now: 0 in normal times (one volatile
     /// read); see the remarks for the law.</summary>
@@ -235,11 +234,9 @@ internal sealed class ThreadPoolLagProbe : IDisposable
         }
 
         _quiet = quiet;
-        var interval = quiet ? _quietInterval : _busyInterval;
-        TickInterval = interval;
         try
         {
-            _timer.Change(interval, interval);
+            _timer.Change(TickInterval, TickInterval);
         }
         catch (ObjectDisposedException)
         {
