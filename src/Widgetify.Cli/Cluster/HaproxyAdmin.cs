@@ -23,8 +23,9 @@ internal sealed class HaproxyAdmin(string socketPath)
     }
 
     /// <summary>The backend's servers as HAProxy sees them: status (UP, DOWN, DRAIN, MAINT, with "n/m" while a check is
-    /// changing it), current sessions (requests in flight to it), sessions since HAProxy started, and the slow start's
-    /// throttle (the percentage of its weight a returning server has so far; none once it has all of it).</summary>
+    /// changing it), current sessions (requests in flight to it), sessions since HAProxy started, the slow start's
+    /// throttle (the percentage of its weight a returning server has so far; none once it has all of it), and the 5xx
+    /// answers it gave since HAProxy started (across restarts of the instance: HAProxy keeps the count per server).</summary>
     public async Task<IReadOnlyList<BalancedServer>> ServersAsync(CancellationToken cancellationToken)
     {
         var csv = (await SendAsync("show stat", cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -36,13 +37,14 @@ internal sealed class HaproxyAdmin(string socketPath)
         var header = csv[0][2..].Split(',');
         int Column(string name) => Array.IndexOf(header, name);
         var (proxy, server, sessions, total, status) = (Column("pxname"), Column("svname"), Column("scur"), Column("stot"), Column("status"));
-        var throttle = Column("throttle");
+        var (throttle, serverErrors) = (Column("throttle"), Column("hrsp_5xx"));
         return [.. csv.Skip(1)
             .Select(line => line.Split(','))
             .Where(f => f.Length > status && f[proxy] == ClusterInstances.Backend && f[server] is not ("BACKEND" or "FRONTEND"))
             .Select(f => new BalancedServer(f[server], f[status], int.TryParse(f[sessions], out var n) ? n : 0, long.TryParse(f[total], out var t) ? t : 0)
             {
                 Throttle = throttle >= 0 && throttle < f.Length && int.TryParse(f[throttle], out var percent) ? percent : null,
+                ServerErrors = serverErrors >= 0 && serverErrors < f.Length && long.TryParse(f[serverErrors], out var errors) ? errors : 0,
             })];
     }
 
@@ -65,6 +67,9 @@ internal sealed record BalancedServer(string Name, string Status, int CurrentSes
     /// <summary>While HAProxy's slow start ramps a returning server up, the percentage of its weight it has; null once it
     /// has all of it (or when no slow start is configured).</summary>
     public int? Throttle { get; init; }
+
+    /// <summary>Answers with a 5xx status it gave (its own 503s when it sheds among them) since HAProxy started.</summary>
+    public long ServerErrors { get; init; }
 
     /// <summary>UP and past its slow start: it takes its full part of the requests.</summary>
     public bool IsFullyUp => IsUp && Throttle is null;

@@ -79,19 +79,32 @@ internal static class RollingRestart
             }
 
             Say($"{instance.Name}: draining (pid {pid})");
+            // How long each step took, printed with the total: the steps before "UP" are the time the other instances carry
+            // every request alone, which is what an operator (or a test that saw a shed) needs to know about a slow restart.
+            var steps = new List<string>();
+            var stepStarted = timeProvider.GetTimestamp();
+            void Done(string step)
+            {
+                steps.Add(string.Create(CultureInfo.InvariantCulture, $"{step} {timeProvider.GetElapsedTime(stepStarted).TotalSeconds:0.0} s"));
+                stepStarted = timeProvider.GetTimestamp();
+            }
+
             await admin.SetStateAsync(instance.Name, "drain", cancellationToken);
             try
             {
                 await UntilAsync(
                     async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { CurrentSessions: 0 },
                     InFlightBound, $"{instance.Name}'s requests in flight finished", timeProvider, cancellationToken);
+                Done("requests in flight finished");
                 ProcessSignal.Send(pid, ProcessSignal.Terminate);
 
                 await UntilAsync(
                     () => Task.FromResult(ClusterState.TryRead(dataDirectory).State?.Instances.First(i => i.Name == instance.Name).Pid is { } next && next != pid),
                     UpBound, $"{instance.Name} was started again", timeProvider, cancellationToken);
+                Done("stopped and started again");
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
                 await UntilAsync(() => ReadyAsync(http, instance.Port, cancellationToken), UpBound, $"{instance.Name} was ready", timeProvider, cancellationToken);
+                Done("ready");
             }
             finally
             {
@@ -99,12 +112,19 @@ internal static class RollingRestart
                 await admin.SetStateAsync(instance.Name, "ready", CancellationToken.None);
             }
 
+            await UntilAsync(
+                async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { IsUp: true },
+                UpBound, $"HAProxy had {instance.Name} UP", timeProvider, cancellationToken);
+            Done("UP in HAProxy");
+
             // Past its slow start too (Widgetify:Cluster:SlowStart): draining the next instance while this one is still
             // ramping up would hand the whole load to a cold process at once, which the ramp is there to avoid.
             await UntilAsync(
                 async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { IsFullyUp: true },
                 UpBound, $"HAProxy had {instance.Name} UP with its full weight", timeProvider, cancellationToken);
-            Say(string.Create(CultureInfo.InvariantCulture, $"{instance.Name}: restarted and back in the balancer ({timeProvider.GetElapsedTime(started).TotalSeconds:0.0} s)"));
+            Done("slow start");
+            Say(string.Create(CultureInfo.InvariantCulture,
+                $"{instance.Name}: restarted and back in the balancer ({timeProvider.GetElapsedTime(started).TotalSeconds:0.0} s: {string.Join(", ", steps)})"));
         }
 
         Say($"all {state.Instances.Count} instance(s) restarted");

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Widgetify.Cli.Cluster;
 using Widgetify.Cli.Tests.Infrastructure;
 using Widgetify.Testing;
 using Xunit.Abstractions;
@@ -61,6 +62,8 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
             await BoundedWait.UntilAsync(() => steady.Answered >= 600, steady.ToString, "the steady load had 600 answers", TimeSpan.FromSeconds(60));
         }
 
+        // HAProxy counts each server's 5xx answers across restarts of the instance behind it: which instance shed, if one did.
+        var errorsBefore = await ServerErrorsAsync();
         var during = new Tally();
         var marker = "restart-" + Guid.NewGuid().ToString("N")[..12];
         int exitCode;
@@ -70,13 +73,15 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
             (exitCode, stdout, stderr) = await CliProcess.RunAsync("cluster", "restart", "--data-dir", Cluster.DataDir.Path);
         }
 
+        var errorsAfter = await ServerErrorsAsync();
+        var errorsByInstance = string.Join(", ", errorsAfter.Select(e => $"{e.Key} {e.Value - errorsBefore.GetValueOrDefault(e.Key)}"));
         output.WriteLine(stdout);
         output.WriteLine($"warming up: {warming}");
         output.WriteLine($"before the restart: {steady}");
-        output.WriteLine($"during the restart: {during}");
+        output.WriteLine($"during the restart: {during}; 5xx answers by instance (HAProxy): {errorsByInstance}");
         exitCode.ShouldBe(0, stderr + stdout);
         during.Failed.ShouldBe(0, $"the balancer drains each instance before it stops and retries idempotent requests elsewhere: {during}");
-        during.Shed.ShouldBe(0, $"a returning instance is warmed and ramped up before it gets its full part of the requests (before the restart: {steady}; during it: {during})");
+        during.Shed.ShouldBe(0, $"a returning instance is warmed and ramped up before it gets its full part of the requests (before the restart: {steady}; during it: {during}; 5xx answers by instance: {errorsByInstance}; the restart's steps: {stdout})");
         during.Served.ShouldBeGreaterThan(1000);
         var pidsAfter = Cluster.State.Instances.ToDictionary(i => i.Name, i => i.Pid);
         pidsAfter.ShouldAllBe(p => p.Value != null && p.Value != pidsBefore[p.Key], "every instance is a new process");
@@ -92,6 +97,9 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
         during.Created.ShouldBeGreaterThan(0);
         stored.ShouldBe(during.Created, "each POST answered 201 made exactly one widget: none was applied twice");
     }
+
+    private async Task<Dictionary<string, long>> ServerErrorsAsync() =>
+        (await new HaproxyAdmin(Cluster.State.BalancerSocket).ServersAsync(CancellationToken.None)).ToDictionary(s => s.Name, s => s.ServerErrors);
 
     private async Task<string[]> WidgetIdsAsync()
     {
