@@ -194,10 +194,11 @@ public static class WidgetifyApplication
             .AddPolicy(AuthorizationPolicies.Operator, p => p.RequireRole(ApiKeyRole.Operator.ToDatabase()));
         services.AddShutdownDrain();
         services.AddHealthChecks()
-            .AddCheck<DrainingCheck>("drain", tags: [HealthApi.ReadyTag])
+            .AddCheck<DrainingCheck>("drain", tags: [HealthApi.ReadyTag, HealthApi.ServingTag])
             .AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag])
-            .AddCheck<ConnectionBudgetCheck>("connections", tags: [HealthApi.ReadyTag])
-            .AddCheck<DatabaseWritesCheck>("writes", tags: [HealthApi.ReadyTag]);
+            .AddTypeActivatedCheck<ConnectionBudgetCheck>("connections", null, [HealthApi.ReadyTag], ConnectionShareScope.Fleet)
+            .AddTypeActivatedCheck<ConnectionBudgetCheck>("connectionShare", null, [HealthApi.ServingTag], ConnectionShareScope.Instance)
+            .AddCheck<DatabaseWritesCheck>("writes", tags: [HealthApi.ReadyTag, HealthApi.ServingTag]);
         services.AddOpenApi(o => o.AddJsonBodyDocumentation().AddConsistencyDocumentation().AddWidgetConfigDocumentation());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<WidgetifyOptions>>((kestrel, widgetify) =>

@@ -6,10 +6,17 @@ using Widgetify.Overload.AdmissionControl;
 namespace Widgetify.Api.Apis;
 
 /// <summary><c>/health/live</c> (the process answers; never touches the database, so a database outage does
-/// not get healthy instances restarted) and <c>/health/ready</c> (database reachable, migrations applied).</summary>
+/// not get healthy instances restarted), <c>/health/ready</c> (database reachable, migrations applied, a connection
+/// share held, not draining) and <c>/health/serving</c>: ready but for what every instance shares, the database. It is
+/// what Kubernetes' readiness probe asks (deploy/kubernetes), where an outage that failed every pod's readiness would
+/// leave the Service no endpoint at all; HAProxy's fleet asks <c>/health/ready</c> and falls back to every live instance
+/// itself when none is ready.</summary>
 internal static class HealthApi
 {
     public const string ReadyTag = "ready";
+
+    /// <summary>The checks of <c>/health/serving</c>: those about this instance alone.</summary>
+    public const string ServingTag = "serving";
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
@@ -23,6 +30,13 @@ internal static class HealthApi
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = HealthJsonWriter.WriteAsync,
         }).WithTags("Health").ForOperators().WithAdmissionPriority(RequestPriority.Critical);
+        // No admission priority, so no admission at all (as /health/live): its checks read memory only, and a share of 0,
+        // which sheds every admitted request, is one of the states it must report rather than be shed by.
+        app.MapHealthChecks("/health/serving", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ServingTag),
+            ResponseWriter = HealthJsonWriter.WriteAsync,
+        }).WithTags("Health").ForOperators();
         return app;
     }
 }

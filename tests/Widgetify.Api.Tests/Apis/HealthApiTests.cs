@@ -33,6 +33,19 @@ public sealed class HealthApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Serving_ReadyInstance_Returns200PassWithTheInstancesOwnChecksOnly()
+    {
+        using var client = fixture.Server.CreateClient();
+
+        var health = await client.GetHealthAsync("/health/serving", HttpStatusCode.OK);
+
+        health.GetProperty("status").GetString().ShouldBe("pass");
+        var checks = health.GetProperty("checks");
+        checks.EnumerateObject().Select(c => c.Name).Order(StringComparer.Ordinal).ShouldBe(["connectionShare", "drain", "writes"]);
+        checks.GetProperty("connectionShare")[0].GetProperty("observedValue").GetProperty("connectionShare").GetInt32().ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
     public async Task Health_WithoutKey_NeedsNoAuthentication()
     {
         using var client = fixture.Server.CreateClient("Bearer not-a-key");

@@ -50,6 +50,9 @@ public sealed class ShutdownDrainTests(ApiFixture fixture)
             Drain(draining.Value).GetProperty("status").GetString().ShouldBe("fail");
             Drain(draining.Value).GetProperty("output").GetString().ShouldNotBeNull().ShouldContain("stopping");
 
+            var serving = await client.GetHealthAsync("/health/serving", HttpStatusCode.ServiceUnavailable);
+            Drain(serving).GetProperty("status").GetString().ShouldBe("fail", "Kubernetes' readiness takes a stopping pod out too");
+
             using var live = await client.GetAsync("/health/live");
             live.StatusCode.ShouldBe(HttpStatusCode.OK, "a draining instance still serves what reaches it");
             live.Headers.ConnectionClose.ShouldBe(true, "and tells the client to take its next request elsewhere");

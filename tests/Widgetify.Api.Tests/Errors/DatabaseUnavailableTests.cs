@@ -164,6 +164,17 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task Serving_Returns200WhileReadyFails()
+    {
+        using var client = fixture.CreateClient();
+
+        var health = await client.GetHealthAsync("/health/serving", HttpStatusCode.OK);
+
+        health.GetProperty("status").GetString().ShouldNotBe("fail", "every pod shares the database: Kubernetes must not take them all out");
+        health.GetProperty("checks").TryGetProperty("database", out _).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Live_Returns200Pass()
     {
         using var client = fixture.CreateClient();

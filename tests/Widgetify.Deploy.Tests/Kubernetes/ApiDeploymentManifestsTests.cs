@@ -39,10 +39,11 @@ public sealed class ApiDeploymentManifestsTests
         var api = new ApiContainer(await RenderedKustomization.RenderAsync(directory));
 
         var served = ServiceSource.HealthPaths();
-        served.ShouldContain("/health/ready");
+        served.ShouldContain("/health/serving");
         served.ShouldContain("/health/live");
         var listening = int.Parse(api.Setting("ASPNETCORE_HTTP_PORTS"), CultureInfo.InvariantCulture);
-        api.Container.Text("readinessProbe", "httpGet", "path").ShouldBe("/health/ready");
+        api.Container.Text("readinessProbe", "httpGet", "path").ShouldBe(
+            "/health/serving", "a database outage fails /health/ready in every pod at once, which would leave the Service no endpoint");
         api.Container.Text("livenessProbe", "httpGet", "path").ShouldBe("/health/live", "liveness must not touch the database");
         api.Container.Text("startupProbe", "httpGet", "path").ShouldBe("/health/live");
         foreach (var probe in new[] { "readinessProbe", "livenessProbe", "startupProbe" })
