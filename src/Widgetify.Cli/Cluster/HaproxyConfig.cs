@@ -66,10 +66,13 @@ internal static class HaproxyConfig
                 http-error status 502 content-type "application/problem+json" string "{{Problem(502, "Bad gateway", "The instance handling this request stopped before it answered. A write may have been applied: retry after 1 s with the same Idempotency-Key, and a create that did go through is not made twice.")}}" hdr Retry-After 1 hdr Cache-Control no-store
                 http-error status 503 content-type "application/problem+json" string "{{Problem(503, "Service unavailable", "No Widgetify instance can take this request now. Retry after 1 s.")}}" hdr Retry-After 1 hdr Cache-Control no-store
                 http-error status 504 content-type "application/problem+json" string "{{Problem(504, "Gateway timeout", "The instance did not answer in time. A write may have been applied: retry after 1 s with the same Idempotency-Key.")}}" hdr Retry-After 1 hdr Cache-Control no-store
+                # Requests HAProxy's HTTP/1 parser refuses (malformed, or headers beyond its 16 KB buffer) get its own HTML 400:
+                # HAProxy 2.6 applies neither http-error nor errorfile to those (tried with 2.6.12, in defaults and in the frontend).
 
             frontend http
                 bind 127.0.0.1:{{port}}
                 http-request set-header X-Forwarded-Proto http
+            {{KestrelRejections}}
                 use_backend {{AliveBackend}} if { nbsrv({{ClusterInstances.Backend}}) eq 0 }
                 default_backend {{ClusterInstances.Backend}}
 
@@ -78,6 +81,7 @@ internal static class HaproxyConfig
                 http-request set-header X-Forwarded-Proto https
                 # http-after-response, not http-response: HAProxy's own replies (a 503 with no server UP, a 504) carry it too.
                 http-after-response set-header Strict-Transport-Security "max-age=31536000"
+            {{KestrelRejections}}
                 use_backend {{AliveBackend}} if { nbsrv({{ClusterInstances.Backend}}) eq 0 }
                 default_backend {{ClusterInstances.Backend}}
 
@@ -128,6 +132,19 @@ internal static class HaproxyConfig
 
         return text.ToString();
     }
+
+    /// <summary>The instances' web server (Kestrel) refuses some requests before the service sees them, with an empty body: a
+    /// request line over 8 KB (414), a request it cannot parse that HAProxy let through (400, an invalid Host for one).
+    /// Every answer of the service itself has a Content-Type, so an error without one is Kestrel's, and is given the
+    /// problem body that says what to change. Kestrel's 431 (over 100 headers or 32 KB of them) cannot come through:
+    /// HAProxy refuses those first (101 headers, 16 KB buffer), with its own HTML 400. A single instance without HAProxy
+    /// (<c>up</c>) still answers all of them with an empty body.</summary>
+    private static string KestrelRejections => string.Join("\n", new (int Status, string Title, string Detail)[]
+    {
+        (400, "Bad request", "The request could not be read as HTTP (a malformed request line, header or body framing). Sending it again unchanged fails the same way: fix it first."),
+        (414, "URI too long", "The request's path and query are longer than the service accepts (8 KB). Shorten them and send it again."),
+    }.Select(e => string.Create(CultureInfo.InvariantCulture,
+        $"    http-response return status {e.Status} content-type \"application/problem+json\" string \"{Problem(e.Status, e.Title, e.Detail)}\" hdr Cache-Control no-store if {{ status {e.Status} }} !{{ res.hdr(content-type) -m found }}")));
 
     /// <summary>The backend of every live instance, used while no instance is ready (see the configuration's comment).</summary>
     public const string AliveBackend = ClusterInstances.Backend + "_alive";

@@ -88,13 +88,66 @@ public sealed class HaproxyFallbackTests : IAsyncLifetime, IDisposable
         }
     }
 
-    private async Task StartInstanceAsync(int port)
+    [Fact]
+    public async Task RequestsRefusedBeforeTheService_AnsweredWithProblemsThatSayWhatToChange()
+    {
+        // Arrange: one ready instance, a Kestrel with its default limits as the service's
+        var instancePort = CliProcess.FreePort();
+        await StartInstanceAsync(instancePort, ready: true);
+        var (port, socket) = await StartHaproxyAsync([new("api-1", instancePort, 1, 0)]);
+        var admin = new HaproxyAdmin(socket);
+        await BoundedWait.UntilAsync(
+            async () => (await admin.ServersAsync(CancellationToken.None)).Single().IsUp, () => "not UP", "HAProxy has the instance UP");
+        var url = $"http://127.0.0.1:{port}/w/hot";
+
+        // Act / Assert: Kestrel's empty refusals, rewritten (a request line over 8 KB, more than 100 headers)
+        await ShouldBeProblemAsync(await _http.GetAsync(new Uri(url + "?q=" + new string('a', 10_000))), HttpStatusCode.RequestUriTooLong, "Shorten them");
+        await ShouldBeProblemAsync(await RawRequestAsync(port, "GET /w/hot HTTP/1.1\r\nHost: bad host!\r\nConnection: close\r\n\r\n"), HttpStatusCode.BadRequest, "fix it first");
+
+        // The service's own answers pass unchanged, an empty 2xx among them.
+        using var served = await _http.GetAsync(new Uri(url));
+        (await served.Content.ReadAsStringAsync()).ShouldBe("from api-1");
+    }
+
+    /// <summary>A request HttpClient would refuse to send, written to the socket as is; the answer parsed back.</summary>
+    private static async Task<HttpResponseMessage> RawRequestAsync(int port, string request)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        var text = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var head = text[..text.IndexOf("\r\n\r\n", StringComparison.Ordinal)].Split("\r\n");
+        var response = new HttpResponseMessage((HttpStatusCode)int.Parse(head[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture))
+        {
+            Content = new StringContent(text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]),
+        };
+        var type = head.Skip(1).Select(h => h.Split(':', 2)).FirstOrDefault(h => h[0].Equals("content-type", StringComparison.OrdinalIgnoreCase));
+        response.Content.Headers.ContentType = type is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type[1].Trim());
+        return response;
+    }
+
+    private static async Task ShouldBeProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detail)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            response.StatusCode.ShouldBe(status, body);
+            response.Content.Headers.ContentType.ShouldNotBeNull(body).MediaType.ShouldBe("application/problem+json", body);
+            var problem = JsonDocument.Parse(body).RootElement;
+            problem.GetProperty("status").GetInt32().ShouldBe((int)status);
+            problem.GetProperty("detail").GetString()!.ShouldContain(detail);
+        }
+    }
+
+    private async Task StartInstanceAsync(int port, bool ready = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         _instance = builder.Build();
-        _instance.MapGet("/health/ready", () => Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
+        _instance.MapGet("/health/ready", () => Results.StatusCode(ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable));
         _instance.MapGet("/health/live", () => Results.Ok());
         _instance.MapGet("/w/{id}", () => "from api-1");
         await _instance.StartAsync();
