@@ -126,12 +126,16 @@ internal sealed class ServerHandle
 
             Log.StoppingServer(logger, Port, layout.Root);
             // A frozen server (its processes SIGSTOPped: a debugger, a test, an operator's kill -STOP) keeps pg_ctl's
-            // shutdown request pending until pg_ctl gives up, and the stop with it. Asked to stop, it is continued first.
-            var stopped = ProcessInspector.Stopped([running.Pid, .. ProcessInspector.ChildrenOf(running.Pid)]);
+            // shutdown request pending until pg_ctl gives up, and the stop with it. Asked to stop, it is continued first:
+            // every process of it, not only those seen stopped, since a SIGSTOP sent to all of them reaches each when it
+            // is next scheduled, and one that had not stopped yet would stop after a SIGCONT sent only to the others (and
+            // hang the shutdown again; CI saw it). A SIGCONT discards a stop still pending, and does nothing to a running process.
+            int[] processes = [running.Pid, .. ProcessInspector.ChildrenOf(running.Pid)];
+            var stopped = ProcessInspector.Stopped(processes);
             if (stopped.Count > 0)
             {
                 Log.ContinuingStoppedServer(logger, Port, stopped.Count);
-                await ProcessInspector.ContinueAsync(stopped);
+                await ProcessInspector.ContinueAsync(processes);
             }
 
             var result = await controller.StopAsync(cancellationToken);
