@@ -197,7 +197,14 @@ public sealed class ScalingControllerTests(ScalingDatabase database) : IAsyncLif
         await SecondsAsync(10, 1.5, 1, a);
 
         // Act: the retry waits on the fake clock
-        await BoundedWait.UntilAsync(() => time.ArmedTimers > 0, () => a.Controller.ActionInFlight.Status.ToString(), "the retry is waited for");
+        // What the state says when this gives up (CI saw it once, with the action completed): whether the action began
+        // at all (attempts, the last evaluation, the lease) or ended without a retry delay.
+        await BoundedWait.UntilAsync(
+            () => time.ArmedTimers > 0,
+            () => $"action {a.Controller.ActionInFlight.Status}, attempts [{string.Join(", ", failing.Attempts.Select(x => x.Attempt))}], " +
+                $"lease held {a.Controller.Lease.IsHeld}, last evaluation: {a.Controller.LastEvaluation?.Reason ?? "none"}; " +
+                $"log: {string.Join(" | ", a.Logger.Collector.GetSnapshot().Select(r => r.Message))}",
+            "the retry is waited for");
         time.Advance(Options.MaxRetryDelay);
         await a.Controller.ActionInFlight;
 
