@@ -30,8 +30,8 @@ internal sealed class ConnectionBudgetCheck(PoolGovernor governor, AdmissionCont
         {
             HealthStatus.Healthy => HealthCheckResult.Healthy(budget.Reason, data),
             HealthStatus.Degraded => HealthCheckResult.Degraded(
-                $"No connection share, because the lease could not be renewed: the database is unreachable from here, which every " +
-                $"instance shares, so this one keeps taking requests (embeds it holds are served, the rest get 503 with Retry-After). {budget.Reason}",
+                "No connection share: the lease could not be renewed, because the database did not answer. A database that is down answers " +
+                $"no instance, so this one stays in and keeps taking requests (embeds it holds are served, the rest get 503 with Retry-After). {budget.Reason}",
                 data: data),
             _ => HealthCheckResult.Unhealthy($"No connection share: {budget.Reason}", data: data),
         };

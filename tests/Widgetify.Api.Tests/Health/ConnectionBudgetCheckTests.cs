@@ -84,7 +84,7 @@ public sealed class LeaseLostServingTests
         // Assert: serving says why it stays in; ready (HAProxy's check) fails, shed like any request needing a connection
         serving.GetProperty("status").GetString().ShouldBe("warn");
         var share = serving.GetProperty("checks").GetProperty("connectionShare")[0];
-        share.GetProperty("output").GetString()!.ShouldContain("the lease could not be renewed");
+        share.GetProperty("output").GetString()!.ShouldContain("the lease could not be renewed, because the database did not answer");
         share.GetProperty("observedValue").GetProperty("connectionShare").GetInt32().ShouldBe(0);
         using var ready = await client.GetAsync("/health/ready");
         ready.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
