@@ -129,7 +129,7 @@ internal sealed class ServerHandle
             // shutdown request pending until pg_ctl gives up, and the stop with it. Asked to stop, it is continued first:
             // every process of it, not only those seen stopped, since a SIGSTOP sent to all of them reaches each when it
             // is next scheduled, and one that had not stopped yet would stop after a SIGCONT sent only to the others (and
-            // hang the shutdown again; CI saw it). A SIGCONT discards a stop still pending, and does nothing to a running process.
+            // hang the shutdown again: a run of the suite saw it). A SIGCONT discards a stop still pending, and does nothing to a running process.
             int[] processes = [running.Pid, .. ProcessInspector.ChildrenOf(running.Pid)];
             var stopped = ProcessInspector.Stopped(processes);
             if (stopped.Count > 0)

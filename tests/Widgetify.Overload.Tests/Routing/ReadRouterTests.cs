@@ -206,7 +206,7 @@ public sealed class ReadRouterTests(ReplicatedCluster cluster) : IAsyncLifetime,
 
         // Assert: the drain ended only after the read (0 left in flight: it did not just time out or give up), which
         // succeeded; the standby is gone from routing. Not slow.IsCompletedSuccessfully at this point: the read leaves the
-        // standby's in-flight count (what the drain waits for) a moment before its task completes, and CI saw that gap.
+        // standby's in-flight count (what the drain waits for) a moment before its task completes, and a run of the suite saw that gap.
         left.ShouldBe(0);
         (await slow).ShouldBeTrue();
         Servers().ShouldNotContain(s => s.Name == busy.Name);

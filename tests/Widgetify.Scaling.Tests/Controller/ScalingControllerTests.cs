@@ -197,7 +197,7 @@ public sealed class ScalingControllerTests(ScalingDatabase database) : IAsyncLif
         await SecondsAsync(10, 1.5, 1, a);
 
         // Act: the retry waits on the fake clock
-        // What the state says when this gives up (CI saw it once, with the action completed): whether the action began
+        // What the state says when this gives up (a run of the suite saw it once, with the action completed): whether the action began
         // at all (attempts, the last evaluation, the lease) or ended without a retry delay.
         await BoundedWait.UntilAsync(
             () => time.ArmedTimers > 0,
