@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Widgetify.Cli.Tests.Infrastructure;
@@ -128,12 +126,9 @@ public sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A port for a process under test to bind: the product's own pick (below the ephemeral range, where no
+    /// outgoing connection of the tests running beside takes it first).</summary>
+    public static int FreePort() => Widgetify.Postgres.FreePort.Pick();
 
     private void Append(StringBuilder target, string? line)
     {
