@@ -17,8 +17,9 @@ public static class FreePort
     /// port is released before the server binds it, so another process may take it in between; a port the kernel chose
     /// (port 0) lies in the ephemeral range, from which it also picks the local port of every outgoing connection, and on
     /// a busy machine one of those took a port between its pick and a bind (HAProxy's "Address already in use" at a
-    /// fleet's start, seen in a run of the suite). Below that range only another listener can take it. When the range
-    /// leaves no room below it, or no port there is free after a few tries, the kernel chooses.
+    /// fleet's start, seen in a run of the suite). Below that range only another listener can take it, a race left to the
+    /// callers' retries (a PostgreSQL start that fails is retried on a new port). When the range leaves no room below
+    /// it, or no port there is free after a few tries, the kernel chooses.
     /// </summary>
     public static int Pick()
     {
