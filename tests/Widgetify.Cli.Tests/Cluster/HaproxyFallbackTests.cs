@@ -100,7 +100,7 @@ public sealed class HaproxyFallbackTests : IAsyncLifetime, IDisposable
             async () => (await admin.ServersAsync(CancellationToken.None)).Single().IsUp, () => "not UP", "HAProxy has the instance UP");
         var url = $"http://127.0.0.1:{port}/w/hot";
 
-        // Act / Assert: Kestrel's empty refusals, rewritten (a request line over 8 KB, more than 100 headers)
+        // Act / Assert: Kestrel's empty refusals, rewritten (a request line over 8 KB, a Host it refuses)
         await ShouldBeProblemAsync(await _http.GetAsync(new Uri(url + "?q=" + new string('a', 10_000))), HttpStatusCode.RequestUriTooLong, "Shorten them");
         await ShouldBeProblemAsync(await RawRequestAsync(port, "GET /w/hot HTTP/1.1\r\nHost: bad host!\r\nConnection: close\r\n\r\n"), HttpStatusCode.BadRequest, "fix it first");
 
