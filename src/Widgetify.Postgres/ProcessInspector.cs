@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Diagnostics;
 
 namespace Widgetify.Postgres;
@@ -140,22 +139,21 @@ internal static class ProcessInspector
     public static IReadOnlyList<int> Stopped(IEnumerable<int> pids) =>
         [.. pids.Where(pid => TryRead($"/proc/{pid}/stat") is { } stat && stat.Length > stat.LastIndexOf(')') + 2 && stat[stat.LastIndexOf(')') + 2] == 'T')];
 
-    /// <summary>Sends SIGCONT to <paramref name="pids"/> (with kill(1): .NET has no call for it); the ones gone meanwhile
-    /// are skipped by kill itself.</summary>
-    public static async Task ContinueAsync(IReadOnlyList<int> pids)
+    /// <summary>Sends SIGCONT to <paramref name="pids"/>; the ones gone meanwhile, or not this user's to signal, are skipped
+    /// (the stop that follows then says what it could not do).</summary>
+    public static void Continue(IEnumerable<int> pids)
     {
-        if (pids.Count == 0)
+        foreach (var pid in pids)
         {
-            return;
+            try
+            {
+                ProcessSignal.Send(pid, ProcessSignal.Continue);
+            }
+            catch (IOException)
+            {
+                // EPERM: not ours to signal.
+            }
         }
-
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-CONT", .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))])
-        {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-        })!;
-        await kill.StandardError.ReadToEndAsync();
-        await kill.WaitForExitAsync();
     }
 
     /// <summary>Sends SIGKILL to <paramref name="pid"/>; nothing when it is gone already.</summary>

@@ -135,7 +135,7 @@ internal sealed class ServerHandle
             if (stopped.Count > 0)
             {
                 Log.ContinuingStoppedServer(logger, Port, stopped.Count);
-                await ProcessInspector.ContinueAsync(processes);
+                ProcessInspector.Continue(processes);
             }
 
             var result = await controller.StopAsync(cancellationToken);

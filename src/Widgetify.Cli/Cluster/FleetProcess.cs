@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Widgetify.Postgres;
 
 namespace Widgetify.Cli.Cluster;
 

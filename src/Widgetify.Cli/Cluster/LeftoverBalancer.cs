@@ -1,3 +1,5 @@
+using Widgetify.Postgres;
+
 namespace Widgetify.Cli.Cluster;
 
 /// <summary>Stops a fleet's HAProxy that no 'cluster up' runs any more: SIGUSR1 (its soft stop: it stops listening and

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Widgetify.Postgres;
 
 namespace Widgetify.Cli.Cluster;
 

@@ -1,4 +1,5 @@
 using Widgetify.Cli.Cluster;
+using Widgetify.Postgres;
 using Widgetify.Testing;
 
 namespace Widgetify.Cli.Tests.Cluster;

@@ -1,15 +1,24 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace Widgetify.Cli.Cluster;
+namespace Widgetify.Postgres;
 
 /// <summary>Sends a signal with libc's kill(2). Starting the <c>kill</c> program instead needs procps installed and a
-/// process start, both of which can fail exactly when a fleet is being cleaned up after its coordinator died.</summary>
-internal static class ProcessSignal
+/// process start, both of which can fail exactly when a fleet is being cleaned up after its coordinator died. Signal
+/// numbers are Linux's (x86-64 and arm64).</summary>
+public static class ProcessSignal
 {
+    /// <summary>SIGKILL.</summary>
     public const int Kill = 9;
+
+    /// <summary>SIGUSR1.</summary>
     public const int User1 = 10;
+
+    /// <summary>SIGTERM.</summary>
     public const int Terminate = 15;
+
+    /// <summary>SIGCONT: a process stopped by SIGSTOP runs again, and a stop still pending is discarded.</summary>
+    public const int Continue = 18;
 
     private const int NoSuchProcess = 3; // ESRCH
 
