@@ -21,9 +21,7 @@ internal static class ProcessInspector
                 return false;
             }
 
-            // Field 3 is the state; it follows the command name, which is in parentheses and may hold spaces.
-            var afterName = stat.LastIndexOf(')');
-            return afterName < 0 || afterName + 2 >= stat.Length || stat[afterName + 2] != 'Z';
+            return State(stat) != 'Z';
         }
 
         try
@@ -137,7 +135,15 @@ internal static class ProcessInspector
     /// <summary>Of <paramref name="pids"/>, the ones stopped by a signal (SIGSTOP, SIGTSTP: state T in /proc): such a
     /// process takes no other signal, a shutdown request included, until it is continued.</summary>
     public static IReadOnlyList<int> Stopped(IEnumerable<int> pids) =>
-        [.. pids.Where(pid => TryRead($"/proc/{pid}/stat") is { } stat && stat.Length > stat.LastIndexOf(')') + 2 && stat[stat.LastIndexOf(')') + 2] == 'T')];
+        [.. pids.Where(pid => TryRead($"/proc/{pid}/stat") is { } stat && State(stat) == 'T')];
+
+    /// <summary>The state in a /proc/PID/stat line (field 3), or null when the line has none: it follows the command
+    /// name, which is in parentheses and may hold spaces and parentheses itself.</summary>
+    private static char? State(string stat)
+    {
+        var afterName = stat.LastIndexOf(')');
+        return afterName < 0 || afterName + 2 >= stat.Length ? null : stat[afterName + 2];
+    }
 
     /// <summary>Sends SIGCONT to <paramref name="pids"/>; the ones gone meanwhile, or not this user's to signal, are skipped
     /// (the stop that follows then says what it could not do).</summary>
