@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Widgetify.Bench.Tests.Detection;
@@ -16,7 +15,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
     public LoopbackServer(Func<HttpListenerRequest, Task<(int Status, string Body)>> answer)
     {
         this.answer = answer;
-        var port = FreePort();
+        var port = Widgetify.Postgres.FreePort.Pick();
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         listener.Prefixes.Add(BaseAddress.ToString());
         listener.Start();
@@ -74,12 +73,5 @@ internal sealed class LoopbackServer : IAsyncDisposable
         {
             // The client gave up (a deliberate timeout): nothing to answer.
         }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Widgetify.Observability.Tests.Notifications;
@@ -53,7 +51,7 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("widgetify-alertmanager-").FullName;
         var config = Path.Combine(directory, "alertmanager.yml");
         await File.WriteAllTextAsync(config, Config);
-        var port = FreePort();
+        var port = Widgetify.Postgres.FreePort.Pick();
         var start = new ProcessStartInfo(Binary)
         {
             ArgumentList =
@@ -123,12 +121,5 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
