@@ -46,8 +46,8 @@ internal sealed partial class ExceptionProblemHandler(
             if (bad.StatusCode == StatusCodes.Status408RequestTimeout)
             {
                 // Kestrel's words name its setting (MinRequestBodyDataRate); the client needs to know what to send.
-                await Problems.Write(httpContext, bad.StatusCode, "Request body timed out",
-                    "The request body arrived too slowly. Send the whole body right after the headers, with a correct Content-Length, and retry.");
+                await Problems.Write(httpContext, bad.StatusCode, RequestBodyTimeout.Title,
+                    $"The request body arrived too slowly. {RequestBodyTimeout.WhatToDo}");
                 return true;
             }
 

@@ -10,6 +10,12 @@ namespace Widgetify.Api.Errors;
 /// (<see cref="StalledRequestBody"/>).</summary>
 internal static class RequestBodyTimeout
 {
+    /// <summary>The 408's title, here and where Kestrel's own minimum-rate 408 is answered (ExceptionProblemHandler).</summary>
+    public const string Title = "Request body timed out";
+
+    /// <summary>What the client should do, in both.</summary>
+    public const string WhatToDo = "Send the whole body right after the headers, with a correct Content-Length, and retry.";
+
     /// <summary>Whether <paramref name="exception"/>, thrown while reading the body, means the body did not come in time:
     /// the request's deadline fired (not the client going away), or Kestrel's minimum data rate gave up on it.</summary>
     public static bool Is(Exception exception, HttpContext context) => exception switch
@@ -27,7 +33,6 @@ internal static class RequestBodyTimeout
         var within = budget is { } b ? string.Create(CultureInfo.InvariantCulture, $" within {b.TotalSeconds:0.#} s") : "";
         // The connection is closed after the answer: the rest of a stalled body may still be on its way.
         context.Response.Headers.Connection = "close";
-        return Problems.Result(StatusCodes.Status408RequestTimeout, "Request body timed out",
-            $"The request body did not arrive{within}. Send the whole body right after the headers, with a correct Content-Length, and retry.");
+        return Problems.Result(StatusCodes.Status408RequestTimeout, Title, $"The request body did not arrive{within}. {WhatToDo}");
     }
 }
