@@ -27,8 +27,7 @@ internal static class BackupCommand
         });
 
         var listDataDir = CommonOptions.DataDir();
-        var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
-        OptionWording.AcceptOnly(format, "table", "json");
+        var format = CommonOptions.TableOrJson();
         var list = new Command("list", "List the base backups, newest first.") { listDataDir, format };
         list.SetAction(parse => List(parse.GetValue(listDataDir)!, parse.GetValue(format)!));
 

@@ -18,6 +18,14 @@ internal static class CommonOptions
         Description = "Use this PostgreSQL server (an Npgsql connection string or a postgres:// URL) instead of the embedded one.",
     };
 
+    /// <summary>A listing's <c>--format</c>: table (the default) or json, in any case.</summary>
+    public static Option<string> TableOrJson()
+    {
+        var option = new Option<string>("--format") { Description = "table (default) or json.", DefaultValueFactory = _ => "table" };
+        OptionWording.AcceptOnly(option, "table", "json");
+        return option;
+    }
+
     /// <summary><c>up</c>'s and <c>cluster up</c>'s <c>--demo-widgets</c>: 0 or more.</summary>
     public static Option<int> DemoWidgets()
     {

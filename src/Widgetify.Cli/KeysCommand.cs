@@ -63,8 +63,7 @@ internal static partial class KeysCommand
     private static Command ListVerb()
     {
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's keys." };
-        var format = new Option<string>("--format") { Description = "table (default) or json.", DefaultValueFactory = _ => "table" };
-        OptionWording.AcceptOnly(format, "table", "json");
+        var format = CommonOptions.TableOrJson();
         var dataDir = CommonOptions.DataDir();
         var databaseUrl = CommonOptions.DatabaseUrl();
         var list = new Command("list", "List API keys: id, tenant, role, created, last used, expiry, state; never a key or its hash.")

@@ -110,8 +110,7 @@ internal static class ClusterCommand
 
     private static Command StatusVerb()
     {
-        var format = new Option<string>("--format") { Description = "table (default) or json.", DefaultValueFactory = _ => "table" };
-        OptionWording.AcceptOnly(format, "table", "json");
+        var format = CommonOptions.TableOrJson();
         var dataDir = CommonOptions.DataDir();
         var command = new Command("status", "Every process of the running cluster: instances (state, connection share), PostgreSQL servers, HAProxy.")
         {
