@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Widgetify.Api.Tests.Infrastructure;
@@ -48,7 +46,7 @@ public sealed class StalledRequestBodyTests : IAsyncLifetime
             + $"Origin: {authority}\r\nContent-Length: 100\r\n\r\n{start}";
 
         // Act: the headers and the body's start, then nothing more
-        var answer = await SendAndReadAsync(headers);
+        var answer = await RawHttp.ExchangeAsync(Server.BaseAddress.Host, Server.BaseAddress.Port, headers, TimeSpan.FromSeconds(30));
 
         // Assert
         var status = int.Parse(answer.Split(' ', 3)[1], CultureInfo.InvariantCulture);
@@ -57,31 +55,5 @@ public sealed class StalledRequestBodyTests : IAsyncLifetime
         var problem = JsonDocument.Parse(answer[answer.IndexOf('{', StringComparison.Ordinal)..(answer.LastIndexOf('}') + 1)]).RootElement;
         problem.GetProperty("detail").GetString()!.ShouldContain("did not arrive within 1 s");
         admission.GetStatistics().TotalShed.ShouldBe(shedBefore, "a stalled client is no shed");
-    }
-
-    /// <summary>Sends <paramref name="request"/> and reads until the server closes the connection (or 30 s pass).</summary>
-    private async Task<string> SendAndReadAsync(string request)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(Server.BaseAddress.Host, Server.BaseAddress.Port);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var received = new MemoryStream();
-        var buffer = new byte[4096];
-        try
-        {
-            int read;
-            while ((read = await stream.ReadAsync(buffer, bound.Token)) > 0)
-            {
-                received.Write(buffer, 0, read);
-            }
-        }
-        catch (IOException) when (received.Length > 0)
-        {
-            // A reset after the answer: what was read is the answer.
-        }
-
-        return Encoding.UTF8.GetString(received.ToArray());
     }
 }

@@ -112,12 +112,7 @@ public sealed class HaproxyFallbackTests : IAsyncLifetime, IDisposable
     /// <summary>A request HttpClient would refuse to send, written to the socket as is; the answer parsed back.</summary>
     private static async Task<HttpResponseMessage> RawRequestAsync(int port, string request)
     {
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
-        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
-        var text = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var text = await RawHttp.ExchangeAsync("127.0.0.1", port, request, TimeSpan.FromSeconds(10));
         var head = text[..text.IndexOf("\r\n\r\n", StringComparison.Ordinal)].Split("\r\n");
         var response = new HttpResponseMessage((HttpStatusCode)int.Parse(head[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture))
         {
