@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Widgetify.Api.Health;
 using Widgetify.Core.Traffic;
 using Widgetify.Overload.AdmissionControl;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Apis;
 
@@ -25,11 +26,15 @@ internal static class HealthApi
             Predicate = _ => false,
             ResponseWriter = HealthJsonWriter.WriteAsync,
         }).WithTags("Health").ForOperators();
+        // Critical, so that its database probe gets through while writes saturate the limit. With no connection share,
+        // admission would shed it (no_capacity) and answer a problem body where the health report belongs: its probe does
+        // no database work then (DatabaseReadyCheck), so it skips admission and says why it is not ready.
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = HealthJsonWriter.WriteAsync,
-        }).WithTags("Health").ForOperators().WithAdmissionPriority(RequestPriority.Critical);
+        }).WithTags("Health").ForOperators().WithAdmissionPriority(RequestPriority.Critical)
+            .WithoutAdmissionWhen(context => context.RequestServices.GetRequiredService<PoolGovernor>().Current.Share == 0);
         // No admission priority, so no admission at all (as /health/live): its checks read memory only, and a share of 0,
         // which sheds every admitted request, is one of the states it must report rather than be shed by.
         app.MapHealthChecks("/health/serving", new HealthCheckOptions

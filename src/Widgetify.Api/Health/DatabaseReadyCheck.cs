@@ -3,16 +3,26 @@ using Npgsql;
 using Widgetify.Api.Data;
 using Widgetify.Core.Database;
 using Widgetify.Core.Deadlines;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Health;
 
 /// <summary>Ready means: the database answers and has every migration this build needs.</summary>
-internal sealed partial class DatabaseReadyCheck(WidgetifyDataSources dataSources, ILogger<DatabaseReadyCheck> logger) : IHealthCheck
+internal sealed partial class DatabaseReadyCheck(WidgetifyDataSources dataSources, PoolGovernor governor, ILogger<DatabaseReadyCheck> logger)
+    : IHealthCheck
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (governor.Current.Share == 0)
+        {
+            // Without a share the probe's connection would wait for one until the budget ran out, and then read as a
+            // database that did not answer. The connection check beside this one says why there is no share.
+            return HealthCheckResult.Unhealthy(
+                "Not probed: this instance holds no connection share to probe the database with (see the connections check).");
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Budget);
         try

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Npgsql;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Widgetify.Api.Health;
 using Widgetify.Api.Tests.Infrastructure;
@@ -88,5 +89,57 @@ public sealed class LeaseLostServingTests
         share.GetProperty("observedValue").GetProperty("connectionShare").GetInt32().ShouldBe(0);
         using var ready = await client.GetAsync("/health/ready");
         ready.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+    }
+}
+
+/// <summary>A real server left no connection share by its peers (a lease that claims the whole budget, as a fleet with no
+/// room for one more instance): /health/ready answers its health report, saying why it is not ready, instead of being
+/// shed like a request that needs a connection.</summary>
+public sealed class NoShareReadyTests
+{
+    [Fact]
+    public async Task Ready_PeersHoldTheWholeBudget_ReportsNoShareAndLeavesTheDatabaseUnprobed()
+    {
+        // Arrange
+        await using var dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Widgetify:ConnectionBudget:HeartbeatInterval"] = "00:00:00.200",
+            ["Widgetify:ConnectionBudget:LeaseDuration"] = "00:00:01",
+        });
+        using var client = dedicated.Server.CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(30);
+        (await client.GetHealthAsync("/health/ready", HttpStatusCode.OK)).GetProperty("status").GetString().ShouldBe("pass");
+
+        // Act: a peer's lease claims every connection of the budget for an hour
+        await using (var connection = new NpgsqlConnection(dedicated.Postgres.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var claim = new NpgsqlCommand(
+                "INSERT INTO widgetify_pool_leases (instance_id, instance_name, wanted, granted, renewed_at, expires_at) " +
+                "VALUES (gen_random_uuid(), 'greedy-peer', 10000, 10000, clock_timestamp(), clock_timestamp() + interval '1 hour')",
+                connection);
+            await claim.ExecuteNonQueryAsync();
+        }
+
+        JsonElement ready = default;
+        await BoundedWait.UntilAsync(
+            async () =>
+            {
+                using var response = await client.GetAsync("/health/ready");
+                using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                ready = body.RootElement.Clone();
+                return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+            },
+            () => ready.ToString(), "the share fell to 0", TimeSpan.FromSeconds(30));
+
+        // Assert: the health report (before, a problem body: admission shed the probe for no_capacity), which names the
+        // share as the cause and does not blame the database it could not probe
+        var report = await client.GetHealthAsync("/health/ready", HttpStatusCode.ServiceUnavailable);
+        report.GetProperty("status").GetString().ShouldBe("fail");
+        var share = report.GetProperty("checks").GetProperty("connections")[0];
+        share.GetProperty("status").GetString().ShouldBe("fail");
+        share.GetProperty("output").GetString()!.ShouldStartWith("No connection share");
+        share.GetProperty("observedValue").GetProperty("connectionShare").GetInt32().ShouldBe(0);
+        report.GetProperty("checks").GetProperty("database")[0].GetProperty("output").GetString()!.ShouldStartWith("Not probed");
     }
 }
