@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Apis.KindConfigs;
 using Widgetify.Api.Data;
@@ -53,6 +55,14 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         if (body is null)
         {
             return TooLarge(limit);
+        }
+
+        // The parser checks UTF-8 only where it transcodes (a string read, a raw text copied), so bytes that are not UTF-8
+        // would surface deep in validation as an exception: one check of the whole body answers them all alike.
+        if (FirstInvalidUtf8Byte(body) is { } invalidAt)
+        {
+            return WidgetInput.Invalid(Problems.Validation("body", string.Create(CultureInfo.InvariantCulture,
+                $"The body is not valid UTF-8 (byte {invalidAt + 1} starts an invalid sequence): send the widget as UTF-8 JSON; text in another encoding, such as ISO-8859-1, must be converted to UTF-8 first.")));
         }
 
         JsonDocument document;
@@ -261,6 +271,27 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
 
     // An escaped lone surrogate has no UTF-8 form: System.Text.Json throws on some (string values) and
     // returns others as they are (property names), so both are checked.
+    /// <summary>The index of the first byte of <paramref name="body"/> that starts no valid UTF-8 sequence; null when all is valid.</summary>
+    private static int? FirstInvalidUtf8Byte(byte[] body)
+    {
+        if (Utf8.IsValid(body))
+        {
+            return null;
+        }
+
+        Span<char> chars = stackalloc char[256];
+        var offset = 0;
+        while (true)
+        {
+            var status = Utf8.ToUtf16(body.AsSpan(offset), chars, out var read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status != OperationStatus.DestinationTooSmall)
+            {
+                return offset;
+            }
+        }
+    }
+
     private static bool TryGetString(JsonElement value, out string text)
     {
         try

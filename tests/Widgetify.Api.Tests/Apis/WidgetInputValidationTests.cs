@@ -373,6 +373,47 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
         (await fixture.Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(0);
     }
 
+    [Theory]
+    [InlineData("{\"name\":\"caf\xE9\",\"kind\":\"counter\"}", 13)]
+    [InlineData("{\"name\":\"a\",\"kind\":\"counter\",\"config\":{\"label\":\"caf\xE9\"}}", 52)]
+    [InlineData("{\"name\":\"a\",\"kind\":\"counter\",\"config\":{\"\xC3\":1}}", 41)]
+    [InlineData("{\"name\":\"a\",\"kind\":\"poll\",\"config\":{\"options\":[\"\xFF\",\"b\"]}}", 49)]
+    public async Task Post_BytesThatAreNotUtf8_Returns400SayingWhere(string latin1, int invalidByte)
+    {
+        // Arrange: a client that sent ISO-8859-1 (each char below 256 one byte), wherever the text is
+        using var content = new ByteArrayContent(Encoding.Latin1.GetBytes(latin1));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=iso-8859-1");
+
+        // Act
+        var (tenant, response) = await PostAsync(content);
+
+        // Assert: a 400 naming the byte, not a 500 from deep in validation (the parser checks UTF-8 only as it transcodes)
+        using (tenant)
+        using (response)
+        {
+            var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "body");
+            problem.ToString().ShouldContain($"byte {invalidByte} starts an invalid sequence");
+            (await fixture.Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(0);
+        }
+    }
+
+    [Fact]
+    public async Task Put_ConfigBytesThatAreNotUtf8_Returns400()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var created = await tenant.Http.CreateWidgetAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/widgets/{created.Id}")
+        {
+            Content = new ByteArrayContent(Encoding.Latin1.GetBytes("{\"name\":\"a\",\"kind\":\"counter\",\"config\":{\"label\":\"\xFF\"}}")),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
+        request.Headers.IfMatch.ParseAdd("*");
+
+        using var response = await tenant.Http.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "body")).ToString().ShouldContain("not valid UTF-8");
+    }
+
     [Fact]
     public async Task Post_NoContentType_Returns415()
     {
