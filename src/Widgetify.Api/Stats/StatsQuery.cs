@@ -116,6 +116,8 @@ internal sealed partial record StatsQuery(StatsInterval Interval, DateTimeOffset
         return new DateTimeOffset(Math.Clamp(utcTicks, DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), TimeSpan.Zero);
     }
 
-    [GeneratedRegex(@"^(?<date>\d{4}-\d{2}-\d{2})(T(?<time>\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?)(?<offset>Z|[+-]\d{2}:\d{2})?)?$")]
+    // [0-9], not \d: .NET's \d is any Unicode digit (Arabic-Indic, Devanagari...), which DateTime and int.Parse refuse; in
+    // the offset that was a 500.
+    [GeneratedRegex(@"^(?<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(T(?<time>[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?)(?<offset>Z|[+-][0-9]{2}:[0-9]{2})?)?$")]
     private static partial Regex IsoDate();
 }

@@ -25,6 +25,10 @@ public sealed class StatsQueryTests
     [InlineData("2026-12-07T00:00:00+05:60")]
     [InlineData("2026-02-30")]
     [InlineData("12/06/2026")]
+    [InlineData("2026-12-01T00:00+\u0660\u0661:00")] // Arabic-Indic digits in the offset: was a FormatException, so a 500
+    [InlineData("2026-12-01T00:00+0\u0661:00")]
+    [InlineData("\u0662\u0660\u0662\u0666-12-01")]
+    [InlineData("2026-12-01T0\u0967:00Z")] // Devanagari
     public void ParseIso_NotIso8601_ReturnsNull(string text) => StatsQuery.ParseIso(text).ShouldBeNull();
 
     [Fact]
