@@ -82,8 +82,14 @@ internal static partial class BannerClickApi
 
         // Every click must reach the service to be counted: never from a cache.
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Redirect(target.AbsoluteUri);
+        return TypedResults.Redirect(LocationOf(target));
     }
+
+    /// <summary>The link as a <c>Location</c> header can carry it: ASCII only. <see cref="Uri.AbsoluteUri"/> percent-encodes the
+    /// path and query but keeps an internationalised host (<c>bücher.example</c>) as written, which Kestrel refuses to send,
+    /// so the host goes in its punycode form (<see cref="Uri.IdnHost"/>), which every browser resolves alike.</summary>
+    internal static string LocationOf(Uri target) =>
+        target.IdnHost == target.Host ? target.AbsoluteUri : new UriBuilder(target) { Host = target.IdnHost }.Uri.AbsoluteUri;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A click on banner {WidgetId} was not counted, the visitor was redirected anyway: {Reason}")]
     private static partial void LogClickLost(ILogger logger, Guid widgetId, string reason);

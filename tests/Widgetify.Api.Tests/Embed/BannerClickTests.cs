@@ -30,6 +30,23 @@ public sealed partial class BannerClickTests(ApiFixture fixture) : IDisposable
         (await ClicksAsync(banner.Id)).ShouldBe((1L, 1L));
     }
 
+    [Theory]
+    [InlineData("https://bücher.example/straße?q=ü#teil", "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%BC#teil")]
+    [InlineData("http://例え.テスト:8080/", "http://xn--r8jz45g.xn--zckzah:8080/")]
+    [InlineData("https://example.com/straße", "https://example.com/stra%C3%9Fe")]
+    public async Task Click_LinkWithNonAsciiHostOrPath_RedirectsToItsAsciiForm(string link, string location)
+    {
+        // A Location header is ASCII: the host was sent as written and Kestrel refused the header, a 500 for the visitor
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var banner = await tenant.Http.CreateWidgetAsync("Bücher", "banner", new { text = "Sale", link });
+
+        using var response = await _visitor.GetAsync($"/w/{banner.Id}/click");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Found, await response.Content.ReadAsStringAsync());
+        response.Headers.Location.ShouldNotBeNull().OriginalString.ShouldBe(location);
+        (await ClicksAsync(banner.Id)).ShouldBe((1L, 1L));
+    }
+
     [Fact]
     public async Task Click_FollowingTheRenderedBannersHref_CountsEachClickOnceInTotalAndInTheHour()
     {
