@@ -64,7 +64,17 @@ internal static class EmbedSnippetApi
             return Problems.NotFound($"No widget {widgetId} for this API key's tenant.");
         }
 
-        var snippet = EmbedSnippet.For(widget, PublicBaseUrl(context.Request, options.Value.Embed));
+        // The request's own origin, unless one is configured: Kestrel takes Host headers that are no URI host (a'b, a..b,
+        // a port past 65535), which a snippet could not point a page at. new Uri threw on them, a 500.
+        var baseUrl = PublicBaseUrl(context.Request, options.Value.Embed);
+        if (!IsPageAddress(baseUrl))
+        {
+            return Problems.BadRequest(
+                $"The request's Host header ('{context.Request.Headers.Host}') is not an address a page could load the widget from. " +
+                "Ask for the snippet through the address your site's visitors will use, such as https://widgets.example.com.");
+        }
+
+        var snippet = EmbedSnippet.For(widget, baseUrl);
         var headers = context.Response.Headers;
         headers.CacheControl = "private, no-cache";
         headers.Vary = "Accept";
@@ -82,10 +92,25 @@ internal static class EmbedSnippetApi
         return TypedResults.Text(EmbedSnippet.EmbedJs, "text/javascript", Encoding.UTF8);
     }
 
+    /// <summary>Whether <paramref name="baseUrl"/> is an absolute URI whose origin can be read: a host such as <c>xn--zz</c>
+    /// (no valid punycode) parses, then throws when its origin is asked for.</summary>
+    private static bool IsPageAddress(string baseUrl)
+    {
+        try
+        {
+            return Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && uri.GetLeftPart(UriPartial.Authority).Length > 0;
+        }
+        catch (UriFormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary><see cref="EmbedOptions.PublicBaseUrl"/> when set (behind a proxy that rewrites the host), else the origin
     /// this request came to: the owner asked through the address their visitors will reach too.</summary>
     private static string PublicBaseUrl(HttpRequest request, EmbedOptions options) =>
         options.PublicBaseUrl is { Length: > 0 } configured
             ? configured.TrimEnd('/')
-            : $"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase.ToUriComponent()}";
+            // The Host header as sent, not request.Host: its getter decodes punycode and throws on a host such as xn--zz.
+            : $"{request.Scheme}://{request.Headers.Host}{request.PathBase.ToUriComponent()}";
 }

@@ -196,7 +196,8 @@ internal static class VoteApi
 
         var origin = request.Headers.Origin.ToString();
         return origin.Length > 0 && !string.Equals(origin, "null", StringComparison.Ordinal)
-            && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+            // The Host header as sent: request.Host decodes punycode and throws on an invalid one (xn--zz), a 500.
+            && !string.Equals(origin, $"{request.Scheme}://{request.Headers.Host}", StringComparison.OrdinalIgnoreCase);
     }
 
     private static ProblemHttpResult TooLarge() => Problems.Result(StatusCodes.Status413PayloadTooLarge, "Request body too large",

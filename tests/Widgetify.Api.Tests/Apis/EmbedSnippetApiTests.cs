@@ -122,6 +122,43 @@ public sealed partial class EmbedSnippetApiTests(ApiFixture fixture) : IDisposab
         await response.ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    [InlineData("a'b")]
+    [InlineData("a..b")]
+    [InlineData("a:99999")]
+    public async Task Get_HostHeaderThatIsNoUriHost_Returns400Problem(string host)
+    {
+        // Kestrel takes these Host headers, which a snippet could not point a page at (it was a 500); HttpClient would
+        // not send them, so the request goes raw
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Anywhere");
+        var address = fixture.Server.BaseAddress;
+
+        var answer = await RawHttp.ExchangeAsync(address.Host, address.Port,
+            $"GET /api/widgets/{widget.Id}/embed HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {tenant.Key}\r\nConnection: close\r\n\r\n",
+            TimeSpan.FromSeconds(30));
+
+        answer.ShouldStartWith("HTTP/1.1 400", Case.Sensitive, answer);
+        answer.ShouldContain("application/problem+json", Case.Sensitive, answer);
+        answer.ShouldContain("is not an address a page could load the widget from", Case.Sensitive, answer);
+    }
+
+    [Fact]
+    public async Task Get_HostHeaderOfInvalidPunycode_PointsTheSnippetAtItAsSent()
+    {
+        // ASP.NET Core's request.Host throws on xn--zz (it decodes punycode): the snippet reads the header as sent
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var widget = await tenant.Http.CreateWidgetAsync("Anywhere");
+        var address = fixture.Server.BaseAddress;
+
+        var answer = await RawHttp.ExchangeAsync(address.Host, address.Port,
+            $"GET /api/widgets/{widget.Id}/embed HTTP/1.1\r\nHost: xn--zz\r\nAuthorization: Bearer {tenant.Key}\r\nConnection: close\r\n\r\n",
+            TimeSpan.FromSeconds(30));
+
+        answer.ShouldStartWith("HTTP/1.1 200", Case.Sensitive, answer);
+        answer.ShouldContain($"src=\"http://xn--zz/w/{widget.Id}\"", Case.Sensitive, answer);
+    }
+
     [Fact]
     public async Task Get_WithoutKey_Returns401()
     {

@@ -204,6 +204,22 @@ public sealed class VoteApiTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Vote_HostHeaderOfInvalidPunycodeWithAnOrigin_IsJudgedNotA500()
+    {
+        // ASP.NET Core's request.Host throws on xn--zz (it decodes punycode); the origin check reads the header as sent
+        var poll = await CreatePollAsync();
+        var address = fixture.Server.BaseAddress;
+        const string body = "option=0";
+
+        var answer = await RawHttp.ExchangeAsync(address.Host, address.Port,
+            $"POST /w/{poll}/vote HTTP/1.1\r\nHost: xn--zz\r\nOrigin: http://xn--zz\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+            $"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}",
+            TimeSpan.FromSeconds(30));
+
+        answer.ShouldStartWith("HTTP/1.1 303", Case.Sensitive, answer); // the page's own origin: counted
+    }
+
+    [Fact]
     public async Task Vote_TruncatedMultipartBody_Returns400NotA500()
     {
         var poll = await CreatePollAsync();
