@@ -75,8 +75,17 @@ internal static class PostmortemCommand
         var draft = PostmortemWriter.Write(report, baseName);
         Directory.CreateDirectory(directory);
         var markdownPath = Path.GetFullPath(Path.Combine(directory, draft.FileName));
+        var chartPath = Path.GetFullPath(Path.Combine(directory, draft.ChartFileName));
+        if (await NotThisIncidentsDraftAsync(markdownPath, chartPath, incident, cancellationToken) is { } taken)
+        {
+            await Console.Error.WriteLineAsync(
+                $"widgetify: {taken} already exists and is not a draft of incident {incident.Id}, so it is left as it is: " +
+                "choose another --output (a new .md file, or a folder), or move that file away first.");
+            return 1;
+        }
+
         await File.WriteAllTextAsync(markdownPath, draft.Markdown, cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(directory, draft.ChartFileName), draft.ChartSvg, cancellationToken);
+        await File.WriteAllTextAsync(chartPath, draft.ChartSvg, cancellationToken);
 
         var state = incident.ResolvedAt is null ? "open, still in progress" : $"resolved after {Minutes(incident.TimeToResolve)}";
         Console.WriteLine(markdownPath);
@@ -84,6 +93,20 @@ internal static class PostmortemCommand
         Console.WriteLine($"  {incident.Status} ({state}); detected {Minutes(incident.TimeToDetect)} after the impact started by {incident.DetectedBy}.");
         Console.WriteLine($"  Impact: {PostmortemWriter.DescribeImpact(incident.Impact)}.");
         return 0;
+    }
+
+    /// <summary>The file the draft would overwrite that is no earlier draft of this incident (--output names any .md, such as a
+    /// README), or null. A draft says its incident's id in its first lines; its chart is overwritten with it.</summary>
+    private static async Task<string?> NotThisIncidentsDraftAsync(string markdownPath, string chartPath, Incident incident, CancellationToken cancellationToken)
+    {
+        if (File.Exists(markdownPath))
+        {
+            return (await File.ReadAllTextAsync(markdownPath, cancellationToken)).Contains($"Incident `{incident.Id}`", StringComparison.Ordinal)
+                ? null
+                : markdownPath;
+        }
+
+        return File.Exists(chartPath) ? chartPath : null;
     }
 
     /// <summary>--output as a .md file names the draft; as anything else it is the folder.</summary>

@@ -41,8 +41,7 @@ public sealed class IncidentOptions
     [Range(100, 10_000_000)]
     public int ClientCap { get; set; } = 100_000;
 
-    /// <summary>Where the service writes the postmortem draft when an incident resolves (<c>&lt;yyyyMMdd-HHmm&gt;-&lt;id
-    /// prefix&gt;.md</c> and its <c>.svg</c> chart); null writes no files (<c>./widgetify postmortem</c> still can).</summary>
+    /// <summary>Where the service writes the postmortem draft when an incident resolves (<c>&lt;yyyyMMdd-HHmm&gt;-&lt;id&gt;.md</c> and its <c>.svg</c> chart); null writes no files (<c>./widgetify postmortem</c> still can).</summary>
     /// <value>Default null.</value>
     public string? PostmortemDirectory { get; set; }
 

@@ -37,7 +37,7 @@ public sealed class PostmortemCommandTests
         latest.ExitCode.ShouldBe(0, latest.Stderr);
         var lines = latest.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         lines.Length.ShouldBe(4, latest.Stdout);
-        lines[0].ShouldBe(Path.Combine(dataDir.Path, "postmortems", $"20260215-0800-{id:N}"[..22] + ".md"));
+        lines[0].ShouldBe(Path.Combine(dataDir.Path, "postmortems", $"20260215-0800-{id:D}.md"));
         lines[1].ShouldBe($"{id}: ResponseTimeSpike: p99 2.5 s over 10 s");
         lines[2].ShouldContain("Resolved (resolved after 29 s)");
         lines[3].ShouldContain("Impact: ");
@@ -49,6 +49,31 @@ public sealed class PostmortemCommandTests
         byPrefix.Stdout.ShouldStartWith(output);
         (await File.ReadAllTextAsync(output)).ShouldContain("](feb15.svg)");
         System.Xml.Linq.XDocument.Load(Path.ChangeExtension(output, ".svg")).Root!.Name.LocalName.ShouldBe("svg");
+    }
+
+    [Fact]
+    public async Task Postmortem_OutputIsAnotherFile_RefusesAndLeavesItWhileItsOwnDraftIsRewritten()
+    {
+        // Arrange: a README where the operator pointed --output by mistake, and this incident's own earlier draft
+        using var dataDir = new TempDataDir();
+        await ClusterTemplate.CopyIntoAsync(dataDir.Path);
+        await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions { DataDirectory = dataDir.Path, Durable = false });
+        var id = await RecordIncidentAsync(cluster, resolve: true);
+        var readme = Path.Combine(dataDir.Path, "README.md");
+        await File.WriteAllTextAsync(readme, "# Our own notes\n");
+        var draft = Path.Combine(dataDir.Path, "feb15.md");
+        (await CliProcess.RunAsync("postmortem", "latest", "--data-dir", dataDir.Path, "--output", draft)).ExitCode.ShouldBe(0);
+
+        // Act
+        var overReadme = await CliProcess.RunAsync("postmortem", "latest", "--data-dir", dataDir.Path, "--output", readme);
+        var again = await CliProcess.RunAsync("postmortem", "latest", "--data-dir", dataDir.Path, "--output", draft);
+
+        // Assert: the README is kept (it was overwritten, and README.svg written beside it); the draft is written again
+        overReadme.ExitCode.ShouldBe(1, overReadme.Stdout);
+        overReadme.Stderr.ShouldContain($"{readme} already exists and is not a draft of incident {id}");
+        (await File.ReadAllTextAsync(readme)).ShouldBe("# Our own notes\n");
+        File.Exists(Path.ChangeExtension(readme, ".svg")).ShouldBeFalse();
+        again.ExitCode.ShouldBe(0, again.Stderr);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Widgetify.Incidents.Postmortems;
 /// incident always gives the same draft.</summary>
 public static class PostmortemWriter
 {
-    /// <summary>Writes the draft with the default file names (<c>&lt;yyyyMMdd-HHmm&gt;-&lt;id prefix&gt;.md</c> and <c>.svg</c>).</summary>
+    /// <summary>Writes the draft with the default file names (<c>&lt;yyyyMMdd-HHmm&gt;-&lt;id&gt;.md</c> and <c>.svg</c>).</summary>
     /// <param name="report">The incident, its timeline and samples.</param>
     public static PostmortemDraft Write(IncidentReport report) => Write(report, null);
 
@@ -38,12 +38,14 @@ public static class PostmortemWriter
         return new PostmortemDraft(md.ToString(), PostmortemChart.Render(series), baseName + ".md", chartFile);
     }
 
-    /// <summary>"<c>yyyyMMdd-HHmm</c>-<c>first 8 hex digits of the id</c>", from the impact start in UTC.</summary>
+    /// <summary>"<c>yyyyMMdd-HHmm</c>-<c>the id</c>", from the impact start in UTC. The whole id: ids are UUIDv7, whose first
+    /// 8 hex digits are the time in units of 65 s, so two incidents opened in the same minute shared a name and the second
+    /// draft overwrote the first.</summary>
     /// <param name="incident">The incident.</param>
     public static string DefaultBaseName(Incident incident)
     {
         ArgumentNullException.ThrowIfNull(incident);
-        return incident.ImpactStartedAt.UtcDateTime.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture) + "-" + incident.Id.ToString("N")[..8];
+        return incident.ImpactStartedAt.UtcDateTime.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture) + "-" + incident.Id.ToString("D");
     }
 
     /// <summary>One line: "12.3% of 45,000 requests failed or shed (1,200 failed, 4,338 shed); 25 given up by their clients

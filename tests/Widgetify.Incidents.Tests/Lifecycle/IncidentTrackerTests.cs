@@ -266,7 +266,7 @@ public sealed class IncidentTrackerTests(IncidentsCluster cluster)
             incident.Impact.Failed.ShouldBe(200);
             incident.Impact.Shed.ShouldBe(300);
             incident.Impact.FailedOrShedPercent.ShouldBe(10.0);
-            incident.PostmortemPath.ShouldBe(Path.Combine(directory, $"20260215-0800-{incident.Id:N}"[..22] + ".md"));
+            incident.PostmortemPath.ShouldBe(Path.Combine(directory, $"20260215-0800-{incident.Id:D}.md"));
             File.Exists(incident.PostmortemPath).ShouldBeTrue();
             File.Exists(Path.ChangeExtension(incident.PostmortemPath, ".svg")).ShouldBeTrue();
             File.ReadAllText(incident.PostmortemPath!).ShouldContain("10% of requests failed or were shed: 500 of 5,000");

@@ -66,8 +66,20 @@ public sealed class PostmortemWriterTests(IncidentsCluster cluster)
         draft.Markdown.ShouldContain("| 08:00:10 | +00:00 | ImpactStarted |");
         draft.Markdown.ShouldContain("| Shed requests | 30/s |");
         draft.Markdown.ShouldContain($"![Latency, pool and errors during the incident]({draft.ChartFileName})");
-        draft.FileName.ShouldBe($"20260215-0800-{incident.Id:N}"[..22] + ".md");
+        draft.FileName.ShouldBe($"20260215-0800-{incident.Id:D}.md");
         PostmortemWriter.Write(report).ShouldBe(draft, "the same report gives the same draft");
+    }
+
+    [Fact]
+    public void DefaultBaseName_TwoIncidentsOpenedInTheSameMinute_Differ()
+    {
+        // UUIDv7 ids a second apart share their first 8 hex digits (the time, in units of 65 s): the names did too, and the
+        // second draft overwrote the first
+        var first = Reports.Build("ErrorBudgetBurn", ["ErrorBudgetBurn"], i => Reports.Sample(i)).Incident;
+        var second = first with { Id = Guid.CreateVersion7(first.DetectedAt.AddSeconds(1)) };
+        first.Id.ToString("N")[..8].ShouldBe(second.Id.ToString("N")[..8]);
+
+        PostmortemWriter.DefaultBaseName(second).ShouldNotBe(PostmortemWriter.DefaultBaseName(first));
     }
 
     [Fact]
