@@ -93,6 +93,7 @@ public static class WidgetifyApplication
         // of every widget it holds, so a hot widget's embeds count against its tenant; every uncached widget shares one partition.
         services.AddSingleton<IWidgetTenantLookup>(sp => sp.GetRequiredService<EmbedCache>());
         services.AddAdmissionPartitioner<TenantPartitioner>();
+        services.AddWriteRetryAdvice<WriteRetryAdvice>();
         services.AddSingleton<WidgetIdGenerator>();
         services.AddSingleton<WidgetStore>();
         services.AddSingleton<TenantStore>();

@@ -71,7 +71,7 @@ internal sealed partial class ExceptionProblemHandler(
                 var retryAfter = (int)admission.NextRetryAfter(DatabaseRetryAfter).TotalSeconds;
                 httpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
                 await Problems.Write(httpContext, StatusCodes.Status503ServiceUnavailable, "Database unavailable",
-                    Describe(exception, retryAfter, RetryOf(request)));
+                    Describe(exception, retryAfter, WriteRetryAdvice.RetryOf(request)));
                 return true;
             case DatabaseFailure.InvalidData:
                 await Problems.Write(httpContext, StatusCodes.Status400BadRequest, "Invalid data",
@@ -118,21 +118,8 @@ internal sealed partial class ExceptionProblemHandler(
     {
         var (what, outcomeUnknown) = WhatHappened(exception);
         var retry = string.Create(CultureInfo.InvariantCulture, $"Retry after {retryAfter} s.");
-        return (outcomeUnknown, write) switch
-        {
-            (true, SafeRetry.IdempotencyKey) =>
-                $"{what} {retry} The write may have been applied: retry with the same Idempotency-Key, and a create that did go through is not made twice.",
-            (true, SafeRetry.Vote) => $"{what} {retry} The vote may have been counted: send it again, and it counts once.",
-            _ => $"{what} {retry}",
-        };
+        return outcomeUnknown && WriteRetryAdvice.Sentence(write) is { } advice ? $"{what} {retry} {advice}" : $"{what} {retry}";
     }
-
-    /// <summary>The POSTs are the two writes whose retry needs a word: a create (its Idempotency-Key) and a vote (one per
-    /// visitor, so sending it again is safe). An update or delete carries If-Match, whose 412 on a retry says it was applied.</summary>
-    private static SafeRetry RetryOf(HttpRequest request) =>
-        !HttpMethods.IsPost(request.Method) ? SafeRetry.None
-        : request.Path.StartsWithSegments("/w", StringComparison.Ordinal) ? SafeRetry.Vote
-        : SafeRetry.IdempotencyKey;
 
     /// <summary>The sentence for the failure, and whether a write may have been applied despite it (the connection broke
     /// or the wait ended while PostgreSQL may have been committing it).</summary>
@@ -172,17 +159,4 @@ internal sealed partial class ExceptionProblemHandler(
         Unavailable,
         InvalidData,
     }
-}
-
-/// <summary>How a client retries a write whose outcome is unknown (<see cref="ExceptionProblemHandler.Describe"/>).</summary>
-internal enum SafeRetry
-{
-    /// <summary>Not a write whose retry needs a word.</summary>
-    None,
-
-    /// <summary>A create: the same Idempotency-Key makes the retry safe.</summary>
-    IdempotencyKey,
-
-    /// <summary>A vote: one per visitor, so it counts once however often it is sent.</summary>
-    Vote,
 }

@@ -13,6 +13,7 @@ internal sealed partial class AdmissionMiddleware(
     RequestDelegate next,
     AdmissionController controller,
     IAdmissionPartitioner partitioner,
+    IWriteRetryAdvice retryAdvice,
     AdmissionServiceCollectionExtensions.AdmissionModeHolder settings,
     TimeProvider timeProvider,
     ILogger<AdmissionMiddleware> logger)
@@ -102,9 +103,21 @@ internal sealed partial class AdmissionMiddleware(
                 {
                     cause = WaitedForConnection;
                     LogDeadlineWait(logger, context.Request.Path, ex.Message);
+                    await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter(), cause);
                 }
-
-                await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter(), cause);
+                else if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+                {
+                    // Not "shed": the write got as far as the database, whose statement may commit after the cancel (a
+                    // frozen server takes no cancel at all). A client told it was shed would send it again, and a create
+                    // without its Idempotency-Key would be made twice.
+                    LogShed(logger, context.Request.Path, priority, RejectionReason.Deadline);
+                    await ShedResponse.WriteOutcomeUnknownAsync(
+                        context, priority, controller.NextRetryAfter(), retryAdvice.ForOutcomeUnknown(context));
+                }
+                else
+                {
+                    await WriteShedAsync(context, priority, RejectionReason.Deadline, controller.NextRetryAfter(), cause: null);
+                }
             }
         }
         catch (Exception ex) when (IsDatabaseTimeout(ex) && !clientAborted.IsCancellationRequested)

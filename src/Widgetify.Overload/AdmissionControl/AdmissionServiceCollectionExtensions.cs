@@ -18,6 +18,7 @@ public static class AdmissionServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System); // the host registers none; an app's own clock (tests) wins
         services.AddSingleton<AdmissionMetrics>();
         services.TryAddSingleton<IAdmissionPartitioner, SharedPartitioner>(); // the application's own, registered before, wins
+        services.TryAddSingleton<IWriteRetryAdvice, CheckFirstAdvice>(); // likewise
         // Resolved once, here: the controller, the middleware (deadlines) and the pipeline's shape all read this copy.
         services.AddSingleton(sp => new AdmissionModeHolder(options(sp)));
         // The CPU probe exists only where it is used: the adaptive mode (its limit, and the CPU shed when that is on).
@@ -81,6 +82,17 @@ public static class AdmissionServiceCollectionExtensions
     public static IServiceCollection AddAdmissionPartitioner<TPartitioner>(this IServiceCollection services)
         where TPartitioner : class, IAdmissionPartitioner =>
         services.Replace(ServiceDescriptor.Singleton<IAdmissionPartitioner, TPartitioner>());
+
+    /// <summary>Registers <typeparamref name="TAdvice"/> as what a write whose deadline ended is told, in place of any other.</summary>
+    public static IServiceCollection AddWriteRetryAdvice<TAdvice>(this IServiceCollection services)
+        where TAdvice : class, IWriteRetryAdvice =>
+        services.Replace(ServiceDescriptor.Singleton<IWriteRetryAdvice, TAdvice>());
+
+    /// <summary>What an application that says nothing about its writes gets.</summary>
+    private sealed class CheckFirstAdvice : IWriteRetryAdvice
+    {
+        public string ForOutcomeUnknown(HttpContext context) => "It may have been applied: check whether it was before sending it again.";
+    }
 
     /// <summary>Every request in the one shared partition: what an application that names no tenants gets.</summary>
     private sealed class SharedPartitioner : IAdmissionPartitioner

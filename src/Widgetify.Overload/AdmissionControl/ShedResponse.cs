@@ -29,6 +29,11 @@ internal static class ShedResponse
         var body = cause is null
             ? Bodies.GetOrAdd((priority, reason, seconds), static key => Build(key.Item1, key.Item2, key.Item3, cause: null))
             : Build(priority, reason, seconds, cause);
+        return WriteBodyAsync(context, seconds, body);
+    }
+
+    private static Task WriteBodyAsync(HttpContext context, int seconds, byte[] body)
+    {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
@@ -36,6 +41,21 @@ internal static class ShedResponse
         response.ContentType = ContentType;
         response.ContentLength = body.Length;
         return response.Body.WriteAsync(body, 0, body.Length);
+    }
+
+    /// <summary>The 503 of a write whose deadline ended while the database was serving it (reason <c>deadline</c>, as for any
+    /// request the deadline ended): not "shed", since it may have been applied, and with what makes a retry safe.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="priority">Its priority.</param>
+    /// <param name="retryAfter">When to come back.</param>
+    /// <param name="advice">How to retry this write without applying it twice (<see cref="IWriteRetryAdvice"/>).</param>
+    public static Task WriteOutcomeUnknownAsync(HttpContext context, RequestPriority priority, TimeSpan retryAfter, string advice)
+    {
+        var seconds = RetryAfterPolicy.WholeSeconds(retryAfter);
+        var detail = string.Create(CultureInfo.InvariantCulture,
+            $"Widgetify stopped waiting for this {AdmissionMetrics.PriorityName(priority)} request to protect the database: its time budget " +
+            $"ran out while the database was serving it. Retry after {seconds} s. {advice}");
+        return WriteBodyAsync(context, seconds, Build(RejectionReason.Deadline, seconds, detail));
     }
 
     /// <summary>What the client is told, in words: what happened, why, and when to come back.</summary>
@@ -61,7 +81,10 @@ internal static class ShedResponse
                $"Retry after {seconds} s.";
     }
 
-    internal static byte[] Build(RequestPriority priority, RejectionReason reason, int seconds, string? cause)
+    internal static byte[] Build(RequestPriority priority, RejectionReason reason, int seconds, string? cause) =>
+        Build(reason, seconds, cause is null ? Detail(priority, reason, seconds) : $"{Detail(priority, reason, seconds)} {cause}");
+
+    private static byte[] Build(RejectionReason reason, int seconds, string detail)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -70,7 +93,7 @@ internal static class ShedResponse
             json.WriteString("type", ProblemType);
             json.WriteString("title", "Service overloaded");
             json.WriteNumber("status", StatusCodes.Status503ServiceUnavailable);
-            json.WriteString("detail", cause is null ? Detail(priority, reason, seconds) : $"{Detail(priority, reason, seconds)} {cause}");
+            json.WriteString("detail", detail);
             json.WriteString("reason", AdmissionMetrics.ReasonName(reason));
             json.WriteNumber("retryAfterSeconds", seconds);
             json.WriteEndObject();

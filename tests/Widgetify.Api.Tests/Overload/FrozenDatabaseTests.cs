@@ -89,6 +89,18 @@ public sealed class FrozenDatabaseTests : IAsyncLifetime
                 var problem = await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
                 problem.GetProperty("reason").GetString().ShouldBe("deadline");
                 response.Headers.RetryAfter.ShouldNotBeNull();
+                var detail = problem.GetProperty("detail").GetString()!;
+                if (kind == "write")
+                {
+                    // Its statement was sent and commits when the server comes back: a client told it was shed would
+                    // create it again, so it is told how to retry safely
+                    detail.ShouldNotContain("shed", Case.Sensitive, detail);
+                    detail.ShouldContain("The write may have been applied: retry with the same Idempotency-Key", Case.Sensitive, detail);
+                }
+                else
+                {
+                    detail.ShouldContain("shed this read request", Case.Sensitive, detail);
+                }
             }
         }
     }
