@@ -154,6 +154,13 @@ internal static class VoteApi
             return Problems.NotFound($"No poll {pollId}. It was deleted.");
         }
 
+        if (outcome == VoteOutcome.OptionGone)
+        {
+            return Problems.Result(StatusCodes.Status409Conflict, "Poll changed",
+                $"The poll's owner removed option {option} while the vote was being recorded, so it was not counted. " +
+                $"GET /w/{pollId} shows the options now; vote again.");
+        }
+
 
         context.Response.Headers.CacheControl = "no-store";
         if (EmbedApi.WantsJson(request))

@@ -7,21 +7,32 @@ namespace Widgetify.Api.Polls;
 /// batches; results are read from the per-option totals, never by counting votes.</summary>
 internal sealed class PollStore(WidgetifyDataSources dataSources)
 {
+    /// <summary>Taken before <see cref="WriteBatchSql"/>, in a statement of its own so that the write's snapshot comes after
+    /// it: each poll's advisory lock, shared. An edit that changes a poll's options takes it exclusive (migration 0009), so it
+    /// waits for the batches in flight and counts their votes, and a batch after it reads the new options.</summary>
+    private const string LockPollsSql = """
+        SELECT pg_advisory_xact_lock_shared(2004250484, hashtext(id::text)) FROM (SELECT DISTINCT unnest($1::uuid[]) AS id) AS polls
+        """;
+
     /// <summary>One statement, so one transaction: the votes that are new (a visitor's second vote on a poll is dropped
     /// by the primary key), the option totals and the hour's <c>votes</c> rollup move together or not at all. A poll
     /// deleted meanwhile is locked out by <c>FOR KEY SHARE</c> (a concurrent DELETE waits for the batch, or the batch
-    /// skips the poll), so one deleted poll never fails the other polls' votes. Totals are written in key order so
-    /// that two instances' batches cannot deadlock on them.</summary>
+    /// skips the poll), so one deleted poll never fails the other polls' votes. A vote for an index the poll no longer has
+    /// (its owner removed the option after the vote was checked) is not written, and comes back as such. Totals are
+    /// written in key order so that two instances' batches cannot deadlock on them.</summary>
     private const string WriteBatchSql = """
         WITH live AS (
-            SELECT id FROM widgets WHERE id = ANY($1) AND kind = 'poll' ORDER BY id FOR KEY SHARE
+            SELECT id, CASE jsonb_typeof(config -> 'options') WHEN 'array' THEN jsonb_array_length(config -> 'options') ELSE 0 END AS options
+            FROM widgets WHERE id = ANY($1) AND kind = 'poll' ORDER BY id FOR KEY SHARE
+        ),
+        asked AS (
+            SELECT v.widget_id, v.visitor, v.option, v.option < live.options AS known
+            FROM unnest($1::uuid[], $2::text[], $3::integer[]) AS v(widget_id, visitor, option) JOIN live ON live.id = v.widget_id
         ),
         inserted AS (
             INSERT INTO poll_votes (widget_id, visitor, option, voted_at)
-            SELECT v.widget_id, v.visitor, v.option, $4
-            FROM unnest($1::uuid[], $2::text[], $3::integer[]) AS v(widget_id, visitor, option)
-            WHERE v.widget_id IN (SELECT id FROM live)
-            ORDER BY v.widget_id, v.visitor
+            SELECT widget_id, visitor, option, $4 FROM asked WHERE known
+            ORDER BY widget_id, visitor
             ON CONFLICT (widget_id, visitor) DO NOTHING
             RETURNING widget_id, visitor, option
         ),
@@ -36,9 +47,11 @@ internal sealed class PollStore(WidgetifyDataSources dataSources)
             FROM inserted GROUP BY widget_id ORDER BY widget_id
             ON CONFLICT (widget_id, hour) DO UPDATE SET votes = h.votes + EXCLUDED.votes
         )
-        SELECT widget_id, visitor FROM inserted
+        SELECT widget_id, visitor, true FROM inserted
         UNION ALL
-        SELECT asked.id, NULL FROM (SELECT DISTINCT unnest($1::uuid[]) AS id) AS asked WHERE asked.id NOT IN (SELECT id FROM live)
+        SELECT widget_id, visitor, false FROM asked WHERE NOT known
+        UNION ALL
+        SELECT polls.id, NULL, false FROM (SELECT DISTINCT unnest($1::uuid[]) AS id) AS polls WHERE polls.id NOT IN (SELECT id FROM live)
         """;
 
     /// <summary>Writes <paramref name="votes"/> (at most one per poll and visitor) and commits; returns which were new
@@ -53,17 +66,21 @@ internal sealed class PollStore(WidgetifyDataSources dataSources)
         // An acknowledged vote is a promise: a server that runs with synchronous_commit off (fast, may lose its last
         // commits in a crash) still waits for the WAL flush of a vote batch. One flush per batch is what group commit buys.
         batch.BatchCommands.Add(new("SELECT set_config('synchronous_commit', 'on', true) WHERE current_setting('synchronous_commit') = 'off'"));
+        var polls = votes.Select(v => v.PollId).ToArray();
+        batch.BatchCommands.Add(new(LockPollsSql) { Parameters = { new() { Value = polls } } });
         var write = new Npgsql.NpgsqlBatchCommand(WriteBatchSql);
-        write.Parameters.Add(new() { Value = votes.Select(v => v.PollId).ToArray() });
+        write.Parameters.Add(new() { Value = polls });
         write.Parameters.Add(new() { Value = votes.Select(v => v.Visitor).ToArray() });
         write.Parameters.Add(new() { Value = votes.Select(v => v.Option).ToArray() });
         write.Parameters.Add(new() { Value = now });
         batch.BatchCommands.Add(write);
         var counted = new HashSet<(Guid, string)>();
+        var optionGone = new HashSet<(Guid, string)>();
         var gone = new HashSet<Guid>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            await reader.NextResultAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken); // past set_config's
+            await reader.NextResultAsync(cancellationToken); // past the locks'
             while (await reader.ReadAsync(cancellationToken))
             {
                 if (reader.IsDBNull(1))
@@ -72,13 +89,13 @@ internal sealed class PollStore(WidgetifyDataSources dataSources)
                 }
                 else
                 {
-                    counted.Add((reader.GetGuid(0), reader.GetString(1)));
+                    (reader.GetBoolean(2) ? counted : optionGone).Add((reader.GetGuid(0), reader.GetString(1)));
                 }
             }
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return new BatchResult(counted, gone);
+        return new BatchResult(counted, gone, optionGone);
     }
 
     /// <summary>The poll's totals per option and the option <paramref name="visitor"/> chose (if any), in one round
@@ -117,8 +134,10 @@ internal sealed class PollStore(WidgetifyDataSources dataSources)
     }
 }
 
-/// <summary>What a committed batch did: the (poll, visitor) pairs it counted and the polls it found deleted.</summary>
-internal sealed record BatchResult(IReadOnlySet<(Guid PollId, string Visitor)> Counted, IReadOnlySet<Guid> GonePolls);
+/// <summary>What a committed batch did: the (poll, visitor) pairs it counted, the polls it found deleted, and the votes for an
+/// option their poll no longer has.</summary>
+internal sealed record BatchResult(
+    IReadOnlySet<(Guid PollId, string Visitor)> Counted, IReadOnlySet<Guid> GonePolls, IReadOnlySet<(Guid PollId, string Visitor)> OptionGone);
 
 /// <summary>A poll's vote totals by option index, and the option the asking visitor chose, if they voted.</summary>
 internal sealed record PollTally(IReadOnlyDictionary<int, long> VotesByOption, int? VisitorChoice);

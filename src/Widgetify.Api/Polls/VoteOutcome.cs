@@ -11,6 +11,9 @@ internal enum VoteOutcome
 
     /// <summary>The poll was deleted before the vote was written.</summary>
     PollGone,
+
+    /// <summary>The poll's owner removed the option (the poll has fewer options now) before the vote was written: not counted.</summary>
+    OptionGone,
 }
 
 /// <summary>A visitor's vote waiting for its batch.</summary>

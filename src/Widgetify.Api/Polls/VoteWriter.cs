@@ -133,6 +133,7 @@ internal sealed partial class VoteWriter : BackgroundService
             {
                 vote.Complete(
                     written.GonePolls.Contains(vote.PollId) ? VoteOutcome.PollGone
+                    : written.OptionGone.Contains((vote.PollId, vote.Visitor)) ? VoteOutcome.OptionGone
                     : ReferenceEquals(first[(vote.PollId, vote.Visitor)], vote) && written.Counted.Contains((vote.PollId, vote.Visitor)) ? VoteOutcome.Counted
                     : VoteOutcome.AlreadyVoted);
             }
