@@ -176,6 +176,25 @@ public sealed class PoolGovernorTests(PoolGovernanceCluster cluster) : IAsyncLif
     }
 
     [Fact]
+    public async Task StopAsync_StopsDeadlineAlreadyPassed_ReturnsAndWarnsThatTheLeaseExpiresOnItsOwn()
+    {
+        // Arrange: as when the host's shutdown timeout fires while a renewal waits on a frozen server (the stop's wait for
+        // the lease's work is what the token ends)
+        var logs = new RecordingLoggerFactory();
+        var name = UniqueName();
+        await using var governor = Governor(name, 100, PoolGovernanceCluster.Options(reservedForOtherClients: 6), logs);
+        await governor.StartAsync(CancellationToken.None);
+
+        // Act
+        await Should.NotThrowAsync(() => governor.StopAsync(new CancellationToken(canceled: true)));
+
+        // Assert
+        logs.Entries.ShouldContain(e => e.Level == LogLevel.Warning
+            && e.Message.Contains("Could not release the connection-budget lease of " + name)
+            && e.Message.Contains("the stop's deadline passed"));
+    }
+
+    [Fact]
     public async Task StopAsync_DatabaseGone_CompletesAndWarnsThatTheLeaseExpiresOnItsOwn()
     {
         // Arrange: a database of its own, dropped under the running governor.
