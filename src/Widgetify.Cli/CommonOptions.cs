@@ -43,4 +43,19 @@ internal static class CommonOptions
         });
         return option;
     }
+
+    /// <summary>A drill's <c>--writers</c>: 8 by default, refused below 1 (a drill without writers measures nothing; 0 used to
+    /// run with 1 without a word, the fault injected all the same).</summary>
+    public static Option<int> Writers()
+    {
+        var option = new Option<int>("--writers") { Description = "Concurrent writers (default 8).", DefaultValueFactory = _ => 8 };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is var value and < 1)
+            {
+                r.AddError($"--writers must be at least 1; got {value}.");
+            }
+        });
+        return option;
+    }
 }

@@ -63,17 +63,17 @@ internal static partial class RestoreCommand
             return Refused;
         }
 
-        Console.WriteLine(Describe(result));
+        Console.WriteLine(Describe(result, dataDir));
         return 0;
     }
 
-    internal static string Describe(RestoreResult result) => string.Create(CultureInfo.InvariantCulture, $"""
+    internal static string Describe(RestoreResult result, string dataDir) => string.Create(CultureInfo.InvariantCulture, $"""
         Restored backup {result.Backup.Id} (finished {result.Backup.FinishedAt:u}) {(result.Target is { } t ? $"to {t:yyyy-MM-dd HH:mm:ss.fff}Z" : "to the end of the archived WAL (latest)")}{ShortOfTarget(result)}.
           last replayed transaction  {(result.LastReplayedTransaction is { } last ? $"{last:yyyy-MM-dd HH:mm:ss.fff}Z" : "none after the backup")}
           new timeline               {result.Timeline}
           restore took               {result.Elapsed.TotalSeconds:F1} s
           previous cluster           {result.MovedAsideTo ?? "(none)"}   (kept; delete it once the restore is checked)
-        Start the service with './widgetify up'; standbys (--replicas N) are made again from the restored primary.
+        Start the service with './widgetify up --data-dir {dataDir}'; standbys (--replicas N) are made again from the restored primary.
         """);
 
     /// <summary>A time past the end of the WAL this restore could read is "everything it had", which is the state at that

@@ -164,6 +164,20 @@ public sealed class DrillTests
         stderr.ShouldContain("Unknown fault 'meteor': db-kill, db-slow, lock, disk-full, replica-kill, primary-lost, conn-leak.");
     }
 
+    [Theory]
+    [InlineData("db-kill")]
+    [InlineData("restore")]
+    public async Task Drill_NoWriters_IsRefusedBeforeAnyFault(string fault)
+    {
+        // Act: 0 used to run as 1 without a word, the fault injected all the same
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync("drill", fault, "--writers", "0");
+
+        // Assert
+        exitCode.ShouldNotBe(0);
+        stderr.ShouldContain("--writers must be at least 1; got 0.");
+        stdout.ShouldBeEmpty();
+    }
+
     private static LedgerEntry Entry(double answeredAt, Outcome outcome, int status = -1) =>
         new($"k{answeredAt}", answeredAt - 0.1, answeredAt, outcome,
             status >= 0 ? status : outcome switch { Outcome.Acknowledged => 201, Outcome.Shed => 503, _ => 500 },

@@ -16,7 +16,7 @@ public sealed class RestoreDescriptionTests
     [Fact]
     public void Describe_WalEndsBeforeTheTarget_SaysWhereItEndsAndThatLaterCommitsWereNotRestored()
     {
-        var text = RestoreCommand.Describe(Result(reachedTarget: false, Target));
+        var text = RestoreCommand.Describe(Result(reachedTarget: false, Target), "/srv/widgetify");
 
         text.ShouldContain("to 2026-12-07 12:08:55.000Z; the WAL it could read ends before that time");
         text.ShouldContain("anything committed after that was not restored");
@@ -28,8 +28,17 @@ public sealed class RestoreDescriptionTests
     [InlineData(false, false)]
     public void Describe_TargetReachedOrLatest_NoCaveat(bool reachedTarget, bool withTarget)
     {
-        var text = RestoreCommand.Describe(Result(reachedTarget, withTarget ? Target : null));
+        var text = RestoreCommand.Describe(Result(reachedTarget, withTarget ? Target : null), "/srv/widgetify");
 
         text.ShouldNotContain("ends before that time");
+    }
+
+    [Fact]
+    public void Describe_Restored_NextStepStartsTheServiceOnTheRestoredFolder()
+    {
+        // './widgetify up' alone starts an empty deployment in ./.widgetify when the restore was of another folder
+        var text = RestoreCommand.Describe(Result(reachedTarget: true, Target), "/srv/widgetify");
+
+        text.ShouldContain("Start the service with './widgetify up --data-dir /srv/widgetify'");
     }
 }

@@ -36,7 +36,7 @@ internal static class DrillCommand
         {
             Description = "The data folder of a running 'up' to drill; when none runs there (or none is given), a fresh deployment is started for the drill and stopped after.",
         };
-        var writers = new Option<int>("--writers") { Description = "Concurrent writers (default 8).", DefaultValueFactory = _ => 8 };
+        var writers = CommonOptions.Writers();
         var synchronous = new Option<bool>("--synchronous-replication")
         {
             Description = "Start the fresh deployment with synchronous replication (zero acknowledged loss on primary-lost).",
@@ -46,7 +46,7 @@ internal static class DrillCommand
             fault, dataDir, writers, synchronous,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            DrillFault.Parse(parse.GetValue(fault)!)!, parse.GetValue(dataDir), Math.Max(1, parse.GetValue(writers)), parse.GetValue(synchronous), cancellationToken));
+            DrillFault.Parse(parse.GetValue(fault)!)!, parse.GetValue(dataDir), parse.GetValue(writers), parse.GetValue(synchronous), cancellationToken));
         return command;
     }
 

@@ -19,7 +19,7 @@ internal static class RestoreDrillCommand
 
     public static Command Create()
     {
-        var writers = new Option<int>("--writers") { Description = "Concurrent writers (default 8).", DefaultValueFactory = _ => 8 };
+        var writers = CommonOptions.Writers();
         var dataDir = new Option<string?>("--data-dir") { Hidden = true };
         var command = new Command("restore", "Back up under a write load, restore to a point in time, and check the ledger against the table (a fresh deployment only).")
         {
@@ -32,7 +32,7 @@ internal static class RestoreDrillCommand
                 r.AddError("'drill restore' replaces the cluster it restores, so it only runs on a fresh deployment of its own: run it without --data-dir.");
             }
         });
-        command.SetAction((parse, cancellationToken) => RunAsync(Math.Max(1, parse.GetValue(writers)), cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(writers), cancellationToken));
         return command;
     }
 
