@@ -44,7 +44,10 @@ internal static class ETags
             return new IfMatch.Any();
         }
 
-        return !tag.IsWeak && int.TryParse(tag.Tag.AsSpan(1, tag.Tag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+        // Strong comparison is of the tag's characters: "01" is not the "1" a GET sent, so it matches no version (a 412).
+        var text = tag.Tag.AsSpan(1, tag.Tag.Length - 2);
+        return !tag.IsWeak && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            && text.SequenceEqual(version.ToString(CultureInfo.InvariantCulture))
             ? new IfMatch.Version(version)
             : new IfMatch.NoMatch();
     }

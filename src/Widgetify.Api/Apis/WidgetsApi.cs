@@ -79,6 +79,12 @@ internal static class WidgetsApi
         string? idempotencyKey = null;
         if (request.Headers.TryGetValue("Idempotency-Key", out var header))
         {
+            if (header.Count > 1)
+            {
+                // Joined, they made one key "a,b" that neither request would send again alone.
+                return Problems.Validation("Idempotency-Key", $"Send one Idempotency-Key header, not {header.Count}.");
+            }
+
             idempotencyKey = ParseIdempotencyKey(header.ToString());
             if (idempotencyKey is null)
             {
@@ -150,7 +156,8 @@ internal static class WidgetsApi
             errors["kind"] = [$"Unknown kind: must be one of {WidgetKinds.Describe()}."];
         }
 
-        if (q is not null && (q.Length > MaxSearchLength || q.Any(char.IsControl)))
+        // Counted in code points, as a name is: a name of 100 emoji (200 UTF-16 units) is searchable by itself.
+        if (q is not null && (q.EnumerateRunes().Count() > MaxSearchLength || q.Any(char.IsControl)))
         {
             errors["q"] = [$"Must be at most {MaxSearchLength} characters, without control characters."];
         }

@@ -160,6 +160,25 @@ public sealed class WidgetsApiIdempotencyTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Post_TwoKeyHeaders_Returns400AndCreatesNothing()
+    {
+        // Two header lines reach the app as two values, which ToString() joined into one key "a,b"; HttpClient would fold
+        // them into one line, so the request goes raw
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var address = fixture.Server.BaseAddress;
+
+        var answer = await RawHttp.ExchangeAsync(address.Host, address.Port,
+            $"POST /api/widgets HTTP/1.1\r\nHost: {address.Authority}\r\nAuthorization: Bearer {tenant.Key}\r\n" +
+            $"Idempotency-Key: first-key\r\nIdempotency-Key: second-key\r\nContent-Type: application/json\r\n" +
+            $"Content-Length: {Body.Length}\r\nConnection: close\r\n\r\n{Body}",
+            TimeSpan.FromSeconds(30));
+
+        answer.ShouldStartWith("HTTP/1.1 400", Case.Sensitive, answer);
+        answer.ShouldContain("Send one Idempotency-Key header, not 2.", Case.Sensitive, answer);
+        (await fixture.Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Post_InvalidBodyWithKey_DoesNotBurnTheKey()
     {
         using var tenant = await fixture.Server.CreateTenantAsync();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Widgetify.Api.Tests.Infrastructure;
 
 namespace Widgetify.Api.Tests.Apis;
@@ -221,6 +222,22 @@ public sealed class WidgetsApiListTests(ApiFixture fixture)
         using var response = await tenant.Http.GetAsync("/api/widgets?q=" + Uri.EscapeDataString(q));
 
         await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "q");
+    }
+
+    [Fact]
+    public async Task List_QOf100EmojiAsAName_IsAcceptedAndFindsIt()
+    {
+        // A name is at most 100 code points; q counted UTF-16 units, so the name it allowed could not be searched for
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        var name = string.Concat(Enumerable.Repeat("😀", 100));
+        await tenant.Http.CreateWidgetAsync(name);
+
+        using var response = await tenant.Http.GetAsync("/api/widgets?q=" + Uri.EscapeDataString(name));
+
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+        using var page = JsonDocument.Parse(text);
+        page.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()).ShouldBe([name]);
     }
 
     [Fact]
