@@ -90,13 +90,15 @@ internal static partial class KeysCommand
         {
             var keyId = Guid.Parse(parse.GetValue(id)!, CultureInfo.InvariantCulture);
             await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, existingOnly: true, cancellationToken);
-            if (!await WidgetifyAdministration.RevokeKeyAsync(database.ConnectionString, keyId, cancellationToken))
+            if (await WidgetifyAdministration.RevokeKeyAsync(database.ConnectionString, keyId, cancellationToken) is not { } revocation)
             {
                 await Console.Error.WriteLineAsync($"widgetify: no API key has id {keyId}; './widgetify keys list' shows the ids.");
                 return 1;
             }
 
-            await Console.Error.WriteLineAsync($"Revoked key {keyId}: running instances refuse it from now on.");
+            await Console.Error.WriteLineAsync(revocation.AlreadyRevoked
+                ? $"Key {keyId} was already revoked, at {revocation.RevokedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z: nothing changed."
+                : $"Revoked key {keyId}: running instances refuse it from now on.");
             return 0;
         });
         return revoke;

@@ -46,7 +46,9 @@ internal static class PostmortemCommand
             }
             else
             {
-                await Console.Error.WriteLineAsync($"widgetify: no incident is recorded in {database.Describe()}.");
+                await Console.Error.WriteLineAsync(
+                    $"widgetify: no incident is recorded in {database.Describe()}: the service opens one when an alert fires " +
+                    "(docs/monitoring.md), and GET /api/alerts with an operator key shows what is firing now.");
                 return 1;
             }
         }

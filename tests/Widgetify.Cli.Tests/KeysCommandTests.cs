@@ -78,6 +78,12 @@ public sealed class KeysCommandTests(KeysCluster shared) : IClassFixture<KeysClu
         var (_, listed, _) = await KeysAsync("list", "--tenant", tenant, "--format", "json");
         listed.ShouldContain("\"state\": \"revoked\"");
         key.ShouldStartWith("wgt_");
+
+        // Again: it said "Revoked" a second time, as if it had done something
+        var (againExit, _, againErr) = await KeysAsync("revoke", id.ToString());
+        againExit.ShouldBe(0, againErr);
+        againErr.ShouldContain($"Key {id} was already revoked, at ");
+        againErr.ShouldContain("nothing changed");
     }
 
     [Fact]

@@ -39,15 +39,19 @@ public static partial class WidgetifyAdministration
 
     /// <summary>Revokes key <paramref name="keyId"/>: it stops working on every instance as soon as this commits. Revoking
     /// a revoked key keeps the first revocation's time.</summary>
-    /// <returns>False when there is no such key.</returns>
-    public static async Task<bool> RevokeKeyAsync(string connectionString, Guid keyId, CancellationToken cancellationToken)
+    /// <returns>When the key was revoked, and whether that was before this call; null when there is no such key.</returns>
+    public static async Task<KeyRevocation?> RevokeKeyAsync(string connectionString, Guid keyId, CancellationToken cancellationToken)
     {
         await using var database = await OneOffDatabase.OpenAsync(connectionString, cancellationToken);
         await using var connection = await database.DataSources.OpenPrimaryAsync(cancellationToken);
+        // now() is this statement's transaction start, so a revocation made here equals it and an earlier one is before it.
         await using var command = new NpgsqlCommand(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1", connection);
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING revoked_at, revoked_at < now()", connection);
         command.Parameters.Add(new() { Value = keyId });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new KeyRevocation(reader.GetFieldValue<DateTimeOffset>(0), reader.GetBoolean(1))
+            : null;
     }
 
     /// <summary>Replaces key <paramref name="keyId"/> with a new key of the same tenant and role, in one transaction. The
@@ -155,3 +159,8 @@ public sealed record CreatedApiKey(Guid Id, string Key, DateTimeOffset? ExpiresA
 /// <param name="ExpiresAt">When the new key stops working; null for never.</param>
 /// <param name="OldKeyValidUntil">When the old key stops working.</param>
 public sealed record RotatedApiKey(Guid Id, string Key, DateTimeOffset? ExpiresAt, DateTimeOffset OldKeyValidUntil);
+
+/// <summary>What <see cref="WidgetifyAdministration.RevokeKeyAsync"/> did.</summary>
+/// <param name="RevokedAt">When the key stopped working.</param>
+/// <param name="AlreadyRevoked">Whether it had been revoked before (the call changed nothing).</param>
+public sealed record KeyRevocation(DateTimeOffset RevokedAt, bool AlreadyRevoked);

@@ -161,7 +161,6 @@ internal static class VoteApi
                 $"GET /w/{pollId} shows the options now; vote again.");
         }
 
-
         context.Response.Headers.CacheControl = "no-store";
         if (EmbedApi.WantsJson(request))
         {

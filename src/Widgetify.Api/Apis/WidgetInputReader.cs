@@ -269,8 +269,6 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
     private static string InvalidUnicode(string what) =>
         $"{what} holds an invalid Unicode escape (a lone surrogate such as \\ud800); send valid UTF-8 text.";
 
-    // An escaped lone surrogate has no UTF-8 form: System.Text.Json throws on some (string values) and
-    // returns others as they are (property names), so both are checked.
     /// <summary>The index of the first byte of <paramref name="body"/> that starts no valid UTF-8 sequence; null when all is valid.</summary>
     private static int? FirstInvalidUtf8Byte(byte[] body)
     {
@@ -292,6 +290,8 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
         }
     }
 
+    // An escaped lone surrogate has no UTF-8 form: System.Text.Json throws on some (string values) and
+    // returns others as they are (property names), so both are checked.
     private static bool TryGetString(JsonElement value, out string text)
     {
         try

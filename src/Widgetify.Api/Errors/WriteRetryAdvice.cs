@@ -9,7 +9,7 @@ internal sealed class WriteRetryAdvice : IWriteRetryAdvice
 {
     public string ForOutcomeUnknown(HttpContext context) =>
         Sentence(RetryOf(context.Request))
-        ?? "The change may have been applied: sent again with the same If-Match, one that did go through is answered 412 Precondition Failed.";
+        ?? "The change may have been applied: sent again with the same If-Match, an update that did go through is answered 412 Precondition Failed, a delete 404.";
 
     /// <summary>The sentence for a create or a vote; null for the writes whose retry needs no word of ours.</summary>
     internal static string? Sentence(SafeRetry retry) => retry switch

@@ -55,7 +55,7 @@ public sealed class ApiKeyChangeListenerTests : IAsyncLifetime
         var keyId = (await WidgetifyAdministration.ListKeysAsync(_fleet!.ConnectionString, tenant.Name, CancellationToken.None)).Single().Id;
 
         // Act: what './widgetify keys revoke ID' does.
-        (await WidgetifyAdministration.RevokeKeyAsync(_fleet.ConnectionString, keyId, CancellationToken.None)).ShouldBeTrue();
+        (await WidgetifyAdministration.RevokeKeyAsync(_fleet.ConnectionString, keyId, CancellationToken.None)).ShouldNotBeNull().AlreadyRevoked.ShouldBeFalse();
 
         // Assert
         await WaitUntilRefusedAsync(onSecond, "revoked");
