@@ -374,6 +374,22 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     }
 
     [Theory]
+    [InlineData("1e-999999")]
+    [InlineData("1e131072")]
+    [InlineData("1.5e-16383")]
+    [InlineData("-0e-16384")]
+    [InlineData("1e99999999999999999999")]
+    public async Task Post_ConfigNumberPastWhatTheDatabaseStores_Returns400NamingConfig(string number) =>
+        await ShouldRejectAsync($$$"""{"name":"x","kind":"counter","config":{"label":"a","start":{{{number}}}}}""", "config");
+
+    [Theory]
+    [InlineData("1e-16383")]
+    [InlineData("-123.25e-16381")]
+    [InlineData("0.5e-16382")]
+    public async Task Post_ConfigNumberAtWhatTheDatabaseStores_IsAccepted(string latitude) =>
+        await ShouldAcceptAsync($$$"""{"name":"x","kind":"weather","config":{"location":"Null Island","latitude":{{{latitude}}},"longitude":0}}""");
+
+    [Theory]
     [InlineData("{\"name\":\"caf\xE9\",\"kind\":\"counter\"}", 13)]
     [InlineData("{\"name\":\"a\",\"kind\":\"counter\",\"config\":{\"label\":\"caf\xE9\"}}", 52)]
     [InlineData("{\"name\":\"a\",\"kind\":\"counter\",\"config\":{\"\xC3\":1}}", 41)]
