@@ -25,13 +25,11 @@ internal sealed class TenantQuotas(TenantLimitsCache limits, RateLimitMetrics me
     {
         metrics.RecordRejection(breach.Kind);
         var tenant = user.FindFirstValue(WidgetifyClaims.TenantName) ?? "NAME";
-        var (what, option, setting) = breach.Kind == RejectionKind.QuotaWidgets
-            ? ("widgets", "--max-widgets", "MaxWidgets")
-            : ("bytes of widget names and configurations", "--max-stored-bytes", "MaxStoredBytes");
+        var what = breach.Kind == RejectionKind.QuotaWidgets ? "widgets" : "bytes of widget names and configurations";
+        // The client is a tenant: how an operator raises a quota is in docs/rate-limits.md, not in an answer to an API customer.
         var detail = string.Create(CultureInfo.InvariantCulture,
             $"Tenant '{tenant}' stores {breach.Used:N0} {what} and its quota is {breach.Limit:N0}: this write would exceed it, so nothing was written. " +
-            $"Delete widgets to make room, or have an operator raise the quota with './widgetify tenants set-limits --tenant {tenant} {option} N' " +
-            $"(for every tenant: the setting Widgetify:RateLimits:{setting}). Retrying as is will not help.");
+            $"Delete widgets to make room, or ask the service's operator to raise the quota. Retrying as is will not help.");
         return TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Quota exceeded",
             extensions: new Dictionary<string, object?>
             {

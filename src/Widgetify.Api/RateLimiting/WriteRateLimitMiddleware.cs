@@ -64,8 +64,9 @@ internal sealed class WriteRateLimitMiddleware(
         return Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too many writes", string.Create(CultureInfo.InvariantCulture,
             $"This API key has used up its write rate limit: {limit.WritesPerSecond} writes per second with bursts of {limit.Burst} " +
             $"(policy \"{RateLimitFields.PolicyName}\"; see the RateLimit and RateLimit-Policy headers). Nothing was written. Retry after " +
-            $"{retryAfterSeconds} s. Reads are not limited. An operator raises the limit of this tenant with './widgetify tenants set-limits " +
-            $"--tenant {tenant} --writes-per-second N --burst N', or of every tenant with the settings Widgetify:RateLimits:WritesPerSecond and Burst."));
+            // The client is a tenant: the operator's command and settings are in docs/rate-limits.md and the operators' log,
+            // not in an answer to an API customer (docs/security.md, what errors may say).
+            $"{retryAfterSeconds} s. Reads are not limited. If tenant '{tenant}' needs more, the service's operator can raise its limit."));
     }
 
     private static bool IsLimited(HttpContext context)
