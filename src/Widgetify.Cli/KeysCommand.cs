@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Widgetify.Api.Administration;
 using Widgetify.Api.Auth;
+using Widgetify.Postgres;
 
 namespace Widgetify.Cli;
 
@@ -49,8 +50,18 @@ internal static partial class KeysCommand
             var name = parse.GetValue(tenant)!;
             var keyRole = parse.GetValue(role);
             var expiry = Expiry(parse.GetValue(expiresIn), parse.GetValue(expiresAt));
-            await using var database = await OpenAsync(parse.GetValue(databaseUrl), parse.GetValue(dataDir)!, existingOnly: false, cancellationToken);
+            var folder = parse.GetValue(dataDir)!;
+            // Making the deployment is what a first key needs (documented), and a mistyped --data-dir does the same silently.
+            var makesOne = string.IsNullOrWhiteSpace(parse.GetValue(databaseUrl)) && ClusterLocation.FindExisting(folder) is null;
+            await using var database = await OpenAsync(parse.GetValue(databaseUrl), folder, existingOnly: false, cancellationToken);
             var created = await WidgetifyAdministration.CreateKeyAsync(database.ConnectionString, name, keyRole, expiry, cancellationToken);
+            if (makesOne)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"widgetify: '{folder}' held no Widgetify database, so a new one was made there, and the key works only there: " +
+                    $"start it with './widgetify up --data-dir {folder}'. If the folder is a typo, delete it and run this again with the right one.");
+            }
+
             await Console.Error.WriteLineAsync(
                 $"Created {(keyRole == ApiKeyRole.Operator ? "an operator" : "a tenant")} key {created.Id} for tenant '{name}'" +
                 (expiry is { } at ? $", valid until {Time(at)}" : "") + ". It is shown once; store it now:");

@@ -40,6 +40,22 @@ public sealed class KeysCommandTests(KeysCluster shared) : IClassFixture<KeysClu
     }
 
     [Fact]
+    public async Task Create_InAFolderWithNoDeployment_SaysItMadeOneThere()
+    {
+        // Arrange: a folder 'up' never ran in (a first key, or a typo of the real one)
+        using var empty = new TempDataDir();
+
+        // Act
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync("keys", "create", "--tenant", "acme", "--data-dir", empty.Path);
+
+        // Assert: the key, and a word that a new deployment was made where nothing runs yet
+        exitCode.ShouldBe(0, stderr);
+        stdout.Trim().ShouldStartWith("wgt_");
+        stderr.ShouldContain($"'{empty.Path}' held no Widgetify database, so a new one was made there");
+        stderr.ShouldContain($"./widgetify up --data-dir {empty.Path}");
+    }
+
+    [Fact]
     public async Task List_Table_ShowsEveryTenantsKeysWithTheirColumns()
     {
         // Arrange: a cluster of its own, so that these two are every key there is (the columns' widths follow them)
