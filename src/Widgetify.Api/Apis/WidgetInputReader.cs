@@ -425,6 +425,12 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
             return "the JSON ends before it is complete (an unclosed string, object or array).";
         }
 
+        // "... not supported in this mode. Change the reader options." is advice to the server's code, not to the client.
+        if (message.Contains("trailing comma", StringComparison.Ordinal))
+        {
+            return "a comma after the last member of an object or the last item of an array: remove it.";
+        }
+
         // System.Text.Json appends " Path: ..." and " LineNumber: ..."; the position is already reported.
         var end = message.Length;
         foreach (var marker in (string[])[" Path:", " LineNumber:"])

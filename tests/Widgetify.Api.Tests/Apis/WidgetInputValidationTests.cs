@@ -71,6 +71,8 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     [InlineData("", "empty")]
     [InlineData("  \n", "empty")]
     [InlineData("{\"name\":\"x\"", "ends before it is complete")]
+    [InlineData("{\"name\":\"x\",\"kind\":\"poll\",}", "a comma after the last member")]
+    [InlineData("[1,]", "a comma after the last member of an object or the last item of an array")]
     public async Task Post_EmptyOrTruncatedBody_SaysSoWithoutTheParsersWords(string json, string says)
     {
         var (tenant, response) = await PostAsync(WidgetHttp.Json(json));
@@ -82,6 +84,7 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
             message.ShouldContain(says);
             message.ShouldNotContain("isFinalBlock");
             message.ShouldNotContain("depth");
+            message.ShouldNotContain("reader options");
         }
     }
 
