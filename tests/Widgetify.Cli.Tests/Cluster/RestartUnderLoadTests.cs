@@ -41,7 +41,13 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
     {
         await Cluster.WaitUntilWholeAsync(WholeBound);
         var pidsBefore = Cluster.State.Instances.ToDictionary(i => i.Name, i => i.Pid);
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        // Idle connections are given up before HAProxy's 10 s 'timeout http-keep-alive' closes them: a request sent on a
+        // connection HAProxy is closing at that moment fails to send, and a POST is not retried. A fresh clone's run failed
+        // two creates "while sending the request" with 0 shed and 0 5xx from either instance, most likely so: the machine
+        // was loaded and the restart's slow answers had grown the pool. Well-set clients keep their idle time under the
+        // server's likewise. The failure now also prints the innermost error, which says more.
+        using var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Cluster.DemoKey);
         var widgets = await WidgetIdsAsync();
         widgets.Length.ShouldBe(Widgets);
@@ -238,7 +244,7 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
                 }
                 catch (HttpRequestException ex)
                 {
-                    tally.Fail($"{what}: {ex.Message}");
+                    tally.Fail($"{what}: {ex.Message} ({ex.GetBaseException().Message})"); // the inner one says which side closed
                 }
                 catch (TaskCanceledException)
                 {
