@@ -68,7 +68,7 @@ public sealed class PostmortemCommandTests
         var overReadme = await CliProcess.RunAsync("postmortem", "latest", "--data-dir", dataDir.Path, "--output", readme);
         var again = await CliProcess.RunAsync("postmortem", "latest", "--data-dir", dataDir.Path, "--output", draft);
 
-        // Assert: the README is kept (it was overwritten, and README.svg written beside it); the draft is written again
+        // Assert: the README is kept (before, it was overwritten and README.svg written beside it); the draft is written again
         overReadme.ExitCode.ShouldBe(1, overReadme.Stdout);
         overReadme.Stderr.ShouldContain($"{readme} already exists and is not a draft of incident {id}");
         (await File.ReadAllTextAsync(readme)).ShouldBe("# Our own notes\n");
