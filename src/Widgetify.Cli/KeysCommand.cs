@@ -108,7 +108,7 @@ internal static partial class KeysCommand
             }
 
             await Console.Error.WriteLineAsync(revocation.AlreadyRevoked
-                ? $"Key {keyId} was already revoked, at {revocation.RevokedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z: nothing changed."
+                ? $"Key {keyId} was already revoked, at {Time(revocation.RevokedAt)}: nothing changed."
                 : $"Revoked key {keyId}: running instances refuse it from now on.");
             return 0;
         });
