@@ -80,6 +80,8 @@ internal static class RollingRestart
             }
 
             Say($"{instance.Name}: draining (pid {pid})");
+            async Task<BalancedServer?> ThisServerAsync() =>
+                (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name);
             // How long each step took, printed with the total: the steps before "UP" are the time the other instances carry
             // every request alone, which is what an operator (or a test that saw a shed) needs to know about a slow restart.
             var steps = new List<string>();
@@ -94,7 +96,7 @@ internal static class RollingRestart
             try
             {
                 await UntilAsync(
-                    async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { CurrentSessions: 0 },
+                    async () => await ThisServerAsync() is { CurrentSessions: 0 },
                     InFlightBound, $"{instance.Name}'s requests in flight finished", timeProvider, cancellationToken);
                 Done("requests in flight finished");
                 ProcessSignal.Send(pid, ProcessSignal.Terminate);
@@ -114,14 +116,14 @@ internal static class RollingRestart
             }
 
             await UntilAsync(
-                async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { IsUp: true },
+                async () => await ThisServerAsync() is { IsUp: true },
                 UpBound, $"HAProxy had {instance.Name} UP", timeProvider, cancellationToken);
             Done("UP in HAProxy");
 
             // Past its slow start too (Widgetify:Cluster:SlowStart): draining the next instance while this one is still
             // ramping up would hand the whole load to a cold process at once, which the ramp is there to avoid.
             await UntilAsync(
-                async () => (await admin.ServersAsync(cancellationToken)).FirstOrDefault(s => s.Name == instance.Name) is { IsFullyUp: true },
+                async () => await ThisServerAsync() is { IsFullyUp: true },
                 UpBound, $"HAProxy had {instance.Name} UP with its full weight", timeProvider, cancellationToken);
             Done("slow start");
             Say(string.Create(CultureInfo.InvariantCulture,
