@@ -73,7 +73,7 @@ internal sealed class DrillDeployment : IAsyncDisposable
         var fresh = dataDirectory is null;
         var directory = Path.GetFullPath(dataDirectory ?? Path.Combine(Path.GetTempPath(), $"widgetify-drill-{Guid.NewGuid():N}"[..30]));
         Directory.CreateDirectory(directory);
-        var port = FreePort();
+        var port = FreePort.Pick();
         var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -263,6 +263,4 @@ internal sealed class DrillDeployment : IAsyncDisposable
             return null; // left by an up that was killed
         }
     }
-
-    private static int FreePort() => Widgetify.Postgres.FreePort.Pick();
 }
