@@ -54,6 +54,16 @@ public sealed class ConnectionBudgetCheckTests
     };
 }
 
+/// <summary>A lease renewed every 200 ms and lapsing after 1 s: the tests below see its loss, or a peer's claim, in seconds.</summary>
+internal static class ShortLease
+{
+    public static Dictionary<string, string?> Settings => new()
+    {
+        ["Widgetify:ConnectionBudget:HeartbeatInterval"] = "00:00:00.200",
+        ["Widgetify:ConnectionBudget:LeaseDuration"] = "00:00:01",
+    };
+}
+
 /// <summary>A real server whose PostgreSQL is stopped long enough for its budget lease to lapse (1 s here): /health/ready
 /// fails, /health/serving stays 200 and says why.</summary>
 public sealed class LeaseLostServingTests
@@ -62,11 +72,7 @@ public sealed class LeaseLostServingTests
     public async Task Serving_LeaseLostWithTheDatabase_Returns200WarnWhileReadyFails()
     {
         // Arrange
-        await using var dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Widgetify:ConnectionBudget:HeartbeatInterval"] = "00:00:00.200",
-            ["Widgetify:ConnectionBudget:LeaseDuration"] = "00:00:01",
-        });
+        await using var dedicated = await DedicatedServer.StartAsync(settings: ShortLease.Settings);
         using var client = dedicated.Server.CreateClient();
         client.Timeout = TimeSpan.FromSeconds(30);
         (await client.GetHealthAsync("/health/serving", HttpStatusCode.OK)).GetProperty("status").GetString().ShouldBe("pass");
@@ -101,11 +107,7 @@ public sealed class NoShareReadyTests
     public async Task Ready_PeersHoldTheWholeBudget_ReportsNoShareAndLeavesTheDatabaseUnprobed()
     {
         // Arrange
-        await using var dedicated = await DedicatedServer.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Widgetify:ConnectionBudget:HeartbeatInterval"] = "00:00:00.200",
-            ["Widgetify:ConnectionBudget:LeaseDuration"] = "00:00:01",
-        });
+        await using var dedicated = await DedicatedServer.StartAsync(settings: ShortLease.Settings);
         using var client = dedicated.Server.CreateClient();
         client.Timeout = TimeSpan.FromSeconds(30);
         (await client.GetHealthAsync("/health/ready", HttpStatusCode.OK)).GetProperty("status").GetString().ShouldBe("pass");
