@@ -74,6 +74,8 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
         var marker = "restart-" + Guid.NewGuid().ToString("N")[..12];
         int exitCode;
         string stdout, stderr;
+        var sampler = new InstanceSampler(Cluster.State.Instances.Select(i => (i.Name, i.Port)).ToArray());
+        await using (sampler)
         await using (new OpenLoop(Cluster.Port, client, widgets, marker, during))
         {
             (exitCode, stdout, stderr) = await CliProcess.RunAsync("cluster", "restart", "--data-dir", Cluster.DataDir.Path);
@@ -85,9 +87,10 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
         output.WriteLine($"warming up: {warming}");
         output.WriteLine($"before the restart: {steady}");
         output.WriteLine($"during the restart: {during}; 5xx answers by instance (HAProxy): {errorsByInstance}");
+        output.WriteLine("each instance at the end (its cache misses count from its own start):\n" + sampler.Last());
         exitCode.ShouldBe(0, stderr + stdout);
         during.Failed.ShouldBe(0, $"the balancer drains each instance before it stops and retries idempotent requests elsewhere: {during}");
-        during.Shed.ShouldBe(0, $"a returning instance is warmed and ramped up before it gets its full part of the requests (before the restart: {steady}; during it: {during}; 5xx answers by instance: {errorsByInstance}; the restart's steps: {stdout})");
+        during.Shed.ShouldBe(0, $"a returning instance is warmed and ramped up before it gets its full part of the requests (before the restart: {steady}; during it: {during}; 5xx answers by instance: {errorsByInstance}; the restart's steps: {stdout}; each instance's admission and pool around the sheds:\n{sampler.Around(during.ShedSeconds)})");
         during.Served.ShouldBeGreaterThan(1000);
         var pidsAfter = Cluster.State.Instances.ToDictionary(i => i.Name, i => i.Pid);
         pidsAfter.ShouldAllBe(p => p.Value != null && p.Value != pidsBefore[p.Key], "every instance is a new process");
@@ -143,6 +146,9 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
         public long Failed => _failures.Values.Sum();
 
         public long Answered => Served + Shed + Failed;
+
+        /// <summary>The seconds from the start of this load in which a request was shed.</summary>
+        public IReadOnlyCollection<long> ShedSeconds => [.. _shedSeconds.Keys];
 
         public void Serve(bool created)
         {
@@ -260,6 +266,83 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
             await _stop.CancelAsync();
             await _pacing;
             await Task.WhenAll(_inFlight.Keys).WaitAsync(TimeSpan.FromSeconds(60));
+            _stop.Dispose();
+        }
+    }
+
+    /// <summary>Reads each instance's own /metrics (not through the balancer) every <see cref="Every"/>: its admission
+    /// limit, requests in flight and queued, thread-pool lag, connection share, connections held and awaited, and its
+    /// embed cache's misses and entries. A shed during the restart is printed with what the instances said around it: a
+    /// limit held down by a small share, a queue behind a stalled process and a cold cache each look different here.</summary>
+    private sealed class InstanceSampler : IAsyncDisposable
+    {
+        private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(250);
+
+        /// <summary>Each series by its Prometheus name, and a label a line must have when one follows the name.</summary>
+        private static readonly string[] Series =
+        [
+            "widgetify_admission_limit", "widgetify_admission_in_flight", "widgetify_admission_queued", "widgetify_admission_cpu_lag",
+            "widgetify_pool_share", "widgetify_pool_connections_held", "widgetify_pool_connections_waiting",
+            "widgetify_embed_cache_lookups_total result=\"miss\"", "widgetify_embed_cache_entries",
+        ];
+
+        private readonly ConcurrentQueue<(double Seconds, string Line)> _samples = new();
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _sampling;
+
+        public InstanceSampler(IReadOnlyList<(string Name, int Port)> instances)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            _sampling = Task.Run(async () =>
+            {
+                using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+                using var pace = new PeriodicTimer(Every);
+                while (await pace.WaitForNextTickAsync(CancellationToken.None) && !_stop.IsCancellationRequested)
+                {
+                    foreach (var (name, port) in instances)
+                    {
+                        var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+                        _samples.Enqueue((seconds, $"{name} {await ReadAsync(client, port)}"));
+                    }
+                }
+            });
+        }
+
+        /// <summary>The samples within 2 s of the given seconds of the load (both count from about the same moment).</summary>
+        public string Around(IReadOnlyCollection<long> seconds) => string.Join("\n", _samples
+            .Where(s => seconds.Any(second => s.Seconds >= second - 2 && s.Seconds < second + 3))
+            .Select(s => string.Create(CultureInfo.InvariantCulture, $"  {s.Seconds:F2}s {s.Line}")));
+
+        /// <summary>Each instance's last sample.</summary>
+        public string Last() => string.Join("\n", _samples.GroupBy(s => s.Line.Split(' ')[0]).Select(g => "  " + g.Last().Line));
+
+        private static async Task<string> ReadAsync(HttpClient client, int port)
+        {
+            try
+            {
+                var text = await client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+                var lines = text.Split('\n');
+                return string.Join(" ", Series.Select(spec =>
+                {
+                    // Summed over the series' labels (the limit and the queue are per priority), or over those with the label
+                    // given after the name. The exporter appends the unit to a name in seconds.
+                    var (series, label) = spec.Split(' ') is [var name, var with] ? (name, with) : (spec, "");
+                    var values = lines
+                        .Where(l => l.Split('{', ' ')[0] is var metric && (metric == series || metric == series + "_seconds") && l.Contains(label, StringComparison.Ordinal))
+                        .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).ToArray();
+                    return string.Create(CultureInfo.InvariantCulture, $"{series["widgetify_".Length..]}={(values.Length == 0 ? "-" : values.Sum().ToString("0.###", CultureInfo.InvariantCulture))}");
+                }));
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return "no answer (" + ex.GetBaseException().Message + ")";
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _sampling;
             _stop.Dispose();
         }
     }
