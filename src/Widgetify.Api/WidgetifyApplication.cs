@@ -197,6 +197,7 @@ public static class WidgetifyApplication
         services.AddHealthChecks()
             .AddCheck<DrainingCheck>("drain", tags: [HealthApi.ReadyTag, HealthApi.ServingTag])
             .AddCheck<DatabaseReadyCheck>("database", tags: [HealthApi.ReadyTag])
+            .AddCheck<EmbedCacheWarmUpCheck>("embedCache", tags: [HealthApi.ReadyTag, HealthApi.ServingTag])
             .AddTypeActivatedCheck<ConnectionBudgetCheck>("connections", null, [HealthApi.ReadyTag], ConnectionShareScope.Fleet)
             .AddTypeActivatedCheck<ConnectionBudgetCheck>("connectionShare", null, [HealthApi.ServingTag], ConnectionShareScope.Instance)
             .AddCheck<DatabaseWritesCheck>("writes", tags: [HealthApi.ReadyTag, HealthApi.ServingTag]);

@@ -46,6 +46,32 @@ internal sealed class WidgetActivityStore(WidgetifyDataSources dataSources)
             return buckets;
         }, cancellationToken);
 
+    /// <summary>The widgets viewed since the start of the hour <paramref name="since"/> falls in, most viewed first, at most
+    /// <paramref name="limit"/>: what visitors are embedding now (the embed cache's warm-up reads these). From wherever
+    /// reads are routed: a count a second old ranks the widgets as well.</summary>
+    public Task<List<Guid>> MostViewedAsync(DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        dataSources.ReadAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand("""
+                SELECT widget_id
+                FROM widget_activity_hourly
+                WHERE hour >= date_bin('1 hour', $1, timestamptz '2000-01-01 00:00:00+00') AND views > 0
+                GROUP BY widget_id
+                ORDER BY sum(views) DESC, widget_id
+                LIMIT $2
+                """);
+            command.Parameters.Add(new() { Value = since });
+            command.Parameters.Add(new() { Value = limit });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var ids = new List<Guid>();
+            while (await reader.ReadAsync(ct))
+            {
+                ids.Add(reader.GetGuid(0));
+            }
+
+            return ids;
+        }, cancellationToken);
+
     /// <summary>Deletes at most <paramref name="batchSize"/> hours older than <paramref name="cutoff"/>, in one short
     /// statement (the hour index finds them); the retention job repeats it until a batch comes back short.</summary>
     public async Task<int> DeleteHoursBeforeAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)

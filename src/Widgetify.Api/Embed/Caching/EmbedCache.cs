@@ -196,6 +196,18 @@ internal sealed class EmbedCache : IWidgetTenantLookup, IDisposable
         return loaded is not null && !Covers(loaded, token) ? await BypassAsync(id, cancellationToken) : loaded;
     }
 
+    /// <summary>Reads <paramref name="id"/> into the cache unless it is held already (the warm-up, before any request): the
+    /// same shared read a miss starts, so a request for it meanwhile waits for this read instead of making its own.</summary>
+    public async Task WarmAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!Enabled || _entries.TryGetValue(id, out _))
+        {
+            return;
+        }
+
+        await Load(id).WaitAsync(cancellationToken);
+    }
+
     /// <summary>A change of <paramref name="id"/> was heard (or made here): <paramref name="version"/> is its new version,
     /// <see cref="VersionFloors.Deleted"/> when it was deleted, null when only its poll totals moved.</summary>
     public void Invalidate(Guid id, int? version, string reason)

@@ -41,6 +41,20 @@ public sealed class EmbedCacheOptions : IValidatableObject
     [Range(1L << 20, 16L << 30)]
     public long SizeLimitBytes { get; set; } = 64L << 20;
 
+    /// <summary>Widgets read into the cache before the instance reports ready: the ones visitors viewed most since the start
+    /// of the previous hour, most viewed first. A process that has just started (a restart, a replacement, one more
+    /// instance) would otherwise answer each widget's first embed with a database read while the balancer ramps it up
+    /// (measured: docs/benchmarks.md, "A returning instance's cold cache"). 0 turns the warm-up off.</summary>
+    /// <value>Default 1,000; range 0 to 100,000.</value>
+    [Range(0, 100_000)]
+    public int WarmUpWidgets { get; set; } = 1_000;
+
+    /// <summary>The longest the warm-up may hold readiness back. Past it (a slow database, a hot set larger than it can read
+    /// in time) the instance reports ready and the widgets not yet read load on their first embed, as without a warm-up.</summary>
+    /// <value>Default 10 s; range 0 to 5 min.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan WarmUpTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -2,7 +2,7 @@ using Widgetify.Api.Notifications;
 
 namespace Widgetify.Api.Embed.Caching;
 
-/// <summary>Registers the rendered-widget cache and its subscription to widget changes.</summary>
+/// <summary>Registers the rendered-widget cache, its subscription to widget changes and its warm-up.</summary>
 internal static class EmbedCacheServiceCollectionExtensions
 {
     public static IServiceCollection AddEmbedCache(this IServiceCollection services)
@@ -11,6 +11,8 @@ internal static class EmbedCacheServiceCollectionExtensions
         services.AddSingleton<WidgetSnapshotReader>();
         services.AddSingleton<EmbedCache>();
         services.AddSingleton<INotificationSubscriber, WidgetChangeSubscriber>();
+        services.AddSingleton<EmbedCacheWarmUp>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbedCacheWarmUp>());
         return services;
     }
 }

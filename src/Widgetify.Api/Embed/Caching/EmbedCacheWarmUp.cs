@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Options;
+using Widgetify.Api.Stats;
+
+namespace Widgetify.Api.Embed.Caching;
+
+/// <summary>Before the instance reports ready, reads into the rendered-widget cache the widgets visitors viewed most since
+/// the start of the previous hour (<see cref="EmbedCacheOptions.WarmUpWidgets"/>). A process that has just started meets
+/// its first requests with an empty cache otherwise: each widget's first embed is a database read through admission, and
+/// while the balancer ramps the instance up those reads come together with the first runs of its code. A fleet restarted
+/// under load shed such requests from the returning instance (docs/benchmarks.md, "A returning instance's cold cache").
+/// The warm-up is a help, never a condition: it gives up after <see cref="EmbedCacheOptions.WarmUpTimeout"/> or on any
+/// error (the database unreachable, the schema not migrated yet), and the instance is ready without it.</summary>
+internal sealed partial class EmbedCacheWarmUp(
+    EmbedCache cache, WidgetActivityStore activity, TimeProvider timeProvider, IOptions<WidgetifyOptions> options, ILogger<EmbedCacheWarmUp> logger)
+    : BackgroundService
+{
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _wanted = -1;
+    private int _loaded;
+
+    /// <summary>Completes when the warm-up has ended, however it ended.</summary>
+    public Task Finished => _finished.Task;
+
+    /// <summary>How it went, for the readiness check: what it read and, once ended, how it ended.</summary>
+    public string Summary { get; private set; } = "Not started.";
+
+    /// <summary>Widgets read so far, and how many the hot set holds (-1 until it has been read).</summary>
+    public (int Loaded, int Wanted) Progress => (Volatile.Read(ref _loaded), Volatile.Read(ref _wanted));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value.Embed.Cache;
+        if (!cache.Enabled || settings.WarmUpWidgets == 0)
+        {
+            Finish(settings.WarmUpWidgets == 0 ? "Off (Widgetify:Embed:Cache:WarmUpWidgets is 0)." : "Off (the embed cache is off).");
+            return;
+        }
+
+        Summary = "Reading which widgets visitors viewed most in the last hour.";
+        var started = timeProvider.GetTimestamp();
+        using var bound = new CancellationTokenSource(settings.WarmUpTimeout, timeProvider);
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, bound.Token);
+        try
+        {
+            var ids = await activity.MostViewedAsync(timeProvider.GetUtcNow() - TimeSpan.FromHours(1), settings.WarmUpWidgets, token.Token);
+            Volatile.Write(ref _wanted, ids.Count);
+            if (ids.Count == 0)
+            {
+                Finish("Nothing to warm: no widget was viewed in the last hour (a new deployment, or a quiet one).");
+                return;
+            }
+
+            Summary = $"Reading the {ids.Count:N0} widgets visitors viewed most in the last hour into the embed cache.";
+            // As many reads at once as background refreshes may run: a start beside a busy fleet takes a few connections.
+            await Parallel.ForEachAsync(
+                ids,
+                new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrentRefreshes, CancellationToken = token.Token },
+                async (id, ct) =>
+                {
+                    await cache.WarmAsync(id, ct);
+                    Interlocked.Increment(ref _loaded);
+                });
+            var took = timeProvider.GetElapsedTime(started);
+            LogWarmed(logger, ids.Count, took.TotalSeconds);
+            Finish($"Warmed: the {ids.Count:N0} widgets viewed most in the last hour were read in {took.TotalSeconds:0.0} s.");
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            Finish("Stopped before the warm-up ended.");
+        }
+        catch (Exception ex)
+        {
+            // Any failure (its own time bound included): a warm-up that throws would stop the host, and one that is not
+            // finished holds readiness back; neither is worth a widget read later on its first embed.
+            var why = bound.IsCancellationRequested ? $"it did not end within Widgetify:Embed:Cache:WarmUpTimeout ({settings.WarmUpTimeout.TotalSeconds:0.#} s)" : ex.Message;
+            LogGaveUp(logger, Volatile.Read(ref _loaded), Math.Max(0, Volatile.Read(ref _wanted)), why);
+            Finish($"Gave up after {Volatile.Read(ref _loaded)} widgets: {(bound.IsCancellationRequested ? why : "a database read failed")}. The others load on their first embed.");
+        }
+    }
+
+    private void Finish(string summary)
+    {
+        Summary = summary;
+        _finished.TrySetResult();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embed cache warmed: {Widgets} widgets read in {Seconds:0.0} s before the instance reports ready")]
+    private static partial void LogWarmed(ILogger logger, int widgets, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embed cache warm-up gave up after {Loaded} of {Wanted} widgets ({Reason}); the others load on their first embed")]
+    private static partial void LogGaveUp(ILogger logger, int loaded, int wanted, string reason);
+}
