@@ -73,6 +73,11 @@ internal static class VoteApi
                 "Send the vote as a form (Content-Type: application/x-www-form-urlencoded) with the field 'option', the 0-based index of the chosen option.");
         }
 
+        if (BodyCoding.EncodingRefusal(request, "send the vote as a form with the field 'option'") is { } refused)
+        {
+            return refused;
+        }
+
         // A vote is a few dozen bytes; anything near the limit is not a vote. Refused with 413 like any body over its
         // endpoint's limit: a declared length at once, a chunked one as soon as it runs past the limit.
         if (request.ContentLength > MaxBodyBytes)

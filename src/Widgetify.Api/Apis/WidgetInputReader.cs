@@ -36,6 +36,11 @@ internal sealed class WidgetInputReader(IOptions<WidgetifyOptions> options)
                 $"Send the widget as JSON with 'Content-Type: application/json' (got '{request.ContentType ?? "none"}')."));
         }
 
+        if ((BodyCoding.EncodingRefusal(request, "send the widget as JSON") ?? BodyCoding.CharsetRefusal(request, "send the widget as JSON")) is { } refused)
+        {
+            return WidgetInput.Invalid(refused);
+        }
+
         var limit = options.Value.Api.MaxRequestBodyBytes;
         if (request.ContentLength > limit)
         {

@@ -399,9 +399,10 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     [InlineData("{\"name\":\"a\",\"kind\":\"poll\",\"config\":{\"options\":[\"\xFF\",\"b\"]}}", 49)]
     public async Task Post_BytesThatAreNotUtf8_Returns400SayingWhere(string latin1, int invalidByte)
     {
-        // Arrange: a client that sent ISO-8859-1 (each char below 256 one byte), wherever the text is
+        // Arrange: a client that sent ISO-8859-1 (each char below 256 one byte), wherever the text is, and labelled it as
+        // plain JSON (one that says charset=iso-8859-1 is told that charset is not accepted: Post_CharsetOtherThanUtf8...)
         using var content = new ByteArrayContent(Encoding.Latin1.GetBytes(latin1));
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=iso-8859-1");
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
 
         // Act
         var (tenant, response) = await PostAsync(content);
@@ -431,6 +432,68 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
         using var response = await tenant.Http.SendAsync(request);
 
         (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "body")).ToString().ShouldContain("not valid UTF-8");
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    [InlineData("identity, deflate")]
+    public async Task Post_CompressedBody_Returns415WithAcceptEncodingIdentity(string coding)
+    {
+        // The bytes are plain JSON: what is refused is the coding the client says it used, before anything is parsed.
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new StringContent("""{"name":"x","kind":"counter"}""", Encoding.UTF8, "application/json");
+        content.Headers.TryAddWithoutValidation("Content-Encoding", coding).ShouldBeTrue();
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        problem.GetProperty("detail").GetString().ShouldBe(
+            $"The body is sent with 'Content-Encoding: {coding}', which this endpoint does not decode: send the widget as JSON, uncompressed and without a Content-Encoding header.");
+        response.Headers.GetValues("Accept-Encoding").ShouldBe(["identity"]);
+        (await fixture.Server.CountWidgetsAsync(tenant.TenantId)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Post_IdentityContentEncoding_IsAccepted()
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new StringContent("""{"name":"x","kind":"counter"}""", Encoding.UTF8, "application/json");
+        content.Headers.ContentEncoding.Add("identity");
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        await response.ShouldBeWidgetAsync(HttpStatusCode.Created);
+    }
+
+    [Theory]
+    [InlineData("utf-16")]
+    [InlineData("iso-8859-1")]
+    public async Task Post_CharsetOtherThanUtf8_Returns415NamingIt(string charset)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new StringContent("""{"name":"x","kind":"counter"}""", Encoding.GetEncoding(charset), "application/json");
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        problem.GetProperty("detail").GetString().ShouldBe(
+            $"The body's charset is '{charset}': send the widget as JSON in UTF-8, with 'Content-Type: application/json' (or charset=utf-8).");
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=\"UTF-8\"")]
+    [InlineData("application/json;charset=us-ascii")]
+    public async Task Post_Utf8OrAsciiCharset_IsAccepted(string contentType)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"name":"x","kind":"counter"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        await response.ShouldBeWidgetAsync(HttpStatusCode.Created);
     }
 
     [Fact]

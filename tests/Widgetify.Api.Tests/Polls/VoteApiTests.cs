@@ -162,6 +162,21 @@ public sealed class VoteApiTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Vote_GzipBody_Returns415WithAcceptEncodingIdentity()
+    {
+        var poll = await CreatePollAsync();
+        using var content = new FormUrlEncodedContent([new("option", "0")]);
+        content.Headers.ContentEncoding.Add("gzip");
+
+        using var response = await _visitor.PostAsync($"/w/{poll}/vote", content);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        problem.GetProperty("detail").GetString().ShouldBe(
+            "The body is sent with 'Content-Encoding: gzip', which this endpoint does not decode: send the vote as a form with the field 'option', uncompressed and without a Content-Encoding header.");
+        response.Headers.GetValues("Accept-Encoding").ShouldBe(["identity"]);
+    }
+
+    [Fact]
     public async Task Vote_JsonBody_Returns415SayingToSendAForm()
     {
         var poll = await CreatePollAsync();
