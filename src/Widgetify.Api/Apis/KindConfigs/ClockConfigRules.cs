@@ -18,7 +18,17 @@ internal static class ClockConfigRules
         fields.RefuseUnknown("clock");
     }
 
+    /// <summary>Files of the tz database folder that .NET loads as zones but are not IANA zone names, which the browser's
+    /// <c>Intl.DateTimeFormat</c> refuses: "localtime" (a link to the server's own zone), "posixrules", and "Factory" (a
+    /// placeholder whose abbreviation is "-00"); "posix/" and "right/" hold every zone again (the second counting leap
+    /// seconds) under names no browser knows.</summary>
+    private static readonly string[] NotZoneNames = ["localtime", "posixrules", "Factory"];
+
+    private static readonly string[] NotZonePrefixes = ["posix/", "right/"];
+
     /// <summary>True when <paramref name="zone"/> names an IANA zone in the server's time zone database (tzdata).</summary>
     public static bool IsIanaZone(string zone) =>
-        TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found) && found.HasIanaId;
+        !NotZoneNames.Contains(zone, StringComparer.Ordinal)
+        && !NotZonePrefixes.Any(prefix => zone.StartsWith(prefix, StringComparison.Ordinal))
+        && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found) && found.HasIanaId;
 }

@@ -72,6 +72,12 @@ public sealed class KindConfigValidationTests(ApiFixture fixture)
     [InlineData("""{"timeZone":"Mars/Olympus_Mons"}""")]
     [InlineData("""{"timeZone":"Europe/Lisbn"}""")]
     [InlineData("""{"timeZone":"Pacific Standard Time"}""")]
+    [InlineData("""{"timeZone":"localtime"}""")] // files of the zone folder that are not IANA names, which browsers refuse
+    [InlineData("""{"timeZone":"posixrules"}""")]
+    [InlineData("""{"timeZone":"Factory"}""")]
+    [InlineData("""{"timeZone":"right/UTC"}""")]
+    [InlineData("""{"timeZone":"posix/Europe/Lisbon"}""")]
+    [InlineData("""{"timeZone":"../zoneinfo/UTC"}""")]
     [InlineData("""{"timeZone":""}""")]
     [InlineData("""{"timeZone":3}""")]
     [InlineData("""{"timeZone":"../../etc/passwd"}""")]
