@@ -4,13 +4,20 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Widgetify.Api.Health;
 
 /// <summary>Writes health reports as <c>application/health+json</c> (draft-inadvisable-health-check):
-/// status pass/warn/fail and one entry per check with its output.</summary>
+/// status pass/warn/fail and one entry per check with its output. A failing probe's 503 carries <c>Retry-After: 1</c>, as
+/// every other 503 of the service does: what fails it (a start, a warm-up, a lost share, a database away) is looked at
+/// again at the next probe.</summary>
 internal static class HealthJsonWriter
 {
     public static async Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/health+json";
         context.Response.Headers.CacheControl = "no-store";
+        if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
         var checks = report.Entries.ToDictionary(
             e => e.Key,
             e => (object)new[]

@@ -95,6 +95,7 @@ public sealed class LeaseLostServingTests
         share.GetProperty("observedValue").GetProperty("connectionShare").GetInt32().ShouldBe(0);
         using var ready = await client.GetAsync("/health/ready");
         ready.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        ready.Headers.RetryAfter.ShouldNotBeNull("a 503 says when to look again, as every other 503 does").Delta.ShouldBe(TimeSpan.FromSeconds(1));
     }
 }
 
