@@ -183,6 +183,8 @@ public static class WidgetifyApplication
             InstanceName = sp.GetRequiredService<MonitoringIdentity>().InstanceName,
         });
 
+        // Before AddProblemDetails: the service asks its writers in order, and the JSON one would take a browser's 503 too.
+        services.AddSingleton<IProblemDetailsWriter, BusyPageProblemWriter>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = StatusCodeProblems.Explain);
         // A route or query value that does not bind (?limit=x) reaches the exception handler, which names the field
         // (BindingFailures), instead of the framework's bare 400.

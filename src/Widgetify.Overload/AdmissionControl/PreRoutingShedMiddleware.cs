@@ -66,7 +66,7 @@ internal sealed class PreRoutingShedMiddleware
 
         var sequence = _controller.CountShedBeforeRouting(priority, reason);
         _onShed?.Invoke(context);
-        _responses.Write(context.Response, priority, reason, sequence);
+        _responses.Write(context.Response, priority, reason, sequence, BusyPage.IsDocumentRequest(request));
         return Task.CompletedTask;
     }
 

@@ -7,7 +7,7 @@ namespace Widgetify.Overload.AdmissionControl;
 
 /// <summary>The 503s the pre-routing shed writes, each prepared once: status, <c>Retry-After</c>, <c>Cache-Control:
 /// no-store</c>, content type, content length and the RFC 9457 body (the same bytes <see cref="ShedResponse"/> writes
-/// after routing). Writing one allocates nothing: the header values are strings made once, and the body is copied into
+/// after routing), or <see cref="BusyPage"/> for a browser loading a page to show. Writing one allocates nothing: the header values are strings made once, and the body is copied into
 /// the response's own buffer.</summary>
 /// <remarks>One entry per (priority, reason, seconds); the seconds run from <see cref="AdmissionOptions.RetryAfter"/> to
 /// <see cref="AdmissionOptions.RetryAfter"/> + <see cref="AdmissionOptions.RetryAfterJitter"/>. Entries are made on
@@ -38,7 +38,9 @@ internal sealed class PreparedSheds
     /// <param name="sequence">A running count of such sheds. <c>Retry-After</c> is its base plus <paramref name="sequence"/>
     /// modulo (jitter + 1) seconds: the clients shed together are spread evenly over the jitter, as the random draw after
     /// routing spreads them, without a lock around a <see cref="Random"/>.</param>
-    public void Write(HttpResponse response, RequestPriority priority, RejectionReason reason, long sequence)
+    /// <param name="document">A browser loading a page to show (<see cref="BusyPage.IsDocumentRequest"/>): it gets the
+    /// busy page, with the same headers, instead of the problem body.</param>
+    public void Write(HttpResponse response, RequestPriority priority, RejectionReason reason, long sequence, bool document = false)
     {
         var offset = (int)((ulong)sequence % (ulong)_spread);
         var kind = reason switch
@@ -56,6 +58,13 @@ internal sealed class PreparedSheds
         var headers = response.Headers;
         headers.RetryAfter = entry.RetryAfter;
         headers.CacheControl = NoStore;
+        if (document)
+        {
+            BusyPage.SetContentHeaders(response);
+            response.BodyWriter.Write(BusyPage.Body.Span);
+            return;
+        }
+
         headers.ContentType = ProblemJson;
         headers.ContentLength = entry.Body.Length;
 

@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace Widgetify.Overload.AdmissionControl;
 
-/// <summary>The 503 a shed request gets: RFC 9457 problem JSON with <c>Retry-After</c>. Under a storm most requests are
+/// <summary>The 503 a shed request gets: RFC 9457 problem JSON with <c>Retry-After</c> (a browser loading a page to show
+/// gets <see cref="BusyPage"/> instead). Under a storm most requests are
 /// shed, so the response is built once per (priority, reason, seconds) and then written as cached bytes: the cost of
 /// shedding is what is left of the CPU for the requests that are served.</summary>
 internal static class ShedResponse
@@ -38,6 +39,12 @@ internal static class ShedResponse
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         response.Headers.CacheControl = "no-store";
+        if (BusyPage.IsDocumentRequest(context.Request))
+        {
+            BusyPage.SetContentHeaders(response);
+            return response.Body.WriteAsync(BusyPage.Body, context.RequestAborted).AsTask();
+        }
+
         response.ContentType = ContentType;
         response.ContentLength = body.Length;
         return response.Body.WriteAsync(body, 0, body.Length);

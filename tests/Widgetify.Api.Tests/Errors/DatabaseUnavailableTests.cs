@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Overload.AdmissionControl;
 
 namespace Widgetify.Api.Tests.Errors;
 
@@ -138,8 +139,8 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
     }
 
     [Theory]
-    [InlineData("text/html")]
     [InlineData("application/json")]
+    [InlineData("*/*")]
     public async Task Embed_Returns503WithRetryAfter(string accept)
     {
         using var client = fixture.CreateClient();
@@ -148,6 +149,24 @@ public sealed class DatabaseUnavailableTests(DatabaseDownFixture fixture) : ICla
         using var response = await client.GetAsync($"/w/{fixture.WidgetId}");
 
         await ShouldBe503WithRetryAfterAsync(response);
+    }
+
+    [Fact]
+    public async Task Embed_BrowserLoadingTheIframe_GetsTheBusyPageWith503AndRetryAfter()
+    {
+        // What a visitor's browser sends for the embed's iframe: the site's page shows a sentence, not a problem as raw text.
+        using var client = fixture.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/w/{fixture.WidgetId}");
+        request.Headers.Add("Sec-Fetch-Dest", "iframe");
+        request.Headers.TryAddWithoutValidation("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        response.Headers.RetryAfter.ShouldNotBeNull().Delta.ShouldNotBeNull().TotalSeconds.ShouldBeInRange(5, 7);
+        response.Headers.CacheControl.ShouldNotBeNull().NoStore.ShouldBe(true);
+        response.Content.Headers.ContentType.ShouldNotBeNull().ToString().ShouldBe(BusyPage.ContentType);
+        (await response.Content.ReadAsByteArrayAsync()).ShouldBe(BusyPage.Body.ToArray());
     }
 
     [Fact]

@@ -61,6 +61,30 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task InvokeAsync_LimitSaturatedForABrowserLoadingAnIframe_ShedsTheBusyPageWithTheSameHeaders()
+    {
+        // Arrange
+        var server = await StartAsync(new AdmissionOptions { InitialLimit = 2, MinLimit = 2, MaxLimit = 2, QueueCapacity = 0 });
+        var held = new[] { server.Http.PostAsync("/hold", null), server.Http.PostAsync("/hold", null) };
+        await server.WaitUntilEnteredAsync(2);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/hold");
+        request.Headers.Add("Sec-Fetch-Dest", "iframe");
+
+        // Act
+        using var shed = await server.Http.SendAsync(request);
+        server.Release();
+        DisposeAll(await Task.WhenAll(held));
+
+        // Assert
+        shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        shed.Headers.RetryAfter.ShouldNotBeNull().Delta.ShouldNotBeNull().TotalSeconds.ShouldBeInRange(1, 3);
+        shed.Headers.CacheControl.ShouldNotBeNull().NoStore.ShouldBe(true);
+        shed.Content.Headers.ContentType.ShouldNotBeNull().ToString().ShouldBe(BusyPage.ContentType);
+        (await shed.Content.ReadAsByteArrayAsync()).ShouldBe(BusyPage.Body.ToArray());
+        server.Controller.GetStatistics().TotalQueueFull.ShouldBe(1, "counted as any shed");
+    }
+
+    [Fact]
     public async Task InvokeAsync_BypassEndpointWhileSaturated_Answers200()
     {
         // Arrange

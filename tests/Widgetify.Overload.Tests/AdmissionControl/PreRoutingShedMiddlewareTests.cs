@@ -78,6 +78,30 @@ public sealed class PreRoutingShedMiddlewareTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task InvokeAsync_ReadsRefusedForABrowserNavigating_WritesTheBusyPageBeforeRouting()
+    {
+        // Arrange: a browser without Sec-Fetch-Dest, navigating (its Accept starts with text/html)
+        await StartAsync(ReadsAtTwo);
+        Take(RequestPriority.Read, 2);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/things/1");
+        request.Headers.TryAddWithoutValidation("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+
+        // Act
+        using var shed = await _http!.SendAsync(request);
+
+        // Assert
+        shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        shed.Headers.RetryAfter.ShouldNotBeNull().Delta.ShouldNotBeNull().TotalSeconds.ShouldBeInRange(1, 3);
+        shed.Headers.CacheControl.ShouldNotBeNull().NoStore.ShouldBe(true);
+        var bytes = await shed.Content.ReadAsByteArrayAsync();
+        bytes.ShouldBe(BusyPage.Body.ToArray());
+        shed.Content.Headers.ContentLength.ShouldBe(bytes.Length);
+        shed.Content.Headers.ContentType.ShouldNotBeNull().ToString().ShouldBe(BusyPage.ContentType);
+        shed.Headers.GetValues("Content-Security-Policy").ShouldBe([BusyPage.ContentSecurityPolicy]);
+        Controller.GetStatistics().TotalShedBeforeRouting.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task InvokeAsync_OnlyReadsRefused_WriteIsNotRefusedBeforeRouting()
     {
         // Arrange: 2 reads in flight use the reads' share; writes still have 2 of their 4 slots
