@@ -150,8 +150,11 @@ public sealed partial class PoolGovernor : IAsyncDisposable
                 await Task.Delay(options.HeartbeatInterval, timeProvider, cancellationToken);
                 await HeartbeatAsync(cancellationToken);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException or TimeoutException)
             {
+                // Stopping. A renewal the stop interrupted ends however the driver ends it: against a frozen server (SIGSTOP
+                // accepts the connection and never answers) Npgsql's connect gives up with its own timeout, not with the
+                // cancellation, and that exception stopped 'up' with "The operation has timed out", exit code 1.
                 return;
             }
         }
