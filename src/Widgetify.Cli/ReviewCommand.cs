@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using System.Globalization;
+using Widgetify.Api;
 using Widgetify.Api.Review;
 using Widgetify.PoolReview;
 using Widgetify.PoolReview.Applied;
@@ -135,13 +136,23 @@ internal static class ReviewCommand
             throw new FileNotFoundException($"--config {configFile} is unreadable: no such file ({path}).", path);
         }
 
+        IConfigurationRoot read;
         try
         {
-            _ = new ConfigurationBuilder().AddJsonFile(path, optional: false).Build();
+            read = new ConfigurationBuilder().AddJsonFile(path, optional: false).Build();
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException)
         {
             throw new InvalidDataException($"--config {configFile} is unreadable: {ex.Message}", ex);
+        }
+
+        // A file of bare settings ({"Database": {...}}) would override nothing, and the review would judge the settings in
+        // effect as if they were the file's.
+        if (!read.GetSection(WidgetifyOptions.SectionName).GetChildren().Any())
+        {
+            throw new InvalidDataException(
+                $"--config {configFile} has no '{WidgetifyOptions.SectionName}' section, so it would change nothing under review: put its settings " +
+                $"under it, as appsettings.json does ({{\"{WidgetifyOptions.SectionName}\": {{\"Database\": {{\"MaxPoolSize\": 40}}}}}}).");
         }
     }
 

@@ -94,12 +94,14 @@ public sealed class ReviewCommandTests
         using var dataDir = new TempDataDir();
         var malformed = WriteConfig(dataDir, "malformed.json", """{"Widgetify": {"Database": """);
         var outOfRange = WriteConfig(dataDir, "range.json", """{"Widgetify":{"Database":{"MaxPoolSize":5000}}}""");
+        var bare = WriteConfig(dataDir, "bare.json", """{"Database":{"MaxPoolSize":40}}""");
         var unreachable = "Host=127.0.0.1;Port=1;Username=nobody;Password=x;Database=none;Timeout=2";
 
         // Act
         var missing = await CliProcess.RunAsync("review", "--database-url", unreachable, "--config", Path.Combine(dataDir.Path, "none.json"));
         var broken = await CliProcess.RunAsync("review", "--database-url", unreachable, "--config", malformed);
         var invalid = await CliProcess.RunAsync("review", "--database-url", unreachable, "--config", outOfRange);
+        var unwrapped = await CliProcess.RunAsync("review", "--database-url", unreachable, "--config", bare);
 
         // Assert: the settings are judged before any server is asked.
         missing.ExitCode.ShouldBe(1);
@@ -108,6 +110,8 @@ public sealed class ReviewCommandTests
         broken.Stderr.ShouldContain("malformed.json is unreadable");
         invalid.ExitCode.ShouldBe(1);
         invalid.Stderr.ShouldContain("MaxPoolSize");
+        unwrapped.ExitCode.ShouldBe(1, "a file without the Widgetify section would be reviewed as if it said nothing");
+        unwrapped.Stderr.ShouldContain("bare.json has no 'Widgetify' section, so it would change nothing under review");
     }
 
     /// <summary>Reviews <paramref name="configJson"/> for 3 instances against the data dir's server.</summary>
