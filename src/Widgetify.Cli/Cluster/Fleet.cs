@@ -466,8 +466,15 @@ internal sealed partial class Fleet : IDisposable
             slot.Process?.Dispose();
         }
 
+        // HAProxy leaves its admin socket's file behind when it exits: a stopped cluster keeps no socket nobody listens on.
+        if (_balancer is { HasExited: true })
+        {
+            File.Delete(HaproxyConfig.SocketPath(_folder));
+        }
+
         _balancer?.Dispose();
         BalancerPidFile.Remove(_folder);
+
         LogStopped(_logger);
     }
 

@@ -91,6 +91,7 @@ public sealed class FleetStartTests(ITestOutputHelper output)
         pids.Where(ClusterState.IsAlive).ShouldBeEmpty("no instance or HAProxy may outlive 'cluster up'");
         ClusterState.IsAlive(postmaster).ShouldBeFalse("PostgreSQL stops last");
         File.Exists(ClusterState.PathIn(dataDir.Path)).ShouldBeFalse();
+        File.Exists(state.BalancerSocket).ShouldBeFalse("HAProxy's admin socket file goes with it");
         up.StandardOutput.ShouldContain("The instances and HAProxy have stopped");
     }
 
