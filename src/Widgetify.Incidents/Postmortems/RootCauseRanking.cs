@@ -157,7 +157,18 @@ internal static class RootCauseRanking
         var @for = new List<string>();
         var against = new List<string>();
         double score = 0;
-        var peak = s.PeakOf(x => x.Requests);
+        // While the database does not answer, clients retrying their refused requests raise the rate and admission sheds for
+        // want of connections: both are what the outage did, not a spike that caused it. A spike that caused it came first,
+        // so only the seconds before the database first stopped answering are read for the rate and for shedding.
+        var beforeDown = s.During.TakeWhile(x => x.DatabaseUp).ToList();
+        var peak = beforeDown.Count == 0 ? null : beforeDown.MaxBy(x => x.Requests);
+        if (s.DownSeconds > 0)
+        {
+            against.Add(beforeDown.Count == 0
+                ? "The database stopped answering in the first second of the impact: there is no request rate before it to call a spike."
+                : F($"The database stopped answering {beforeDown.Count} s into the impact: only the rate and shedding before that are counted (retries and sheds for want of a database came after)."));
+        }
+
         if (s.BaselineRate is { } baseline && baseline > 0 && peak is not null)
         {
             var ratio = peak.Requests / baseline;
@@ -178,18 +189,21 @@ internal static class RootCauseRanking
                 against.Add(line + " That is no spike.");
             }
         }
-        else
+        else if (peak is not null)
         {
             against.Add("No baseline before the impact to compare the request rate with.");
         }
 
-        if (s.ShedPercent >= 1)
+        var requestsBeforeDown = beforeDown.Sum(x => x.Requests);
+        var shedPercent = requestsBeforeDown == 0 ? 0 : 100.0 * beforeDown.Sum(x => x.Shed) / requestsBeforeDown;
+        if (shedPercent >= 1)
         {
-            score += 30 * Math.Min(1, s.ShedPercent / 5);
-            @for.Add(F($"Admission control shed {s.ShedPercent:0.0}% of requests: more arrived than the service could take."));
+            score += 30 * Math.Min(1, shedPercent / 5);
+            @for.Add(F($"Admission control shed {shedPercent:0.0}% of requests{(s.DownSeconds > 0 ? " before the database stopped answering" : "")}: more arrived than the service could take."));
         }
 
-        if (s.SaturatedFraction < 0.2 && s.WaitedFraction < 0.2 && s.DownFraction < 0.5)
+        // A pool is "healthy" trivially while no connection can be opened at all.
+        if (s.SaturatedFraction < 0.2 && s.WaitedFraction < 0.2 && s.DownSeconds == 0)
         {
             score += 20;
             @for.Add("The pool stayed healthy: the overload was held at the front door, not in the database.");
@@ -202,7 +216,7 @@ internal static class RootCauseRanking
         }
 
         return new RootCauseCandidate("Traffic spike", Clamp(score),
-            "40 when the peak request rate was 2x the rate before the impact (20 at 1.5x, -20 under 1.2x) + up to 30 for shedding (full at 5% of requests) + 20 when the pool stayed healthy + 10 when SheddingActive fired.",
+            "40 when the peak request rate was 2x the rate before the impact (20 at 1.5x, -20 under 1.2x) + up to 30 for shedding (full at 5% of requests) + 20 when the pool stayed healthy and the database answered throughout + 10 when SheddingActive fired; rate and shedding read only before the database first stopped answering.",
             @for, against,
             [
                 F($"- [ ] Task: Review admission control (`Widgetify:Admission:MaxLimit`, `MinLimit`, `QueueCapacity`) and the instance count for a peak of {peak?.Requests.ToString("N0", CultureInfo.InvariantCulture) ?? "n/a"} requests/s."),

@@ -26,6 +26,47 @@ public sealed class RootCauseRankingTests
     }
 
     [Fact]
+    public void Rank_DatabaseKilledAndClientsRetrying_RanksDatabaseDownAboveTrafficSpike()
+    {
+        // Arrange: what a killed database looks like (a newcomer's drill ranked "Traffic spike" first): 20 s without an
+        // answer, during which clients retry (2.5x the requests) and admission sheds most of them for want of connections;
+        // then the database is back and the rate is as before.
+        var report = Reports.Build("DatabaseDown", ["DatabaseDown", "SheddingActive"], i => i is >= 0 and < 20
+            ? Reports.Sample(i, requests: 250, shed: 200, poolUsed: 0, databaseUp: false)
+            : Reports.Sample(i));
+
+        // Act
+        var ranking = RootCauseRanking.Rank(new IncidentSeries(report));
+
+        // Assert: the spike gets only SheddingActive's 10, and says why the rest is not counted.
+        ranking[0].Name.ShouldBe("Database down");
+        var spike = ranking.Single(c => c.Name == "Traffic spike");
+        spike.Score.ShouldBe(10);
+        spike.Against.ShouldContain("The database stopped answering in the first second of the impact: there is no request rate before it to call a spike.");
+        spike.For.ShouldBe(["SheddingActive fired."]);
+    }
+
+    [Fact]
+    public void Rank_SpikeThenDatabaseDown_CountsTheSpikeBeforeTheDatabaseStoppedAnswering()
+    {
+        // Arrange: 3x the requests and shedding for 10 s, then the database stops answering.
+        var report = Reports.Build("SheddingActive", ["SheddingActive"], i => i switch
+        {
+            >= 0 and < 10 => Reports.Sample(i, requests: 300, shed: 30),
+            >= 10 and < 20 => Reports.Sample(i, requests: 300, shed: 250, databaseUp: false),
+            _ => Reports.Sample(i),
+        });
+
+        // Act
+        var spike = RootCauseRanking.Rank(new IncidentSeries(report)).Single(c => c.Name == "Traffic spike");
+
+        // Assert: 40 for the rate, 30 for 10% shed before the outage, 10 for the alert; not the healthy pool's 20.
+        spike.Score.ShouldBe(80);
+        spike.For.ShouldContain("Admission control shed 10.0% of requests before the database stopped answering: more arrived than the service could take.");
+        spike.Against.ShouldContain("The database stopped answering 10 s into the impact: only the rate and shedding before that are counted (retries and sheds for want of a database came after).");
+    }
+
+    [Fact]
     public void Rank_DatabaseWritesFailingDetectedIt_RanksDatabaseCannotWriteFirstQuotingTheCause()
     {
         // Arrange: the service kept answering; PostgreSQL refused its writes.
