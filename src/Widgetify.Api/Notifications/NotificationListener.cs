@@ -32,11 +32,16 @@ internal sealed partial class NotificationListener(
     private static readonly TimeSpan KeepAliveAfter = TimeSpan.FromSeconds(15);
 
     private readonly INotificationSubscriber[] _subscribers = [.. subscribers];
+    private readonly TaskCompletionSource _firstListening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _listening;
     private long _connects;
 
     /// <summary>True while notifications are being received.</summary>
     public bool IsListening => _listening;
+
+    /// <summary>Completes the first time the LISTENs took effect, once every subscriber has forgotten what it held: what a
+    /// cache reads from then on is kept, and every later change to it is heard (the embed cache's warm-up waits for it).</summary>
+    public Task FirstListening => _firstListening.Task;
 
     /// <summary>How many times the LISTENs have been established (the tests' view of a reconnect).</summary>
     public long Connects => Interlocked.Read(ref _connects);
@@ -97,6 +102,7 @@ internal sealed partial class NotificationListener(
         }
 
         _listening = true;
+        _firstListening.TrySetResult();
         Interlocked.Increment(ref _connects);
         connected();
         LogListening(logger, channels);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Widgetify.Api.Notifications;
 using Widgetify.Api.Stats;
 
 namespace Widgetify.Api.Embed.Caching;
@@ -11,7 +12,8 @@ namespace Widgetify.Api.Embed.Caching;
 /// The warm-up is a help, never a condition: it gives up after <see cref="EmbedCacheOptions.WarmUpTimeout"/> or on any
 /// error (the database unreachable, the schema not migrated yet), and the instance is ready without it.</summary>
 internal sealed partial class EmbedCacheWarmUp(
-    EmbedCache cache, WidgetActivityStore activity, TimeProvider timeProvider, IOptions<WidgetifyOptions> options, ILogger<EmbedCacheWarmUp> logger)
+    EmbedCache cache, WidgetActivityStore activity, NotificationListener listener, TimeProvider timeProvider, IOptions<WidgetifyOptions> options,
+    ILogger<EmbedCacheWarmUp> logger)
     : BackgroundService
 {
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,12 +38,16 @@ internal sealed partial class EmbedCacheWarmUp(
             return;
         }
 
-        Summary = "Reading which widgets visitors viewed most in the last hour.";
         var started = timeProvider.GetTimestamp();
         using var bound = new CancellationTokenSource(settings.WarmUpTimeout, timeProvider);
         using var token = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, bound.Token);
         try
         {
+            // The listener's first LISTEN empties the cache (changes made before it were not heard): entries read before it
+            // would be thrown away, so the reads begin once it listens.
+            Summary = "Waiting for the connection that hears widget changes (LISTEN) before reading widgets.";
+            await listener.FirstListening.WaitAsync(token.Token);
+            Summary = "Reading which widgets visitors viewed most in the last hour.";
             var ids = await activity.MostViewedAsync(timeProvider.GetUtcNow() - TimeSpan.FromHours(1), settings.WarmUpWidgets, token.Token);
             Volatile.Write(ref _wanted, ids.Count);
             if (ids.Count == 0)

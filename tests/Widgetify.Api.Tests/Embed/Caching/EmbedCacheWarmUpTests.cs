@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Widgetify.Api.Embed.Caching;
 using Widgetify.Api.Health;
+using Widgetify.Api.Notifications;
 using Widgetify.Api.Stats;
 using Widgetify.Api.Tests.Infrastructure;
 
@@ -37,9 +38,9 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
         // Arrange: C has the most views of all, but 3 hours ago; A and B were viewed this hour and the one before.
         var (a, b, c) = (await CreateWidgetAsync(), await CreateWidgetAsync(), await CreateWidgetAsync());
         var hour = Hour(_time.GetUtcNow());
-        await AddViewsAsync(a, hour, 30 * ManyViews);
-        await AddViewsAsync(b, hour.AddHours(-1), 20 * ManyViews);
-        await AddViewsAsync(c, hour.AddHours(-3), 40 * ManyViews);
+        await AddViewsAsync(a, hour, 3_000 * ManyViews);
+        await AddViewsAsync(b, hour.AddHours(-1), 2_000 * ManyViews);
+        await AddViewsAsync(c, hour.AddHours(-3), 4_000 * ManyViews);
 
         // Act
         var warmUp = Start(widgets: 2);
@@ -85,6 +86,35 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task WarmUp_ListenerNotListeningYet_ReadsNothingUntilItListens()
+    {
+        // Arrange: a listener of its own, not started, whose first LISTEN empties the cache as in the service: nothing is read
+        // before it.
+        var widget = await CreateWidgetAsync();
+        await AddViewsAsync(widget, Hour(_time.GetUtcNow()), 500 * ManyViews);
+        var options = new WidgetifyOptions { Database = { ConnectionString = fixture.Postgres.ConnectionString } };
+        NotificationListener? listener = null;
+        var warmUp = Start(widgets: 1, listener: cache => listener = new NotificationListener(
+            [new WidgetChangeSubscriber(cache)], _time, Options.Create(options), NullLogger<NotificationListener>.Instance));
+
+        // Act + Assert: unready, waiting for the listener, having read nothing.
+        var waiting = await Check();
+        waiting.Status.ShouldBe(HealthStatus.Unhealthy);
+        waiting.Description!.ShouldContain("Waiting for the connection that hears widget changes (LISTEN)");
+        _cache!.Loads.ShouldBe(0);
+
+        // Act: the listener listens; the warm-up goes on.
+        await listener!.StartAsync(CancellationToken.None);
+        await warmUp.Finished.WaitAsync(TimeSpan.FromSeconds(30));
+        await listener.StopAsync(CancellationToken.None);
+        listener.Dispose();
+
+        // Assert
+        warmUp.Progress.ShouldBe((1, 1));
+        _cache.Loads.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task WarmUp_Off_EndsAtOnceWithoutReading()
     {
         var warmUp = Start(widgets: 0);
@@ -110,7 +140,7 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
         _cache!.Loads.ShouldBe(0);
     }
 
-    private EmbedCacheWarmUp Start(int widgets, TimeSpan? timeout = null)
+    private EmbedCacheWarmUp Start(int widgets, TimeSpan? timeout = null, Func<EmbedCache, NotificationListener>? listener = null)
     {
         var options = new WidgetifyOptions { Database = { ConnectionString = fixture.Postgres.ConnectionString } };
         options.Embed.Cache.WarmUpWidgets = widgets;
@@ -118,8 +148,10 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
         var services = fixture.Server.Services;
         _cache = new EmbedCache(
             services.GetRequiredService<WidgetSnapshotReader>(), services.GetRequiredService<EmbedCacheMetrics>(), _time, Options.Create(options));
+        // The shared server's listener (listening already) unless the test brings its own: the warm-up waits for its first LISTEN.
         _warmUp = new EmbedCacheWarmUp(
-            _cache, services.GetRequiredService<WidgetActivityStore>(), _time, Options.Create(options), NullLogger<EmbedCacheWarmUp>.Instance);
+            _cache, services.GetRequiredService<WidgetActivityStore>(), listener?.Invoke(_cache) ?? services.GetRequiredService<NotificationListener>(), _time, Options.Create(options),
+            NullLogger<EmbedCacheWarmUp>.Instance);
         _warmUp.StartAsync(CancellationToken.None).GetAwaiter().GetResult(); // returns at ExecuteAsync's first await
         return _warmUp;
     }
