@@ -80,7 +80,7 @@ internal sealed partial class EmbedCacheWarmUp(
             // finished holds readiness back; neither is worth a widget read later on its first embed.
             var why = bound.IsCancellationRequested ? $"it did not end within Widgetify:Embed:Cache:WarmUpTimeout ({settings.WarmUpTimeout.TotalSeconds:0.#} s)" : ex.Message;
             LogGaveUp(logger, Volatile.Read(ref _loaded), Math.Max(0, Volatile.Read(ref _wanted)), why);
-            Finish($"Gave up after {Volatile.Read(ref _loaded)} widgets: {(bound.IsCancellationRequested ? why : "a database read failed")}. The others load on their first embed.");
+            Finish($"Gave up after {Volatile.Read(ref _loaded)} widgets: {(bound.IsCancellationRequested ? why : "a read failed (the log says why)")}. The others load on their first embed.");
         }
     }
 
