@@ -469,7 +469,14 @@ internal sealed partial class Fleet : IDisposable
         // HAProxy leaves its admin socket's file behind when it exits: a stopped cluster keeps no socket nobody listens on.
         if (_balancer is { HasExited: true })
         {
-            File.Delete(HaproxyConfig.SocketPath(_folder));
+            try
+            {
+                File.Delete(HaproxyConfig.SocketPath(_folder));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogSocketLeft(_logger, HaproxyConfig.SocketPath(_folder), ex.Message); // untidy, not a reason to stop the stop
+            }
         }
 
         _balancer?.Dispose();
@@ -592,6 +599,9 @@ internal sealed partial class Fleet : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The instances and HAProxy have stopped")]
     private static partial void LogStopped(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HAProxy's admin socket file {Path} could not be removed ({Reason}); the next 'cluster up' replaces it")]
+    private static partial void LogSocketLeft(ILogger logger, string path, string reason);
 
     /// <summary>One instance's place in the fleet: its name and port stay, its process changes when it is started again.</summary>
     private sealed class Slot(string name)

@@ -56,6 +56,37 @@ internal sealed class IncidentSeries
 
     public double DownFraction => Fraction(s => !s.DatabaseUp);
 
+    /// <summary>Seconds in a row without an answer that make an outage: one second in which one instance's probe failed
+    /// (under a storm a probe can run out of time) is not one.</summary>
+    public const int OutageSeconds = 3;
+
+    /// <summary>The first second of the first outage: <see cref="OutageSeconds"/> or more consecutive fleet seconds in which
+    /// the database did not answer; null when there was none.</summary>
+    public DateTimeOffset? OutageStart
+    {
+        get
+        {
+            var run = 0;
+            for (var i = 0; i < During.Count; i++)
+            {
+                if (During[i].DatabaseUp)
+                {
+                    run = 0;
+                    continue;
+                }
+
+                // A second with no sample at all (every instance stalled) ends the run: counted short, never long.
+                run = run > 0 && During[i].At - During[i - 1].At <= TimeSpan.FromSeconds(1) ? run + 1 : 1;
+                if (run == OutageSeconds)
+                {
+                    return During[i - OutageSeconds + 1].At;
+                }
+            }
+
+            return null;
+        }
+    }
+
     public IncidentSample? PeakOf(Func<IncidentSample, double?> value) =>
         During.Where(s => value(s) is not null).OrderByDescending(s => value(s)).ThenBy(s => s.At).FirstOrDefault();
 

@@ -159,10 +159,11 @@ internal static class RootCauseRanking
         double score = 0;
         // While the database does not answer, clients retrying their refused requests raise the rate and admission sheds for
         // want of connections: both are what the outage did, not a spike that caused it. A spike that caused it came first,
-        // so only the seconds before the database first stopped answering are read for the rate and for shedding.
-        var beforeDown = s.During.TakeWhile(x => x.DatabaseUp).ToList();
+        // so only the seconds before the first outage (3 s in a row without an answer) are read for the rate and shedding.
+        var outage = s.OutageStart;
+        var beforeDown = outage is { } o ? s.During.Where(x => x.At < o).ToList() : [.. s.During];
         var peak = beforeDown.Count == 0 ? null : beforeDown.MaxBy(x => x.Requests);
-        if (s.DownSeconds > 0)
+        if (outage is not null)
         {
             against.Add(beforeDown.Count == 0
                 ? "The database stopped answering in the first second of the impact: there is no request rate before it to call a spike."
@@ -199,11 +200,11 @@ internal static class RootCauseRanking
         if (shedPercent >= 1)
         {
             score += 30 * Math.Min(1, shedPercent / 5);
-            @for.Add(F($"Admission control shed {shedPercent:0.0}% of requests{(s.DownSeconds > 0 ? " before the database stopped answering" : "")}: more arrived than the service could take."));
+            @for.Add(F($"Admission control shed {shedPercent:0.0}% of requests{(outage is null ? "" : " before the database stopped answering")}: more arrived than the service could take."));
         }
 
         // A pool is "healthy" trivially while no connection can be opened at all.
-        if (s.SaturatedFraction < 0.2 && s.WaitedFraction < 0.2 && s.DownSeconds == 0)
+        if (s.SaturatedFraction < 0.2 && s.WaitedFraction < 0.2 && outage is null)
         {
             score += 20;
             @for.Add("The pool stayed healthy: the overload was held at the front door, not in the database.");
@@ -216,7 +217,7 @@ internal static class RootCauseRanking
         }
 
         return new RootCauseCandidate("Traffic spike", Clamp(score),
-            "40 when the peak request rate was 2x the rate before the impact (20 at 1.5x, -20 under 1.2x) + up to 30 for shedding (full at 5% of requests) + 20 when the pool stayed healthy and the database answered throughout + 10 when SheddingActive fired; rate and shedding read only before the database first stopped answering.",
+            "40 when the peak request rate was 2x the rate before the impact (20 at 1.5x, -20 under 1.2x) + up to 30 for shedding (full at 5% of requests) + 20 when the pool stayed healthy and the database never stopped answering + 10 when SheddingActive fired; rate and shedding read only before the database first stopped answering for 3 s or more.",
             @for, against,
             [
                 F($"- [ ] Task: Review admission control (`Widgetify:Admission:MaxLimit`, `MinLimit`, `QueueCapacity`) and the instance count for a peak of {peak?.Requests.ToString("N0", CultureInfo.InvariantCulture) ?? "n/a"} requests/s."),

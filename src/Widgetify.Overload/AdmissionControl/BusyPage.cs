@@ -27,14 +27,20 @@ public static class BusyPage
         + "<meta name=\"robots\" content=\"noindex\"></head>"
         + "<body style=\"font:14px system-ui,sans-serif;color:#666;margin:8px\"><p>Busy right now: this will be back in a moment.</p></body></html>");
 
-    /// <summary>True for a browser loading a document to show: <c>Sec-Fetch-Dest</c> <c>document</c>, <c>iframe</c> or
-    /// <c>frame</c> (every current browser sends it); without that header, an <c>Accept</c> that starts with
-    /// <c>text/html</c>, as a browser's navigation does. A script's request (<c>Sec-Fetch-Dest: empty</c>), or a client
-    /// that asks for JSON or for nothing in particular, is not one. Two header reads: cheap enough for the shed before
-    /// routing.</summary>
+    /// <summary>True for a browser loading a document to show with GET or HEAD: <c>Sec-Fetch-Dest</c> <c>document</c>,
+    /// <c>iframe</c> or <c>frame</c> (every current browser sends it); without that header, an <c>Accept</c> that starts
+    /// with <c>text/html</c>, as a browser's navigation does. A script's request (<c>Sec-Fetch-Dest: empty</c>), a client
+    /// that asks for JSON or for nothing in particular, and a form posted from the page (a vote without script, whose 503
+    /// says whether to send it again, which "back in a moment" would not) are not. A method and two header reads: cheap
+    /// enough for the shed before routing.</summary>
     public static bool IsDocumentRequest(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            return false;
+        }
+
         var destination = request.Headers["Sec-Fetch-Dest"];
         if (destination.Count > 0)
         {

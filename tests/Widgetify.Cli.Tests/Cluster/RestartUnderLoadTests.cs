@@ -327,13 +327,15 @@ public sealed class RestartUnderLoadTests(RestartUnderLoadTests.DefaultAdmission
                     // Summed over the series' labels (the limit and the queue are per priority), or over those with the label
                     // given after the name. The exporter appends the unit to a name in seconds.
                     var (series, label) = spec.Split(' ') is [var name, var with] ? (name, with) : (spec, "");
+                    // A value that does not parse (+Inf, NaN) is left out: this is a diagnostic, never a reason to fail.
                     var values = lines
                         .Where(l => l.Split('{', ' ')[0] is var metric && (metric == series || metric == series + "_seconds") && l.Contains(label, StringComparison.Ordinal))
-                        .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).ToArray();
+                        .Select(l => double.TryParse(l[(l.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : double.NaN)
+                        .Where(double.IsFinite).ToArray();
                     return string.Create(CultureInfo.InvariantCulture, $"{series["widgetify_".Length..]}={(values.Length == 0 ? "-" : values.Sum().ToString("0.###", CultureInfo.InvariantCulture))}");
                 }));
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
             {
                 return "no answer (" + ex.GetBaseException().Message + ")";
             }

@@ -67,6 +67,22 @@ public sealed class RootCauseRankingTests
     }
 
     [Fact]
+    public void Rank_SpikeWithOneSecondOfAFailedProbe_CountsTheWholeSpike()
+    {
+        // Arrange: 3x the requests and 10% shed throughout; in one second a probe ran out of time under the storm.
+        var report = Reports.Build("SheddingActive", ["SheddingActive"], i => i >= 0
+            ? Reports.Sample(i, requests: 300, shed: 30, databaseUp: i != 5)
+            : Reports.Sample(i));
+
+        // Act
+        var spike = RootCauseRanking.Rank(new IncidentSeries(report)).Single(c => c.Name == "Traffic spike");
+
+        // Assert: one second without an answer is no outage: 40 + 30 + 20 (healthy pool) + 10.
+        spike.Score.ShouldBe(100);
+        spike.Against.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Rank_DatabaseWritesFailingDetectedIt_RanksDatabaseCannotWriteFirstQuotingTheCause()
     {
         // Arrange: the service kept answering; PostgreSQL refused its writes.

@@ -67,7 +67,7 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
         var server = await StartAsync(new AdmissionOptions { InitialLimit = 2, MinLimit = 2, MaxLimit = 2, QueueCapacity = 0 });
         var held = new[] { server.Http.PostAsync("/hold", null), server.Http.PostAsync("/hold", null) };
         await server.WaitUntilEnteredAsync(2);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/hold");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/hold");
         request.Headers.Add("Sec-Fetch-Dest", "iframe");
 
         // Act

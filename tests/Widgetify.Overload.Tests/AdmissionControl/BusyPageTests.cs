@@ -18,9 +18,9 @@ public sealed class BusyPageTests
     [InlineData(null, "*/*", false)] // curl
     [InlineData(null, "application/json, text/html", false)]
     [InlineData(null, null, false)]
-    public void IsDocumentRequest_ByFetchDestinationThenAccept(string? destination, string? accept, bool expected)
+    public void IsDocumentRequest_FetchDestinationOrAccept_TrueOnlyForABrowserLoadingAPage(string? destination, string? accept, bool expected)
     {
-        var context = new DefaultHttpContext();
+        var context = new DefaultHttpContext { Request = { Method = HttpMethods.Get } };
         if (destination is not null)
         {
             context.Request.Headers["Sec-Fetch-Dest"] = destination;
@@ -34,8 +34,21 @@ public sealed class BusyPageTests
         BusyPage.IsDocumentRequest(context.Request).ShouldBe(expected);
     }
 
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    public void IsDocumentRequest_FormPostedFromAnIframe_IsNot(string method)
+    {
+        // A vote sent without script: its 503 says whether to send it again, which the busy page would not.
+        var context = new DefaultHttpContext { Request = { Method = method } };
+        context.Request.Headers["Sec-Fetch-Dest"] = "iframe";
+        context.Request.Headers.Accept = "text/html";
+
+        BusyPage.IsDocumentRequest(context.Request).ShouldBeFalse();
+    }
+
     [Fact]
-    public void Body_IsAStandaloneHtmlPageWithoutScript()
+    public void Body_Always_IsAStandaloneHtmlPageWithoutScript()
     {
         var html = System.Text.Encoding.UTF8.GetString(BusyPage.Body.Span);
 

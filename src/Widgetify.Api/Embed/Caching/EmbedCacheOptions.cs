@@ -49,10 +49,11 @@ public sealed class EmbedCacheOptions : IValidatableObject
     [Range(0, 100_000)]
     public int WarmUpWidgets { get; set; } = 1_000;
 
-    /// <summary>The longest the warm-up may hold readiness back. Past it (a slow database, a hot set larger than it can read
-    /// in time) the instance reports ready and the widgets not yet read load on their first embed, as without a warm-up.</summary>
-    /// <value>Default 10 s; range 0 to 5 min.</value>
-    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    /// <summary>The longest the warm-up may hold readiness back. Past it (a slow or unreachable database, a hot set larger
+    /// than it can read in time) the instance reports ready and the widgets not yet read load on their first embed, as
+    /// without a warm-up.</summary>
+    /// <value>Default 10 s; range 1 s to 5 min (<see cref="WarmUpWidgets"/> 0 turns the warm-up off).</value>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan WarmUpTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <inheritdoc/>

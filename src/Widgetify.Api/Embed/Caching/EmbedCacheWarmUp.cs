@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Widgetify.Api.Notifications;
 using Widgetify.Api.Stats;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Embed.Caching;
 
@@ -9,16 +10,20 @@ namespace Widgetify.Api.Embed.Caching;
 /// its first requests with an empty cache otherwise: each widget's first embed is a database read through admission, and
 /// while the balancer ramps the instance up those reads come together with the first runs of its code. A fleet restarted
 /// under load shed such requests from the returning instance (docs/benchmarks.md, "A returning instance's cold cache").
-/// The warm-up is a help, never a condition: it gives up after <see cref="EmbedCacheOptions.WarmUpTimeout"/> or on any
-/// error (the database unreachable, the schema not migrated yet), and the instance is ready without it.</summary>
+/// The warm-up is a help, never a condition: it ends after <see cref="EmbedCacheOptions.WarmUpTimeout"/> at the latest
+/// (a database that cannot be reached costs that much: the listener never listens, the share never comes), at once if
+/// reading the hot set fails, and the instance is ready without it. A widget whose own read fails is skipped.</summary>
 internal sealed partial class EmbedCacheWarmUp(
-    EmbedCache cache, WidgetActivityStore activity, NotificationListener listener, TimeProvider timeProvider, IOptions<WidgetifyOptions> options,
-    ILogger<EmbedCacheWarmUp> logger)
+    EmbedCache cache, WidgetActivityStore activity, NotificationListener listener, PoolGovernor governor, TimeProvider timeProvider,
+    IOptions<WidgetifyOptions> options, ILogger<EmbedCacheWarmUp> logger)
     : BackgroundService
 {
+    private static readonly TimeSpan SharePoll = TimeSpan.FromMilliseconds(100);
+
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _wanted = -1;
     private int _loaded;
+    private int _failed;
 
     /// <summary>Completes when the warm-up has ended, however it ended.</summary>
     public Task Finished => _finished.Task;
@@ -47,6 +52,14 @@ internal sealed partial class EmbedCacheWarmUp(
             // would be thrown away, so the reads begin once it listens.
             Summary = "Waiting for the connection that hears widget changes (LISTEN) before reading widgets.";
             await listener.FirstListening.WaitAsync(token.Token);
+            // A new instance has no connection share until its peers have shrunk to make room (a heartbeat or two): its reads
+            // would wait for one in the pool's gate, and the first could time out there.
+            Summary = "Waiting for this instance's share of the connection budget before reading widgets.";
+            while (governor.Current.Share == 0)
+            {
+                await Task.Delay(SharePoll, timeProvider, token.Token);
+            }
+
             Summary = "Reading which widgets visitors viewed most in the last hour.";
             var ids = await activity.MostViewedAsync(timeProvider.GetUtcNow() - TimeSpan.FromHours(1), settings.WarmUpWidgets, token.Token);
             Volatile.Write(ref _wanted, ids.Count);
@@ -63,15 +76,31 @@ internal sealed partial class EmbedCacheWarmUp(
                 new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrentRefreshes, CancellationToken = token.Token },
                 async (id, ct) =>
                 {
-                    await cache.WarmAsync(id, ct);
-                    Interlocked.Increment(ref _loaded);
+                    try
+                    {
+                        await cache.WarmAsync(id, ct);
+                        Interlocked.Increment(ref _loaded);
+                    }
+                    catch (Exception ex) when (!ct.IsCancellationRequested)
+                    {
+                        // One widget that cannot be read (a row that does not render, a read that timed out) is read on its
+                        // first embed, as without the warm-up; the others still are.
+                        if (Interlocked.Increment(ref _failed) == 1)
+                        {
+                            LogWidgetFailed(logger, id, ex.Message); // the first only: a database lost meanwhile fails them all
+                        }
+                    }
                 });
             var took = timeProvider.GetElapsedTime(started);
-            LogWarmed(logger, ids.Count, took.TotalSeconds);
-            Finish($"Warmed: the {ids.Count:N0} widgets viewed most in the last hour were read in {took.TotalSeconds:0.0} s.");
+            var failed = Volatile.Read(ref _failed);
+            LogWarmed(logger, ids.Count - failed, ids.Count, took.TotalSeconds);
+            Finish(failed == 0
+                ? $"Warmed: the {ids.Count:N0} widgets viewed most in the last hour were read in {took.TotalSeconds:0.0} s."
+                : $"Warmed: {ids.Count - failed:N0} of the {ids.Count:N0} widgets viewed most in the last hour were read in {took.TotalSeconds:0.0} s; {failed:N0} could not be (the log says why) and load on their first embed.");
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
+            // Stopping: a read the stop interrupted may end in the driver's own exception rather than a cancellation.
             Finish("Stopped before the warm-up ended.");
         }
         catch (Exception ex)
@@ -90,8 +119,11 @@ internal sealed partial class EmbedCacheWarmUp(
         _finished.TrySetResult();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Embed cache warmed: {Widgets} widgets read in {Seconds:0.0} s before the instance reports ready")]
-    private static partial void LogWarmed(ILogger logger, int widgets, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embed cache warmed: {Read} of the {Widgets} widgets viewed most in the last hour read in {Seconds:0.0} s before the instance reports ready")]
+    private static partial void LogWarmed(ILogger logger, int read, int widgets, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embed cache warm-up could not read widget {WidgetId}, which loads on its first embed (further failures are only counted): {Reason}")]
+    private static partial void LogWidgetFailed(ILogger logger, Guid widgetId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Embed cache warm-up gave up after {Loaded} of {Wanted} widgets ({Reason}); the others load on their first embed")]
     private static partial void LogGaveUp(ILogger logger, int loaded, int wanted, string reason);

@@ -8,6 +8,7 @@ using Widgetify.Api.Health;
 using Widgetify.Api.Notifications;
 using Widgetify.Api.Stats;
 using Widgetify.Api.Tests.Infrastructure;
+using Widgetify.Overload.PoolGovernance;
 
 namespace Widgetify.Api.Tests.Embed.Caching;
 
@@ -33,7 +34,7 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task WarmUp_ViewsSinceThePreviousHour_ReadsTheMostViewedBeforeItEnds()
+    public async Task ExecuteAsync_ViewsSinceThePreviousHour_ReadsTheMostViewedBeforeItEnds()
     {
         // Arrange: C has the most views of all, but 3 hours ago; A and B were viewed this hour and the one before.
         var (a, b, c) = (await CreateWidgetAsync(), await CreateWidgetAsync(), await CreateWidgetAsync());
@@ -59,7 +60,7 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task WarmUp_ReadsThatDoNotEnd_UnreadyUntilWarmUpTimeoutThenReady()
+    public async Task ExecuteAsync_ReadsThatDoNotEnd_UnreadyUntilWarmUpTimeoutThenReady()
     {
         // Arrange: the widget's snapshot read waits behind a lock (its last statement reads poll_option_votes).
         var widget = await CreateWidgetAsync();
@@ -86,7 +87,7 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task WarmUp_ListenerNotListeningYet_ReadsNothingUntilItListens()
+    public async Task ExecuteAsync_ListenerNotListeningYet_ReadsNothingUntilItListens()
     {
         // Arrange: a listener of its own, not started, whose first LISTEN empties the cache as in the service: nothing is read
         // before it.
@@ -115,7 +116,7 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task WarmUp_Off_EndsAtOnceWithoutReading()
+    public async Task ExecuteAsync_Off_EndsAtOnceWithoutReading()
     {
         var warmUp = Start(widgets: 0);
 
@@ -127,7 +128,7 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task WarmUp_NoViewsInTheWindow_SaysThereWasNothingToWarm()
+    public async Task ExecuteAsync_NoViewsInTheWindow_SaysThereWasNothingToWarm()
     {
         // The whole window of the clock: 10 years on, no widget of the shared database has a view that recent.
         _time.Advance(TimeSpan.FromDays(3650));
@@ -150,9 +151,10 @@ public sealed class EmbedCacheWarmUpTests(ApiFixture fixture) : IDisposable
             services.GetRequiredService<WidgetSnapshotReader>(), services.GetRequiredService<EmbedCacheMetrics>(), _time, Options.Create(options));
         // The shared server's listener (listening already) unless the test brings its own: the warm-up waits for its first LISTEN.
         _warmUp = new EmbedCacheWarmUp(
-            _cache, services.GetRequiredService<WidgetActivityStore>(), listener?.Invoke(_cache) ?? services.GetRequiredService<NotificationListener>(), _time, Options.Create(options),
+            _cache, services.GetRequiredService<WidgetActivityStore>(), listener?.Invoke(_cache) ?? services.GetRequiredService<NotificationListener>(),
+            services.GetRequiredService<PoolGovernor>(), _time, Options.Create(options),
             NullLogger<EmbedCacheWarmUp>.Instance);
-        _warmUp.StartAsync(CancellationToken.None).GetAwaiter().GetResult(); // returns at ExecuteAsync's first await
+        _warmUp.StartAsync(CancellationToken.None).GetAwaiter().GetResult(); // starts ExecuteAsync, and returns
         return _warmUp;
     }
 
