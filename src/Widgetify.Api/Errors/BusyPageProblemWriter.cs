@@ -18,6 +18,6 @@ internal sealed class BusyPageProblemWriter : IProblemDetailsWriter
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         response.Headers.CacheControl = "no-store";
         BusyPage.SetContentHeaders(response);
-        return response.Body.WriteAsync(BusyPage.Body, context.HttpContext.RequestAborted);
+        return response.Body.WriteAsync(BusyPage.Body, CancellationToken.None); // not RequestAborted: after a deadline it is the deadline's token, already fired
     }
 }

@@ -42,7 +42,7 @@ internal static class ShedResponse
         if (BusyPage.IsDocumentRequest(context.Request))
         {
             BusyPage.SetContentHeaders(response);
-            return response.Body.WriteAsync(BusyPage.Body, context.RequestAborted).AsTask();
+            return response.Body.WriteAsync(BusyPage.Body, CancellationToken.None).AsTask(); // not RequestAborted: after a deadline it is the deadline's token, already fired
         }
 
         response.ContentType = ContentType;

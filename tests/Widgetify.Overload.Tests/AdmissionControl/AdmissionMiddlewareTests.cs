@@ -182,6 +182,24 @@ public sealed class AdmissionMiddlewareTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task InvokeAsync_DeadlineHitWhileRunningForABrowserLoadingAPage_ShedsTheBusyPage()
+    {
+        // Arrange: the page is written after the deadline fired, when the request's token is the deadline's (a tester's 500).
+        var server = await StartAsync(new AdmissionOptions { ReadTimeout = TimeSpan.FromMilliseconds(200) });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/stall");
+        request.Headers.Add("Sec-Fetch-Dest", "iframe");
+
+        // Act
+        using var response = await server.Http.SendAsync(request);
+
+        // Assert
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        response.Headers.RetryAfter.ShouldNotBeNull().Delta.ShouldNotBeNull();
+        (await response.Content.ReadAsByteArrayAsync()).ShouldBe(BusyPage.Body.ToArray());
+        server.Controller.GetStatistics().TotalDeadlineExceeded.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task InvokeAsync_DeadlineEndsAWaitForAConnection_SaysSoWithoutTheSettingsBehindIt()
     {
         // Arrange
