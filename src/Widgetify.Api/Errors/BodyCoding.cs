@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
-using Microsoft.Net.Http.Headers;
 
 namespace Widgetify.Api.Errors;
 
@@ -33,14 +32,15 @@ internal static class BodyCoding
     /// 8259, 8.1; US-ASCII is a subset of it); null when it names none or UTF-8.</summary>
     public static IResult? CharsetRefusal(HttpRequest request, string sendAs)
     {
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || !mediaType.Charset.HasValue)
-        {
-            return null;
-        }
-
-        var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset).ToString().Trim();
-        if (charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
-            || charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+        // Read by hand, not with MediaTypeHeaderValue: a value it cannot parse (";;charset=utf-16", a list) still names a
+        // charset, and the body is in it.
+        var charset = (request.ContentType ?? "").Split(';', ',').Skip(1)
+            .Select(parameter => parameter.Split('=', 2))
+            .Where(pair => pair.Length == 2 && pair[0].Trim().Equals("charset", StringComparison.OrdinalIgnoreCase))
+            .Select(pair => pair[1].Trim().Trim('"').Trim())
+            .FirstOrDefault(value => !(value.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || value.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+                || value.Equals("us-ascii", StringComparison.OrdinalIgnoreCase)));
+        if (charset is null)
         {
             return null;
         }

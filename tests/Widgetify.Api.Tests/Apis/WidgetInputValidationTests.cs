@@ -482,6 +482,21 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     }
 
     [Theory]
+    [InlineData("application/json;;charset=utf-16")] // values a media-type parser refuses still name the body's charset
+    [InlineData("application/json; charset=utf-16, text/plain")]
+    public async Task Post_UnparseableContentTypeNamingUtf16_Returns415(string contentType)
+    {
+        using var tenant = await fixture.Server.CreateTenantAsync();
+        using var content = new ByteArrayContent(Encoding.Unicode.GetBytes("""{"name":"x","kind":"counter"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType).ShouldBeTrue();
+
+        using var response = await tenant.Http.PostAsync("/api/widgets", content);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        problem.GetProperty("detail").GetString().ShouldStartWith("The body's charset is 'utf-16'");
+    }
+
+    [Theory]
     [InlineData("application/json; charset=utf-8")]
     [InlineData("application/json; charset=\"UTF-8\"")]
     [InlineData("application/json;charset=us-ascii")]

@@ -29,6 +29,7 @@ internal static class ClockConfigRules
     /// <summary>True when <paramref name="zone"/> names an IANA zone in the server's time zone database (tzdata).</summary>
     public static bool IsIanaZone(string zone) =>
         !NotZoneNames.Contains(zone, StringComparer.Ordinal)
+        && !zone.Contains("//", StringComparison.Ordinal) // the file system finds "Europe//Lisbon"; the browser does not
         && !NotZonePrefixes.Any(prefix => zone.StartsWith(prefix, StringComparison.Ordinal))
         && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found) && found.HasIanaId;
 }

@@ -78,6 +78,7 @@ public sealed class KindConfigValidationTests(ApiFixture fixture)
     [InlineData("""{"timeZone":"right/UTC"}""")]
     [InlineData("""{"timeZone":"posix/Europe/Lisbon"}""")]
     [InlineData("""{"timeZone":"../zoneinfo/UTC"}""")]
+    [InlineData("""{"timeZone":"Europe//Lisbon"}""")]
     [InlineData("""{"timeZone":""}""")]
     [InlineData("""{"timeZone":3}""")]
     [InlineData("""{"timeZone":"../../etc/passwd"}""")]
