@@ -40,10 +40,11 @@ try
     return await parsed.InvokeAsync(
         new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
 }
-catch (Exception ex) when (ex is NpgsqlException or OptionsValidationException or InvalidOperationException)
+catch (Exception ex) when (ex is NpgsqlException or OptionsValidationException or InvalidOperationException or TimeoutException)
 {
-    // Operator-facing failures (database unreachable or out of connections, a bad setting, a tampered migration):
-    // their messages say what to change, and a stack trace would bury that.
+    // Operator-facing failures (database unreachable or out of connections, a bad setting, a tampered migration, a
+    // PostgreSQL that never accepted connections: a tester froze one at its start, and 'up' aborted with a stack trace
+    // and exit code 134): their messages say what to change, and a stack trace would bury that.
     await Console.Error.WriteLineAsync($"widgetify: {ex.Message}");
     return 1;
 }
