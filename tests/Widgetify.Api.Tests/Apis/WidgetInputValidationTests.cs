@@ -496,21 +496,6 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
         problem.GetProperty("detail").GetString().ShouldStartWith("The body's charset is 'utf-16'");
     }
 
-    [Theory]
-    [InlineData("application/json; charset=utf-8")]
-    [InlineData("application/json; charset=\"UTF-8\"")]
-    [InlineData("application/json;charset=us-ascii")]
-    public async Task Post_Utf8OrAsciiCharset_IsAccepted(string contentType)
-    {
-        using var tenant = await fixture.Server.CreateTenantAsync();
-        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"name":"x","kind":"counter"}"""));
-        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-
-        using var response = await tenant.Http.PostAsync("/api/widgets", content);
-
-        await response.ShouldBeWidgetAsync(HttpStatusCode.Created);
-    }
-
     [Fact]
     public async Task Post_NoContentType_Returns415()
     {
@@ -540,6 +525,8 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
 
     [Theory]
     [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=\"UTF-8\"")]
+    [InlineData("application/json;charset=us-ascii")] // a subset of UTF-8
     [InlineData("APPLICATION/JSON")]
     [InlineData("application/vnd.widgetify+json")]
     public async Task Post_JsonMediaTypeVariants_AreAccepted(string contentType)
