@@ -7,8 +7,8 @@ namespace Widgetify.Overload.AdmissionControl;
 
 /// <summary>The 503s the pre-routing shed writes, each prepared once: status, <c>Retry-After</c>, <c>Cache-Control:
 /// no-store</c>, content type, content length and the RFC 9457 body (the same bytes <see cref="ShedResponse"/> writes
-/// after routing), or <see cref="BusyPage"/> for a browser loading a page to show. Writing one allocates nothing: the header values are strings made once, and the body is copied into
-/// the response's own buffer.</summary>
+/// after routing), or <see cref="BusyPage"/> for a browser loading a page to show. Writing one allocates nothing: the
+/// header values are strings made once, and the body is copied into the response's own buffer.</summary>
 /// <remarks>One entry per (priority, reason, seconds); the seconds run from <see cref="AdmissionOptions.RetryAfter"/> to
 /// <see cref="AdmissionOptions.RetryAfter"/> + <see cref="AdmissionOptions.RetryAfterJitter"/>. Entries are made on
 /// first use (a benign race: two threads may build the same bytes, either copy is right), so a long jitter costs

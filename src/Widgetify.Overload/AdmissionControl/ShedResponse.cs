@@ -6,9 +6,9 @@ using Microsoft.AspNetCore.Http;
 namespace Widgetify.Overload.AdmissionControl;
 
 /// <summary>The 503 a shed request gets: RFC 9457 problem JSON with <c>Retry-After</c> (a browser loading a page to show
-/// gets <see cref="BusyPage"/> instead). Under a storm most requests are
-/// shed, so the response is built once per (priority, reason, seconds) and then written as cached bytes: the cost of
-/// shedding is what is left of the CPU for the requests that are served.</summary>
+/// gets <see cref="BusyPage"/> instead). Under a storm most requests are shed, so the response is built once per
+/// (priority, reason, seconds) and then written as cached bytes: the cost of shedding is what is left of the CPU for the
+/// requests that are served.</summary>
 internal static class ShedResponse
 {
     internal const string ContentType = "application/problem+json";
