@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
@@ -22,10 +23,17 @@ public static class BusyPage
     private static readonly StringValues NoSniff = new("nosniff");
 
     /// <summary>The page, the same bytes for every refusal: what the visitor needs is that it is passing.</summary>
-    public static ReadOnlyMemory<byte> Body { get; } = Encoding.UTF8.GetBytes(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Busy right now</title>"
+    public static ReadOnlyMemory<byte> Body { get; } = SentencePage("Busy right now", "Busy right now: this will be back in a moment.");
+
+    /// <summary>A page of one sentence in grey, standalone (no script, nothing from elsewhere, not indexed): what a visitor's
+    /// iframe shows in the widget's place when there is no widget to show. The embed's "unavailable" page is one too.</summary>
+    /// <param name="title">The page's title, HTML-encoded here.</param>
+    /// <param name="sentence">What the page says, HTML-encoded here.</param>
+    /// <returns>The page in UTF-8, to be made once and written as is.</returns>
+    public static byte[] SentencePage(string title, string sentence) => Encoding.UTF8.GetBytes(
+        $"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{WebUtility.HtmlEncode(title)}</title>"
         + "<meta name=\"robots\" content=\"noindex\"></head>"
-        + "<body style=\"font:14px system-ui,sans-serif;color:#666;margin:8px\"><p>Busy right now: this will be back in a moment.</p></body></html>");
+        + $"<body style=\"font:14px system-ui,sans-serif;color:#666;margin:8px\"><p>{WebUtility.HtmlEncode(sentence)}</p></body></html>");
 
     /// <summary>True for a browser loading a document to show with GET or HEAD: <c>Sec-Fetch-Dest</c> <c>document</c>,
     /// <c>iframe</c> or <c>frame</c> (every current browser sends it); without that header, an <c>Accept</c> that starts
@@ -56,12 +64,15 @@ public static class BusyPage
 
     /// <summary>Sets the page's content headers (type, length, policy, nosniff); status, <c>Retry-After</c> and caching are
     /// the caller's, as for the problem body it replaces.</summary>
-    public static void SetContentHeaders(HttpResponse response)
+    public static void SetContentHeaders(HttpResponse response) => SetContentHeaders(response, Body.Length);
+
+    /// <summary>Sets the content headers of a <see cref="SentencePage"/> of <paramref name="length"/> bytes.</summary>
+    public static void SetContentHeaders(HttpResponse response, long length)
     {
         ArgumentNullException.ThrowIfNull(response);
         var headers = response.Headers;
         headers.ContentType = ContentTypeValue;
-        headers.ContentLength = Body.Length;
+        headers.ContentLength = length;
         headers.ContentSecurityPolicy = PolicyValue;
         headers.XContentTypeOptions = NoSniff;
     }
