@@ -103,9 +103,7 @@ internal static class PostmortemCommand
     {
         if (File.Exists(markdownPath))
         {
-            return (await File.ReadAllTextAsync(markdownPath, cancellationToken)).Contains($"Incident `{incident.Id}`", StringComparison.Ordinal)
-                ? null
-                : markdownPath;
+            return PostmortemWriter.IsDraftOf(await File.ReadAllTextAsync(markdownPath, cancellationToken), incident.Id) ? null : markdownPath;
         }
 
         return File.Exists(chartPath) ? chartPath : null;

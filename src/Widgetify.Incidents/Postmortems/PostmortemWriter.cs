@@ -59,13 +59,26 @@ public static class PostmortemWriter
             $"{impact.FailedOrShedPercent:0.##}% of {impact.Requests:N0} requests failed or shed ({impact.Failed:N0} failed, {impact.Shed:N0} shed); {impact.ClientClosed:N0} given up by their clients (499, not failures); {atLeast}{impact.ClientsAffected:N0} of {atLeast}{impact.Clients:N0} clients ({impact.ClientsAffectedPercent:0.##}%) affected");
     }
 
+    /// <summary>Whether <paramref name="markdown"/> is a draft of incident <paramref name="id"/>: its first lines name it. What
+    /// <c>widgetify postmortem --output</c> checks before it overwrites a file.</summary>
+    /// <param name="markdown">A file's text.</param>
+    /// <param name="id">The incident.</param>
+    /// <returns>True for a draft this writer made for that incident.</returns>
+    public static bool IsDraftOf(string markdown, Guid id)
+    {
+        ArgumentNullException.ThrowIfNull(markdown);
+        return markdown.Contains(Names(id), StringComparison.Ordinal);
+    }
+
+    private static string Names(Guid id) => $"Incident `{id}`";
+
     private static void Header(StringBuilder md, IncidentSeries series)
     {
         var incident = series.Report.Incident;
         var open = incident.ResolvedAt is null ? " (open, still in progress)" : "";
         Line(md, $"# Postmortem (draft): {incident.Title}{open}");
         Line(md);
-        Line(md, $"> Incident `{incident.Id}`, status **{incident.Status}**. Written by Widgetify from its monitoring: the numbers are measured, the ranking is a starting point. Confirm the root cause, add what people did, then drop \"(draft)\".");
+        Line(md, $"> {Names(incident.Id)}, status **{incident.Status}**. Written by Widgetify from its monitoring: the numbers are measured, the ranking is a starting point. Confirm the root cause, add what people did, then drop \"(draft)\".");
         Line(md);
     }
 
