@@ -469,13 +469,14 @@ internal sealed partial class Fleet : IDisposable
         // HAProxy leaves its admin socket's file behind when it exits: a stopped cluster keeps no socket nobody listens on.
         if (_balancer is { HasExited: true })
         {
+            var socket = HaproxyConfig.SocketPath(_folder);
             try
             {
-                File.Delete(HaproxyConfig.SocketPath(_folder));
+                File.Delete(socket);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                LogSocketLeft(_logger, HaproxyConfig.SocketPath(_folder), ex.Message); // untidy, not a reason to stop the stop
+                LogSocketLeft(_logger, socket, ex.Message); // untidy, not a reason to stop the stop
             }
         }
 
