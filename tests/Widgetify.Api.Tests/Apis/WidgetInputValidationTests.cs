@@ -467,25 +467,13 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
     }
 
     [Theory]
-    [InlineData("utf-16")]
-    [InlineData("iso-8859-1")]
-    public async Task Post_CharsetOtherThanUtf8_Returns415NamingIt(string charset)
+    [InlineData("application/json; charset=utf-16", "utf-16")]
+    [InlineData("application/json; charset=iso-8859-1", "iso-8859-1")]
+    [InlineData("application/json;;charset=utf-16", "utf-16")] // values a media-type parser refuses still name the body's charset
+    [InlineData("application/json; charset=utf-16, text/plain", "utf-16")]
+    public async Task Post_CharsetOtherThanUtf8_Returns415NamingIt(string contentType, string charset)
     {
-        using var tenant = await fixture.Server.CreateTenantAsync();
-        using var content = new StringContent("""{"name":"x","kind":"counter"}""", Encoding.GetEncoding(charset), "application/json");
-
-        using var response = await tenant.Http.PostAsync("/api/widgets", content);
-
-        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
-        problem.GetProperty("detail").GetString().ShouldBe(
-            $"The body's charset is '{charset}': send the widget as JSON in UTF-8, with 'Content-Type: application/json' (or charset=utf-8).");
-    }
-
-    [Theory]
-    [InlineData("application/json;;charset=utf-16")] // values a media-type parser refuses still name the body's charset
-    [InlineData("application/json; charset=utf-16, text/plain")]
-    public async Task Post_UnparseableContentTypeNamingUtf16_Returns415(string contentType)
-    {
+        // The body is refused on its label, before a byte is read: UTF-16 bytes whatever the label says.
         using var tenant = await fixture.Server.CreateTenantAsync();
         using var content = new ByteArrayContent(Encoding.Unicode.GetBytes("""{"name":"x","kind":"counter"}"""));
         content.Headers.TryAddWithoutValidation("Content-Type", contentType).ShouldBeTrue();
@@ -493,34 +481,8 @@ public sealed class WidgetInputValidationTests(ApiFixture fixture)
         using var response = await tenant.Http.PostAsync("/api/widgets", content);
 
         var problem = await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
-        problem.GetProperty("detail").GetString().ShouldStartWith("The body's charset is 'utf-16'");
-    }
-
-    [Fact]
-    public async Task Post_NoContentType_Returns415()
-    {
-        using var tenant = await fixture.Server.CreateTenantAsync();
-        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"name":"x","kind":"poll"}"""));
-
-        using var response = await tenant.Http.PostAsync("/api/widgets", content);
-
-        await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType, "Content-Type");
-    }
-
-    [Fact]
-    public async Task Put_WrongContentType_Returns415()
-    {
-        using var tenant = await fixture.Server.CreateTenantAsync();
-        var created = await tenant.Http.CreateWidgetAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/widgets/{created.Id}")
-        {
-            Content = new StringContent("""{"name":"x","kind":"poll"}""", Encoding.UTF8, "text/plain"),
-        };
-        request.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
-
-        using var response = await tenant.Http.SendAsync(request);
-
-        await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType, "Content-Type");
+        problem.GetProperty("detail").GetString().ShouldBe(
+            $"The body's charset is '{charset}': send the widget as JSON in UTF-8, with 'Content-Type: application/json' (or charset=utf-8).");
     }
 
     [Theory]
